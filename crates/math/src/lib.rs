@@ -1,0 +1,25 @@
+//! Exact integer and fixed-point arithmetic for novation.
+//!
+//! Money is a [`Decimal`]: an `i128` with 18 fractional digits. Rates are
+//! [`Ppm`] (parts per million). Every operation that can be inexact takes an
+//! explicit [`Rounding`] and rounds exactly once, with 256-bit intermediates
+//! where a product would not fit `i128`. Overflow is reported as
+//! [`MathError::Overflow`], never wrapped; nothing here panics on input and
+//! nothing uses floating point.
+//!
+//! The building blocks are [`mul_div_i128`], [`div_i128`] and
+//! [`isqrt_u128`].
+
+#![deny(missing_docs)]
+
+mod decimal;
+mod error;
+mod ppm;
+mod rounding;
+mod wide;
+
+pub use decimal::Decimal;
+pub use error::MathError;
+pub use ppm::Ppm;
+pub use rounding::Rounding;
+pub use wide::{div_i128, isqrt_u128, mul_div_i128};

@@ -1,0 +1,196 @@
+//! Collateral actions: deposit, withdraw, transfer between subaccounts, margin mode.
+
+use novation_math::Decimal;
+use novation_types::{AssetId, ErrorCode, Event, LedgerAccount, MarketId, SubaccountId};
+
+use super::Subaccount;
+use crate::params::AssetParams;
+use crate::risk::OrderExposure;
+use crate::state::State;
+
+/// Converts a positive amount in whole units to the asset's smallest unit, exactly.
+fn amount_to_units(asset: &AssetParams, amount: Decimal) -> Result<i128, ErrorCode> {
+    let step = Decimal::from_raw(10i128.pow(18 - asset.decimals as u32));
+    if !amount.is_positive() || !amount.is_multiple_of(step) {
+        return Err(ErrorCode::InvalidAmount);
+    }
+    amount
+        .to_units(step, novation_math::Rounding::Floor)
+        .map_err(|_| ErrorCode::InvalidAmount)
+}
+
+fn asset_params(state: &State, asset: AssetId) -> Result<&AssetParams, ErrorCode> {
+    state
+        .genesis
+        .assets
+        .get(asset.0 as usize)
+        .ok_or(ErrorCode::UnknownAsset)
+}
+
+/// An isolated subaccount holds the quote asset only.
+fn check_isolated_asset(
+    state: &State,
+    sub: Option<&Subaccount>,
+    asset: AssetId,
+) -> Result<(), ErrorCode> {
+    let isolated = sub.is_some_and(|s| s.isolated_market.is_some());
+    if isolated && asset != state.genesis.quote_asset {
+        return Err(ErrorCode::IsolatedMarketMismatch);
+    }
+    Ok(())
+}
+
+/// Credits `amount` of `asset` from outside the chain; refused beyond the deposit cap.
+pub(crate) fn deposit(
+    state: &mut State,
+    id: SubaccountId,
+    asset: AssetId,
+    amount: Decimal,
+    events: &mut Vec<Event>,
+) -> Result<(), ErrorCode> {
+    let params = asset_params(state, asset)?;
+    let units = amount_to_units(params, amount)?;
+    let cap_units = params.deposit_cap.to_units(
+        Decimal::from_raw(10i128.pow(18 - params.decimals as u32)),
+        novation_math::Rounding::Floor,
+    );
+    let held = state
+        .ledger_balance_of(LedgerAccount::External, asset)
+        .checked_neg()
+        .ok_or(ErrorCode::ArithmeticOverflow)?;
+    let after = held
+        .checked_add(units)
+        .ok_or(ErrorCode::DepositCapExceeded)?;
+    if cap_units.is_ok_and(|cap| after > cap) {
+        return Err(ErrorCode::DepositCapExceeded);
+    }
+    check_isolated_asset(state, state.subaccounts.get(&id), asset)?;
+    state.ledger_transfer(
+        LedgerAccount::External,
+        LedgerAccount::Subaccount(id),
+        asset,
+        units,
+    )?;
+    events.push(Event::Deposited {
+        subaccount: id,
+        asset,
+        amount,
+    });
+    Ok(())
+}
+
+/// Whether removing collateral from `sub` adds risk that margin must cover: it has
+/// positions, open orders or debt. A flat account without debt may always take its money out.
+fn carries_risk(sub: &Subaccount) -> bool {
+    !sub.positions.is_empty() || sub.balances.iter().any(|(_, units)| *units < 0)
+}
+
+/// Takes `units` of `asset` out of subaccount `id` after checking balance and margin.
+fn debit_checked(
+    state: &State,
+    id: SubaccountId,
+    asset: AssetId,
+    units: i128,
+) -> Result<(), ErrorCode> {
+    let sub = state
+        .subaccounts
+        .get(&id)
+        .ok_or(ErrorCode::InsufficientBalance)?;
+    if sub.balance(asset) < units {
+        return Err(ErrorCode::InsufficientBalance);
+    }
+    let mut after = sub.clone();
+    after
+        .add_balance(asset, -units)
+        .ok_or(ErrorCode::ArithmeticOverflow)?;
+    if carries_risk(&after) {
+        state.require_initial_margin(&after, OrderExposure::WithOpenOrders)?;
+    }
+    Ok(())
+}
+
+/// Sends `amount` of `asset` out of the chain, if the balance covers it and initial margin
+/// (counting open orders) still holds afterwards.
+pub(crate) fn withdraw(
+    state: &mut State,
+    id: SubaccountId,
+    asset: AssetId,
+    amount: Decimal,
+    events: &mut Vec<Event>,
+) -> Result<(), ErrorCode> {
+    let units = amount_to_units(asset_params(state, asset)?, amount)?;
+    debit_checked(state, id, asset, units)?;
+    state.ledger_transfer(
+        LedgerAccount::Subaccount(id),
+        LedgerAccount::External,
+        asset,
+        units,
+    )?;
+    events.push(Event::Withdrew {
+        subaccount: id,
+        asset,
+        amount,
+    });
+    Ok(())
+}
+
+/// Moves collateral between two subaccounts of one owner, under the same rules as withdraw.
+pub(crate) fn transfer(
+    state: &mut State,
+    from: SubaccountId,
+    to: SubaccountId,
+    asset: AssetId,
+    amount: Decimal,
+    events: &mut Vec<Event>,
+) -> Result<(), ErrorCode> {
+    if from == to {
+        return Err(ErrorCode::SameSubaccount);
+    }
+    let units = amount_to_units(asset_params(state, asset)?, amount)?;
+    check_isolated_asset(state, state.subaccounts.get(&to), asset)?;
+    debit_checked(state, from, asset, units)?;
+    state.ledger_transfer(
+        LedgerAccount::Subaccount(from),
+        LedgerAccount::Subaccount(to),
+        asset,
+        units,
+    )?;
+    events.push(Event::Transferred {
+        from,
+        to,
+        asset,
+        amount,
+    });
+    Ok(())
+}
+
+/// Switches a flat subaccount between cross margin and isolated margin on one market.
+pub(crate) fn set_isolated_market(
+    state: &mut State,
+    id: SubaccountId,
+    market: Option<MarketId>,
+    events: &mut Vec<Event>,
+) -> Result<(), ErrorCode> {
+    if let Some(market) = market {
+        state
+            .genesis
+            .markets
+            .get(market.0 as usize)
+            .ok_or(ErrorCode::UnknownMarket)?;
+    }
+    let quote = state.genesis.quote_asset;
+    if let Some(sub) = state.subaccounts.get(&id) {
+        if !sub.positions.is_empty() || sub.open_orders > 0 {
+            return Err(ErrorCode::MarginModeNotFlat);
+        }
+        if market.is_some() && sub.balances.iter().any(|(asset, _)| *asset != quote) {
+            return Err(ErrorCode::IsolatedMarketMismatch);
+        }
+    }
+    state.with_subaccount(id, |sub| sub.isolated_market = market);
+    events.push(Event::MarginModeChanged {
+        subaccount: id,
+        isolated_market: market,
+    });
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! A subaccount: collateral balances per asset and one position per market.
+
+use novation_math::Decimal;
+use novation_types::{AssetId, MarketId, Side};
+use serde::{Deserialize, Serialize};
+
+/// A perpetual position and the open orders resting in its market.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    /// The market.
+    pub market: MarketId,
+    /// Signed size in lots: positive long, negative short.
+    pub size_lots: i64,
+    /// Signed quote value paid for the open size (long: positive). Unrealised PnL at mark is
+    /// `size × mark value per lot − cost`; realising PnL moves value out of it.
+    pub cost: Decimal,
+    /// Lots of open buy orders in this market.
+    pub open_bid_lots: u64,
+    /// Lots of open sell orders in this market.
+    pub open_ask_lots: u64,
+}
+
+impl Position {
+    /// An empty position in `market`.
+    pub const fn empty(market: MarketId) -> Self {
+        Position {
+            market,
+            size_lots: 0,
+            cost: Decimal::ZERO,
+            open_bid_lots: 0,
+            open_ask_lots: 0,
+        }
+    }
+
+    /// No size, no cost and no open orders: the entry can be dropped.
+    pub fn is_empty(&self) -> bool {
+        self.size_lots == 0
+            && self.cost.is_zero()
+            && self.open_bid_lots == 0
+            && self.open_ask_lots == 0
+    }
+
+    /// The size the position would reach if every open order on its worse side filled.
+    pub fn worst_case_size_lots(&self) -> u128 {
+        let size = self.size_lots as i128;
+        let all_bids = (size + self.open_bid_lots as i128).unsigned_abs();
+        let all_asks = (size - self.open_ask_lots as i128).unsigned_abs();
+        all_bids.max(all_asks)
+    }
+
+    /// Open order lots on `side`.
+    pub fn open_lots_mut(&mut self, side: Side) -> &mut u64 {
+        match side {
+            Side::Buy => &mut self.open_bid_lots,
+            Side::Sell => &mut self.open_ask_lots,
+        }
+    }
+}
+
+/// A numbered subaccount of an address. Margin is computed per subaccount.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subaccount {
+    /// Balances in the smallest unit of each asset, sorted by asset; zero balances are dropped.
+    /// A negative balance is debt (only the quote asset, from losses and fees).
+    pub balances: Vec<(AssetId, i128)>,
+    /// Positions sorted by market; empty ones are dropped.
+    pub positions: Vec<Position>,
+    /// `Some(market)`: isolated margin on that market only, quote collateral only.
+    pub isolated_market: Option<MarketId>,
+    /// Number of open orders across all markets.
+    pub open_orders: u32,
+}
+
+impl Subaccount {
+    /// Balance of `asset` in its smallest unit.
+    pub fn balance(&self, asset: AssetId) -> i128 {
+        match self.balances.binary_search_by_key(&asset, |(a, _)| *a) {
+            Ok(index) => self.balances[index].1,
+            Err(_) => 0,
+        }
+    }
+
+    /// Adds `delta` (may be negative) to the balance of `asset`; `None` on overflow.
+    #[must_use]
+    pub fn add_balance(&mut self, asset: AssetId, delta: i128) -> Option<()> {
+        match self.balances.binary_search_by_key(&asset, |(a, _)| *a) {
+            Ok(index) => {
+                let next = self.balances[index].1.checked_add(delta)?;
+                if next == 0 {
+                    self.balances.remove(index);
+                } else {
+                    self.balances[index].1 = next;
+                }
+            }
+            Err(index) => {
+                if delta != 0 {
+                    self.balances.insert(index, (asset, delta));
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// The position in `market`, if any.
+    pub fn position(&self, market: MarketId) -> Option<&Position> {
+        self.positions
+            .binary_search_by_key(&market, |p| p.market)
+            .ok()
+            .map(|index| &self.positions[index])
+    }
+
+    /// Signed size in lots in `market` (0 without a position).
+    pub fn size_lots(&self, market: MarketId) -> i64 {
+        self.position(market).map_or(0, |p| p.size_lots)
+    }
+
+    /// The position in `market`, created empty when missing.
+    pub fn position_mut(&mut self, market: MarketId) -> &mut Position {
+        let index = match self.positions.binary_search_by_key(&market, |p| p.market) {
+            Ok(index) => index,
+            Err(index) => {
+                self.positions.insert(index, Position::empty(market));
+                index
+            }
+        };
+        &mut self.positions[index]
+    }
+
+    /// Drops empty position entries so equal contents always have equal encodings.
+    pub fn tidy(&mut self) {
+        self.positions.retain(|p| !p.is_empty());
+    }
+
+    /// No balances, positions or orders.
+    pub fn is_empty(&self) -> bool {
+        self.balances.is_empty()
+            && self.positions.is_empty()
+            && self.open_orders == 0
+            && self.isolated_market.is_none()
+    }
+}

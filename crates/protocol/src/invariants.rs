@@ -1,0 +1,139 @@
+//! Invariants checked over the whole state: conservation of value (DESIGN §3.4) and the
+//! consistency of positions, open interest and open orders.
+//!
+//! Conservation, in ledger terms: for every asset the balances of all ledger accounts sum to
+//! zero (`External` holds minus what was deposited and not withdrawn), and the settlement
+//! account holds exactly minus the sum of all unrealised PnL, so
+//! `Σ balances + Σ unrealised PnL + fee pool + insurance fund = deposits − withdrawals`.
+
+use std::collections::BTreeMap;
+
+use novation_types::{LedgerAccount, Side, SubaccountId};
+
+use crate::state::State;
+
+impl State {
+    /// Checks every invariant; `Err` names the first one broken.
+    pub fn verify_conservation(&self) -> Result<(), String> {
+        self.verify_ledger_sums()?;
+        self.verify_positions()?;
+        self.verify_open_orders()
+    }
+
+    fn verify_ledger_sums(&self) -> Result<(), String> {
+        for asset in &self.genesis.assets {
+            let mut sum: i128 = 0;
+            for sub in self.subaccounts.values() {
+                sum = sum
+                    .checked_add(sub.balance(asset.id))
+                    .ok_or("ledger sum overflow")?;
+            }
+            for ((_, pool_asset), balance) in &self.pools {
+                if *pool_asset == asset.id {
+                    sum = sum.checked_add(*balance).ok_or("ledger sum overflow")?;
+                }
+            }
+            if sum != 0 {
+                return Err(format!(
+                    "{}: ledger balances sum to {sum}, not 0",
+                    asset.symbol
+                ));
+            }
+        }
+        let fees = self.pool_balance(LedgerAccount::FeePool, self.genesis.quote_asset);
+        if fees < 0 {
+            return Err(format!("fee pool is negative: {fees}"));
+        }
+        Ok(())
+    }
+
+    fn verify_positions(&self) -> Result<(), String> {
+        let markets = self.genesis.markets.len();
+        let mut net = vec![0i128; markets];
+        let mut longs = vec![0u128; markets];
+        let mut costs: i128 = 0;
+        for sub in self.subaccounts.values() {
+            for position in &sub.positions {
+                let index = position.market.0 as usize;
+                net[index] += position.size_lots as i128;
+                if position.size_lots > 0 {
+                    longs[index] += position.size_lots as u128;
+                }
+                costs = costs
+                    .checked_add(position.cost.raw())
+                    .ok_or("cost sum overflow")?;
+            }
+        }
+        for (index, market) in self.markets.iter().enumerate() {
+            if net[index] != 0 {
+                return Err(format!(
+                    "market {index}: positions sum to {} lots, not 0",
+                    net[index]
+                ));
+            }
+            if longs[index] != market.open_interest_lots as u128 {
+                return Err(format!(
+                    "market {index}: open interest {} != longs {}",
+                    market.open_interest_lots, longs[index]
+                ));
+            }
+        }
+        let settlement = self.pool_balance(LedgerAccount::Settlement, self.genesis.quote_asset);
+        if costs.checked_add(settlement) != Some(0) {
+            return Err(format!(
+                "settlement {settlement} does not offset position costs {costs}"
+            ));
+        }
+        Ok(())
+    }
+
+    fn verify_open_orders(&self) -> Result<(), String> {
+        let mut open: BTreeMap<(SubaccountId, u16, bool), u64> = BTreeMap::new();
+        let mut counts: BTreeMap<SubaccountId, u32> = BTreeMap::new();
+        for (index, book) in self.books.iter().enumerate() {
+            for side in [Side::Buy, Side::Sell] {
+                for order in book.iter_side(side) {
+                    *open
+                        .entry((order.owner, index as u16, side == Side::Buy))
+                        .or_default() += order.remaining_lots;
+                    *counts.entry(order.owner).or_default() += 1;
+                    if !self.open_order_index.contains(&(order.owner, order.id)) {
+                        return Err(format!(
+                            "order {:?} missing from the open-order index",
+                            order.id
+                        ));
+                    }
+                }
+            }
+        }
+        if self.open_order_index.len() != counts.values().map(|c| *c as usize).sum::<usize>() {
+            return Err("open-order index holds orders not on any book".into());
+        }
+        for (id, sub) in &self.subaccounts {
+            if sub.open_orders != counts.get(id).copied().unwrap_or(0) {
+                return Err(format!(
+                    "{id}: open order count {} is wrong",
+                    sub.open_orders
+                ));
+            }
+            for position in &sub.positions {
+                let bids = open
+                    .get(&(*id, position.market.0, true))
+                    .copied()
+                    .unwrap_or(0);
+                let asks = open
+                    .get(&(*id, position.market.0, false))
+                    .copied()
+                    .unwrap_or(0);
+                if (bids, asks) != (position.open_bid_lots, position.open_ask_lots) {
+                    return Err(format!(
+                        "{id}: open lots {:?} != book {:?}",
+                        (position.open_bid_lots, position.open_ask_lots),
+                        (bids, asks)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}

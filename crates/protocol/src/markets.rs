@@ -1,0 +1,141 @@
+//! Markets: per-market running state (order numbering, open interest, volume, last trade)
+//! and the mark price.
+//!
+//! Mark price = median of (index + EMA of the book-mid basis, book mid, index) when the book
+//! has both sides; the index alone otherwise. The basis EMA (mid − index) moves by
+//! `basis_ema_alpha` per block while the book has a mid. Taking the median with the index
+//! itself means one thin book cannot drag the mark away from the oracle on its own.
+
+use novation_math::{Decimal, Ppm, Rounding};
+use novation_types::{Event, MarketId, OrderId};
+use serde::{Deserialize, Serialize};
+
+use crate::params::MarketParams;
+use crate::state::State;
+
+/// Bits of an order id that number orders within one market; the market id sits above them.
+pub const ORDER_SEQUENCE_BITS: u32 = 48;
+
+/// Running state of one market.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketState {
+    /// Sequence number of the next order.
+    pub next_order_seq: u64,
+    /// Open interest: the sum of all long sizes (equal to the sum of all short sizes), lots.
+    pub open_interest_lots: u64,
+    /// Traded quote volume since genesis.
+    pub volume_quote: Decimal,
+    /// Number of fills since genesis.
+    pub trade_count: u64,
+    /// Price of the last fill.
+    pub last_price_ticks: Option<u64>,
+    /// Mark price (quote per whole base unit), if the index is known.
+    pub mark: Option<Decimal>,
+    /// EMA of (book mid − index).
+    pub basis_ema: Decimal,
+}
+
+impl MarketState {
+    /// Allocates the next order id of `market`.
+    pub(crate) fn allocate_order_id(&mut self, market: MarketId) -> OrderId {
+        let id = ((market.0 as u64) << ORDER_SEQUENCE_BITS)
+            | (self.next_order_seq & ((1 << ORDER_SEQUENCE_BITS) - 1));
+        self.next_order_seq += 1;
+        OrderId(id)
+    }
+}
+
+/// The market an order id belongs to.
+pub fn market_of_order(order: OrderId) -> MarketId {
+    MarketId((order.0 >> ORDER_SEQUENCE_BITS) as u16)
+}
+
+/// Price of `ticks` in quote per whole base unit.
+pub fn ticks_to_price(params: &MarketParams, ticks: u64) -> Option<Decimal> {
+    Decimal::from_units(ticks as i128, params.tick_size).ok()
+}
+
+/// Recomputes every market's mark price from its index and book, emitting `MarkPrice` events.
+pub(crate) fn update_marks(state: &mut State, events: &mut Vec<Event>) {
+    let alpha = state.genesis.oracle.basis_ema_alpha;
+    for index in 0..state.markets.len() {
+        let params = &state.genesis.markets[index];
+        let oracle_index = state.oracle[params.base_asset.0 as usize].index;
+        let book = &state.books[index];
+        let mid = match (book.best_bid(), book.best_ask()) {
+            (Some(bid), Some(ask)) => mid_price(params, bid, ask),
+            _ => None,
+        };
+        let market = &mut state.markets[index];
+        let Some(oracle_index) = oracle_index else {
+            market.mark = None;
+            continue;
+        };
+        if let Some(mid) = mid {
+            market.basis_ema = next_basis(market.basis_ema, mid, oracle_index, alpha);
+        }
+        let mark = match mid {
+            Some(mid) => median3(
+                oracle_index
+                    .checked_add(market.basis_ema)
+                    .unwrap_or(oracle_index),
+                mid,
+                oracle_index,
+            ),
+            None => oracle_index,
+        };
+        market.mark = Some(mark);
+        events.push(Event::MarkPrice {
+            market: MarketId(index as u16),
+            mark,
+        });
+    }
+}
+
+fn mid_price(params: &MarketParams, bid: u64, ask: u64) -> Option<Decimal> {
+    let sum = ticks_to_price(params, bid)?
+        .checked_add(ticks_to_price(params, ask)?)
+        .ok()?;
+    sum.div_int(2, Rounding::HalfEven).ok()
+}
+
+fn next_basis(basis_ema: Decimal, mid: Decimal, index: Decimal, alpha: Ppm) -> Decimal {
+    let sample = mid.checked_sub(index);
+    let step = sample
+        .and_then(|s| s.checked_sub(basis_ema))
+        .and_then(|d| alpha.apply_decimal(d, Rounding::HalfEven));
+    step.and_then(|s| basis_ema.checked_add(s))
+        .unwrap_or(basis_ema)
+}
+
+fn median3(a: Decimal, b: Decimal, c: Decimal) -> Decimal {
+    a.max(b).min(a.min(b).max(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_three_is_the_middle_value() {
+        let [a, b, c] = [1, 2, 3].map(Decimal::from_int);
+        for (x, y, z) in [
+            (a, b, c),
+            (a, c, b),
+            (b, a, c),
+            (b, c, a),
+            (c, a, b),
+            (c, b, a),
+        ] {
+            assert_eq!(median3(x, y, z), b);
+        }
+    }
+
+    #[test]
+    fn order_ids_carry_their_market() {
+        let mut state = MarketState::default();
+        let id = state.allocate_order_id(MarketId(7));
+        assert_eq!(market_of_order(id), MarketId(7));
+        assert_ne!(state.allocate_order_id(MarketId(7)), id);
+    }
+}

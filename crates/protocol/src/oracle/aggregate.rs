@@ -1,0 +1,149 @@
+//! End-of-block aggregation: weighted median of fresh reports, EMA and validity.
+//!
+//! Index = weighted median of the prices of reports no older than `max_age_ms` (the lower
+//! weighted median: the first price, in ascending order, at which the cumulative weight
+//! reaches half of the total). Confidence = the weighted median of the reported confidences
+//! or of the distances of reports from the index, whichever is wider (disagreement between
+//! publishers is uncertainty too). EMA = EMA + alpha × (index − EMA) per block.
+
+use novation_math::{Decimal, Ppm, Rounding};
+use novation_types::{Address, Event};
+
+use super::{AssetOracle, PriceValidity};
+use crate::params::{OracleParams, Publisher};
+use crate::state::State;
+
+/// Aggregates every oracle-priced asset and emits one `OraclePrice` event per asset.
+pub(crate) fn aggregate_all(state: &mut State, events: &mut Vec<Event>) {
+    let now_ms = state.time_ms;
+    let params = state.genesis.oracle;
+    for (index, oracle) in state.oracle.iter_mut().enumerate() {
+        if oracle.fixed {
+            continue;
+        }
+        aggregate_one(oracle, &state.genesis.publishers, &params, now_ms);
+        if let (Some(index_price), Some(ema)) = (oracle.index, oracle.ema) {
+            events.push(Event::OraclePrice {
+                asset: novation_types::AssetId(index as u16),
+                index: index_price,
+                ema,
+                confidence: oracle.confidence,
+                valid: oracle.validity == PriceValidity::Valid,
+            });
+        }
+    }
+}
+
+fn aggregate_one(
+    oracle: &mut AssetOracle,
+    publishers: &[Publisher],
+    params: &OracleParams,
+    now_ms: u64,
+) {
+    let newest_ms = oracle
+        .reports
+        .values()
+        .map(|report| report.publish_time_ms)
+        .filter(|time| time.saturating_add(params.max_age_ms) >= now_ms)
+        .max();
+    let fresh: Vec<(Decimal, Decimal, u64)> = oracle
+        .reports
+        .iter()
+        .filter(|(_, report)| report.publish_time_ms.saturating_add(params.max_age_ms) >= now_ms)
+        .filter_map(|(address, report)| {
+            let weight = publisher_weight(publishers, address)?;
+            Some((report.price, report.confidence, weight))
+        })
+        .collect();
+    let previous_ema = oracle.ema;
+    if fresh.len() >= params.quorum as usize {
+        if let Some(index) = weighted_median(fresh.iter().map(|(p, _, w)| (*p, *w)).collect()) {
+            let spread: Vec<(Decimal, u64)> = fresh
+                .iter()
+                .map(|(p, _, w)| {
+                    (
+                        p.checked_sub(index)
+                            .and_then(|d| d.checked_abs())
+                            .unwrap_or(Decimal::MAX),
+                        *w,
+                    )
+                })
+                .collect();
+            let reported = weighted_median(fresh.iter().map(|(_, c, w)| (*c, *w)).collect())
+                .unwrap_or_default();
+            let disagreement = weighted_median(spread).unwrap_or_default();
+            oracle.index = Some(index);
+            oracle.confidence = reported.max(disagreement);
+            oracle.ema = Some(match previous_ema {
+                Some(ema) => next_ema(ema, index, params.ema_alpha),
+                None => index,
+            });
+            // Age is measured from the data, not from the block that aggregated it.
+            oracle.last_update_ms = newest_ms.unwrap_or(now_ms).min(now_ms);
+        }
+    }
+    oracle.validity = validity(oracle, previous_ema, params, now_ms);
+}
+
+fn publisher_weight(publishers: &[Publisher], address: &Address) -> Option<u64> {
+    publishers
+        .iter()
+        .find(|p| p.address == *address)
+        .map(|p| p.weight as u64)
+        .filter(|w| *w > 0)
+}
+
+/// Lower weighted median of `(value, weight)` pairs; `None` when there are none.
+pub(crate) fn weighted_median(mut samples: Vec<(Decimal, u64)>) -> Option<Decimal> {
+    samples.sort();
+    let total: u64 = samples.iter().map(|(_, w)| *w).sum();
+    let mut cumulative = 0u64;
+    for (value, weight) in &samples {
+        cumulative += weight;
+        if cumulative * 2 >= total {
+            return Some(*value);
+        }
+    }
+    None
+}
+
+fn next_ema(ema: Decimal, index: Decimal, alpha: Ppm) -> Decimal {
+    let step = index
+        .checked_sub(ema)
+        .and_then(|d| alpha.apply_decimal(d, Rounding::HalfEven));
+    step.and_then(|s| ema.checked_add(s)).unwrap_or(index)
+}
+
+fn validity(
+    oracle: &AssetOracle,
+    previous_ema: Option<Decimal>,
+    params: &OracleParams,
+    now_ms: u64,
+) -> PriceValidity {
+    let Some(index) = oracle.index else {
+        return PriceValidity::Missing;
+    };
+    if oracle.last_update_ms.saturating_add(params.max_age_ms) < now_ms {
+        return PriceValidity::Stale;
+    }
+    if exceeds_fraction(oracle.confidence, index, params.max_confidence) {
+        return PriceValidity::Uncertain;
+    }
+    let reference = previous_ema.unwrap_or(index);
+    let deviation = index
+        .checked_sub(reference)
+        .and_then(|d| d.checked_abs())
+        .unwrap_or(Decimal::MAX);
+    if exceeds_fraction(deviation, reference, params.max_ema_deviation) {
+        return PriceValidity::TooVolatile;
+    }
+    PriceValidity::Valid
+}
+
+/// Whether `part / whole > limit` (exactly, without dividing).
+fn exceeds_fraction(part: Decimal, whole: Decimal, limit: Ppm) -> bool {
+    match limit.apply_decimal(whole, Rounding::Floor) {
+        Ok(bound) => part > bound,
+        Err(_) => true,
+    }
+}

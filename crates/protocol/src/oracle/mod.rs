@@ -1,0 +1,90 @@
+//! The oracle: registered publishers report prices; at the end of every block the reports
+//! are aggregated per asset into an index price with an EMA and a validity state.
+//!
+//! Rule (DESIGN §3.6): a price that is stale, too uncertain or too far from its own EMA may
+//! not be used to add risk; risk-reducing actions never depend on it.
+
+mod aggregate;
+mod report;
+
+use std::collections::BTreeMap;
+
+use novation_math::Decimal;
+use novation_types::Address;
+use serde::{Deserialize, Serialize};
+
+use crate::params::AssetParams;
+
+pub(crate) use aggregate::aggregate_all;
+pub(crate) use report::check_and_execute_report;
+
+/// The latest report of one publisher for one asset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceReportEntry {
+    /// Reported price of one whole unit.
+    pub price: Decimal,
+    /// Reported confidence half-width.
+    pub confidence: Decimal,
+    /// When the publisher observed it (ms since the Unix epoch).
+    pub publish_time_ms: u64,
+}
+
+/// Whether an asset's price may be used to add risk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PriceValidity {
+    /// Fresh, confident and close to its EMA.
+    Valid,
+    /// No price yet.
+    Missing,
+    /// No quorum of fresh reports within the maximum age.
+    Stale,
+    /// Confidence too wide relative to the price.
+    Uncertain,
+    /// Too far from its EMA: moving too fast to trust.
+    TooVolatile,
+}
+
+/// The oracle state of one asset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetOracle {
+    /// Latest report per publisher.
+    pub reports: BTreeMap<Address, PriceReportEntry>,
+    /// Aggregated index price (fixed for the quote asset).
+    pub index: Option<Decimal>,
+    /// EMA of the index.
+    pub ema: Option<Decimal>,
+    /// Aggregated confidence half-width.
+    pub confidence: Decimal,
+    /// Publish time of the newest report in the last successful aggregation.
+    pub last_update_ms: u64,
+    /// Current validity.
+    pub validity: PriceValidity,
+    /// Fixed price (quote currency): never stale.
+    pub fixed: bool,
+}
+
+impl AssetOracle {
+    pub(crate) fn new(asset: &AssetParams) -> Self {
+        AssetOracle {
+            reports: BTreeMap::new(),
+            index: asset.fixed_price,
+            ema: asset.fixed_price,
+            confidence: Decimal::ZERO,
+            last_update_ms: 0,
+            validity: if asset.fixed_price.is_some() {
+                PriceValidity::Valid
+            } else {
+                PriceValidity::Missing
+            },
+            fixed: asset.fixed_price.is_some(),
+        }
+    }
+
+    /// The index, only if it may be used to add risk.
+    pub fn valid_price(&self) -> Option<Decimal> {
+        match self.validity {
+            PriceValidity::Valid => self.index,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The PriceReport action: a registered publisher's signed price for one asset.
+
+use novation_math::Decimal;
+use novation_types::{Address, AssetId, ErrorCode};
+
+use super::PriceReportEntry;
+use crate::state::State;
+
+/// Checks a report against the publisher set and the block time, then stores it as the
+/// publisher's latest for the asset.
+pub(crate) fn check_and_execute_report(
+    state: &mut State,
+    sender: Address,
+    asset: AssetId,
+    price: Decimal,
+    confidence: Decimal,
+    publish_time_ms: u64,
+) -> Result<(), ErrorCode> {
+    if !state.genesis.publishers.iter().any(|p| p.address == sender) {
+        return Err(ErrorCode::NotPublisher);
+    }
+    let oracle = state
+        .oracle
+        .get(asset.0 as usize)
+        .ok_or(ErrorCode::UnknownAsset)?;
+    if oracle.fixed {
+        return Err(ErrorCode::UnknownAsset);
+    }
+    if !price.is_positive() || confidence.is_negative() {
+        return Err(ErrorCode::InvalidPrice);
+    }
+    let params = state.genesis.oracle;
+    let too_old = publish_time_ms.saturating_add(params.max_age_ms) < state.time_ms;
+    let from_future = publish_time_ms > state.time_ms.saturating_add(params.max_future_ms);
+    let not_newer = oracle
+        .reports
+        .get(&sender)
+        .is_some_and(|last| last.publish_time_ms >= publish_time_ms);
+    if too_old || from_future || not_newer {
+        return Err(ErrorCode::StalePriceReport);
+    }
+    state.set_report(
+        asset,
+        sender,
+        PriceReportEntry {
+            price,
+            confidence,
+            publish_time_ms,
+        },
+    );
+    Ok(())
+}

@@ -1,0 +1,281 @@
+//! Parameters set at genesis (and, later, by governance): assets, markets, oracle, limits.
+
+use novation_math::{Decimal, Ppm};
+use novation_types::{Address, AssetId, MarketId};
+use serde::{Deserialize, Serialize};
+
+/// A collateral asset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetParams {
+    /// Its id (equal to its index in `Genesis::assets`).
+    pub id: AssetId,
+    /// Ticker, e.g. `BTC`.
+    pub symbol: String,
+    /// Smallest unit is 10^-decimals of a whole unit; balances are whole numbers of it.
+    pub decimals: u8,
+    /// Fraction of a positive balance's value that counts toward initial margin.
+    pub weight_initial: Ppm,
+    /// Fraction of a positive balance's value that counts toward maintenance margin.
+    pub weight_maintenance: Ppm,
+    /// Multiple (>= 1) of a negative balance's value counted as debt for initial margin.
+    pub liability_weight_initial: Ppm,
+    /// Multiple (>= 1) of a negative balance's value counted as debt for maintenance margin.
+    pub liability_weight_maintenance: Ppm,
+    /// Most of the asset the chain holds in deposits, in whole units.
+    pub deposit_cap: Decimal,
+    /// A fixed price (the quote currency is worth exactly 1); `None` uses the oracle.
+    pub fixed_price: Option<Decimal>,
+}
+
+/// One margin tier: positions whose notional is at most `max_notional` use these fractions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarginTier {
+    /// Upper bound (inclusive) of position notional in quote units for this tier.
+    pub max_notional: Decimal,
+    /// Initial margin fraction.
+    pub initial: Ppm,
+    /// Maintenance margin fraction (below `initial`).
+    pub maintenance: Ppm,
+}
+
+/// Whether a market accepts orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MarketStatus {
+    /// Trading normally.
+    Active,
+    /// Only orders that reduce positions are accepted.
+    ReduceOnly,
+}
+
+/// A perpetual futures market.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketParams {
+    /// Its id (equal to its index in `Genesis::markets`).
+    pub id: MarketId,
+    /// Ticker, e.g. `BTC-PERP`.
+    pub symbol: String,
+    /// The asset whose oracle price is the index.
+    pub base_asset: AssetId,
+    /// Price step in quote per whole base unit.
+    pub tick_size: Decimal,
+    /// Size step in whole base units.
+    pub lot_size: Decimal,
+    /// Smallest order in lots.
+    pub min_order_lots: u64,
+    /// Margin tiers by position notional, ascending; the last must have `max_notional == Decimal::MAX`.
+    pub margin_tiers: Vec<MarginTier>,
+    /// Highest leverage allowed: every tier's initial fraction is at least 1 / max_leverage.
+    pub max_leverage: u32,
+    /// Cap on open interest (sum of long sizes) in lots.
+    pub open_interest_cap_lots: u64,
+    /// Maker fee rate (negative = rebate).
+    pub maker_fee: Ppm,
+    /// Taker fee rate.
+    pub taker_fee: Ppm,
+    /// Listing status.
+    pub status: MarketStatus,
+}
+
+/// Oracle rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OracleParams {
+    /// Fewest fresh reports an aggregate needs.
+    pub quorum: u32,
+    /// A report older than this (relative to block time) is ignored; an index older than this is stale.
+    pub max_age_ms: u64,
+    /// A report stamped further than this after block time is rejected.
+    pub max_future_ms: u64,
+    /// Largest confidence / price before the price is too uncertain.
+    pub max_confidence: Ppm,
+    /// Largest |index - EMA| / EMA before the price is moving too fast.
+    pub max_ema_deviation: Ppm,
+    /// Weight of a new index in the EMA, per block.
+    pub ema_alpha: Ppm,
+    /// Weight of a new book-mid basis sample in the mark price's basis EMA, per block.
+    pub basis_ema_alpha: Ppm,
+}
+
+/// A registered price publisher.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publisher {
+    /// Its address (it signs price reports).
+    pub address: Address,
+    /// Its weight in the weighted median.
+    pub weight: u32,
+}
+
+/// Bounds that keep every block's work bounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Most actions in one transaction.
+    pub max_actions_per_tx: usize,
+    /// Most order actions in one batch.
+    pub max_batch: usize,
+    /// Most open orders per subaccount.
+    pub max_open_orders: u32,
+    /// Most positions (markets) and most assets held per subaccount.
+    pub max_positions: usize,
+    /// Highest subaccount number.
+    pub max_subaccount: u16,
+    /// Check conservation of value over every account at the end of every block.
+    pub verify_conservation_each_block: bool,
+}
+
+/// Everything needed to start a chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Genesis {
+    /// The asset positions are quoted and settled in.
+    pub quote_asset: AssetId,
+    /// Collateral assets, indexed by id.
+    pub assets: Vec<AssetParams>,
+    /// Markets, indexed by id.
+    pub markets: Vec<MarketParams>,
+    /// Oracle rules.
+    pub oracle: OracleParams,
+    /// Price publishers.
+    pub publishers: Vec<Publisher>,
+    /// Bounds.
+    pub limits: Limits,
+}
+
+/// A genesis that cannot start a chain, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenesisError(pub String);
+
+impl std::fmt::Display for GenesisError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid genesis: {}", self.0)
+    }
+}
+
+impl std::error::Error for GenesisError {}
+
+fn ensure(ok: bool, why: impl FnOnce() -> String) -> Result<(), GenesisError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(GenesisError(why()))
+    }
+}
+
+impl Genesis {
+    /// Checks every parameter's range and the relations between them.
+    pub fn validate(&self) -> Result<(), GenesisError> {
+        for (index, asset) in self.assets.iter().enumerate() {
+            ensure(asset.id.0 as usize == index, || {
+                format!("asset {} has id {}", index, asset.id.0)
+            })?;
+            ensure(asset.decimals <= 18, || {
+                format!("{}: at most 18 decimals", asset.symbol)
+            })?;
+            let weights_ok = Ppm::ZERO <= asset.weight_initial
+                && asset.weight_initial <= asset.weight_maintenance
+                && asset.weight_maintenance <= Ppm::ONE
+                && Ppm::ONE <= asset.liability_weight_maintenance
+                && asset.liability_weight_maintenance <= asset.liability_weight_initial;
+            ensure(weights_ok, || {
+                format!(
+                    "{}: need 0 <= init <= maint <= 1 <= liab maint <= liab init",
+                    asset.symbol
+                )
+            })?;
+            ensure(!asset.deposit_cap.is_negative(), || {
+                format!("{}: negative deposit cap", asset.symbol)
+            })?;
+            if let Some(price) = asset.fixed_price {
+                ensure(price.is_positive(), || {
+                    format!("{}: fixed price must be positive", asset.symbol)
+                })?;
+            }
+        }
+        let quote = self.assets.get(self.quote_asset.0 as usize);
+        // The quote ledger keeps all 18 decimals so realised PnL and fees are booked exactly.
+        let quote_ok = quote.is_some_and(|q| q.fixed_price.is_some() && q.decimals == 18);
+        ensure(quote_ok, || {
+            "quote asset must exist with a fixed price and 18 decimals".into()
+        })?;
+        for (index, market) in self.markets.iter().enumerate() {
+            self.validate_market(index, market)?;
+        }
+        ensure(self.oracle.quorum >= 1, || {
+            "oracle quorum must be at least 1".into()
+        })?;
+        ensure(
+            self.oracle.ema_alpha > Ppm::ZERO && self.oracle.ema_alpha <= Ppm::ONE,
+            || "ema alpha in (0, 1]".into(),
+        )?;
+        ensure(
+            self.oracle.basis_ema_alpha > Ppm::ZERO && self.oracle.basis_ema_alpha <= Ppm::ONE,
+            || "basis ema alpha in (0, 1]".into(),
+        )?;
+        ensure(
+            self.limits.max_actions_per_tx >= 1 && self.limits.max_batch >= 1,
+            || "limits must be positive".into(),
+        )?;
+        Ok(())
+    }
+
+    fn validate_market(&self, index: usize, market: &MarketParams) -> Result<(), GenesisError> {
+        let name = &market.symbol;
+        ensure(market.id.0 as usize == index, || {
+            format!("market {} has id {}", index, market.id.0)
+        })?;
+        let base = self.assets.get(market.base_asset.0 as usize);
+        ensure(base.is_some_and(|b| b.fixed_price.is_none()), || {
+            format!("{name}: base asset needs an oracle")
+        })?;
+        ensure(
+            market.tick_size.is_positive() && market.lot_size.is_positive(),
+            || format!("{name}: steps > 0"),
+        )?;
+        let tick_lot = market
+            .tick_size
+            .mul(market.lot_size, novation_math::Rounding::Floor);
+        let exact = tick_lot.is_ok_and(|v| {
+            v.is_positive()
+                && v.div(market.lot_size, novation_math::Rounding::Floor) == Ok(market.tick_size)
+        });
+        ensure(exact, || {
+            format!("{name}: tick x lot must be exactly representable")
+        })?;
+        ensure(market.min_order_lots >= 1, || {
+            format!("{name}: min order >= 1 lot")
+        })?;
+        ensure(market.max_leverage >= 1, || {
+            format!("{name}: max leverage >= 1")
+        })?;
+        let min_initial = Ppm::new(1_000_000 / market.max_leverage as i64);
+        let tiers = &market.margin_tiers;
+        ensure(!tiers.is_empty(), || {
+            format!("{name}: at least one margin tier")
+        })?;
+        ensure(
+            tiers.last().is_some_and(|t| t.max_notional == Decimal::MAX),
+            || format!("{name}: last tier unbounded"),
+        )?;
+        for pair in tiers.windows(2) {
+            let ascending =
+                pair[0].max_notional < pair[1].max_notional && pair[0].initial <= pair[1].initial;
+            ensure(ascending, || {
+                format!("{name}: tiers must ascend in notional and margin")
+            })?;
+        }
+        for tier in tiers {
+            let ok = Ppm::ZERO < tier.maintenance
+                && tier.maintenance < tier.initial
+                && tier.initial <= Ppm::ONE
+                && tier.initial >= min_initial;
+            ensure(ok, || {
+                format!("{name}: need 0 < maintenance < initial <= 1 and initial >= 1/max_leverage")
+            })?;
+        }
+        let fee_ok = market.taker_fee >= Ppm::ZERO
+            && market.maker_fee.0 + market.taker_fee.0 >= 0
+            && market.taker_fee < Ppm::ONE
+            && market.maker_fee > Ppm::new(-1_000_000);
+        ensure(fee_ok, || {
+            format!("{name}: taker fee >= 0 and maker rebate <= taker fee")
+        })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,172 @@
+//! Health of one subaccount: weighted collateral, unrealised PnL and margin requirements.
+//!
+//! Invariant (tested): initial requirement ≥ maintenance requirement and weighted initial
+//! collateral ≤ weighted maintenance collateral, so an account that meets initial margin
+//! always meets maintenance margin.
+
+use novation_math::Ppm;
+use novation_types::ErrorCode;
+
+use super::prices::RiskPrices;
+use crate::accounts::{Position, Subaccount};
+use crate::params::{MarginTier, MarketParams};
+
+/// Whether open orders count toward the requirement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OrderExposure {
+    /// Positions only (fills, maintenance, withdrawals of a flat book).
+    PositionsOnly,
+    /// Positions as if every open order on its worse side filled (placing orders, withdrawals).
+    WithOpenOrders,
+}
+
+/// Health of a subaccount in raw quote decimals (10^-18 of the quote currency).
+/// Requirements are scaled by 10^6 so comparisons are exact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Health {
+    /// Unweighted value of all balances.
+    pub collateral: i128,
+    /// Balances weighted for initial margin.
+    pub collateral_initial: i128,
+    /// Balances weighted for maintenance margin.
+    pub collateral_maintenance: i128,
+    /// Unrealised PnL of all positions at mark.
+    pub unrealized_pnl: i128,
+    /// Sum of |position| × mark value.
+    pub notional: i128,
+    /// Initial requirement × 10^6.
+    pub initial_scaled: i128,
+    /// Maintenance requirement × 10^6.
+    pub maintenance_scaled: i128,
+}
+
+const PPM: i128 = 1_000_000;
+
+impl Health {
+    /// Collateral plus unrealised PnL.
+    pub fn equity(&self) -> i128 {
+        self.collateral.saturating_add(self.unrealized_pnl)
+    }
+
+    /// Weighted collateral plus unrealised PnL, for initial margin.
+    pub fn equity_initial(&self) -> i128 {
+        self.collateral_initial.saturating_add(self.unrealized_pnl)
+    }
+
+    /// Weighted collateral plus unrealised PnL, for maintenance margin.
+    pub fn equity_maintenance(&self) -> i128 {
+        self.collateral_maintenance
+            .saturating_add(self.unrealized_pnl)
+    }
+
+    /// Initial margin holds.
+    pub fn meets_initial(&self) -> bool {
+        self.equity_initial().saturating_mul(PPM) >= self.initial_scaled
+    }
+
+    /// Equity is below maintenance margin: the liquidation line.
+    pub fn below_maintenance(&self) -> bool {
+        self.equity_maintenance().saturating_mul(PPM) < self.maintenance_scaled
+    }
+
+    /// Initial requirement, rounded up.
+    pub fn initial_requirement(&self) -> i128 {
+        ceil_div_ppm(self.initial_scaled)
+    }
+
+    /// Maintenance requirement, rounded up.
+    pub fn maintenance_requirement(&self) -> i128 {
+        ceil_div_ppm(self.maintenance_scaled)
+    }
+}
+
+fn ceil_div_ppm(scaled: i128) -> i128 {
+    scaled.div_euclid(PPM) + i128::from(scaled.rem_euclid(PPM) != 0)
+}
+
+/// Computes the health of `sub` at this block's prices.
+pub(crate) fn compute_health(
+    sub: &Subaccount,
+    markets: &[MarketParams],
+    prices: &RiskPrices,
+    exposure: OrderExposure,
+) -> Result<Health, ErrorCode> {
+    let overflow = || ErrorCode::ArithmeticOverflow;
+    let mut health = Health::default();
+    for &(asset, units) in &sub.balances {
+        let risk = prices
+            .assets
+            .get(asset.0 as usize)
+            .ok_or(ErrorCode::UnknownAsset)?;
+        let (initial, maintenance) = if units >= 0 {
+            (risk.asset_initial, risk.asset_maintenance)
+        } else {
+            (risk.liability_initial, risk.liability_maintenance)
+        };
+        let value = units.checked_mul(risk.unit_value).ok_or_else(overflow)?;
+        health.collateral = health.collateral.checked_add(value).ok_or_else(overflow)?;
+        let weighted_initial = units.checked_mul(initial).ok_or_else(overflow)?;
+        health.collateral_initial = health
+            .collateral_initial
+            .checked_add(weighted_initial)
+            .ok_or_else(overflow)?;
+        let weighted_maintenance = units.checked_mul(maintenance).ok_or_else(overflow)?;
+        health.collateral_maintenance = health
+            .collateral_maintenance
+            .checked_add(weighted_maintenance)
+            .ok_or_else(overflow)?;
+    }
+    for position in &sub.positions {
+        add_position(&mut health, position, markets, prices, exposure).ok_or_else(overflow)?;
+    }
+    Ok(health)
+}
+
+fn add_position(
+    health: &mut Health,
+    position: &Position,
+    markets: &[MarketParams],
+    prices: &RiskPrices,
+    exposure: OrderExposure,
+) -> Option<()> {
+    let index = position.market.0 as usize;
+    let params = markets.get(index)?;
+    let lot_value = prices.markets.get(index)?.lot_value;
+    let value = (position.size_lots as i128).checked_mul(lot_value)?;
+    let pnl = value.checked_sub(position.cost.raw())?;
+    health.unrealized_pnl = health.unrealized_pnl.checked_add(pnl)?;
+    let notional = value.checked_abs()?;
+    health.notional = health.notional.checked_add(notional)?;
+    let maintenance_tier = tier_for(&params.margin_tiers, notional);
+    let initial_notional = match exposure {
+        OrderExposure::PositionsOnly => notional,
+        OrderExposure::WithOpenOrders => {
+            (position.worst_case_size_lots() as i128).checked_mul(lot_value)?
+        }
+    };
+    let initial_tier = tier_for(&params.margin_tiers, initial_notional);
+    let maintenance = scaled(notional, maintenance_tier.maintenance)?;
+    let initial = scaled(initial_notional, initial_tier.initial)?;
+    health.maintenance_scaled = health.maintenance_scaled.checked_add(maintenance)?;
+    health.initial_scaled = health.initial_scaled.checked_add(initial)?;
+    Some(())
+}
+
+fn scaled(notional: i128, fraction: Ppm) -> Option<i128> {
+    notional.checked_mul(fraction.0 as i128)
+}
+
+/// The tier whose bound covers `notional` (the last tier is unbounded).
+fn tier_for(tiers: &[MarginTier], notional: i128) -> MarginTier {
+    let found = tiers
+        .iter()
+        .find(|tier| notional <= tier.max_notional.raw());
+    match found.or(tiers.last()) {
+        Some(tier) => *tier,
+        None => MarginTier {
+            max_notional: novation_math::Decimal::MAX,
+            initial: Ppm::ONE,
+            maintenance: Ppm::ONE,
+        },
+    }
+}

@@ -1,0 +1,73 @@
+//! Risk: margin requirements and health of subaccounts.
+//!
+//! Prices change only at the end of a block, so the values every health check needs (value
+//! of one smallest unit of each asset, weighted four ways; value of one lot of each market at
+//! mark) are computed once per block into [`RiskPrices`]. A health check is then integer
+//! multiplications and additions only: no division on the hot path. Requirements are kept
+//! scaled by 10^6 (fractions are parts per million), so "equity ≥ requirement" is compared
+//! exactly as `equity × 10^6 ≥ Σ notional × fraction`.
+
+mod health;
+mod prices;
+
+pub use health::Health;
+pub(crate) use health::{compute_health, OrderExposure};
+pub(crate) use prices::RiskPrices;
+
+use crate::state::State;
+
+impl State {
+    /// Recomputes the per-block risk values from the oracle and the marks.
+    pub(crate) fn refresh_risk_prices(&mut self) {
+        self.risk = RiskPrices::compute(&self.genesis, &self.oracle, &self.markets);
+    }
+}
+
+use novation_types::ErrorCode;
+
+use crate::accounts::Subaccount;
+
+impl State {
+    /// Health of `sub` at this block's prices.
+    pub(crate) fn health_of(
+        &self,
+        sub: &Subaccount,
+        exposure: OrderExposure,
+    ) -> Result<Health, ErrorCode> {
+        compute_health(sub, &self.genesis.markets, &self.risk, exposure)
+    }
+
+    /// Whether every price `sub`'s risk depends on may be used to add risk.
+    pub(crate) fn prices_valid_for(&self, sub: &Subaccount) -> bool {
+        let assets_valid = sub.balances.iter().all(|(asset, _)| {
+            self.risk
+                .assets
+                .get(asset.0 as usize)
+                .is_some_and(|a| a.valid)
+        });
+        let markets_valid = sub.positions.iter().all(|p| {
+            self.risk
+                .markets
+                .get(p.market.0 as usize)
+                .is_some_and(|m| m.valid)
+        });
+        assets_valid && markets_valid
+    }
+
+    /// Refuses an action that adds risk unless prices are valid and `sub` (the state the
+    /// action would leave) meets initial margin.
+    pub(crate) fn require_initial_margin(
+        &self,
+        sub: &Subaccount,
+        exposure: OrderExposure,
+    ) -> Result<(), ErrorCode> {
+        if !self.prices_valid_for(sub) {
+            return Err(ErrorCode::OraclePriceInvalid);
+        }
+        if self.health_of(sub, exposure)?.meets_initial() {
+            Ok(())
+        } else {
+            Err(ErrorCode::InsufficientMargin)
+        }
+    }
+}

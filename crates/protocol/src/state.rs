@@ -1,0 +1,309 @@
+//! The whole protocol state and the journaled writes every component goes through.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use novation_types::{Address, AssetId, LedgerAccount, MarketId, OrderId, SubaccountId};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::accounts::Subaccount;
+use crate::book::{OrderBook, RestingOrder};
+use crate::journal::{Journal, Undo};
+use crate::markets::MarketState;
+use crate::oracle::{AssetOracle, PriceReportEntry};
+use crate::params::{Genesis, GenesisError};
+use crate::risk::RiskPrices;
+
+/// The state of a novation chain. Change it only through [`State::apply_block`].
+#[derive(Clone, Debug, Serialize)]
+pub struct State {
+    pub(crate) genesis: Genesis,
+    pub(crate) height: u64,
+    pub(crate) time_ms: u64,
+    pub(crate) subaccounts: BTreeMap<SubaccountId, Subaccount>,
+    pub(crate) nonces: BTreeMap<Address, u64>,
+    /// Balances of the ledger accounts that are not subaccounts (external, fees, insurance,
+    /// settlement), in each asset's smallest unit.
+    pub(crate) pools: BTreeMap<(LedgerAccount, AssetId), i128>,
+    pub(crate) oracle: Vec<AssetOracle>,
+    pub(crate) markets: Vec<MarketState>,
+    pub(crate) books: Vec<OrderBook>,
+    pub(crate) client_ids: BTreeMap<(SubaccountId, u64), OrderId>,
+    pub(crate) open_order_index: BTreeSet<(SubaccountId, OrderId)>,
+    #[serde(skip)]
+    pub(crate) journal: Journal,
+    /// Prices and values derived from the oracle at the end of the last block.
+    #[serde(skip)]
+    pub(crate) risk: RiskPrices,
+}
+
+impl State {
+    /// A new chain at height 0 from a validated genesis.
+    pub fn new(genesis: Genesis) -> Result<Self, GenesisError> {
+        genesis.validate()?;
+        let oracle = genesis.assets.iter().map(AssetOracle::new).collect();
+        let markets = genesis
+            .markets
+            .iter()
+            .map(|_| MarketState::default())
+            .collect();
+        let books = genesis.markets.iter().map(|_| OrderBook::new()).collect();
+        let mut state = State {
+            genesis,
+            height: 0,
+            time_ms: 0,
+            subaccounts: BTreeMap::new(),
+            nonces: BTreeMap::new(),
+            pools: BTreeMap::new(),
+            oracle,
+            markets,
+            books,
+            client_ids: BTreeMap::new(),
+            open_order_index: BTreeSet::new(),
+            journal: Journal::default(),
+            risk: RiskPrices::default(),
+        };
+        state.refresh_risk_prices();
+        Ok(state)
+    }
+
+    /// The genesis parameters.
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    /// Height of the last applied block (0 before the first).
+    pub fn height(&self) -> u64 {
+        self.height
+    }
+
+    /// Timestamp of the last applied block, in milliseconds since the Unix epoch.
+    pub fn time_ms(&self) -> u64 {
+        self.time_ms
+    }
+
+    /// SHA-256 of the canonical encoding of the whole state. Equal states have equal hashes
+    /// whatever history led to them.
+    pub fn state_hash(&self) -> [u8; 32] {
+        let bytes = self.canonical_bytes();
+        Sha256::digest(&bytes).into()
+    }
+
+    /// The canonical encoding of the whole state (what [`State::state_hash`] hashes).
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        // Serialising plain data into a Vec cannot fail; an empty encoding would still be a
+        // deterministic (if useless) hash input, so no panic path is needed here.
+        bincode::serialize(self).unwrap_or_default()
+    }
+
+    // ----- journaled writes -------------------------------------------------------------
+
+    /// Runs `change` on the subaccount (created empty if missing), saving it first for undo.
+    /// An empty subaccount is removed so equal states encode equally.
+    pub(crate) fn with_subaccount<R>(
+        &mut self,
+        id: SubaccountId,
+        change: impl FnOnce(&mut Subaccount) -> R,
+    ) -> R {
+        if self.journal.first_touch_subaccount(id) {
+            let before = self.subaccounts.get(&id).cloned();
+            self.journal.record(Undo::Subaccount(id, before));
+        }
+        let sub = self.subaccounts.entry(id).or_default();
+        let result = change(sub);
+        sub.tidy();
+        if sub.is_empty() {
+            self.subaccounts.remove(&id);
+        }
+        result
+    }
+
+    /// Replaces the subaccount with `sub` (saving the old one first for undo).
+    pub(crate) fn put_subaccount(&mut self, id: SubaccountId, sub: Subaccount) {
+        self.with_subaccount(id, |slot| *slot = sub);
+    }
+
+    pub(crate) fn pool_balance(&self, account: LedgerAccount, asset: AssetId) -> i128 {
+        self.pools.get(&(account, asset)).copied().unwrap_or(0)
+    }
+
+    /// Adds `delta` to a non-subaccount ledger account's balance.
+    pub(crate) fn add_pool(
+        &mut self,
+        account: LedgerAccount,
+        asset: AssetId,
+        delta: i128,
+    ) -> Option<()> {
+        let before = self.pool_balance(account, asset);
+        let after = before.checked_add(delta)?;
+        self.journal.record(Undo::Pool(account, asset, before));
+        if after == 0 {
+            self.pools.remove(&(account, asset));
+        } else {
+            self.pools.insert((account, asset), after);
+        }
+        Some(())
+    }
+
+    pub(crate) fn set_nonce(&mut self, address: Address, next: u64) {
+        let before = self.nonces.insert(address, next);
+        self.journal.record(Undo::Nonce(address, before));
+    }
+
+    pub(crate) fn market_mut(&mut self, id: MarketId) -> &mut MarketState {
+        let index = id.0 as usize;
+        if self.journal.first_touch_market(id) {
+            self.journal
+                .record(Undo::Market(id, self.markets[index].clone()));
+        }
+        &mut self.markets[index]
+    }
+
+    pub(crate) fn book_insert(&mut self, market: MarketId, order: RestingOrder) -> bool {
+        let inserted = self.books[market.0 as usize].insert(order).is_ok();
+        if inserted {
+            self.journal.record(Undo::BookInserted(market, order.id));
+        }
+        inserted
+    }
+
+    pub(crate) fn book_remove(&mut self, market: MarketId, id: OrderId) -> Option<RestingOrder> {
+        let (order, position) = self.books[market.0 as usize].remove(id)?;
+        self.journal
+            .record(Undo::BookRemoved(market, order, position));
+        Some(order)
+    }
+
+    pub(crate) fn book_set_remaining(&mut self, market: MarketId, id: OrderId, lots: u64) -> bool {
+        match self.books[market.0 as usize].set_remaining(id, lots) {
+            Ok(before) => {
+                self.journal.record(Undo::BookRemaining(market, id, before));
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    pub(crate) fn set_client_id(
+        &mut self,
+        sub: SubaccountId,
+        client_id: u64,
+        order: Option<OrderId>,
+    ) {
+        let before = match order {
+            Some(order) => self.client_ids.insert((sub, client_id), order),
+            None => self.client_ids.remove(&(sub, client_id)),
+        };
+        self.journal.record(Undo::ClientId(sub, client_id, before));
+    }
+
+    pub(crate) fn set_open_order_indexed(
+        &mut self,
+        sub: SubaccountId,
+        order: OrderId,
+        present: bool,
+    ) {
+        let was_present = if present {
+            !self.open_order_index.insert((sub, order))
+        } else {
+            self.open_order_index.remove(&(sub, order))
+        };
+        self.journal.record(Undo::OpenOrderIndex {
+            subaccount: sub,
+            order,
+            was_present,
+        });
+    }
+
+    pub(crate) fn set_report(
+        &mut self,
+        asset: AssetId,
+        publisher: Address,
+        entry: PriceReportEntry,
+    ) {
+        let before = self.oracle[asset.0 as usize]
+            .reports
+            .insert(publisher, entry);
+        self.journal.record(Undo::Report(asset, publisher, before));
+    }
+
+    /// Undoes every write of the running transaction, newest first.
+    pub(crate) fn rollback(&mut self) {
+        while let Some(undo) = self.journal.entries.pop() {
+            self.undo(undo);
+        }
+        self.journal.end();
+    }
+
+    fn undo(&mut self, undo: Undo) {
+        match undo {
+            Undo::Subaccount(id, before) => match before {
+                Some(sub) => {
+                    self.subaccounts.insert(id, sub);
+                }
+                None => {
+                    self.subaccounts.remove(&id);
+                }
+            },
+            Undo::Pool(account, asset, before) => {
+                if before == 0 {
+                    self.pools.remove(&(account, asset));
+                } else {
+                    self.pools.insert((account, asset), before);
+                }
+            }
+            Undo::Nonce(address, before) => match before {
+                Some(nonce) => {
+                    self.nonces.insert(address, nonce);
+                }
+                None => {
+                    self.nonces.remove(&address);
+                }
+            },
+            Undo::Market(id, before) => self.markets[id.0 as usize] = before,
+            Undo::BookInserted(market, id) => {
+                let _ = self.books[market.0 as usize].remove(id);
+            }
+            Undo::BookRemoved(market, order, position) => {
+                let restored = self.books[market.0 as usize].restore(order, position);
+                debug_assert!(
+                    restored.is_ok(),
+                    "journal restores removals in reverse order"
+                );
+            }
+            Undo::BookRemaining(market, id, before) => {
+                let _ = self.books[market.0 as usize].set_remaining(id, before);
+            }
+            Undo::ClientId(sub, client_id, before) => match before {
+                Some(order) => {
+                    self.client_ids.insert((sub, client_id), order);
+                }
+                None => {
+                    self.client_ids.remove(&(sub, client_id));
+                }
+            },
+            Undo::OpenOrderIndex {
+                subaccount,
+                order,
+                was_present,
+            } => {
+                if was_present {
+                    self.open_order_index.insert((subaccount, order));
+                } else {
+                    self.open_order_index.remove(&(subaccount, order));
+                }
+            }
+            Undo::Report(asset, publisher, before) => {
+                let reports = &mut self.oracle[asset.0 as usize].reports;
+                match before {
+                    Some(entry) => {
+                        reports.insert(publisher, entry);
+                    }
+                    None => {
+                        reports.remove(&publisher);
+                    }
+                }
+            }
+        }
+    }
+}

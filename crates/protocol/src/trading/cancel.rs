@@ -1,0 +1,73 @@
+//! Cancels: by order id, by client order id, and all orders of a subaccount.
+
+use novation_types::{CancelReason, ErrorCode, Event, MarketId, OrderId, SubaccountId};
+
+use super::{owned_order, take_off_book};
+use crate::book::RestingOrder;
+use crate::markets::market_of_order;
+use crate::state::State;
+
+/// Removes `order` from the book and reports why.
+pub(crate) fn cancel_resting(
+    state: &mut State,
+    order: &RestingOrder,
+    reason: CancelReason,
+    events: &mut Vec<Event>,
+) {
+    take_off_book(state, order);
+    events.push(Event::OrderCancelled {
+        order_id: order.id,
+        subaccount: order.owner,
+        market: market_of_order(order.id),
+        remaining_lots: order.remaining_lots,
+        reason,
+    });
+}
+
+/// Cancels one open order of `owner`. Always allowed, whatever the oracle says.
+pub(crate) fn cancel_order(
+    state: &mut State,
+    owner: SubaccountId,
+    order_id: OrderId,
+    events: &mut Vec<Event>,
+) -> Result<(), ErrorCode> {
+    let order = owned_order(state, owner, order_id).ok_or(ErrorCode::OrderNotFound)?;
+    cancel_resting(state, &order, CancelReason::User, events);
+    Ok(())
+}
+
+/// Cancels the open order `owner` placed with `client_order_id`.
+pub(crate) fn cancel_by_client_id(
+    state: &mut State,
+    owner: SubaccountId,
+    client_order_id: u64,
+    events: &mut Vec<Event>,
+) -> Result<(), ErrorCode> {
+    let order_id = *state
+        .client_ids
+        .get(&(owner, client_order_id))
+        .ok_or(ErrorCode::OrderNotFound)?;
+    cancel_order(state, owner, order_id, events)
+}
+
+/// Cancels every open order of `owner`, in `market` or everywhere. Cancelling nothing is fine.
+pub(crate) fn cancel_all(
+    state: &mut State,
+    owner: SubaccountId,
+    market: Option<MarketId>,
+    events: &mut Vec<Event>,
+) {
+    let lowest = (owner, OrderId(0));
+    let orders: Vec<OrderId> = state
+        .open_order_index
+        .range(lowest..)
+        .take_while(|(sub, _)| *sub == owner)
+        .map(|(_, order)| *order)
+        .filter(|order| market.is_none_or(|m| market_of_order(*order) == m))
+        .collect();
+    for order_id in orders {
+        if let Some(order) = owned_order(state, owner, order_id) {
+            cancel_resting(state, &order, CancelReason::User, events);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! One fill between a resting (maker) and an incoming (taker) order: both sides' new state is
+//! computed first, both are margin-checked, and only then is anything written.
+
+use novation_math::Decimal;
+use novation_types::{ErrorCode, Event, LedgerAccount, MarketId, OrderId, Side, SubaccountId};
+
+use super::forget_order;
+use crate::accounts::Subaccount;
+use crate::book::RestingOrder;
+use crate::clearing::{apply_fill, fee};
+use crate::risk::OrderExposure;
+use crate::state::State;
+
+/// The incoming side of a fill.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Taker {
+    pub(crate) order_id: OrderId,
+    pub(crate) owner: SubaccountId,
+    pub(crate) side: Side,
+}
+
+/// What became of an attempted fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FillVerdict {
+    /// Both sides were updated.
+    Filled,
+    /// The maker's margin cannot carry it: its order must go.
+    MakerCannotCarry,
+    /// The taker's margin cannot carry it: the incoming order stops.
+    TakerCannotCarry,
+    /// The fill would push open interest past the market's cap.
+    OpenInterestCap,
+}
+
+/// One side's state after the fill, not yet written.
+struct SideAfter {
+    sub: Subaccount,
+    fee: i128,
+    realized: i128,
+}
+
+/// The terms of one fill, the same for both sides.
+#[derive(Clone, Copy)]
+struct Terms {
+    market: MarketId,
+    lots: u64,
+    lot_price: i128,
+    notional: i128,
+}
+
+/// Computes `sub` after trading on `side`, or `None` if its margin cannot carry it.
+fn side_after(
+    state: &State,
+    mut sub: Subaccount,
+    terms: Terms,
+    side: Side,
+    fee_rate: novation_math::Ppm,
+) -> Result<Option<SideAfter>, ErrorCode> {
+    let change = apply_fill(
+        sub.position_mut(terms.market),
+        side,
+        terms.lots,
+        terms.lot_price,
+    )?;
+    let fee = fee(terms.notional, fee_rate)?;
+    let net = change
+        .realized
+        .checked_sub(fee)
+        .ok_or(ErrorCode::ArithmeticOverflow)?;
+    sub.add_balance(state.genesis.quote_asset, net)
+        .ok_or(ErrorCode::ArithmeticOverflow)?;
+    if change.increased_risk
+        && state
+            .require_initial_margin(&sub, OrderExposure::PositionsOnly)
+            .is_err()
+    {
+        return Ok(None);
+    }
+    Ok(Some(SideAfter {
+        sub,
+        fee,
+        realized: change.realized,
+    }))
+}
+
+/// Attempts a fill of `lots` at the maker's price.
+pub(crate) fn execute_fill(
+    state: &mut State,
+    market: MarketId,
+    maker: &RestingOrder,
+    taker: Taker,
+    lots: u64,
+    events: &mut Vec<Event>,
+) -> Result<FillVerdict, ErrorCode> {
+    let overflow = ErrorCode::ArithmeticOverflow;
+    let params = &state.genesis.markets[market.0 as usize];
+    let (maker_rate, taker_rate) = (params.maker_fee, params.taker_fee);
+    let cap_lots = params.open_interest_cap_lots;
+    let tick_lot_value = state.risk.markets[market.0 as usize].tick_lot_value;
+    let lot_price = (maker.price_ticks as i128)
+        .checked_mul(tick_lot_value)
+        .ok_or(overflow)?;
+    let notional = lot_price.checked_mul(lots as i128).ok_or(overflow)?;
+
+    let mut maker_sub = state
+        .subaccounts
+        .get(&maker.owner)
+        .cloned()
+        .unwrap_or_default();
+    let maker_size_before = maker_sub.size_lots(market);
+    let lots_left = maker.remaining_lots - lots;
+    let open = maker_sub.position_mut(market).open_lots_mut(maker.side);
+    *open = open.saturating_sub(lots);
+    if lots_left == 0 {
+        maker_sub.open_orders = maker_sub.open_orders.saturating_sub(1);
+    }
+    let terms = Terms {
+        market,
+        lots,
+        lot_price,
+        notional,
+    };
+    let Some(maker_after) = side_after(state, maker_sub, terms, maker.side, maker_rate)? else {
+        return Ok(FillVerdict::MakerCannotCarry);
+    };
+    let taker_sub = state
+        .subaccounts
+        .get(&taker.owner)
+        .cloned()
+        .unwrap_or_default();
+    let taker_size_before = taker_sub.size_lots(market);
+    let Some(taker_after) = side_after(state, taker_sub, terms, taker.side, taker_rate)? else {
+        return Ok(FillVerdict::TakerCannotCarry);
+    };
+
+    let abs_before = maker_size_before.unsigned_abs() + taker_size_before.unsigned_abs();
+    let abs_after = maker_after.sub.size_lots(market).unsigned_abs()
+        + taker_after.sub.size_lots(market).unsigned_abs();
+    let open_interest = state.markets[market.0 as usize].open_interest_lots;
+    let open_interest_after = (open_interest * 2 + abs_after)
+        .checked_sub(abs_before)
+        .ok_or(overflow)?
+        / 2;
+    if open_interest_after > open_interest && open_interest_after > cap_lots {
+        return Ok(FillVerdict::OpenInterestCap);
+    }
+
+    let quote = state.genesis.quote_asset;
+    let fees = maker_after
+        .fee
+        .checked_add(taker_after.fee)
+        .ok_or(overflow)?;
+    let realized = maker_after
+        .realized
+        .checked_add(taker_after.realized)
+        .ok_or(overflow)?;
+    state
+        .add_pool(LedgerAccount::FeePool, quote, fees)
+        .ok_or(overflow)?;
+    state
+        .add_pool(
+            LedgerAccount::Settlement,
+            quote,
+            realized.checked_neg().ok_or(overflow)?,
+        )
+        .ok_or(overflow)?;
+    let (maker_fee, taker_fee) = (maker_after.fee, taker_after.fee);
+    let (maker_realized, taker_realized) = (maker_after.realized, taker_after.realized);
+    state.put_subaccount(maker.owner, maker_after.sub);
+    state.put_subaccount(taker.owner, taker_after.sub);
+    if lots_left == 0 {
+        state.book_remove(market, maker.id);
+        forget_order(state, maker);
+    } else {
+        state.book_set_remaining(market, maker.id, lots_left);
+    }
+    let stats = state.market_mut(market);
+    stats.open_interest_lots = open_interest_after;
+    stats.volume_quote = stats
+        .volume_quote
+        .checked_add(Decimal::from_raw(notional))
+        .map_err(|_| overflow)?;
+    stats.trade_count += 1;
+    stats.last_price_ticks = Some(maker.price_ticks);
+    events.push(Event::Fill {
+        market,
+        maker_order: maker.id,
+        taker_order: taker.order_id,
+        maker: maker.owner,
+        taker: taker.owner,
+        taker_side: taker.side,
+        price_ticks: maker.price_ticks,
+        size_lots: lots,
+        notional: Decimal::from_raw(notional),
+        maker_fee: Decimal::from_raw(maker_fee),
+        taker_fee: Decimal::from_raw(taker_fee),
+        maker_realized_pnl: Decimal::from_raw(maker_realized),
+        taker_realized_pnl: Decimal::from_raw(taker_realized),
+    });
+    Ok(FillVerdict::Filled)
+}

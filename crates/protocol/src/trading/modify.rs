@@ -1,0 +1,70 @@
+//! Amending a resting order. Lowering the size at the same price keeps the order's place in
+//! the queue; any other change re-enters it at the back of its (new) price level, where it
+//! may trade at once like a new good-till-cancel order.
+
+use novation_types::{
+    ErrorCode, Event, OrderId, OrderKind, OrderRequest, SelfTradePrevention, SubaccountId,
+    TimeInForce,
+};
+
+use super::owned_order;
+use super::place::{check_order, execute_order};
+use super::take_off_book;
+use crate::markets::market_of_order;
+use crate::state::State;
+
+/// Sets the price and remaining size of `owner`'s order `order_id`.
+pub(crate) fn modify_order(
+    state: &mut State,
+    owner: SubaccountId,
+    order_id: OrderId,
+    price_ticks: u64,
+    size_lots: u64,
+    events: &mut Vec<Event>,
+) -> Result<(), ErrorCode> {
+    let order = owned_order(state, owner, order_id).ok_or(ErrorCode::OrderNotFound)?;
+    let market = market_of_order(order_id);
+    if price_ticks == 0 || size_lots == 0 {
+        return Err(ErrorCode::InvalidModify);
+    }
+    let keeps_priority = price_ticks == order.price_ticks && size_lots <= order.remaining_lots;
+    if keeps_priority {
+        let released = order.remaining_lots - size_lots;
+        state.book_set_remaining(market, order_id, size_lots);
+        state.with_subaccount(owner, |sub| {
+            let open = sub.position_mut(market).open_lots_mut(order.side);
+            *open = open.saturating_sub(released);
+        });
+        events.push(Event::OrderModified {
+            order_id,
+            market,
+            price_ticks,
+            size_lots,
+            kept_priority: true,
+        });
+        return Ok(());
+    }
+    let request = OrderRequest {
+        subaccount: owner.number,
+        market,
+        side: order.side,
+        size_lots,
+        kind: OrderKind::Limit {
+            price_ticks,
+            time_in_force: TimeInForce::GoodTillCancel,
+        },
+        reduce_only: order.reduce_only,
+        client_order_id: order.client_order_id,
+        self_trade: SelfTradePrevention::CancelResting,
+    };
+    take_off_book(state, &order);
+    check_order(state, owner, &request, price_ticks, None)?;
+    events.push(Event::OrderModified {
+        order_id,
+        market,
+        price_ticks,
+        size_lots,
+        kept_priority: false,
+    });
+    execute_order(state, owner, &request, order_id, price_ticks, events)
+}

@@ -1,0 +1,292 @@
+//! Placing an order: every check first, then matching, then resting or cancelling the rest.
+
+use novation_math::{Ppm, Rounding};
+use novation_types::{
+    CancelReason, ErrorCode, Event, MarketId, OrderId, OrderKind, OrderRequest, Side, SubaccountId,
+    TimeInForce,
+};
+
+use super::fill::Taker;
+use super::matching::{crosses, match_incoming, reducing_capacity, Incoming, Stop};
+use crate::book::RestingOrder;
+use crate::params::{MarketParams, MarketStatus};
+use crate::risk::OrderExposure;
+use crate::state::State;
+
+/// Places a new order for `owner` and returns its id.
+pub(crate) fn place_order(
+    state: &mut State,
+    owner: SubaccountId,
+    request: &OrderRequest,
+    events: &mut Vec<Event>,
+) -> Result<OrderId, ErrorCode> {
+    let market = request.market;
+    let params = state
+        .genesis
+        .markets
+        .get(market.0 as usize)
+        .ok_or(ErrorCode::UnknownMarket)?;
+    let limit_ticks = limit_price_ticks(state, params, request)?;
+    check_order(state, owner, request, limit_ticks, None)?;
+    let order_id = state.market_mut(market).allocate_order_id(market);
+    events.push(Event::OrderAccepted {
+        order_id,
+        subaccount: owner,
+        market,
+        side: request.side,
+        price_ticks: limit_ticks,
+        size_lots: request.size_lots,
+        client_order_id: request.client_order_id,
+    });
+    execute_order(state, owner, request, order_id, limit_ticks, events)?;
+    Ok(order_id)
+}
+
+/// The worst acceptable price: the limit, or for a market order mark ± slippage in ticks.
+pub(crate) fn limit_price_ticks(
+    state: &State,
+    params: &MarketParams,
+    request: &OrderRequest,
+) -> Result<u64, ErrorCode> {
+    match request.kind {
+        OrderKind::Limit { price_ticks, .. } => {
+            let max_ticks = i128::MAX
+                / state.risk.markets[params.id.0 as usize]
+                    .tick_lot_value
+                    .max(1)
+                / (u32::MAX as i128);
+            if price_ticks == 0 || price_ticks as i128 > max_ticks {
+                return Err(ErrorCode::InvalidPrice);
+            }
+            Ok(price_ticks)
+        }
+        OrderKind::Market { max_slippage } => {
+            market_bound_ticks(state, params, request.side, max_slippage)
+        }
+    }
+}
+
+fn market_bound_ticks(
+    state: &State,
+    params: &MarketParams,
+    side: Side,
+    slippage: Ppm,
+) -> Result<u64, ErrorCode> {
+    if slippage < Ppm::ZERO || slippage > Ppm::ONE {
+        return Err(ErrorCode::InvalidPrice);
+    }
+    let mark = state.markets[params.id.0 as usize]
+        .mark
+        .ok_or(ErrorCode::NoLiquidity)?;
+    let fraction = match side {
+        Side::Buy => Ppm::new(Ppm::ONE.0 + slippage.0),
+        Side::Sell => Ppm::new(Ppm::ONE.0 - slippage.0),
+    };
+    let bound = fraction
+        .apply_decimal(mark, Rounding::Floor)
+        .map_err(|_| ErrorCode::ArithmeticOverflow)?;
+    let rounding = if side == Side::Buy {
+        Rounding::Floor
+    } else {
+        Rounding::Ceil
+    };
+    let ticks = bound
+        .to_units(params.tick_size, rounding)
+        .map_err(|_| ErrorCode::ArithmeticOverflow)?;
+    u64::try_from(ticks.max(1)).map_err(|_| ErrorCode::InvalidPrice)
+}
+
+fn time_in_force(request: &OrderRequest) -> TimeInForce {
+    match request.kind {
+        OrderKind::Limit { time_in_force, .. } => time_in_force,
+        OrderKind::Market { .. } => TimeInForce::ImmediateOrCancel,
+    }
+}
+
+/// Every check an order must pass before it may touch the book. `replacing` is the order a
+/// modify replaces (its client id and open lots no longer count).
+pub(crate) fn check_order(
+    state: &State,
+    owner: SubaccountId,
+    request: &OrderRequest,
+    limit_ticks: u64,
+    replacing: Option<OrderId>,
+) -> Result<(), ErrorCode> {
+    let market = request.market;
+    let params = state
+        .genesis
+        .markets
+        .get(market.0 as usize)
+        .ok_or(ErrorCode::UnknownMarket)?;
+    let sub = state.subaccounts.get(&owner).cloned().unwrap_or_default();
+    if sub.isolated_market.is_some_and(|m| m != market) {
+        return Err(ErrorCode::IsolatedMarketMismatch);
+    }
+    if request.size_lots < params.min_order_lots || request.size_lots > i64::MAX as u64 / 4 {
+        return Err(ErrorCode::InvalidSize);
+    }
+    if params.status == MarketStatus::ReduceOnly && !request.reduce_only {
+        return Err(ErrorCode::MarketNotActive);
+    }
+    if request.reduce_only && reducing_capacity(sub.size_lots(market), request.side) == 0 {
+        return Err(ErrorCode::ReduceOnlyWouldIncrease);
+    }
+    if let Some(client_id) = request.client_order_id {
+        let holder = state.client_ids.get(&(owner, client_id));
+        if holder.is_some() && holder != replacing.as_ref() {
+            return Err(ErrorCode::DuplicateClientOrderId);
+        }
+    }
+    let book = &state.books[market.0 as usize];
+    let tif = time_in_force(request);
+    let best_opposite = book.best_price(request.side.opposite());
+    if tif == TimeInForce::PostOnly
+        && best_opposite.is_some_and(|p| crosses(request.side, limit_ticks, p))
+    {
+        return Err(ErrorCode::PostOnlyWouldCross);
+    }
+    if tif == TimeInForce::FillOrKill
+        && book.lots_at_or_better(request.side.opposite(), limit_ticks, request.size_lots)
+            < request.size_lots
+    {
+        return Err(ErrorCode::FillOrKillUnfillable);
+    }
+    let may_rest = matches!(tif, TimeInForce::GoodTillCancel | TimeInForce::PostOnly);
+    let replaced_count = u32::from(replacing.is_some());
+    if may_rest
+        && sub.open_orders.saturating_sub(replaced_count) >= state.genesis.limits.max_open_orders
+    {
+        return Err(ErrorCode::TooManyOpenOrders);
+    }
+    if sub.position(market).is_none() && sub.positions.len() >= state.genesis.limits.max_positions {
+        return Err(ErrorCode::TooManyPositions);
+    }
+    if !request.reduce_only {
+        check_order_margin(state, sub, market, request.side, request.size_lots)?;
+    }
+    Ok(())
+}
+
+/// Initial margin with the order counted as if it rested in full, unless the order cannot
+/// make the worst case bigger (then it only reduces risk and always passes).
+fn check_order_margin(
+    state: &State,
+    mut sub: crate::accounts::Subaccount,
+    market: MarketId,
+    side: Side,
+    size_lots: u64,
+) -> Result<(), ErrorCode> {
+    let position = sub.position_mut(market);
+    let worst_before = position.worst_case_size_lots();
+    let open = position.open_lots_mut(side);
+    *open = open.checked_add(size_lots).ok_or(ErrorCode::InvalidSize)?;
+    if position.worst_case_size_lots() <= worst_before {
+        return Ok(());
+    }
+    state.require_initial_margin(&sub, OrderExposure::WithOpenOrders)
+}
+
+/// Matches an order that passed its checks, then rests or cancels what is left.
+pub(crate) fn execute_order(
+    state: &mut State,
+    owner: SubaccountId,
+    request: &OrderRequest,
+    order_id: OrderId,
+    limit_ticks: u64,
+    events: &mut Vec<Event>,
+) -> Result<(), ErrorCode> {
+    let market = request.market;
+    let tif = time_in_force(request);
+    let mut incoming = Incoming {
+        taker: Taker {
+            order_id,
+            owner,
+            side: request.side,
+        },
+        limit_ticks,
+        remaining_lots: request.size_lots,
+        reduce_only: request.reduce_only,
+        self_trade: request.self_trade,
+    };
+    let stop = match_incoming(state, market, &mut incoming, events)?;
+    let remaining_lots = incoming.remaining_lots;
+    if remaining_lots == 0 {
+        return Ok(());
+    }
+    if tif == TimeInForce::FillOrKill {
+        return Err(ErrorCode::FillOrKillUnfillable);
+    }
+    let reason = match stop {
+        Stop::Cancel(reason) => Some(reason),
+        Stop::Filled | Stop::NoCross => match request.kind {
+            OrderKind::Market { .. }
+                if state.books[market.0 as usize]
+                    .best_order(request.side.opposite())
+                    .is_some() =>
+            {
+                Some(CancelReason::SlippageBound)
+            }
+            _ if tif == TimeInForce::ImmediateOrCancel => Some(CancelReason::Unfilled),
+            _ => None,
+        },
+    };
+    match reason {
+        Some(reason) => {
+            events.push(Event::OrderCancelled {
+                order_id,
+                subaccount: owner,
+                market,
+                remaining_lots,
+                reason,
+            });
+        }
+        None => rest(
+            state,
+            owner,
+            request,
+            order_id,
+            limit_ticks,
+            remaining_lots,
+            events,
+        ),
+    }
+    Ok(())
+}
+
+fn rest(
+    state: &mut State,
+    owner: SubaccountId,
+    request: &OrderRequest,
+    order_id: OrderId,
+    price_ticks: u64,
+    remaining_lots: u64,
+    events: &mut Vec<Event>,
+) {
+    let market = request.market;
+    let order = RestingOrder {
+        id: order_id,
+        owner,
+        side: request.side,
+        price_ticks,
+        remaining_lots,
+        reduce_only: request.reduce_only,
+        client_order_id: request.client_order_id,
+    };
+    if !state.book_insert(market, order) {
+        return;
+    }
+    state.with_subaccount(owner, |sub| {
+        let open = sub.position_mut(market).open_lots_mut(request.side);
+        *open = open.saturating_add(remaining_lots);
+        sub.open_orders += 1;
+    });
+    if let Some(client_id) = request.client_order_id {
+        state.set_client_id(owner, client_id, Some(order_id));
+    }
+    state.set_open_order_indexed(owner, order_id, true);
+    events.push(Event::OrderRested {
+        order_id,
+        market,
+        remaining_lots,
+    });
+}

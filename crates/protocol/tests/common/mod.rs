@@ -1,0 +1,187 @@
+//! A small driver for tests: builds blocks, numbers nonces, moves oracle prices.
+#![allow(dead_code, unreachable_pub)]
+
+use std::collections::BTreeMap;
+
+use novation_math::{Decimal, Ppm};
+use novation_protocol::params::Genesis;
+use novation_protocol::presets::{BTC, ETH, USD};
+use novation_protocol::{Block, BlockHeader, BlockOutcome, State, TxOutcome};
+use novation_types::{
+    Action, Address, AssetId, MarketId, OrderAction, OrderRequest, Side, SubaccountId, Transaction,
+};
+
+pub const BLOCK_MS: u64 = 1_000;
+
+pub fn dec(text: &str) -> Decimal {
+    text.parse().expect("test decimal")
+}
+
+pub fn trader(n: u64) -> Address {
+    Address::from_index(1_000 + n)
+}
+
+pub fn sub(address: Address) -> SubaccountId {
+    SubaccountId::new(address, 0)
+}
+
+pub struct Chain {
+    pub state: State,
+    pub publishers: Vec<Address>,
+    nonces: BTreeMap<Address, u64>,
+}
+
+impl Chain {
+    /// The example genesis with three publishers; BTC at 100,000 and ETH at 4,000.
+    pub fn new() -> Self {
+        let publishers: Vec<Address> = (1..=3).map(Address::from_index).collect();
+        Self::with_genesis(Genesis::example(&publishers), publishers)
+    }
+
+    pub fn with_genesis(genesis: Genesis, publishers: Vec<Address>) -> Self {
+        let mut chain = Chain {
+            state: State::new(genesis).expect("valid genesis"),
+            publishers,
+            nonces: BTreeMap::new(),
+        };
+        chain.set_prices(&[(BTC, "100000"), (ETH, "4000")]);
+        chain
+    }
+
+    pub fn tx(&mut self, sender: Address, actions: Vec<Action>) -> Transaction {
+        let nonce = self.nonces.entry(sender).or_insert(0);
+        let tx = Transaction {
+            sender,
+            nonce: *nonce,
+            actions,
+        };
+        *nonce += 1;
+        tx
+    }
+
+    pub fn next_header(&self) -> BlockHeader {
+        BlockHeader {
+            height: self.state.height() + 1,
+            time_ms: self.state.time_ms() + BLOCK_MS,
+        }
+    }
+
+    pub fn block(&mut self, transactions: Vec<Transaction>) -> BlockOutcome {
+        let block = Block {
+            header: self.next_header(),
+            transactions,
+        };
+        let outcome = self.state.apply_block(&block).expect("block applies");
+        self.state
+            .verify_conservation()
+            .expect("conservation after every block");
+        outcome
+    }
+
+    /// One transaction in its own block.
+    pub fn run(&mut self, sender: Address, actions: Vec<Action>) -> TxOutcome {
+        let tx = self.tx(sender, actions);
+        self.block(vec![tx]).transactions.remove(0)
+    }
+
+    pub fn ok(&mut self, sender: Address, actions: Vec<Action>) -> TxOutcome {
+        let outcome = self.run(sender, actions);
+        assert!(
+            outcome.result.is_ok(),
+            "expected success, got {:?}",
+            outcome.result
+        );
+        outcome
+    }
+
+    pub fn deposit(&mut self, who: Address, asset: AssetId, amount: &str) {
+        self.ok(
+            who,
+            vec![Action::Deposit {
+                subaccount: 0,
+                asset,
+                amount: dec(amount),
+            }],
+        );
+    }
+
+    pub fn place(&mut self, who: Address, request: OrderRequest) -> TxOutcome {
+        self.run(who, vec![Action::Order(OrderAction::Place(request))])
+    }
+
+    /// Every publisher reports these prices in one block (a labelled test feed).
+    pub fn set_prices(&mut self, prices: &[(AssetId, &str)]) -> BlockOutcome {
+        let time = self.next_header().time_ms;
+        let txs: Vec<Transaction> = self
+            .publishers
+            .clone()
+            .into_iter()
+            .map(|publisher| {
+                let actions = prices
+                    .iter()
+                    .map(|(asset, price)| Action::PriceReport {
+                        asset: *asset,
+                        price: dec(price),
+                        confidence: Decimal::ZERO,
+                        publish_time_ms: time,
+                    })
+                    .collect();
+                self.tx(publisher, actions)
+            })
+            .collect();
+        let outcome = self.block(txs);
+        for tx in &outcome.transactions {
+            assert!(tx.result.is_ok(), "price report rejected: {:?}", tx.result);
+        }
+        outcome
+    }
+
+    /// Moves a price in steps no larger than `max_step_pct` percent so the oracle's
+    /// too-volatile guard accepts each block.
+    pub fn walk_price(&mut self, asset: AssetId, target: &str) {
+        let target = dec(target);
+        loop {
+            let current = self
+                .state
+                .oracle(asset)
+                .and_then(|o| o.ema)
+                .expect("priced");
+            let limit = Ppm::new(80_000)
+                .apply_decimal(current, novation_math::Rounding::Floor)
+                .unwrap();
+            let gap = target.checked_sub(current).unwrap();
+            let step = if gap.checked_abs().unwrap() <= limit {
+                gap
+            } else if gap.is_negative() {
+                limit.checked_neg().unwrap()
+            } else {
+                limit
+            };
+            let next = current
+                .checked_add(step)
+                .unwrap()
+                .round_dp(2, novation_math::Rounding::HalfEven)
+                .unwrap();
+            self.set_prices(&[(asset, &next.to_string())]);
+            if next == target {
+                // One more block lets the EMA settle close to the new level.
+                for _ in 0..3 {
+                    self.set_prices(&[(asset, &next.to_string())]);
+                }
+                return;
+            }
+        }
+    }
+
+    pub fn usd(&self, who: Address) -> Decimal {
+        let raw = self
+            .state
+            .subaccount(sub(who))
+            .map_or(0, |s| s.balance(USD));
+        Decimal::from_raw(raw)
+    }
+}
+
+pub fn limit(market: MarketId, side: Side, price_ticks: u64, size_lots: u64) -> OrderRequest {
+    OrderRequest::limit(0, market, side, price_ticks, size_lots)
+}

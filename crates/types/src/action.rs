@@ -1,0 +1,116 @@
+//! Transactions and the actions they carry.
+
+use novation_math::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{Address, AssetId, MarketId, OrderId};
+use crate::order::OrderRequest;
+
+/// An authenticated transaction as the protocol receives it: the node has already checked
+/// the signature, so `sender` is proven. Its actions apply whole or not at all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    /// The signer.
+    pub sender: Address,
+    /// The sender's next nonce: transactions of one sender apply in nonce order, each once.
+    pub nonce: u64,
+    /// The actions, applied in order.
+    pub actions: Vec<Action>,
+}
+
+/// One thing a transaction asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    /// Credit collateral to a subaccount from outside the chain.
+    Deposit {
+        /// Subaccount number of the sender.
+        subaccount: u16,
+        /// Asset deposited.
+        asset: AssetId,
+        /// Amount in whole units of the asset.
+        amount: Decimal,
+    },
+    /// Send collateral out of the chain; allowed while initial margin still holds afterwards.
+    Withdraw {
+        /// Subaccount number of the sender.
+        subaccount: u16,
+        /// Asset withdrawn.
+        asset: AssetId,
+        /// Amount in whole units of the asset.
+        amount: Decimal,
+    },
+    /// Move collateral between two subaccounts of the sender.
+    Transfer {
+        /// Source subaccount number.
+        from: u16,
+        /// Destination subaccount number.
+        to: u16,
+        /// Asset moved.
+        asset: AssetId,
+        /// Amount in whole units of the asset.
+        amount: Decimal,
+    },
+    /// Make a subaccount isolated to one market (its own margin, quote collateral only) or
+    /// cross again (`None`). Only while it has no positions and no open orders.
+    SetIsolatedMarket {
+        /// Subaccount number of the sender.
+        subaccount: u16,
+        /// The one market it may trade, or `None` for cross margin.
+        market: Option<MarketId>,
+    },
+    /// An order action.
+    Order(OrderAction),
+    /// Several order actions, applied in order, all or none.
+    Batch(Vec<OrderAction>),
+    /// A price report from an oracle publisher (the sender must be a registered publisher).
+    PriceReport {
+        /// The asset priced.
+        asset: AssetId,
+        /// Price of one whole unit in the quote currency.
+        price: Decimal,
+        /// Confidence interval half-width, same units as `price`.
+        confidence: Decimal,
+        /// When the publisher observed the price (milliseconds since the Unix epoch).
+        publish_time_ms: u64,
+    },
+}
+
+/// An action on the order books.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderAction {
+    /// Place a new order.
+    Place(OrderRequest),
+    /// Cancel an order by its id.
+    Cancel {
+        /// Subaccount number owning the order.
+        subaccount: u16,
+        /// The order.
+        order_id: OrderId,
+    },
+    /// Cancel an order by the client order id given when it was placed.
+    CancelByClientId {
+        /// Subaccount number owning the order.
+        subaccount: u16,
+        /// The client order id.
+        client_order_id: u64,
+    },
+    /// Amend price and/or size of a resting order. Time priority is kept only when the price
+    /// is unchanged and the size does not increase.
+    Modify {
+        /// Subaccount number owning the order.
+        subaccount: u16,
+        /// The order.
+        order_id: OrderId,
+        /// New limit price in ticks.
+        price_ticks: u64,
+        /// New remaining size in lots.
+        size_lots: u64,
+    },
+    /// Cancel every open order of the subaccount, in one market or in all.
+    CancelAll {
+        /// Subaccount number.
+        subaccount: u16,
+        /// Only this market, or all markets.
+        market: Option<MarketId>,
+    },
+}

@@ -1,0 +1,177 @@
+//! Events: every state change the protocol makes is reported as one of these.
+
+use novation_math::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AssetId, MarketId, OrderId, SubaccountId};
+use crate::order::Side;
+
+/// Why an order (or its unfilled rest) left the book.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CancelReason {
+    /// The owner asked.
+    User,
+    /// Immediate-or-cancel or market order: the rest that did not fill at once.
+    Unfilled,
+    /// Self-trade prevention.
+    SelfTrade,
+    /// The owner's margin could not carry the fill.
+    InsufficientMargin,
+    /// A reduce-only order that would now increase the position.
+    ReduceOnly,
+    /// A market order reached its slippage bound.
+    SlippageBound,
+    /// The market's open-interest cap would be exceeded.
+    OpenInterestCap,
+}
+
+/// Whether a subaccount provided or took liquidity in a fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FillRole {
+    /// Resting order.
+    Maker,
+    /// Incoming order.
+    Taker,
+}
+
+/// Something that happened, in order, within a block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// Collateral entered the chain.
+    Deposited {
+        /// Receiving subaccount.
+        subaccount: SubaccountId,
+        /// Asset.
+        asset: AssetId,
+        /// Amount in whole units.
+        amount: Decimal,
+    },
+    /// Collateral left the chain.
+    Withdrew {
+        /// Paying subaccount.
+        subaccount: SubaccountId,
+        /// Asset.
+        asset: AssetId,
+        /// Amount in whole units.
+        amount: Decimal,
+    },
+    /// Collateral moved between two subaccounts.
+    Transferred {
+        /// Source.
+        from: SubaccountId,
+        /// Destination.
+        to: SubaccountId,
+        /// Asset.
+        asset: AssetId,
+        /// Amount in whole units.
+        amount: Decimal,
+    },
+    /// A subaccount switched between cross margin and isolated margin on one market.
+    MarginModeChanged {
+        /// The subaccount.
+        subaccount: SubaccountId,
+        /// The isolated market, or `None` for cross margin.
+        isolated_market: Option<MarketId>,
+    },
+    /// An order was accepted (it may fill at once; a rest may stay on the book).
+    OrderAccepted {
+        /// The new order's id.
+        order_id: OrderId,
+        /// Owner.
+        subaccount: SubaccountId,
+        /// Market.
+        market: MarketId,
+        /// Side.
+        side: Side,
+        /// Limit price in ticks (for market orders, the slippage-bound price).
+        price_ticks: u64,
+        /// Size in lots.
+        size_lots: u64,
+        /// The client's id for it.
+        client_order_id: Option<u64>,
+    },
+    /// An order rests on the book with this remaining size.
+    OrderRested {
+        /// The order.
+        order_id: OrderId,
+        /// Market.
+        market: MarketId,
+        /// Remaining size in lots.
+        remaining_lots: u64,
+    },
+    /// A resting order was amended.
+    OrderModified {
+        /// The order.
+        order_id: OrderId,
+        /// Market.
+        market: MarketId,
+        /// New price.
+        price_ticks: u64,
+        /// New remaining size.
+        size_lots: u64,
+        /// Whether it kept its place in the queue.
+        kept_priority: bool,
+    },
+    /// An order, or what was left of it, was cancelled.
+    OrderCancelled {
+        /// The order.
+        order_id: OrderId,
+        /// Owner.
+        subaccount: SubaccountId,
+        /// Market.
+        market: MarketId,
+        /// Lots that were still open.
+        remaining_lots: u64,
+        /// Why.
+        reason: CancelReason,
+    },
+    /// A trade between a resting and an incoming order.
+    Fill {
+        /// Market.
+        market: MarketId,
+        /// Resting order.
+        maker_order: OrderId,
+        /// Incoming order.
+        taker_order: OrderId,
+        /// Resting order's owner.
+        maker: SubaccountId,
+        /// Incoming order's owner.
+        taker: SubaccountId,
+        /// Side of the incoming order.
+        taker_side: Side,
+        /// Trade price in ticks (the resting order's price).
+        price_ticks: u64,
+        /// Size in lots.
+        size_lots: u64,
+        /// Quote value of the trade.
+        notional: Decimal,
+        /// Fee paid by the maker (negative: rebate received).
+        maker_fee: Decimal,
+        /// Fee paid by the taker.
+        taker_fee: Decimal,
+        /// PnL the maker realised by reducing a position.
+        maker_realized_pnl: Decimal,
+        /// PnL the taker realised by reducing a position.
+        taker_realized_pnl: Decimal,
+    },
+    /// The oracle published a new aggregate for an asset at the end of the block.
+    OraclePrice {
+        /// Asset.
+        asset: AssetId,
+        /// Aggregated index price.
+        index: Decimal,
+        /// Exponential moving average of the index.
+        ema: Decimal,
+        /// Aggregated confidence half-width.
+        confidence: Decimal,
+        /// Whether the price may be used to add risk.
+        valid: bool,
+    },
+    /// A market's mark price for the coming block.
+    MarkPrice {
+        /// Market.
+        market: MarketId,
+        /// Mark price in quote per whole base unit.
+        mark: Decimal,
+    },
+}

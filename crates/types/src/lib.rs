@@ -1,0 +1,17 @@
+//! Wire types of novation, shared by the protocol, the node and clients.
+//!
+//! Everything here is plain data: identifiers, the actions a signed transaction carries,
+//! the events the protocol emits and the stable error codes it rejects actions with.
+#![deny(missing_docs)]
+
+mod action;
+mod error;
+mod event;
+mod ids;
+mod order;
+
+pub use action::{Action, OrderAction, Transaction};
+pub use error::ErrorCode;
+pub use event::{CancelReason, Event, FillRole};
+pub use ids::{Address, AssetId, LedgerAccount, MarketId, OrderId, SubaccountId};
+pub use order::{OrderKind, OrderRequest, SelfTradePrevention, Side, TimeInForce};
