@@ -11,6 +11,7 @@ mod health;
 mod prices;
 
 pub use health::Health;
+
 pub(crate) use health::{compute_health, OrderExposure};
 pub(crate) use prices::RiskPrices;
 
@@ -69,5 +70,37 @@ impl State {
         } else {
             Err(ErrorCode::InsufficientMargin)
         }
+    }
+}
+
+/// The result of re-checking every subaccount's health at the current prices.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HealthScan {
+    /// Subaccounts checked.
+    pub checked: u64,
+    /// Subaccounts below maintenance margin (liquidatable), in id order.
+    pub below_maintenance: Vec<novation_types::SubaccountId>,
+    /// Subaccounts below initial margin (may only reduce risk).
+    pub below_initial: u64,
+}
+
+impl State {
+    /// Re-checks the health of every subaccount at this block's prices.
+    pub fn scan_health(&self) -> HealthScan {
+        let mut scan = HealthScan::default();
+        for (id, sub) in &self.subaccounts {
+            scan.checked += 1;
+            let Ok(health) = self.health_of(sub, OrderExposure::PositionsOnly) else {
+                scan.below_maintenance.push(*id);
+                continue;
+            };
+            if health.below_maintenance() {
+                scan.below_maintenance.push(*id);
+            }
+            if !health.meets_initial() {
+                scan.below_initial += 1;
+            }
+        }
+        scan
     }
 }
