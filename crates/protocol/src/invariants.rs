@@ -17,7 +17,8 @@ impl State {
     pub fn verify_conservation(&self) -> Result<(), String> {
         self.verify_ledger_sums()?;
         self.verify_positions()?;
-        self.verify_open_orders()
+        self.verify_open_orders()?;
+        self.verify_risk_index()
     }
 
     fn verify_ledger_sums(&self) -> Result<(), String> {
@@ -133,6 +134,23 @@ impl State {
                     ));
                 }
             }
+        }
+        Ok(())
+    }
+
+    fn verify_risk_index(&self) -> Result<(), String> {
+        if self.risk_index.len() != self.subaccounts.len() {
+            return Err(format!(
+                "risk index holds {} rows for {} subaccounts",
+                self.risk_index.len(),
+                self.subaccounts.len()
+            ));
+        }
+        let (indexed, full) = (self.scan_health(), self.scan_health_full());
+        if indexed != full {
+            return Err(format!(
+                "risk index disagrees with full health: {indexed:?} vs {full:?}"
+            ));
         }
         Ok(())
     }

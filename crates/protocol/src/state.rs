@@ -12,7 +12,7 @@ use crate::journal::{Journal, Undo};
 use crate::markets::MarketState;
 use crate::oracle::{AssetOracle, PriceReportEntry};
 use crate::params::{Genesis, GenesisError};
-use crate::risk::RiskPrices;
+use crate::risk::{RiskIndex, RiskPrices};
 
 /// The state of a novation chain. Change it only through [`State::apply_block`].
 #[derive(Clone, Debug, Serialize)]
@@ -35,6 +35,9 @@ pub struct State {
     /// Prices and values derived from the oracle at the end of the last block.
     #[serde(skip)]
     pub(crate) risk: RiskPrices,
+    /// Compact per-subaccount rows for re-checking every account after a price move.
+    #[serde(skip)]
+    pub(crate) risk_index: RiskIndex,
 }
 
 impl State {
@@ -62,6 +65,7 @@ impl State {
             open_order_index: BTreeSet::new(),
             journal: Journal::default(),
             risk: RiskPrices::default(),
+            risk_index: RiskIndex::default(),
         };
         state.refresh_risk_prices();
         Ok(state)
@@ -115,6 +119,8 @@ impl State {
         if sub.is_empty() {
             self.subaccounts.remove(&id);
         }
+        self.risk_index
+            .update(id, self.subaccounts.get(&id), self.genesis.quote_asset);
         result
     }
 
@@ -237,14 +243,18 @@ impl State {
 
     fn undo(&mut self, undo: Undo) {
         match undo {
-            Undo::Subaccount(id, before) => match before {
-                Some(sub) => {
-                    self.subaccounts.insert(id, sub);
+            Undo::Subaccount(id, before) => {
+                match before {
+                    Some(sub) => {
+                        self.subaccounts.insert(id, sub);
+                    }
+                    None => {
+                        self.subaccounts.remove(&id);
+                    }
                 }
-                None => {
-                    self.subaccounts.remove(&id);
-                }
-            },
+                self.risk_index
+                    .update(id, self.subaccounts.get(&id), self.genesis.quote_asset);
+            }
             Undo::Pool(account, asset, before) => {
                 if before == 0 {
                     self.pools.remove(&(account, asset));

@@ -8,11 +8,13 @@
 //! exactly as `equity × 10^6 ≥ Σ notional × fraction`.
 
 mod health;
+mod index;
 mod prices;
 
 pub use health::Health;
 
 pub(crate) use health::{compute_health, OrderExposure};
+pub(crate) use index::RiskIndex;
 pub(crate) use prices::RiskPrices;
 
 use crate::state::State;
@@ -80,25 +82,47 @@ pub struct HealthScan {
     pub checked: u64,
     /// Subaccounts below maintenance margin (liquidatable), in id order.
     pub below_maintenance: Vec<novation_types::SubaccountId>,
-    /// Subaccounts below initial margin (may only reduce risk).
-    pub below_initial: u64,
 }
 
 impl State {
-    /// Re-checks the health of every subaccount at this block's prices.
+    /// Re-checks the health of every subaccount at this block's prices, from the compact
+    /// risk index (accounts too complex for it are checked the full way).
     pub fn scan_health(&self) -> HealthScan {
         let mut scan = HealthScan::default();
-        for (id, sub) in &self.subaccounts {
-            scan.checked += 1;
-            let Ok(health) = self.health_of(sub, OrderExposure::PositionsOnly) else {
-                scan.below_maintenance.push(*id);
-                continue;
-            };
-            if health.below_maintenance() {
-                scan.below_maintenance.push(*id);
+        let mut complex = Vec::new();
+        self.risk_index
+            .scan(&self.risk, &self.genesis.markets, |id, verdict| {
+                scan.checked += 1;
+                match verdict {
+                    Some(true) => scan.below_maintenance.push(id),
+                    Some(false) => {}
+                    None => complex.push(id),
+                }
+            });
+        for id in complex {
+            let health = self
+                .subaccounts
+                .get(&id)
+                .map(|sub| self.health_of(sub, OrderExposure::PositionsOnly));
+            if !matches!(health, Some(Ok(h)) if !h.below_maintenance()) {
+                scan.below_maintenance.push(id);
             }
-            if !health.meets_initial() {
-                scan.below_initial += 1;
+        }
+        scan.below_maintenance.sort_unstable();
+        scan
+    }
+
+    /// The full-way twin of [`State::scan_health`]: walks every subaccount and computes its
+    /// health from scratch. Used to check the index.
+    pub fn scan_health_full(&self) -> HealthScan {
+        let mut scan = HealthScan {
+            checked: self.subaccounts.len() as u64,
+            ..HealthScan::default()
+        };
+        for (id, sub) in &self.subaccounts {
+            let health = self.health_of(sub, OrderExposure::PositionsOnly);
+            if !matches!(health, Ok(h) if !h.below_maintenance()) {
+                scan.below_maintenance.push(*id);
             }
         }
         scan
