@@ -3,6 +3,12 @@
 use novation_math::Decimal;
 use novation_types::{AssetId, MarketId, Side};
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
+
+/// Balances kept inline (no heap allocation) up to this many assets.
+const INLINE_BALANCES: usize = 3;
+/// Positions kept inline up to this many markets.
+const INLINE_POSITIONS: usize = 4;
 
 /// A perpetual position and the open orders resting in its market.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,9 +68,9 @@ impl Position {
 pub struct Subaccount {
     /// Balances in the smallest unit of each asset, sorted by asset; zero balances are dropped.
     /// A negative balance is debt (only the quote asset, from losses and fees).
-    pub balances: Vec<(AssetId, i128)>,
+    pub balances: SmallVec<[(AssetId, i128); INLINE_BALANCES]>,
     /// Positions sorted by market; empty ones are dropped.
-    pub positions: Vec<Position>,
+    pub positions: SmallVec<[Position; INLINE_POSITIONS]>,
     /// `Some(market)`: isolated margin on that market only, quote collateral only.
     pub isolated_market: Option<MarketId>,
     /// Number of open orders across all markets.
