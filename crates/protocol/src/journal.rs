@@ -12,6 +12,9 @@ use crate::markets::MarketState;
 use crate::oracle::PriceReportEntry;
 
 /// One undo step: the value something had before a write.
+// Entries live in one reused Vec for the length of a transaction; boxing the large variant
+// would allocate on every first write to a subaccount instead.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub(crate) enum Undo {
     Subaccount(SubaccountId, Option<Subaccount>),
