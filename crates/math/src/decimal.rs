@@ -20,19 +20,7 @@ use crate::{MathError, Rounding};
 ///
 /// The range is about ±1.7 × 10^20 with a resolution of 10^-18. The derived
 /// ordering, equality and hashing are those of the numeric value.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Decimal(i128);
 
 /// `10^k` for `k` in `0..=18`.
@@ -84,9 +72,7 @@ impl Decimal {
     /// [`MathError::Overflow`] if `|n|` is above about 1.7 × 10^20.
     #[inline]
     pub fn from_i128_int(n: i128) -> Result<Self, MathError> {
-        n.checked_mul(Self::SCALE)
-            .map(Decimal)
-            .ok_or(MathError::Overflow)
+        n.checked_mul(Self::SCALE).map(Decimal).ok_or(MathError::Overflow)
     }
 
     /// `num / den` as a decimal, rounded to 18 decimals as asked.
@@ -105,10 +91,7 @@ impl Decimal {
     /// [`MathError::Overflow`] if the sum is out of range.
     #[inline]
     pub fn checked_add(self, rhs: Decimal) -> Result<Decimal, MathError> {
-        self.0
-            .checked_add(rhs.0)
-            .map(Decimal)
-            .ok_or(MathError::Overflow)
+        self.0.checked_add(rhs.0).map(Decimal).ok_or(MathError::Overflow)
     }
 
     /// `self - rhs`, exact.
@@ -117,10 +100,7 @@ impl Decimal {
     /// [`MathError::Overflow`] if the difference is out of range.
     #[inline]
     pub fn checked_sub(self, rhs: Decimal) -> Result<Decimal, MathError> {
-        self.0
-            .checked_sub(rhs.0)
-            .map(Decimal)
-            .ok_or(MathError::Overflow)
+        self.0.checked_sub(rhs.0).map(Decimal).ok_or(MathError::Overflow)
     }
 
     /// `-self`, exact.
@@ -201,10 +181,7 @@ impl Decimal {
     /// [`MathError::Overflow`] if the result is out of range.
     #[inline]
     pub fn mul_int(self, n: i128) -> Result<Decimal, MathError> {
-        self.0
-            .checked_mul(n)
-            .map(Decimal)
-            .ok_or(MathError::Overflow)
+        self.0.checked_mul(n).map(Decimal).ok_or(MathError::Overflow)
     }
 
     /// `self ÷ n` for an integer `n`, rounded to 18 decimals as asked.
@@ -236,10 +213,7 @@ impl Decimal {
     /// [`MathError::Overflow`] if the result is out of range.
     #[inline]
     pub fn from_units(units: i128, step: Decimal) -> Result<Decimal, MathError> {
-        units
-            .checked_mul(step.0)
-            .map(Decimal)
-            .ok_or(MathError::Overflow)
+        units.checked_mul(step.0).map(Decimal).ok_or(MathError::Overflow)
     }
 
     /// Whether `self` is a whole number of `step`s. A zero `step` divides
@@ -306,9 +280,7 @@ impl Decimal {
             Rounding::HalfEven => n > square + wide_root,
         };
         let root = root + u128::from(up);
-        i128::try_from(root)
-            .map(Decimal)
-            .map_err(|_| MathError::Overflow)
+        i128::try_from(root).map(Decimal).map_err(|_| MathError::Overflow)
     }
 }
 
@@ -394,10 +366,7 @@ impl FromStr for Decimal {
         let mut int: u128 = 0;
         for &b in int_part {
             let d = digit(b)?;
-            int = int
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(d))
-                .ok_or(MathError::Parse)?;
+            int = int.checked_mul(10).and_then(|v| v.checked_add(d)).ok_or(MathError::Parse)?;
         }
         let mut frac: u128 = 0;
         if let Some(frac_part) = frac_part {
@@ -410,25 +379,18 @@ impl FromStr for Decimal {
             // Fewer than 18 digits: scale up to 18 (exact, < 10^18).
             frac *= POW10[Self::DECIMALS as usize - frac_part.len()].unsigned_abs();
         }
-        let magnitude = int
-            .checked_mul(Self::SCALE.unsigned_abs())
-            .and_then(|v| v.checked_add(frac))
-            .ok_or(MathError::Parse)?;
+        let magnitude =
+            int.checked_mul(Self::SCALE.unsigned_abs()).and_then(|v| v.checked_add(frac)).ok_or(MathError::Parse)?;
         if negative {
             if magnitude > MAX_NEGATIVE {
                 return Err(MathError::Parse);
             }
-            0i128
-                .checked_sub_unsigned(magnitude)
-                .map(Decimal)
-                .ok_or(MathError::Parse)
+            0i128.checked_sub_unsigned(magnitude).map(Decimal).ok_or(MathError::Parse)
         } else {
             if magnitude > MAX_POSITIVE {
                 return Err(MathError::Parse);
             }
-            i128::try_from(magnitude)
-                .map(Decimal)
-                .map_err(|_| MathError::Parse)
+            i128::try_from(magnitude).map(Decimal).map_err(|_| MathError::Parse)
         }
     }
 }
@@ -457,39 +419,21 @@ mod tests {
         assert_eq!(Decimal::ONE.raw(), 10i128.pow(Decimal::DECIMALS));
         assert_eq!(Decimal::from_int(1), Decimal::ONE);
         assert_eq!(Decimal::default(), Decimal::ZERO);
-        assert_eq!(
-            Decimal::from_int(i64::MIN).raw(),
-            i64::MIN as i128 * Decimal::SCALE
-        );
+        assert_eq!(Decimal::from_int(i64::MIN).raw(), i64::MIN as i128 * Decimal::SCALE);
         assert_eq!(POW10[18], Decimal::SCALE);
     }
 
     #[test]
     fn display_shortest_exact() {
-        assert_eq!(
-            Decimal::from_raw(123_450_000_000_000_000_000).to_string(),
-            "123.45"
-        );
+        assert_eq!(Decimal::from_raw(123_450_000_000_000_000_000).to_string(), "123.45");
         assert_eq!(Decimal::from_raw(-1).to_string(), "-0.000000000000000001");
         assert_eq!(Decimal::from_int(100).to_string(), "100");
         assert_eq!(Decimal::ZERO.to_string(), "0");
         assert_eq!(Decimal::from_int(-7).to_string(), "-7");
-        assert_eq!(
-            Decimal::from_raw(-500_000_000_000_000_000).to_string(),
-            "-0.5"
-        );
-        assert_eq!(
-            Decimal::from_raw(1_020_000_000_000_000_000).to_string(),
-            "1.02"
-        );
-        assert_eq!(
-            Decimal::MIN.to_string(),
-            "-170141183460469231731.687303715884105728"
-        );
-        assert_eq!(
-            Decimal::MAX.to_string(),
-            "170141183460469231731.687303715884105727"
-        );
+        assert_eq!(Decimal::from_raw(-500_000_000_000_000_000).to_string(), "-0.5");
+        assert_eq!(Decimal::from_raw(1_020_000_000_000_000_000).to_string(), "1.02");
+        assert_eq!(Decimal::MIN.to_string(), "-170141183460469231731.687303715884105728");
+        assert_eq!(Decimal::MAX.to_string(), "170141183460469231731.687303715884105727");
         assert_eq!(format!("{:>6}", Decimal::from_int(5)), "     5");
     }
 
@@ -533,14 +477,8 @@ mod tests {
     fn arithmetic() {
         assert_eq!(d("1.5").checked_add(d("2.25")), Ok(d("3.75")));
         assert_eq!(d("1.5").checked_sub(d("2.25")), Ok(d("-0.75")));
-        assert_eq!(
-            Decimal::MAX.checked_add(Decimal::from_raw(1)),
-            Err(MathError::Overflow)
-        );
-        assert_eq!(
-            Decimal::MIN.checked_sub(Decimal::from_raw(1)),
-            Err(MathError::Overflow)
-        );
+        assert_eq!(Decimal::MAX.checked_add(Decimal::from_raw(1)), Err(MathError::Overflow));
+        assert_eq!(Decimal::MIN.checked_sub(Decimal::from_raw(1)), Err(MathError::Overflow));
         assert_eq!(Decimal::MIN.checked_neg(), Err(MathError::Overflow));
         assert_eq!(Decimal::MIN.checked_abs(), Err(MathError::Overflow));
         assert_eq!(d("-2").checked_abs(), Ok(d("2")));
@@ -555,49 +493,22 @@ mod tests {
     fn mul_div_rounding() {
         let third = Decimal::ONE.div(d("3"), Floor).unwrap();
         assert_eq!(third.to_string(), "0.333333333333333333");
-        assert_eq!(
-            Decimal::ONE.div(d("3"), Ceil).unwrap().to_string(),
-            "0.333333333333333334"
-        );
-        assert_eq!(
-            d("-1").div(d("3"), Floor).unwrap().to_string(),
-            "-0.333333333333333334"
-        );
+        assert_eq!(Decimal::ONE.div(d("3"), Ceil).unwrap().to_string(), "0.333333333333333334");
+        assert_eq!(d("-1").div(d("3"), Floor).unwrap().to_string(), "-0.333333333333333334");
         assert_eq!(d("1.5").mul(d("1.5"), Floor), Ok(d("2.25")));
-        assert_eq!(
-            d("0.000000000000000001").mul(d("0.5"), HalfEven),
-            Ok(Decimal::ZERO)
-        );
-        assert_eq!(
-            d("0.000000000000000003").mul(d("0.5"), HalfEven),
-            Ok(d("0.000000000000000002"))
-        );
-        assert_eq!(
-            d("1").div(Decimal::ZERO, Floor),
-            Err(MathError::DivisionByZero)
-        );
-        assert_eq!(
-            d("100000000000").mul(d("100000000000"), Floor),
-            Err(MathError::Overflow)
-        );
+        assert_eq!(d("0.000000000000000001").mul(d("0.5"), HalfEven), Ok(Decimal::ZERO));
+        assert_eq!(d("0.000000000000000003").mul(d("0.5"), HalfEven), Ok(d("0.000000000000000002")));
+        assert_eq!(d("1").div(Decimal::ZERO, Floor), Err(MathError::DivisionByZero));
+        assert_eq!(d("100000000000").mul(d("100000000000"), Floor), Err(MathError::Overflow));
         // Single rounding: 1 × 1 / 3 × 3 would lose precision if rounded twice.
         assert_eq!(d("10").mul_div(d("3"), d("3"), Floor), Ok(d("10")));
-        assert_eq!(
-            Decimal::MAX.mul_div(d("7"), d("7"), Floor),
-            Ok(Decimal::MAX)
-        );
+        assert_eq!(Decimal::MAX.mul_div(d("7"), d("7"), Floor), Ok(Decimal::MAX));
         assert_eq!(d("1.25").mul_int(-4), Ok(d("-5")));
         assert_eq!(Decimal::MAX.mul_int(2), Err(MathError::Overflow));
         assert_eq!(d("1").div_int(4, Floor), Ok(d("0.25")));
         assert_eq!(Decimal::from_ratio(1, 8, Floor), Ok(d("0.125")));
-        assert_eq!(
-            Decimal::from_ratio(2, 3, HalfEven).unwrap().to_string(),
-            "0.666666666666666667"
-        );
-        assert_eq!(
-            Decimal::from_ratio(1, 0, Floor),
-            Err(MathError::DivisionByZero)
-        );
+        assert_eq!(Decimal::from_ratio(2, 3, HalfEven).unwrap().to_string(), "0.666666666666666667");
+        assert_eq!(Decimal::from_ratio(1, 0, Floor), Err(MathError::DivisionByZero));
         assert_eq!(Decimal::from_i128_int(i128::MAX), Err(MathError::Overflow));
         assert_eq!(Decimal::from_i128_int(-3), Ok(d("-3")));
     }
@@ -610,19 +521,10 @@ mod tests {
         assert_eq!(d("-1.235").to_units(tick, HalfEven), Ok(-124));
         assert_eq!(d("-1.225").to_units(tick, HalfEven), Ok(-122));
         assert_eq!(d("-1.225").to_units(tick, TowardZero), Ok(-122));
-        assert_eq!(
-            d("1").to_units(Decimal::ZERO, Floor),
-            Err(MathError::DivisionByZero)
-        );
-        assert_eq!(
-            d("1").to_units(d("-0.01"), Floor),
-            Err(MathError::DivisionByZero)
-        );
+        assert_eq!(d("1").to_units(Decimal::ZERO, Floor), Err(MathError::DivisionByZero));
+        assert_eq!(d("1").to_units(d("-0.01"), Floor), Err(MathError::DivisionByZero));
         assert_eq!(Decimal::from_units(123, tick), Ok(d("1.23")));
-        assert_eq!(
-            Decimal::from_units(i128::MAX, tick),
-            Err(MathError::Overflow)
-        );
+        assert_eq!(Decimal::from_units(i128::MAX, tick), Err(MathError::Overflow));
         assert!(d("1.23").is_multiple_of(tick));
         assert!(!d("1.234").is_multiple_of(tick));
         assert!(Decimal::ZERO.is_multiple_of(Decimal::ZERO));
@@ -650,24 +552,12 @@ mod tests {
     #[test]
     fn sqrt() {
         assert_eq!(d("4").sqrt(Floor), Ok(d("2")));
-        assert_eq!(
-            d("2").sqrt(Floor).unwrap().to_string(),
-            "1.414213562373095048"
-        );
-        assert_eq!(
-            d("2").sqrt(Ceil).unwrap().to_string(),
-            "1.414213562373095049"
-        );
-        assert_eq!(
-            d("2").sqrt(HalfEven).unwrap().to_string(),
-            "1.414213562373095049"
-        );
+        assert_eq!(d("2").sqrt(Floor).unwrap().to_string(), "1.414213562373095048");
+        assert_eq!(d("2").sqrt(Ceil).unwrap().to_string(), "1.414213562373095049");
+        assert_eq!(d("2").sqrt(HalfEven).unwrap().to_string(), "1.414213562373095049");
         assert_eq!(d("0.01").sqrt(Ceil), Ok(d("0.1")));
         assert_eq!(Decimal::ZERO.sqrt(Ceil), Ok(Decimal::ZERO));
         assert_eq!(d("-1").sqrt(Floor), Err(MathError::NegativeSqrt));
-        assert_eq!(
-            Decimal::MAX.sqrt(Floor).unwrap().to_string(),
-            "13043817825.332782212349571806"
-        );
+        assert_eq!(Decimal::MAX.sqrt(Floor).unwrap().to_string(), "13043817825.332782212349571806");
     }
 }

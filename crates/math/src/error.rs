@@ -42,10 +42,7 @@ mod tests {
     fn display_is_human_readable() {
         assert_eq!(MathError::Overflow.to_string(), "arithmetic overflow");
         assert_eq!(MathError::DivisionByZero.to_string(), "division by zero");
-        assert_eq!(
-            MathError::NegativeSqrt.to_string(),
-            "square root of a negative number"
-        );
+        assert_eq!(MathError::NegativeSqrt.to_string(), "square root of a negative number");
         assert_eq!(MathError::Parse.to_string(), "invalid decimal number");
     }
 

@@ -13,19 +13,7 @@ use crate::{Decimal, MathError, Rounding};
 /// A fraction in parts per million: `Ppm(50_000)` is 5 %, `Ppm::ONE` is 1.
 ///
 /// Negative values are allowed (e.g. maker rebates).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Ppm(pub i64);
 
 /// Parts per million in one whole.
@@ -91,14 +79,8 @@ mod tests {
         assert_eq!(fee.apply(-1_000, TowardZero), Ok(-2));
         assert_eq!(Ppm::ONE.apply(i128::MAX, Floor), Ok(i128::MAX));
         assert_eq!(Ppm::ZERO.apply(i128::MIN, Ceil), Ok(0));
-        assert_eq!(
-            Ppm(2_000_000).apply(i128::MAX, Floor),
-            Err(MathError::Overflow)
-        );
-        assert_eq!(
-            Ppm(-1_000_000).apply(i128::MIN, Floor),
-            Err(MathError::Overflow)
-        );
+        assert_eq!(Ppm(2_000_000).apply(i128::MAX, Floor), Err(MathError::Overflow));
+        assert_eq!(Ppm(-1_000_000).apply(i128::MIN, Floor), Err(MathError::Overflow));
     }
 
     #[test]
@@ -106,17 +88,11 @@ mod tests {
         let d = |s: &str| s.parse::<Decimal>().unwrap();
         assert_eq!(Ppm(50_000).to_decimal(), d("0.05"));
         assert_eq!(Ppm::ONE.to_decimal(), Decimal::ONE);
-        assert_eq!(
-            Ppm(i64::MIN).to_decimal().raw(),
-            i64::MIN as i128 * 1_000_000_000_000
-        );
+        assert_eq!(Ppm(i64::MIN).to_decimal().raw(), i64::MIN as i128 * 1_000_000_000_000);
         assert_eq!(Ppm(50_000).to_string(), "0.05");
         assert_eq!(Ppm(-1).to_string(), "-0.000001");
         assert_eq!(Ppm(3_000_000).to_string(), "3");
         assert_eq!(Ppm(50_000).apply_decimal(d("123.4"), Floor), Ok(d("6.17")));
-        assert_eq!(
-            Ppm(1).apply_decimal(d("0.000000000000000001"), Ceil),
-            Ok(d("0.000000000000000001"))
-        );
+        assert_eq!(Ppm(1).apply_decimal(d("0.000000000000000001"), Ceil), Ok(d("0.000000000000000001")));
     }
 }

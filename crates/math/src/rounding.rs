@@ -22,10 +22,5 @@ pub enum Rounding {
 
 impl Rounding {
     /// Every mode, in declaration order (handy for exhaustive tests).
-    pub const ALL: [Rounding; 4] = [
-        Rounding::Floor,
-        Rounding::Ceil,
-        Rounding::HalfEven,
-        Rounding::TowardZero,
-    ];
+    pub const ALL: [Rounding; 4] = [Rounding::Floor, Rounding::Ceil, Rounding::HalfEven, Rounding::TowardZero];
 }

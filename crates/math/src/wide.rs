@@ -100,13 +100,7 @@ fn div_nonzero(p: i128, c: i128, rounding: Rounding) -> Result<i128, MathError> 
     }
     // r != 0 implies |c| >= 2, so |q| <= 2^126 and q ± 1 cannot overflow.
     let negative = (r < 0) != (c < 0);
-    if away_from_zero(
-        rounding,
-        negative,
-        r.unsigned_abs(),
-        c.unsigned_abs(),
-        q & 1 != 0,
-    ) {
+    if away_from_zero(rounding, negative, r.unsigned_abs(), c.unsigned_abs(), q & 1 != 0) {
         Ok(if negative { q - 1 } else { q + 1 })
     } else {
         Ok(q)
@@ -229,27 +223,12 @@ mod tests {
         assert_eq!(mul_div_i128(3, 5, 2, HalfEven), Ok(8));
         assert_eq!(mul_div_i128(3, 5, 2, TowardZero), Ok(7));
         assert_eq!(mul_div_i128(i128::MAX, 2, 2, Floor), Ok(i128::MAX));
-        assert_eq!(
-            mul_div_i128(i128::MAX, i128::MAX, i128::MAX, Ceil),
-            Ok(i128::MAX)
-        );
-        assert_eq!(
-            mul_div_i128(i128::MIN, i128::MIN, i128::MIN, Ceil),
-            Ok(i128::MIN)
-        );
-        assert_eq!(
-            mul_div_i128(i128::MIN, -1, 1, Floor),
-            Err(MathError::Overflow)
-        );
+        assert_eq!(mul_div_i128(i128::MAX, i128::MAX, i128::MAX, Ceil), Ok(i128::MAX));
+        assert_eq!(mul_div_i128(i128::MIN, i128::MIN, i128::MIN, Ceil), Ok(i128::MIN));
+        assert_eq!(mul_div_i128(i128::MIN, -1, 1, Floor), Err(MathError::Overflow));
         assert_eq!(mul_div_i128(i128::MIN, -1, -1, Floor), Ok(i128::MIN));
-        assert_eq!(
-            mul_div_i128(i128::MIN, 1, -1, Floor),
-            Err(MathError::Overflow)
-        );
-        assert_eq!(
-            mul_div_i128(i128::MAX, 3, 2, Floor),
-            Err(MathError::Overflow)
-        );
+        assert_eq!(mul_div_i128(i128::MIN, 1, -1, Floor), Err(MathError::Overflow));
+        assert_eq!(mul_div_i128(i128::MAX, 3, 2, Floor), Err(MathError::Overflow));
         assert_eq!(mul_div_i128(1, 1, 0, Floor), Err(MathError::DivisionByZero));
         // (2^127 - 1) * 3 / 6 = 2^126 - 0.5 → ties to even 2^126.
         assert_eq!(mul_div_i128(i128::MAX, 3, 6, HalfEven), Ok(1 << 126));
@@ -263,24 +242,15 @@ mod tests {
         // M = i128::MAX and M + 1: floor fits, ceil does not.
         let c = (i128::MAX - 1) / 3 * 2;
         assert_eq!(mul_div_i128(i128::MAX - 1, c + 1, c, Floor), Ok(i128::MAX));
-        assert_eq!(
-            mul_div_i128(i128::MAX - 1, c + 1, c, Ceil),
-            Err(MathError::Overflow)
-        );
+        assert_eq!(mul_div_i128(i128::MAX - 1, c + 1, c, Ceil), Err(MathError::Overflow));
         // -M * (c + 1) / c = -(M + 1.5): ceil and truncation reach i128::MIN,
         // floor and half-even do not fit.
         let m = i128::MAX;
         assert_eq!(mul_div_i128(-m, c + 1, c, Ceil), Ok(i128::MIN));
         assert_eq!(mul_div_i128(-m, c + 1, c, TowardZero), Ok(i128::MIN));
         assert_eq!(mul_div_i128(-m, c + 1, c, Floor), Err(MathError::Overflow));
-        assert_eq!(
-            mul_div_i128(-m, c + 1, c, HalfEven),
-            Err(MathError::Overflow)
-        );
-        assert_eq!(
-            mul_div_i128(i128::MIN, i128::MAX, i128::MAX, Floor),
-            Ok(i128::MIN)
-        );
+        assert_eq!(mul_div_i128(-m, c + 1, c, HalfEven), Err(MathError::Overflow));
+        assert_eq!(mul_div_i128(i128::MIN, i128::MAX, i128::MAX, Floor), Ok(i128::MIN));
     }
 
     #[test]

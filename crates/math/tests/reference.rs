@@ -66,12 +66,7 @@ fn big(v: i128) -> BigInt {
 }
 
 fn rounding() -> impl Strategy<Value = Rounding> {
-    prop_oneof![
-        Just(Rounding::Floor),
-        Just(Rounding::Ceil),
-        Just(Rounding::HalfEven),
-        Just(Rounding::TowardZero),
-    ]
+    prop_oneof![Just(Rounding::Floor), Just(Rounding::Ceil), Just(Rounding::HalfEven), Just(Rounding::TowardZero),]
 }
 
 /// i128 values biased toward the places where bugs live: tiny values, the
@@ -337,12 +332,8 @@ fn ref_display(raw: i128) -> String {
 #[test]
 fn reference_self_check() {
     // The reference itself, on hand-checked values.
-    let cases: [(i128, i128, [i128; 4]); 4] = [
-        (7, 2, [3, 4, 4, 3]),
-        (-7, 2, [-4, -3, -4, -3]),
-        (5, -2, [-3, -2, -2, -2]),
-        (-9, -4, [2, 3, 2, 2]),
-    ];
+    let cases: [(i128, i128, [i128; 4]); 4] =
+        [(7, 2, [3, 4, 4, 3]), (-7, 2, [-4, -3, -4, -3]), (5, -2, [-3, -2, -2, -2]), (-9, -4, [2, 3, 2, 2])];
     for (n, d, want) in cases {
         for (r, w) in Rounding::ALL.into_iter().zip(want) {
             assert_eq!(ref_div(&big(n), &big(d), r), big(w), "{n}/{d} {r:?}");
@@ -352,17 +343,7 @@ fn reference_self_check() {
 
 #[test]
 fn display_parse_extremes() {
-    for raw in [
-        i128::MIN,
-        i128::MIN + 1,
-        i128::MAX,
-        i128::MAX - 1,
-        -1,
-        0,
-        1,
-        SCALE,
-        -SCALE,
-    ] {
+    for raw in [i128::MIN, i128::MIN + 1, i128::MAX, i128::MAX - 1, -1, 0, 1, SCALE, -SCALE] {
         let d = Decimal::from_raw(raw);
         assert_eq!(d.to_string(), ref_display(raw));
         assert_eq!(Decimal::from_str(&d.to_string()), Ok(d));
@@ -373,17 +354,11 @@ fn display_parse_extremes() {
 fn overflow_boundaries() {
     for r in Rounding::ALL {
         assert_eq!(mul_div_i128(i128::MIN, -1, 1, r), Err(MathError::Overflow));
-        assert_eq!(
-            mul_div_i128(i128::MIN, i128::MIN, -i128::MAX, r),
-            Err(MathError::Overflow)
-        );
+        assert_eq!(mul_div_i128(i128::MIN, i128::MIN, -i128::MAX, r), Err(MathError::Overflow));
         assert_eq!(div_i128(i128::MIN, -1, r), Err(MathError::Overflow));
         assert_eq!(Decimal::MAX.mul(Decimal::MAX, r), Err(MathError::Overflow));
         assert_eq!(Decimal::MAX.mul(Decimal::ONE, r), Ok(Decimal::MAX));
         assert_eq!(Decimal::MIN.div(Decimal::ONE, r), Ok(Decimal::MIN));
-        assert_eq!(
-            Decimal::MIN.div(Decimal::from_int(-1), r),
-            Err(MathError::Overflow)
-        );
+        assert_eq!(Decimal::MIN.div(Decimal::from_int(-1), r), Err(MathError::Overflow));
     }
 }

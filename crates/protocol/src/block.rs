@@ -3,7 +3,7 @@
 //! ```text
 //! begin block   height + 1, block time
 //! transactions  in block order; each: nonce, then its actions in order, all or nothing
-//! end block     oracle aggregation ─► mark prices ─► risk prices ─► conservation check
+//! end block     oracle aggregation ─► mark prices ─► funding ─► risk prices ─► conservation check
 //! ```
 
 use novation_types::{Action, ErrorCode, Event, OrderAction, SubaccountId, Transaction};
@@ -92,36 +92,24 @@ impl State {
     pub fn apply_block(&mut self, block: &Block) -> Result<BlockOutcome, BlockError> {
         let expected = self.height + 1;
         if block.header.height != expected {
-            return Err(BlockError::WrongHeight {
-                expected,
-                got: block.header.height,
-            });
+            return Err(BlockError::WrongHeight { expected, got: block.header.height });
         }
         if block.header.time_ms < self.time_ms {
             return Err(BlockError::TimeWentBackwards);
         }
         self.height = block.header.height;
         self.time_ms = block.header.time_ms;
-        let transactions = block
-            .transactions
-            .iter()
-            .map(|tx| self.apply_transaction(tx))
-            .collect();
+        let transactions = block.transactions.iter().map(|tx| self.apply_transaction(tx)).collect();
         let end_block_events = self.end_block()?;
-        Ok(BlockOutcome {
-            transactions,
-            end_block_events,
-        })
+        Ok(BlockOutcome { transactions, end_block_events })
     }
 
     /// Applies one transaction whole, or rejects it whole. A rejected transaction with a
     /// valid nonce still uses up that nonce (so it can never be replayed later), and changes
     /// nothing else.
     pub fn apply_transaction(&mut self, tx: &Transaction) -> TxOutcome {
-        let rejected = |code, action_index| TxOutcome {
-            result: Err(TxError { code, action_index }),
-            events: Vec::new(),
-        };
+        let rejected =
+            |code, action_index| TxOutcome { result: Err(TxError { code, action_index }), events: Vec::new() };
         let expected_nonce = self.nonces.get(&tx.sender).copied().unwrap_or(0);
         if tx.nonce != expected_nonce {
             return rejected(ErrorCode::BadNonce, None);
@@ -139,10 +127,7 @@ impl State {
             }
         }
         self.journal.end();
-        TxOutcome {
-            result: Ok(()),
-            events,
-        }
+        TxOutcome { result: Ok(()), events }
     }
 
     fn subaccount_of(&self, tx: &Transaction, number: u16) -> Result<SubaccountId, ErrorCode> {
@@ -152,35 +137,17 @@ impl State {
         Ok(SubaccountId::new(tx.sender, number))
     }
 
-    fn apply_action(
-        &mut self,
-        tx: &Transaction,
-        action: &Action,
-        events: &mut Vec<Event>,
-    ) -> Result<(), ErrorCode> {
+    fn apply_action(&mut self, tx: &Transaction, action: &Action, events: &mut Vec<Event>) -> Result<(), ErrorCode> {
         match action {
-            Action::Deposit {
-                subaccount,
-                asset,
-                amount,
-            } => {
+            Action::Deposit { subaccount, asset, amount } => {
                 let id = self.subaccount_of(tx, *subaccount)?;
                 accounts::deposit(self, id, *asset, *amount, events)
             }
-            Action::Withdraw {
-                subaccount,
-                asset,
-                amount,
-            } => {
+            Action::Withdraw { subaccount, asset, amount } => {
                 let id = self.subaccount_of(tx, *subaccount)?;
                 accounts::withdraw(self, id, *asset, *amount, events)
             }
-            Action::Transfer {
-                from,
-                to,
-                asset,
-                amount,
-            } => {
+            Action::Transfer { from, to, asset, amount } => {
                 let (from, to) = (self.subaccount_of(tx, *from)?, self.subaccount_of(tx, *to)?);
                 accounts::transfer(self, from, to, *asset, *amount, events)
             }
@@ -193,23 +160,11 @@ impl State {
                 if actions.is_empty() || actions.len() > self.genesis.limits.max_batch {
                     return Err(ErrorCode::BadBatchSize);
                 }
-                actions
-                    .iter()
-                    .try_for_each(|a| self.apply_order_action(tx, a, events))
+                actions.iter().try_for_each(|a| self.apply_order_action(tx, a, events))
             }
-            Action::PriceReport {
-                asset,
-                price,
-                confidence,
-                publish_time_ms,
-            } => oracle::check_and_execute_report(
-                self,
-                tx.sender,
-                *asset,
-                *price,
-                *confidence,
-                *publish_time_ms,
-            ),
+            Action::PriceReport { asset, price, confidence, publish_time_ms } => {
+                oracle::check_and_execute_report(self, tx.sender, *asset, *price, *confidence, *publish_time_ms)
+            }
         }
     }
 
@@ -224,36 +179,22 @@ impl State {
                 let owner = self.subaccount_of(tx, request.subaccount)?;
                 trading::place_order(self, owner, request, events).map(|_| ())
             }
-            OrderAction::Cancel {
-                subaccount,
-                order_id,
-            } => {
+            OrderAction::Cancel { subaccount, order_id } => {
                 let owner = self.subaccount_of(tx, *subaccount)?;
                 trading::cancel_order(self, owner, *order_id, events)
             }
-            OrderAction::CancelByClientId {
-                subaccount,
-                client_order_id,
-            } => {
+            OrderAction::CancelByClientId { subaccount, client_order_id } => {
                 let owner = self.subaccount_of(tx, *subaccount)?;
                 trading::cancel_by_client_id(self, owner, *client_order_id, events)
             }
-            OrderAction::Modify {
-                subaccount,
-                order_id,
-                price_ticks,
-                size_lots,
-            } => {
+            OrderAction::Modify { subaccount, order_id, price_ticks, size_lots } => {
                 let owner = self.subaccount_of(tx, *subaccount)?;
                 trading::modify_order(self, owner, *order_id, *price_ticks, *size_lots, events)
             }
             OrderAction::CancelAll { subaccount, market } => {
                 let owner = self.subaccount_of(tx, *subaccount)?;
                 if let Some(market) = market {
-                    self.genesis
-                        .markets
-                        .get(market.0 as usize)
-                        .ok_or(ErrorCode::UnknownMarket)?;
+                    self.genesis.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
                 }
                 trading::cancel_all(self, owner, *market, events);
                 Ok(())
@@ -265,10 +206,10 @@ impl State {
         let mut events = Vec::new();
         oracle::aggregate_all(self, &mut events);
         crate::markets::update_marks(self, &mut events);
+        crate::funding::update_funding(self, &mut events);
         self.refresh_risk_prices();
         if self.genesis.limits.verify_conservation_each_block {
-            self.verify_conservation()
-                .map_err(BlockError::InvariantViolated)?;
+            self.verify_conservation().map_err(BlockError::InvariantViolated)?;
         }
         Ok(events)
     }

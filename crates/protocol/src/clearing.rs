@@ -36,51 +36,27 @@ pub(crate) fn apply_fill(
     let new_size = size + delta;
     let new_size_lots = i64::try_from(new_size).map_err(|_| overflow)?;
     if size == 0 || size.signum() == delta.signum() {
-        position.cost = position
-            .cost
-            .checked_add(novation_math::Decimal::from_raw(value))
-            .map_err(|_| overflow)?;
+        position.cost = position.cost.checked_add(novation_math::Decimal::from_raw(value)).map_err(|_| overflow)?;
         position.size_lots = new_size_lots;
-        return Ok(PositionChange {
-            realized: 0,
-            increased_risk: true,
-        });
+        return Ok(PositionChange { realized: 0, increased_risk: true });
     }
     let closing = delta.abs().min(size.abs());
-    let closed_cost = mul_div_i128(position.cost.raw(), closing, size.abs(), Rounding::Ceil)
-        .map_err(|_| overflow)?;
+    let closed_cost = mul_div_i128(position.cost.raw(), closing, size.abs(), Rounding::Ceil).map_err(|_| overflow)?;
     let closing_value = delta.signum() * closing * lot_price;
-    let realized = closing_value
-        .checked_neg()
-        .and_then(|v| v.checked_sub(closed_cost))
-        .ok_or(overflow)?;
+    let realized = closing_value.checked_neg().and_then(|v| v.checked_sub(closed_cost)).ok_or(overflow)?;
     let opening = delta.abs() - closing;
-    let remaining_cost = position
-        .cost
-        .raw()
-        .checked_sub(closed_cost)
-        .ok_or(overflow)?;
-    let opening_cost = (delta.signum() * opening)
-        .checked_mul(lot_price)
-        .ok_or(overflow)?;
-    position.cost =
-        novation_math::Decimal::from_raw(remaining_cost.checked_add(opening_cost).ok_or(overflow)?);
+    let remaining_cost = position.cost.raw().checked_sub(closed_cost).ok_or(overflow)?;
+    let opening_cost = (delta.signum() * opening).checked_mul(lot_price).ok_or(overflow)?;
+    position.cost = novation_math::Decimal::from_raw(remaining_cost.checked_add(opening_cost).ok_or(overflow)?);
     position.size_lots = new_size_lots;
-    debug_assert!(
-        new_size != 0 || position.cost.is_zero(),
-        "a closed position keeps no cost"
-    );
-    Ok(PositionChange {
-        realized,
-        increased_risk: opening > 0,
-    })
+    debug_assert!(new_size != 0 || position.cost.is_zero(), "a closed position keeps no cost");
+    Ok(PositionChange { realized, increased_risk: opening > 0 })
 }
 
 /// The fee on `notional` (raw quote decimals) at `rate`: charges round up, rebates round
 /// down (toward zero), so fees always favour the protocol.
 pub(crate) fn fee(notional: i128, rate: Ppm) -> Result<i128, ErrorCode> {
-    rate.apply(notional, Rounding::Ceil)
-        .map_err(|_| ErrorCode::ArithmeticOverflow)
+    rate.apply(notional, Rounding::Ceil).map_err(|_| ErrorCode::ArithmeticOverflow)
 }
 
 #[cfg(test)]
@@ -90,24 +66,14 @@ mod tests {
     use novation_types::MarketId;
 
     fn long(size: i64, cost: i128) -> Position {
-        Position {
-            size_lots: size,
-            cost: Decimal::from_raw(cost),
-            ..Position::empty(MarketId(0))
-        }
+        Position { size_lots: size, cost: Decimal::from_raw(cost), ..Position::empty(MarketId(0)) }
     }
 
     #[test]
     fn opening_adds_value_to_cost() {
         let mut position = Position::empty(MarketId(0));
         let change = apply_fill(&mut position, Side::Buy, 3, 100).unwrap();
-        assert_eq!(
-            change,
-            PositionChange {
-                realized: 0,
-                increased_risk: true
-            }
-        );
+        assert_eq!(change, PositionChange { realized: 0, increased_risk: true });
         assert_eq!((position.size_lots, position.cost.raw()), (3, 300));
     }
 

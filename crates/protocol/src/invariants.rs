@@ -25,9 +25,7 @@ impl State {
         for asset in &self.genesis.assets {
             let mut sum: i128 = 0;
             for sub in self.subaccounts.values() {
-                sum = sum
-                    .checked_add(sub.balance(asset.id))
-                    .ok_or("ledger sum overflow")?;
+                sum = sum.checked_add(sub.balance(asset.id)).ok_or("ledger sum overflow")?;
             }
             for ((_, pool_asset), balance) in &self.pools {
                 if *pool_asset == asset.id {
@@ -35,10 +33,7 @@ impl State {
                 }
             }
             if sum != 0 {
-                return Err(format!(
-                    "{}: ledger balances sum to {sum}, not 0",
-                    asset.symbol
-                ));
+                return Err(format!("{}: ledger balances sum to {sum}, not 0", asset.symbol));
             }
         }
         let fees = self.pool_balance(LedgerAccount::FeePool, self.genesis.quote_asset);
@@ -53,6 +48,7 @@ impl State {
         let mut net = vec![0i128; markets];
         let mut longs = vec![0u128; markets];
         let mut costs: i128 = 0;
+        let mut snapshots: i128 = 0;
         for sub in self.subaccounts.values() {
             for position in &sub.positions {
                 let index = position.market.0 as usize;
@@ -60,17 +56,15 @@ impl State {
                 if position.size_lots > 0 {
                     longs[index] += position.size_lots as u128;
                 }
-                costs = costs
-                    .checked_add(position.cost.raw())
-                    .ok_or("cost sum overflow")?;
+                let snapshot =
+                    (position.size_lots as i128).checked_mul(position.funding_index).ok_or("funding overflow")?;
+                costs = costs.checked_add(position.cost.raw()).ok_or("cost sum overflow")?;
+                snapshots = snapshots.checked_add(snapshot).ok_or("funding sum overflow")?;
             }
         }
         for (index, market) in self.markets.iter().enumerate() {
             if net[index] != 0 {
-                return Err(format!(
-                    "market {index}: positions sum to {} lots, not 0",
-                    net[index]
-                ));
+                return Err(format!("market {index}: positions sum to {} lots, not 0", net[index]));
             }
             if longs[index] != market.open_interest_lots as u128 {
                 return Err(format!(
@@ -80,10 +74,9 @@ impl State {
             }
         }
         let settlement = self.pool_balance(LedgerAccount::Settlement, self.genesis.quote_asset);
-        if costs.checked_add(settlement) != Some(0) {
-            return Err(format!(
-                "settlement {settlement} does not offset position costs {costs}"
-            ));
+        // Settlement holds minus all unrealised PnL: −(Σ cost − Σ size × funding snapshot).
+        if costs.checked_add(settlement).and_then(|v| v.checked_sub(snapshots)) != Some(0) {
+            return Err(format!("settlement {settlement} does not offset costs {costs} and funding {snapshots}"));
         }
         Ok(())
     }
@@ -94,15 +87,10 @@ impl State {
         for (index, book) in self.books.iter().enumerate() {
             for side in [Side::Buy, Side::Sell] {
                 for order in book.iter_side(side) {
-                    *open
-                        .entry((order.owner, index as u16, side == Side::Buy))
-                        .or_default() += order.remaining_lots;
+                    *open.entry((order.owner, index as u16, side == Side::Buy)).or_default() += order.remaining_lots;
                     *counts.entry(order.owner).or_default() += 1;
                     if !self.open_order_index.contains(&(order.owner, order.id)) {
-                        return Err(format!(
-                            "order {:?} missing from the open-order index",
-                            order.id
-                        ));
+                        return Err(format!("order {:?} missing from the open-order index", order.id));
                     }
                 }
             }
@@ -112,20 +100,11 @@ impl State {
         }
         for (id, sub) in &self.subaccounts {
             if sub.open_orders != counts.get(id).copied().unwrap_or(0) {
-                return Err(format!(
-                    "{id}: open order count {} is wrong",
-                    sub.open_orders
-                ));
+                return Err(format!("{id}: open order count {} is wrong", sub.open_orders));
             }
             for position in &sub.positions {
-                let bids = open
-                    .get(&(*id, position.market.0, true))
-                    .copied()
-                    .unwrap_or(0);
-                let asks = open
-                    .get(&(*id, position.market.0, false))
-                    .copied()
-                    .unwrap_or(0);
+                let bids = open.get(&(*id, position.market.0, true)).copied().unwrap_or(0);
+                let asks = open.get(&(*id, position.market.0, false)).copied().unwrap_or(0);
                 if (bids, asks) != (position.open_bid_lots, position.open_ask_lots) {
                     return Err(format!(
                         "{id}: open lots {:?} != book {:?}",
@@ -148,9 +127,7 @@ impl State {
         }
         let (indexed, full) = (self.scan_health(), self.scan_health_full());
         if indexed != full {
-            return Err(format!(
-                "risk index disagrees with full health: {indexed:?} vs {full:?}"
-            ));
+            return Err(format!("risk index disagrees with full health: {indexed:?} vs {full:?}"));
         }
         Ok(())
     }

@@ -25,11 +25,7 @@ pub(crate) enum Undo {
     BookRemoved(MarketId, RestingOrder, QueuePosition),
     BookRemaining(MarketId, OrderId, u64),
     ClientId(SubaccountId, u64, Option<OrderId>),
-    OpenOrderIndex {
-        subaccount: SubaccountId,
-        order: OrderId,
-        was_present: bool,
-    },
+    OpenOrderIndex { subaccount: SubaccountId, order: OrderId, was_present: bool },
     Report(AssetId, Address, Option<PriceReportEntry>),
 }
 

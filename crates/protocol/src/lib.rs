@@ -24,6 +24,7 @@ pub mod accounts;
 mod block;
 pub mod book;
 mod clearing;
+mod funding;
 mod invariants;
 mod journal;
 pub mod markets;

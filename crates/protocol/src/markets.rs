@@ -33,13 +33,22 @@ pub struct MarketState {
     pub mark: Option<Decimal>,
     /// EMA of (book mid − index).
     pub basis_ema: Decimal,
+    /// Cumulative funding per lot (raw quote decimals): rises when longs pay.
+    pub funding_index: i128,
+    /// Sum of this interval's premium samples (fractions).
+    pub premium_sum: Decimal,
+    /// Number of premium samples this interval.
+    pub premium_samples: u64,
+    /// Block time the current funding interval started.
+    pub funding_interval_start_ms: u64,
+    /// Rate applied at the end of the last interval.
+    pub last_funding_rate: Decimal,
 }
 
 impl MarketState {
     /// Allocates the next order id of `market`.
     pub(crate) fn allocate_order_id(&mut self, market: MarketId) -> OrderId {
-        let id = ((market.0 as u64) << ORDER_SEQUENCE_BITS)
-            | (self.next_order_seq & ((1 << ORDER_SEQUENCE_BITS) - 1));
+        let id = ((market.0 as u64) << ORDER_SEQUENCE_BITS) | (self.next_order_seq & ((1 << ORDER_SEQUENCE_BITS) - 1));
         self.next_order_seq += 1;
         OrderId(id)
     }
@@ -75,37 +84,23 @@ pub(crate) fn update_marks(state: &mut State, events: &mut Vec<Event>) {
             market.basis_ema = next_basis(market.basis_ema, mid, oracle_index, alpha);
         }
         let mark = match mid {
-            Some(mid) => median3(
-                oracle_index
-                    .checked_add(market.basis_ema)
-                    .unwrap_or(oracle_index),
-                mid,
-                oracle_index,
-            ),
+            Some(mid) => median3(oracle_index.checked_add(market.basis_ema).unwrap_or(oracle_index), mid, oracle_index),
             None => oracle_index,
         };
         market.mark = Some(mark);
-        events.push(Event::MarkPrice {
-            market: MarketId(index as u16),
-            mark,
-        });
+        events.push(Event::MarkPrice { market: MarketId(index as u16), mark });
     }
 }
 
 fn mid_price(params: &MarketParams, bid: u64, ask: u64) -> Option<Decimal> {
-    let sum = ticks_to_price(params, bid)?
-        .checked_add(ticks_to_price(params, ask)?)
-        .ok()?;
+    let sum = ticks_to_price(params, bid)?.checked_add(ticks_to_price(params, ask)?).ok()?;
     sum.div_int(2, Rounding::HalfEven).ok()
 }
 
 fn next_basis(basis_ema: Decimal, mid: Decimal, index: Decimal, alpha: Ppm) -> Decimal {
     let sample = mid.checked_sub(index);
-    let step = sample
-        .and_then(|s| s.checked_sub(basis_ema))
-        .and_then(|d| alpha.apply_decimal(d, Rounding::HalfEven));
-    step.and_then(|s| basis_ema.checked_add(s))
-        .unwrap_or(basis_ema)
+    let step = sample.and_then(|s| s.checked_sub(basis_ema)).and_then(|d| alpha.apply_decimal(d, Rounding::HalfEven));
+    step.and_then(|s| basis_ema.checked_add(s)).unwrap_or(basis_ema)
 }
 
 fn median3(a: Decimal, b: Decimal, c: Decimal) -> Decimal {
@@ -119,14 +114,7 @@ mod tests {
     #[test]
     fn median_of_three_is_the_middle_value() {
         let [a, b, c] = [1, 2, 3].map(Decimal::from_int);
-        for (x, y, z) in [
-            (a, b, c),
-            (a, c, b),
-            (b, a, c),
-            (b, c, a),
-            (c, a, b),
-            (c, b, a),
-        ] {
+        for (x, y, z) in [(a, b, c), (a, c, b), (b, a, c), (b, c, a), (c, a, b), (c, b, a)] {
             assert_eq!(median3(x, y, z), b);
         }
     }

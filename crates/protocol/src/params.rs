@@ -74,6 +74,24 @@ pub struct MarketParams {
     pub taker_fee: Ppm,
     /// Listing status.
     pub status: MarketStatus,
+    /// Funding rules.
+    pub funding: FundingParams,
+}
+
+/// How a perpetual's funding rate is set (after the widely used premium-index scheme:
+/// rate = average premium + clamp(interest − average premium, ±clamp), capped per interval).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundingParams {
+    /// Length of a funding interval; funding is applied at its end.
+    pub interval_ms: u64,
+    /// Quote notional whose average fill price defines the impact bid and ask.
+    pub impact_notional: Decimal,
+    /// Interest component per interval.
+    pub interest_per_interval: Ppm,
+    /// Bound on (interest − premium).
+    pub clamp: Ppm,
+    /// Largest absolute rate per interval.
+    pub cap_per_interval: Ppm,
 }
 
 /// Oracle rules.
@@ -162,120 +180,81 @@ impl Genesis {
     /// Checks every parameter's range and the relations between them.
     pub fn validate(&self) -> Result<(), GenesisError> {
         for (index, asset) in self.assets.iter().enumerate() {
-            ensure(asset.id.0 as usize == index, || {
-                format!("asset {} has id {}", index, asset.id.0)
-            })?;
-            ensure(asset.decimals <= 18, || {
-                format!("{}: at most 18 decimals", asset.symbol)
-            })?;
+            ensure(asset.id.0 as usize == index, || format!("asset {} has id {}", index, asset.id.0))?;
+            ensure(asset.decimals <= 18, || format!("{}: at most 18 decimals", asset.symbol))?;
             let weights_ok = Ppm::ZERO <= asset.weight_initial
                 && asset.weight_initial <= asset.weight_maintenance
                 && asset.weight_maintenance <= Ppm::ONE
                 && Ppm::ONE <= asset.liability_weight_maintenance
                 && asset.liability_weight_maintenance <= asset.liability_weight_initial;
             ensure(weights_ok, || {
-                format!(
-                    "{}: need 0 <= init <= maint <= 1 <= liab maint <= liab init",
-                    asset.symbol
-                )
+                format!("{}: need 0 <= init <= maint <= 1 <= liab maint <= liab init", asset.symbol)
             })?;
-            ensure(!asset.deposit_cap.is_negative(), || {
-                format!("{}: negative deposit cap", asset.symbol)
-            })?;
+            ensure(!asset.deposit_cap.is_negative(), || format!("{}: negative deposit cap", asset.symbol))?;
             if let Some(price) = asset.fixed_price {
-                ensure(price.is_positive(), || {
-                    format!("{}: fixed price must be positive", asset.symbol)
-                })?;
+                ensure(price.is_positive(), || format!("{}: fixed price must be positive", asset.symbol))?;
             }
         }
         let quote = self.assets.get(self.quote_asset.0 as usize);
         // The quote ledger keeps all 18 decimals so realised PnL and fees are booked exactly.
         let quote_ok = quote.is_some_and(|q| q.fixed_price.is_some() && q.decimals == 18);
-        ensure(quote_ok, || {
-            "quote asset must exist with a fixed price and 18 decimals".into()
-        })?;
+        ensure(quote_ok, || "quote asset must exist with a fixed price and 18 decimals".into())?;
         for (index, market) in self.markets.iter().enumerate() {
             self.validate_market(index, market)?;
         }
-        ensure(self.oracle.quorum >= 1, || {
-            "oracle quorum must be at least 1".into()
+        ensure(self.oracle.quorum >= 1, || "oracle quorum must be at least 1".into())?;
+        ensure(self.oracle.ema_alpha > Ppm::ZERO && self.oracle.ema_alpha <= Ppm::ONE, || {
+            "ema alpha in (0, 1]".into()
         })?;
-        ensure(
-            self.oracle.ema_alpha > Ppm::ZERO && self.oracle.ema_alpha <= Ppm::ONE,
-            || "ema alpha in (0, 1]".into(),
-        )?;
-        ensure(
-            self.oracle.basis_ema_alpha > Ppm::ZERO && self.oracle.basis_ema_alpha <= Ppm::ONE,
-            || "basis ema alpha in (0, 1]".into(),
-        )?;
-        ensure(
-            self.limits.max_actions_per_tx >= 1 && self.limits.max_batch >= 1,
-            || "limits must be positive".into(),
-        )?;
+        ensure(self.oracle.basis_ema_alpha > Ppm::ZERO && self.oracle.basis_ema_alpha <= Ppm::ONE, || {
+            "basis ema alpha in (0, 1]".into()
+        })?;
+        ensure(self.limits.max_actions_per_tx >= 1 && self.limits.max_batch >= 1, || "limits must be positive".into())?;
         Ok(())
     }
 
     fn validate_market(&self, index: usize, market: &MarketParams) -> Result<(), GenesisError> {
         let name = &market.symbol;
-        ensure(market.id.0 as usize == index, || {
-            format!("market {} has id {}", index, market.id.0)
-        })?;
+        ensure(market.id.0 as usize == index, || format!("market {} has id {}", index, market.id.0))?;
         let base = self.assets.get(market.base_asset.0 as usize);
-        ensure(base.is_some_and(|b| b.fixed_price.is_none()), || {
-            format!("{name}: base asset needs an oracle")
-        })?;
-        ensure(
-            market.tick_size.is_positive() && market.lot_size.is_positive(),
-            || format!("{name}: steps > 0"),
-        )?;
-        let tick_lot = market
-            .tick_size
-            .mul(market.lot_size, novation_math::Rounding::Floor);
+        ensure(base.is_some_and(|b| b.fixed_price.is_none()), || format!("{name}: base asset needs an oracle"))?;
+        ensure(market.tick_size.is_positive() && market.lot_size.is_positive(), || format!("{name}: steps > 0"))?;
+        let tick_lot = market.tick_size.mul(market.lot_size, novation_math::Rounding::Floor);
         let exact = tick_lot.is_ok_and(|v| {
-            v.is_positive()
-                && v.div(market.lot_size, novation_math::Rounding::Floor) == Ok(market.tick_size)
+            v.is_positive() && v.div(market.lot_size, novation_math::Rounding::Floor) == Ok(market.tick_size)
         });
-        ensure(exact, || {
-            format!("{name}: tick x lot must be exactly representable")
-        })?;
-        ensure(market.min_order_lots >= 1, || {
-            format!("{name}: min order >= 1 lot")
-        })?;
-        ensure(market.max_leverage >= 1, || {
-            format!("{name}: max leverage >= 1")
-        })?;
+        ensure(exact, || format!("{name}: tick x lot must be exactly representable"))?;
+        ensure(market.min_order_lots >= 1, || format!("{name}: min order >= 1 lot"))?;
+        ensure(market.max_leverage >= 1, || format!("{name}: max leverage >= 1"))?;
         let min_initial = Ppm::new(1_000_000 / market.max_leverage as i64);
         let tiers = &market.margin_tiers;
-        ensure(!tiers.is_empty(), || {
-            format!("{name}: at least one margin tier")
+        ensure(!tiers.is_empty(), || format!("{name}: at least one margin tier"))?;
+        ensure(tiers.last().is_some_and(|t| t.max_notional == Decimal::MAX), || {
+            format!("{name}: last tier unbounded")
         })?;
-        ensure(
-            tiers.last().is_some_and(|t| t.max_notional == Decimal::MAX),
-            || format!("{name}: last tier unbounded"),
-        )?;
         for pair in tiers.windows(2) {
-            let ascending =
-                pair[0].max_notional < pair[1].max_notional && pair[0].initial <= pair[1].initial;
-            ensure(ascending, || {
-                format!("{name}: tiers must ascend in notional and margin")
-            })?;
+            let ascending = pair[0].max_notional < pair[1].max_notional && pair[0].initial <= pair[1].initial;
+            ensure(ascending, || format!("{name}: tiers must ascend in notional and margin"))?;
         }
         for tier in tiers {
             let ok = Ppm::ZERO < tier.maintenance
                 && tier.maintenance < tier.initial
                 && tier.initial <= Ppm::ONE
                 && tier.initial >= min_initial;
-            ensure(ok, || {
-                format!("{name}: need 0 < maintenance < initial <= 1 and initial >= 1/max_leverage")
-            })?;
+            ensure(ok, || format!("{name}: need 0 < maintenance < initial <= 1 and initial >= 1/max_leverage"))?;
         }
+        let funding = &market.funding;
+        let funding_ok = funding.interval_ms > 0
+            && funding.impact_notional.is_positive()
+            && funding.clamp >= Ppm::ZERO
+            && funding.cap_per_interval >= Ppm::ZERO
+            && funding.cap_per_interval <= Ppm::ONE;
+        ensure(funding_ok, || format!("{name}: funding interval, impact notional, clamp and cap must be positive"))?;
         let fee_ok = market.taker_fee >= Ppm::ZERO
             && market.maker_fee.0 + market.taker_fee.0 >= 0
             && market.taker_fee < Ppm::ONE
             && market.maker_fee > Ppm::new(-1_000_000);
-        ensure(fee_ok, || {
-            format!("{name}: taker fee >= 0 and maker rebate <= taker fee")
-        })?;
+        ensure(fee_ok, || format!("{name}: taker fee >= 0 and maker rebate <= taker fee"))?;
         Ok(())
     }
 }

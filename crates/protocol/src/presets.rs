@@ -6,7 +6,7 @@ use novation_math::{Decimal, Ppm};
 use novation_types::{Address, AssetId, MarketId};
 
 use crate::params::{
-    AssetParams, Genesis, Limits, MarginTier, MarketParams, MarketStatus, OracleParams, Publisher,
+    AssetParams, FundingParams, Genesis, Limits, MarginTier, MarketParams, MarketStatus, OracleParams, Publisher,
 };
 
 /// Asset id of USD, the quote currency.
@@ -65,6 +65,13 @@ fn perp(id: MarketId, symbol: &str, base: AssetId, tick: &str, lot: &str) -> Mar
         maker_fee: Ppm::new(-100),
         taker_fee: Ppm::new(500),
         status: MarketStatus::Active,
+        funding: FundingParams {
+            interval_ms: 3_600_000,
+            impact_notional: dec("10000"),
+            interest_per_interval: Ppm::new(13),
+            clamp: Ppm::new(500),
+            cap_per_interval: Ppm::new(7_500),
+        },
     }
 }
 
@@ -104,13 +111,7 @@ impl Genesis {
                 ema_alpha: Ppm::new(100_000),
                 basis_ema_alpha: Ppm::new(50_000),
             },
-            publishers: publishers
-                .iter()
-                .map(|address| Publisher {
-                    address: *address,
-                    weight: 1,
-                })
-                .collect(),
+            publishers: publishers.iter().map(|address| Publisher { address: *address, weight: 1 }).collect(),
             limits: Limits {
                 max_actions_per_tx: 64,
                 max_batch: 64,

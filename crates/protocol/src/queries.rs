@@ -168,11 +168,7 @@ pub struct SystemTotals {
 }
 
 fn units_to_amount(state: &State, asset: AssetId, units: i128) -> Decimal {
-    let decimals = state
-        .genesis
-        .assets
-        .get(asset.0 as usize)
-        .map_or(18, |a| a.decimals as u32);
+    let decimals = state.genesis.assets.get(asset.0 as usize).map_or(18, |a| a.decimals as u32);
     Decimal::from_raw(units.saturating_mul(10i128.pow(18 - decimals)))
 }
 
@@ -180,16 +176,12 @@ fn leverage(notional: i128, equity: i128) -> Option<Decimal> {
     if equity <= 0 {
         return None;
     }
-    Decimal::from_raw(notional)
-        .div(Decimal::from_raw(equity), Rounding::Ceil)
-        .ok()
+    Decimal::from_raw(notional).div(Decimal::from_raw(equity), Rounding::Ceil).ok()
 }
 
 impl HealthView {
     fn from_health(positions_only: &Health, with_orders: &Health) -> Self {
-        let free = with_orders
-            .equity_initial()
-            .saturating_sub(with_orders.initial_requirement());
+        let free = with_orders.equity_initial().saturating_sub(with_orders.initial_requirement());
         HealthView {
             equity: Decimal::from_raw(with_orders.equity()),
             collateral: Decimal::from_raw(with_orders.collateral),
@@ -211,12 +203,8 @@ impl State {
     /// Health of a subaccount (an unknown subaccount is empty and healthy).
     pub fn health(&self, id: SubaccountId) -> HealthView {
         let sub = self.subaccounts.get(&id).cloned().unwrap_or_default();
-        let positions_only = self
-            .health_of(&sub, OrderExposure::PositionsOnly)
-            .unwrap_or_default();
-        let with_orders = self
-            .health_of(&sub, OrderExposure::WithOpenOrders)
-            .unwrap_or_default();
+        let positions_only = self.health_of(&sub, OrderExposure::PositionsOnly).unwrap_or_default();
+        let with_orders = self.health_of(&sub, OrderExposure::WithOpenOrders).unwrap_or_default();
         HealthView::from_health(&positions_only, &with_orders)
     }
 
@@ -238,11 +226,7 @@ impl State {
                 amount: units_to_amount(self, *asset, *units),
             })
             .collect();
-        let positions = sub
-            .positions
-            .iter()
-            .map(|p| self.position_view(p))
-            .collect();
+        let positions = sub.positions.iter().map(|p| self.position_view(p)).collect();
         AccountView {
             subaccount: id,
             balances,
@@ -257,13 +241,8 @@ impl State {
         let params = &self.genesis.markets[position.market.0 as usize];
         let lot_value = self.risk.markets[position.market.0 as usize].lot_value;
         let value = (position.size_lots as i128).saturating_mul(lot_value);
-        let size =
-            Decimal::from_units(position.size_lots as i128, params.lot_size).unwrap_or_default();
-        let entry_price = if size.is_zero() {
-            None
-        } else {
-            position.cost.div(size, Rounding::HalfEven).ok()
-        };
+        let size = Decimal::from_units(position.size_lots as i128, params.lot_size).unwrap_or_default();
+        let entry_price = if size.is_zero() { None } else { position.cost.div(size, Rounding::HalfEven).ok() };
         PositionView {
             market: position.market,
             symbol: params.symbol.clone(),
@@ -284,23 +263,14 @@ impl State {
         let book = &self.books[market.0 as usize];
         let view = |level: Level| L2Level {
             price_ticks: level.price_ticks,
-            price: Decimal::from_units(level.price_ticks as i128, params.tick_size)
-                .unwrap_or_default(),
+            price: Decimal::from_units(level.price_ticks as i128, params.tick_size).unwrap_or_default(),
             size_lots: level.total_lots,
             orders: level.order_count,
         };
         Some(L2Book {
             market,
-            bids: book
-                .depth(novation_types::Side::Buy, levels)
-                .into_iter()
-                .map(view)
-                .collect(),
-            asks: book
-                .depth(novation_types::Side::Sell, levels)
-                .into_iter()
-                .map(view)
-                .collect(),
+            bids: book.depth(novation_types::Side::Buy, levels).into_iter().map(view).collect(),
+            asks: book.depth(novation_types::Side::Sell, levels).into_iter().map(view).collect(),
         })
     }
 
@@ -315,14 +285,10 @@ impl State {
             market,
             symbol: params.symbol.clone(),
             open_interest_lots: state.open_interest_lots,
-            open_interest_notional: Decimal::from_raw(
-                (state.open_interest_lots as i128).saturating_mul(lot_value),
-            ),
+            open_interest_notional: Decimal::from_raw((state.open_interest_lots as i128).saturating_mul(lot_value)),
             volume: state.volume_quote,
             trades: state.trade_count,
-            last_price: state
-                .last_price_ticks
-                .and_then(|t| Decimal::from_units(t as i128, params.tick_size).ok()),
+            last_price: state.last_price_ticks.and_then(|t| Decimal::from_units(t as i128, params.tick_size).ok()),
             mark: state.mark,
             index: oracle.index,
             index_validity: oracle.validity,
@@ -350,12 +316,7 @@ impl State {
             amount: units_to_amount(self, AssetId(index as u16), units),
         };
         let net_deposits = (0..self.genesis.assets.len())
-            .map(|i| {
-                (
-                    i,
-                    -self.pool_balance(LedgerAccount::External, AssetId(i as u16)),
-                )
-            })
+            .map(|i| (i, -self.pool_balance(LedgerAccount::External, AssetId(i as u16))))
             .map(view)
             .collect();
         let open_interest_notional = self
@@ -371,16 +332,8 @@ impl State {
             open_interest_notional: Decimal::from_raw(open_interest_notional),
             total_equity: Decimal::from_raw(equity),
             aggregate_leverage: leverage(notional, equity),
-            fee_pool: units_to_amount(
-                self,
-                quote,
-                self.pool_balance(LedgerAccount::FeePool, quote),
-            ),
-            insurance_fund: units_to_amount(
-                self,
-                quote,
-                self.pool_balance(LedgerAccount::InsuranceFund, quote),
-            ),
+            fee_pool: units_to_amount(self, quote, self.pool_balance(LedgerAccount::FeePool, quote)),
+            insurance_fund: units_to_amount(self, quote, self.pool_balance(LedgerAccount::InsuranceFund, quote)),
             subaccounts: self.subaccounts.len() as u64,
         }
     }

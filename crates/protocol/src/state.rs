@@ -45,11 +45,7 @@ impl State {
     pub fn new(genesis: Genesis) -> Result<Self, GenesisError> {
         genesis.validate()?;
         let oracle = genesis.assets.iter().map(AssetOracle::new).collect();
-        let markets = genesis
-            .markets
-            .iter()
-            .map(|_| MarketState::default())
-            .collect();
+        let markets = genesis.markets.iter().map(|_| MarketState::default()).collect();
         let books = genesis.markets.iter().map(|_| OrderBook::new()).collect();
         let mut state = State {
             genesis,
@@ -104,11 +100,7 @@ impl State {
 
     /// Runs `change` on the subaccount (created empty if missing), saving it first for undo.
     /// An empty subaccount is removed so equal states encode equally.
-    pub(crate) fn with_subaccount<R>(
-        &mut self,
-        id: SubaccountId,
-        change: impl FnOnce(&mut Subaccount) -> R,
-    ) -> R {
+    pub(crate) fn with_subaccount<R>(&mut self, id: SubaccountId, change: impl FnOnce(&mut Subaccount) -> R) -> R {
         if self.journal.first_touch_subaccount(id) {
             let before = self.subaccounts.get(&id).cloned();
             self.journal.record(Undo::Subaccount(id, before));
@@ -119,8 +111,7 @@ impl State {
         if sub.is_empty() {
             self.subaccounts.remove(&id);
         }
-        self.risk_index
-            .update(id, self.subaccounts.get(&id), self.genesis.quote_asset);
+        self.risk_index.update(id, self.subaccounts.get(&id), self.genesis.quote_asset);
         result
     }
 
@@ -134,12 +125,7 @@ impl State {
     }
 
     /// Adds `delta` to a non-subaccount ledger account's balance.
-    pub(crate) fn add_pool(
-        &mut self,
-        account: LedgerAccount,
-        asset: AssetId,
-        delta: i128,
-    ) -> Option<()> {
+    pub(crate) fn add_pool(&mut self, account: LedgerAccount, asset: AssetId, delta: i128) -> Option<()> {
         let before = self.pool_balance(account, asset);
         let after = before.checked_add(delta)?;
         self.journal.record(Undo::Pool(account, asset, before));
@@ -159,8 +145,7 @@ impl State {
     pub(crate) fn market_mut(&mut self, id: MarketId) -> &mut MarketState {
         let index = id.0 as usize;
         if self.journal.first_touch_market(id) {
-            self.journal
-                .record(Undo::Market(id, self.markets[index].clone()));
+            self.journal.record(Undo::Market(id, self.markets[index].clone()));
         }
         &mut self.markets[index]
     }
@@ -175,8 +160,7 @@ impl State {
 
     pub(crate) fn book_remove(&mut self, market: MarketId, id: OrderId) -> Option<RestingOrder> {
         let (order, position) = self.books[market.0 as usize].remove(id)?;
-        self.journal
-            .record(Undo::BookRemoved(market, order, position));
+        self.journal.record(Undo::BookRemoved(market, order, position));
         Some(order)
     }
 
@@ -190,12 +174,7 @@ impl State {
         }
     }
 
-    pub(crate) fn set_client_id(
-        &mut self,
-        sub: SubaccountId,
-        client_id: u64,
-        order: Option<OrderId>,
-    ) {
+    pub(crate) fn set_client_id(&mut self, sub: SubaccountId, client_id: u64, order: Option<OrderId>) {
         let before = match order {
             Some(order) => self.client_ids.insert((sub, client_id), order),
             None => self.client_ids.remove(&(sub, client_id)),
@@ -203,33 +182,17 @@ impl State {
         self.journal.record(Undo::ClientId(sub, client_id, before));
     }
 
-    pub(crate) fn set_open_order_indexed(
-        &mut self,
-        sub: SubaccountId,
-        order: OrderId,
-        present: bool,
-    ) {
+    pub(crate) fn set_open_order_indexed(&mut self, sub: SubaccountId, order: OrderId, present: bool) {
         let was_present = if present {
             !self.open_order_index.insert((sub, order))
         } else {
             self.open_order_index.remove(&(sub, order))
         };
-        self.journal.record(Undo::OpenOrderIndex {
-            subaccount: sub,
-            order,
-            was_present,
-        });
+        self.journal.record(Undo::OpenOrderIndex { subaccount: sub, order, was_present });
     }
 
-    pub(crate) fn set_report(
-        &mut self,
-        asset: AssetId,
-        publisher: Address,
-        entry: PriceReportEntry,
-    ) {
-        let before = self.oracle[asset.0 as usize]
-            .reports
-            .insert(publisher, entry);
+    pub(crate) fn set_report(&mut self, asset: AssetId, publisher: Address, entry: PriceReportEntry) {
+        let before = self.oracle[asset.0 as usize].reports.insert(publisher, entry);
         self.journal.record(Undo::Report(asset, publisher, before));
     }
 
@@ -252,8 +215,7 @@ impl State {
                         self.subaccounts.remove(&id);
                     }
                 }
-                self.risk_index
-                    .update(id, self.subaccounts.get(&id), self.genesis.quote_asset);
+                self.risk_index.update(id, self.subaccounts.get(&id), self.genesis.quote_asset);
             }
             Undo::Pool(account, asset, before) => {
                 if before == 0 {
@@ -276,10 +238,7 @@ impl State {
             }
             Undo::BookRemoved(market, order, position) => {
                 let restored = self.books[market.0 as usize].restore(order, position);
-                debug_assert!(
-                    restored.is_ok(),
-                    "journal restores removals in reverse order"
-                );
+                debug_assert!(restored.is_ok(), "journal restores removals in reverse order");
             }
             Undo::BookRemaining(market, id, before) => {
                 let _ = self.books[market.0 as usize].set_remaining(id, before);
@@ -292,11 +251,7 @@ impl State {
                     self.client_ids.remove(&(sub, client_id));
                 }
             },
-            Undo::OpenOrderIndex {
-                subaccount,
-                order,
-                was_present,
-            } => {
+            Undo::OpenOrderIndex { subaccount, order, was_present } => {
                 if was_present {
                     self.open_order_index.insert((subaccount, order));
                 } else {

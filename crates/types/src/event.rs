@@ -174,4 +174,22 @@ pub enum Event {
         /// Mark price in quote per whole base unit.
         mark: Decimal,
     },
+    /// Funding was applied to a market at the end of an interval.
+    FundingRate {
+        /// Market.
+        market: MarketId,
+        /// Rate for the interval (longs pay shorts when positive).
+        rate: Decimal,
+        /// Cumulative funding per lot after it.
+        index: Decimal,
+    },
+    /// Owed funding moved into a subaccount's quote balance.
+    FundingSettled {
+        /// The subaccount.
+        subaccount: SubaccountId,
+        /// Market.
+        market: MarketId,
+        /// Amount received (negative: paid).
+        amount: Decimal,
+    },
 }

@@ -99,22 +99,13 @@ pub struct OrderRequest {
 
 impl OrderRequest {
     /// A good-till-cancel limit order with default options.
-    pub fn limit(
-        subaccount: u16,
-        market: MarketId,
-        side: Side,
-        price_ticks: u64,
-        size_lots: u64,
-    ) -> Self {
+    pub fn limit(subaccount: u16, market: MarketId, side: Side, price_ticks: u64, size_lots: u64) -> Self {
         OrderRequest {
             subaccount,
             market,
             side,
             size_lots,
-            kind: OrderKind::Limit {
-                price_ticks,
-                time_in_force: TimeInForce::GoodTillCancel,
-            },
+            kind: OrderKind::Limit { price_ticks, time_in_force: TimeInForce::GoodTillCancel },
             reduce_only: false,
             client_order_id: None,
             self_trade: SelfTradePrevention::default(),
@@ -122,17 +113,8 @@ impl OrderRequest {
     }
 
     /// A market order with the given slippage bound.
-    pub fn market(
-        subaccount: u16,
-        market: MarketId,
-        side: Side,
-        size_lots: u64,
-        max_slippage: Ppm,
-    ) -> Self {
-        OrderRequest {
-            kind: OrderKind::Market { max_slippage },
-            ..Self::limit(subaccount, market, side, 0, size_lots)
-        }
+    pub fn market(subaccount: u16, market: MarketId, side: Side, size_lots: u64, max_slippage: Ppm) -> Self {
+        OrderRequest { kind: OrderKind::Market { max_slippage }, ..Self::limit(subaccount, market, side, 0, size_lots) }
     }
 
     /// The same order with another time in force (limit orders only).

@@ -14,11 +14,7 @@ fn error_codes_are_unique_and_numbered_in_order() {
 
 #[test]
 fn every_error_code_is_documented_for_users() {
-    let docs = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/protocol.md"
-    ))
-    .expect("docs");
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/protocol.md")).expect("docs");
     for code in ErrorCode::ALL {
         let row = format!("| {} | `{:?}` | {} |", code.code(), code, code.message());
         assert!(docs.contains(&row), "docs/protocol.md lacks: {row}");

@@ -14,25 +14,15 @@ fn amount_to_units(asset: &AssetParams, amount: Decimal) -> Result<i128, ErrorCo
     if !amount.is_positive() || !amount.is_multiple_of(step) {
         return Err(ErrorCode::InvalidAmount);
     }
-    amount
-        .to_units(step, novation_math::Rounding::Floor)
-        .map_err(|_| ErrorCode::InvalidAmount)
+    amount.to_units(step, novation_math::Rounding::Floor).map_err(|_| ErrorCode::InvalidAmount)
 }
 
 fn asset_params(state: &State, asset: AssetId) -> Result<&AssetParams, ErrorCode> {
-    state
-        .genesis
-        .assets
-        .get(asset.0 as usize)
-        .ok_or(ErrorCode::UnknownAsset)
+    state.genesis.assets.get(asset.0 as usize).ok_or(ErrorCode::UnknownAsset)
 }
 
 /// An isolated subaccount holds the quote asset only.
-fn check_isolated_asset(
-    state: &State,
-    sub: Option<&Subaccount>,
-    asset: AssetId,
-) -> Result<(), ErrorCode> {
+fn check_isolated_asset(state: &State, sub: Option<&Subaccount>, asset: AssetId) -> Result<(), ErrorCode> {
     let isolated = sub.is_some_and(|s| s.isolated_market.is_some());
     if isolated && asset != state.genesis.quote_asset {
         return Err(ErrorCode::IsolatedMarketMismatch);
@@ -50,32 +40,18 @@ pub(crate) fn deposit(
 ) -> Result<(), ErrorCode> {
     let params = asset_params(state, asset)?;
     let units = amount_to_units(params, amount)?;
-    let cap_units = params.deposit_cap.to_units(
-        Decimal::from_raw(10i128.pow(18 - params.decimals as u32)),
-        novation_math::Rounding::Floor,
-    );
-    let held = state
-        .ledger_balance_of(LedgerAccount::External, asset)
-        .checked_neg()
-        .ok_or(ErrorCode::ArithmeticOverflow)?;
-    let after = held
-        .checked_add(units)
-        .ok_or(ErrorCode::DepositCapExceeded)?;
+    let cap_units = params
+        .deposit_cap
+        .to_units(Decimal::from_raw(10i128.pow(18 - params.decimals as u32)), novation_math::Rounding::Floor);
+    let held =
+        state.ledger_balance_of(LedgerAccount::External, asset).checked_neg().ok_or(ErrorCode::ArithmeticOverflow)?;
+    let after = held.checked_add(units).ok_or(ErrorCode::DepositCapExceeded)?;
     if cap_units.is_ok_and(|cap| after > cap) {
         return Err(ErrorCode::DepositCapExceeded);
     }
     check_isolated_asset(state, state.subaccounts.get(&id), asset)?;
-    state.ledger_transfer(
-        LedgerAccount::External,
-        LedgerAccount::Subaccount(id),
-        asset,
-        units,
-    )?;
-    events.push(Event::Deposited {
-        subaccount: id,
-        asset,
-        amount,
-    });
+    state.ledger_transfer(LedgerAccount::External, LedgerAccount::Subaccount(id), asset, units)?;
+    events.push(Event::Deposited { subaccount: id, asset, amount });
     Ok(())
 }
 
@@ -86,23 +62,13 @@ fn carries_risk(sub: &Subaccount) -> bool {
 }
 
 /// Takes `units` of `asset` out of subaccount `id` after checking balance and margin.
-fn debit_checked(
-    state: &State,
-    id: SubaccountId,
-    asset: AssetId,
-    units: i128,
-) -> Result<(), ErrorCode> {
-    let sub = state
-        .subaccounts
-        .get(&id)
-        .ok_or(ErrorCode::InsufficientBalance)?;
+fn debit_checked(state: &State, id: SubaccountId, asset: AssetId, units: i128) -> Result<(), ErrorCode> {
+    let sub = state.subaccounts.get(&id).ok_or(ErrorCode::InsufficientBalance)?;
     if sub.balance(asset) < units {
         return Err(ErrorCode::InsufficientBalance);
     }
     let mut after = sub.clone();
-    after
-        .add_balance(asset, -units)
-        .ok_or(ErrorCode::ArithmeticOverflow)?;
+    after.add_balance(asset, -units).ok_or(ErrorCode::ArithmeticOverflow)?;
     if carries_risk(&after) {
         state.require_initial_margin(&after, OrderExposure::WithOpenOrders)?;
     }
@@ -120,17 +86,8 @@ pub(crate) fn withdraw(
 ) -> Result<(), ErrorCode> {
     let units = amount_to_units(asset_params(state, asset)?, amount)?;
     debit_checked(state, id, asset, units)?;
-    state.ledger_transfer(
-        LedgerAccount::Subaccount(id),
-        LedgerAccount::External,
-        asset,
-        units,
-    )?;
-    events.push(Event::Withdrew {
-        subaccount: id,
-        asset,
-        amount,
-    });
+    state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::External, asset, units)?;
+    events.push(Event::Withdrew { subaccount: id, asset, amount });
     Ok(())
 }
 
@@ -149,18 +106,8 @@ pub(crate) fn transfer(
     let units = amount_to_units(asset_params(state, asset)?, amount)?;
     check_isolated_asset(state, state.subaccounts.get(&to), asset)?;
     debit_checked(state, from, asset, units)?;
-    state.ledger_transfer(
-        LedgerAccount::Subaccount(from),
-        LedgerAccount::Subaccount(to),
-        asset,
-        units,
-    )?;
-    events.push(Event::Transferred {
-        from,
-        to,
-        asset,
-        amount,
-    });
+    state.ledger_transfer(LedgerAccount::Subaccount(from), LedgerAccount::Subaccount(to), asset, units)?;
+    events.push(Event::Transferred { from, to, asset, amount });
     Ok(())
 }
 
@@ -172,11 +119,7 @@ pub(crate) fn set_isolated_market(
     events: &mut Vec<Event>,
 ) -> Result<(), ErrorCode> {
     if let Some(market) = market {
-        state
-            .genesis
-            .markets
-            .get(market.0 as usize)
-            .ok_or(ErrorCode::UnknownMarket)?;
+        state.genesis.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
     }
     let quote = state.genesis.quote_asset;
     if let Some(sub) = state.subaccounts.get(&id) {
@@ -188,9 +131,6 @@ pub(crate) fn set_isolated_market(
         }
     }
     state.with_subaccount(id, |sub| sub.isolated_market = market);
-    events.push(Event::MarginModeChanged {
-        subaccount: id,
-        isolated_market: market,
-    });
+    events.push(Event::MarginModeChanged { subaccount: id, isolated_market: market });
     Ok(())
 }

@@ -27,12 +27,8 @@ impl State {
     ) -> Result<(), ErrorCode> {
         let negated = units.checked_neg().ok_or(ErrorCode::ArithmeticOverflow)?;
         // Check both sides first so a failure leaves both untouched.
-        self.ledger_balance_of(from, asset)
-            .checked_add(negated)
-            .ok_or(ErrorCode::ArithmeticOverflow)?;
-        self.ledger_balance_of(to, asset)
-            .checked_add(units)
-            .ok_or(ErrorCode::ArithmeticOverflow)?;
+        self.ledger_balance_of(from, asset).checked_add(negated).ok_or(ErrorCode::ArithmeticOverflow)?;
+        self.ledger_balance_of(to, asset).checked_add(units).ok_or(ErrorCode::ArithmeticOverflow)?;
         self.add_ledger(from, asset, negated)?;
         self.add_ledger(to, asset, units)
     }
@@ -40,23 +36,14 @@ impl State {
     /// Balance of a ledger account in `asset`.
     pub(crate) fn ledger_balance_of(&self, account: LedgerAccount, asset: AssetId) -> i128 {
         match account {
-            LedgerAccount::Subaccount(id) => {
-                self.subaccounts.get(&id).map_or(0, |s| s.balance(asset))
-            }
+            LedgerAccount::Subaccount(id) => self.subaccounts.get(&id).map_or(0, |s| s.balance(asset)),
             other => self.pool_balance(other, asset),
         }
     }
 
-    fn add_ledger(
-        &mut self,
-        account: LedgerAccount,
-        asset: AssetId,
-        delta: i128,
-    ) -> Result<(), ErrorCode> {
+    fn add_ledger(&mut self, account: LedgerAccount, asset: AssetId, delta: i128) -> Result<(), ErrorCode> {
         let done = match account {
-            LedgerAccount::Subaccount(id) => {
-                self.with_subaccount(id, |sub| sub.add_balance(asset, delta))
-            }
+            LedgerAccount::Subaccount(id) => self.with_subaccount(id, |sub| sub.add_balance(asset, delta)),
             other => self.add_pool(other, asset, delta),
         };
         done.ok_or(ErrorCode::ArithmeticOverflow)

@@ -20,6 +20,9 @@ pub struct Position {
     /// Signed quote value paid for the open size (long: positive). Unrealised PnL at mark is
     /// `size × mark value per lot − cost`; realising PnL moves value out of it.
     pub cost: Decimal,
+    /// The market's cumulative funding index (raw quote per lot) when funding was last
+    /// settled into the balance; funding owed since is `size × (index − this)`.
+    pub funding_index: i128,
     /// Lots of open buy orders in this market.
     pub open_bid_lots: u64,
     /// Lots of open sell orders in this market.
@@ -29,21 +32,12 @@ pub struct Position {
 impl Position {
     /// An empty position in `market`.
     pub const fn empty(market: MarketId) -> Self {
-        Position {
-            market,
-            size_lots: 0,
-            cost: Decimal::ZERO,
-            open_bid_lots: 0,
-            open_ask_lots: 0,
-        }
+        Position { market, size_lots: 0, cost: Decimal::ZERO, funding_index: 0, open_bid_lots: 0, open_ask_lots: 0 }
     }
 
     /// No size, no cost and no open orders: the entry can be dropped.
     pub fn is_empty(&self) -> bool {
-        self.size_lots == 0
-            && self.cost.is_zero()
-            && self.open_bid_lots == 0
-            && self.open_ask_lots == 0
+        self.size_lots == 0 && self.cost.is_zero() && self.open_bid_lots == 0 && self.open_ask_lots == 0
     }
 
     /// The size the position would reach if every open order on its worse side filled.
@@ -109,10 +103,7 @@ impl Subaccount {
 
     /// The position in `market`, if any.
     pub fn position(&self, market: MarketId) -> Option<&Position> {
-        self.positions
-            .binary_search_by_key(&market, |p| p.market)
-            .ok()
-            .map(|index| &self.positions[index])
+        self.positions.binary_search_by_key(&market, |p| p.market).ok().map(|index| &self.positions[index])
     }
 
     /// Signed size in lots in `market` (0 without a position).
@@ -139,9 +130,6 @@ impl Subaccount {
 
     /// No balances, positions or orders.
     pub fn is_empty(&self) -> bool {
-        self.balances.is_empty()
-            && self.positions.is_empty()
-            && self.open_orders == 0
-            && self.isolated_market.is_none()
+        self.balances.is_empty() && self.positions.is_empty() && self.open_orders == 0 && self.isolated_market.is_none()
     }
 }

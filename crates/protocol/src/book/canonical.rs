@@ -17,20 +17,8 @@ use super::{OrderBook, RestingOrder};
 impl Serialize for OrderBook {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut state = serializer.serialize_struct("OrderBook", 2)?;
-        state.serialize_field(
-            "bids",
-            &SideInPriority {
-                book: self,
-                side: Side::Buy,
-            },
-        )?;
-        state.serialize_field(
-            "asks",
-            &SideInPriority {
-                book: self,
-                side: Side::Sell,
-            },
-        )?;
+        state.serialize_field("bids", &SideInPriority { book: self, side: Side::Buy })?;
+        state.serialize_field("asks", &SideInPriority { book: self, side: Side::Sell })?;
         state.end()
     }
 }
@@ -62,17 +50,12 @@ impl<'de> Deserialize<'de> for OrderBook {
         for (side, orders) in [(Side::Buy, &bids), (Side::Sell, &asks)] {
             for order in orders {
                 if order.side != side {
-                    return Err(D::Error::custom(
-                        "order book: an order is listed on the wrong side",
-                    ));
+                    return Err(D::Error::custom("order book: an order is listed on the wrong side"));
                 }
-                book.insert(*order)
-                    .map_err(|error| D::Error::custom(format_args!("order book: {error}")))?;
+                book.insert(*order).map_err(|error| D::Error::custom(format_args!("order book: {error}")))?;
             }
             if !book.iter_side(side).eq(orders.iter()) {
-                return Err(D::Error::custom(
-                    "order book: orders are not in priority order",
-                ));
+                return Err(D::Error::custom("order book: orders are not in priority order"));
             }
         }
         Ok(book)

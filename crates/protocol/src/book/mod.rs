@@ -128,11 +128,7 @@ impl OrderBook {
     /// `position.ahead`, or at the front of its level if `None`. Undo runs in LIFO order, so
     /// `ahead` rests again by then; if it does not rest at the order's side and price, the
     /// result is [`BookError::UnknownOrder`].
-    pub fn restore(
-        &mut self,
-        order: RestingOrder,
-        position: QueuePosition,
-    ) -> Result<(), BookError> {
+    pub fn restore(&mut self, order: RestingOrder, position: QueuePosition) -> Result<(), BookError> {
         if order.remaining_lots == 0 {
             return Err(BookError::ZeroSize);
         }
@@ -161,10 +157,7 @@ impl OrderBook {
         let hash_map::Entry::Vacant(entry) = self.ids.entry(order.id) else {
             return Err(BookError::DuplicateOrderId);
         };
-        let slot = self
-            .nodes
-            .insert(OrderNode::new(order))
-            .ok_or(BookError::Full)?;
+        let slot = self.nodes.insert(OrderNode::new(order)).ok_or(BookError::Full)?;
         let book_side = match order.side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
@@ -185,16 +178,9 @@ impl OrderBook {
             return Err(BookError::ZeroSize);
         }
         let slot = *self.ids.get(&id).ok_or(BookError::UnknownOrder)?;
-        let side = self
-            .nodes
-            .get(slot)
-            .ok_or(BookError::UnknownOrder)?
-            .order
-            .side;
+        let side = self.nodes.get(slot).ok_or(BookError::UnknownOrder)?.order.side;
         let (book_side, nodes) = self.side_and_nodes(side);
-        book_side
-            .set_lots(nodes, slot, remaining_lots)
-            .ok_or(BookError::UnknownOrder)
+        book_side.set_lots(nodes, slot, remaining_lots).ok_or(BookError::UnknownOrder)
     }
 
     /// The resting order `id`, if any.
@@ -226,9 +212,7 @@ impl OrderBook {
     /// The earliest order at the best price of `side`: what an incoming order of the opposite
     /// side trades with first. O(1).
     pub fn best_order(&self, side: Side) -> Option<&RestingOrder> {
-        self.nodes
-            .get(self.side(side).best_head())
-            .map(|node| &node.order)
+        self.nodes.get(self.side(side).best_head()).map(|node| &node.order)
     }
 
     /// The orders of `side` in priority order: best price first, then time.
@@ -260,8 +244,7 @@ impl OrderBook {
     /// with (asks at or below the limit, bids at or above it), capped at `max_lots`. Walks
     /// level totals best first and stops once `max_lots` is reached.
     pub fn lots_at_or_better(&self, side: Side, limit_price_ticks: u64, max_lots: u64) -> u64 {
-        self.side(side)
-            .lots_at_or_better(limit_price_ticks, max_lots)
+        self.side(side).lots_at_or_better(limit_price_ticks, max_lots)
     }
 
     fn side(&self, side: Side) -> &BookSide {
@@ -288,11 +271,7 @@ impl OrderBook {
         assert_eq!(self.ids.len(), self.nodes.len(), "id index size");
         for side in [Side::Buy, Side::Sell] {
             for order in self.iter_side(side) {
-                assert_eq!(
-                    self.get(order.id),
-                    Some(order),
-                    "id index points at the order"
-                );
+                assert_eq!(self.get(order.id), Some(order), "id index points at the order");
             }
         }
     }

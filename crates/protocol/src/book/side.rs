@@ -32,12 +32,7 @@ pub(super) struct OrderNode {
 impl OrderNode {
     /// A node holding `order`, not yet linked into any level.
     pub(super) fn new(order: RestingOrder) -> Self {
-        OrderNode {
-            order,
-            prev: NIL,
-            next: NIL,
-            level: NIL,
-        }
+        OrderNode { order, prev: NIL, next: NIL, level: NIL }
     }
 }
 
@@ -56,13 +51,7 @@ struct LevelQueue {
 
 impl LevelQueue {
     fn empty(price_ticks: u64) -> Self {
-        LevelQueue {
-            price_ticks,
-            head: NIL,
-            tail: NIL,
-            total_lots: 0,
-            order_count: 0,
-        }
+        LevelQueue { price_ticks, head: NIL, tail: NIL, total_lots: 0, order_count: 0 }
     }
 
     fn to_level(&self) -> Level {
@@ -110,29 +99,19 @@ pub(super) struct BookSide {
 impl BookSide {
     /// An empty side.
     pub(super) fn new(side: Side) -> Self {
-        BookSide {
-            side,
-            index: BTreeMap::new(),
-            levels: Slab::with_capacity(0),
-            best_level: NIL,
-            len: 0,
-        }
+        BookSide { side, index: BTreeMap::new(), levels: Slab::with_capacity(0), best_level: NIL, len: 0 }
     }
 
     /// The best price (highest bid or lowest ask), O(1).
     #[inline]
     pub(super) fn best_price(&self) -> Option<u64> {
-        self.levels
-            .get(self.best_level)
-            .map(|level| level.price_ticks)
+        self.levels.get(self.best_level).map(|level| level.price_ticks)
     }
 
     /// The slot of the earliest order at the best price, or [`NIL`] when empty; O(1).
     #[inline]
     pub(super) fn best_head(&self) -> u32 {
-        self.levels
-            .get(self.best_level)
-            .map_or(NIL, |level| level.head)
+        self.levels.get(self.best_level).map_or(NIL, |level| level.head)
     }
 
     /// Links the (unlinked) node in `slot` into the level of its price at `place`, creating
@@ -157,10 +136,7 @@ impl BookSide {
         };
         let behind = match nodes.get(ahead) {
             Some(ahead_node) => {
-                debug_assert_eq!(
-                    ahead_node.level, level_slot,
-                    "restoring behind another level"
-                );
+                debug_assert_eq!(ahead_node.level, level_slot, "restoring behind another level");
                 ahead_node.next
             }
             None => level.head,
@@ -255,39 +231,24 @@ impl BookSide {
 
     /// Sets the remaining lots of the node in `slot`, keeping its place; returns the
     /// previous remaining lots, or `None` if the slot is empty. O(1).
-    pub(super) fn set_lots(
-        &mut self,
-        nodes: &mut Slab<OrderNode>,
-        slot: u32,
-        lots: u64,
-    ) -> Option<u64> {
+    pub(super) fn set_lots(&mut self, nodes: &mut Slab<OrderNode>, slot: u32, lots: u64) -> Option<u64> {
         let node = nodes.get_mut(slot)?;
         let previous = std::mem::replace(&mut node.order.remaining_lots, lots);
         if let Some(level) = self.levels.get_mut(node.level) {
             debug_assert!(level.total_lots >= u128::from(previous));
-            level.total_lots =
-                level.total_lots.saturating_sub(u128::from(previous)) + u128::from(lots);
+            level.total_lots = level.total_lots.saturating_sub(u128::from(previous)) + u128::from(lots);
         }
         Some(previous)
     }
 
     /// The levels, best first.
     pub(super) fn levels(&self) -> impl Iterator<Item = Level> + '_ {
-        self.index
-            .values()
-            .filter_map(|&slot| self.levels.get(slot))
-            .map(LevelQueue::to_level)
+        self.index.values().filter_map(|&slot| self.levels.get(slot)).map(LevelQueue::to_level)
     }
 
     /// The orders in priority order: best price first, then time.
     pub(super) fn orders<'a>(&'a self, nodes: &'a Slab<OrderNode>) -> SideOrders<'a> {
-        SideOrders {
-            level_slots: self.index.values(),
-            levels: &self.levels,
-            nodes,
-            next: NIL,
-            remaining: self.len,
-        }
+        SideOrders { level_slots: self.index.values(), levels: &self.levels, nodes, next: NIL, remaining: self.len }
     }
 
     /// Lots resting at prices a taker limited to `limit_price_ticks` may trade with, summed
@@ -312,16 +273,8 @@ impl BookSide {
     pub(super) fn check_invariants(&self, nodes: &Slab<OrderNode>) -> usize {
         let mut seen = 0usize;
         let mut last_key = None;
-        assert_eq!(
-            self.levels.len(),
-            self.index.len(),
-            "level slab and index disagree"
-        );
-        assert_eq!(
-            self.index.values().next().copied().unwrap_or(NIL),
-            self.best_level,
-            "best level cache"
-        );
+        assert_eq!(self.levels.len(), self.index.len(), "level slab and index disagree");
+        assert_eq!(self.index.values().next().copied().unwrap_or(NIL), self.best_level, "best level cache");
         for (&key, &level_slot) in &self.index {
             assert!(last_key < Some(key));
             last_key = Some(key);

@@ -29,11 +29,7 @@ pub(super) struct Slab<T> {
 impl<T> Slab<T> {
     /// An empty slab with room for `capacity` values before it reallocates.
     pub(super) fn with_capacity(capacity: usize) -> Self {
-        Slab {
-            entries: Vec::with_capacity(capacity),
-            free_head: NIL,
-            len: 0,
-        }
+        Slab { entries: Vec::with_capacity(capacity), free_head: NIL, len: 0 }
     }
 
     /// The number of occupied slots.
@@ -45,9 +41,7 @@ impl<T> Slab<T> {
     /// (which memory runs out long before).
     pub(super) fn insert(&mut self, value: T) -> Option<u32> {
         if self.free_head == NIL {
-            let slot = u32::try_from(self.entries.len())
-                .ok()
-                .filter(|&slot| slot != NIL)?;
+            let slot = u32::try_from(self.entries.len()).ok().filter(|&slot| slot != NIL)?;
             self.entries.push(Entry::Occupied(value));
             self.len += 1;
             return Some(slot);
@@ -70,12 +64,7 @@ impl<T> Slab<T> {
         if matches!(entry, Entry::Vacant { .. }) {
             return None;
         }
-        let old = std::mem::replace(
-            entry,
-            Entry::Vacant {
-                next_free: self.free_head,
-            },
-        );
+        let old = std::mem::replace(entry, Entry::Vacant { next_free: self.free_head });
         self.free_head = slot;
         self.len -= 1;
         match old {

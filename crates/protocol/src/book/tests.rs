@@ -43,11 +43,7 @@ fn ids(book: &OrderBook, side: Side) -> Vec<u64> {
 }
 
 fn level(price_ticks: u64, total_lots: u64, order_count: u32) -> Level {
-    Level {
-        price_ticks,
-        total_lots,
-        order_count,
-    }
+    Level { price_ticks, total_lots, order_count }
 }
 
 fn bytes(book: &OrderBook) -> Vec<u8> {
@@ -56,14 +52,8 @@ fn bytes(book: &OrderBook) -> Vec<u8> {
 
 #[test]
 fn orders_are_kept_in_price_then_time_priority() {
-    let book = book_of(&[
-        bid(1, 100, 1),
-        bid(2, 101, 1),
-        bid(3, 100, 1),
-        ask(4, 105, 1),
-        ask(5, 104, 1),
-        ask(6, 104, 1),
-    ]);
+    let book =
+        book_of(&[bid(1, 100, 1), bid(2, 101, 1), bid(3, 100, 1), ask(4, 105, 1), ask(5, 104, 1), ask(6, 104, 1)]);
     assert_eq!(ids(&book, Side::Buy), [2, 1, 3]);
     assert_eq!(ids(&book, Side::Sell), [5, 6, 4]);
     assert_eq!(book.best_order(Side::Buy).map(|o| o.id), Some(OrderId(2)));
@@ -102,10 +92,7 @@ fn best_prices_are_cached_across_inserts_and_removes() {
 fn insert_refuses_duplicate_ids_and_zero_size_without_change() {
     let mut book = book_of(&[bid(1, 100, 5)]);
     let before = bytes(&book);
-    assert_eq!(
-        book.insert(ask(1, 120, 3)),
-        Err(BookError::DuplicateOrderId)
-    );
+    assert_eq!(book.insert(ask(1, 120, 3)), Err(BookError::DuplicateOrderId));
     assert_eq!(book.insert(ask(2, 120, 0)), Err(BookError::ZeroSize));
     assert_eq!(bytes(&book), before);
     assert!(!book.contains(OrderId(2)));
@@ -116,19 +103,8 @@ fn insert_refuses_duplicate_ids_and_zero_size_without_change() {
 fn remove_returns_the_order_and_the_one_ahead_of_it() {
     let mut book = book_of(&[bid(1, 100, 1), bid(2, 100, 2), bid(3, 101, 3)]);
     assert_eq!(book.remove(OrderId(9)), None);
-    assert_eq!(
-        book.remove(OrderId(2)),
-        Some((
-            bid(2, 100, 2),
-            QueuePosition {
-                ahead: Some(OrderId(1))
-            }
-        ))
-    );
-    assert_eq!(
-        book.remove(OrderId(3)),
-        Some((bid(3, 101, 3), QueuePosition { ahead: None }))
-    );
+    assert_eq!(book.remove(OrderId(2)), Some((bid(2, 100, 2), QueuePosition { ahead: Some(OrderId(1)) })));
+    assert_eq!(book.remove(OrderId(3)), Some((bid(3, 101, 3), QueuePosition { ahead: None })));
     assert_eq!(book.remove(OrderId(3)), None);
     assert!(!book.contains(OrderId(3)) && book.get(OrderId(3)).is_none());
     assert_eq!(book.get(OrderId(1)), Some(&bid(1, 100, 1)));
@@ -138,13 +114,7 @@ fn remove_returns_the_order_and_the_one_ahead_of_it() {
 /// Removes `id` from a level of orders 1, 2, 3 (plus other levels), restores it, and checks the
 /// book is exactly as before.
 fn assert_remove_then_restore_is_identity(id: u64) {
-    let mut book = book_of(&[
-        ask(1, 50, 1),
-        ask(2, 50, 2),
-        ask(3, 50, 3),
-        ask(4, 51, 4),
-        bid(5, 49, 5),
-    ]);
+    let mut book = book_of(&[ask(1, 50, 1), ask(2, 50, 2), ask(3, 50, 3), ask(4, 51, 4), bid(5, 49, 5)]);
     let before = bytes(&book);
     let (removed, position) = book.remove(OrderId(id)).unwrap();
     book.check_invariants();
@@ -179,10 +149,7 @@ fn restore_recreates_an_emptied_level_and_its_best_price() {
     book.restore(removed, position).unwrap();
     assert_eq!(book.best_ask(), Some(50));
     assert_eq!(book.best_order(Side::Sell), Some(&ask(1, 50, 1)));
-    assert_eq!(
-        book.depth(Side::Sell, 5),
-        [level(50, 1, 1), level(51, 2, 1)]
-    );
+    assert_eq!(book.depth(Side::Sell, 5), [level(50, 1, 1), level(51, 2, 1)]);
     book.check_invariants();
 }
 
@@ -198,13 +165,7 @@ fn restore_at_front_goes_ahead_of_orders_placed_since() {
 
 #[test]
 fn lifo_undo_of_several_removes_restores_the_book() {
-    let mut book = book_of(&[
-        bid(1, 70, 1),
-        bid(2, 70, 2),
-        bid(3, 70, 3),
-        bid(4, 69, 4),
-        ask(5, 80, 5),
-    ]);
+    let mut book = book_of(&[bid(1, 70, 1), bid(2, 70, 2), bid(3, 70, 3), bid(4, 69, 4), ask(5, 80, 5)]);
     let before = bytes(&book);
     let mut undo = Vec::new();
     for id in [2, 1, 3, 5, 4] {
@@ -222,29 +183,12 @@ fn lifo_undo_of_several_removes_restores_the_book() {
 fn restore_refuses_a_missing_or_misplaced_ahead_and_duplicates() {
     let mut book = book_of(&[bid(1, 70, 1), bid(2, 71, 1)]);
     let before = bytes(&book);
-    let behind = |id| QueuePosition {
-        ahead: Some(OrderId(id)),
-    };
-    assert_eq!(
-        book.restore(bid(3, 70, 1), behind(9)),
-        Err(BookError::UnknownOrder)
-    );
-    assert_eq!(
-        book.restore(bid(3, 70, 1), behind(2)),
-        Err(BookError::UnknownOrder)
-    ); // other price
-    assert_eq!(
-        book.restore(ask(3, 70, 1), behind(1)),
-        Err(BookError::UnknownOrder)
-    ); // other side
-    assert_eq!(
-        book.restore(bid(1, 70, 1), behind(2)),
-        Err(BookError::DuplicateOrderId)
-    );
-    assert_eq!(
-        book.restore(bid(3, 70, 0), QueuePosition { ahead: None }),
-        Err(BookError::ZeroSize)
-    );
+    let behind = |id| QueuePosition { ahead: Some(OrderId(id)) };
+    assert_eq!(book.restore(bid(3, 70, 1), behind(9)), Err(BookError::UnknownOrder));
+    assert_eq!(book.restore(bid(3, 70, 1), behind(2)), Err(BookError::UnknownOrder)); // other price
+    assert_eq!(book.restore(ask(3, 70, 1), behind(1)), Err(BookError::UnknownOrder)); // other side
+    assert_eq!(book.restore(bid(1, 70, 1), behind(2)), Err(BookError::DuplicateOrderId));
+    assert_eq!(book.restore(bid(3, 70, 0), QueuePosition { ahead: None }), Err(BookError::ZeroSize));
     assert_eq!(bytes(&book), before);
     book.check_invariants();
 }
@@ -258,10 +202,7 @@ fn set_remaining_keeps_queue_position_and_updates_level_totals() {
     assert_eq!(book.get(OrderId(1)).map(|o| o.remaining_lots), Some(4));
     assert_eq!(book.depth(Side::Sell, 1), [level(50, 55, 3)]);
     assert_eq!(book.set_remaining(OrderId(2), 0), Err(BookError::ZeroSize));
-    assert_eq!(
-        book.set_remaining(OrderId(9), 1),
-        Err(BookError::UnknownOrder)
-    );
+    assert_eq!(book.set_remaining(OrderId(9), 1), Err(BookError::UnknownOrder));
     assert_eq!(book.depth(Side::Sell, 1), [level(50, 55, 3)]);
     book.check_invariants();
 }
@@ -279,27 +220,15 @@ fn levels_and_depth_aggregate_orders_best_first() {
     ]);
     let bids: Vec<Level> = book.levels(Side::Buy).collect();
     assert_eq!(bids, [level(100, 4, 2), level(99, 4, 1), level(98, 2, 1)]);
-    assert_eq!(
-        book.depth(Side::Buy, 2),
-        [level(100, 4, 2), level(99, 4, 1)]
-    );
-    assert_eq!(
-        book.depth(Side::Sell, 10),
-        [level(101, 13, 2), level(103, 5, 1)]
-    );
+    assert_eq!(book.depth(Side::Buy, 2), [level(100, 4, 2), level(99, 4, 1)]);
+    assert_eq!(book.depth(Side::Sell, 10), [level(101, 13, 2), level(103, 5, 1)]);
     assert_eq!(book.depth(Side::Sell, 0), []);
     assert!(OrderBook::new().depth(Side::Buy, 3).is_empty());
 }
 
 #[test]
 fn lots_at_or_better_sums_levels_within_the_limit_up_to_the_cap() {
-    let book = book_of(&[
-        ask(1, 101, 5),
-        ask(2, 102, 7),
-        ask(3, 101, 1),
-        bid(4, 99, 3),
-        bid(5, 97, 4),
-    ]);
+    let book = book_of(&[ask(1, 101, 5), ask(2, 102, 7), ask(3, 101, 1), bid(4, 99, 3), bid(5, 97, 4)]);
     assert_eq!(book.lots_at_or_better(Side::Sell, 100, 1_000), 0);
     assert_eq!(book.lots_at_or_better(Side::Sell, 101, 1_000), 6);
     assert_eq!(book.lots_at_or_better(Side::Sell, 102, 1_000), 13);
@@ -325,31 +254,17 @@ fn huge_sizes_saturate_level_totals_instead_of_overflowing() {
 
 #[test]
 fn extreme_prices_sort_correctly_on_both_sides() {
-    let book = book_of(&[
-        bid(1, 0, 1),
-        bid(2, u64::MAX, 1),
-        ask(3, u64::MAX, 1),
-        ask(4, 0, 1),
-    ]);
+    let book = book_of(&[bid(1, 0, 1), bid(2, u64::MAX, 1), ask(3, u64::MAX, 1), ask(4, 0, 1)]);
     assert_eq!(ids(&book, Side::Buy), [2, 1]);
     assert_eq!(ids(&book, Side::Sell), [4, 3]);
-    assert_eq!(
-        (book.best_bid(), book.best_ask()),
-        (Some(u64::MAX), Some(0))
-    );
+    assert_eq!((book.best_bid(), book.best_ask()), (Some(u64::MAX), Some(0)));
     assert_eq!(book.lots_at_or_better(Side::Buy, u64::MAX, 9), 1);
     assert_eq!(book.lots_at_or_better(Side::Sell, 0, 9), 1);
 }
 
 #[test]
 fn books_with_the_same_queues_serialize_identically_whatever_their_history() {
-    let wanted = [
-        bid(1, 100, 1),
-        bid(2, 100, 2),
-        ask(3, 105, 3),
-        bid(4, 99, 4),
-        ask(5, 104, 5),
-    ];
+    let wanted = [bid(1, 100, 1), bid(2, 100, 2), ask(3, 105, 3), bid(4, 99, 4), ask(5, 104, 5)];
     let direct = book_of(&wanted);
 
     // Same queues reached through junk orders, removals, restores and size changes, so that
@@ -366,14 +281,7 @@ fn books_with_the_same_queues_serialize_identically_whatever_their_history() {
     }
     let (two, _) = winding.remove(OrderId(2)).unwrap();
     winding.insert(bid(1, 100, 1)).unwrap();
-    winding
-        .restore(
-            two,
-            QueuePosition {
-                ahead: Some(OrderId(1)),
-            },
-        )
-        .unwrap();
+    winding.restore(two, QueuePosition { ahead: Some(OrderId(1)) }).unwrap();
     winding.set_remaining(OrderId(2), 2).unwrap();
     winding.insert(ask(3, 105, 3)).unwrap();
     winding.check_invariants();
@@ -413,10 +321,7 @@ fn deserialize_refuses_non_canonical_input() {
     assert!(refused(&[ask(1, 99, 1)], &[])); // wrong side
     assert!(refused(&[bid(1, 99, 1)], &[ask(1, 101, 1)])); // duplicate id
     assert!(refused(&[bid(1, 99, 0)], &[])); // empty order
-    assert!(!refused(
-        &[bid(1, 100, 1), bid(2, 99, 1)],
-        &[ask(3, 101, 1)]
-    ));
+    assert!(!refused(&[bid(1, 100, 1), bid(2, 99, 1)], &[ask(3, 101, 1)]));
 }
 
 #[test]
@@ -429,10 +334,7 @@ fn slab_reuses_freed_slots_and_reads_vacant_ones_as_none() {
     assert_eq!(slab.get(a), None);
     assert_eq!(slab.get(super::slab::NIL), None);
     assert_eq!(slab.insert('c'), Some(a));
-    assert_eq!(
-        (slab.get(a), slab.get(b), slab.len()),
-        (Some(&'c'), Some(&'b'), 2)
-    );
+    assert_eq!((slab.get(a), slab.get(b), slab.len()), (Some(&'c'), Some(&'b'), 2));
 }
 
 // ---- Property test against a naive model ----
@@ -472,12 +374,9 @@ impl Model {
     }
 
     fn find(&self, id: OrderId) -> Option<(Side, usize)> {
-        [Side::Buy, Side::Sell].into_iter().find_map(|side| {
-            self.side(side)
-                .iter()
-                .position(|o| o.id == id)
-                .map(|i| (side, i))
-        })
+        [Side::Buy, Side::Sell]
+            .into_iter()
+            .find_map(|side| self.side(side).iter().position(|o| o.id == id).map(|i| (side, i)))
     }
 
     fn insert(&mut self, o: RestingOrder) -> Result<(), BookError> {
@@ -488,10 +387,8 @@ impl Model {
             return Err(BookError::DuplicateOrderId);
         }
         let queue = self.side_mut(o.side);
-        let at = queue
-            .iter()
-            .position(|r| strictly_better(o.side, o.price_ticks, r.price_ticks))
-            .unwrap_or(queue.len());
+        let at =
+            queue.iter().position(|r| strictly_better(o.side, o.price_ticks, r.price_ticks)).unwrap_or(queue.len());
         queue.insert(at, o);
         Ok(())
     }
@@ -500,11 +397,7 @@ impl Model {
         let (side, i) = self.find(id)?;
         let queue = self.side_mut(side);
         let o = queue.remove(i);
-        let ahead = i
-            .checked_sub(1)
-            .map(|j| queue[j])
-            .filter(|r| r.price_ticks == o.price_ticks)
-            .map(|r| r.id);
+        let ahead = i.checked_sub(1).map(|j| queue[j]).filter(|r| r.price_ticks == o.price_ticks).map(|r| r.id);
         Some((o, QueuePosition { ahead }))
     }
 
@@ -517,15 +410,11 @@ impl Model {
         }
         let queue = self.side_mut(o.side);
         let at = match position.ahead {
-            None => queue
-                .iter()
-                .position(|r| !strictly_better(o.side, r.price_ticks, o.price_ticks))
-                .unwrap_or(queue.len()),
+            None => {
+                queue.iter().position(|r| !strictly_better(o.side, r.price_ticks, o.price_ticks)).unwrap_or(queue.len())
+            }
             Some(ahead) => {
-                let j = queue
-                    .iter()
-                    .position(|r| r.id == ahead)
-                    .ok_or(BookError::UnknownOrder)?;
+                let j = queue.iter().position(|r| r.id == ahead).ok_or(BookError::UnknownOrder)?;
                 if queue[j].price_ticks != o.price_ticks {
                     return Err(BookError::UnknownOrder);
                 }
@@ -541,10 +430,7 @@ impl Model {
             return Err(BookError::ZeroSize);
         }
         let (side, i) = self.find(id).ok_or(BookError::UnknownOrder)?;
-        Ok(std::mem::replace(
-            &mut self.side_mut(side)[i].remaining_lots,
-            lots,
-        ))
+        Ok(std::mem::replace(&mut self.side_mut(side)[i].remaining_lots, lots))
     }
 
     fn levels(&self, side: Side) -> Vec<Level> {
@@ -558,10 +444,7 @@ impl Model {
                 _ => levels.push((o.price_ticks, u128::from(o.remaining_lots), 1)),
             }
         }
-        levels
-            .into_iter()
-            .map(|(p, t, n)| level(p, u64::try_from(t).unwrap_or(u64::MAX), n))
-            .collect()
+        levels.into_iter().map(|(p, t, n)| level(p, u64::try_from(t).unwrap_or(u64::MAX), n)).collect()
     }
 
     fn lots_at_or_better(&self, side: Side, limit: u64, max_lots: u64) -> u64 {
@@ -622,20 +505,11 @@ fn pick(model: &Model, index: &Index) -> Option<OrderId> {
 fn assert_same(book: &OrderBook, model: &Model) {
     book.check_invariants();
     assert_eq!(book.len(), model.bids.len() + model.asks.len());
-    assert_eq!(
-        book.is_empty(),
-        model.bids.is_empty() && model.asks.is_empty()
-    );
+    assert_eq!(book.is_empty(), model.bids.is_empty() && model.asks.is_empty());
     for side in [Side::Buy, Side::Sell] {
-        assert!(
-            book.iter_side(side).eq(model.side(side).iter()),
-            "{side:?} queues"
-        );
+        assert!(book.iter_side(side).eq(model.side(side).iter()), "{side:?} queues");
         assert_eq!(book.best_order(side), model.side(side).first());
-        assert_eq!(
-            book.best_price(side),
-            model.side(side).first().map(|o| o.price_ticks)
-        );
+        assert_eq!(book.best_price(side), model.side(side).first().map(|o| o.price_ticks));
         assert_eq!(book.levels(side).collect::<Vec<_>>(), model.levels(side));
     }
     assert_eq!(book.best_bid(), model.bids.first().map(|o| o.price_ticks));
@@ -650,17 +524,8 @@ fn run(ops: Vec<Op>) {
     let mut next_id = 1u64;
     for op in ops {
         match op {
-            Op::Insert {
-                buy,
-                price_ticks,
-                lots,
-            } => {
-                let o = order(
-                    next_id,
-                    if buy { Side::Buy } else { Side::Sell },
-                    price_ticks,
-                    lots,
-                );
+            Op::Insert { buy, price_ticks, lots } => {
+                let o = order(next_id, if buy { Side::Buy } else { Side::Sell }, price_ticks, lots);
                 next_id += 1;
                 assert_eq!(book.insert(o), model.insert(o));
             }
@@ -688,12 +553,7 @@ fn run(ops: Vec<Op>) {
                     assert_eq!(book.set_remaining(id, lots), model.set_remaining(id, lots));
                 }
             }
-            Op::Query {
-                buy,
-                limit_price_ticks,
-                max_lots,
-                max_levels,
-            } => {
+            Op::Query { buy, limit_price_ticks, max_lots, max_levels } => {
                 let side = if buy { Side::Buy } else { Side::Sell };
                 assert_eq!(
                     book.lots_at_or_better(side, limit_price_ticks, max_lots),

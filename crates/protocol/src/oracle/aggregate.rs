@@ -34,12 +34,7 @@ pub(crate) fn aggregate_all(state: &mut State, events: &mut Vec<Event>) {
     }
 }
 
-fn aggregate_one(
-    oracle: &mut AssetOracle,
-    publishers: &[Publisher],
-    params: &OracleParams,
-    now_ms: u64,
-) {
+fn aggregate_one(oracle: &mut AssetOracle, publishers: &[Publisher], params: &OracleParams, now_ms: u64) {
     let newest_ms = oracle
         .reports
         .values()
@@ -60,17 +55,9 @@ fn aggregate_one(
         if let Some(index) = weighted_median(fresh.iter().map(|(p, _, w)| (*p, *w)).collect()) {
             let spread: Vec<(Decimal, u64)> = fresh
                 .iter()
-                .map(|(p, _, w)| {
-                    (
-                        p.checked_sub(index)
-                            .and_then(|d| d.checked_abs())
-                            .unwrap_or(Decimal::MAX),
-                        *w,
-                    )
-                })
+                .map(|(p, _, w)| (p.checked_sub(index).and_then(|d| d.checked_abs()).unwrap_or(Decimal::MAX), *w))
                 .collect();
-            let reported = weighted_median(fresh.iter().map(|(_, c, w)| (*c, *w)).collect())
-                .unwrap_or_default();
+            let reported = weighted_median(fresh.iter().map(|(_, c, w)| (*c, *w)).collect()).unwrap_or_default();
             let disagreement = weighted_median(spread).unwrap_or_default();
             oracle.index = Some(index);
             oracle.confidence = reported.max(disagreement);
@@ -86,11 +73,7 @@ fn aggregate_one(
 }
 
 fn publisher_weight(publishers: &[Publisher], address: &Address) -> Option<u64> {
-    publishers
-        .iter()
-        .find(|p| p.address == *address)
-        .map(|p| p.weight as u64)
-        .filter(|w| *w > 0)
+    publishers.iter().find(|p| p.address == *address).map(|p| p.weight as u64).filter(|w| *w > 0)
 }
 
 /// Lower weighted median of `(value, weight)` pairs; `None` when there are none.
@@ -108,18 +91,11 @@ pub(crate) fn weighted_median(mut samples: Vec<(Decimal, u64)>) -> Option<Decima
 }
 
 fn next_ema(ema: Decimal, index: Decimal, alpha: Ppm) -> Decimal {
-    let step = index
-        .checked_sub(ema)
-        .and_then(|d| alpha.apply_decimal(d, Rounding::HalfEven));
+    let step = index.checked_sub(ema).and_then(|d| alpha.apply_decimal(d, Rounding::HalfEven));
     step.and_then(|s| ema.checked_add(s)).unwrap_or(index)
 }
 
-fn validity(
-    oracle: &AssetOracle,
-    previous_ema: Option<Decimal>,
-    params: &OracleParams,
-    now_ms: u64,
-) -> PriceValidity {
+fn validity(oracle: &AssetOracle, previous_ema: Option<Decimal>, params: &OracleParams, now_ms: u64) -> PriceValidity {
     let Some(index) = oracle.index else {
         return PriceValidity::Missing;
     };
@@ -130,10 +106,7 @@ fn validity(
         return PriceValidity::Uncertain;
     }
     let reference = previous_ema.unwrap_or(index);
-    let deviation = index
-        .checked_sub(reference)
-        .and_then(|d| d.checked_abs())
-        .unwrap_or(Decimal::MAX);
+    let deviation = index.checked_sub(reference).and_then(|d| d.checked_abs()).unwrap_or(Decimal::MAX);
     if exceeds_fraction(deviation, reference, params.max_ema_deviation) {
         return PriceValidity::TooVolatile;
     }

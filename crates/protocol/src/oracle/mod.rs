@@ -71,11 +71,7 @@ impl AssetOracle {
             ema: asset.fixed_price,
             confidence: Decimal::ZERO,
             last_update_ms: 0,
-            validity: if asset.fixed_price.is_some() {
-                PriceValidity::Valid
-            } else {
-                PriceValidity::Missing
-            },
+            validity: if asset.fixed_price.is_some() { PriceValidity::Valid } else { PriceValidity::Missing },
             fixed: asset.fixed_price.is_some(),
         }
     }

@@ -55,8 +55,7 @@ impl Health {
 
     /// Weighted collateral plus unrealised PnL, for maintenance margin.
     pub fn equity_maintenance(&self) -> i128 {
-        self.collateral_maintenance
-            .saturating_add(self.unrealized_pnl)
+        self.collateral_maintenance.saturating_add(self.unrealized_pnl)
     }
 
     /// Initial margin holds.
@@ -94,10 +93,7 @@ pub(crate) fn compute_health(
     let overflow = || ErrorCode::ArithmeticOverflow;
     let mut health = Health::default();
     for &(asset, units) in &sub.balances {
-        let risk = prices
-            .assets
-            .get(asset.0 as usize)
-            .ok_or(ErrorCode::UnknownAsset)?;
+        let risk = prices.assets.get(asset.0 as usize).ok_or(ErrorCode::UnknownAsset)?;
         let (initial, maintenance) = if units >= 0 {
             (risk.asset_initial, risk.asset_maintenance)
         } else {
@@ -106,15 +102,10 @@ pub(crate) fn compute_health(
         let value = units.checked_mul(risk.unit_value).ok_or_else(overflow)?;
         health.collateral = health.collateral.checked_add(value).ok_or_else(overflow)?;
         let weighted_initial = units.checked_mul(initial).ok_or_else(overflow)?;
-        health.collateral_initial = health
-            .collateral_initial
-            .checked_add(weighted_initial)
-            .ok_or_else(overflow)?;
+        health.collateral_initial = health.collateral_initial.checked_add(weighted_initial).ok_or_else(overflow)?;
         let weighted_maintenance = units.checked_mul(maintenance).ok_or_else(overflow)?;
-        health.collateral_maintenance = health
-            .collateral_maintenance
-            .checked_add(weighted_maintenance)
-            .ok_or_else(overflow)?;
+        health.collateral_maintenance =
+            health.collateral_maintenance.checked_add(weighted_maintenance).ok_or_else(overflow)?;
     }
     for position in &sub.positions {
         add_position(&mut health, position, markets, prices, exposure).ok_or_else(overflow)?;
@@ -131,18 +122,18 @@ fn add_position(
 ) -> Option<()> {
     let index = position.market.0 as usize;
     let params = markets.get(index)?;
-    let lot_value = prices.markets.get(index)?.lot_value;
+    let market = prices.markets.get(index)?;
+    let lot_value = market.lot_value;
     let value = (position.size_lots as i128).checked_mul(lot_value)?;
-    let pnl = value.checked_sub(position.cost.raw())?;
+    let owed = crate::funding::funding_owed(position, market.funding_index)?;
+    let pnl = value.checked_sub(position.cost.raw())?.checked_sub(owed)?;
     health.unrealized_pnl = health.unrealized_pnl.checked_add(pnl)?;
     let notional = value.checked_abs()?;
     health.notional = health.notional.checked_add(notional)?;
     let maintenance_tier = tier_for(&params.margin_tiers, notional);
     let initial_notional = match exposure {
         OrderExposure::PositionsOnly => notional,
-        OrderExposure::WithOpenOrders => {
-            (position.worst_case_size_lots() as i128).checked_mul(lot_value)?
-        }
+        OrderExposure::WithOpenOrders => (position.worst_case_size_lots() as i128).checked_mul(lot_value)?,
     };
     let initial_tier = tier_for(&params.margin_tiers, initial_notional);
     let maintenance = scaled(notional, maintenance_tier.maintenance)?;
@@ -158,15 +149,9 @@ fn scaled(notional: i128, fraction: Ppm) -> Option<i128> {
 
 /// The tier whose bound covers `notional` (the last tier is unbounded).
 fn tier_for(tiers: &[MarginTier], notional: i128) -> MarginTier {
-    let found = tiers
-        .iter()
-        .find(|tier| notional <= tier.max_notional.raw());
+    let found = tiers.iter().find(|tier| notional <= tier.max_notional.raw());
     match found.or(tiers.last()) {
         Some(tier) => *tier,
-        None => MarginTier {
-            max_notional: novation_math::Decimal::MAX,
-            initial: Ppm::ONE,
-            maintenance: Ppm::ONE,
-        },
+        None => MarginTier { max_notional: novation_math::Decimal::MAX, initial: Ppm::ONE, maintenance: Ppm::ONE },
     }
 }

@@ -2,7 +2,7 @@
 //! maintenance health needs, kept up to date on every write to the subaccount.
 //!
 //! Maintenance health is linear in prices: equity is the quote balance minus the position
-//! costs, plus size × lot value per position, plus balance × weighted unit value per
+//! costs, plus size × (lot value − funding index) + size × funding snapshot per position, plus balance × weighted unit value per
 //! collateral asset. A row stores the constant part and
 //! up to [`LEGS`] (id, amount) legs in 80 bytes, so re-checking every account after an oracle
 //! move is a linear scan over contiguous memory with a few multiplications per account,
@@ -48,14 +48,8 @@ pub(crate) struct RiskRow {
 
 impl RiskRow {
     fn of(sub: &Subaccount, quote: AssetId) -> RiskRow {
-        let complex = RiskRow {
-            kind: RowKind::Complex,
-            ..RiskRow::default()
-        };
-        let mut row = RiskRow {
-            kind: RowKind::Compact,
-            ..RiskRow::default()
-        };
+        let complex = RiskRow { kind: RowKind::Complex, ..RiskRow::default() };
+        let mut row = RiskRow { kind: RowKind::Compact, ..RiskRow::default() };
         let mut constant = Some(sub.balance(quote));
         let push = |row: &mut RiskRow, id: u16, units: i64| {
             if row.len as usize == LEGS {
@@ -78,7 +72,9 @@ impl RiskRow {
             }
         }
         for position in &sub.positions {
-            constant = constant.and_then(|c| c.checked_sub(position.cost.raw()));
+            // Owed funding is size × (index − snapshot): the snapshot part is constant.
+            let snapshot_part = (position.size_lots as i128).checked_mul(position.funding_index);
+            constant = constant.and_then(|c| c.checked_sub(position.cost.raw())?.checked_add(snapshot_part?));
             if position.size_lots != 0
                 && (position.market.0 >= MARKET_LEG
                     || !push(&mut row, MARKET_LEG | position.market.0, position.size_lots))
@@ -103,18 +99,15 @@ impl RiskRow {
             let units = self.units[leg] as i128;
             if id & MARKET_LEG != 0 {
                 let market = (id & !MARKET_LEG) as usize;
-                let value = units.checked_mul(prices.markets.get(market)?.lot_value)?;
-                equity = equity.checked_add(value)?;
+                let risk = prices.markets.get(market)?;
+                let value = units.checked_mul(risk.lot_value)?;
+                equity = equity.checked_add(value)?.checked_sub(units.checked_mul(risk.funding_index)?)?;
                 let notional = value.checked_abs()?;
                 let fraction = tier_fraction(tiers.get(market)?, notional);
                 requirement = requirement.checked_add(notional.checked_mul(fraction)?)?;
             } else {
                 let asset = prices.assets.get(id as usize)?;
-                let weighted = if units >= 0 {
-                    asset.asset_maintenance
-                } else {
-                    asset.liability_maintenance
-                };
+                let weighted = if units >= 0 { asset.asset_maintenance } else { asset.liability_maintenance };
                 equity = equity.checked_add(units.checked_mul(weighted)?)?;
             }
         }
@@ -182,12 +175,7 @@ impl RiskIndex {
     ) {
         let tiers: Vec<Vec<(i128, i128)>> = markets
             .iter()
-            .map(|m| {
-                m.margin_tiers
-                    .iter()
-                    .map(|t| (t.max_notional.raw(), t.maintenance.0 as i128))
-                    .collect()
-            })
+            .map(|m| m.margin_tiers.iter().map(|t| (t.max_notional.raw(), t.maintenance.0 as i128)).collect())
             .collect();
         for (row, id) in self.rows.iter().zip(&self.ids) {
             match row.kind {

@@ -32,38 +32,22 @@ use crate::accounts::Subaccount;
 
 impl State {
     /// Health of `sub` at this block's prices.
-    pub(crate) fn health_of(
-        &self,
-        sub: &Subaccount,
-        exposure: OrderExposure,
-    ) -> Result<Health, ErrorCode> {
+    pub(crate) fn health_of(&self, sub: &Subaccount, exposure: OrderExposure) -> Result<Health, ErrorCode> {
         compute_health(sub, &self.genesis.markets, &self.risk, exposure)
     }
 
     /// Whether every price `sub`'s risk depends on may be used to add risk.
     pub(crate) fn prices_valid_for(&self, sub: &Subaccount) -> bool {
-        let assets_valid = sub.balances.iter().all(|(asset, _)| {
-            self.risk
-                .assets
-                .get(asset.0 as usize)
-                .is_some_and(|a| a.valid)
-        });
-        let markets_valid = sub.positions.iter().all(|p| {
-            self.risk
-                .markets
-                .get(p.market.0 as usize)
-                .is_some_and(|m| m.valid)
-        });
+        let assets_valid =
+            sub.balances.iter().all(|(asset, _)| self.risk.assets.get(asset.0 as usize).is_some_and(|a| a.valid));
+        let markets_valid =
+            sub.positions.iter().all(|p| self.risk.markets.get(p.market.0 as usize).is_some_and(|m| m.valid));
         assets_valid && markets_valid
     }
 
     /// Refuses an action that adds risk unless prices are valid and `sub` (the state the
     /// action would leave) meets initial margin.
-    pub(crate) fn require_initial_margin(
-        &self,
-        sub: &Subaccount,
-        exposure: OrderExposure,
-    ) -> Result<(), ErrorCode> {
+    pub(crate) fn require_initial_margin(&self, sub: &Subaccount, exposure: OrderExposure) -> Result<(), ErrorCode> {
         if !self.prices_valid_for(sub) {
             return Err(ErrorCode::OraclePriceInvalid);
         }
@@ -90,20 +74,16 @@ impl State {
     pub fn scan_health(&self) -> HealthScan {
         let mut scan = HealthScan::default();
         let mut complex = Vec::new();
-        self.risk_index
-            .scan(&self.risk, &self.genesis.markets, |id, verdict| {
-                scan.checked += 1;
-                match verdict {
-                    Some(true) => scan.below_maintenance.push(id),
-                    Some(false) => {}
-                    None => complex.push(id),
-                }
-            });
+        self.risk_index.scan(&self.risk, &self.genesis.markets, |id, verdict| {
+            scan.checked += 1;
+            match verdict {
+                Some(true) => scan.below_maintenance.push(id),
+                Some(false) => {}
+                None => complex.push(id),
+            }
+        });
         for id in complex {
-            let health = self
-                .subaccounts
-                .get(&id)
-                .map(|sub| self.health_of(sub, OrderExposure::PositionsOnly));
+            let health = self.subaccounts.get(&id).map(|sub| self.health_of(sub, OrderExposure::PositionsOnly));
             if !matches!(health, Some(Ok(h)) if !h.below_maintenance()) {
                 scan.below_maintenance.push(id);
             }
@@ -115,10 +95,7 @@ impl State {
     /// The full-way twin of [`State::scan_health`]: walks every subaccount and computes its
     /// health from scratch. Used to check the index.
     pub fn scan_health_full(&self) -> HealthScan {
-        let mut scan = HealthScan {
-            checked: self.subaccounts.len() as u64,
-            ..HealthScan::default()
-        };
+        let mut scan = HealthScan { checked: self.subaccounts.len() as u64, ..HealthScan::default() };
         for (id, sub) in &self.subaccounts {
             let health = self.health_of(sub, OrderExposure::PositionsOnly);
             if !matches!(health, Ok(h) if !h.below_maintenance()) {

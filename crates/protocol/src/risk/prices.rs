@@ -32,6 +32,8 @@ pub(crate) struct MarketRisk {
     pub(crate) lot_value: i128,
     /// Tick size × lot size: the quote value of one lot at one tick (exact).
     pub(crate) tick_lot_value: i128,
+    /// The market's cumulative funding index (raw quote per lot).
+    pub(crate) funding_index: i128,
 }
 
 /// Everything a health check needs about prices, for the current block.
@@ -42,11 +44,7 @@ pub(crate) struct RiskPrices {
 }
 
 impl RiskPrices {
-    pub(crate) fn compute(
-        genesis: &Genesis,
-        oracle: &[AssetOracle],
-        markets: &[MarketState],
-    ) -> Self {
+    pub(crate) fn compute(genesis: &Genesis, oracle: &[AssetOracle], markets: &[MarketState]) -> Self {
         let assets = genesis
             .assets
             .iter()
@@ -57,23 +55,16 @@ impl RiskPrices {
                 };
                 let unit = Decimal::from_raw(10i128.pow(params.decimals as u32));
                 let floor = price.raw().checked_div(unit.raw()).unwrap_or(0);
-                let ceil = Decimal::from_raw(price.raw())
-                    .div_int(unit.raw(), Rounding::Ceil)
-                    .map_or(i128::MAX, |d| d.raw());
-                let weigh = |value: i128, weight: Ppm, rounding| {
-                    weight.apply(value, rounding).unwrap_or(i128::MAX)
-                };
+                let ceil =
+                    Decimal::from_raw(price.raw()).div_int(unit.raw(), Rounding::Ceil).map_or(i128::MAX, |d| d.raw());
+                let weigh = |value: i128, weight: Ppm, rounding| weight.apply(value, rounding).unwrap_or(i128::MAX);
                 AssetRisk {
                     valid: oracle.valid_price().is_some(),
                     unit_value: floor,
                     asset_initial: weigh(floor, params.weight_initial, Rounding::Floor),
                     asset_maintenance: weigh(floor, params.weight_maintenance, Rounding::Floor),
                     liability_initial: weigh(ceil, params.liability_weight_initial, Rounding::Ceil),
-                    liability_maintenance: weigh(
-                        ceil,
-                        params.liability_weight_maintenance,
-                        Rounding::Ceil,
-                    ),
+                    liability_maintenance: weigh(ceil, params.liability_weight_maintenance, Rounding::Ceil),
                 }
             })
             .collect();
@@ -82,19 +73,15 @@ impl RiskPrices {
             .iter()
             .zip(markets)
             .map(|(params, state)| {
-                let lot_value = state
-                    .mark
-                    .and_then(|m| m.mul(params.lot_size, Rounding::Floor).ok())
-                    .map_or(0, |v| v.raw());
-                let tick_lot_value = params
-                    .tick_size
-                    .mul(params.lot_size, Rounding::Floor)
-                    .map_or(0, |v| v.raw());
+                let lot_value =
+                    state.mark.and_then(|m| m.mul(params.lot_size, Rounding::Floor).ok()).map_or(0, |v| v.raw());
+                let tick_lot_value = params.tick_size.mul(params.lot_size, Rounding::Floor).map_or(0, |v| v.raw());
                 let index_valid = oracle[params.base_asset.0 as usize].valid_price().is_some();
                 MarketRisk {
                     valid: index_valid && state.mark.is_some(),
                     lot_value,
                     tick_lot_value,
+                    funding_index: state.funding_index,
                 }
             })
             .collect();

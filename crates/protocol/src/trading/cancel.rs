@@ -8,12 +8,7 @@ use crate::markets::market_of_order;
 use crate::state::State;
 
 /// Removes `order` from the book and reports why.
-pub(crate) fn cancel_resting(
-    state: &mut State,
-    order: &RestingOrder,
-    reason: CancelReason,
-    events: &mut Vec<Event>,
-) {
+pub(crate) fn cancel_resting(state: &mut State, order: &RestingOrder, reason: CancelReason, events: &mut Vec<Event>) {
     take_off_book(state, order);
     events.push(Event::OrderCancelled {
         order_id: order.id,
@@ -43,20 +38,12 @@ pub(crate) fn cancel_by_client_id(
     client_order_id: u64,
     events: &mut Vec<Event>,
 ) -> Result<(), ErrorCode> {
-    let order_id = *state
-        .client_ids
-        .get(&(owner, client_order_id))
-        .ok_or(ErrorCode::OrderNotFound)?;
+    let order_id = *state.client_ids.get(&(owner, client_order_id)).ok_or(ErrorCode::OrderNotFound)?;
     cancel_order(state, owner, order_id, events)
 }
 
 /// Cancels every open order of `owner`, in `market` or everywhere. Cancelling nothing is fine.
-pub(crate) fn cancel_all(
-    state: &mut State,
-    owner: SubaccountId,
-    market: Option<MarketId>,
-    events: &mut Vec<Event>,
-) {
+pub(crate) fn cancel_all(state: &mut State, owner: SubaccountId, market: Option<MarketId>, events: &mut Vec<Event>) {
     let lowest = (owner, OrderId(0));
     let orders: Vec<OrderId> = state
         .open_order_index

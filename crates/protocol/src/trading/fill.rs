@@ -8,6 +8,7 @@ use super::forget_order;
 use crate::accounts::Subaccount;
 use crate::book::RestingOrder;
 use crate::clearing::{apply_fill, fee};
+use crate::funding::settle_position;
 use crate::risk::OrderExposure;
 use crate::state::State;
 
@@ -37,6 +38,7 @@ struct SideAfter {
     sub: Subaccount,
     fee: i128,
     realized: i128,
+    funding: i128,
 }
 
 /// The terms of one fill, the same for both sides.
@@ -56,31 +58,19 @@ fn side_after(
     side: Side,
     fee_rate: novation_math::Ppm,
 ) -> Result<Option<SideAfter>, ErrorCode> {
-    let change = apply_fill(
-        sub.position_mut(terms.market),
-        side,
-        terms.lots,
-        terms.lot_price,
-    )?;
+    let overflow = ErrorCode::ArithmeticOverflow;
+    let funding_index = state.risk.markets[terms.market.0 as usize].funding_index;
+    let position = sub.position_mut(terms.market);
+    let funding = settle_position(position, funding_index).ok_or(overflow)?;
+    let change = apply_fill(position, side, terms.lots, terms.lot_price)?;
+    position.funding_index = if position.size_lots == 0 { 0 } else { funding_index };
     let fee = fee(terms.notional, fee_rate)?;
-    let net = change
-        .realized
-        .checked_sub(fee)
-        .ok_or(ErrorCode::ArithmeticOverflow)?;
-    sub.add_balance(state.genesis.quote_asset, net)
-        .ok_or(ErrorCode::ArithmeticOverflow)?;
-    if change.increased_risk
-        && state
-            .require_initial_margin(&sub, OrderExposure::PositionsOnly)
-            .is_err()
-    {
+    let net = change.realized.checked_add(funding).and_then(|v| v.checked_sub(fee)).ok_or(overflow)?;
+    sub.add_balance(state.genesis.quote_asset, net).ok_or(ErrorCode::ArithmeticOverflow)?;
+    if change.increased_risk && state.require_initial_margin(&sub, OrderExposure::PositionsOnly).is_err() {
         return Ok(None);
     }
-    Ok(Some(SideAfter {
-        sub,
-        fee,
-        realized: change.realized,
-    }))
+    Ok(Some(SideAfter { sub, fee, realized: change.realized, funding }))
 }
 
 /// Attempts a fill of `lots` at the maker's price.
@@ -97,16 +87,10 @@ pub(crate) fn execute_fill(
     let (maker_rate, taker_rate) = (params.maker_fee, params.taker_fee);
     let cap_lots = params.open_interest_cap_lots;
     let tick_lot_value = state.risk.markets[market.0 as usize].tick_lot_value;
-    let lot_price = (maker.price_ticks as i128)
-        .checked_mul(tick_lot_value)
-        .ok_or(overflow)?;
+    let lot_price = (maker.price_ticks as i128).checked_mul(tick_lot_value).ok_or(overflow)?;
     let notional = lot_price.checked_mul(lots as i128).ok_or(overflow)?;
 
-    let mut maker_sub = state
-        .subaccounts
-        .get(&maker.owner)
-        .cloned()
-        .unwrap_or_default();
+    let mut maker_sub = state.subaccounts.get(&maker.owner).cloned().unwrap_or_default();
     let maker_size_before = maker_sub.size_lots(market);
     let lots_left = maker.remaining_lots - lots;
     let open = maker_sub.position_mut(market).open_lots_mut(maker.side);
@@ -114,56 +98,33 @@ pub(crate) fn execute_fill(
     if lots_left == 0 {
         maker_sub.open_orders = maker_sub.open_orders.saturating_sub(1);
     }
-    let terms = Terms {
-        market,
-        lots,
-        lot_price,
-        notional,
-    };
+    let terms = Terms { market, lots, lot_price, notional };
     let Some(maker_after) = side_after(state, maker_sub, terms, maker.side, maker_rate)? else {
         return Ok(FillVerdict::MakerCannotCarry);
     };
-    let taker_sub = state
-        .subaccounts
-        .get(&taker.owner)
-        .cloned()
-        .unwrap_or_default();
+    let taker_sub = state.subaccounts.get(&taker.owner).cloned().unwrap_or_default();
     let taker_size_before = taker_sub.size_lots(market);
     let Some(taker_after) = side_after(state, taker_sub, terms, taker.side, taker_rate)? else {
         return Ok(FillVerdict::TakerCannotCarry);
     };
 
     let abs_before = maker_size_before.unsigned_abs() + taker_size_before.unsigned_abs();
-    let abs_after = maker_after.sub.size_lots(market).unsigned_abs()
-        + taker_after.sub.size_lots(market).unsigned_abs();
+    let abs_after = maker_after.sub.size_lots(market).unsigned_abs() + taker_after.sub.size_lots(market).unsigned_abs();
     let open_interest = state.markets[market.0 as usize].open_interest_lots;
-    let open_interest_after = (open_interest * 2 + abs_after)
-        .checked_sub(abs_before)
-        .ok_or(overflow)?
-        / 2;
+    let open_interest_after = (open_interest * 2 + abs_after).checked_sub(abs_before).ok_or(overflow)? / 2;
     if open_interest_after > open_interest && open_interest_after > cap_lots {
         return Ok(FillVerdict::OpenInterestCap);
     }
 
     let quote = state.genesis.quote_asset;
-    let fees = maker_after
-        .fee
-        .checked_add(taker_after.fee)
+    let fees = maker_after.fee.checked_add(taker_after.fee).ok_or(overflow)?;
+    let funding = [maker_after.funding, taker_after.funding];
+    let realized = [maker_after.realized, taker_after.realized, funding[0], funding[1]]
+        .into_iter()
+        .try_fold(0i128, i128::checked_add)
         .ok_or(overflow)?;
-    let realized = maker_after
-        .realized
-        .checked_add(taker_after.realized)
-        .ok_or(overflow)?;
-    state
-        .add_pool(LedgerAccount::FeePool, quote, fees)
-        .ok_or(overflow)?;
-    state
-        .add_pool(
-            LedgerAccount::Settlement,
-            quote,
-            realized.checked_neg().ok_or(overflow)?,
-        )
-        .ok_or(overflow)?;
+    state.add_pool(LedgerAccount::FeePool, quote, fees).ok_or(overflow)?;
+    state.add_pool(LedgerAccount::Settlement, quote, realized.checked_neg().ok_or(overflow)?).ok_or(overflow)?;
     let (maker_fee, taker_fee) = (maker_after.fee, taker_after.fee);
     let (maker_realized, taker_realized) = (maker_after.realized, taker_after.realized);
     state.put_subaccount(maker.owner, maker_after.sub);
@@ -176,12 +137,14 @@ pub(crate) fn execute_fill(
     }
     let stats = state.market_mut(market);
     stats.open_interest_lots = open_interest_after;
-    stats.volume_quote = stats
-        .volume_quote
-        .checked_add(Decimal::from_raw(notional))
-        .map_err(|_| overflow)?;
+    stats.volume_quote = stats.volume_quote.checked_add(Decimal::from_raw(notional)).map_err(|_| overflow)?;
     stats.trade_count += 1;
     stats.last_price_ticks = Some(maker.price_ticks);
+    for (subaccount, amount) in [(maker.owner, funding[0]), (taker.owner, funding[1])] {
+        if amount != 0 {
+            events.push(Event::FundingSettled { subaccount, market, amount: Decimal::from_raw(amount) });
+        }
+    }
     events.push(Event::Fill {
         market,
         maker_order: maker.id,

@@ -72,9 +72,7 @@ pub(crate) fn match_incoming(
                     cancel_resting(state, &maker, CancelReason::SelfTrade, events);
                     continue;
                 }
-                SelfTradePrevention::CancelIncoming => {
-                    return Ok(Stop::Cancel(CancelReason::SelfTrade))
-                }
+                SelfTradePrevention::CancelIncoming => return Ok(Stop::Cancel(CancelReason::SelfTrade)),
                 SelfTradePrevention::CancelBoth => {
                     cancel_resting(state, &maker, CancelReason::SelfTrade, events);
                     return Ok(Stop::Cancel(CancelReason::SelfTrade));
@@ -83,20 +81,14 @@ pub(crate) fn match_incoming(
         }
         let mut lots = incoming.remaining_lots.min(maker.remaining_lots);
         if incoming.reduce_only {
-            let size = state
-                .subaccounts
-                .get(&taker.owner)
-                .map_or(0, |s| s.size_lots(market));
+            let size = state.subaccounts.get(&taker.owner).map_or(0, |s| s.size_lots(market));
             lots = lots.min(reducing_capacity(size, taker.side));
             if lots == 0 {
                 return Ok(Stop::Cancel(CancelReason::ReduceOnly));
             }
         }
         if maker.reduce_only {
-            let size = state
-                .subaccounts
-                .get(&maker.owner)
-                .map_or(0, |s| s.size_lots(market));
+            let size = state.subaccounts.get(&maker.owner).map_or(0, |s| s.size_lots(market));
             lots = lots.min(reducing_capacity(size, maker.side));
             if lots == 0 {
                 cancel_resting(state, &maker, CancelReason::ReduceOnly, events);
@@ -105,12 +97,8 @@ pub(crate) fn match_incoming(
         }
         match execute_fill(state, market, &maker, taker, lots, events)? {
             FillVerdict::Filled => incoming.remaining_lots -= lots,
-            FillVerdict::MakerCannotCarry => {
-                cancel_resting(state, &maker, CancelReason::InsufficientMargin, events)
-            }
-            FillVerdict::TakerCannotCarry => {
-                return Ok(Stop::Cancel(CancelReason::InsufficientMargin))
-            }
+            FillVerdict::MakerCannotCarry => cancel_resting(state, &maker, CancelReason::InsufficientMargin, events),
+            FillVerdict::TakerCannotCarry => return Ok(Stop::Cancel(CancelReason::InsufficientMargin)),
             FillVerdict::OpenInterestCap => return Ok(Stop::Cancel(CancelReason::OpenInterestCap)),
         }
     }

@@ -25,15 +25,9 @@ use crate::markets::market_of_order;
 use crate::state::State;
 
 /// The open order `order_id` of `owner`, if it exists.
-pub(crate) fn owned_order(
-    state: &State,
-    owner: SubaccountId,
-    order_id: OrderId,
-) -> Option<RestingOrder> {
+pub(crate) fn owned_order(state: &State, owner: SubaccountId, order_id: OrderId) -> Option<RestingOrder> {
     let book = state.books.get(market_of_order(order_id).0 as usize)?;
-    book.get(order_id)
-        .filter(|order| order.owner == owner)
-        .copied()
+    book.get(order_id).filter(|order| order.owner == owner).copied()
 }
 
 /// Removes a resting order from the book and from every index, and releases its open lots.

@@ -3,8 +3,7 @@
 //! may trade at once like a new good-till-cancel order.
 
 use novation_types::{
-    ErrorCode, Event, OrderId, OrderKind, OrderRequest, SelfTradePrevention, SubaccountId,
-    TimeInForce,
+    ErrorCode, Event, OrderId, OrderKind, OrderRequest, SelfTradePrevention, SubaccountId, TimeInForce,
 };
 
 use super::owned_order;
@@ -35,13 +34,7 @@ pub(crate) fn modify_order(
             let open = sub.position_mut(market).open_lots_mut(order.side);
             *open = open.saturating_sub(released);
         });
-        events.push(Event::OrderModified {
-            order_id,
-            market,
-            price_ticks,
-            size_lots,
-            kept_priority: true,
-        });
+        events.push(Event::OrderModified { order_id, market, price_ticks, size_lots, kept_priority: true });
         return Ok(());
     }
     let request = OrderRequest {
@@ -49,22 +42,13 @@ pub(crate) fn modify_order(
         market,
         side: order.side,
         size_lots,
-        kind: OrderKind::Limit {
-            price_ticks,
-            time_in_force: TimeInForce::GoodTillCancel,
-        },
+        kind: OrderKind::Limit { price_ticks, time_in_force: TimeInForce::GoodTillCancel },
         reduce_only: order.reduce_only,
         client_order_id: order.client_order_id,
         self_trade: SelfTradePrevention::CancelResting,
     };
     take_off_book(state, &order);
     check_order(state, owner, &request, price_ticks, None)?;
-    events.push(Event::OrderModified {
-        order_id,
-        market,
-        price_ticks,
-        size_lots,
-        kept_priority: false,
-    });
+    events.push(Event::OrderModified { order_id, market, price_ticks, size_lots, kept_priority: false });
     execute_order(state, owner, &request, order_id, price_ticks, events)
 }

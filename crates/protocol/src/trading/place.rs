@@ -2,8 +2,7 @@
 
 use novation_math::{Ppm, Rounding};
 use novation_types::{
-    CancelReason, ErrorCode, Event, MarketId, OrderId, OrderKind, OrderRequest, Side, SubaccountId,
-    TimeInForce,
+    CancelReason, ErrorCode, Event, MarketId, OrderId, OrderKind, OrderRequest, Side, SubaccountId, TimeInForce,
 };
 
 use super::fill::Taker;
@@ -21,11 +20,7 @@ pub(crate) fn place_order(
     events: &mut Vec<Event>,
 ) -> Result<OrderId, ErrorCode> {
     let market = request.market;
-    let params = state
-        .genesis
-        .markets
-        .get(market.0 as usize)
-        .ok_or(ErrorCode::UnknownMarket)?;
+    let params = state.genesis.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
     let limit_ticks = limit_price_ticks(state, params, request)?;
     check_order(state, owner, request, limit_ticks, None)?;
     let order_id = state.market_mut(market).allocate_order_id(market);
@@ -50,49 +45,29 @@ pub(crate) fn limit_price_ticks(
 ) -> Result<u64, ErrorCode> {
     match request.kind {
         OrderKind::Limit { price_ticks, .. } => {
-            let max_ticks = i128::MAX
-                / state.risk.markets[params.id.0 as usize]
-                    .tick_lot_value
-                    .max(1)
-                / (u32::MAX as i128);
+            let max_ticks =
+                i128::MAX / state.risk.markets[params.id.0 as usize].tick_lot_value.max(1) / (u32::MAX as i128);
             if price_ticks == 0 || price_ticks as i128 > max_ticks {
                 return Err(ErrorCode::InvalidPrice);
             }
             Ok(price_ticks)
         }
-        OrderKind::Market { max_slippage } => {
-            market_bound_ticks(state, params, request.side, max_slippage)
-        }
+        OrderKind::Market { max_slippage } => market_bound_ticks(state, params, request.side, max_slippage),
     }
 }
 
-fn market_bound_ticks(
-    state: &State,
-    params: &MarketParams,
-    side: Side,
-    slippage: Ppm,
-) -> Result<u64, ErrorCode> {
+fn market_bound_ticks(state: &State, params: &MarketParams, side: Side, slippage: Ppm) -> Result<u64, ErrorCode> {
     if slippage < Ppm::ZERO || slippage > Ppm::ONE {
         return Err(ErrorCode::InvalidPrice);
     }
-    let mark = state.markets[params.id.0 as usize]
-        .mark
-        .ok_or(ErrorCode::NoLiquidity)?;
+    let mark = state.markets[params.id.0 as usize].mark.ok_or(ErrorCode::NoLiquidity)?;
     let fraction = match side {
         Side::Buy => Ppm::new(Ppm::ONE.0 + slippage.0),
         Side::Sell => Ppm::new(Ppm::ONE.0 - slippage.0),
     };
-    let bound = fraction
-        .apply_decimal(mark, Rounding::Floor)
-        .map_err(|_| ErrorCode::ArithmeticOverflow)?;
-    let rounding = if side == Side::Buy {
-        Rounding::Floor
-    } else {
-        Rounding::Ceil
-    };
-    let ticks = bound
-        .to_units(params.tick_size, rounding)
-        .map_err(|_| ErrorCode::ArithmeticOverflow)?;
+    let bound = fraction.apply_decimal(mark, Rounding::Floor).map_err(|_| ErrorCode::ArithmeticOverflow)?;
+    let rounding = if side == Side::Buy { Rounding::Floor } else { Rounding::Ceil };
+    let ticks = bound.to_units(params.tick_size, rounding).map_err(|_| ErrorCode::ArithmeticOverflow)?;
     u64::try_from(ticks.max(1)).map_err(|_| ErrorCode::InvalidPrice)
 }
 
@@ -113,11 +88,7 @@ pub(crate) fn check_order(
     replacing: Option<OrderId>,
 ) -> Result<(), ErrorCode> {
     let market = request.market;
-    let params = state
-        .genesis
-        .markets
-        .get(market.0 as usize)
-        .ok_or(ErrorCode::UnknownMarket)?;
+    let params = state.genesis.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
     let sub = state.subaccounts.get(&owner).cloned().unwrap_or_default();
     if sub.isolated_market.is_some_and(|m| m != market) {
         return Err(ErrorCode::IsolatedMarketMismatch);
@@ -140,22 +111,17 @@ pub(crate) fn check_order(
     let book = &state.books[market.0 as usize];
     let tif = time_in_force(request);
     let best_opposite = book.best_price(request.side.opposite());
-    if tif == TimeInForce::PostOnly
-        && best_opposite.is_some_and(|p| crosses(request.side, limit_ticks, p))
-    {
+    if tif == TimeInForce::PostOnly && best_opposite.is_some_and(|p| crosses(request.side, limit_ticks, p)) {
         return Err(ErrorCode::PostOnlyWouldCross);
     }
     if tif == TimeInForce::FillOrKill
-        && book.lots_at_or_better(request.side.opposite(), limit_ticks, request.size_lots)
-            < request.size_lots
+        && book.lots_at_or_better(request.side.opposite(), limit_ticks, request.size_lots) < request.size_lots
     {
         return Err(ErrorCode::FillOrKillUnfillable);
     }
     let may_rest = matches!(tif, TimeInForce::GoodTillCancel | TimeInForce::PostOnly);
     let replaced_count = u32::from(replacing.is_some());
-    if may_rest
-        && sub.open_orders.saturating_sub(replaced_count) >= state.genesis.limits.max_open_orders
-    {
+    if may_rest && sub.open_orders.saturating_sub(replaced_count) >= state.genesis.limits.max_open_orders {
         return Err(ErrorCode::TooManyOpenOrders);
     }
     if sub.position(market).is_none() && sub.positions.len() >= state.genesis.limits.max_positions {
@@ -198,11 +164,7 @@ pub(crate) fn execute_order(
     let market = request.market;
     let tif = time_in_force(request);
     let mut incoming = Incoming {
-        taker: Taker {
-            order_id,
-            owner,
-            side: request.side,
-        },
+        taker: Taker { order_id, owner, side: request.side },
         limit_ticks,
         remaining_lots: request.size_lots,
         reduce_only: request.reduce_only,
@@ -220,9 +182,7 @@ pub(crate) fn execute_order(
         Stop::Cancel(reason) => Some(reason),
         Stop::Filled | Stop::NoCross => match request.kind {
             OrderKind::Market { .. }
-                if state.books[market.0 as usize]
-                    .best_order(request.side.opposite())
-                    .is_some() =>
+                if state.books[market.0 as usize].best_order(request.side.opposite()).is_some() =>
             {
                 Some(CancelReason::SlippageBound)
             }
@@ -232,23 +192,9 @@ pub(crate) fn execute_order(
     };
     match reason {
         Some(reason) => {
-            events.push(Event::OrderCancelled {
-                order_id,
-                subaccount: owner,
-                market,
-                remaining_lots,
-                reason,
-            });
+            events.push(Event::OrderCancelled { order_id, subaccount: owner, market, remaining_lots, reason });
         }
-        None => rest(
-            state,
-            owner,
-            request,
-            order_id,
-            limit_ticks,
-            remaining_lots,
-            events,
-        ),
+        None => rest(state, owner, request, order_id, limit_ticks, remaining_lots, events),
     }
     Ok(())
 }
@@ -284,9 +230,5 @@ fn rest(
         state.set_client_id(owner, client_id, Some(order_id));
     }
     state.set_open_order_indexed(owner, order_id, true);
-    events.push(Event::OrderRested {
-        order_id,
-        market,
-        remaining_lots,
-    });
+    events.push(Event::OrderRested { order_id, market, remaining_lots });
 }

@@ -7,9 +7,7 @@ use novation_math::{Decimal, Ppm};
 use novation_protocol::params::Genesis;
 use novation_protocol::presets::{BTC, ETH, USD};
 use novation_protocol::{Block, BlockHeader, BlockOutcome, State, TxOutcome};
-use novation_types::{
-    Action, Address, AssetId, MarketId, OrderAction, OrderRequest, Side, SubaccountId, Transaction,
-};
+use novation_types::{Action, Address, AssetId, MarketId, OrderAction, OrderRequest, Side, SubaccountId, Transaction};
 
 pub const BLOCK_MS: u64 = 1_000;
 
@@ -39,42 +37,27 @@ impl Chain {
     }
 
     pub fn with_genesis(genesis: Genesis, publishers: Vec<Address>) -> Self {
-        let mut chain = Chain {
-            state: State::new(genesis).expect("valid genesis"),
-            publishers,
-            nonces: BTreeMap::new(),
-        };
+        let mut chain =
+            Chain { state: State::new(genesis).expect("valid genesis"), publishers, nonces: BTreeMap::new() };
         chain.set_prices(&[(BTC, "100000"), (ETH, "4000")]);
         chain
     }
 
     pub fn tx(&mut self, sender: Address, actions: Vec<Action>) -> Transaction {
         let nonce = self.nonces.entry(sender).or_insert(0);
-        let tx = Transaction {
-            sender,
-            nonce: *nonce,
-            actions,
-        };
+        let tx = Transaction { sender, nonce: *nonce, actions };
         *nonce += 1;
         tx
     }
 
     pub fn next_header(&self) -> BlockHeader {
-        BlockHeader {
-            height: self.state.height() + 1,
-            time_ms: self.state.time_ms() + BLOCK_MS,
-        }
+        BlockHeader { height: self.state.height() + 1, time_ms: self.state.time_ms() + BLOCK_MS }
     }
 
     pub fn block(&mut self, transactions: Vec<Transaction>) -> BlockOutcome {
-        let block = Block {
-            header: self.next_header(),
-            transactions,
-        };
+        let block = Block { header: self.next_header(), transactions };
         let outcome = self.state.apply_block(&block).expect("block applies");
-        self.state
-            .verify_conservation()
-            .expect("conservation after every block");
+        self.state.verify_conservation().expect("conservation after every block");
         outcome
     }
 
@@ -86,23 +69,12 @@ impl Chain {
 
     pub fn ok(&mut self, sender: Address, actions: Vec<Action>) -> TxOutcome {
         let outcome = self.run(sender, actions);
-        assert!(
-            outcome.result.is_ok(),
-            "expected success, got {:?}",
-            outcome.result
-        );
+        assert!(outcome.result.is_ok(), "expected success, got {:?}", outcome.result);
         outcome
     }
 
     pub fn deposit(&mut self, who: Address, asset: AssetId, amount: &str) {
-        self.ok(
-            who,
-            vec![Action::Deposit {
-                subaccount: 0,
-                asset,
-                amount: dec(amount),
-            }],
-        );
+        self.ok(who, vec![Action::Deposit { subaccount: 0, asset, amount: dec(amount) }]);
     }
 
     pub fn place(&mut self, who: Address, request: OrderRequest) -> TxOutcome {
@@ -141,14 +113,8 @@ impl Chain {
     pub fn walk_price(&mut self, asset: AssetId, target: &str) {
         let target = dec(target);
         loop {
-            let current = self
-                .state
-                .oracle(asset)
-                .and_then(|o| o.ema)
-                .expect("priced");
-            let limit = Ppm::new(80_000)
-                .apply_decimal(current, novation_math::Rounding::Floor)
-                .unwrap();
+            let current = self.state.oracle(asset).and_then(|o| o.ema).expect("priced");
+            let limit = Ppm::new(80_000).apply_decimal(current, novation_math::Rounding::Floor).unwrap();
             let gap = target.checked_sub(current).unwrap();
             let step = if gap.checked_abs().unwrap() <= limit {
                 gap
@@ -157,11 +123,7 @@ impl Chain {
             } else {
                 limit
             };
-            let next = current
-                .checked_add(step)
-                .unwrap()
-                .round_dp(2, novation_math::Rounding::HalfEven)
-                .unwrap();
+            let next = current.checked_add(step).unwrap().round_dp(2, novation_math::Rounding::HalfEven).unwrap();
             self.set_prices(&[(asset, &next.to_string())]);
             if next == target {
                 // One more block lets the EMA settle close to the new level.
@@ -174,10 +136,7 @@ impl Chain {
     }
 
     pub fn usd(&self, who: Address) -> Decimal {
-        let raw = self
-            .state
-            .subaccount(sub(who))
-            .map_or(0, |s| s.balance(USD));
+        let raw = self.state.subaccount(sub(who)).map_or(0, |s| s.balance(USD));
         Decimal::from_raw(raw)
     }
 }
