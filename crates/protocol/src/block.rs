@@ -3,7 +3,8 @@
 //! ```text
 //! begin block   height + 1, block time
 //! transactions  in block order; each: nonce, then its actions in order, all or nothing
-//! end block     oracle aggregation ─► mark prices ─► funding ─► risk prices ─► conservation check
+//! end block     oracle aggregation ─► mark prices ─► funding ─► risk prices ─► liquidations
+//!               ─► conservation check
 //! ```
 
 use novation_types::{Action, ErrorCode, Event, OrderAction, SubaccountId, Transaction};
@@ -155,6 +156,10 @@ impl State {
                 let id = self.subaccount_of(tx, *subaccount)?;
                 accounts::set_isolated_market(self, id, *market, events)
             }
+            Action::FundInsurance { subaccount, amount } => {
+                let id = self.subaccount_of(tx, *subaccount)?;
+                accounts::fund_insurance(self, id, *amount, events)
+            }
             Action::Order(order_action) => self.apply_order_action(tx, order_action, events),
             Action::Batch(actions) => {
                 if actions.is_empty() || actions.len() > self.genesis.limits.max_batch {
@@ -208,6 +213,7 @@ impl State {
         crate::markets::update_marks(self, &mut events);
         crate::funding::update_funding(self, &mut events);
         self.refresh_risk_prices();
+        crate::liquidation::liquidate_all(self, &mut events);
         if self.genesis.limits.verify_conservation_each_block {
             self.verify_conservation().map_err(BlockError::InvariantViolated)?;
         }

@@ -27,6 +27,7 @@ mod clearing;
 mod funding;
 mod invariants;
 mod journal;
+mod liquidation;
 pub mod markets;
 pub mod oracle;
 pub mod params;

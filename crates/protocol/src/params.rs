@@ -154,6 +154,25 @@ pub struct Genesis {
     pub publishers: Vec<Publisher>,
     /// Bounds.
     pub limits: Limits,
+    /// Liquidation rules.
+    pub liquidation: LiquidationParams,
+}
+
+/// How under-margined subaccounts are closed out (DESIGN §3.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiquidationParams {
+    /// Most subaccounts liquidated per block; the rest carry over to the next block.
+    pub max_per_block: u32,
+    /// Penalty on the notional closed, paid to the insurance fund.
+    pub fee: Ppm,
+    /// Liquidation orders never trade further than this from mark.
+    pub max_slippage: Ppm,
+    /// Partial liquidation aims for equity of maintenance × (1 + buffer).
+    pub buffer: Ppm,
+    /// Below maintenance × this fraction, positions go straight to the backstop.
+    pub backstop_threshold: Ppm,
+    /// The backstop liquidator (its subaccount 0 takes over what the book cannot absorb).
+    pub backstop: Address,
 }
 
 /// A genesis that cannot start a chain, and why.
@@ -209,6 +228,16 @@ impl Genesis {
         ensure(self.oracle.basis_ema_alpha > Ppm::ZERO && self.oracle.basis_ema_alpha <= Ppm::ONE, || {
             "basis ema alpha in (0, 1]".into()
         })?;
+        let liquidation = &self.liquidation;
+        let liquidation_ok = liquidation.max_per_block >= 1
+            && Ppm::ZERO <= liquidation.fee
+            && liquidation.fee < Ppm::ONE
+            && Ppm::ZERO <= liquidation.max_slippage
+            && liquidation.max_slippage < Ppm::ONE
+            && Ppm::ZERO <= liquidation.buffer
+            && Ppm::ZERO <= liquidation.backstop_threshold
+            && liquidation.backstop_threshold <= Ppm::ONE;
+        ensure(liquidation_ok, || "liquidation fractions out of range".into())?;
         ensure(self.limits.max_actions_per_tx >= 1 && self.limits.max_batch >= 1, || "limits must be positive".into())?;
         Ok(())
     }

@@ -6,7 +6,8 @@ use novation_math::{Decimal, Ppm};
 use novation_types::{Address, AssetId, MarketId};
 
 use crate::params::{
-    AssetParams, FundingParams, Genesis, Limits, MarginTier, MarketParams, MarketStatus, OracleParams, Publisher,
+    AssetParams, FundingParams, Genesis, Limits, LiquidationParams, MarginTier, MarketParams, MarketStatus,
+    OracleParams, Publisher,
 };
 
 /// Asset id of USD, the quote currency.
@@ -15,6 +16,8 @@ pub const USD: AssetId = AssetId(0);
 pub const BTC: AssetId = AssetId(1);
 /// Asset id of ETH.
 pub const ETH: AssetId = AssetId(2);
+/// The backstop liquidator's address in the example genesis.
+pub const BACKSTOP: Address = Address([0xBB; 20]);
 /// Market id of BTC-PERP.
 pub const BTC_PERP: MarketId = MarketId(0);
 /// Market id of ETH-PERP.
@@ -112,6 +115,14 @@ impl Genesis {
                 basis_ema_alpha: Ppm::new(50_000),
             },
             publishers: publishers.iter().map(|address| Publisher { address: *address, weight: 1 }).collect(),
+            liquidation: LiquidationParams {
+                max_per_block: 1_000,
+                fee: Ppm::new(10_000),
+                max_slippage: Ppm::new(50_000),
+                buffer: Ppm::new(200_000),
+                backstop_threshold: Ppm::new(666_667),
+                backstop: BACKSTOP,
+            },
             limits: Limits {
                 max_actions_per_tx: 64,
                 max_batch: 64,

@@ -30,6 +30,8 @@ pub struct State {
     pub(crate) books: Vec<OrderBook>,
     pub(crate) client_ids: BTreeMap<(SubaccountId, u64), OrderId>,
     pub(crate) open_order_index: BTreeSet<(SubaccountId, OrderId)>,
+    /// Negative equity no one has covered yet (raw quote decimals).
+    pub(crate) pending_bad_debt: i128,
     #[serde(skip)]
     pub(crate) journal: Journal,
     /// Prices and values derived from the oracle at the end of the last block.
@@ -59,6 +61,7 @@ impl State {
             books,
             client_ids: BTreeMap::new(),
             open_order_index: BTreeSet::new(),
+            pending_bad_debt: 0,
             journal: Journal::default(),
             risk: RiskPrices::default(),
             risk_index: RiskIndex::default(),

@@ -58,6 +58,13 @@ pub enum Action {
         /// The one market it may trade, or `None` for cross margin.
         market: Option<MarketId>,
     },
+    /// Pay quote collateral into the insurance fund (it can never be taken back).
+    FundInsurance {
+        /// Subaccount number of the sender.
+        subaccount: u16,
+        /// Amount of the quote asset.
+        amount: Decimal,
+    },
     /// An order action.
     Order(OrderAction),
     /// Several order actions, applied in order, all or none.

@@ -90,6 +90,8 @@ error_codes! {
     InvalidSubaccount = 29: "subaccount number out of range",
     /// A batch is empty or larger than the maximum.
     BadBatchSize = 30: "a batch carries between 1 and the maximum number of order actions",
+    /// Bad debt is pending: withdrawals wait until it is covered.
+    BadDebtPending = 31: "withdrawals are paused while bad debt is pending",
 }
 
 impl fmt::Display for ErrorCode {

@@ -21,8 +21,10 @@ pub enum CancelReason {
     ReduceOnly,
     /// A market order reached its slippage bound.
     SlippageBound,
-    /// The market's open-interest cap would be exceeded.
+    /// The open-interest cap would be exceeded.
     OpenInterestCap,
+    /// The owner is being liquidated.
+    Liquidation,
 }
 
 /// Whether a subaccount provided or took liquidity in a fill.
@@ -190,6 +192,74 @@ pub enum Event {
         /// Market.
         market: MarketId,
         /// Amount received (negative: paid).
+        amount: Decimal,
+    },
+    /// A subaccount fell below maintenance margin and its liquidation began.
+    LiquidationStarted {
+        /// The subaccount.
+        subaccount: SubaccountId,
+        /// Its equity at maintenance weights.
+        equity: Decimal,
+        /// Its maintenance requirement.
+        maintenance_requirement: Decimal,
+    },
+    /// The liquidation penalty on a partial liquidation, paid to the insurance fund.
+    LiquidationFee {
+        /// The subaccount.
+        subaccount: SubaccountId,
+        /// Amount paid.
+        amount: Decimal,
+    },
+    /// The backstop liquidator took over a position at mark.
+    BackstopTakeover {
+        /// The liquidated subaccount.
+        subaccount: SubaccountId,
+        /// The backstop's subaccount.
+        backstop: SubaccountId,
+        /// Market.
+        market: MarketId,
+        /// Signed size taken over, in lots.
+        size_lots: i64,
+        /// Mark price used.
+        mark: Decimal,
+    },
+    /// Collateral that moved to the backstop with the positions.
+    BackstopCollateral {
+        /// The liquidated subaccount.
+        subaccount: SubaccountId,
+        /// Asset.
+        asset: AssetId,
+        /// Amount (negative: debt taken over).
+        amount: Decimal,
+    },
+    /// The insurance fund covered a bankrupt subaccount's negative equity.
+    InsuranceFundPaid {
+        /// The subaccount.
+        subaccount: SubaccountId,
+        /// Amount paid.
+        amount: Decimal,
+    },
+    /// Negative equity the insurance fund could not cover: pending bad debt.
+    BadDebt {
+        /// The subaccount.
+        subaccount: SubaccountId,
+        /// Amount uncovered.
+        amount: Decimal,
+    },
+    /// A liquidation step finished.
+    LiquidationEnded {
+        /// The subaccount.
+        subaccount: SubaccountId,
+        /// Equity at maintenance weights afterwards.
+        equity: Decimal,
+        /// Maintenance requirement afterwards.
+        maintenance_requirement: Decimal,
+    },
+    /// Someone paid into the insurance fund.
+    InsuranceFunded {
+        /// The payer.
+        subaccount: SubaccountId,
+        /// Amount.
         amount: Decimal,
     },
 }

@@ -85,6 +85,9 @@ pub(crate) fn withdraw(
     events: &mut Vec<Event>,
 ) -> Result<(), ErrorCode> {
     let units = amount_to_units(asset_params(state, asset)?, amount)?;
+    if state.pending_bad_debt > 0 {
+        return Err(ErrorCode::BadDebtPending);
+    }
     debit_checked(state, id, asset, units)?;
     state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::External, asset, units)?;
     events.push(Event::Withdrew { subaccount: id, asset, amount });
@@ -132,5 +135,20 @@ pub(crate) fn set_isolated_market(
     }
     state.with_subaccount(id, |sub| sub.isolated_market = market);
     events.push(Event::MarginModeChanged { subaccount: id, isolated_market: market });
+    Ok(())
+}
+
+/// Pays quote collateral into the insurance fund, under the same rules as a withdrawal.
+pub(crate) fn fund_insurance(
+    state: &mut State,
+    id: SubaccountId,
+    amount: Decimal,
+    events: &mut Vec<Event>,
+) -> Result<(), ErrorCode> {
+    let quote = state.genesis.quote_asset;
+    let units = amount_to_units(asset_params(state, quote)?, amount)?;
+    debit_checked(state, id, quote, units)?;
+    state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::InsuranceFund, quote, units)?;
+    events.push(Event::InsuranceFunded { subaccount: id, amount });
     Ok(())
 }

@@ -44,6 +44,17 @@ pub(crate) fn cancel_by_client_id(
 
 /// Cancels every open order of `owner`, in `market` or everywhere. Cancelling nothing is fine.
 pub(crate) fn cancel_all(state: &mut State, owner: SubaccountId, market: Option<MarketId>, events: &mut Vec<Event>) {
+    cancel_all_with_reason(state, owner, market, CancelReason::User, events);
+}
+
+/// Cancels every open order of `owner` (in `market` or everywhere), reporting `reason`.
+pub(crate) fn cancel_all_with_reason(
+    state: &mut State,
+    owner: SubaccountId,
+    market: Option<MarketId>,
+    reason: CancelReason,
+    events: &mut Vec<Event>,
+) {
     let lowest = (owner, OrderId(0));
     let orders: Vec<OrderId> = state
         .open_order_index
@@ -54,7 +65,7 @@ pub(crate) fn cancel_all(state: &mut State, owner: SubaccountId, market: Option<
         .collect();
     for order_id in orders {
         if let Some(order) = owned_order(state, owner, order_id) {
-            cancel_resting(state, &order, CancelReason::User, events);
+            cancel_resting(state, &order, reason, events);
         }
     }
 }

@@ -14,8 +14,9 @@ mod matching;
 mod modify;
 mod place;
 
-pub(crate) use cancel::{cancel_all, cancel_by_client_id, cancel_order};
+pub(crate) use cancel::{cancel_all, cancel_all_with_reason, cancel_by_client_id, cancel_order};
 pub(crate) use modify::modify_order;
+pub(crate) use place::liquidation_order;
 pub(crate) use place::place_order;
 
 use novation_types::{OrderId, SubaccountId};

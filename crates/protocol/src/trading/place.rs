@@ -232,3 +232,52 @@ fn rest(
     state.set_open_order_indexed(owner, order_id, true);
     events.push(Event::OrderRested { order_id, market, remaining_lots });
 }
+
+/// A liquidation order: reduce-only, immediate-or-cancel, bounded at mark ± `max_slippage`,
+/// taking liquidity on behalf of `owner`. Returns the quote notional it filled.
+pub(crate) fn liquidation_order(
+    state: &mut State,
+    owner: SubaccountId,
+    market: MarketId,
+    side: Side,
+    size_lots: u64,
+    max_slippage: Ppm,
+    events: &mut Vec<Event>,
+) -> Result<i128, ErrorCode> {
+    let params = state.genesis.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
+    let limit_ticks = market_bound_ticks(state, params, side, max_slippage)?;
+    let order_id = state.market_mut(market).allocate_order_id(market);
+    events.push(Event::OrderAccepted {
+        order_id,
+        subaccount: owner,
+        market,
+        side,
+        price_ticks: limit_ticks,
+        size_lots,
+        client_order_id: None,
+    });
+    let first_event = events.len();
+    let mut incoming = Incoming {
+        taker: Taker { order_id, owner, side },
+        limit_ticks,
+        remaining_lots: size_lots,
+        reduce_only: true,
+        self_trade: novation_types::SelfTradePrevention::CancelResting,
+    };
+    match_incoming(state, market, &mut incoming, events)?;
+    if incoming.remaining_lots > 0 {
+        let remaining_lots = incoming.remaining_lots;
+        events.push(Event::OrderCancelled {
+            order_id,
+            subaccount: owner,
+            market,
+            remaining_lots,
+            reason: CancelReason::Unfilled,
+        });
+    }
+    let filled = events[first_event..].iter().filter_map(|event| match event {
+        Event::Fill { taker_order, notional, .. } if *taker_order == order_id => Some(notional.raw()),
+        _ => None,
+    });
+    Ok(filled.fold(0i128, i128::saturating_add))
+}

@@ -1,0 +1,90 @@
+//! Partial liquidation against the order book.
+
+use novation_math::{Ppm, Rounding};
+use novation_types::{Event, LedgerAccount, Side, SubaccountId};
+
+use crate::risk::OrderExposure;
+use crate::state::State;
+
+const PPM: i128 = 1_000_000;
+
+/// Lots of a position to close so that equity returns to maintenance × (1 + buffer): each lot
+/// closed releases its maintenance margin and costs the fees on it.
+fn lots_to_close(deficit_scaled: i128, lot_value: i128, maintenance: Ppm, costs: Ppm, size_lots: u64) -> u64 {
+    let release_per_lot = lot_value.saturating_mul((maintenance.0 - costs.0) as i128);
+    if release_per_lot <= 0 || deficit_scaled <= 0 {
+        return size_lots;
+    }
+    let lots = deficit_scaled / release_per_lot + i128::from(deficit_scaled % release_per_lot != 0);
+    u64::try_from(lots).unwrap_or(u64::MAX).clamp(1, size_lots)
+}
+
+/// Reduces the subaccount's positions, largest notional first, with reduce-only IOC orders
+/// bounded at mark ± max slippage, until it is back above maintenance plus the buffer.
+pub(crate) fn reduce_on_book(state: &mut State, id: SubaccountId, events: &mut Vec<Event>) {
+    let params = state.genesis.liquidation;
+    let Some(sub) = state.subaccounts.get(&id) else { return };
+    let mut positions: Vec<(i128, novation_types::MarketId, i64)> = sub
+        .positions
+        .iter()
+        .filter(|p| p.size_lots != 0)
+        .map(|p| {
+            let lot_value = state.risk.markets[p.market.0 as usize].lot_value;
+            ((p.size_lots as i128).saturating_mul(lot_value).saturating_abs(), p.market, p.size_lots)
+        })
+        .collect();
+    positions.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (notional, market, size_lots) in positions {
+        let Some(sub) = state.subaccounts.get(&id) else { return };
+        let Ok(health) = state.health_of(sub, OrderExposure::PositionsOnly) else { return };
+        let target = Ppm::new(PPM as i64 + params.buffer.0).apply(health.maintenance_scaled, Rounding::Ceil);
+        let deficit = target.unwrap_or(i128::MAX).saturating_sub(health.equity_maintenance().saturating_mul(PPM));
+        if deficit <= 0 {
+            return;
+        }
+        let market_params = &state.genesis.markets[market.0 as usize];
+        let lot_value = state.risk.markets[market.0 as usize].lot_value;
+        let tier = market_params.margin_tiers.iter().find(|t| notional <= t.max_notional.raw());
+        let maintenance = tier.or(market_params.margin_tiers.last()).map_or(Ppm::ONE, |t| t.maintenance);
+        let costs = Ppm::new(params.fee.0 + market_params.taker_fee.0);
+        let lots = lots_to_close(deficit, lot_value, maintenance, costs, size_lots.unsigned_abs());
+        let side = if size_lots > 0 { Side::Sell } else { Side::Buy };
+        let Ok(notional_filled) =
+            crate::trading::liquidation_order(state, id, market, side, lots, params.max_slippage, events)
+        else {
+            continue;
+        };
+        charge_fee(state, id, notional_filled, events);
+    }
+}
+
+/// The penalty on what was closed, capped at the equity left so it never creates bad debt.
+fn charge_fee(state: &mut State, id: SubaccountId, notional: i128, events: &mut Vec<Event>) {
+    let fee = state.genesis.liquidation.fee.apply(notional, Rounding::Ceil).unwrap_or(0);
+    let equity = state
+        .subaccounts
+        .get(&id)
+        .and_then(|sub| state.health_of(sub, OrderExposure::PositionsOnly).ok())
+        .map_or(0, |h| h.equity());
+    let fee = fee.min(equity.max(0));
+    if fee <= 0 {
+        return;
+    }
+    let quote = state.genesis.quote_asset;
+    if state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::InsuranceFund, quote, fee).is_ok() {
+        events.push(Event::LiquidationFee { subaccount: id, amount: novation_math::Decimal::from_raw(fee) });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closes_just_enough_to_cover_the_deficit() {
+        // Each lot releases 100 × (3% − 1.05%) = 1.95 (scaled: 1,950,000); deficit 5 → 3 lots.
+        assert_eq!(lots_to_close(5_000_000, 100, Ppm::new(30_000), Ppm::new(10_500), 10), 3);
+        assert_eq!(lots_to_close(500_000_000, 100, Ppm::new(30_000), Ppm::new(10_500), 10), 10);
+        assert_eq!(lots_to_close(5, 100, Ppm::new(10_000), Ppm::new(10_500), 10), 10, "no release: close all");
+    }
+}

@@ -1,0 +1,127 @@
+//! Liquidation scenarios, as a risk committee would ask them.
+
+mod common;
+
+use common::*;
+use novation_math::{Decimal, Ppm};
+use novation_protocol::presets::{BTC, BTC_PERP, USD};
+use novation_types::{Action, CancelReason, ErrorCode, Event, OrderRequest, Side};
+
+const ONE_BTC_LOTS: u64 = 10_000;
+
+/// Alice deposits `deposit` USD and buys 1 BTC at 100,000 from Bob.
+fn alice_long_one_btc(chain: &mut Chain, deposit: &str) -> (novation_types::Address, novation_types::Address) {
+    let (alice, bob) = (trader(1), trader(2));
+    chain.deposit(alice, USD, deposit);
+    chain.deposit(bob, USD, "500000");
+    chain.place(bob, limit(BTC_PERP, Side::Sell, 1_000_000, ONE_BTC_LOTS));
+    let outcome = chain.place(alice, OrderRequest::market(0, BTC_PERP, Side::Buy, ONE_BTC_LOTS, Ppm::new(10_000)));
+    assert!(outcome.result.is_ok());
+    (alice, bob)
+}
+
+fn end_block_events(outcome: &novation_protocol::BlockOutcome) -> &[Event] {
+    &outcome.end_block_events
+}
+
+#[test]
+fn long_10x_is_partially_liquidated_after_7pct_drop_and_keeps_the_rest() {
+    let mut chain = Chain::new();
+    let (alice, _) = alice_long_one_btc(&mut chain, "9800");
+    let mia = trader(7);
+    chain.deposit(mia, USD, "1000000");
+    chain.place(mia, limit(BTC_PERP, Side::Buy, 929_000, 5 * ONE_BTC_LOTS));
+    chain.place(alice, limit(BTC_PERP, Side::Sell, 930_500, 1_000)); // an open order the liquidation cancels
+
+    let outcome = chain.set_prices(&[(BTC, "93000")]);
+    let events = end_block_events(&outcome);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::LiquidationStarted { subaccount, .. } if *subaccount == sub(alice))));
+    assert!(events.iter().any(|e| matches!(e, Event::OrderCancelled { reason: CancelReason::Liquidation, .. })));
+    let fee = events.iter().find_map(|e| match e {
+        Event::LiquidationFee { amount, .. } => Some(*amount),
+        _ => None,
+    });
+    assert!(fee.is_some_and(|f| f.is_positive()));
+    let position = chain.state.account(sub(alice)).positions[0].size_lots;
+    assert!(0 < position && position < 8_000, "closed about a third, kept the rest: {position}");
+    let health = chain.state.health(sub(alice));
+    assert!(!health.below_maintenance, "healthy again: {health:?}");
+    assert_eq!(chain.state.system_totals().insurance_fund, fee.unwrap());
+}
+
+#[test]
+fn a_gap_through_the_bankruptcy_price_is_covered_by_the_insurance_fund_to_the_cent() {
+    let mut chain = Chain::new();
+    let (alice, _) = alice_long_one_btc(&mut chain, "10000");
+    let dan = trader(4);
+    chain.deposit(dan, USD, "5000");
+    chain.ok(dan, vec![Action::FundInsurance { subaccount: 0, amount: dec("5000") }]);
+
+    // −10% in one block, with no bids: equity 9,950 − 10,000 = −50.
+    let outcome = chain.set_prices(&[(BTC, "90000")]);
+    let events = end_block_events(&outcome);
+    assert!(events.iter().any(|e| matches!(e, Event::BackstopTakeover { size_lots: 10_000, .. })));
+    let paid = events.iter().find_map(|e| match e {
+        Event::InsuranceFundPaid { amount, .. } => Some(*amount),
+        _ => None,
+    });
+    assert_eq!(paid, Some(dec("50")));
+    assert_eq!(chain.state.system_totals().insurance_fund, dec("4950"));
+    assert!(chain.state.subaccount(sub(alice)).is_none(), "alice is flat and empty");
+    let backstop = chain.state.account(chain.state.backstop_subaccount());
+    assert_eq!(backstop.positions[0].size_lots, 10_000);
+    assert_eq!(backstop.health.equity, Decimal::ZERO);
+}
+
+#[test]
+fn with_an_empty_fund_the_uncovered_loss_is_pending_bad_debt_and_withdrawals_wait() {
+    let mut chain = Chain::new();
+    let (_, bob) = alice_long_one_btc(&mut chain, "10000");
+    let outcome = chain.set_prices(&[(BTC, "90000")]);
+    let bad_debt = end_block_events(&outcome).iter().find_map(|e| match e {
+        Event::BadDebt { amount, .. } => Some(*amount),
+        _ => None,
+    });
+    assert_eq!(bad_debt, Some(dec("50")));
+    let withdraw = vec![Action::Withdraw { subaccount: 0, asset: USD, amount: dec("1") }];
+    assert_eq!(chain.run(bob, withdraw).result.map_err(|e| e.code), Err(ErrorCode::BadDebtPending));
+}
+
+#[test]
+fn a_crash_across_many_accounts_keeps_conservation_and_leaves_no_one_below_maintenance() {
+    let mut chain = Chain::new();
+    let mia = trader(999);
+    chain.deposit(mia, USD, "100000000");
+    let dan = trader(998);
+    chain.deposit(dan, USD, "1000000");
+    chain.ok(dan, vec![Action::FundInsurance { subaccount: 0, amount: dec("1000000") }]);
+    let traders: Vec<_> = (0..200).map(|n| trader(10_000 + n)).collect();
+    for (n, who) in traders.iter().enumerate() {
+        let margin = 1_200 + 40 * n as u64;
+        chain.deposit(*who, USD, &margin.to_string());
+        chain.place(mia, limit(BTC_PERP, Side::Sell, 1_000_000, 1_000));
+        chain.place(*who, limit(BTC_PERP, Side::Buy, 1_000_000, 1_000));
+    }
+    // Depth below the market for the liquidations.
+    for step in 0..20u64 {
+        chain.place(mia, limit(BTC_PERP, Side::Buy, 990_000 - step * 5_000, 5_000));
+    }
+    for price in ["95000", "91000"] {
+        chain.set_prices(&[(BTC, price)]);
+    }
+    for _ in 0..3 {
+        chain.set_prices(&[(BTC, "91000")]);
+    }
+    let scan = chain.state.scan_health();
+    let backstop = chain.state.backstop_subaccount();
+    let stuck: Vec<_> = scan
+        .below_maintenance
+        .iter()
+        .filter(|id| **id != backstop)
+        .filter(|id| chain.state.subaccount(**id).is_some_and(|s| s.positions.iter().any(|p| p.size_lots != 0)))
+        .collect();
+    assert!(stuck.is_empty(), "accounts left below maintenance with positions: {}", stuck.len());
+    chain.state.verify_conservation().unwrap();
+}
