@@ -64,10 +64,16 @@ fn equity_and_health_follow_the_price_exactly() {
     assert_eq!(health.maintenance_requirement, dec("2790"));
     assert!(!health.below_maintenance && !health.meets_initial);
 
-    chain.walk_price(BTC, "92000");
-    let health = chain.state.health(sub(alice));
-    assert_eq!(health.equity, dec("1950"));
-    assert!(health.below_maintenance, "1,950 of equity is below 2,760 of maintenance");
+    // At 92,000 equity (1,950) falls below maintenance (2,760): the end of that very block
+    // starts her liquidation with exactly these figures.
+    let outcome = chain.set_prices(&[(BTC, "92000")]);
+    let started = outcome.end_block_events.iter().find_map(|e| match e {
+        Event::LiquidationStarted { subaccount, equity, maintenance_requirement } if *subaccount == sub(alice) => {
+            Some((*equity, *maintenance_requirement))
+        }
+        _ => None,
+    });
+    assert_eq!(started, Some((dec("1950"), dec("2760"))));
 }
 
 #[test]
