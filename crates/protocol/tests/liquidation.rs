@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use novation_math::{Decimal, Ppm};
 use novation_protocol::presets::{BTC, BTC_PERP, USD};
-use novation_types::{Action, CancelReason, ErrorCode, Event, OrderRequest, Side};
+use novation_types::{Action, CancelReason, Event, OrderRequest, Side};
 
 const ONE_BTC_LOTS: u64 = 10_000;
 
@@ -76,17 +76,50 @@ fn a_gap_through_the_bankruptcy_price_is_covered_by_the_insurance_fund_to_the_ce
 }
 
 #[test]
-fn with_an_empty_fund_the_uncovered_loss_is_pending_bad_debt_and_withdrawals_wait() {
+fn with_an_empty_fund_adl_reduces_the_most_profitable_most_leveraged_opposing_position_and_nobody_flat_pays() {
+    let mut chain = Chain::new();
+    let (alice, bob, carl, dave, erin) = (trader(1), trader(2), trader(3), trader(4), trader(5));
+    chain.deposit(alice, USD, "10000");
+    chain.deposit(dave, USD, "100000");
+    chain.deposit(bob, USD, "500000");
+    chain.deposit(carl, USD, "20000");
+    chain.deposit(erin, USD, "1234");
+    // Bob and Carl are short 1 BTC each; Carl on far less collateral (more leverage).
+    chain.place(bob, limit(BTC_PERP, Side::Sell, 1_000_000, ONE_BTC_LOTS));
+    chain.place(carl, limit(BTC_PERP, Side::Sell, 1_000_000, ONE_BTC_LOTS));
+    chain.place(alice, limit(BTC_PERP, Side::Buy, 1_000_000, ONE_BTC_LOTS));
+    chain.place(dave, limit(BTC_PERP, Side::Buy, 1_000_000, ONE_BTC_LOTS));
+    let bob_before = chain.state.account(sub(bob)).positions[0].size_lots;
+
+    // −10% with no bids and an empty insurance fund: Alice's equity is −50.
+    let outcome = chain.set_prices(&[(BTC, "90000")]);
+    let adl: Vec<_> = end_block_events(&outcome)
+        .iter()
+        .filter_map(|e| match e {
+            Event::AutoDeleveraged { subaccount, size_lots, price, .. } => Some((*subaccount, *size_lots, *price)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(adl, vec![(sub(carl), ONE_BTC_LOTS, dec("90050"))], "Carl ranks first and covers it all");
+    assert!(!end_block_events(&outcome).iter().any(|e| matches!(e, Event::BadDebt { .. })));
+    assert!(chain.state.account(sub(carl)).positions.is_empty());
+    // 20,000 + 10 maker rebate + (100,000 − 90,050) realised at the bankruptcy price.
+    assert_eq!(chain.usd(carl), dec("29960"));
+    assert_eq!(chain.state.account(sub(bob)).positions[0].size_lots, bob_before, "Bob untouched");
+    assert_eq!(chain.usd(erin), dec("1234"), "a flat account never pays");
+    assert!(chain.state.subaccount(sub(alice)).is_none());
+}
+
+#[test]
+fn after_adl_covers_a_bankruptcy_withdrawals_continue() {
     let mut chain = Chain::new();
     let (_, bob) = alice_long_one_btc(&mut chain, "10000");
     let outcome = chain.set_prices(&[(BTC, "90000")]);
-    let bad_debt = end_block_events(&outcome).iter().find_map(|e| match e {
-        Event::BadDebt { amount, .. } => Some(*amount),
-        _ => None,
-    });
-    assert_eq!(bad_debt, Some(dec("50")));
+    let events = end_block_events(&outcome);
+    assert!(events.iter().any(|e| matches!(e, Event::AutoDeleveraged { subaccount, .. } if *subaccount == sub(bob))));
+    assert!(!events.iter().any(|e| matches!(e, Event::BadDebt { .. })));
     let withdraw = vec![Action::Withdraw { subaccount: 0, asset: USD, amount: dec("1") }];
-    assert_eq!(chain.run(bob, withdraw).result.map_err(|e| e.code), Err(ErrorCode::BadDebtPending));
+    assert!(chain.run(bob, withdraw).result.is_ok(), "no bad debt is pending");
 }
 
 #[test]

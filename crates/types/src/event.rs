@@ -262,4 +262,17 @@ pub enum Event {
         /// Amount.
         amount: Decimal,
     },
+    /// An opposing position was reduced at a bankrupt subaccount's bankruptcy price.
+    AutoDeleveraged {
+        /// The deleveraged holder.
+        subaccount: SubaccountId,
+        /// The bankrupt subaccount.
+        bankrupt: SubaccountId,
+        /// Market.
+        market: MarketId,
+        /// Lots closed.
+        size_lots: u64,
+        /// Bankruptcy price (quote per whole base unit).
+        price: Decimal,
+    },
 }

@@ -1,68 +1,94 @@
-//! Backstop takeover and bankruptcy: positions and collateral move to the backstop
-//! liquidator at mark; negative equity is covered by the insurance fund, and what it cannot
-//! cover becomes pending bad debt.
+//! Backstop takeover, bankruptcy and auto-deleveraging.
+//!
+//! A subaccount that partial liquidation could not save hands everything to the backstop
+//! liquidator. First its equity at mark is settled:
+//! 1. equity ≥ 0: positions move to the backstop at mark, collateral follows;
+//! 2. equity < 0: the insurance fund pays the deficit into the subaccount, as far as it can;
+//! 3. whatever is still uncovered is auto-deleveraged: the subaccount's largest position is
+//!    closed against opposing positions at its bankruptcy price (mark moved by deficit / size,
+//!    so the subaccount ends at zero equity), opposing holders taken in the published ranking
+//!    order — highest unrealised profit × leverage first, then subaccount id. A subaccount with
+//!    no position is never touched. Only if no opposing position exists does the deficit stay
+//!    as pending bad debt.
 
-use novation_math::Decimal;
+use novation_math::{mul_div_i128, Decimal, Rounding};
 use novation_types::{Event, LedgerAccount, MarketId, Side, SubaccountId};
 
+use crate::accounts::Subaccount;
 use crate::clearing::apply_fill;
 use crate::funding::settle_position;
 use crate::risk::OrderExposure;
 use crate::state::State;
 
-/// Moves `id`'s whole position in `market` to `to` at the mark, settling funding for both.
-fn transfer_position(state: &mut State, id: SubaccountId, to: SubaccountId, market: MarketId) -> Option<i64> {
-    let risk = state.risk.markets[market.0 as usize];
-    let mut from_sub = state.subaccounts.get(&id)?.clone();
+/// `from` trades `lots` of its position in `market` toward zero at `lot_price` (raw quote per
+/// lot); `to` takes the other side. Funding settles first for both; no fees.
+fn trade_at(
+    state: &mut State,
+    from: SubaccountId,
+    to: SubaccountId,
+    market: MarketId,
+    lots: u64,
+    lot_price: i128,
+) -> Option<()> {
+    let funding_index = state.risk.markets[market.0 as usize].funding_index;
+    let quote = state.genesis.quote_asset;
+    let mut from_sub = state.subaccounts.get(&from)?.clone();
     let mut to_sub = state.subaccounts.get(&to).cloned().unwrap_or_default();
     let size_lots = from_sub.size_lots(market);
-    if size_lots == 0 {
-        return None;
-    }
-    let from_before = size_lots.unsigned_abs() + to_sub.size_lots(market).unsigned_abs();
+    let before = size_lots.unsigned_abs().checked_add(to_sub.size_lots(market).unsigned_abs())?;
     let closing_side = if size_lots > 0 { Side::Sell } else { Side::Buy };
-    let lots = size_lots.unsigned_abs();
-    let settle = |sub: &mut crate::accounts::Subaccount, side: Side| -> Option<i128> {
+    let settle = |sub: &mut Subaccount, side: Side| -> Option<i128> {
         let position = sub.position_mut(market);
-        let funding = settle_position(position, risk.funding_index)?;
-        let change = apply_fill(position, side, lots, risk.lot_value).ok()?;
-        position.funding_index = if position.size_lots == 0 { 0 } else { risk.funding_index };
+        let funding = settle_position(position, funding_index)?;
+        let change = apply_fill(position, side, lots, lot_price).ok()?;
+        position.funding_index = if position.size_lots == 0 { 0 } else { funding_index };
         let received = change.realized.checked_add(funding)?;
-        sub.add_balance(state.genesis.quote_asset, received)?;
+        sub.add_balance(quote, received)?;
         Some(received)
     };
     let from_received = settle(&mut from_sub, closing_side)?;
     let to_received = settle(&mut to_sub, closing_side.opposite())?;
-    let after = to_sub.size_lots(market).unsigned_abs();
+    let after = from_sub.size_lots(market).unsigned_abs().checked_add(to_sub.size_lots(market).unsigned_abs())?;
     let open_interest = state.markets[market.0 as usize].open_interest_lots;
-    let open_interest_after = (open_interest.checked_mul(2)?.checked_add(after)?.checked_sub(from_before)?) / 2;
+    let open_interest_after = open_interest.checked_mul(2)?.checked_add(after)?.checked_sub(before)? / 2;
     let paid = from_received.checked_add(to_received)?.checked_neg()?;
-    state.add_pool(LedgerAccount::Settlement, state.genesis.quote_asset, paid)?;
-    state.put_subaccount(id, from_sub);
+    state.add_pool(LedgerAccount::Settlement, quote, paid)?;
+    state.put_subaccount(from, from_sub);
     state.put_subaccount(to, to_sub);
     state.market_mut(market).open_interest_lots = open_interest_after;
-    Some(size_lots)
+    Some(())
 }
 
-/// Hands everything `id` holds to the backstop, after the insurance fund covers its
-/// negative equity (as far as it can).
+fn equity_of(state: &State, id: SubaccountId) -> i128 {
+    let sub = state.subaccounts.get(&id);
+    sub.and_then(|s| state.health_of(s, OrderExposure::PositionsOnly).ok()).map_or(0, |h| h.equity())
+}
+
+/// Hands everything `id` holds to the backstop, after covering negative equity.
 pub(crate) fn take_over(state: &mut State, id: SubaccountId, events: &mut Vec<Event>) {
     let backstop = state.backstop_subaccount();
+    let deficit = equity_of(state, id).saturating_neg();
+    if deficit > 0 {
+        let uncovered = pay_from_insurance(state, id, deficit, events);
+        if uncovered > 0 {
+            auto_deleverage(state, id, uncovered, events);
+        }
+    }
     let Some(sub) = state.subaccounts.get(&id) else { return };
-    let markets: Vec<MarketId> = sub.positions.iter().filter(|p| p.size_lots != 0).map(|p| p.market).collect();
-    for market in markets {
-        if let Some(size_lots) = transfer_position(state, id, backstop, market) {
+    let positions: Vec<(MarketId, i64)> =
+        sub.positions.iter().filter(|p| p.size_lots != 0).map(|p| (p.market, p.size_lots)).collect();
+    for (market, size_lots) in positions {
+        let lot_value = state.risk.markets[market.0 as usize].lot_value;
+        if trade_at(state, id, backstop, market, size_lots.unsigned_abs(), lot_value).is_some() {
             let mark = state.markets[market.0 as usize].mark.unwrap_or_default();
             events.push(Event::BackstopTakeover { subaccount: id, backstop, market, size_lots, mark });
         }
     }
-    cover_negative_equity(state, id, events);
     let balances = state.subaccounts.get(&id).map(|s| s.balances.clone()).unwrap_or_default();
     for (asset, units) in balances {
-        if state
-            .ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::Subaccount(backstop), asset, units)
-            .is_ok()
-        {
+        let moved =
+            state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::Subaccount(backstop), asset, units);
+        if moved.is_ok() {
             let decimals = state.genesis.assets[asset.0 as usize].decimals as u32;
             let amount = Decimal::from_raw(units.saturating_mul(10i128.pow(18 - decimals)));
             events.push(Event::BackstopCollateral { subaccount: id, asset, amount });
@@ -70,14 +96,8 @@ pub(crate) fn take_over(state: &mut State, id: SubaccountId, events: &mut Vec<Ev
     }
 }
 
-/// Insurance fund pays a flat, bankrupt subaccount up to zero equity; the rest is bad debt.
-fn cover_negative_equity(state: &mut State, id: SubaccountId, events: &mut Vec<Event>) {
-    let Some(sub) = state.subaccounts.get(&id) else { return };
-    let Ok(health) = state.health_of(sub, OrderExposure::PositionsOnly) else { return };
-    let deficit = health.equity().saturating_neg();
-    if deficit <= 0 {
-        return;
-    }
+/// The insurance fund pays up to `deficit` into `id`; returns what it could not pay.
+fn pay_from_insurance(state: &mut State, id: SubaccountId, deficit: i128, events: &mut Vec<Event>) -> i128 {
     let quote = state.genesis.quote_asset;
     let fund = state.ledger_balance_of(LedgerAccount::InsuranceFund, quote).max(0);
     let paid = deficit.min(fund);
@@ -85,10 +105,98 @@ fn cover_negative_equity(state: &mut State, id: SubaccountId, events: &mut Vec<E
         && state.ledger_transfer(LedgerAccount::InsuranceFund, LedgerAccount::Subaccount(id), quote, paid).is_ok()
     {
         events.push(Event::InsuranceFundPaid { subaccount: id, amount: Decimal::from_raw(paid) });
+        return deficit - paid;
     }
-    let uncovered = deficit - paid;
-    if uncovered > 0 {
-        state.pending_bad_debt = state.pending_bad_debt.saturating_add(uncovered);
-        events.push(Event::BadDebt { subaccount: id, amount: Decimal::from_raw(uncovered) });
+    deficit
+}
+
+/// The ADL ranking score: unrealised profit × leverage (profit × notional / equity).
+fn adl_score(state: &State, id: SubaccountId, sub: &Subaccount, market: MarketId) -> Option<i128> {
+    let position = sub.position(market)?;
+    let risk = state.risk.markets[market.0 as usize];
+    let value = (position.size_lots as i128).checked_mul(risk.lot_value)?;
+    let owed = crate::funding::funding_owed(position, risk.funding_index)?;
+    let profit = value.checked_sub(position.cost.raw())?.checked_sub(owed)?;
+    let equity = equity_of(state, id);
+    if profit <= 0 {
+        return Some(0);
+    }
+    if equity <= 0 {
+        return Some(i128::MAX);
+    }
+    Some(mul_div_i128(profit, value.checked_abs()?, equity, Rounding::Floor).unwrap_or(i128::MAX))
+}
+
+/// Opposing holders of `market` against a position of sign `sign`, best ADL candidates first.
+fn adl_ranking(state: &State, bankrupt: SubaccountId, market: MarketId, sign: i64) -> Vec<(SubaccountId, u64)> {
+    let mut ranked: Vec<(i128, SubaccountId, u64)> = state
+        .subaccounts
+        .iter()
+        .filter(|(id, _)| **id != bankrupt)
+        .filter_map(|(id, sub)| {
+            let size = sub.size_lots(market);
+            (size.signum() == -sign)
+                .then(|| (adl_score(state, *id, sub, market).unwrap_or(0), *id, size.unsigned_abs()))
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked.into_iter().map(|(_, id, lots)| (id, lots)).collect()
+}
+
+/// Closes `id`'s largest position against ranked opposing holders at the bankruptcy price.
+fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, events: &mut Vec<Event>) {
+    let Some(sub) = state.subaccounts.get(&id) else { return };
+    let largest = sub
+        .positions
+        .iter()
+        .filter(|p| p.size_lots != 0)
+        .map(|p| {
+            (
+                (p.size_lots as i128)
+                    .saturating_mul(state.risk.markets[p.market.0 as usize].lot_value)
+                    .saturating_abs(),
+                p.market,
+                p.size_lots,
+            )
+        })
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let Some((_, market, size_lots)) = largest else {
+        record_bad_debt(state, id, deficit, events);
+        return;
+    };
+    let lots = size_lots.unsigned_abs();
+    // Per lot, the bankrupt side needs deficit / size more than mark (rounded so it ends ≥ 0).
+    let shift = deficit / lots as i128 + i128::from(deficit % lots as i128 != 0);
+    let lot_value = state.risk.markets[market.0 as usize].lot_value;
+    let bankruptcy_lot_price =
+        if size_lots > 0 { lot_value.saturating_add(shift) } else { lot_value.saturating_sub(shift) };
+    let lot_size = state.genesis.markets[market.0 as usize].lot_size;
+    let price = Decimal::from_raw(bankruptcy_lot_price).div(lot_size, Rounding::HalfEven).unwrap_or_default();
+    let mut remaining = lots;
+    for (counterparty, available) in adl_ranking(state, id, market, size_lots.signum()) {
+        if remaining == 0 {
+            break;
+        }
+        let take = remaining.min(available);
+        if trade_at(state, id, counterparty, market, take, bankruptcy_lot_price).is_some() {
+            remaining -= take;
+            events.push(Event::AutoDeleveraged {
+                subaccount: counterparty,
+                bankrupt: id,
+                market,
+                size_lots: take,
+                price,
+            });
+        }
+    }
+    if remaining > 0 {
+        record_bad_debt(state, id, equity_of(state, id).saturating_neg().max(0), events);
+    }
+}
+
+fn record_bad_debt(state: &mut State, id: SubaccountId, amount: i128, events: &mut Vec<Event>) {
+    if amount > 0 {
+        state.pending_bad_debt = state.pending_bad_debt.saturating_add(amount);
+        events.push(Event::BadDebt { subaccount: id, amount: Decimal::from_raw(amount) });
     }
 }
