@@ -3,7 +3,8 @@
 //! ```text
 //! begin block   height + 1, block time
 //! transactions  in block order; each: nonce, then its actions in order, all or nothing
-//! end block     oracle aggregation ─► mark prices ─► funding ─► risk prices ─► liquidations
+//! end block     oracle aggregation ─► mark prices ─► funding ─► risk prices ─► trigger orders
+//!               ─► liquidations
 //!               ─► conservation check
 //! ```
 
@@ -184,6 +185,10 @@ impl State {
                 let owner = self.subaccount_of(tx, request.subaccount)?;
                 trading::place_order(self, owner, request, events).map(|_| ())
             }
+            OrderAction::PlaceTrigger(request) => {
+                let owner = self.subaccount_of(tx, request.order.subaccount)?;
+                trading::place_trigger(self, owner, request, events).map(|_| ())
+            }
             OrderAction::Cancel { subaccount, order_id } => {
                 let owner = self.subaccount_of(tx, *subaccount)?;
                 trading::cancel_order(self, owner, *order_id, events)
@@ -213,6 +218,7 @@ impl State {
         crate::markets::update_marks(self, &mut events);
         crate::funding::update_funding(self, &mut events);
         self.refresh_risk_prices();
+        crate::trading::fire_triggers(self, &mut events);
         crate::liquidation::liquidate_all(self, &mut events);
         if self.genesis.limits.verify_conservation_each_block {
             self.verify_conservation().map_err(BlockError::InvariantViolated)?;

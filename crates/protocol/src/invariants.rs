@@ -95,7 +95,13 @@ impl State {
                 }
             }
         }
-        if self.open_order_index.len() != counts.values().map(|c| *c as usize).sum::<usize>() {
+        for (id, trigger) in &self.triggers {
+            if !self.open_order_index.contains(&(trigger.owner, *id)) {
+                return Err(format!("trigger {id:?} missing from the open-order index"));
+            }
+        }
+        let resting: usize = counts.values().map(|c| *c as usize).sum();
+        if self.open_order_index.len() != resting + self.triggers.len() {
             return Err("open-order index holds orders not on any book".into());
         }
         for (id, sub) in &self.subaccounts {

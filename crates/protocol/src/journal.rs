@@ -27,6 +27,7 @@ pub(crate) enum Undo {
     ClientId(SubaccountId, u64, Option<OrderId>),
     OpenOrderIndex { subaccount: SubaccountId, order: OrderId, was_present: bool },
     Report(AssetId, Address, Option<PriceReportEntry>),
+    Trigger(OrderId, Option<crate::trading::TriggerOrder>),
 }
 
 /// The undo log of the running transaction.

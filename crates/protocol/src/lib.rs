@@ -39,3 +39,4 @@ mod trading;
 
 pub use block::{Block, BlockError, BlockHeader, BlockOutcome, TxError, TxOutcome};
 pub use state::State;
+pub use trading::TriggerOrder;

@@ -354,6 +354,11 @@ impl State {
         self.subaccounts.get(&id)
     }
 
+    /// Waiting trigger orders of a subaccount, oldest first per market.
+    pub fn trigger_orders(&self, id: SubaccountId) -> Vec<(novation_types::OrderId, crate::TriggerOrder)> {
+        self.triggers.iter().filter(|(_, t)| t.owner == id).map(|(order, t)| (*order, *t)).collect()
+    }
+
     /// Oracle state of an asset.
     pub fn oracle(&self, asset: AssetId) -> Option<&crate::oracle::AssetOracle> {
         self.oracle.get(asset.0 as usize)

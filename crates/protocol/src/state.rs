@@ -30,6 +30,8 @@ pub struct State {
     pub(crate) books: Vec<OrderBook>,
     pub(crate) client_ids: BTreeMap<(SubaccountId, u64), OrderId>,
     pub(crate) open_order_index: BTreeSet<(SubaccountId, OrderId)>,
+    /// Waiting stop-loss / take-profit orders, by id (so by market, then age).
+    pub(crate) triggers: BTreeMap<OrderId, crate::trading::TriggerOrder>,
     /// Negative equity no one has covered yet (raw quote decimals).
     pub(crate) pending_bad_debt: i128,
     #[serde(skip)]
@@ -61,6 +63,7 @@ impl State {
             books,
             client_ids: BTreeMap::new(),
             open_order_index: BTreeSet::new(),
+            triggers: BTreeMap::new(),
             pending_bad_debt: 0,
             journal: Journal::default(),
             risk: RiskPrices::default(),
@@ -194,6 +197,14 @@ impl State {
         self.journal.record(Undo::OpenOrderIndex { subaccount: sub, order, was_present });
     }
 
+    pub(crate) fn set_trigger(&mut self, id: OrderId, trigger: Option<crate::trading::TriggerOrder>) {
+        let before = match trigger {
+            Some(trigger) => self.triggers.insert(id, trigger),
+            None => self.triggers.remove(&id),
+        };
+        self.journal.record(Undo::Trigger(id, before));
+    }
+
     pub(crate) fn set_report(&mut self, asset: AssetId, publisher: Address, entry: PriceReportEntry) {
         let before = self.oracle[asset.0 as usize].reports.insert(publisher, entry);
         self.journal.record(Undo::Report(asset, publisher, before));
@@ -261,6 +272,14 @@ impl State {
                     self.open_order_index.remove(&(subaccount, order));
                 }
             }
+            Undo::Trigger(id, before) => match before {
+                Some(trigger) => {
+                    self.triggers.insert(id, trigger);
+                }
+                None => {
+                    self.triggers.remove(&id);
+                }
+            },
             Undo::Report(asset, publisher, before) => {
                 let reports = &mut self.oracle[asset.0 as usize].reports;
                 match before {

@@ -4,7 +4,7 @@ use novation_math::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{Address, AssetId, MarketId, OrderId};
-use crate::order::OrderRequest;
+use crate::order::{OrderRequest, TriggerRequest};
 
 /// An authenticated transaction as the protocol receives it: the node has already checked
 /// the signature, so `sender` is proven. Its actions apply whole or not at all.
@@ -87,6 +87,9 @@ pub enum Action {
 pub enum OrderAction {
     /// Place a new order.
     Place(OrderRequest),
+    /// Place a stop-loss or take-profit: an order that enters the book when the mark price
+    /// crosses its trigger.
+    PlaceTrigger(TriggerRequest),
     /// Cancel an order by its id.
     Cancel {
         /// Subaccount number owning the order.

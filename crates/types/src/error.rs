@@ -92,6 +92,8 @@ error_codes! {
     BadBatchSize = 30: "a batch carries between 1 and the maximum number of order actions",
     /// Bad debt is pending: withdrawals wait until it is covered.
     BadDebtPending = 31: "withdrawals are paused while bad debt is pending",
+    /// A trigger order's price or order is invalid.
+    InvalidTrigger = 32: "trigger orders need a positive trigger price and a market, IOC or GTC order",
 }
 
 impl fmt::Display for ErrorCode {

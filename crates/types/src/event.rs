@@ -275,4 +275,33 @@ pub enum Event {
         /// Bankruptcy price (quote per whole base unit).
         price: Decimal,
     },
+    /// A trigger order was accepted and waits for its condition.
+    TriggerPlaced {
+        /// Its id (cancel it with this id).
+        order_id: OrderId,
+        /// Owner.
+        subaccount: SubaccountId,
+        /// Market.
+        market: MarketId,
+        /// Trigger price in ticks.
+        trigger_price_ticks: u64,
+    },
+    /// A trigger order's condition held: its order was placed (under the same id).
+    Triggered {
+        /// The order.
+        order_id: OrderId,
+        /// Market.
+        market: MarketId,
+        /// The mark that fired it.
+        mark: Decimal,
+    },
+    /// A fired trigger's order was refused; the trigger is gone.
+    TriggerRejected {
+        /// The order.
+        order_id: OrderId,
+        /// Owner.
+        subaccount: SubaccountId,
+        /// The stable error code of the refusal.
+        code: u32,
+    },
 }

@@ -14,4 +14,4 @@ pub use action::{Action, OrderAction, Transaction};
 pub use error::ErrorCode;
 pub use event::{CancelReason, Event, FillRole};
 pub use ids::{Address, AssetId, LedgerAccount, MarketId, OrderId, SubaccountId};
-pub use order::{OrderKind, OrderRequest, SelfTradePrevention, Side, TimeInForce};
+pub use order::{OrderKind, OrderRequest, SelfTradePrevention, Side, TimeInForce, TriggerCondition, TriggerRequest};

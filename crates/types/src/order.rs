@@ -143,3 +143,24 @@ impl OrderRequest {
         self
     }
 }
+
+/// Which way the mark must cross a trigger price.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TriggerCondition {
+    /// Fires when mark ≥ trigger (take-profit of a long, stop-loss of a short).
+    MarkAtOrAbove,
+    /// Fires when mark ≤ trigger (stop-loss of a long, take-profit of a short).
+    MarkAtOrBelow,
+}
+
+/// A stop-loss or take-profit order. When its condition holds at the end of a block it is
+/// placed as `order` (a market order or an immediate-or-cancel / good-till-cancel limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TriggerRequest {
+    /// Trigger price in ticks of the order's market.
+    pub trigger_price_ticks: u64,
+    /// Which way the mark must cross it.
+    pub condition: TriggerCondition,
+    /// The order placed when it fires (fill-or-kill and post-only are not allowed).
+    pub order: OrderRequest,
+}

@@ -26,9 +26,15 @@ pub(crate) fn cancel_order(
     order_id: OrderId,
     events: &mut Vec<Event>,
 ) -> Result<(), ErrorCode> {
-    let order = owned_order(state, owner, order_id).ok_or(ErrorCode::OrderNotFound)?;
-    cancel_resting(state, &order, CancelReason::User, events);
-    Ok(())
+    if let Some(order) = owned_order(state, owner, order_id) {
+        cancel_resting(state, &order, CancelReason::User, events);
+        return Ok(());
+    }
+    if state.triggers.get(&order_id).is_some_and(|t| t.owner == owner) {
+        cancel_trigger(state, order_id, CancelReason::User, events);
+        return Ok(());
+    }
+    Err(ErrorCode::OrderNotFound)
 }
 
 /// Cancels the open order `owner` placed with `client_order_id`.
@@ -66,6 +72,21 @@ pub(crate) fn cancel_all_with_reason(
     for order_id in orders {
         if let Some(order) = owned_order(state, owner, order_id) {
             cancel_resting(state, &order, reason, events);
+        } else {
+            cancel_trigger(state, order_id, reason, events);
         }
+    }
+}
+
+/// Removes a waiting trigger order and reports it cancelled.
+fn cancel_trigger(state: &mut State, order_id: OrderId, reason: CancelReason, events: &mut Vec<Event>) {
+    if let Some(trigger) = super::remove_trigger(state, order_id) {
+        events.push(Event::OrderCancelled {
+            order_id,
+            subaccount: trigger.owner,
+            market: market_of_order(order_id),
+            remaining_lots: trigger.request.order.size_lots,
+            reason,
+        });
     }
 }

@@ -13,11 +13,14 @@ mod fill;
 mod matching;
 mod modify;
 mod place;
+mod triggers;
 
 pub(crate) use cancel::{cancel_all, cancel_all_with_reason, cancel_by_client_id, cancel_order};
 pub(crate) use modify::modify_order;
 pub(crate) use place::liquidation_order;
 pub(crate) use place::place_order;
+pub use triggers::TriggerOrder;
+pub(crate) use triggers::{fire_triggers, place_trigger, remove_trigger};
 
 use novation_types::{OrderId, SubaccountId};
 
