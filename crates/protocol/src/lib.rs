@@ -38,5 +38,6 @@ mod state;
 mod trading;
 
 pub use block::{Block, BlockError, BlockHeader, BlockOutcome, TxError, TxOutcome};
+pub use liquidation::RiskStats;
 pub use state::State;
 pub use trading::TriggerOrder;

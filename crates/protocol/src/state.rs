@@ -32,6 +32,8 @@ pub struct State {
     pub(crate) open_order_index: BTreeSet<(SubaccountId, OrderId)>,
     /// Waiting stop-loss / take-profit orders, by id (so by market, then age).
     pub(crate) triggers: BTreeMap<OrderId, crate::trading::TriggerOrder>,
+    /// Running totals of liquidations, ADL, insurance payouts and bad debt.
+    pub(crate) risk_stats: crate::liquidation::RiskStats,
     /// Negative equity no one has covered yet (raw quote decimals).
     pub(crate) pending_bad_debt: i128,
     #[serde(skip)]
@@ -64,6 +66,7 @@ impl State {
             client_ids: BTreeMap::new(),
             open_order_index: BTreeSet::new(),
             triggers: BTreeMap::new(),
+            risk_stats: Default::default(),
             pending_bad_debt: 0,
             journal: Journal::default(),
             risk: RiskPrices::default(),

@@ -73,6 +73,16 @@ fn a_gap_through_the_bankruptcy_price_is_covered_by_the_insurance_fund_to_the_ce
     let backstop = chain.state.account(chain.state.backstop_subaccount());
     assert_eq!(backstop.positions[0].size_lots, 10_000);
     assert_eq!(backstop.health.equity, Decimal::ZERO);
+
+    let view = chain.state.risk_view(5);
+    assert_eq!(view.liquidations, 1);
+    assert_eq!(view.liquidated_notional, dec("90000"));
+    assert_eq!(view.insurance_paid, dec("50"));
+    assert_eq!((view.insurance_peak, view.insurance_drawdown), (dec("5000"), dec("50")));
+    assert_eq!(view.pending_bad_debt, Decimal::ZERO);
+    assert_eq!(view.open_interest[0].long_lots, 10_000);
+    // The backstop, holding a position on zero equity, is the closest to liquidation.
+    assert_eq!(view.closest_to_liquidation[0].subaccount, chain.state.backstop_subaccount());
 }
 
 #[test]

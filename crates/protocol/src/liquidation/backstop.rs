@@ -81,6 +81,7 @@ pub(crate) fn take_over(state: &mut State, id: SubaccountId, events: &mut Vec<Ev
         let lot_value = state.risk.markets[market.0 as usize].lot_value;
         if trade_at(state, id, backstop, market, size_lots.unsigned_abs(), lot_value).is_some() {
             let mark = state.markets[market.0 as usize].mark.unwrap_or_default();
+            state.risk_stats.add_liquidated((size_lots as i128).saturating_mul(lot_value).saturating_abs());
             events.push(Event::BackstopTakeover { subaccount: id, backstop, market, size_lots, mark });
         }
     }
@@ -104,6 +105,7 @@ fn pay_from_insurance(state: &mut State, id: SubaccountId, deficit: i128, events
     if paid > 0
         && state.ledger_transfer(LedgerAccount::InsuranceFund, LedgerAccount::Subaccount(id), quote, paid).is_ok()
     {
+        state.risk_stats.insurance_paid = state.risk_stats.insurance_paid.saturating_add(paid);
         events.push(Event::InsuranceFundPaid { subaccount: id, amount: Decimal::from_raw(paid) });
         return deficit - paid;
     }
@@ -180,6 +182,9 @@ fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, events: &
         let take = remaining.min(available);
         if trade_at(state, id, counterparty, market, take, bankruptcy_lot_price).is_some() {
             remaining -= take;
+            state.risk_stats.adl_events += 1;
+            let notional = (take as i128).saturating_mul(bankruptcy_lot_price);
+            state.risk_stats.adl_notional = state.risk_stats.adl_notional.saturating_add(notional);
             events.push(Event::AutoDeleveraged {
                 subaccount: counterparty,
                 bankrupt: id,
@@ -197,6 +202,7 @@ fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, events: &
 fn record_bad_debt(state: &mut State, id: SubaccountId, amount: i128, events: &mut Vec<Event>) {
     if amount > 0 {
         state.pending_bad_debt = state.pending_bad_debt.saturating_add(amount);
+        state.risk_stats.bad_debt_total = state.risk_stats.bad_debt_total.saturating_add(amount);
         events.push(Event::BadDebt { subaccount: id, amount: Decimal::from_raw(amount) });
     }
 }

@@ -17,6 +17,9 @@
 
 mod backstop;
 mod partial;
+mod stats;
+
+pub use stats::RiskStats;
 
 use novation_math::Decimal;
 use novation_types::{CancelReason, Event, SubaccountId};
@@ -33,6 +36,8 @@ pub(crate) fn liquidate_all(state: &mut State, events: &mut Vec<Event>) {
     for id in targets {
         liquidate(state, id, events);
     }
+    let fund = state.ledger_balance_of(novation_types::LedgerAccount::InsuranceFund, state.genesis.quote_asset);
+    state.risk_stats.insurance_peak = state.risk_stats.insurance_peak.max(fund);
 }
 
 fn health(state: &State, id: SubaccountId) -> Option<Health> {
@@ -42,6 +47,7 @@ fn health(state: &State, id: SubaccountId) -> Option<Health> {
 
 fn liquidate(state: &mut State, id: SubaccountId, events: &mut Vec<Event>) {
     let Some(start) = health(state, id) else { return };
+    state.risk_stats.liquidations += 1;
     events.push(Event::LiquidationStarted {
         subaccount: id,
         equity: Decimal::from_raw(start.equity_maintenance()),

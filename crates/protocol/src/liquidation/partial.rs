@@ -54,6 +54,7 @@ pub(crate) fn reduce_on_book(state: &mut State, id: SubaccountId, events: &mut V
         else {
             continue;
         };
+        state.risk_stats.add_liquidated(notional_filled);
         charge_fee(state, id, notional_filled, events);
     }
 }

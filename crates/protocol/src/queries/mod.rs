@@ -1,6 +1,10 @@
 //! Read-only views for clients, risk officers and dashboards: account health, books,
-//! market statistics and system totals. Everything here is computed from state at the
+//! market statistics, system totals and the risk view. Everything here is computed from state at the
 //! current height; nothing here changes state.
+
+mod risk_view;
+
+pub use risk_view::{AccountRisk, MarketOpenInterest, RiskView};
 
 use novation_math::{Decimal, Rounding};
 use novation_types::{AssetId, LedgerAccount, MarketId, SubaccountId};
