@@ -112,7 +112,7 @@ impl State {
     pub fn apply_transaction(&mut self, tx: &Transaction) -> TxOutcome {
         let rejected =
             |code, action_index| TxOutcome { result: Err(TxError { code, action_index }), events: Vec::new() };
-        let expected_nonce = self.nonces.get(&tx.sender).copied().unwrap_or(0);
+        let expected_nonce = self.nonces.get(&tx.sender).unwrap_or(0);
         if tx.nonce != expected_nonce {
             return rejected(ErrorCode::BadNonce, None);
         }

@@ -29,6 +29,7 @@ mod invariants;
 mod journal;
 mod liquidation;
 pub mod markets;
+mod nonces;
 pub mod oracle;
 pub mod params;
 pub mod presets;

@@ -21,7 +21,7 @@ pub struct State {
     pub(crate) height: u64,
     pub(crate) time_ms: u64,
     pub(crate) subaccounts: BTreeMap<SubaccountId, Subaccount>,
-    pub(crate) nonces: BTreeMap<Address, u64>,
+    pub(crate) nonces: crate::nonces::Nonces,
     /// Balances of the ledger accounts that are not subaccounts (external, fees, insurance,
     /// settlement), in each asset's smallest unit.
     pub(crate) pools: BTreeMap<(LedgerAccount, AssetId), i128>,
@@ -58,7 +58,7 @@ impl State {
             height: 0,
             time_ms: 0,
             subaccounts: BTreeMap::new(),
-            nonces: BTreeMap::new(),
+            nonces: Default::default(),
             pools: BTreeMap::new(),
             oracle,
             markets,

@@ -1,11 +1,13 @@
 //! Amending a resting order. Lowering the size at the same price keeps the order's place in
 //! the queue; any other change re-enters it at the back of its (new) price level, where it
-//! may trade at once like a new good-till-cancel order.
+//! may trade at once like a new good-till-cancel order (with the full checks of a new order
+//! whenever it trades or grows).
 
 use novation_types::{
     ErrorCode, Event, OrderId, OrderKind, OrderRequest, SelfTradePrevention, SubaccountId, TimeInForce,
 };
 
+use super::matching::crosses;
 use super::owned_order;
 use super::place::{check_order, execute_order};
 use super::take_off_book;
@@ -37,6 +39,15 @@ pub(crate) fn modify_order(
         events.push(Event::OrderModified { order_id, market, price_ticks, size_lots, kept_priority: true });
         return Ok(());
     }
+    let opposite_best = state.books[market.0 as usize].best_price(order.side.opposite());
+    let would_trade = opposite_best.is_some_and(|best| crosses(order.side, price_ticks, best));
+    if !would_trade && size_lots <= order.remaining_lots {
+        // Moving without trading and without growing changes no exposure: no margin check,
+        // the order just re-enters at the back of its new price level.
+        move_resting(state, &order, price_ticks, size_lots);
+        events.push(Event::OrderModified { order_id, market, price_ticks, size_lots, kept_priority: false });
+        return Ok(());
+    }
     let request = OrderRequest {
         subaccount: owner.number,
         market,
@@ -51,4 +62,19 @@ pub(crate) fn modify_order(
     check_order(state, owner, &request, price_ticks, None)?;
     events.push(Event::OrderModified { order_id, market, price_ticks, size_lots, kept_priority: false });
     execute_order(state, owner, &request, order_id, price_ticks, events)
+}
+
+/// Re-rests `order` at `price_ticks` with `size_lots` (not more than it had), at the back of
+/// the new level.
+fn move_resting(state: &mut State, order: &crate::book::RestingOrder, price_ticks: u64, size_lots: u64) {
+    let market = market_of_order(order.id);
+    state.book_remove(market, order.id);
+    state.book_insert(market, crate::book::RestingOrder { price_ticks, remaining_lots: size_lots, ..*order });
+    let released = order.remaining_lots - size_lots;
+    if released > 0 {
+        state.with_subaccount(order.owner, |sub| {
+            let open = sub.position_mut(market).open_lots_mut(order.side);
+            *open = open.saturating_sub(released);
+        });
+    }
 }

@@ -89,7 +89,8 @@ pub(crate) fn check_order(
 ) -> Result<(), ErrorCode> {
     let market = request.market;
     let params = state.genesis.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
-    let sub = state.subaccounts.get(&owner).cloned().unwrap_or_default();
+    let empty = crate::accounts::Subaccount::default();
+    let sub = state.subaccounts.get(&owner).unwrap_or(&empty);
     if sub.isolated_market.is_some_and(|m| m != market) {
         return Err(ErrorCode::IsolatedMarketMismatch);
     }
@@ -137,19 +138,21 @@ pub(crate) fn check_order(
 /// make the worst case bigger (then it only reduces risk and always passes).
 fn check_order_margin(
     state: &State,
-    mut sub: crate::accounts::Subaccount,
+    sub: &crate::accounts::Subaccount,
     market: MarketId,
     side: Side,
     size_lots: u64,
 ) -> Result<(), ErrorCode> {
-    let position = sub.position_mut(market);
-    let worst_before = position.worst_case_size_lots();
-    let open = position.open_lots_mut(side);
+    let position = sub.position(market).copied().unwrap_or(crate::accounts::Position::empty(market));
+    let mut grown = position;
+    let open = grown.open_lots_mut(side);
     *open = open.checked_add(size_lots).ok_or(ErrorCode::InvalidSize)?;
-    if position.worst_case_size_lots() <= worst_before {
+    if grown.worst_case_size_lots() <= position.worst_case_size_lots() {
         return Ok(());
     }
-    state.require_initial_margin(&sub, OrderExposure::WithOpenOrders)
+    let mut candidate = sub.clone();
+    *candidate.position_mut(market) = grown;
+    state.require_initial_margin(&candidate, OrderExposure::WithOpenOrders)
 }
 
 /// Matches an order that passed its checks, then rests or cancels what is left.
