@@ -1,13 +1,18 @@
-//! The risk index: one compact, fixed-size row per subaccount holding exactly what its
-//! maintenance health needs, kept up to date on every write to the subaccount.
+//! The risk index: one compact, fixed-size row per subaccount holding what its maintenance
+//! health needs, kept up to date on every write to the subaccount.
 //!
-//! Maintenance health is linear in prices: equity is the quote balance minus the position
-//! costs, plus size × (lot value − funding index) + size × funding snapshot per position, plus balance × weighted unit value per
-//! collateral asset. A row stores the constant part and
-//! up to [`LEGS`] (id, amount) legs in 80 bytes, so re-checking every account after an oracle
-//! move is a linear scan over contiguous memory with a few multiplications per account,
-//! instead of a walk over a tree of heap-allocated subaccounts. Subaccounts that do not fit
-//! a row (many legs, huge balances) are marked complex and checked the full way.
+//! Maintenance health is linear in prices. Per subaccount, equity is a constant (quote
+//! balance − position costs + size × funding snapshot) plus, per position, size × (lot value −
+//! funding index), plus, per collateral asset, balance × weighted unit value; the requirement
+//! is Σ |size × lot value| × the tier's maintenance fraction. A row holds the constant and up
+//! to [`LEGS`] (id, amount) legs in 64 bytes, so re-checking every account after an oracle move
+//! is a linear scan over contiguous memory.
+//!
+//! The scan works in nano-units of the quote currency (10^-9) with 64-bit values and 128-bit
+//! products that cannot overflow, and carries a bound on its own rounding error. When the
+//! distance to the liquidation line is larger than that bound the verdict is exact; otherwise
+//! (and for subaccounts too large or complex for a row) the account is checked the full way
+//! with 18-decimal arithmetic. Either way the answer equals the full computation's.
 
 use novation_types::{AssetId, SubaccountId};
 use rustc_hash::FxHashMap;
@@ -21,6 +26,11 @@ pub(crate) const LEGS: usize = 5;
 /// Set in a leg id when the leg is a position in a market (clear: a collateral asset).
 const MARKET_LEG: u16 = 0x8000;
 const PPM: i128 = 1_000_000;
+/// Raw quote decimals (10^-18) per nano-unit (10^-9).
+const RAW_PER_NANO: i128 = 1_000_000_000;
+/// Largest |amount| or |nano value| the fast scan accepts: with at most `LEGS` products of
+/// two such numbers, times 10^6, every sum stays far inside i128.
+const FAST_LIMIT: i64 = 1 << 50;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum RowKind {
@@ -36,8 +46,8 @@ enum RowKind {
 /// One subaccount's maintenance-health inputs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct RiskRow {
-    /// Quote balance minus the sum of position costs, raw quote decimals.
-    constant: i128,
+    /// The price-independent part of equity, in nano-units, rounded down (error < 1).
+    constant_nano: i64,
     /// Signed amounts: position size in lots, or balance in the asset's smallest unit.
     units: [i64; LEGS],
     /// Leg ids: `MARKET_LEG | market` or an asset id.
@@ -46,13 +56,66 @@ pub(crate) struct RiskRow {
     kind: RowKind,
 }
 
+/// Per-block values for the fast scan, in nano-units, rounded down (error < 1 per unit).
+pub(crate) struct NanoPrices {
+    /// Per asset: (weighted value of a positive unit, of a negative unit).
+    assets: Vec<Option<(i64, i64)>>,
+    /// Per market.
+    markets: Vec<Option<NanoMarket>>,
+}
+
+/// One market's values for the fast scan.
+struct NanoMarket {
+    /// Lot value − funding index.
+    net_value: i64,
+    /// Lot value at mark.
+    lot_value: i64,
+    /// Maintenance tiers: (max notional in nano, lot value × fraction in ppm).
+    tiers: Vec<(i128, i128)>,
+}
+
+fn to_nano(raw: i128) -> Option<i64> {
+    i64::try_from(raw.div_euclid(RAW_PER_NANO)).ok().filter(|v| v.abs() < FAST_LIMIT)
+}
+
+impl NanoPrices {
+    pub(crate) fn new(prices: &RiskPrices, markets: &[MarketParams]) -> Self {
+        let assets = prices
+            .assets
+            .iter()
+            .map(|a| {
+                Some((to_nano(a.asset_maintenance)?, to_nano(a.liability_maintenance.checked_add(RAW_PER_NANO - 1)?)?))
+            })
+            .collect();
+        let markets = prices
+            .markets
+            .iter()
+            .zip(markets)
+            .map(|(risk, params)| {
+                let lot_value = to_nano(risk.lot_value)?;
+                let tiers = params
+                    .margin_tiers
+                    .iter()
+                    .map(|t| (t.max_notional.raw() / RAW_PER_NANO, lot_value as i128 * t.maintenance.0 as i128))
+                    .collect();
+                Some(NanoMarket {
+                    net_value: to_nano(risk.lot_value.checked_sub(risk.funding_index)?)?,
+                    lot_value,
+                    tiers,
+                })
+            })
+            .collect();
+        NanoPrices { assets, markets }
+    }
+}
+
 impl RiskRow {
     fn of(sub: &Subaccount, quote: AssetId) -> RiskRow {
         let complex = RiskRow { kind: RowKind::Complex, ..RiskRow::default() };
         let mut row = RiskRow { kind: RowKind::Compact, ..RiskRow::default() };
         let mut constant = Some(sub.balance(quote));
         let push = |row: &mut RiskRow, id: u16, units: i64| {
-            if row.len as usize == LEGS {
+            if row.len as usize == LEGS || units.abs() >= FAST_LIMIT {
                 return false;
             }
             row.legs[row.len as usize] = id;
@@ -64,9 +127,7 @@ impl RiskRow {
             if asset == quote {
                 continue;
             }
-            let Ok(units) = i64::try_from(units) else {
-                return complex;
-            };
+            let Ok(units) = i64::try_from(units) else { return complex };
             if asset.0 >= MARKET_LEG || !push(&mut row, asset.0, units) {
                 return complex;
             }
@@ -82,47 +143,73 @@ impl RiskRow {
                 return complex;
             }
         }
-        match constant {
-            Some(constant) => RiskRow { constant, ..row },
+        match constant.and_then(to_nano) {
+            Some(constant_nano) => RiskRow { constant_nano, ..row },
             None => complex,
         }
     }
 
-    /// Whether the row's account is below maintenance; `None` if it must be checked the
-    /// full way (complex row or arithmetic out of range).
+    /// Whether the row's account is below maintenance; `None` when the fast scan cannot
+    /// tell for sure (too close to the line, a tier boundary, or values out of its range).
+    ///
+    /// Every amount and value here is below 2^50 in magnitude (rows and prices outside that
+    /// range never reach this function), so each product is below 2^100 and each sum of at
+    /// most `LEGS + 1` terms, even times 10^6, stays below 2^124: the wrapping operations
+    /// below cannot wrap, and they avoid overflow-check calls on this hot loop.
     #[inline]
-    fn below_maintenance(&self, prices: &RiskPrices, tiers: &[Vec<(i128, i128)>]) -> Option<bool> {
-        let mut equity = self.constant;
+    fn below_maintenance(&self, prices: &NanoPrices) -> Option<bool> {
+        let mut equity = self.constant_nano as i128;
         let mut requirement: i128 = 0;
+        // Rounding error bound, in nano-units: < 1 for the constant, < 1 per unit per leg for
+        // equity, and < 1 per unit per position for the notional behind the requirement.
+        let mut error: i64 = 1;
         for leg in 0..self.len as usize {
             let id = self.legs[leg];
-            let units = self.units[leg] as i128;
+            let units = self.units[leg];
+            let magnitude = units.wrapping_abs();
+            error = error.wrapping_add(magnitude.wrapping_mul(2));
             if id & MARKET_LEG != 0 {
-                let market = (id & !MARKET_LEG) as usize;
-                let risk = prices.markets.get(market)?;
-                let value = units.checked_mul(risk.lot_value)?;
-                equity = equity.checked_add(value)?.checked_sub(units.checked_mul(risk.funding_index)?)?;
-                let notional = value.checked_abs()?;
-                let fraction = tier_fraction(tiers.get(market)?, notional);
-                requirement = requirement.checked_add(notional.checked_mul(fraction)?)?;
+                let market = prices.markets.get((id & !MARKET_LEG) as usize)?.as_ref()?;
+                equity = equity.wrapping_add(widening_mul(units, market.net_value));
+                let notional = widening_mul(magnitude, market.lot_value);
+                let lot_fraction = tier_lot_fraction(&market.tiers, notional, magnitude as i128)?;
+                requirement = requirement.wrapping_add((magnitude as i128).wrapping_mul(lot_fraction));
             } else {
-                let asset = prices.assets.get(id as usize)?;
-                let weighted = if units >= 0 { asset.asset_maintenance } else { asset.liability_maintenance };
-                equity = equity.checked_add(units.checked_mul(weighted)?)?;
+                let (asset, liability) = (*prices.assets.get(id as usize)?)?;
+                equity = equity.wrapping_add(widening_mul(units, if units >= 0 { asset } else { liability }));
             }
         }
-        Some(equity.checked_mul(PPM)? < requirement)
+        let margin = equity.wrapping_mul(PPM).wrapping_sub(requirement);
+        let bound = widening_mul(error, 2 * PPM as i64);
+        if margin > bound {
+            Some(false)
+        } else if margin < -bound {
+            Some(true)
+        } else {
+            None
+        }
     }
 }
 
+/// The exact 128-bit product of two 64-bit numbers (one multiply instruction).
 #[inline]
-fn tier_fraction(tiers: &[(i128, i128)], notional: i128) -> i128 {
+fn widening_mul(a: i64, b: i64) -> i128 {
+    (a as i128).wrapping_mul(b as i128)
+}
+
+/// The tier's lot value × maintenance fraction for `notional` (nano), or `None` if rounding
+/// of up to `slack` could put it in another tier.
+#[inline]
+fn tier_lot_fraction(tiers: &[(i128, i128)], notional: i128, slack: i128) -> Option<i128> {
     for &(max_notional, fraction) in tiers {
-        if notional <= max_notional {
-            return fraction;
+        if notional.saturating_add(slack) <= max_notional {
+            return Some(fraction);
+        }
+        if notional <= max_notional.saturating_add(slack) {
+            return None;
         }
     }
-    tiers.last().map_or(PPM, |t| t.1)
+    tiers.last().map(|t| t.1)
 }
 
 /// Rows for every subaccount, in slots that are reused when a subaccount empties.
@@ -165,29 +252,48 @@ impl RiskIndex {
         }
     }
 
-    /// Calls `visit` for every live subaccount with its compact verdict (`None`: check it the
-    /// full way).
-    pub(crate) fn scan(
-        &self,
-        prices: &RiskPrices,
-        markets: &[MarketParams],
-        mut visit: impl FnMut(SubaccountId, Option<bool>),
-    ) {
-        let tiers: Vec<Vec<(i128, i128)>> = markets
-            .iter()
-            .map(|m| m.margin_tiers.iter().map(|t| (t.max_notional.raw(), t.maintenance.0 as i128)).collect())
-            .collect();
-        for (row, id) in self.rows.iter().zip(&self.ids) {
-            match row.kind {
-                RowKind::Empty => {}
-                RowKind::Compact => visit(*id, row.below_maintenance(prices, &tiers)),
-                RowKind::Complex => visit(*id, None),
+    /// Checks every live row: returns how many were checked, those below maintenance, and
+    /// those the fast scan could not decide (to check the full way).
+    pub(crate) fn scan(&self, prices: &NanoPrices) -> (u64, Vec<SubaccountId>, Vec<SubaccountId>) {
+        let (mut checked, mut below, mut unsure) = (0u64, Vec::new(), Vec::new());
+        for (slot, row) in self.rows.iter().enumerate() {
+            let verdict = match row.kind {
+                RowKind::Empty => continue,
+                RowKind::Compact => row.below_maintenance(prices),
+                RowKind::Complex => None,
+            };
+            checked += 1;
+            // The id is read only for the few rows that need reporting.
+            match verdict {
+                Some(false) => {}
+                Some(true) => below.push(self.ids[slot]),
+                None => unsure.push(self.ids[slot]),
             }
         }
+        (checked, below, unsure)
     }
 
     /// Number of live rows.
     pub(crate) fn len(&self) -> usize {
         self.slots.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tier_boundary_within_the_rounding_slack_defers_to_the_exact_path() {
+        let tiers = [(1_000, 30_000), (i128::MAX, 60_000)];
+        assert_eq!(tier_lot_fraction(&tiers, 900, 10), Some(30_000));
+        assert_eq!(tier_lot_fraction(&tiers, 995, 10), None);
+        assert_eq!(tier_lot_fraction(&tiers, 1_005, 10), None);
+        assert_eq!(tier_lot_fraction(&tiers, 2_000, 10), Some(60_000));
+    }
+
+    #[test]
+    fn a_row_is_64_bytes() {
+        assert_eq!(std::mem::size_of::<RiskRow>(), 64);
     }
 }

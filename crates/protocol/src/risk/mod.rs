@@ -72,17 +72,10 @@ impl State {
     /// Re-checks the health of every subaccount at this block's prices, from the compact
     /// risk index (accounts too complex for it are checked the full way).
     pub fn scan_health(&self) -> HealthScan {
-        let mut scan = HealthScan::default();
-        let mut complex = Vec::new();
-        self.risk_index.scan(&self.risk, &self.genesis.markets, |id, verdict| {
-            scan.checked += 1;
-            match verdict {
-                Some(true) => scan.below_maintenance.push(id),
-                Some(false) => {}
-                None => complex.push(id),
-            }
-        });
-        for id in complex {
+        let prices = index::NanoPrices::new(&self.risk, &self.genesis.markets);
+        let (checked, below_maintenance, unsure) = self.risk_index.scan(&prices);
+        let mut scan = HealthScan { checked, below_maintenance };
+        for id in unsure {
             let health = self.subaccounts.get(&id).map(|sub| self.health_of(sub, OrderExposure::PositionsOnly));
             if !matches!(health, Some(Ok(h)) if !h.below_maintenance()) {
                 scan.below_maintenance.push(id);
