@@ -17,6 +17,7 @@
 
 mod book;
 mod chain;
+mod liquidation;
 mod margin;
 mod report;
 mod rng;
@@ -29,6 +30,7 @@ usage: novation-bench SUITE [--quick]
 suites:
   book     order-book ops/s through the protocol (margin-checked) vs lobster@0.7.0
   margin   time to re-check the margin of every subaccount after an oracle move
+  liquidation  detect and liquidate after a 20% drop across 1,000,000 subaccounts
 
 options:
   --quick  a small run for smoke tests (finishes in seconds)
@@ -47,6 +49,7 @@ enum Command {
 enum Suite {
     Book,
     Margin,
+    Liquidation,
 }
 
 fn parse(args: &[String]) -> Result<Command, String> {
@@ -60,6 +63,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             name if suite.is_some() => return Err(format!("unexpected argument {name:?}")),
             "book" => suite = Some(Suite::Book),
             "margin" => suite = Some(Suite::Margin),
+            "liquidation" => suite = Some(Suite::Liquidation),
             name => return Err(format!("unknown suite {name:?}")),
         }
     }
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
     let result = match suite {
         Suite::Book => book::run(quick),
         Suite::Margin => margin::run(quick),
+        Suite::Liquidation => liquidation::run(quick),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -62,7 +62,7 @@ impl Sizes {
     }
 }
 
-fn genesis() -> Result<Genesis, String> {
+pub(crate) fn genesis() -> Result<Genesis, String> {
     let mut genesis = Genesis::example(&publishers());
     // The full conservation scan is a test tool; it would dominate set-up at this size.
     genesis.limits.verify_conservation_each_block = false;
@@ -141,16 +141,16 @@ fn pair_transactions(pair: u64, rng: &mut Rng) -> [Transaction; 2] {
     [maker, taker]
 }
 
-pub(crate) fn run(quick: bool) -> Result<(), String> {
-    let sizes = Sizes::new(quick);
+/// A chain from `genesis` with `accounts` subaccounts, each with three positions and two
+/// collateral assets, built through real transactions; returns it and the set-up seconds.
+pub(crate) fn build(genesis: Genesis, accounts: u64, suite: &str) -> Result<(Chain, f64), String> {
     let started = Instant::now();
-    let mut chain = Chain::new(genesis()?, publishers())?;
-    let (btc_price, eth_price, sol_price) = (dec("100000")?, dec("4000")?, dec("200")?);
-    let reports = chain.price_reports(&[(BTC, btc_price), (ETH, eth_price), (SOL, sol_price)]);
+    let mut chain = Chain::new(genesis, publishers())?;
+    let reports = chain.price_reports(&start_prices()?);
     chain.apply_block_all_ok(reports)?;
 
     let mut rng = Rng::new(SEED);
-    let pairs = sizes.accounts / 2;
+    let pairs = accounts / 2;
     let mut pair = 0;
     while pair < pairs {
         let end = (pair + PAIRS_PER_BLOCK).min(pairs);
@@ -158,17 +158,29 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
         chain.apply_block_all_ok(transactions)?;
         pair = end;
         if pair % (PAIRS_PER_BLOCK * 20) == 0 {
-            eprintln!("margin: {} accounts after {:.1}s", 2 * pair, started.elapsed().as_secs_f64());
+            eprintln!("{suite}: {} accounts after {:.1}s", 2 * pair, started.elapsed().as_secs_f64());
         }
     }
     let setup_s = started.elapsed().as_secs_f64();
     eprintln!(
-        "margin: set-up: {} accounts through {} blocks of real transactions in {:.1}s",
+        "{suite}: set-up: {} accounts through {} blocks of real transactions in {:.1}s",
         2 * pairs,
         chain.state.height(),
         setup_s
     );
     verify_accounts(&chain, 2 * pairs)?;
+    Ok((chain, setup_s))
+}
+
+/// BTC 100,000, ETH 4,000, SOL 200.
+pub(crate) fn start_prices() -> Result<[(AssetId, Decimal); 3], String> {
+    Ok([(BTC, dec("100000")?), (ETH, dec("4000")?), (SOL, dec("200")?)])
+}
+
+pub(crate) fn run(quick: bool) -> Result<(), String> {
+    let sizes = Sizes::new(quick);
+    let (mut chain, setup_s) = build(genesis()?, sizes.accounts, SUITE)?;
+    let [_, (_, eth_price), (_, sol_price)] = start_prices()?;
     let before = chain.state.scan_health();
     eprintln!(
         "margin: before the move: {} checked, {} below maintenance",

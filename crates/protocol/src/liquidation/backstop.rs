@@ -7,7 +7,8 @@
 //! 3. whatever is still uncovered is auto-deleveraged: the subaccount's largest position is
 //!    closed against opposing positions at its bankruptcy price (mark moved by deficit / size,
 //!    so the subaccount ends at zero equity), opposing holders taken in the published ranking
-//!    order — highest unrealised profit × leverage first, then subaccount id. A subaccount with
+//!    order — highest unrealised profit × leverage first, then subaccount id, ranked once per
+//!    block when the block first needs it. A subaccount with
 //!    no position is never touched. Only if no opposing position exists does the deficit stay
 //!    as pending bad debt.
 
@@ -65,13 +66,13 @@ fn equity_of(state: &State, id: SubaccountId) -> i128 {
 }
 
 /// Hands everything `id` holds to the backstop, after covering negative equity.
-pub(crate) fn take_over(state: &mut State, id: SubaccountId, events: &mut Vec<Event>) {
+pub(crate) fn take_over(state: &mut State, id: SubaccountId, adl: &mut AdlQueues, events: &mut Vec<Event>) {
     let backstop = state.backstop_subaccount();
     let deficit = equity_of(state, id).saturating_neg();
     if deficit > 0 {
         let uncovered = pay_from_insurance(state, id, deficit, events);
         if uncovered > 0 {
-            auto_deleverage(state, id, uncovered, events);
+            auto_deleverage(state, id, uncovered, adl, events);
         }
     }
     let Some(sub) = state.subaccounts.get(&id) else { return };
@@ -129,24 +130,58 @@ fn adl_score(state: &State, id: SubaccountId, sub: &Subaccount, market: MarketId
     Some(mul_div_i128(profit, value.checked_abs()?, equity, Rounding::Floor).unwrap_or(i128::MAX))
 }
 
+/// Lots `holder` can give up against a bankrupt position of sign `sign` in `market`.
+fn reducing_lots(state: &State, holder: SubaccountId, market: MarketId, sign: i64) -> u64 {
+    let size = state.subaccounts.get(&holder).map_or(0, |s| s.size_lots(market));
+    if size.signum() == -sign {
+        size.unsigned_abs()
+    } else {
+        0
+    }
+}
+
+/// The ADL ranking of one block: per (market, side), opposing holders best candidate first,
+/// ranked once, when the block first needs it, from the state at that moment.
+#[derive(Default)]
+pub(crate) struct AdlQueues {
+    queues: std::collections::BTreeMap<(MarketId, i64), (Vec<SubaccountId>, usize)>,
+}
+
+impl AdlQueues {
+    /// The best remaining candidate against a bankrupt position of sign `sign`.
+    fn next(&mut self, state: &State, bankrupt: SubaccountId, market: MarketId, sign: i64) -> Option<SubaccountId> {
+        let (ranked, cursor) =
+            self.queues.entry((market, sign)).or_insert_with(|| (adl_ranking(state, market, sign), 0));
+        while ranked.get(*cursor) == Some(&bankrupt) {
+            *cursor += 1;
+        }
+        ranked.get(*cursor).copied()
+    }
+
+    /// Moves past the current candidate.
+    fn pop(&mut self, market: MarketId, sign: i64) {
+        if let Some((_, cursor)) = self.queues.get_mut(&(market, sign)) {
+            *cursor += 1;
+        }
+    }
+}
+
 /// Opposing holders of `market` against a position of sign `sign`, best ADL candidates first.
-fn adl_ranking(state: &State, bankrupt: SubaccountId, market: MarketId, sign: i64) -> Vec<(SubaccountId, u64)> {
-    let mut ranked: Vec<(i128, SubaccountId, u64)> = state
+fn adl_ranking(state: &State, market: MarketId, sign: i64) -> Vec<SubaccountId> {
+    let mut ranked: Vec<(i128, SubaccountId)> = state
         .subaccounts
         .iter()
-        .filter(|(id, _)| **id != bankrupt)
         .filter_map(|(id, sub)| {
             let size = sub.size_lots(market);
-            (size.signum() == -sign)
-                .then(|| (adl_score(state, *id, sub, market).unwrap_or(0), *id, size.unsigned_abs()))
+            (size.signum() == -sign).then(|| (adl_score(state, *id, sub, market).unwrap_or(0), *id))
         })
         .collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    ranked.into_iter().map(|(_, id, lots)| (id, lots)).collect()
+    ranked.into_iter().map(|(_, id)| id).collect()
 }
 
 /// Closes `id`'s largest position against ranked opposing holders at the bankruptcy price.
-fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, events: &mut Vec<Event>) {
+fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, adl: &mut AdlQueues, events: &mut Vec<Event>) {
     let Some(sub) = state.subaccounts.get(&id) else { return };
     let largest = sub
         .positions
@@ -175,24 +210,28 @@ fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, events: &
     let lot_size = state.genesis.markets[market.0 as usize].lot_size;
     let price = Decimal::from_raw(bankruptcy_lot_price).div(lot_size, Rounding::HalfEven).unwrap_or_default();
     let mut remaining = lots;
-    for (counterparty, available) in adl_ranking(state, id, market, size_lots.signum()) {
-        if remaining == 0 {
-            break;
+    let sign = size_lots.signum();
+    while remaining > 0 {
+        let Some(counterparty) = adl.next(state, id, market, sign) else { break };
+        // The holder's position may have changed since the ranking was made.
+        let available = reducing_lots(state, counterparty, market, sign);
+        if available == 0 {
+            adl.pop(market, sign);
+            continue;
         }
         let take = remaining.min(available);
-        if trade_at(state, id, counterparty, market, take, bankruptcy_lot_price).is_some() {
-            remaining -= take;
-            state.risk_stats.adl_events += 1;
-            let notional = (take as i128).saturating_mul(bankruptcy_lot_price);
-            state.risk_stats.adl_notional = state.risk_stats.adl_notional.saturating_add(notional);
-            events.push(Event::AutoDeleveraged {
-                subaccount: counterparty,
-                bankrupt: id,
-                market,
-                size_lots: take,
-                price,
-            });
+        if trade_at(state, id, counterparty, market, take, bankruptcy_lot_price).is_none() {
+            adl.pop(market, sign);
+            continue;
         }
+        remaining -= take;
+        if take == available {
+            adl.pop(market, sign);
+        }
+        state.risk_stats.adl_events += 1;
+        let notional = (take as i128).saturating_mul(bankruptcy_lot_price);
+        state.risk_stats.adl_notional = state.risk_stats.adl_notional.saturating_add(notional);
+        events.push(Event::AutoDeleveraged { subaccount: counterparty, bankrupt: id, market, size_lots: take, price });
     }
     if remaining > 0 {
         record_bad_debt(state, id, equity_of(state, id).saturating_neg().max(0), events);

@@ -33,8 +33,9 @@ pub(crate) fn liquidate_all(state: &mut State, events: &mut Vec<Event>) {
     let limit = state.genesis.liquidation.max_per_block as usize;
     let targets: Vec<SubaccountId> =
         state.scan_health().below_maintenance.into_iter().filter(|id| *id != backstop).take(limit).collect();
+    let mut adl = backstop::AdlQueues::default();
     for id in targets {
-        liquidate(state, id, events);
+        liquidate(state, id, &mut adl, events);
     }
     let fund = state.ledger_balance_of(novation_types::LedgerAccount::InsuranceFund, state.genesis.quote_asset);
     state.risk_stats.insurance_peak = state.risk_stats.insurance_peak.max(fund);
@@ -45,7 +46,7 @@ fn health(state: &State, id: SubaccountId) -> Option<Health> {
     state.health_of(sub, OrderExposure::PositionsOnly).ok()
 }
 
-fn liquidate(state: &mut State, id: SubaccountId, events: &mut Vec<Event>) {
+fn liquidate(state: &mut State, id: SubaccountId, adl: &mut backstop::AdlQueues, events: &mut Vec<Event>) {
     let Some(start) = health(state, id) else { return };
     state.risk_stats.liquidations += 1;
     events.push(Event::LiquidationStarted {
@@ -65,7 +66,7 @@ fn liquidate(state: &mut State, id: SubaccountId, events: &mut Vec<Event>) {
         current = health(state, id);
     }
     if current.is_some_and(|h| h.below_maintenance()) {
-        backstop::take_over(state, id, events);
+        backstop::take_over(state, id, adl, events);
         current = health(state, id);
     }
     let end = current.unwrap_or_default();
