@@ -15,6 +15,7 @@
 //!   timed on the state right after the move block, when the rest still wait their turn;
 //! - `drain_blocks` / `drain_ms`: the empty blocks it then takes to liquidate every
 //!   remaining account, bounded per block.
+//!
 //! The books are empty, so every liquidation ends with the backstop taking over, which is
 //! the heaviest path.
 
