@@ -42,7 +42,7 @@ pub(crate) fn apply_fill(
     }
     let closing = delta.abs().min(size.abs());
     let closed_cost = mul_div_i128(position.cost.raw(), closing, size.abs(), Rounding::Ceil).map_err(|_| overflow)?;
-    let closing_value = delta.signum() * closing * lot_price;
+    let closing_value = (delta.signum() * closing).checked_mul(lot_price).ok_or(overflow)?;
     let realized = closing_value.checked_neg().and_then(|v| v.checked_sub(closed_cost)).ok_or(overflow)?;
     let opening = delta.abs() - closing;
     let remaining_cost = position.cost.raw().checked_sub(closed_cost).ok_or(overflow)?;

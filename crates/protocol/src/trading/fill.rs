@@ -111,7 +111,12 @@ pub(crate) fn execute_fill(
     let abs_before = maker_size_before.unsigned_abs() + taker_size_before.unsigned_abs();
     let abs_after = maker_after.sub.size_lots(market).unsigned_abs() + taker_after.sub.size_lots(market).unsigned_abs();
     let open_interest = state.markets[market.0 as usize].open_interest_lots;
-    let open_interest_after = (open_interest * 2 + abs_after).checked_sub(abs_before).ok_or(overflow)? / 2;
+    let open_interest_after = open_interest
+        .checked_mul(2)
+        .and_then(|v| v.checked_add(abs_after))
+        .and_then(|v| v.checked_sub(abs_before))
+        .ok_or(overflow)?
+        / 2;
     if open_interest_after > open_interest && open_interest_after > cap_lots {
         return Ok(FillVerdict::OpenInterestCap);
     }
