@@ -167,7 +167,7 @@ impl Generator {
     fn transaction(&mut self, account: usize, action: Action) -> Transaction {
         let nonce = self.nonces[account];
         self.nonces[account] += 1;
-        Transaction { sender: account_address(account as u64), nonce, actions: vec![action] }
+        Transaction::new(account_address(account as u64), nonce, vec![action])
     }
 
     fn best(&self) -> (Option<u64>, Option<u64>, usize) {
@@ -353,6 +353,7 @@ fn prepare(commands: usize) -> Result<Workload, String> {
     let deposit = dec(DEPOSIT_USD)?;
     let mut first_block = chain.price_reports(&[(BTC, dec("100000")?), (ETH, dec("4000")?)]);
     first_block.extend((0..ACCOUNTS).map(|account| Transaction {
+        agent: None,
         sender: account_address(account),
         nonce: 0,
         actions: vec![Action::Deposit { subaccount: 0, asset: USD, amount: deposit }],

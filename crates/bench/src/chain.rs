@@ -47,6 +47,7 @@ impl Chain {
         self.publishers
             .iter()
             .map(|publisher| Transaction {
+                agent: None,
                 sender: *publisher,
                 nonce,
                 actions: prices

@@ -113,6 +113,7 @@ fn pair_transactions(pair: u64, rng: &mut Rng) -> [Transaction; 2] {
     let taker_usd = Decimal::from_int((rng.range(600, 2_000) * m) as i64);
     let (btc_lots, eth_lots, sol_lots) = (BTC_LOTS * m, ETH_LOTS * m, SOL_LOTS * m);
     let maker = Transaction {
+        agent: None,
         sender: address(2 * pair),
         nonce: 0,
         actions: vec![
@@ -126,6 +127,7 @@ fn pair_transactions(pair: u64, rng: &mut Rng) -> [Transaction; 2] {
         ],
     };
     let taker = Transaction {
+        agent: None,
         sender: address(2 * pair + 1),
         nonce: 0,
         actions: vec![

@@ -362,3 +362,15 @@ fn overflow_boundaries() {
         assert_eq!(Decimal::MIN.div(Decimal::from_int(-1), r), Err(MathError::Overflow));
     }
 }
+
+#[test]
+fn decimals_are_exact_strings_in_json_and_raw_integers_in_binary() {
+    let value: novation_math::Decimal = "-12.000000000000000001".parse().unwrap();
+    let json = serde_json::to_string(&value).unwrap();
+    assert_eq!(json, "\"-12.000000000000000001\"");
+    assert_eq!(serde_json::from_str::<novation_math::Decimal>(&json).unwrap(), value);
+    assert!(serde_json::from_str::<novation_math::Decimal>("\"1e5\"").is_err());
+    let bytes = bincode::serialize(&value).unwrap();
+    assert_eq!(bytes.len(), 16);
+    assert_eq!(bincode::deserialize::<novation_math::Decimal>(&bytes).unwrap(), value);
+}

@@ -112,13 +112,22 @@ impl State {
     pub fn apply_transaction(&mut self, tx: &Transaction) -> TxOutcome {
         let rejected =
             |code, action_index| TxOutcome { result: Err(TxError { code, action_index }), events: Vec::new() };
-        let expected_nonce = self.nonces.get(&tx.sender).unwrap_or(0);
+        let signer = tx.signer();
+        let expected_nonce = self.nonces.get(&signer).unwrap_or(0);
         if tx.nonce != expected_nonce {
             return rejected(ErrorCode::BadNonce, None);
         }
-        self.set_nonce(tx.sender, expected_nonce.saturating_add(1));
+        self.set_nonce(signer, expected_nonce.saturating_add(1));
         if tx.actions.is_empty() || tx.actions.len() > self.genesis.limits.max_actions_per_tx {
             return rejected(ErrorCode::BadActionCount, None);
+        }
+        if let Some(agent) = tx.agent {
+            if !self.agents.contains(&(tx.sender, agent)) {
+                return rejected(ErrorCode::UnauthorizedAgent, None);
+            }
+            if let Some(index) = tx.actions.iter().position(|action| !action.agent_may_sign()) {
+                return rejected(ErrorCode::AgentNotAllowed, Some(index));
+            }
         }
         let mut events = Vec::new();
         self.journal.begin();
@@ -156,6 +165,19 @@ impl State {
             Action::SetIsolatedMarket { subaccount, market } => {
                 let id = self.subaccount_of(tx, *subaccount)?;
                 accounts::set_isolated_market(self, id, *market, events)
+            }
+            Action::AuthorizeAgent { agent } => {
+                self.set_agent(tx.sender, *agent, true);
+                events.push(Event::AgentAuthorized { account: tx.sender, agent: *agent });
+                Ok(())
+            }
+            Action::RevokeAgent { agent } => {
+                if !self.agents.contains(&(tx.sender, *agent)) {
+                    return Err(ErrorCode::UnauthorizedAgent);
+                }
+                self.set_agent(tx.sender, *agent, false);
+                events.push(Event::AgentRevoked { account: tx.sender, agent: *agent });
+                Ok(())
             }
             Action::FundInsurance { subaccount, amount } => {
                 let id = self.subaccount_of(tx, *subaccount)?;

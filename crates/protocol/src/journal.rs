@@ -28,6 +28,7 @@ pub(crate) enum Undo {
     OpenOrderIndex { subaccount: SubaccountId, order: OrderId, was_present: bool },
     Report(AssetId, Address, Option<PriceReportEntry>),
     Trigger(OrderId, Option<crate::trading::TriggerOrder>),
+    Agent { account: Address, agent: Address, was: bool },
 }
 
 /// The undo log of the running transaction.

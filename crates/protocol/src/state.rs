@@ -30,6 +30,8 @@ pub struct State {
     pub(crate) books: Vec<OrderBook>,
     pub(crate) client_ids: BTreeMap<(SubaccountId, u64), OrderId>,
     pub(crate) open_order_index: BTreeSet<(SubaccountId, OrderId)>,
+    /// Authorised agent keys: (account, agent).
+    pub(crate) agents: BTreeSet<(Address, Address)>,
     /// Waiting stop-loss / take-profit orders, by id (so by market, then age).
     pub(crate) triggers: BTreeMap<OrderId, crate::trading::TriggerOrder>,
     /// Running totals of liquidations, ADL, insurance payouts and bad debt.
@@ -65,6 +67,7 @@ impl State {
             books,
             client_ids: BTreeMap::new(),
             open_order_index: BTreeSet::new(),
+            agents: BTreeSet::new(),
             triggers: BTreeMap::new(),
             risk_stats: Default::default(),
             pending_bad_debt: 0,
@@ -208,6 +211,12 @@ impl State {
         self.journal.record(Undo::Trigger(id, before));
     }
 
+    pub(crate) fn set_agent(&mut self, account: Address, agent: Address, authorised: bool) {
+        let was =
+            if authorised { !self.agents.insert((account, agent)) } else { self.agents.remove(&(account, agent)) };
+        self.journal.record(Undo::Agent { account, agent, was });
+    }
+
     pub(crate) fn set_report(&mut self, asset: AssetId, publisher: Address, entry: PriceReportEntry) {
         let before = self.oracle[asset.0 as usize].reports.insert(publisher, entry);
         self.journal.record(Undo::Report(asset, publisher, before));
@@ -283,6 +292,13 @@ impl State {
                     self.triggers.remove(&id);
                 }
             },
+            Undo::Agent { account, agent, was } => {
+                if was {
+                    self.agents.insert((account, agent));
+                } else {
+                    self.agents.remove(&(account, agent));
+                }
+            }
             Undo::Report(asset, publisher, before) => {
                 let reports = &mut self.oracle[asset.0 as usize].reports;
                 match before {

@@ -407,9 +407,28 @@ fn bad_inputs_get_typed_errors() {
         ErrorCode::NotPublisher,
     );
     let replay = Transaction {
+        agent: None,
         sender: alice,
         nonce: 0,
         actions: vec![Action::Deposit { subaccount: 0, asset: USD, amount: dec("1") }],
     };
     rejected_with(&chain.block(vec![replay]).transactions[0], ErrorCode::BadNonce);
+}
+
+#[test]
+fn an_agent_key_may_trade_but_never_withdraw() {
+    let mut chain = Chain::new();
+    let (alice, bot) = (trader(1), trader(50));
+    chain.deposit(alice, USD, "10000");
+    let order = || vec![Action::Order(OrderAction::Place(limit(BTC_PERP, Side::Buy, 990_000, 100)))];
+    rejected_with(&chain.agent_tx(alice, bot, order()), ErrorCode::UnauthorizedAgent);
+    chain.ok(alice, vec![Action::AuthorizeAgent { agent: bot }]);
+    assert!(chain.agent_tx(alice, bot, order()).result.is_ok());
+    assert_eq!(chain.state.account(sub(alice)).open_orders, 1, "the order belongs to alice");
+    let withdraw = vec![Action::Withdraw { subaccount: 0, asset: USD, amount: dec("1") }];
+    let outcome = chain.agent_tx(alice, bot, withdraw);
+    assert_eq!(outcome.result.map_err(|e| (e.code, e.action_index)), Err((ErrorCode::AgentNotAllowed, Some(0))));
+    rejected_with(&chain.agent_tx(alice, bot, vec![Action::RevokeAgent { agent: bot }]), ErrorCode::AgentNotAllowed);
+    chain.ok(alice, vec![Action::RevokeAgent { agent: bot }]);
+    rejected_with(&chain.agent_tx(alice, bot, order()), ErrorCode::UnauthorizedAgent);
 }

@@ -10,12 +10,36 @@ use crate::order::{OrderRequest, TriggerRequest};
 /// the signature, so `sender` is proven. Its actions apply whole or not at all.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transaction {
-    /// The signer.
+    /// The account the transaction acts for (and its signer, unless `agent` is set).
     pub sender: Address,
-    /// The sender's next nonce: transactions of one sender apply in nonce order, each once.
+    /// The agent key that signed on the sender's behalf, if not the sender itself. An agent
+    /// the sender has authorised may trade but never withdraw, transfer or manage agents.
+    #[serde(default)]
+    pub agent: Option<Address>,
+    /// The signer's next nonce: transactions of one signer apply in nonce order, each once.
     pub nonce: u64,
     /// The actions, applied in order.
     pub actions: Vec<Action>,
+}
+
+impl Action {
+    /// Whether an authorised agent may sign this action: trading and deposits yes; moving
+    /// value out, paying the insurance fund, managing agents or publishing prices no.
+    pub fn agent_may_sign(&self) -> bool {
+        matches!(self, Action::Deposit { .. } | Action::SetIsolatedMarket { .. } | Action::Order(_) | Action::Batch(_))
+    }
+}
+
+impl Transaction {
+    /// A transaction signed by the sender itself.
+    pub fn new(sender: Address, nonce: u64, actions: Vec<Action>) -> Self {
+        Transaction { sender, agent: None, nonce, actions }
+    }
+
+    /// The key whose nonce sequence this transaction uses: the agent's, or the sender's.
+    pub fn signer(&self) -> Address {
+        self.agent.unwrap_or(self.sender)
+    }
 }
 
 /// One thing a transaction asks for.
@@ -57,6 +81,16 @@ pub enum Action {
         subaccount: u16,
         /// The one market it may trade, or `None` for cross margin.
         market: Option<MarketId>,
+    },
+    /// Let `agent` sign trading transactions for the sender (never withdrawals or transfers).
+    AuthorizeAgent {
+        /// The agent key's address.
+        agent: Address,
+    },
+    /// Withdraw an agent's authorisation.
+    RevokeAgent {
+        /// The agent key's address.
+        agent: Address,
     },
     /// Pay quote collateral into the insurance fund (it can never be taken back).
     FundInsurance {

@@ -94,6 +94,10 @@ error_codes! {
     BadDebtPending = 31: "withdrawals are paused while bad debt is pending",
     /// A trigger order's price or order is invalid.
     InvalidTrigger = 32: "trigger orders need a positive trigger price and a market, IOC or GTC order",
+    /// The agent key is not authorised by the sender.
+    UnauthorizedAgent = 33: "the signing agent is not authorised by this account",
+    /// An agent key may only trade and deposit.
+    AgentNotAllowed = 34: "agent keys may trade but never withdraw, transfer or manage agents",
 }
 
 impl fmt::Display for ErrorCode {

@@ -3,7 +3,7 @@
 use novation_math::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{AssetId, MarketId, OrderId, SubaccountId};
+use crate::ids::{Address, AssetId, MarketId, OrderId, SubaccountId};
 use crate::order::Side;
 
 /// Why an order (or its unfilled rest) left the book.
@@ -303,5 +303,19 @@ pub enum Event {
         subaccount: SubaccountId,
         /// The stable error code of the refusal.
         code: u32,
+    },
+    /// An account authorised an agent key to trade for it.
+    AgentAuthorized {
+        /// The account.
+        account: Address,
+        /// The agent key's address.
+        agent: Address,
+    },
+    /// An account withdrew an agent key's authorisation.
+    AgentRevoked {
+        /// The account.
+        account: Address,
+        /// The agent key's address.
+        agent: Address,
     },
 }

@@ -3,9 +3,59 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A 20-byte account address (the same shape as an Ethereum address).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A 20-byte account address (the same shape as an Ethereum address). In JSON it is a
+/// `0x`-prefixed hex string.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Address(pub [u8; 20]);
+
+/// Why a text is not an address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidAddress;
+
+impl fmt::Display for InvalidAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an address is 0x followed by 40 hex digits")
+    }
+}
+
+impl std::error::Error for InvalidAddress {}
+
+impl std::str::FromStr for Address {
+    type Err = InvalidAddress;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let hex = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")).unwrap_or(text);
+        if hex.len() != 40 || !hex.is_ascii() {
+            return Err(InvalidAddress);
+        }
+        let mut bytes = [0u8; 20];
+        for (index, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * index..2 * index + 2], 16).map_err(|_| InvalidAddress)?;
+        }
+        Ok(Address(bytes))
+    }
+}
+
+impl Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.collect_str(self)
+        } else {
+            self.0.serialize(serializer)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Address {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if deserializer.is_human_readable() {
+            let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+            text.parse().map_err(serde::de::Error::custom)
+        } else {
+            <[u8; 20]>::deserialize(deserializer).map(Address)
+        }
+    }
+}
 
 impl Address {
     /// The address as three big-endian words: comparing them compares the bytes in order,

@@ -13,5 +13,5 @@ mod order;
 pub use action::{Action, OrderAction, Transaction};
 pub use error::ErrorCode;
 pub use event::{CancelReason, Event, FillRole};
-pub use ids::{Address, AssetId, LedgerAccount, MarketId, OrderId, SubaccountId};
+pub use ids::{Address, AssetId, InvalidAddress, LedgerAccount, MarketId, OrderId, SubaccountId};
 pub use order::{OrderKind, OrderRequest, SelfTradePrevention, Side, TimeInForce, TriggerCondition, TriggerRequest};

@@ -20,3 +20,13 @@ fn every_error_code_is_documented_for_users() {
         assert!(docs.contains(&row), "docs/protocol.md lacks: {row}");
     }
 }
+
+#[test]
+fn addresses_are_hex_strings_in_json() {
+    let address = novation_types::Address::from_index(0xabcdef);
+    let json = serde_json::to_string(&address).unwrap();
+    assert_eq!(json, "\"0x0000000000000000000000000000000000abcdef\"");
+    assert_eq!(serde_json::from_str::<novation_types::Address>(&json).unwrap(), address);
+    assert!("0x123".parse::<novation_types::Address>().is_err());
+    assert!("0xzz00000000000000000000000000000000abcdef".parse::<novation_types::Address>().is_err());
+}

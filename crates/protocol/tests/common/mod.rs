@@ -45,9 +45,17 @@ impl Chain {
 
     pub fn tx(&mut self, sender: Address, actions: Vec<Action>) -> Transaction {
         let nonce = self.nonces.entry(sender).or_insert(0);
-        let tx = Transaction { sender, nonce: *nonce, actions };
+        let tx = Transaction::new(sender, *nonce, actions);
         *nonce += 1;
         tx
+    }
+
+    /// A transaction `agent` signs for `sender` (nonces follow the agent).
+    pub fn agent_tx(&mut self, sender: Address, agent: Address, actions: Vec<Action>) -> TxOutcome {
+        let nonce = self.nonces.entry(agent).or_insert(0);
+        let tx = Transaction { sender, agent: Some(agent), nonce: *nonce, actions };
+        *nonce += 1;
+        self.block(vec![tx]).transactions.remove(0)
     }
 
     pub fn next_header(&self) -> BlockHeader {
