@@ -130,7 +130,7 @@ impl State {
             }
         }
         let mut events = Vec::new();
-        self.journal.begin();
+        self.journal.begin(self.touched_since_check.len());
         for (index, action) in tx.actions.iter().enumerate() {
             if let Err(code) = self.apply_action(tx, action, &mut events) {
                 self.rollback();
@@ -239,9 +239,11 @@ impl State {
         oracle::aggregate_all(self, &mut events);
         crate::markets::update_marks(self, &mut events);
         crate::funding::update_funding(self, &mut events);
+        let prices_before = std::mem::take(&mut self.risk);
         self.refresh_risk_prices();
+        let prices_moved = self.risk != prices_before;
         crate::trading::fire_triggers(self, &mut events);
-        crate::liquidation::liquidate_all(self, &mut events);
+        crate::liquidation::liquidate_all(self, prices_moved, &mut events);
         if self.genesis.limits.verify_conservation_each_block {
             self.verify_conservation().map_err(BlockError::InvariantViolated)?;
         }

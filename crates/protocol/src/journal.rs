@@ -39,12 +39,15 @@ pub(crate) struct Journal {
     /// Subaccounts already saved in this transaction (saved once, before their first write).
     pub(crate) saved_subaccounts: Vec<SubaccountId>,
     pub(crate) saved_markets: Vec<MarketId>,
+    /// Length of the state's touched-subaccount list when the transaction began.
+    pub(crate) touched_len: usize,
 }
 
 impl Journal {
-    pub(crate) fn begin(&mut self) {
+    pub(crate) fn begin(&mut self, touched_len: usize) {
         debug_assert!(self.entries.is_empty());
         self.active = true;
+        self.touched_len = touched_len;
     }
 
     pub(crate) fn end(&mut self) {

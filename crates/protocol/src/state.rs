@@ -30,6 +30,11 @@ pub struct State {
     pub(crate) books: Vec<OrderBook>,
     pub(crate) client_ids: BTreeMap<(SubaccountId, u64), OrderId>,
     pub(crate) open_order_index: BTreeSet<(SubaccountId, OrderId)>,
+    /// Subaccounts written since the last liquidation check, in write order (duplicates
+    /// allowed): when prices did not move, only these can have crossed their liquidation line.
+    pub(crate) touched_since_check: Vec<SubaccountId>,
+    /// Set when the last check found more liquidatable subaccounts than one block handles.
+    pub(crate) liquidation_backlog: bool,
     /// Authorised agent keys: (account, agent).
     pub(crate) agents: BTreeSet<(Address, Address)>,
     /// Waiting stop-loss / take-profit orders, by id (so by market, then age).
@@ -67,6 +72,8 @@ impl State {
             books,
             client_ids: BTreeMap::new(),
             open_order_index: BTreeSet::new(),
+            touched_since_check: Vec::new(),
+            liquidation_backlog: false,
             agents: BTreeSet::new(),
             triggers: BTreeMap::new(),
             risk_stats: Default::default(),
@@ -117,6 +124,7 @@ impl State {
             let before = self.subaccounts.get(&id).cloned();
             self.journal.record(Undo::Subaccount(id, before));
         }
+        self.touched_since_check.push(id);
         let sub = self.subaccounts.entry(id).or_default();
         let result = change(sub);
         sub.tidy();
@@ -227,6 +235,7 @@ impl State {
         while let Some(undo) = self.journal.entries.pop() {
             self.undo(undo);
         }
+        self.touched_since_check.truncate(self.journal.touched_len);
         self.journal.end();
     }
 

@@ -168,3 +168,21 @@ fn a_crash_across_many_accounts_keeps_conservation_and_leaves_no_one_below_maint
     assert!(stuck.is_empty(), "accounts left below maintenance with positions: {}", stuck.len());
     chain.state.verify_conservation().unwrap();
 }
+
+#[test]
+fn a_reducing_fill_at_a_poor_price_is_caught_even_when_prices_do_not_move() {
+    let mut chain = Chain::new();
+    let (alice, _) = alice_long_one_btc(&mut chain, "5500");
+    let mia = trader(7);
+    chain.deposit(mia, USD, "1000000");
+    chain.place(mia, limit(BTC_PERP, Side::Buy, 920_000, ONE_BTC_LOTS));
+    // Alice dumps half at 92,000: −4,000 realised leaves 1,427 against 1,500 of maintenance.
+    let dump = OrderRequest::market(0, BTC_PERP, Side::Sell, ONE_BTC_LOTS / 2, Ppm::new(100_000)).reduce_only();
+    let tx = chain.tx(alice, vec![Action::Order(novation_types::OrderAction::Place(dump))]);
+    let outcome = chain.block(vec![tx]);
+    assert!(outcome.transactions[0].result.is_ok());
+    assert!(outcome
+        .end_block_events
+        .iter()
+        .any(|e| matches!(e, Event::LiquidationStarted { subaccount, .. } if *subaccount == sub(alice))));
+}

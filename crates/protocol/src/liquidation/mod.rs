@@ -27,12 +27,29 @@ use novation_types::{CancelReason, Event, SubaccountId};
 use crate::risk::{Health, OrderExposure};
 use crate::state::State;
 
+/// The subaccounts below maintenance now. After a price move (or with a backlog) every
+/// subaccount is re-checked from the risk index; otherwise only those written since the last
+/// check can have crossed their line (a reducing fill at a poor price, a fee), so only they are.
+fn find_liquidatable(state: &mut State, prices_moved: bool) -> Vec<SubaccountId> {
+    let touched = std::mem::take(&mut state.touched_since_check);
+    if prices_moved || state.liquidation_backlog {
+        return state.scan_health().below_maintenance;
+    }
+    let mut touched = touched;
+    touched.sort_unstable();
+    touched.dedup();
+    touched.retain(|id| health(state, *id).is_some_and(|h| h.below_maintenance()));
+    touched
+}
+
 /// End-of-block hook: liquidates subaccounts below maintenance margin.
-pub(crate) fn liquidate_all(state: &mut State, events: &mut Vec<Event>) {
+pub(crate) fn liquidate_all(state: &mut State, prices_moved: bool, events: &mut Vec<Event>) {
     let backstop = state.backstop_subaccount();
     let limit = state.genesis.liquidation.max_per_block as usize;
-    let targets: Vec<SubaccountId> =
-        state.scan_health().below_maintenance.into_iter().filter(|id| *id != backstop).take(limit).collect();
+    let mut targets = find_liquidatable(state, prices_moved);
+    targets.retain(|id| *id != backstop);
+    state.liquidation_backlog = targets.len() > limit;
+    targets.truncate(limit);
     let mut adl = backstop::AdlQueues::default();
     for id in targets {
         liquidate(state, id, &mut adl, events);

@@ -101,7 +101,7 @@ pub(crate) fn fire_triggers(state: &mut State, events: &mut Vec<Event>) {
         let market = trigger.request.order.market;
         let mark = state.markets[market.0 as usize].mark.unwrap_or_default();
         let mut order_events = vec![Event::Triggered { order_id, market, mark }];
-        state.journal.begin();
+        state.journal.begin(state.touched_since_check.len());
         match place_fired(state, trigger, order_id, &mut order_events) {
             Ok(()) => {
                 state.journal.end();
