@@ -70,8 +70,9 @@ struct NanoMarket {
     net_value: i64,
     /// Lot value at mark.
     lot_value: i64,
-    /// Maintenance tiers: (max notional in nano, lot value × fraction in ppm).
-    tiers: Vec<(i128, i128)>,
+    /// Maintenance tiers: (notional bound in nano rounded down, maintenance requirement per
+    /// lot in nano rounded up). Notionals within rounding of a bound are not decided here.
+    tiers: Vec<(i128, i64)>,
 }
 
 fn to_nano(raw: i128) -> Option<i64> {
@@ -96,8 +97,12 @@ impl NanoPrices {
                 let tiers = params
                     .margin_tiers
                     .iter()
-                    .map(|t| (t.max_notional.raw() / RAW_PER_NANO, lot_value as i128 * t.maintenance.0 as i128))
-                    .collect();
+                    .map(|t| {
+                        let bound_nano = t.max_notional.raw() / RAW_PER_NANO;
+                        let per_lot = (lot_value as i128 * t.maintenance.0 as i128 + PPM - 1) / PPM;
+                        Some((bound_nano, i64::try_from(per_lot).ok()?))
+                    })
+                    .collect::<Option<Vec<_>>>()?;
                 Some(NanoMarket {
                     net_value: to_nano(risk.lot_value.checked_sub(risk.funding_index)?)?,
                     lot_value,
@@ -161,29 +166,29 @@ impl RiskRow {
         let mut equity = self.constant_nano as i128;
         let mut requirement: i128 = 0;
         // Rounding error bound, in nano-units: < 1 for the constant, < 1 per unit per leg for
-        // equity, and < 1 per unit per position for the notional behind the requirement.
-        let mut error: i64 = 1;
-        for leg in 0..self.len as usize {
+        // equity values, and < 2 per lot for the requirement (lot value and its fraction).
+        let mut error: i128 = 1;
+        for leg in 0..(self.len as usize).min(LEGS) {
             let id = self.legs[leg];
             let units = self.units[leg];
             let magnitude = units.wrapping_abs();
-            error = error.wrapping_add(magnitude.wrapping_mul(2));
             if id & MARKET_LEG != 0 {
                 let market = prices.markets.get((id & !MARKET_LEG) as usize)?.as_ref()?;
                 equity = equity.wrapping_add(widening_mul(units, market.net_value));
                 let notional = widening_mul(magnitude, market.lot_value);
-                let lot_fraction = tier_lot_fraction(&market.tiers, notional, magnitude as i128)?;
-                requirement = requirement.wrapping_add((magnitude as i128).wrapping_mul(lot_fraction));
+                let per_lot = tier_requirement_per_lot(&market.tiers, notional, magnitude)?;
+                requirement = requirement.wrapping_add(widening_mul(magnitude, per_lot));
+                error = error.wrapping_add(widening_mul(magnitude, 3));
             } else {
                 let (asset, liability) = (*prices.assets.get(id as usize)?)?;
                 equity = equity.wrapping_add(widening_mul(units, if units >= 0 { asset } else { liability }));
+                error = error.wrapping_add(magnitude as i128);
             }
         }
-        let margin = equity.wrapping_mul(PPM).wrapping_sub(requirement);
-        let bound = widening_mul(error, 2 * PPM as i64);
-        if margin > bound {
+        let margin = equity.wrapping_sub(requirement);
+        if margin > error {
             Some(false)
-        } else if margin < -bound {
+        } else if margin < -error {
             Some(true)
         } else {
             None
@@ -197,15 +202,17 @@ fn widening_mul(a: i64, b: i64) -> i128 {
     (a as i128).wrapping_mul(b as i128)
 }
 
-/// The tier's lot value × maintenance fraction for `notional` (nano), or `None` if rounding
-/// of up to `slack` could put it in another tier.
+/// The maintenance requirement per lot for a position whose notional is `notional` (nano,
+/// from a lot value rounded down, so the exact notional lies in [notional, notional + lots)),
+/// or `None` when that range straddles a tier bound.
 #[inline]
-fn tier_lot_fraction(tiers: &[(i128, i128)], notional: i128, slack: i128) -> Option<i128> {
-    for &(max_notional, fraction) in tiers {
-        if notional.saturating_add(slack) <= max_notional {
-            return Some(fraction);
+fn tier_requirement_per_lot(tiers: &[(i128, i64)], notional: i128, lots: i64) -> Option<i64> {
+    for &(bound, per_lot) in tiers {
+        // The exact bound lies in [bound, bound + 1).
+        if notional.saturating_add(lots as i128) <= bound {
+            return Some(per_lot);
         }
-        if notional <= max_notional.saturating_add(slack) {
+        if notional <= bound.saturating_add(1) {
             return None;
         }
     }
@@ -284,12 +291,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_tier_boundary_within_the_rounding_slack_defers_to_the_exact_path() {
-        let tiers = [(1_000, 30_000), (i128::MAX, 60_000)];
-        assert_eq!(tier_lot_fraction(&tiers, 900, 10), Some(30_000));
-        assert_eq!(tier_lot_fraction(&tiers, 995, 10), None);
-        assert_eq!(tier_lot_fraction(&tiers, 1_005, 10), None);
-        assert_eq!(tier_lot_fraction(&tiers, 2_000, 10), Some(60_000));
+    fn a_notional_within_rounding_of_a_tier_bound_defers_to_the_exact_path() {
+        let tiers = [(1_000_000, 30), (i128::MAX, 60)];
+        assert_eq!(tier_requirement_per_lot(&tiers, 900_000, 10), Some(30));
+        assert_eq!(tier_requirement_per_lot(&tiers, 999_995, 10), None);
+        assert_eq!(tier_requirement_per_lot(&tiers, 1_000_001, 10), None);
+        assert_eq!(tier_requirement_per_lot(&tiers, 2_000_000, 10), Some(60));
     }
 
     #[test]
