@@ -405,6 +405,30 @@ fn digit(b: u8) -> Result<u128, MathError> {
     }
 }
 
+/// In human-readable formats (JSON) a decimal is its exact decimal string, e.g. `"-12.5"`,
+/// so no client ever loses precision to floating point; in binary formats it is the raw
+/// i128.
+impl serde::Serialize for Decimal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.collect_str(self)
+        } else {
+            serializer.serialize_i128(self.0)
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Decimal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if deserializer.is_human_readable() {
+            let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+            text.parse().map_err(|_| serde::de::Error::custom(format!("invalid decimal {text:?}")))
+        } else {
+            i128::deserialize(deserializer).map(Decimal)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,29 +583,5 @@ mod tests {
         assert_eq!(Decimal::ZERO.sqrt(Ceil), Ok(Decimal::ZERO));
         assert_eq!(d("-1").sqrt(Floor), Err(MathError::NegativeSqrt));
         assert_eq!(Decimal::MAX.sqrt(Floor).unwrap().to_string(), "13043817825.332782212349571806");
-    }
-}
-
-/// In human-readable formats (JSON) a decimal is its exact decimal string, e.g. `"-12.5"`,
-/// so no client ever loses precision to floating point; in binary formats it is the raw
-/// i128.
-impl serde::Serialize for Decimal {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if serializer.is_human_readable() {
-            serializer.collect_str(self)
-        } else {
-            serializer.serialize_i128(self.0)
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Decimal {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        if deserializer.is_human_readable() {
-            let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-            text.parse().map_err(|_| serde::de::Error::custom(format!("invalid decimal {text:?}")))
-        } else {
-            i128::deserialize(deserializer).map(Decimal)
-        }
     }
 }
