@@ -32,7 +32,7 @@ pub(crate) fn settle_position(position: &mut Position, index: i128) -> Option<i1
 
 /// Average price (in quote per whole base unit) to trade `notional` against `side` of the
 /// book, or `None` if the book is too thin.
-fn impact_price(book: &OrderBook, params: &MarketParams, side: Side, notional: Decimal) -> Option<Decimal> {
+pub(crate) fn impact_price(book: &OrderBook, params: &MarketParams, side: Side, notional: Decimal) -> Option<Decimal> {
     let mut filled_value = Decimal::ZERO;
     let mut filled_base = Decimal::ZERO;
     for level in book.levels(side) {

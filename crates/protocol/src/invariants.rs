@@ -87,7 +87,10 @@ impl State {
         for (index, book) in self.books.iter().enumerate() {
             for side in [Side::Buy, Side::Sell] {
                 for order in book.iter_side(side) {
-                    *open.entry((order.owner, index as u16, side == Side::Buy)).or_default() += order.remaining_lots;
+                    if !order.reduce_only {
+                        *open.entry((order.owner, index as u16, side == Side::Buy)).or_default() +=
+                            order.remaining_lots;
+                    }
                     *counts.entry(order.owner).or_default() += 1;
                     if !self.open_order_index.contains(&(order.owner, order.id)) {
                         return Err(format!("order {:?} missing from the open-order index", order.id));

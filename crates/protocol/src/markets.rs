@@ -1,10 +1,12 @@
 //! Markets: per-market running state (order numbering, open interest, volume, last trade)
 //! and the mark price.
 //!
-//! Mark price = median of (index + EMA of the book-mid basis, book mid, index) when the book
-//! has both sides; the index alone otherwise. The basis EMA (mid − index) moves by
-//! `basis_ema_alpha` per block while the book has a mid. Taking the median with the index
-//! itself means one thin book cannot drag the mark away from the oracle on its own.
+//! Mark price = median of (index + EMA of the basis, impact mid, index) when the book can fill
+//! the market's impact notional on both sides; the index alone otherwise. The impact mid is
+//! the midpoint of the average prices to buy and to sell the impact notional (the same one
+//! funding uses), so a one-lot quote moves nothing. The basis EMA (impact mid − index) moves
+//! by `basis_ema_alpha` per block and is clamped to ± `max_mark_basis` of the index, so the
+//! mark never strays further than that from the oracle, whatever the book does.
 
 use novation_math::{Decimal, Ppm, Rounding};
 use novation_types::{Event, MarketId, OrderId};
@@ -67,21 +69,20 @@ pub fn ticks_to_price(params: &MarketParams, ticks: u64) -> Option<Decimal> {
 /// Recomputes every market's mark price from its index and book, emitting `MarkPrice` events.
 pub(crate) fn update_marks(state: &mut State, events: &mut Vec<Event>) {
     let alpha = state.genesis.oracle.basis_ema_alpha;
+    let max_basis = state.genesis.oracle.max_mark_basis;
     for index in 0..state.markets.len() {
         let params = &state.genesis.markets[index];
         let oracle_index = state.oracle[params.base_asset.0 as usize].index;
-        let book = &state.books[index];
-        let mid = match (book.best_bid(), book.best_ask()) {
-            (Some(bid), Some(ask)) => mid_price(params, bid, ask),
-            _ => None,
-        };
+        let mid = impact_mid(&state.books[index], params);
         let market = &mut state.markets[index];
         let Some(oracle_index) = oracle_index else {
             market.mark = None;
             continue;
         };
         if let Some(mid) = mid {
-            market.basis_ema = next_basis(market.basis_ema, mid, oracle_index, alpha);
+            let bound = max_basis.apply_decimal(oracle_index, Rounding::Floor).unwrap_or_default();
+            let basis = next_basis(market.basis_ema, mid, oracle_index, alpha);
+            market.basis_ema = basis.max(bound.checked_neg().unwrap_or_default()).min(bound);
         }
         let mark = match mid {
             Some(mid) => median3(oracle_index.checked_add(market.basis_ema).unwrap_or(oracle_index), mid, oracle_index),
@@ -92,9 +93,13 @@ pub(crate) fn update_marks(state: &mut State, events: &mut Vec<Event>) {
     }
 }
 
-fn mid_price(params: &MarketParams, bid: u64, ask: u64) -> Option<Decimal> {
-    let sum = ticks_to_price(params, bid)?.checked_add(ticks_to_price(params, ask)?).ok()?;
-    sum.div_int(2, Rounding::HalfEven).ok()
+/// Midpoint of the average prices to sell and to buy the impact notional, if the book is
+/// deep enough on both sides.
+fn impact_mid(book: &crate::book::OrderBook, params: &MarketParams) -> Option<Decimal> {
+    let notional = params.funding.impact_notional;
+    let bid = crate::funding::impact_price(book, params, novation_types::Side::Buy, notional)?;
+    let ask = crate::funding::impact_price(book, params, novation_types::Side::Sell, notional)?;
+    bid.checked_add(ask).ok()?.div_int(2, Rounding::HalfEven).ok()
 }
 
 fn next_basis(basis_ema: Decimal, mid: Decimal, index: Decimal, alpha: Ppm) -> Decimal {

@@ -111,6 +111,9 @@ pub struct OracleParams {
     pub ema_alpha: Ppm,
     /// Weight of a new book-mid basis sample in the mark price's basis EMA, per block.
     pub basis_ema_alpha: Ppm,
+    /// Largest |basis| the mark may carry, as a fraction of the index: the book can move the
+    /// mark away from the oracle by at most this much.
+    pub max_mark_basis: Ppm,
 }
 
 /// A registered price publisher.
@@ -238,6 +241,9 @@ impl Genesis {
             && Ppm::ZERO <= liquidation.backstop_threshold
             && liquidation.backstop_threshold <= Ppm::ONE;
         ensure(liquidation_ok, || "liquidation fractions out of range".into())?;
+        ensure(self.oracle.max_mark_basis >= Ppm::ZERO && self.oracle.max_mark_basis < Ppm::ONE, || {
+            "max mark basis in [0, 1)".into()
+        })?;
         ensure(self.limits.max_actions_per_tx >= 1 && self.limits.max_batch >= 1, || "limits must be positive".into())?;
         Ok(())
     }

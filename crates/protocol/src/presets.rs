@@ -113,6 +113,7 @@ impl Genesis {
                 max_ema_deviation: Ppm::new(100_000),
                 ema_alpha: Ppm::new(100_000),
                 basis_ema_alpha: Ppm::new(50_000),
+                max_mark_basis: Ppm::new(5_000),
             },
             publishers: publishers.iter().map(|address| Publisher { address: *address, weight: 1 }).collect(),
             liquidation: LiquidationParams {

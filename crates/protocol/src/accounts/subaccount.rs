@@ -23,9 +23,10 @@ pub struct Position {
     /// The market's cumulative funding index (raw quote per lot) when funding was last
     /// settled into the balance; funding owed since is `size × (index − this)`.
     pub funding_index: i128,
-    /// Lots of open buy orders in this market.
+    /// Lots of open buy orders in this market (reduce-only orders excluded: they can never
+    /// add exposure).
     pub open_bid_lots: u64,
-    /// Lots of open sell orders in this market.
+    /// Lots of open sell orders in this market (reduce-only orders excluded).
     pub open_ask_lots: u64,
 }
 
@@ -46,6 +47,22 @@ impl Position {
         let all_bids = (size + self.open_bid_lots as i128).unsigned_abs();
         let all_asks = (size - self.open_ask_lots as i128).unsigned_abs();
         all_bids.max(all_asks)
+    }
+
+    /// Counts `lots` more of open orders on `side` (nothing for a reduce-only order).
+    pub fn add_open_lots(&mut self, side: Side, reduce_only: bool, lots: u64) {
+        if !reduce_only {
+            let open = self.open_lots_mut(side);
+            *open = open.saturating_add(lots);
+        }
+    }
+
+    /// Counts `lots` fewer of open orders on `side` (nothing for a reduce-only order).
+    pub fn release_open_lots(&mut self, side: Side, reduce_only: bool, lots: u64) {
+        if !reduce_only {
+            let open = self.open_lots_mut(side);
+            *open = open.saturating_sub(lots);
+        }
     }
 
     /// Open order lots on `side`.

@@ -207,9 +207,18 @@ impl State {
     /// Health of a subaccount (an unknown subaccount is empty and healthy).
     pub fn health(&self, id: SubaccountId) -> HealthView {
         let sub = self.subaccounts.get(&id).cloned().unwrap_or_default();
-        let positions_only = self.health_of(&sub, OrderExposure::PositionsOnly).unwrap_or_default();
-        let with_orders = self.health_of(&sub, OrderExposure::WithOpenOrders).unwrap_or_default();
-        HealthView::from_health(&positions_only, &with_orders)
+        // Health that cannot be computed (numbers out of range) is never reported as good.
+        let Ok(positions_only) = self.health_of(&sub, OrderExposure::PositionsOnly) else {
+            let unknown = HealthView::from_health(&Health::default(), &Health::default());
+            return HealthView { meets_initial: false, below_maintenance: true, ..unknown };
+        };
+        match self.health_of(&sub, OrderExposure::WithOpenOrders) {
+            Ok(with_orders) => HealthView::from_health(&positions_only, &with_orders),
+            Err(_) => {
+                let view = HealthView::from_health(&positions_only, &positions_only);
+                HealthView { meets_initial: false, free_collateral: Decimal::ZERO, ..view }
+            }
+        }
     }
 
     /// Raw health of a subaccount (positions only), for risk tooling and benchmarks.

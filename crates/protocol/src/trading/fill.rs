@@ -93,8 +93,7 @@ pub(crate) fn execute_fill(
     let mut maker_sub = state.subaccounts.get(&maker.owner).cloned().unwrap_or_default();
     let maker_size_before = maker_sub.size_lots(market);
     let lots_left = maker.remaining_lots - lots;
-    let open = maker_sub.position_mut(market).open_lots_mut(maker.side);
-    *open = open.saturating_sub(lots);
+    maker_sub.position_mut(market).release_open_lots(maker.side, maker.reduce_only, lots);
     if lots_left == 0 {
         maker_sub.open_orders = maker_sub.open_orders.saturating_sub(1);
     }

@@ -41,8 +41,7 @@ pub(crate) fn take_off_book(state: &mut State, order: &RestingOrder) {
         return;
     }
     state.with_subaccount(order.owner, |sub| {
-        let lots = sub.position_mut(market).open_lots_mut(order.side);
-        *lots = lots.saturating_sub(order.remaining_lots);
+        sub.position_mut(market).release_open_lots(order.side, order.reduce_only, order.remaining_lots);
         sub.open_orders = sub.open_orders.saturating_sub(1);
     });
     forget_order(state, order);

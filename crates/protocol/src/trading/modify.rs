@@ -9,7 +9,7 @@ use novation_types::{
 
 use super::matching::crosses;
 use super::owned_order;
-use super::place::{check_order, execute_order};
+use super::place::{check_limit_ticks, check_order, execute_order};
 use super::take_off_book;
 use crate::markets::market_of_order;
 use crate::state::State;
@@ -28,13 +28,13 @@ pub(crate) fn modify_order(
     if price_ticks == 0 || size_lots == 0 {
         return Err(ErrorCode::InvalidModify);
     }
+    check_limit_ticks(state, &state.genesis.markets[market.0 as usize], price_ticks)?;
     let keeps_priority = price_ticks == order.price_ticks && size_lots <= order.remaining_lots;
     if keeps_priority {
         let released = order.remaining_lots - size_lots;
         state.book_set_remaining(market, order_id, size_lots);
         state.with_subaccount(owner, |sub| {
-            let open = sub.position_mut(market).open_lots_mut(order.side);
-            *open = open.saturating_sub(released);
+            sub.position_mut(market).release_open_lots(order.side, order.reduce_only, released);
         });
         events.push(Event::OrderModified { order_id, market, price_ticks, size_lots, kept_priority: true });
         return Ok(());
@@ -73,8 +73,7 @@ fn move_resting(state: &mut State, order: &crate::book::RestingOrder, price_tick
     let released = order.remaining_lots - size_lots;
     if released > 0 {
         state.with_subaccount(order.owner, |sub| {
-            let open = sub.position_mut(market).open_lots_mut(order.side);
-            *open = open.saturating_sub(released);
+            sub.position_mut(market).release_open_lots(order.side, order.reduce_only, released);
         });
     }
 }

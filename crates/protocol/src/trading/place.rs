@@ -44,16 +44,19 @@ pub(crate) fn limit_price_ticks(
     request: &OrderRequest,
 ) -> Result<u64, ErrorCode> {
     match request.kind {
-        OrderKind::Limit { price_ticks, .. } => {
-            let max_ticks =
-                i128::MAX / state.risk.markets[params.id.0 as usize].tick_lot_value.max(1) / (u32::MAX as i128);
-            if price_ticks == 0 || price_ticks as i128 > max_ticks {
-                return Err(ErrorCode::InvalidPrice);
-            }
-            Ok(price_ticks)
-        }
+        OrderKind::Limit { price_ticks, .. } => check_limit_ticks(state, params, price_ticks),
         OrderKind::Market { max_slippage } => market_bound_ticks(state, params, request.side, max_slippage),
     }
+}
+
+/// A limit price must be positive and small enough that a lot's value at it, times any
+/// order size, stays far inside the arithmetic range.
+pub(crate) fn check_limit_ticks(state: &State, params: &MarketParams, price_ticks: u64) -> Result<u64, ErrorCode> {
+    let max_ticks = i128::MAX / state.risk.markets[params.id.0 as usize].tick_lot_value.max(1) / (u32::MAX as i128);
+    if price_ticks == 0 || price_ticks as i128 > max_ticks {
+        return Err(ErrorCode::InvalidPrice);
+    }
+    Ok(price_ticks)
 }
 
 fn market_bound_ticks(state: &State, params: &MarketParams, side: Side, slippage: Ppm) -> Result<u64, ErrorCode> {
@@ -193,6 +196,15 @@ pub(crate) fn execute_order(
             _ => None,
         },
     };
+    // Fills may have cost more than the mark-priced check assumed (a worse price, fees): the
+    // rest may only rest if margin still carries it.
+    let filled_some = remaining_lots < request.size_lots;
+    let reason = match reason {
+        None if filled_some && !request.reduce_only && !remainder_is_covered(state, owner, request, remaining_lots) => {
+            Some(CancelReason::InsufficientMargin)
+        }
+        other => other,
+    };
     match reason {
         Some(reason) => {
             events.push(Event::OrderCancelled { order_id, subaccount: owner, market, remaining_lots, reason });
@@ -200,6 +212,12 @@ pub(crate) fn execute_order(
         None => rest(state, owner, request, order_id, limit_ticks, remaining_lots, events),
     }
     Ok(())
+}
+
+fn remainder_is_covered(state: &State, owner: SubaccountId, request: &OrderRequest, remaining_lots: u64) -> bool {
+    let empty = crate::accounts::Subaccount::default();
+    let sub = state.subaccounts.get(&owner).unwrap_or(&empty);
+    check_order_margin(state, sub, request.market, request.side, remaining_lots).is_ok()
 }
 
 fn rest(
@@ -225,8 +243,7 @@ fn rest(
         return;
     }
     state.with_subaccount(owner, |sub| {
-        let open = sub.position_mut(market).open_lots_mut(request.side);
-        *open = open.saturating_add(remaining_lots);
+        sub.position_mut(market).add_open_lots(request.side, request.reduce_only, remaining_lots);
         sub.open_orders += 1;
     });
     if let Some(client_id) = request.client_order_id {
