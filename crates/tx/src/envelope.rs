@@ -1,0 +1,155 @@
+//! The wire envelope: a payload's exact JSON text and the signature over it.
+//!
+//! The payload travels as text, not as a nested object, so the node hashes the very bytes the
+//! client signed and never re-serialises before checking (two JSON encoders need not agree on
+//! spacing, key order or number formats). Both the envelope and the payload refuse unknown
+//! and duplicate fields: what was signed is exactly what is applied.
+
+use novation_types::{Action, Address};
+use serde::{Deserialize, Serialize};
+
+use crate::error::TxError;
+
+/// The longest payload text accepted, in bytes (256 KiB: thousands of orders).
+pub const PAYLOAD_MAX_BYTES: usize = 256 * 1024;
+
+/// The longest envelope text accepted, in bytes: room for a payload of
+/// [`PAYLOAD_MAX_BYTES`] escaped inside a JSON string (at most 4 bytes of escape per payload
+/// byte for any valid payload), plus the signature.
+pub const ENVELOPE_MAX_BYTES: usize = 4 * PAYLOAD_MAX_BYTES + 4096;
+
+/// A signed transaction as it arrives from a client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedTransaction {
+    /// The JSON text of a [`TxPayload`]; the signature covers these bytes exactly.
+    pub payload: String,
+    /// The signature over the payload.
+    pub signature: TxSignature,
+}
+
+/// What a transaction says, as the signer wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TxPayload {
+    /// The chain the transaction is for (also bound into the signature through the EIP-712
+    /// domain); a node of another chain refuses it with [`TxError::WrongChain`].
+    pub chain_id: u64,
+    /// The account acted for: the signer itself, or an account that authorised the signer
+    /// as its agent.
+    pub account: Address,
+    /// The signer's next nonce (nonces are counted per signing key, not per account).
+    pub nonce: u64,
+    /// The actions, applied in order, all or none.
+    pub actions: Vec<Action>,
+}
+
+/// A signature over a payload, by one of the two supported schemes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum TxSignature {
+    /// An EIP-712 typed-data signature by a secp256k1 (Ethereum) key; the signer's address is
+    /// recovered from it.
+    Eip712 {
+        /// `0x` and 65 bytes of hex: `r || s || v`, `v` in {27, 28} or {0, 1}, `s` in the
+        /// lower half of the curve order.
+        signature: String,
+    },
+    /// An ed25519 signature over the same 32-byte EIP-712 signing hash.
+    Ed25519 {
+        /// `0x` and the 32-byte public key in hex.
+        public_key: String,
+        /// `0x` and the 64-byte signature in hex.
+        signature: String,
+    },
+}
+
+impl SignedTransaction {
+    /// Parses an envelope from its JSON text, refusing texts over [`ENVELOPE_MAX_BYTES`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self, TxError> {
+        if bytes.len() > ENVELOPE_MAX_BYTES {
+            return Err(TxError::EnvelopeTooLarge { size_bytes: bytes.len() });
+        }
+        serde_json::from_slice(bytes).map_err(|error| TxError::MalformedEnvelope { detail: TxError::detail(&error) })
+    }
+
+    /// The envelope as JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an envelope holds only strings, which always serialise")
+    }
+}
+
+impl TxPayload {
+    /// A payload for `account` on chain `chain_id`.
+    pub fn new(chain_id: u64, account: Address, nonce: u64, actions: Vec<Action>) -> Self {
+        TxPayload { chain_id, account, nonce, actions }
+    }
+
+    /// Parses a payload from its JSON text, refusing texts over [`PAYLOAD_MAX_BYTES`].
+    pub fn from_json(text: &str) -> Result<Self, TxError> {
+        if text.len() > PAYLOAD_MAX_BYTES {
+            return Err(TxError::PayloadTooLarge { size_bytes: text.len() });
+        }
+        serde_json::from_str(text).map_err(|error| TxError::MalformedPayload { detail: TxError::detail(&error) })
+    }
+
+    /// The payload as compact JSON text (what the signers in this crate sign).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("payload types serialise to JSON without fail")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use novation_types::AssetId;
+
+    fn payload() -> TxPayload {
+        let amount = "12.5".parse().unwrap();
+        TxPayload::new(7, Address::from_index(3), 9, vec![Action::Deposit { subaccount: 0, asset: AssetId(1), amount }])
+    }
+
+    #[test]
+    fn payload_json_round_trips_with_exact_decimals_and_hex_addresses() {
+        let text = payload().to_json();
+        assert_eq!(
+            text,
+            r#"{"chain_id":7,"account":"0x0000000000000000000000000000000000000003","nonce":9,"actions":[{"Deposit":{"subaccount":0,"asset":1,"amount":"12.5"}}]}"#
+        );
+        assert_eq!(TxPayload::from_json(&text).unwrap(), payload());
+    }
+
+    #[test]
+    fn payload_with_unknown_or_duplicate_fields_is_malformed() {
+        let text = payload().to_json();
+        let unknown = text.replacen('{', r#"{"expires":1,"#, 1);
+        let duplicate = text.replacen('{', r#"{"nonce":1,"#, 1);
+        for bad in [unknown, duplicate] {
+            assert!(matches!(TxPayload::from_json(&bad), Err(TxError::MalformedPayload { .. })), "{bad}");
+        }
+    }
+
+    #[test]
+    fn oversized_payload_and_envelope_are_refused_before_parsing() {
+        let big = " ".repeat(PAYLOAD_MAX_BYTES + 1);
+        assert_eq!(TxPayload::from_json(&big), Err(TxError::PayloadTooLarge { size_bytes: PAYLOAD_MAX_BYTES + 1 }));
+        let huge = vec![b' '; ENVELOPE_MAX_BYTES + 1];
+        assert_eq!(
+            SignedTransaction::from_json(&huge),
+            Err(TxError::EnvelopeTooLarge { size_bytes: ENVELOPE_MAX_BYTES + 1 })
+        );
+    }
+
+    #[test]
+    fn envelope_json_is_externally_tagged() {
+        let envelope = SignedTransaction {
+            payload: "{}".into(),
+            signature: TxSignature::Ed25519 { public_key: "0x01".into(), signature: "0x02".into() },
+        };
+        let text = envelope.to_json();
+        assert_eq!(text, r#"{"payload":"{}","signature":{"Ed25519":{"public_key":"0x01","signature":"0x02"}}}"#);
+        assert_eq!(SignedTransaction::from_json(text.as_bytes()).unwrap(), envelope);
+        let extra = text.replacen("\"payload\"", "\"x\":1,\"payload\"", 1);
+        assert!(matches!(SignedTransaction::from_json(extra.as_bytes()), Err(TxError::MalformedEnvelope { .. })));
+    }
+}
