@@ -24,6 +24,7 @@ pub mod accounts;
 mod block;
 pub mod book;
 mod clearing;
+mod commitment;
 mod funding;
 mod invariants;
 mod journal;
@@ -39,6 +40,7 @@ mod state;
 mod trading;
 
 pub use block::{Block, BlockError, BlockHeader, BlockOutcome, TxError, TxOutcome};
+pub use commitment::StateKey;
 pub use liquidation::RiskStats;
 pub use state::State;
 pub use trading::TriggerOrder;

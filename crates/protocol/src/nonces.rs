@@ -19,6 +19,11 @@ impl Nonces {
         self.0.insert(address, next)
     }
 
+    /// Every address with a nonce, in no particular order (callers sort).
+    pub(crate) fn addresses(&self) -> impl Iterator<Item = Address> + '_ {
+        self.0.keys().copied()
+    }
+
     pub(crate) fn remove(&mut self, address: &Address) -> Option<u64> {
         self.0.remove(address)
     }

@@ -45,6 +45,12 @@ pub struct State {
     pub(crate) pending_bad_debt: i128,
     #[serde(skip)]
     pub(crate) journal: Journal,
+    /// Subaccounts and nonces written since the commitment last asked (may repeat, and may
+    /// include writes a rejected transaction undid): see [`State::take_changed_keys`].
+    #[serde(skip)]
+    pub(crate) changed_subaccounts: Vec<SubaccountId>,
+    #[serde(skip)]
+    pub(crate) changed_nonces: Vec<Address>,
     /// Prices and values derived from the oracle at the end of the last block.
     #[serde(skip)]
     pub(crate) risk: RiskPrices,
@@ -79,6 +85,8 @@ impl State {
             risk_stats: Default::default(),
             pending_bad_debt: 0,
             journal: Journal::default(),
+            changed_subaccounts: Vec::new(),
+            changed_nonces: Vec::new(),
             risk: RiskPrices::default(),
             risk_index: RiskIndex::default(),
         };
@@ -125,6 +133,7 @@ impl State {
             self.journal.record(Undo::Subaccount(id, before));
         }
         self.touched_since_check.push(id);
+        self.changed_subaccounts.push(id);
         let sub = self.subaccounts.entry(id).or_default();
         let result = change(sub);
         sub.tidy();
@@ -160,6 +169,7 @@ impl State {
     pub(crate) fn set_nonce(&mut self, address: Address, next: u64) {
         let before = self.nonces.insert(address, next);
         self.journal.record(Undo::Nonce(address, before));
+        self.changed_nonces.push(address);
     }
 
     pub(crate) fn market_mut(&mut self, id: MarketId) -> &mut MarketState {

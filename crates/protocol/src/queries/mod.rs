@@ -372,6 +372,11 @@ impl State {
         self.triggers.iter().filter(|(_, t)| t.owner == id).map(|(order, t)| (*order, *t)).collect()
     }
 
+    /// The next nonce `signer` must use.
+    pub fn nonce(&self, signer: novation_types::Address) -> u64 {
+        self.nonces.get(&signer).unwrap_or(0)
+    }
+
     /// Oracle state of an asset.
     pub fn oracle(&self, asset: AssetId) -> Option<&crate::oracle::AssetOracle> {
         self.oracle.get(asset.0 as usize)
