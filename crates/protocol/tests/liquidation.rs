@@ -186,3 +186,49 @@ fn a_reducing_fill_at_a_poor_price_is_caught_even_when_prices_do_not_move() {
         .iter()
         .any(|e| matches!(e, Event::LiquidationStarted { subaccount, .. } if *subaccount == sub(alice))));
 }
+
+#[test]
+fn a_50pct_crash_in_one_block_across_10000_accounts_keeps_conservation_and_leaves_no_one_below_maintenance() {
+    let mut chain = Chain::new();
+    let (mia, dan) = (trader(900_000), trader(900_001));
+    chain.deposit(mia, USD, "50000000");
+    chain.deposit(dan, USD, "2000000");
+    chain.ok(dan, vec![Action::FundInsurance { subaccount: 0, amount: dec("2000000") }]);
+    // 5,000 longs and 5,000 shorts of 0.01 BTC each, at leverages from 2x to 19x, plus depth
+    // on both sides of the book for the partial liquidations.
+    let mut txs = Vec::new();
+    for n in 0..10_000u64 {
+        let who = trader(100_000 + n);
+        let margin = 1_000 / (2 + n % 18) + 5;
+        let side = if n % 2 == 0 { Side::Buy } else { Side::Sell };
+        let deposit = Action::Deposit { subaccount: 0, asset: USD, amount: dec(&margin.to_string()) };
+        let order = Action::Order(novation_types::OrderAction::Place(limit(BTC_PERP, side, 1_000_000, 100)));
+        txs.push(chain.tx(who, vec![deposit, order]));
+    }
+    let outcome = chain.block(txs);
+    assert!(outcome.transactions.iter().all(|t| t.result.is_ok()));
+    assert_eq!(chain.state.market(BTC_PERP).unwrap().open_interest_lots, 500_000);
+    for step in 0..40u64 {
+        chain.place(mia, limit(BTC_PERP, Side::Buy, 500_000 - step * 1_000, 5_000));
+        chain.place(mia, limit(BTC_PERP, Side::Sell, 1_500_000 + step * 1_000, 5_000));
+    }
+
+    // BTC halves in one block; the protocol keeps liquidating, at most 1,000 a block.
+    chain.set_prices(&[(BTC, "50000")]);
+    for _ in 0..15 {
+        chain.set_prices(&[(BTC, "50000")]);
+    }
+    chain.state.verify_conservation().unwrap();
+    let backstop = chain.state.backstop_subaccount();
+    let stuck = chain
+        .state
+        .scan_health_full()
+        .below_maintenance
+        .into_iter()
+        .filter(|id| *id != backstop)
+        .filter(|id| chain.state.subaccount(*id).is_some_and(|s| s.positions.iter().any(|p| p.size_lots != 0)))
+        .count();
+    assert_eq!(stuck, 0, "accounts left below maintenance with a position");
+    let view = chain.state.risk_view(1);
+    assert!(view.liquidations >= 5_000, "every long was liquidated: {}", view.liquidations);
+}
