@@ -5,7 +5,7 @@
 //! balance − position costs + size × funding snapshot) plus, per position, size × (lot value −
 //! funding index), plus, per collateral asset, balance × weighted unit value; the requirement
 //! is Σ |size × lot value| × the tier's maintenance fraction. A row holds the constant and up
-//! to [`LEGS`] (id, amount) legs in 64 bytes, so re-checking every account after an oracle move
+//! to [`LEGS`] (id, amount) legs in 48 bytes, so re-checking every account after an oracle move
 //! is a linear scan over contiguous memory.
 //!
 //! The scan works in nano-units of the quote currency (10^-9) with 64-bit values and 128-bit
@@ -22,9 +22,9 @@ use crate::accounts::Subaccount;
 use crate::params::MarketParams;
 
 /// Legs per row: positions plus non-quote collateral assets.
-pub(crate) const LEGS: usize = 5;
+pub(crate) const LEGS: usize = 4;
 /// Set in a leg id when the leg is a position in a market (clear: a collateral asset).
-const MARKET_LEG: u16 = 0x8000;
+const MARKET_LEG: u8 = 0x80;
 const PPM: i128 = 1_000_000;
 /// Raw quote decimals (10^-18) per nano-unit (10^-9).
 const RAW_PER_NANO: i128 = 1_000_000_000;
@@ -51,7 +51,7 @@ pub(crate) struct RiskRow {
     /// Signed amounts: position size in lots, or balance in the asset's smallest unit.
     units: [i64; LEGS],
     /// Leg ids: `MARKET_LEG | market` or an asset id.
-    legs: [u16; LEGS],
+    legs: [u8; LEGS],
     len: u8,
     kind: RowKind,
 }
@@ -119,7 +119,7 @@ impl RiskRow {
         let complex = RiskRow { kind: RowKind::Complex, ..RiskRow::default() };
         let mut row = RiskRow { kind: RowKind::Compact, ..RiskRow::default() };
         let mut constant = Some(sub.balance(quote));
-        let push = |row: &mut RiskRow, id: u16, units: i64| {
+        let push = |row: &mut RiskRow, id: u8, units: i64| {
             if row.len as usize == LEGS || units.abs() >= FAST_LIMIT {
                 return false;
             }
@@ -133,7 +133,7 @@ impl RiskRow {
                 continue;
             }
             let Ok(units) = i64::try_from(units) else { return complex };
-            if asset.0 >= MARKET_LEG || !push(&mut row, asset.0, units) {
+            if asset.0 >= MARKET_LEG as u16 || !push(&mut row, asset.0 as u8, units) {
                 return complex;
             }
         }
@@ -142,8 +142,8 @@ impl RiskRow {
             let snapshot_part = (position.size_lots as i128).checked_mul(position.funding_index);
             constant = constant.and_then(|c| c.checked_sub(position.cost.raw())?.checked_add(snapshot_part?));
             if position.size_lots != 0
-                && (position.market.0 >= MARKET_LEG
-                    || !push(&mut row, MARKET_LEG | position.market.0, position.size_lots))
+                && (position.market.0 >= MARKET_LEG as u16
+                    || !push(&mut row, MARKET_LEG | position.market.0 as u8, position.size_lots))
             {
                 return complex;
             }
@@ -300,7 +300,7 @@ mod tests {
     }
 
     #[test]
-    fn a_row_is_64_bytes() {
-        assert_eq!(std::mem::size_of::<RiskRow>(), 64);
+    fn a_row_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<RiskRow>(), 48);
     }
 }
