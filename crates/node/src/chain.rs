@@ -1,0 +1,277 @@
+//! The chain: protocol state, state commitment and block log, kept in step.
+//!
+//! ```text
+//!  Mempool::take_block ─► State::apply_block ─► take_changed_keys ─► StateTree::apply
+//!        ─► header {height, time, parent, tx_root, state_root}
+//!        ─► Store::commit_block_with_meta (header, body, results, state_root): durable
+//!        ─► recent trades / account events / tx index ─► subscribers
+//! ```
+//!
+//! On open with an existing block log the chain replays every block through the protocol,
+//! rebuilds the commitment and refuses to start if its root differs from the stored one.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::Path;
+
+use novation_protocol::params::Genesis;
+use novation_protocol::{Block, BlockHeader, BlockOutcome, State, StateKey};
+use novation_store::commitment::StateTree;
+use novation_store::Store;
+use novation_types::{Address, Event, MarketId};
+
+use crate::header::{decode, encode, hex, sha256, tx_root, BlockBody, Hash32, NodeHeader};
+use crate::mempool::PendingTx;
+use crate::NodeError;
+
+/// Recent fills kept per market.
+const TRADES_PER_MARKET: usize = 1_000;
+/// Recent events kept per address.
+const EVENTS_PER_ADDRESS: usize = 200;
+/// Addresses with recent events tracked at most.
+const ADDRESSES_TRACKED: usize = 100_000;
+/// Transactions whose inclusion is remembered in memory.
+const TX_INDEX_ENTRIES: usize = 2_000_000;
+
+/// One event with where it happened.
+#[derive(Clone, Debug)]
+pub(crate) struct EventRecord {
+    pub(crate) height: u64,
+    pub(crate) time_ms: u64,
+    /// Index of the transaction, `None` for end-of-block events.
+    pub(crate) tx_index: Option<u32>,
+    pub(crate) event: Event,
+}
+
+impl EventRecord {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "height": self.height,
+            "time_ms": self.time_ms,
+            "tx_index": self.tx_index,
+            "event": self.event,
+        })
+    }
+}
+
+/// What a committed block did, as published to subscribers.
+#[derive(Clone, Debug)]
+pub(crate) struct BlockNotice {
+    pub(crate) header: NodeHeader,
+    pub(crate) events: Vec<EventRecord>,
+    pub(crate) tx_count: usize,
+}
+
+/// State, commitment and log.
+pub(crate) struct Chain {
+    pub(crate) state: State,
+    pub(crate) tree: StateTree,
+    pub(crate) store: Store,
+    pub(crate) genesis_hash: Hash32,
+    pub(crate) last_header: Option<NodeHeader>,
+    tx_index: HashMap<Hash32, (u64, u32)>,
+    tx_index_order: VecDeque<Hash32>,
+    pub(crate) trades: BTreeMap<MarketId, VecDeque<EventRecord>>,
+    pub(crate) account_events: HashMap<Address, VecDeque<EventRecord>>,
+}
+
+/// Addresses an event touches: every subaccount owner and account/agent it names.
+pub(crate) fn touched_addresses(event: &Event) -> Vec<Address> {
+    let mut out: Vec<Address> = match event {
+        Event::Deposited { subaccount, .. }
+        | Event::Withdrew { subaccount, .. }
+        | Event::MarginModeChanged { subaccount, .. }
+        | Event::OrderAccepted { subaccount, .. }
+        | Event::OrderCancelled { subaccount, .. }
+        | Event::FundingSettled { subaccount, .. }
+        | Event::LiquidationStarted { subaccount, .. }
+        | Event::LiquidationFee { subaccount, .. }
+        | Event::BackstopCollateral { subaccount, .. }
+        | Event::InsuranceFundPaid { subaccount, .. }
+        | Event::BadDebt { subaccount, .. }
+        | Event::LiquidationEnded { subaccount, .. }
+        | Event::InsuranceFunded { subaccount, .. }
+        | Event::TriggerPlaced { subaccount, .. }
+        | Event::TriggerRejected { subaccount, .. } => vec![subaccount.owner],
+        Event::Transferred { from, to, .. } => vec![from.owner, to.owner],
+        Event::Fill { maker, taker, .. } => vec![maker.owner, taker.owner],
+        Event::BackstopTakeover { subaccount, backstop, .. } => vec![subaccount.owner, backstop.owner],
+        Event::AutoDeleveraged { subaccount, bankrupt, .. } => vec![subaccount.owner, bankrupt.owner],
+        Event::AgentAuthorized { account, agent } | Event::AgentRevoked { account, agent } => vec![*account, *agent],
+        Event::OrderRested { .. }
+        | Event::OrderModified { .. }
+        | Event::OraclePrice { .. }
+        | Event::MarkPrice { .. }
+        | Event::FundingRate { .. }
+        | Event::Triggered { .. } => Vec::new(),
+    };
+    out.dedup();
+    out
+}
+
+fn state_root_meta(store: &Store) -> Result<Option<Hash32>, NodeError> {
+    Ok(store.get_meta("state_root")?.and_then(|bytes| bytes.try_into().ok()))
+}
+
+impl Chain {
+    /// Opens (or creates) the chain in `data_dir`: a new chain starts from `genesis`; an
+    /// existing one uses the genesis stored with it and is replayed and checked.
+    pub(crate) fn open(data_dir: &Path, genesis: Genesis, chain_id: u64) -> Result<Chain, NodeError> {
+        std::fs::create_dir_all(data_dir)?;
+        let store = Store::open(data_dir.join("chain.redb"))?;
+        let genesis_bytes = match store.get_meta("genesis")? {
+            Some(bytes) => {
+                let stored_chain = store
+                    .get_meta("chain_id")?
+                    .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+                    .map(u64::from_be_bytes)
+                    .ok_or_else(|| NodeError::Corrupt("meta chain_id missing".into()))?;
+                if stored_chain != chain_id {
+                    return Err(NodeError::ChainIdMismatch { stored: stored_chain, configured: chain_id });
+                }
+                bytes
+            }
+            None => {
+                let bytes = serde_json::to_vec(&genesis).map_err(|e| NodeError::Genesis(e.to_string()))?;
+                store.put_meta("chain_id", &chain_id.to_be_bytes())?;
+                store.put_meta("genesis", &bytes)?;
+                bytes
+            }
+        };
+        let genesis: Genesis = serde_json::from_slice(&genesis_bytes).map_err(|e| NodeError::Genesis(e.to_string()))?;
+        let state = State::new(genesis).map_err(|e| NodeError::Genesis(e.0))?;
+        let mut chain = Chain {
+            state,
+            tree: StateTree::new(),
+            store,
+            genesis_hash: sha256(&genesis_bytes),
+            last_header: None,
+            tx_index: HashMap::new(),
+            tx_index_order: VecDeque::new(),
+            trades: BTreeMap::new(),
+            account_events: HashMap::new(),
+        };
+        chain.replay()?;
+        Ok(chain)
+    }
+
+    fn replay(&mut self) -> Result<(), NodeError> {
+        let stored: Vec<_> = self.store.blocks_from(1)?.collect::<Result<_, _>>()?;
+        for block in stored {
+            let header: NodeHeader = decode(&block.header, "header")?;
+            let body: BlockBody = decode(&block.block, "block")?;
+            let outcome = self
+                .state
+                .apply_block(&Block {
+                    header: BlockHeader { height: header.height, time_ms: header.time_ms },
+                    transactions: body.transactions,
+                })
+                .map_err(NodeError::Block)?;
+            self.remember(&header, &body.tx_hashes, &outcome);
+            self.last_header = Some(header);
+        }
+        let keys = self.state.commitment_keys();
+        let entries: Vec<(Vec<u8>, Option<Vec<u8>>)> =
+            keys.iter().map(|key| (key.to_bytes(), self.state.commitment_value(key))).collect();
+        self.tree.apply(&entries);
+        self.state.take_changed_keys();
+        if let Some(header) = self.last_header {
+            let recomputed = self.tree.root();
+            let stored = state_root_meta(&self.store)?.unwrap_or(header.state_root);
+            if recomputed != header.state_root || recomputed != stored {
+                return Err(NodeError::StateRootMismatch {
+                    height: header.height,
+                    stored: hex(&header.state_root),
+                    recomputed: hex(&recomputed),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn height(&self) -> u64 {
+        self.state.height()
+    }
+
+    /// Where a transaction was included, if remembered.
+    pub(crate) fn included(&self, hash: &Hash32) -> Option<(u64, u32)> {
+        self.tx_index.get(hash).copied()
+    }
+
+    /// Applies `pending` as block `height + 1` at `time_ms` (raised to the last block time),
+    /// commits it durably and returns what subscribers see.
+    pub(crate) fn produce(&mut self, pending: Vec<PendingTx>, time_ms: u64) -> Result<BlockNotice, NodeError> {
+        let height = self.state.height() + 1;
+        let time_ms = time_ms.max(self.state.time_ms());
+        let mut body = BlockBody::default();
+        for tx in pending {
+            body.transactions.push(tx.tx);
+            body.envelopes.push(tx.envelope);
+            body.tx_hashes.push(tx.hash);
+        }
+        let block = Block { header: BlockHeader { height, time_ms }, transactions: body.transactions };
+        let outcome = self.state.apply_block(&block).map_err(NodeError::Block)?;
+        body.transactions = block.transactions;
+        let changed: Vec<StateKey> = self.state.take_changed_keys();
+        let changes: Vec<(Vec<u8>, Option<Vec<u8>>)> =
+            changed.iter().map(|key| (key.to_bytes(), self.state.commitment_value(key))).collect();
+        self.tree.apply(&changes);
+        let header = NodeHeader {
+            height,
+            time_ms,
+            parent_hash: self.last_header.map_or(self.genesis_hash, |h| h.hash()),
+            tx_root: tx_root(&body.tx_hashes),
+            state_root: self.tree.root(),
+        };
+        let root = header.state_root;
+        self.store.commit_block_with_meta(
+            height,
+            &header.to_bytes(),
+            &encode(&body)?,
+            &encode(&outcome)?,
+            &[("state_root", &root)],
+        )?;
+        let events = self.remember(&header, &body.tx_hashes, &outcome);
+        self.last_header = Some(header);
+        Ok(BlockNotice { header, events, tx_count: body.tx_hashes.len() })
+    }
+
+    /// Updates the in-memory indexes with a block's outcome and returns its events.
+    fn remember(&mut self, header: &NodeHeader, hashes: &[Hash32], outcome: &BlockOutcome) -> Vec<EventRecord> {
+        for (index, hash) in hashes.iter().enumerate() {
+            self.tx_index.insert(*hash, (header.height, index as u32));
+            self.tx_index_order.push_back(*hash);
+        }
+        while self.tx_index_order.len() > TX_INDEX_ENTRIES {
+            if let Some(old) = self.tx_index_order.pop_front() {
+                self.tx_index.remove(&old);
+            }
+        }
+        let record = |tx_index, event: &Event| EventRecord {
+            height: header.height,
+            time_ms: header.time_ms,
+            tx_index,
+            event: event.clone(),
+        };
+        let mut events = Vec::new();
+        for (index, tx) in outcome.transactions.iter().enumerate() {
+            events.extend(tx.events.iter().map(|e| record(Some(index as u32), e)));
+        }
+        events.extend(outcome.end_block_events.iter().map(|e| record(None, e)));
+        for event in &events {
+            if let Event::Fill { market, .. } = event.event {
+                let ring = self.trades.entry(market).or_default();
+                ring.push_front(event.clone());
+                ring.truncate(TRADES_PER_MARKET);
+            }
+            for address in touched_addresses(&event.event) {
+                if !self.account_events.contains_key(&address) && self.account_events.len() >= ADDRESSES_TRACKED {
+                    continue;
+                }
+                let ring = self.account_events.entry(address).or_default();
+                ring.push_front(event.clone());
+                ring.truncate(EVENTS_PER_ADDRESS);
+            }
+        }
+        events
+    }
+}

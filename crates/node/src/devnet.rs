@@ -1,0 +1,424 @@
+//! Running a node: [`run_node`] (a plain solo sequencer with the API) and [`run_devnet`]
+//! (the same, plus funded demo keys, a SIMULATED price feed and an optional market maker).
+//!
+//! The devnet's price feed is a simulation, not market data: a seeded random walk per asset
+//! with occasional jumps, reported by three simulated publishers that each add their own
+//! noise and sign a PriceReport transaction every block, submitted through the same mempool
+//! path as any client's transaction.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use novation_math::Decimal;
+use novation_protocol::params::Genesis;
+use novation_protocol::presets::{BTC, BTC_PERP, ETH, ETH_PERP, USD};
+use novation_tx::{Eip712Signer, TxPayload};
+use novation_types::{Action, AssetId, OrderAction, OrderRequest, Side};
+use tokio::sync::{broadcast, watch};
+
+use crate::chain::BlockNotice;
+use crate::header::{hex, sha256};
+use crate::mempool::MempoolLimits;
+use crate::node::{now_ms, ChainConfig};
+use crate::{Node, NodeError};
+
+/// Settings of `novation devnet`.
+#[derive(Clone, Debug)]
+pub struct DevnetConfig {
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// API address (default `127.0.0.1:8545`; port 0 picks a free one).
+    pub rpc_addr: SocketAddr,
+    /// Block interval in ms (default 200).
+    pub block_time_ms: u64,
+    /// Wipe the data directory first.
+    pub reset: bool,
+    /// Run the built-in market maker on BTC-PERP and ETH-PERP.
+    pub market_maker: bool,
+    /// Chain id (default 31337).
+    pub chain_id: u64,
+    /// Number of funded demo keys (default 4).
+    pub demo_accounts: usize,
+    /// Seed of the simulated price feed.
+    pub feed_seed: u64,
+}
+
+impl Default for DevnetConfig {
+    fn default() -> Self {
+        DevnetConfig {
+            data_dir: PathBuf::from("novation-devnet"),
+            rpc_addr: SocketAddr::from(([127, 0, 0, 1], 8545)),
+            block_time_ms: 200,
+            reset: false,
+            market_maker: false,
+            chain_id: 31337,
+            demo_accounts: 4,
+            feed_seed: 7,
+        }
+    }
+}
+
+/// Where a plain node's genesis comes from.
+#[derive(Clone, Debug)]
+pub enum GenesisSource {
+    /// A genesis JSON file.
+    Path(PathBuf),
+    /// A genesis value.
+    Value(Box<Genesis>),
+}
+
+/// Settings of `novation node`.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// API address.
+    pub rpc_addr: SocketAddr,
+    /// Block interval in ms.
+    pub block_time_ms: u64,
+    /// Genesis for a new chain (an existing data directory keeps its own).
+    pub genesis: GenesisSource,
+    /// Chain id.
+    pub chain_id: u64,
+    /// Wipe the data directory first.
+    pub reset: bool,
+}
+
+/// A demo key of the devnet.
+#[derive(Clone, Debug)]
+pub struct DemoKey {
+    /// Its address.
+    pub address: novation_types::Address,
+    /// Its secp256k1 secret key, `0x` hex.
+    pub secret_hex: String,
+}
+
+/// A running node: API address, demo keys, and the way to stop it.
+pub struct RunningNode {
+    /// The node.
+    pub node: Node,
+    /// Where the API listens.
+    pub rpc_addr: SocketAddr,
+    /// Funded demo keys (devnet only).
+    pub demo_keys: Vec<DemoKey>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    server: jsonrpsee::server::ServerHandle,
+}
+
+impl std::fmt::Debug for RunningNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningNode").field("rpc_addr", &self.rpc_addr).finish_non_exhaustive()
+    }
+}
+
+impl RunningNode {
+    /// Stops the sequencer, the feed and the API, waits (up to 5 s) until none of them holds
+    /// the node any more, and returns the last handle: dropping it closes the block log, so
+    /// the data directory can be opened again.
+    pub async fn stop(self) -> Node {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        let _ = self.server.stop();
+        self.server.stopped().await;
+        for _ in 0..500 {
+            if Arc::strong_count(&self.node.shared) <= 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.node
+    }
+}
+
+fn demo_signer(label: &str) -> Eip712Signer {
+    Eip712Signer::from_seed(sha256(label.as_bytes()))
+}
+
+/// The devnet's demo key `index` (seed `sha256("novation-devnet-demo-<index>")`).
+pub fn demo_key(index: usize) -> Eip712Signer {
+    demo_signer(&format!("novation-devnet-demo-{index}"))
+}
+
+fn publishers() -> Vec<Eip712Signer> {
+    (0..3).map(|i| demo_signer(&format!("novation-devnet-publisher-{i}"))).collect()
+}
+
+fn market_maker_key() -> Eip712Signer {
+    demo_signer("novation-devnet-market-maker")
+}
+
+/// The devnet genesis: `Genesis::example` with the three simulated publishers.
+pub fn devnet_genesis() -> Genesis {
+    let addresses: Vec<_> = publishers().iter().map(Eip712Signer::address).collect();
+    Genesis::example(&addresses)
+}
+
+fn wipe(data_dir: &std::path::Path) -> Result<(), NodeError> {
+    match std::fs::remove_dir_all(data_dir) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error.into()),
+        _ => Ok(()),
+    }
+}
+
+fn submit_signed(node: &Node, signer: &Eip712Signer, actions: Vec<Action>) -> Result<(), NodeError> {
+    let address = signer.address();
+    let payload = TxPayload::new(node.chain_id(), address, node.next_nonce(address), actions);
+    node.submit(signer.sign(&payload)).map(|_| ())
+}
+
+fn dec(text: &str) -> Decimal {
+    text.parse().unwrap_or_default()
+}
+
+async fn sequencer(node: Node, block_time_ms: u64, mut stop: watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(Duration::from_millis(block_time_ms.max(1)));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = interval.tick() => {}
+        }
+        let producer = node.clone();
+        match tokio::task::spawn_blocking(move || producer.produce_block_now()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => {
+                eprintln!("novation: sequencer stopped: {error}");
+                return;
+            }
+            Err(error) => {
+                eprintln!("novation: sequencer task failed: {error}");
+                return;
+            }
+        }
+    }
+}
+
+/// A small deterministic generator (splitmix64) for the simulated feed.
+struct SimRng(u64);
+
+impl SimRng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[-bound, bound]`.
+    fn symmetric(&mut self, bound: i64) -> i64 {
+        let span = (2 * bound + 1) as u64;
+        (self.next() % span) as i64 - bound
+    }
+}
+
+/// SIMULATED prices: per asset a random walk in millionths of a USD.
+struct SimulatedFeed {
+    rng: SimRng,
+    /// (asset, price in 1e-6 USD)
+    prices: Vec<(AssetId, i64)>,
+    publishers: Vec<Eip712Signer>,
+}
+
+impl SimulatedFeed {
+    fn new(seed: u64) -> Self {
+        SimulatedFeed {
+            rng: SimRng(seed),
+            prices: vec![(BTC, 60_000_000_000), (ETH, 3_000_000_000)],
+            publishers: publishers(),
+        }
+    }
+
+    /// One step: ±5 bp drift, and a ±1.5% jump once in ~300 steps.
+    fn step(&mut self) {
+        for (_, price) in &mut self.prices {
+            let mut bps = self.rng.symmetric(5);
+            if self.rng.next().is_multiple_of(300) {
+                bps += if self.rng.next().is_multiple_of(2) { 150 } else { -150 };
+            }
+            *price = (*price + *price / 10_000 * bps).max(1_000_000);
+        }
+    }
+
+    fn publish(&mut self, node: &Node) {
+        self.step();
+        let publish_time_ms = now_ms();
+        for index in 0..self.publishers.len() {
+            let actions: Vec<Action> = (0..self.prices.len())
+                .map(|i| {
+                    let (asset, price) = self.prices[i];
+                    let noisy = price + price / 10_000 * self.rng.symmetric(3);
+                    Action::PriceReport {
+                        asset,
+                        price: Decimal::from_raw(i128::from(noisy) * 1_000_000_000_000),
+                        confidence: Decimal::from_raw(i128::from(noisy / 2_000) * 1_000_000_000_000),
+                        publish_time_ms,
+                    }
+                })
+                .collect();
+            if let Err(error) = submit_signed(node, &self.publishers[index], actions) {
+                eprintln!("novation: simulated publisher {index}: {error}");
+            }
+        }
+    }
+}
+
+/// The built-in market maker: every other block, cancel all and quote five levels a side.
+fn quote(node: &Node, signer: &Eip712Signer) {
+    let mut orders = vec![OrderAction::CancelAll { subaccount: 0, market: None }];
+    for (market, size_lots) in [(BTC_PERP, 100u64), (ETH_PERP, 100u64)] {
+        let Some((mark, tick)) = node.with_state(|state| {
+            let view = state.market(market)?;
+            let params = state.genesis().markets.iter().find(|m| m.id == market)?;
+            Some((view.mark.or(view.index)?, params.tick_size))
+        }) else {
+            continue;
+        };
+        let mid_ticks = u64::try_from(mark.raw() / tick.raw().max(1)).unwrap_or(0);
+        let step = (mid_ticks / 2_000).max(1);
+        for level in 1..=5u64 {
+            let bid = mid_ticks.saturating_sub(step * level);
+            let ask = mid_ticks.saturating_add(step * level);
+            if bid > 0 {
+                orders.push(OrderAction::Place(OrderRequest::limit(0, market, Side::Buy, bid, size_lots)));
+            }
+            orders.push(OrderAction::Place(OrderRequest::limit(0, market, Side::Sell, ask, size_lots)));
+        }
+    }
+    if orders.len() > 1 {
+        if let Err(error) = submit_signed(node, signer, vec![Action::Batch(orders)]) {
+            eprintln!("novation: market maker: {error}");
+        }
+    }
+}
+
+fn fund(node: &Node, signer: &Eip712Signer, amounts: &[(AssetId, &str)]) -> Result<(), NodeError> {
+    if node.next_nonce(signer.address()) > 0 {
+        return Ok(());
+    }
+    let actions =
+        amounts.iter().map(|(asset, amount)| Action::Deposit { subaccount: 0, asset: *asset, amount: dec(amount) });
+    submit_signed(node, signer, actions.collect())
+}
+
+async fn devnet_bots(node: Node, market_maker: bool, seed: u64, mut stop: watch::Receiver<bool>) {
+    let mut notices = node.shared.notices.subscribe();
+    let mut feed = SimulatedFeed::new(seed);
+    let maker = market_maker_key();
+    loop {
+        let notice: Arc<BlockNotice> = tokio::select! {
+            _ = stop.changed() => return,
+            notice = notices.recv() => match notice {
+                Ok(notice) => notice,
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+        };
+        feed.publish(&node);
+        if market_maker && notice.header.height.is_multiple_of(2) {
+            quote(&node, &maker);
+        }
+    }
+}
+
+async fn start(node: Node, rpc_addr: SocketAddr, block_time_ms: u64) -> Result<RunningNode, NodeError> {
+    let (rpc_addr, server) = crate::rpc::start_rpc(node.clone(), rpc_addr).await?;
+    let (stop, stop_rx) = watch::channel(false);
+    let tasks = vec![tokio::spawn(sequencer(node.clone(), block_time_ms, stop_rx))];
+    Ok(RunningNode { node, rpc_addr, demo_keys: Vec::new(), stop, tasks, server })
+}
+
+/// Starts a devnet inside the current tokio runtime and returns once the API listens.
+pub async fn start_devnet(config: DevnetConfig) -> Result<RunningNode, NodeError> {
+    if config.reset {
+        wipe(&config.data_dir)?;
+    }
+    let node = Node::open(ChainConfig {
+        data_dir: config.data_dir.clone(),
+        genesis: devnet_genesis(),
+        chain_id: config.chain_id,
+        mempool: MempoolLimits::default(),
+        max_block_txs: 20_000,
+    })?;
+    let keys: Vec<Eip712Signer> = (0..config.demo_accounts).map(demo_key).collect();
+    let amounts = [(USD, "1000000"), (BTC, "10"), (ETH, "100")];
+    for key in &keys {
+        fund(&node, key, &amounts)?;
+    }
+    if config.market_maker {
+        fund(&node, &market_maker_key(), &[(USD, "10000000")])?;
+    }
+    let mut running = start(node.clone(), config.rpc_addr, config.block_time_ms).await?;
+    let stop_rx = running.stop.subscribe();
+    running.tasks.push(tokio::spawn(devnet_bots(node, config.market_maker, config.feed_seed, stop_rx)));
+    running.demo_keys =
+        keys.iter().map(|k| DemoKey { address: k.address(), secret_hex: hex(&k.secret_key_bytes()) }).collect();
+    Ok(running)
+}
+
+/// Starts a plain node (no demo funding, no simulated feed) inside the current runtime.
+pub async fn start_node(config: NodeConfig) -> Result<RunningNode, NodeError> {
+    if config.reset {
+        wipe(&config.data_dir)?;
+    }
+    let genesis = match config.genesis {
+        GenesisSource::Value(genesis) => *genesis,
+        GenesisSource::Path(path) => {
+            let text = std::fs::read(&path)?;
+            serde_json::from_slice(&text).map_err(|e| NodeError::Genesis(format!("{}: {e}", path.display())))?
+        }
+    };
+    let node = Node::open(ChainConfig {
+        data_dir: config.data_dir,
+        genesis,
+        chain_id: config.chain_id,
+        mempool: MempoolLimits::default(),
+        max_block_txs: 20_000,
+    })?;
+    start(node, config.rpc_addr, config.block_time_ms).await
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, NodeError> {
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
+}
+
+async fn until_ctrl_c(running: RunningNode) -> Result<(), NodeError> {
+    let result = tokio::signal::ctrl_c().await;
+    eprintln!("novation: stopping at height {}", running.node.height());
+    drop(running.stop().await);
+    result.map_err(NodeError::Io)
+}
+
+/// `novation devnet`: runs a devnet until Ctrl-C, printing the demo keys and the RPC URL.
+pub fn run_devnet(config: DevnetConfig) -> Result<(), NodeError> {
+    runtime()?.block_on(async move {
+        let market_maker = config.market_maker;
+        let running = start_devnet(config).await?;
+        println!("novation devnet: chain id {}, height {}", running.node.chain_id(), running.node.height());
+        println!("RPC: http://{0}  WebSocket: ws://{0}  metrics: http://{0}/metrics", running.rpc_addr);
+        println!("Price feed: SIMULATED (seeded random walk, 3 simulated publishers); not market data.");
+        if market_maker {
+            println!("Market maker: quoting BTC-PERP and ETH-PERP (simulated liquidity).");
+        }
+        println!("Demo keys (devnet only, funded with 1,000,000 USD, 10 BTC, 100 ETH):");
+        for key in &running.demo_keys {
+            println!("  address {}  secret {}", key.address, key.secret_hex);
+        }
+        until_ctrl_c(running).await
+    })
+}
+
+/// `novation node`: runs a solo-sequencer node until Ctrl-C.
+pub fn run_node(config: NodeConfig) -> Result<(), NodeError> {
+    runtime()?.block_on(async move {
+        let running = start_node(config).await?;
+        println!("novation node: chain id {}, height {}", running.node.chain_id(), running.node.height());
+        println!("RPC: http://{0}  WebSocket: ws://{0}  metrics: http://{0}/metrics", running.rpc_addr);
+        until_ctrl_c(running).await
+    })
+}

@@ -1,0 +1,37 @@
+//! The novation node: admission, sequencing, durable commit, recovery, and the API.
+//!
+//! ```text
+//!  client ── nov_sendTransaction ──► rpc ──► Node::submit: verify (novation-tx: size, shape,
+//!                                              chain id, signature) ─► Mempool (dedup, bounds,
+//!                                              per-signer nonces)
+//!  sequencer timer (block_time_ms) ──► Node::produce_block_now
+//!        Mempool::take_block (ordered) ─► State::apply_block ─► commitment ─► header
+//!        ─► Store::commit_block_with_meta (durable) ─► subscribers (WebSocket)
+//!  restart ──► Chain::open: replay the block log, rebuild the commitment, compare roots
+//! ```
+//!
+//! Entry points for the CLI: [`run_devnet`] / [`DevnetConfig`] (`novation devnet`) and
+//! [`run_node`] / [`NodeConfig`] (`novation node`); in-process: [`start_devnet`],
+//! [`start_node`], and [`Node`] for benchmarks ([`Node::submit`], [`Node::produce_block_now`]).
+//! `docs/node.md` describes the rules; `docs/api.md` the JSON-RPC contract.
+#![deny(missing_docs)]
+
+mod chain;
+mod devnet;
+mod error;
+mod header;
+mod mempool;
+mod metrics;
+mod node;
+mod rpc;
+
+pub use devnet::{
+    demo_key, devnet_genesis, run_devnet, run_node, start_devnet, start_node, DemoKey, DevnetConfig, GenesisSource,
+    NodeConfig, RunningNode,
+};
+pub use error::NodeError;
+pub use header::{hex, parse_hash, sha256, tx_root, BlockBody, Hash32, NodeHeader};
+pub use mempool::MempoolLimits;
+pub use metrics::metrics_text;
+pub use node::{now_ms, Admitted, ChainConfig, Node, ProducedBlock};
+pub use rpc::{rpc_module, start_rpc};

@@ -1,0 +1,389 @@
+//! The JSON-RPC 2.0 API (docs/api.md): methods over HTTP and WebSocket on one port,
+//! subscriptions over WebSocket, and `GET /metrics` (see [`crate::metrics`]).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use jsonrpsee::server::{PendingSubscriptionSink, RpcModule, Server, ServerHandle, SubscriptionMessage};
+use jsonrpsee::types::{ErrorObjectOwned, Params};
+use novation_tx::SignedTransaction;
+use novation_types::{Address, Event, MarketId, SubaccountId};
+use serde_json::{json, Value};
+use tokio::sync::broadcast;
+
+use crate::chain::{touched_addresses, BlockNotice, Chain};
+use crate::header::{decode, decode_results, hex, parse_hash, BlockBody, NodeHeader};
+use crate::{Node, NodeError};
+
+type RpcResult = Result<Value, ErrorObjectOwned>;
+
+/// Default book depth.
+const BOOK_DEPTH_DEFAULT: usize = 20;
+/// Deepest book served.
+const BOOK_DEPTH_MAX: usize = 500;
+/// Default and maximum list lengths.
+const LIST_DEFAULT: usize = 50;
+const LIST_MAX: usize = 1_000;
+
+fn invalid(why: impl Into<String>) -> ErrorObjectOwned {
+    NodeError::InvalidParams(why.into()).into()
+}
+
+/// The positional params as a list (none, `null` and `[]` are all empty).
+fn args(params: &Params<'_>) -> Result<Vec<Value>, ErrorObjectOwned> {
+    let Some(text) = params.as_str() else { return Ok(Vec::new()) };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => Ok(items),
+        Ok(Value::Null) => Ok(Vec::new()),
+        Ok(_) => Err(invalid("params must be a positional array")),
+        Err(error) => Err(invalid(error.to_string())),
+    }
+}
+
+fn arg_address(args: &[Value], index: usize) -> Result<Address, ErrorObjectOwned> {
+    let text = args.get(index).and_then(Value::as_str).ok_or_else(|| invalid(format!("param {index}: address")))?;
+    text.parse().map_err(|_| invalid(format!("param {index}: an address is 0x and 40 hex digits")))
+}
+
+fn arg_u64(args: &[Value], index: usize, default: Option<u64>) -> Result<u64, ErrorObjectOwned> {
+    match args.get(index) {
+        None | Some(Value::Null) => default.ok_or_else(|| invalid(format!("param {index}: missing integer"))),
+        Some(value) => value
+            .as_u64()
+            .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+            .ok_or_else(|| invalid(format!("param {index}: not a non-negative integer"))),
+    }
+}
+
+fn arg_limit(args: &[Value], index: usize, default: usize, max: usize) -> Result<usize, ErrorObjectOwned> {
+    Ok((arg_u64(args, index, Some(default as u64))? as usize).min(max))
+}
+
+fn arg_subaccount(args: &[Value], index: usize) -> Result<u16, ErrorObjectOwned> {
+    u16::try_from(arg_u64(args, index, Some(0))?).map_err(|_| invalid(format!("param {index}: subaccount")))
+}
+
+/// A market by id (`0`, `"0"`) or symbol (`"BTC-PERP"`, any case).
+fn resolve_market(chain: &Chain, value: Option<&Value>) -> Result<MarketId, ErrorObjectOwned> {
+    let markets = &chain.state.genesis().markets;
+    let found = match value {
+        Some(Value::Number(n)) => n.as_u64().and_then(|id| markets.iter().find(|m| u64::from(m.id.0) == id)),
+        Some(Value::String(text)) => match text.parse::<u64>() {
+            Ok(id) => markets.iter().find(|m| u64::from(m.id.0) == id),
+            Err(_) => markets.iter().find(|m| m.symbol.eq_ignore_ascii_case(text)),
+        },
+        _ => return Err(invalid("param 0: market id or symbol")),
+    };
+    found.map(|m| m.id).ok_or_else(|| NodeError::UnknownMarket(value.map(Value::to_string).unwrap_or_default()).into())
+}
+
+fn to_value(value: impl serde::Serialize) -> RpcResult {
+    serde_json::to_value(value).map_err(|e| NodeError::Corrupt(e.to_string()).into())
+}
+
+fn tx_result_json(result: &Result<(), novation_protocol::TxError>) -> Value {
+    match result {
+        Ok(()) => json!({"ok": true}),
+        Err(error) => json!({
+            "ok": false,
+            "code": error.code.code(),
+            "message": error.code.message(),
+            "action_index": error.action_index,
+        }),
+    }
+}
+
+fn stored_block(
+    chain: &Chain,
+    height: u64,
+) -> Result<(NodeHeader, BlockBody, novation_protocol::BlockOutcome), NodeError> {
+    let missing = || NodeError::NotFound(format!("block {height}"));
+    let header = decode(&chain.store.header(height)?.ok_or_else(missing)?, "header")?;
+    let body = decode(&chain.store.block(height)?.ok_or_else(missing)?, "block")?;
+    let results = decode_results(&chain.store.results(height)?.ok_or_else(missing)?)?;
+    Ok((header, body, results))
+}
+
+fn envelope_json(envelope: &SignedTransaction) -> Value {
+    serde_json::to_value(envelope).unwrap_or(Value::Null)
+}
+
+fn get_transaction(node: &Node, args: &[Value]) -> RpcResult {
+    let hash = args.first().and_then(Value::as_str).and_then(parse_hash).ok_or_else(|| invalid("param 0: tx hash"))?;
+    if node.mempool().contains(&hash) {
+        return Ok(json!({"status": "pending"}));
+    }
+    let chain = node.chain();
+    let Some((height, index)) = chain.included(&hash) else { return Ok(Value::Null) };
+    let (_, body, results) = stored_block(&chain, height)?;
+    let index_usize = index as usize;
+    let outcome =
+        results.transactions.get(index_usize).ok_or_else(|| NodeError::Corrupt("results too short".into()))?;
+    Ok(json!({
+        "status": "included",
+        "height": height,
+        "index": index,
+        "tx_hash": hex(&hash),
+        "transaction": body.transactions.get(index_usize),
+        "result": tx_result_json(&outcome.result),
+        "events": outcome.events,
+    }))
+}
+
+fn get_block(node: &Node, args: &[Value]) -> RpcResult {
+    let height = arg_u64(args, 0, None)?;
+    let chain = node.chain();
+    let (header, body, results) = stored_block(&chain, height)?;
+    let transactions: Vec<Value> = body
+        .envelopes
+        .iter()
+        .zip(&body.tx_hashes)
+        .zip(&body.transactions)
+        .map(|((envelope, hash), tx)| {
+            json!({"tx_hash": hex(hash), "signer": tx.signer(), "nonce": tx.nonce, "envelope": envelope_json(envelope)})
+        })
+        .collect();
+    let outcomes: Vec<Value> =
+        results.transactions.iter().map(|o| json!({"result": tx_result_json(&o.result), "events": o.events})).collect();
+    Ok(json!({
+        "header": header.to_json(),
+        "transactions": transactions,
+        "results": outcomes,
+        "end_block_events": results.end_block_events,
+    }))
+}
+
+fn get_events(node: &Node, args: &[Value]) -> RpcResult {
+    let height = arg_u64(args, 0, None)?;
+    let chain = node.chain();
+    let (header, _, results) = stored_block(&chain, height)?;
+    let mut events = Vec::new();
+    for (index, outcome) in results.transactions.iter().enumerate() {
+        events.extend(outcome.events.iter().map(|e| json!({"tx_index": index, "event": e})));
+    }
+    events.extend(results.end_block_events.iter().map(|e| json!({"tx_index": null, "event": e})));
+    Ok(json!({"height": header.height, "time_ms": header.time_ms, "events": events}))
+}
+
+fn get_account(node: &Node, args: &[Value]) -> RpcResult {
+    let id = SubaccountId::new(arg_address(args, 0)?, arg_subaccount(args, 1)?);
+    let chain = node.chain();
+    let mut view = serde_json::to_value(chain.state.account(id)).map_err(|e| NodeError::Corrupt(e.to_string()))?;
+    if let Value::Object(map) = &mut view {
+        map.insert("nonce".into(), json!(chain.state.nonce(id.owner)));
+        map.insert("height".into(), json!(chain.height()));
+    }
+    Ok(view)
+}
+
+fn get_account_proof(node: &Node, args: &[Value]) -> RpcResult {
+    let id = SubaccountId::new(arg_address(args, 0)?, arg_subaccount(args, 1)?);
+    let chain = node.chain();
+    let key = novation_protocol::StateKey::Subaccount(id).to_bytes();
+    let value = chain.state.commitment_value(&novation_protocol::StateKey::Subaccount(id));
+    let proof = chain.tree.prove(&key);
+    Ok(json!({
+        "height": chain.height(),
+        "state_root": hex(&chain.tree.root()),
+        "key": hex(&key),
+        "value": value.as_deref().map(hex),
+        "proof": hex(&proof.to_bytes()),
+    }))
+}
+
+fn get_markets(node: &Node) -> RpcResult {
+    let chain = node.chain();
+    let markets: Vec<Value> = chain
+        .state
+        .genesis()
+        .markets
+        .iter()
+        .map(|params| json!({"params": params, "stats": chain.state.market(params.id)}))
+        .collect();
+    Ok(Value::Array(markets))
+}
+
+fn get_book(node: &Node, args: &[Value]) -> RpcResult {
+    let chain = node.chain();
+    let market = resolve_market(&chain, args.first())?;
+    let depth = arg_limit(args, 1, BOOK_DEPTH_DEFAULT, BOOK_DEPTH_MAX)?;
+    let book = chain.state.l2_book(market, depth).ok_or_else(|| NodeError::UnknownMarket(market.0.to_string()))?;
+    let mut value = to_value(book)?;
+    if let Value::Object(map) = &mut value {
+        map.insert("height".into(), json!(chain.height()));
+    }
+    Ok(value)
+}
+
+fn get_trades(node: &Node, args: &[Value]) -> RpcResult {
+    let chain = node.chain();
+    let market = resolve_market(&chain, args.first())?;
+    let limit = arg_limit(args, 1, LIST_DEFAULT, LIST_MAX)?;
+    let trades: Vec<Value> =
+        chain.trades.get(&market).map(|r| r.iter().take(limit).map(|e| e.to_json()).collect()).unwrap_or_default();
+    Ok(Value::Array(trades))
+}
+
+fn get_account_events(node: &Node, args: &[Value]) -> RpcResult {
+    let address = arg_address(args, 0)?;
+    let limit = arg_limit(args, 1, LIST_DEFAULT, LIST_MAX)?;
+    let chain = node.chain();
+    let events: Vec<Value> = chain
+        .account_events
+        .get(&address)
+        .map(|r| r.iter().take(limit).map(|e| e.to_json()).collect())
+        .unwrap_or_default();
+    Ok(Value::Array(events))
+}
+
+fn send_transaction(node: &Node, args: &[Value]) -> RpcResult {
+    let envelope = match args.first() {
+        Some(Value::String(text)) => SignedTransaction::from_json(text.as_bytes()).map_err(NodeError::Tx)?,
+        Some(value @ Value::Object(_)) => {
+            let text = value.to_string();
+            SignedTransaction::from_json(text.as_bytes()).map_err(NodeError::Tx)?
+        }
+        _ => return Err(invalid("param 0: a signed transaction envelope (object or its JSON text)")),
+    };
+    let admitted = node.submit(envelope)?;
+    Ok(json!({"tx_hash": hex(&admitted.tx_hash), "signer": admitted.signer, "nonce": admitted.nonce}))
+}
+
+/// Registers a synchronous method that reads the node.
+macro_rules! method {
+    ($module:expr, $name:literal, |$node:ident, $args:ident| $body:expr) => {
+        $module
+            .register_method($name, |params, $node: &Node, _| -> RpcResult {
+                let $args = args(&params)?;
+                $body
+            })
+            .map_err(|e| NodeError::InvalidParams(e.to_string()))?;
+    };
+}
+
+/// Builds the RPC module with every method and subscription of docs/api.md.
+pub fn rpc_module(node: Node) -> Result<RpcModule<Node>, NodeError> {
+    let mut module = RpcModule::new(node);
+    method!(module, "nov_status", |node, _a| Ok(node.status_json()));
+    method!(module, "nov_sendTransaction", |node, a| send_transaction(node, &a));
+    method!(module, "nov_getTransaction", |node, a| get_transaction(node, &a));
+    method!(module, "nov_getNonce", |node, a| Ok(json!(node.next_nonce(arg_address(&a, 0)?))));
+    method!(module, "nov_getAccount", |node, a| get_account(node, &a));
+    method!(module, "nov_getAccountProof", |node, a| get_account_proof(node, &a));
+    method!(module, "nov_getMarkets", |node, _a| get_markets(node));
+    method!(module, "nov_getBook", |node, a| get_book(node, &a));
+    method!(module, "nov_getTrades", |node, a| get_trades(node, &a));
+    method!(module, "nov_getBlock", |node, a| get_block(node, &a));
+    method!(module, "nov_getEvents", |node, a| get_events(node, &a));
+    method!(module, "nov_getAccountEvents", |node, a| get_account_events(node, &a));
+    method!(module, "nov_getRiskView", |node, a| {
+        let top = arg_limit(&a, 0, 20, LIST_MAX)?;
+        to_value(node.with_state(|s| s.risk_view(top)))
+    });
+    method!(module, "nov_getSystemTotals", |node, _a| to_value(node.with_state(|s| s.system_totals())));
+    register_subscriptions(&mut module)?;
+    Ok(module)
+}
+
+/// What a subscription listens for.
+#[derive(Clone, Copy)]
+enum Topic {
+    Blocks,
+    Book(MarketId),
+    Trades(MarketId),
+    Account(Address),
+}
+
+/// The message for one block on a topic, if any.
+fn message_for(node: &Node, topic: Topic, notice: &BlockNotice) -> Option<Value> {
+    match topic {
+        Topic::Blocks => Some(json!({"header": notice.header.to_json(), "tx_count": notice.tx_count})),
+        Topic::Book(market) => {
+            let chain = node.chain();
+            let book = chain.state.l2_book(market, BOOK_DEPTH_DEFAULT)?;
+            let mut value = serde_json::to_value(book).ok()?;
+            if let Value::Object(map) = &mut value {
+                map.insert("height".into(), json!(notice.header.height));
+            }
+            Some(value)
+        }
+        Topic::Trades(wanted) => {
+            let fills: Vec<Value> = notice
+                .events
+                .iter()
+                .filter(|e| matches!(e.event, Event::Fill { market, .. } if market == wanted))
+                .map(|e| e.to_json())
+                .collect();
+            (!fills.is_empty()).then_some(Value::Array(fills))
+        }
+        Topic::Account(address) => {
+            let events: Vec<Value> = notice
+                .events
+                .iter()
+                .filter(|e| touched_addresses(&e.event).contains(&address))
+                .map(|e| e.to_json())
+                .collect();
+            (!events.is_empty()).then_some(Value::Array(events))
+        }
+    }
+}
+
+async fn serve_subscription(node: Arc<Node>, pending: PendingSubscriptionSink, topic: Topic) {
+    let mut notices = node.shared.notices.subscribe();
+    let Ok(sink) = pending.accept().await else { return };
+    loop {
+        tokio::select! {
+            _ = sink.closed() => return,
+            notice = notices.recv() => match notice {
+                Ok(notice) => {
+                    let Some(value) = message_for(&node, topic, &notice) else { continue };
+                    let Ok(raw) = serde_json::value::to_raw_value(&value) else { continue };
+                    if sink.send(SubscriptionMessage::from(raw)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+        }
+    }
+}
+
+fn parse_topic(node: &Node, kind: &str, params: &Params<'_>) -> Result<Topic, ErrorObjectOwned> {
+    let a = args(params)?;
+    match kind {
+        "blocks" => Ok(Topic::Blocks),
+        "book" => Ok(Topic::Book(resolve_market(&node.chain(), a.first())?)),
+        "trades" => Ok(Topic::Trades(resolve_market(&node.chain(), a.first())?)),
+        _ => Ok(Topic::Account(arg_address(&a, 0)?)),
+    }
+}
+
+fn register_subscriptions(module: &mut RpcModule<Node>) -> Result<(), NodeError> {
+    let topics: [(&'static str, &'static str, &'static str, &'static str); 4] = [
+        ("nov_subscribeBlocks", "nov_blocks", "nov_unsubscribeBlocks", "blocks"),
+        ("nov_subscribeBook", "nov_book", "nov_unsubscribeBook", "book"),
+        ("nov_subscribeTrades", "nov_trades", "nov_unsubscribeTrades", "trades"),
+        ("nov_subscribeAccount", "nov_account", "nov_unsubscribeAccount", "account"),
+    ];
+    for (subscribe, notification, unsubscribe, kind) in topics {
+        module
+            .register_subscription(subscribe, notification, unsubscribe, move |params, pending, node, _| async move {
+                match parse_topic(&node, kind, &params) {
+                    Ok(topic) => serve_subscription(node, pending, topic).await,
+                    Err(error) => pending.reject(error).await,
+                }
+            })
+            .map_err(|e| NodeError::InvalidParams(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Starts the API server on `addr` (HTTP and WebSocket on one port, `/metrics` beside).
+pub async fn start_rpc(node: Node, addr: SocketAddr) -> Result<(SocketAddr, ServerHandle), NodeError> {
+    let module = rpc_module(node.clone())?;
+    let middleware = tower::ServiceBuilder::new().layer(crate::metrics::MetricsLayer::new(node));
+    let server = Server::builder().set_http_middleware(middleware).build(addr).await?;
+    let local = server.local_addr()?;
+    Ok((local, server.start(module)))
+}

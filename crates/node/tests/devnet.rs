@@ -1,0 +1,225 @@
+//! End-to-end tests: an in-process devnet on a temporary directory, driven over HTTP and
+//! WebSocket JSON-RPC exactly as a client would.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jsonrpsee::core::client::{ClientT, SubscriptionClientT};
+use jsonrpsee::rpc_params;
+use jsonrpsee_http_client::HttpClient;
+use jsonrpsee_ws_client::WsClientBuilder;
+use novation_node::{demo_key, start_devnet, DevnetConfig, RunningNode};
+use novation_protocol::presets::{BTC_PERP, USD};
+use novation_store::commitment::{verify_proof, Proof};
+use novation_tx::{Eip712Signer, TxPayload};
+use novation_types::{Action, OrderAction, OrderRequest, Side};
+use serde_json::Value;
+
+const CHAIN_ID: u64 = 31337;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("novation-node-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+async fn devnet(dir: &std::path::Path, reset: bool) -> RunningNode {
+    let config = DevnetConfig {
+        data_dir: dir.to_path_buf(),
+        rpc_addr: "127.0.0.1:0".parse().unwrap(),
+        block_time_ms: 50,
+        reset,
+        market_maker: false,
+        chain_id: CHAIN_ID,
+        demo_accounts: 2,
+        feed_seed: 1,
+    };
+    start_devnet(config).await.unwrap()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    let digits = text.trim_start_matches("0x");
+    (0..digits.len() / 2).map(|i| u8::from_str_radix(&digits[2 * i..2 * i + 2], 16).unwrap()).collect()
+}
+
+async fn call(client: &HttpClient, method: &str, params: jsonrpsee::core::params::ArrayParams) -> Value {
+    client.request(method, params).await.unwrap()
+}
+
+async fn send(client: &HttpClient, signer: &Eip712Signer, actions: Vec<Action>) -> String {
+    let address = signer.address().to_string();
+    let nonce: u64 = call(client, "nov_getNonce", rpc_params![address]).await.as_u64().unwrap();
+    let envelope = signer.sign(&TxPayload::new(CHAIN_ID, signer.address(), nonce, actions));
+    let admitted = call(client, "nov_sendTransaction", rpc_params![envelope]).await;
+    admitted["tx_hash"].as_str().unwrap().to_string()
+}
+
+async fn included(client: &HttpClient, hash: &str) -> Value {
+    for _ in 0..200 {
+        let tx = call(client, "nov_getTransaction", rpc_params![hash]).await;
+        if tx["status"] == "included" {
+            return tx;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("transaction {hash} was not included");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deposit_order_cancel_apply_and_the_account_proves() {
+    let dir = temp_dir("flow");
+    let running = devnet(&dir, true).await;
+    let url = format!("http://{}", running.rpc_addr);
+    let client = jsonrpsee_http_client::HttpClientBuilder::default().build(&url).unwrap();
+    let trader = Eip712Signer::from_seed([42; 32]);
+
+    let deposit =
+        send(&client, &trader, vec![Action::Deposit { subaccount: 0, asset: USD, amount: "50000".parse().unwrap() }])
+            .await;
+    assert_eq!(included(&client, &deposit).await["result"]["ok"], true);
+
+    // Wait for the simulated feed to give BTC-PERP a mark, then bid below it.
+    let mut mark = None;
+    for _ in 0..200 {
+        let markets = call(&client, "nov_getMarkets", rpc_params![]).await;
+        if let Some(text) = markets[0]["stats"]["mark"].as_str() {
+            mark = Some(text.parse::<f64>().unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let price_ticks = (mark.expect("a mark price") * 0.99 * 10.0) as u64;
+    let order = OrderRequest::limit(0, BTC_PERP, Side::Buy, price_ticks, 10).with_client_id(7);
+    let placed = send(&client, &trader, vec![Action::Order(OrderAction::Place(order))]).await;
+    let placed = included(&client, &placed).await;
+    assert_eq!(placed["result"]["ok"], true, "{placed}");
+
+    let book = call(&client, "nov_getBook", rpc_params!["BTC-PERP", 5]).await;
+    assert!(book["bids"].as_array().unwrap().iter().any(|l| l["price_ticks"] == price_ticks), "{book}");
+
+    let cancel = send(
+        &client,
+        &trader,
+        vec![Action::Order(OrderAction::CancelByClientId { subaccount: 0, client_order_id: 7 })],
+    )
+    .await;
+    assert_eq!(included(&client, &cancel).await["result"]["ok"], true);
+    let book = call(&client, "nov_getBook", rpc_params![0, 5]).await;
+    assert!(!book["bids"].as_array().unwrap().iter().any(|l| l["price_ticks"] == price_ticks));
+
+    // The account proof verifies against the state root it names, which is nov_status's
+    // root at that height.
+    let address = trader.address().to_string();
+    let proof = call(&client, "nov_getAccountProof", rpc_params![address.clone()]).await;
+    let root: [u8; 32] = unhex(proof["state_root"].as_str().unwrap()).try_into().unwrap();
+    let value = unhex(proof["value"].as_str().unwrap());
+    let decoded = Proof::from_bytes(&unhex(proof["proof"].as_str().unwrap())).unwrap();
+    assert!(verify_proof(&root, &unhex(proof["key"].as_str().unwrap()), Some(&value), &decoded));
+    let height = proof["height"].as_u64().unwrap();
+    let block = call(&client, "nov_getBlock", rpc_params![height]).await;
+    assert_eq!(block["header"]["state_root"], proof["state_root"]);
+    let status = call(&client, "nov_status", rpc_params![]).await;
+    assert!(status["height"].as_u64().unwrap() >= height);
+
+    let account = call(&client, "nov_getAccount", rpc_params![address.clone()]).await;
+    assert_eq!(account["nonce"], 3);
+    let events = call(&client, "nov_getAccountEvents", rpc_params![address, 10]).await;
+    assert!(events.as_array().unwrap().len() >= 3, "{events}");
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_signature_gets_its_code_and_metrics_and_websocket_blocks_work() {
+    let dir = temp_dir("errors");
+    let running = devnet(&dir, true).await;
+    let client =
+        jsonrpsee_http_client::HttpClientBuilder::default().build(format!("http://{}", running.rpc_addr)).unwrap();
+    let signer = demo_key(0);
+    let mut envelope = signer.sign(&TxPayload::new(CHAIN_ID, signer.address(), 0, vec![]));
+    if let novation_tx::TxSignature::Eip712 { signature } = &mut envelope.signature {
+        *signature = format!("0x{}", "00".repeat(65));
+    }
+    let error = client.request::<Value, _>("nov_sendTransaction", rpc_params![envelope]).await.unwrap_err();
+    let jsonrpsee::core::ClientError::Call(error) = error else { panic!("{error:?}") };
+    assert!((1001..1100).contains(&error.code()), "{error:?}");
+
+    let wrong_chain = signer.sign(&TxPayload::new(1, signer.address(), 0, vec![]));
+    let error = client.request::<Value, _>("nov_sendTransaction", rpc_params![wrong_chain]).await.unwrap_err();
+    let jsonrpsee::core::ClientError::Call(error) = error else { panic!("{error:?}") };
+    assert_eq!(error.code(), 1005);
+    let error = client.request::<Value, _>("nov_getBook", rpc_params!["DOGE-PERP"]).await.unwrap_err();
+    let jsonrpsee::core::ClientError::Call(error) = error else { panic!("{error:?}") };
+    assert_eq!(error.code(), 2006);
+
+    let ws = WsClientBuilder::default().build(format!("ws://{}", running.rpc_addr)).await.unwrap();
+    let mut blocks =
+        ws.subscribe::<Value, _>("nov_subscribeBlocks", rpc_params![], "nov_unsubscribeBlocks").await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(5), blocks.next()).await.unwrap().unwrap().unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(5), blocks.next()).await.unwrap().unwrap().unwrap();
+    assert!(second["header"]["height"].as_u64() > first["header"]["height"].as_u64());
+    assert_eq!(second["header"]["parent_hash"], first["header"]["block_hash"]);
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(running.rpc_addr).await.unwrap();
+    stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("text/plain") && response.contains("novation_block_height"), "{response}");
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_replays_to_the_same_root_and_continues() {
+    let dir = temp_dir("restart");
+    let running = devnet(&dir, true).await;
+    while running.node.height() < 10 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let node = running.stop().await;
+    let (height, root) = (node.height(), node.state_root());
+    assert!(node.with_state(|s| s.nonce(demo_key(0).address())) > 0);
+    drop(node);
+
+    let running = devnet(&dir, false).await;
+    assert_eq!(running.node.height(), height);
+    assert_eq!(running.node.state_root(), root);
+    while running.node.height() < height + 3 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn market_maker_quotes_both_perps() {
+    let dir = temp_dir("maker");
+    let config = DevnetConfig {
+        data_dir: dir.clone(),
+        rpc_addr: "127.0.0.1:0".parse().unwrap(),
+        block_time_ms: 50,
+        reset: true,
+        market_maker: true,
+        chain_id: CHAIN_ID,
+        demo_accounts: 1,
+        feed_seed: 3,
+    };
+    let running = start_devnet(config).await.unwrap();
+    let mut quoted = false;
+    for _ in 0..200 {
+        quoted = running.node.with_state(|s| {
+            [BTC_PERP, novation_protocol::presets::ETH_PERP]
+                .iter()
+                .all(|m| s.l2_book(*m, 10).is_some_and(|b| b.bids.len() == 5 && b.asks.len() == 5))
+        });
+        if quoted {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(quoted, "the market maker did not quote five levels a side on both perps");
+}
