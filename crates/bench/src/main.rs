@@ -19,6 +19,7 @@ mod book;
 mod chain;
 mod liquidation;
 mod margin;
+mod node;
 mod report;
 mod rng;
 
@@ -31,6 +32,7 @@ suites:
   book     order-book ops/s through the protocol (margin-checked) vs lobster@0.7.0
   margin   time to re-check the margin of every subaccount after an oracle move
   liquidation  detect and liquidate after a 20% drop across 1,000,000 subaccounts
+  node     orders/s through signature check, sequencing, execution and durable commit
 
 options:
   --quick  a small run for smoke tests (finishes in seconds)
@@ -50,6 +52,7 @@ enum Suite {
     Book,
     Margin,
     Liquidation,
+    Node,
 }
 
 fn parse(args: &[String]) -> Result<Command, String> {
@@ -64,6 +67,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             "book" => suite = Some(Suite::Book),
             "margin" => suite = Some(Suite::Margin),
             "liquidation" => suite = Some(Suite::Liquidation),
+            "node" => suite = Some(Suite::Node),
             name => return Err(format!("unknown suite {name:?}")),
         }
     }
@@ -88,6 +92,7 @@ fn main() -> ExitCode {
         Suite::Book => book::run(quick),
         Suite::Margin => margin::run(quick),
         Suite::Liquidation => liquidation::run(quick),
+        Suite::Node => node::run(quick),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

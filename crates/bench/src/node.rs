@@ -1,0 +1,156 @@
+//! `node` suite: orders per second through the whole node pipeline — signature check and
+//! admission (`Node::submit`), then sequencing, execution and the durable commit with a new
+//! state root (`Node::produce_block_now`) — once with one order per transaction and once with
+//! batches of 50 orders per transaction. In the same run, the raw signature-verification rate
+//! of this machine (EIP-712 secp256k1 recovery, one core) is measured as the ceiling that
+//! single-order transactions cannot beat.
+//!
+//! Orders are resting limit orders on BTC-PERP placed around the mark without crossing, from
+//! funded signers, each transaction signed in advance (untimed) as a client would.
+
+use std::time::Instant;
+
+use novation_node::{devnet_genesis, ChainConfig, MempoolLimits, Node};
+use novation_protocol::presets::{BTC, BTC_PERP, ETH, USD};
+use novation_tx::{Eip712Signer, SignedTransaction, TxPayload};
+use novation_types::{Action, OrderAction, OrderRequest, Side};
+
+use crate::report::{median, Metric};
+
+const SUITE: &str = "node";
+const CHAIN_ID: u64 = 31_337;
+const BATCH: u64 = 50;
+
+struct Sizes {
+    signers: usize,
+    single_per_signer: u64,
+    reps: usize,
+}
+
+fn sign(key: &Eip712Signer, nonce: u64, actions: Vec<Action>) -> SignedTransaction {
+    key.sign(&TxPayload::new(CHAIN_ID, key.address(), nonce, actions))
+}
+
+fn order(signer: usize, index: u64) -> OrderAction {
+    let offset = index % 500 + (signer as u64 % 100);
+    let (side, ticks) = if (signer as u64 + index).is_multiple_of(2) {
+        (Side::Buy, 590_000 - offset)
+    } else {
+        (Side::Sell, 610_000 + offset)
+    };
+    OrderAction::Place(OrderRequest::limit(0, BTC_PERP, side, ticks, 1))
+}
+
+/// A node with prices set and `signers` funded accounts; returns it and its signers.
+fn funded_node(dir: &std::path::Path, signers: usize) -> Result<(Node, Vec<Eip712Signer>), String> {
+    let _ = std::fs::remove_dir_all(dir);
+    let node = Node::open(ChainConfig {
+        data_dir: dir.to_path_buf(),
+        genesis: devnet_genesis(),
+        chain_id: CHAIN_ID,
+        mempool: MempoolLimits { max_per_signer: 1_000, max_total: 1_000_000 },
+        max_block_txs: 1_000_000,
+    })
+    .map_err(|e| e.to_string())?;
+    let publishers: Vec<Eip712Signer> = (0..3)
+        .map(|i| Eip712Signer::from_seed(novation_node::sha256(format!("novation-devnet-publisher-{i}").as_bytes())))
+        .collect();
+    for round in 0..3u64 {
+        let time_ms = novation_node::now_ms();
+        for publisher in &publishers {
+            let report = |asset, price: i64| Action::PriceReport {
+                asset,
+                price: novation_math::Decimal::from_int(price),
+                confidence: novation_math::Decimal::ONE,
+                publish_time_ms: time_ms,
+            };
+            node.submit(sign(publisher, round, vec![report(BTC, 60_000), report(ETH, 3_000)]))
+                .map_err(|e| e.to_string())?;
+        }
+        node.produce_block_at(time_ms).map_err(|e| e.to_string())?;
+    }
+    let keys: Vec<Eip712Signer> = (0..signers)
+        .map(|i| Eip712Signer::from_seed(novation_node::sha256(format!("bench-node-{i}").as_bytes())))
+        .collect();
+    for key in &keys {
+        let deposit =
+            Action::Deposit { subaccount: 0, asset: USD, amount: novation_math::Decimal::from_int(10_000_000) };
+        node.submit(sign(key, 0, vec![deposit])).map_err(|e| e.to_string())?;
+    }
+    node.produce_block_now().map_err(|e| e.to_string())?;
+    Ok((node, keys))
+}
+
+/// Submits `envelopes` and produces one block; returns orders per second end to end.
+fn run_block(node: &Node, envelopes: Vec<SignedTransaction>, orders: u64) -> Result<f64, String> {
+    let started = Instant::now();
+    for envelope in envelopes {
+        node.submit(envelope).map_err(|e| e.to_string())?;
+    }
+    let block = node.produce_block_now().map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    if block.tx_count == 0 {
+        return Err("the block carried no transactions".into());
+    }
+    Ok(orders as f64 / seconds)
+}
+
+pub(crate) fn run(quick: bool) -> Result<(), String> {
+    let sizes = if quick {
+        Sizes { signers: 100, single_per_signer: 10, reps: 2 }
+    } else {
+        Sizes { signers: 2_000, single_per_signer: 10, reps: 3 }
+    };
+    let dir = std::env::temp_dir().join(format!("novation-bench-node-{}", std::process::id()));
+    let mut batched = Vec::new();
+    let mut single = Vec::new();
+    let mut ceiling = Vec::new();
+    for rep in 0..sizes.reps {
+        let (node, keys) = funded_node(&dir, sizes.signers)?;
+        // Batches: one transaction of 50 orders per signer.
+        let envelopes: Vec<SignedTransaction> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| sign(key, 1, vec![Action::Batch((0..BATCH).map(|j| order(i, j)).collect())]))
+            .collect();
+        batched.push(run_block(&node, envelopes, sizes.signers as u64 * BATCH)?);
+        // Single orders: `single_per_signer` one-order transactions per signer.
+        let envelopes: Vec<SignedTransaction> = (0..sizes.single_per_signer)
+            .flat_map(|n| keys.iter().enumerate().map(move |(i, key)| (n, i, key)))
+            .map(|(n, i, key)| sign(key, 2 + n, vec![Action::Order(order(i, 1_000 + n))]))
+            .collect();
+        let count = envelopes.len() as u64;
+        // The ceiling: verifying the same signatures, nothing else.
+        let prepared: Vec<([u8; 32], novation_tx::TxSignature)> = envelopes
+            .iter()
+            .map(|e| {
+                let payload = TxPayload::from_json(&e.payload).map_err(|err| err.to_string())?;
+                let hash = novation_tx::signing_hash(CHAIN_ID, e.payload.as_bytes(), payload.account, payload.nonce);
+                Ok((hash, e.signature.clone()))
+            })
+            .collect::<Result<_, String>>()?;
+        let started = Instant::now();
+        for (hash, signature) in &prepared {
+            novation_tx::verify_signature_only(hash, signature).map_err(|e| e.to_string())?;
+        }
+        ceiling.push(prepared.len() as f64 / started.elapsed().as_secs_f64());
+        single.push(run_block(&node, envelopes, count)?);
+        eprintln!(
+            "node: rep {}: batched {:.0} orders/s, single {:.0} orders/s, verify {:.0}/s",
+            rep + 1,
+            batched[rep],
+            single[rep],
+            ceiling[rep]
+        );
+        drop(node);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let (batched, single, ceiling) = (median(&batched), median(&single), median(&ceiling));
+    let reps = Some(sizes.reps);
+    let metric = |metric, value, unit| Metric { suite: SUITE, metric, value, unit, reps, peer: None };
+    metric("orders_per_sec_batched", batched, "orders/s").emit();
+    metric("orders_per_sec_single", single, "orders/s").emit();
+    metric("sig_verify_per_sec", ceiling, "verifications/s").emit();
+    metric("ratio_single_vs_ceiling", single / ceiling, "x").emit();
+    Ok(())
+}
