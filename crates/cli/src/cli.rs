@@ -1,0 +1,370 @@
+//! The command line: every subcommand, flag and argument, parsed by clap. Values that can be
+//! checked without the node (numbers, addresses, names) are checked here, so a malformed
+//! argument is a usage error (exit code 2) before anything is sent.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use novation_math::Decimal;
+
+use crate::keys::Scheme;
+use crate::units::{parse_decimal, parse_positive_decimal};
+
+/// The default JSON-RPC address of a local node.
+pub(crate) const RPC_DEFAULT: &str = "http://127.0.0.1:8545";
+/// The default port of `devnet` and `node`.
+pub(crate) const PORT_DEFAULT: u16 = 8545;
+/// The default block interval of `devnet` and `node`, in milliseconds.
+pub(crate) const BLOCK_TIME_MS_DEFAULT: u64 = 200;
+
+/// novation: a derivatives clearing chain. Run a devnet, manage keys, trade, query.
+#[derive(Debug, Parser)]
+#[command(name = "novation", version, about, long_about = None, propagate_version = true)]
+pub(crate) struct Cli {
+    /// JSON-RPC address of the node.
+    #[arg(long, global = true, value_name = "URL", default_value = RPC_DEFAULT)]
+    pub(crate) rpc: String,
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// Directory for keys and devnet data [default: ~/.novation].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) home: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run a one-process development chain with seeded markets and funded demo keys.
+    Devnet(DevnetArgs),
+    /// Run a node from a genesis file.
+    Node(NodeArgs),
+    /// Create, import and list signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Sign and send a transaction, then wait for its result.
+    Tx(TxArgs),
+    /// Read the chain's state.
+    #[command(subcommand)]
+    Query(QueryCommand),
+}
+
+/// `novation devnet`.
+#[derive(Debug, Args)]
+pub(crate) struct DevnetArgs {
+    /// Where the chain's database lives [default: HOME/devnet].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Port of the JSON-RPC API on 127.0.0.1.
+    #[arg(long, default_value_t = PORT_DEFAULT)]
+    pub(crate) port: u16,
+    /// Block interval in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = BLOCK_TIME_MS_DEFAULT, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) block_time_ms: u64,
+    /// Start from a fresh chain, deleting the data directory's previous chain.
+    #[arg(long)]
+    pub(crate) reset: bool,
+    /// Run a built-in market maker quoting both sides of every market.
+    #[arg(long)]
+    pub(crate) market_maker: bool,
+}
+
+/// `novation node`.
+#[derive(Debug, Args)]
+pub(crate) struct NodeArgs {
+    /// The genesis file (JSON of the protocol's `Genesis`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) genesis: PathBuf,
+    /// Where the chain's database lives [default: HOME/node].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Port of the JSON-RPC API on 127.0.0.1.
+    #[arg(long, default_value_t = PORT_DEFAULT)]
+    pub(crate) port: u16,
+    /// Block interval in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = BLOCK_TIME_MS_DEFAULT, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) block_time_ms: u64,
+    /// The chain id transactions must name.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub(crate) chain_id: u64,
+}
+
+/// `novation keys ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Create a key from the operating system's randomness.
+    New {
+        /// Its name [default: the first free `keyN`].
+        #[arg(long)]
+        name: Option<String>,
+        /// Signature scheme.
+        #[arg(long, value_enum, default_value_t = Scheme::Eip712)]
+        scheme: Scheme,
+    },
+    /// List the stored keys and their addresses.
+    List,
+    /// Store an existing secret key under a name.
+    Import {
+        /// The name to store it under.
+        name: String,
+        /// The secret key: 64 hex digits, `0x` optional.
+        secret_hex: String,
+        /// Signature scheme.
+        #[arg(long, value_enum, default_value_t = Scheme::Eip712)]
+        scheme: Scheme,
+    },
+    /// Show a key's address (and its secret with --secret).
+    Show {
+        /// The key's name.
+        name: String,
+        /// Also print the secret key.
+        #[arg(long)]
+        secret: bool,
+    },
+}
+
+/// `novation tx --key NAME ...`.
+#[derive(Debug, Args)]
+pub(crate) struct TxArgs {
+    /// The stored key that signs (and whose account acts).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) key: String,
+    /// Act for this account (address or stored key name) as its authorised agent
+    /// [default: the key's own account].
+    #[arg(long, value_name = "ACCOUNT")]
+    pub(crate) account: Option<String>,
+    /// The subaccount number acted on.
+    #[arg(long, global = true, value_name = "N", default_value_t = 0)]
+    pub(crate) subaccount: u16,
+    /// The transaction.
+    #[command(subcommand)]
+    pub(crate) action: TxCommand,
+}
+
+/// Buy or sell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SideArg {
+    /// Buy (go long or reduce a short).
+    Buy,
+    /// Sell (go short or reduce a long).
+    Sell,
+}
+
+/// The transactions `novation tx` sends.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TxCommand {
+    /// Credit collateral to the subaccount.
+    Deposit {
+        /// Asset symbol (USD, BTC, ...) or id.
+        asset: String,
+        /// Amount in whole units of the asset.
+        #[arg(value_parser = parse_positive_decimal)]
+        amount: Decimal,
+    },
+    /// Withdraw collateral from the subaccount.
+    Withdraw {
+        /// Asset symbol (USD, BTC, ...) or id.
+        asset: String,
+        /// Amount in whole units of the asset.
+        #[arg(value_parser = parse_positive_decimal)]
+        amount: Decimal,
+    },
+    /// Place an order: a limit order with --price, else a market order.
+    Order(OrderArgs),
+    /// Cancel an order by its id, or by --client-id.
+    Cancel {
+        /// The order id.
+        #[arg(required_unless_present = "client_id", conflicts_with = "client_id")]
+        order_id: Option<u64>,
+        /// The client order id given when it was placed.
+        #[arg(long, value_name = "N")]
+        client_id: Option<u64>,
+    },
+    /// Cancel every open order of the subaccount (in one market with --market).
+    CancelAll {
+        /// Only this market (symbol or id).
+        #[arg(long, value_name = "M")]
+        market: Option<String>,
+    },
+    /// Let another key (address or stored key name) trade for this account.
+    AuthorizeAgent {
+        /// The agent's address, or the name of a stored key.
+        agent: String,
+    },
+}
+
+/// `novation tx order`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("tif").args(["ioc", "fok", "post_only"])))]
+pub(crate) struct OrderArgs {
+    /// Market symbol (BTC-PERP) or id.
+    pub(crate) market: String,
+    /// buy or sell.
+    #[arg(value_enum)]
+    pub(crate) side: SideArg,
+    /// Size in base units (e.g. 0.01 BTC); must be a whole number of lots.
+    #[arg(value_parser = parse_positive_decimal)]
+    pub(crate) size: Decimal,
+    /// Limit price in quote per base unit; must be a whole number of ticks. Without it, the
+    /// order is a market order.
+    #[arg(long, value_name = "P", value_parser = parse_positive_decimal)]
+    pub(crate) price: Option<Decimal>,
+    /// Immediate or cancel: fill what crosses now, cancel the rest.
+    #[arg(long, requires = "price")]
+    pub(crate) ioc: bool,
+    /// Fill or kill: fill entirely now or not at all.
+    #[arg(long, requires = "price")]
+    pub(crate) fok: bool,
+    /// Post only: rest on the book, refused if it would trade.
+    #[arg(long, requires = "price")]
+    pub(crate) post_only: bool,
+    /// Only ever reduce the position.
+    #[arg(long)]
+    pub(crate) reduce_only: bool,
+    /// Your own id for the order (cancel it with `cancel --client-id`).
+    #[arg(long, value_name = "N")]
+    pub(crate) client_id: Option<u64>,
+    /// Market orders: the furthest from mark to trade, in percent [default: 1].
+    #[arg(long, value_name = "PCT", conflicts_with = "price", value_parser = parse_decimal)]
+    pub(crate) slippage: Option<Decimal>,
+}
+
+/// `novation query ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum QueryCommand {
+    /// Balances, positions and margin health of an account.
+    Account {
+        /// An address, or the name of a stored key.
+        account: String,
+        /// The subaccount number.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        subaccount: u16,
+    },
+    /// The order book of a market.
+    Book {
+        /// Market symbol (BTC-PERP) or id.
+        market: String,
+        /// Price levels per side.
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        depth: u32,
+    },
+    /// Every market's parameters and statistics.
+    Markets,
+    /// A block's header, transactions and results.
+    Block {
+        /// The block height.
+        height: u64,
+    },
+    /// The chain's height, time and state root.
+    Status,
+    /// System risk: insurance fund, bad debt, open interest, accounts closest to liquidation.
+    Risk,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("novation").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_have_working_defaults_and_go_anywhere() {
+        let cli = parse(&["query", "status"]).unwrap();
+        assert_eq!(cli.rpc, RPC_DEFAULT);
+        assert!(!cli.json);
+        let cli = parse(&["query", "status", "--json", "--rpc", "http://10.0.0.1:1"]).unwrap();
+        assert!(cli.json);
+        assert_eq!(cli.rpc, "http://10.0.0.1:1");
+    }
+
+    #[test]
+    fn devnet_defaults_just_work() {
+        let Command::Devnet(args) = parse(&["devnet"]).unwrap().command else { panic!("not devnet") };
+        assert_eq!((args.port, args.block_time_ms, args.reset, args.market_maker), (8545, 200, false, false));
+        let Command::Devnet(args) =
+            parse(&["devnet", "--port", "9000", "--block-time-ms", "50", "--reset"]).unwrap().command
+        else {
+            panic!("not devnet")
+        };
+        assert_eq!((args.port, args.block_time_ms, args.reset), (9000, 50, true));
+        assert!(parse(&["devnet", "--block-time-ms", "0"]).is_err());
+    }
+
+    #[test]
+    fn a_limit_order_parses_with_its_flags() {
+        let cli =
+            parse(&["tx", "--key", "a", "order", "BTC-PERP", "buy", "0.01", "--price", "65000", "--ioc"]).unwrap();
+        let Command::Tx(tx) = cli.command else { panic!("not tx") };
+        let TxCommand::Order(order) = tx.action else { panic!("not order") };
+        assert_eq!(order.side, SideArg::Buy);
+        assert_eq!(order.size, "0.01".parse().unwrap());
+        assert_eq!(order.price, Some("65000".parse().unwrap()));
+        assert!(order.ioc && !order.fok && !order.post_only);
+    }
+
+    #[test]
+    fn conflicting_order_flags_are_usage_errors() {
+        let base = ["tx", "--key", "a", "order", "BTC-PERP", "buy", "1"];
+        let with = |extra: &[&str]| parse(&[&base[..], extra].concat());
+        assert!(with(&["--price", "1", "--ioc", "--fok"]).is_err());
+        assert!(with(&["--ioc"]).is_err(), "time in force needs a price");
+        assert!(with(&["--price", "1", "--slippage", "2"]).is_err());
+        assert!(with(&["--slippage", "2"]).is_ok());
+        assert_eq!(with(&["--price", "abc"]).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn bad_numbers_and_sides_are_refused() {
+        assert!(parse(&["tx", "--key", "a", "order", "BTC-PERP", "hold", "1"]).is_err());
+        assert!(parse(&["tx", "--key", "a", "deposit", "USD", "-5"]).is_err());
+        assert!(parse(&["tx", "--key", "a", "deposit", "USD", "1e3"]).is_err());
+        assert!(parse(&["tx", "deposit", "USD", "5"]).is_err(), "--key is required");
+    }
+
+    #[test]
+    fn cancel_takes_an_id_or_a_client_id_but_not_both() {
+        assert!(parse(&["tx", "--key", "a", "cancel", "42"]).is_ok());
+        assert!(parse(&["tx", "--key", "a", "cancel", "--client-id", "7"]).is_ok());
+        assert!(parse(&["tx", "--key", "a", "cancel"]).is_err());
+        assert!(parse(&["tx", "--key", "a", "cancel", "42", "--client-id", "7"]).is_err());
+    }
+
+    #[test]
+    fn the_subaccount_flag_reaches_every_transaction() {
+        let cli = parse(&["tx", "--key", "a", "deposit", "USD", "100", "--subaccount", "3"]).unwrap();
+        let Command::Tx(tx) = cli.command else { panic!("not tx") };
+        assert_eq!(tx.subaccount, 3);
+        assert_eq!(tx.account, None);
+        let cli = parse(&["tx", "--key", "bot", "--account", "alice", "cancel-all"]).unwrap();
+        let Command::Tx(tx) = cli.command else { panic!("not tx") };
+        assert_eq!(tx.account.as_deref(), Some("alice"));
+    }
+
+    #[test]
+    fn keys_commands_parse() {
+        let cli = parse(&["keys", "new", "--name", "alice", "--scheme", "ed25519"]).unwrap();
+        assert!(matches!(cli.command, Command::Keys(KeysCommand::New { scheme: Scheme::Ed25519, .. })));
+        assert!(parse(&["keys", "new", "--scheme", "rsa"]).is_err());
+        assert!(matches!(
+            parse(&["keys", "show", "alice", "--secret"]).unwrap().command,
+            Command::Keys(KeysCommand::Show { secret: true, .. })
+        ));
+    }
+
+    #[test]
+    fn node_needs_a_genesis_file() {
+        assert!(parse(&["node"]).is_err());
+        assert!(parse(&["node", "--genesis", "g.json"]).is_ok());
+    }
+}

@@ -1,0 +1,304 @@
+//! `novation tx`: build the actions from human arguments, sign them with a stored key, send
+//! them (`nov_sendTransaction`) and wait until the node reports them included
+//! (`nov_getTransaction`), then show the result and its events.
+//!
+//! ```text
+//!  args ──▶ actions ──▶ TxPayload {chain_id (nov_status), account, nonce (nov_getNonce)}
+//!        ──▶ sign ──▶ nov_sendTransaction ──▶ poll nov_getTransaction ──▶ events table
+//! ```
+
+use std::time::{Duration, Instant};
+
+use novation_math::Ppm;
+use novation_tx::TxPayload;
+use novation_types::{Action, Address, AssetId, MarketId, OrderAction, OrderId, OrderRequest, Side, TimeInForce};
+use serde_json::{json, Value};
+
+use crate::cli::{OrderArgs, SideArg, TxArgs, TxCommand};
+use crate::error::{CliError, CliResult};
+use crate::events::{events_table, Names};
+use crate::keys::KeyStore;
+use crate::markets::{fetch_assets, fetch_markets, find_asset, find_market, AssetInfo, MarketInfo};
+use crate::rpc::RpcClient;
+use crate::table::key_values;
+use crate::units::{price_to_ticks, size_to_lots, slippage_to_ppm};
+use crate::Context;
+
+/// How long to wait for a sent transaction to be included.
+const INCLUSION_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often to ask whether it is.
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// A market order's slippage bound unless `--slippage` says otherwise: 1%.
+const MARKET_SLIPPAGE_DEFAULT: Ppm = Ppm::new(10_000);
+
+/// Runs `novation tx`.
+pub(crate) fn run(ctx: &Context, args: &TxArgs) -> CliResult<()> {
+    let key = KeyStore::new(&ctx.home).load(&args.key)?;
+    let rpc = RpcClient::new(&ctx.rpc);
+    let status = rpc.call("nov_status", json!([]))?;
+    let chain_id = status
+        .get("chain_id")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| CliError::BadResponse(format!("nov_status without a chain_id: {status}")))?;
+    let markets = fetch_markets(&rpc)?;
+    let assets = fetch_assets(&rpc);
+    let action = build_action(ctx, args, &markets, &assets)?;
+
+    // Nonces are counted per signer; an agent signs for another account.
+    let signer = key.signer.address();
+    let account = match &args.account {
+        Some(account) => resolve_address(ctx, account)?,
+        None => signer,
+    };
+    let nonce_value = rpc.call("nov_getNonce", json!([signer.to_string()]))?;
+    let nonce = as_u64(&nonce_value).ok_or_else(|| CliError::BadResponse(format!("nonce {nonce_value}")))?;
+    let payload = TxPayload::new(chain_id, account, nonce, vec![action]);
+    let envelope = serde_json::to_value(key.signer.sign(&payload))
+        .map_err(|e| CliError::BadResponse(format!("cannot encode the transaction: {e}")))?;
+    let admitted = rpc.call("nov_sendTransaction", json!([envelope]))?;
+    let tx_hash = admitted
+        .get("tx_hash")
+        .and_then(Value::as_str)
+        .ok_or_else(|| CliError::BadResponse(format!("nov_sendTransaction without a tx_hash: {admitted}")))?
+        .to_string();
+    if !ctx.json {
+        let agent = if signer == account { String::new() } else { format!(", agent {signer}") };
+        eprintln_quiet(&format!("sent {tx_hash} (account {account}{agent}, nonce {nonce}); waiting for a block…"));
+    }
+    let receipt = wait_for_inclusion(&rpc, &tx_hash)?;
+    if ctx.json {
+        ctx.print(&format!("{:#}\n", receipt));
+    } else {
+        ctx.print(&render_receipt(&tx_hash, &receipt, &Names { markets: &markets, assets: &assets }));
+    }
+    check_result(&receipt)
+}
+
+/// The one action `args` asks for.
+fn build_action(ctx: &Context, args: &TxArgs, markets: &[MarketInfo], assets: &[AssetInfo]) -> CliResult<Action> {
+    let subaccount = args.subaccount;
+    Ok(match &args.action {
+        TxCommand::Deposit { asset, amount } => {
+            Action::Deposit { subaccount, asset: AssetId(find_asset(assets, asset)?.id), amount: *amount }
+        }
+        TxCommand::Withdraw { asset, amount } => {
+            Action::Withdraw { subaccount, asset: AssetId(find_asset(assets, asset)?.id), amount: *amount }
+        }
+        TxCommand::Order(order) => Action::Order(OrderAction::Place(order_request(subaccount, order, markets)?)),
+        TxCommand::Cancel { order_id: Some(order_id), .. } => {
+            Action::Order(OrderAction::Cancel { subaccount, order_id: OrderId(*order_id) })
+        }
+        TxCommand::Cancel { order_id: None, client_id: Some(client_order_id) } => {
+            Action::Order(OrderAction::CancelByClientId { subaccount, client_order_id: *client_order_id })
+        }
+        TxCommand::Cancel { order_id: None, client_id: None } => {
+            return Err(CliError::Usage("cancel needs an ORDER_ID or --client-id".into()))
+        }
+        TxCommand::CancelAll { market } => {
+            let market = match market {
+                Some(name) => Some(MarketId(find_market(markets, name)?.id)),
+                None => None,
+            };
+            Action::Order(OrderAction::CancelAll { subaccount, market })
+        }
+        TxCommand::AuthorizeAgent { agent } => Action::AuthorizeAgent { agent: resolve_address(ctx, agent)? },
+    })
+}
+
+/// The order request for `args`, with size and price converted exactly to lots and ticks.
+pub(crate) fn order_request(subaccount: u16, args: &OrderArgs, markets: &[MarketInfo]) -> CliResult<OrderRequest> {
+    let market = find_market(markets, &args.market)?;
+    let side = match args.side {
+        SideArg::Buy => Side::Buy,
+        SideArg::Sell => Side::Sell,
+    };
+    let size_lots = size_to_lots(args.size, market.lot_size)?;
+    let mut request = match args.price {
+        Some(price) => {
+            let price_ticks = price_to_ticks(price, market.tick_size)?;
+            let tif = if args.ioc {
+                TimeInForce::ImmediateOrCancel
+            } else if args.fok {
+                TimeInForce::FillOrKill
+            } else if args.post_only {
+                TimeInForce::PostOnly
+            } else {
+                TimeInForce::GoodTillCancel
+            };
+            OrderRequest::limit(subaccount, MarketId(market.id), side, price_ticks, size_lots).with_time_in_force(tif)
+        }
+        None => {
+            let slippage = match args.slippage {
+                Some(percent) => slippage_to_ppm(percent)?,
+                None => MARKET_SLIPPAGE_DEFAULT,
+            };
+            OrderRequest::market(subaccount, MarketId(market.id), side, size_lots, slippage)
+        }
+    };
+    if args.reduce_only {
+        request = request.reduce_only();
+    }
+    if let Some(id) = args.client_id {
+        request = request.with_client_id(id);
+    }
+    Ok(request)
+}
+
+/// An address typed as `0x…`, or the address of a stored key of that name.
+pub(crate) fn resolve_address(ctx: &Context, text: &str) -> CliResult<Address> {
+    if text.starts_with("0x") || text.starts_with("0X") {
+        return text.parse().map_err(|e| CliError::Usage(format!("`{text}`: {e}")));
+    }
+    match KeyStore::new(&ctx.home).load(text) {
+        Ok(key) => Ok(key.signer.address()),
+        Err(CliError::Input(_)) | Err(CliError::Usage(_)) => Err(CliError::Input(format!(
+            "`{text}` is neither a 0x address nor a stored key (see `novation keys list`)"
+        ))),
+        Err(other) => Err(other),
+    }
+}
+
+/// Polls `nov_getTransaction` until the transaction is included.
+fn wait_for_inclusion(rpc: &RpcClient, tx_hash: &str) -> CliResult<Value> {
+    let started = Instant::now();
+    loop {
+        let receipt = rpc.call("nov_getTransaction", json!([tx_hash]))?;
+        if receipt.get("status").and_then(Value::as_str) == Some("included") {
+            return Ok(receipt);
+        }
+        if started.elapsed() >= INCLUSION_TIMEOUT {
+            let state = if receipt.is_null() { "unknown to the node" } else { "still pending" };
+            return Err(CliError::Timeout(format!(
+                "transaction {tx_hash} not included after {} s ({state}); check later with the node's \
+                 nov_getTransaction",
+                INCLUSION_TIMEOUT.as_secs()
+            )));
+        }
+        std::thread::sleep(POLL_INTERVAL);
+    }
+}
+
+/// The receipt as text: where it was included, its outcome and its events.
+fn render_receipt(tx_hash: &str, receipt: &Value, names: &Names<'_>) -> String {
+    let result = receipt.get("result").cloned().unwrap_or(Value::Null);
+    let outcome = if result.get("ok").and_then(Value::as_bool) == Some(true) {
+        "ok".to_string()
+    } else {
+        let code = result.get("code").map(crate::events::plain).unwrap_or_default();
+        let message = result.get("message").map(crate::events::plain).unwrap_or_default();
+        let index = result.get("action_index").map(crate::events::plain).unwrap_or_default();
+        format!("REJECTED: error {code}: {message} (action {index})")
+    };
+    let mut out = key_values(&[
+        ("transaction", tx_hash.to_string()),
+        ("block", receipt.get("height").map(crate::events::plain).unwrap_or_default()),
+        ("index", receipt.get("index").map(crate::events::plain).unwrap_or_default()),
+        ("result", outcome),
+    ]);
+    let events = receipt.get("events").and_then(Value::as_array).cloned().unwrap_or_default();
+    if !events.is_empty() {
+        out.push('\n');
+        out.push_str(&events_table(&events, names).render());
+    }
+    out
+}
+
+/// `Ok` if the included transaction applied, else the protocol's error.
+fn check_result(receipt: &Value) -> CliResult<()> {
+    let result = receipt.get("result").cloned().unwrap_or(Value::Null);
+    if result.get("ok").and_then(Value::as_bool) == Some(true) {
+        return Ok(());
+    }
+    Err(CliError::Rejected {
+        code: result.get("code").and_then(Value::as_i64).unwrap_or(0),
+        message: result.get("message").and_then(Value::as_str).unwrap_or("(no message)").to_string(),
+        action_index: result.get("action_index").and_then(Value::as_u64),
+    })
+}
+
+/// A JSON number or decimal string as `u64`.
+pub(crate) fn as_u64(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| value.as_str().and_then(|text| text.parse().ok()))
+}
+
+/// Progress on stderr; a closed stderr is not an error.
+fn eprintln_quiet(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use novation_math::Decimal;
+    use novation_types::OrderKind;
+
+    fn markets() -> Vec<MarketInfo> {
+        vec![MarketInfo {
+            id: 0,
+            symbol: "BTC-PERP".into(),
+            tick_size: "0.1".parse().unwrap(),
+            lot_size: "0.0001".parse().unwrap(),
+        }]
+    }
+
+    fn order(size: &str, price: Option<&str>) -> OrderArgs {
+        OrderArgs {
+            market: "BTC-PERP".into(),
+            side: SideArg::Sell,
+            size: size.parse().unwrap(),
+            price: price.map(|p| p.parse().unwrap()),
+            ioc: false,
+            fok: false,
+            post_only: true,
+            reduce_only: true,
+            client_id: Some(9),
+            slippage: None,
+        }
+    }
+
+    #[test]
+    fn a_limit_order_is_converted_to_lots_and_ticks() {
+        let request = order_request(2, &order("0.25", Some("65000.1")), &markets()).unwrap();
+        assert_eq!(
+            (request.subaccount, request.market, request.side, request.size_lots),
+            (2, MarketId(0), Side::Sell, 2500)
+        );
+        assert_eq!(request.kind, OrderKind::Limit { price_ticks: 650_001, time_in_force: TimeInForce::PostOnly });
+        assert!(request.reduce_only);
+        assert_eq!(request.client_order_id, Some(9));
+    }
+
+    #[test]
+    fn an_order_without_a_price_is_a_market_order_bounded_at_one_percent() {
+        let request = order_request(0, &order("1", None), &markets()).unwrap();
+        assert_eq!(request.kind, OrderKind::Market { max_slippage: Ppm::new(10_000) });
+        let mut args = order("1", None);
+        args.slippage = Some(Decimal::from_int(3));
+        assert_eq!(
+            order_request(0, &args, &markets()).unwrap().kind,
+            OrderKind::Market { max_slippage: Ppm::new(30_000) }
+        );
+    }
+
+    #[test]
+    fn off_grid_orders_and_unknown_markets_are_refused() {
+        assert!(order_request(0, &order("0.00005", Some("1")), &markets()).is_err());
+        assert!(order_request(0, &order("1", Some("1.05")), &markets()).is_err());
+        let mut args = order("1", None);
+        args.market = "XRP-PERP".into();
+        assert!(order_request(0, &args, &markets()).unwrap_err().to_string().contains("unknown market"));
+    }
+
+    #[test]
+    fn a_rejected_receipt_is_an_error_with_its_code() {
+        let receipt = json!({"status": "included", "height": 5, "index": 0,
+            "result": {"ok": false, "code": 8, "message": "initial margin would not hold", "action_index": 0},
+            "events": []});
+        let error = check_result(&receipt).unwrap_err();
+        assert_eq!(error.to_string(), "transaction rejected: error 8: initial margin would not hold (action 0)");
+        let text = render_receipt("0xabc", &receipt, &Names { markets: &markets(), assets: &[] });
+        assert!(text.contains("REJECTED: error 8"), "{text}");
+        assert!(check_result(&json!({"status": "included", "result": {"ok": true}})).is_ok());
+    }
+}

@@ -1,0 +1,143 @@
+//! Human units to protocol units: sizes in base units to lots, prices in quote to ticks,
+//! slippage percentages to parts per million. Conversions are exact: a value off the grid
+//! is an error naming the nearest valid values, never silently rounded.
+
+use novation_math::{Decimal, Ppm, Rounding};
+
+use crate::error::{CliError, CliResult};
+
+/// Parses a decimal number typed by a user (clap value parser).
+pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    text.trim().parse::<Decimal>().map_err(|_| format!("`{text}` is not a decimal number (e.g. 0.5 or 65000.1)"))
+}
+
+/// Parses a strictly positive decimal number (clap value parser).
+pub(crate) fn parse_positive_decimal(text: &str) -> Result<Decimal, String> {
+    let value = parse_decimal(text)?;
+    if value.is_positive() {
+        Ok(value)
+    } else {
+        Err(format!("`{text}` must be greater than zero"))
+    }
+}
+
+/// `value` as a whole number of `step`s, or an error naming `what` and the nearest valid
+/// values on either side.
+pub(crate) fn to_steps(value: Decimal, step: Decimal, what: &str, unit: &str) -> CliResult<u64> {
+    if !step.is_positive() {
+        return Err(CliError::BadResponse(format!("the market's {unit} is {step}, not positive")));
+    }
+    if !value.is_positive() {
+        return Err(CliError::Input(format!("{what} must be greater than zero, not {value}")));
+    }
+    if !value.is_multiple_of(step) {
+        let below = value.to_units(step, Rounding::Floor).ok().and_then(|n| Decimal::from_units(n, step).ok());
+        let above = value.to_units(step, Rounding::Ceil).ok().and_then(|n| Decimal::from_units(n, step).ok());
+        let nearest = match (below, above) {
+            (Some(below), Some(above)) if below.is_positive() => format!("{below} or {above}"),
+            (_, Some(above)) => format!("{above}"),
+            _ => "a multiple of it".to_string(),
+        };
+        return Err(CliError::Input(format!("{what} {value} is not a multiple of the {unit} {step}: use {nearest}")));
+    }
+    let steps = value.to_units(step, Rounding::TowardZero).map_err(|e| CliError::Input(format!("{what}: {e}")))?;
+    u64::try_from(steps).map_err(|_| CliError::Input(format!("{what} {value} is too large")))
+}
+
+/// An order size in base units as lots of `lot_size`.
+pub(crate) fn size_to_lots(size: Decimal, lot_size: Decimal) -> CliResult<u64> {
+    to_steps(size, lot_size, "size", "lot size")
+}
+
+/// A price in quote per base unit as ticks of `tick_size`.
+pub(crate) fn price_to_ticks(price: Decimal, tick_size: Decimal) -> CliResult<u64> {
+    to_steps(price, tick_size, "price", "tick size")
+}
+
+/// `units × step` for display (`None` on overflow).
+pub(crate) fn from_steps(units: u64, step: Decimal) -> Option<Decimal> {
+    Decimal::from_units(i128::from(units), step).ok()
+}
+
+/// A slippage bound in percent (`1` = 1%) as parts per million: more than 0, at most 100%,
+/// and a whole number of ppm (0.0001%).
+pub(crate) fn slippage_to_ppm(percent: Decimal) -> CliResult<Ppm> {
+    let ppm_step: Decimal = Decimal::from_ratio(1, 10_000, Rounding::HalfEven)
+        .map_err(|e| CliError::BadResponse(format!("slippage unit: {e}")))?;
+    let ppm = to_steps(percent, ppm_step, "slippage", "smallest slippage step (%)")?;
+    if ppm > 1_000_000 {
+        return Err(CliError::Input(format!("slippage {percent}% is above 100%")));
+    }
+    i64::try_from(ppm).map(Ppm::new).map_err(|_| CliError::Input(format!("slippage {percent}% is too large")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn sizes_on_the_lot_grid_convert_exactly() {
+        assert_eq!(size_to_lots(dec("0.0001"), dec("0.0001")).unwrap(), 1);
+        assert_eq!(size_to_lots(dec("1.5"), dec("0.0001")).unwrap(), 15_000);
+        assert_eq!(size_to_lots(dec("2"), dec("0.001")).unwrap(), 2_000);
+    }
+
+    #[test]
+    fn prices_on_the_tick_grid_convert_exactly() {
+        assert_eq!(price_to_ticks(dec("65000.1"), dec("0.1")).unwrap(), 650_001);
+        assert_eq!(price_to_ticks(dec("3000.25"), dec("0.01")).unwrap(), 300_025);
+    }
+
+    #[test]
+    fn an_off_grid_size_is_an_error_naming_the_neighbours() {
+        let error = size_to_lots(dec("0.00015"), dec("0.0001")).unwrap_err().to_string();
+        assert!(error.contains("not a multiple of the lot size 0.0001"), "{error}");
+        assert!(error.contains("0.0001 or 0.0002"), "{error}");
+    }
+
+    #[test]
+    fn a_size_below_one_lot_suggests_one_lot() {
+        let error = size_to_lots(dec("0.00001"), dec("0.0001")).unwrap_err().to_string();
+        assert!(error.contains("use 0.0001"), "{error}");
+    }
+
+    #[test]
+    fn an_off_grid_price_is_an_error() {
+        let error = price_to_ticks(dec("65000.15"), dec("0.1")).unwrap_err().to_string();
+        assert!(error.contains("65000.1 or 65000.2"), "{error}");
+    }
+
+    #[test]
+    fn zero_and_negative_values_are_refused() {
+        assert!(size_to_lots(Decimal::ZERO, dec("0.1")).is_err());
+        assert!(price_to_ticks(dec("-1"), dec("0.1")).is_err());
+    }
+
+    #[test]
+    fn lots_convert_back_to_the_same_size() {
+        let lots = size_to_lots(dec("0.1234"), dec("0.0001")).unwrap();
+        assert_eq!(from_steps(lots, dec("0.0001")), Some(dec("0.1234")));
+    }
+
+    #[test]
+    fn slippage_percent_becomes_ppm() {
+        assert_eq!(slippage_to_ppm(dec("1")).unwrap(), Ppm::new(10_000));
+        assert_eq!(slippage_to_ppm(dec("0.05")).unwrap(), Ppm::new(500));
+        assert_eq!(slippage_to_ppm(dec("100")).unwrap(), Ppm::new(1_000_000));
+        assert!(slippage_to_ppm(dec("100.5")).is_err());
+        assert!(slippage_to_ppm(dec("0.00001")).is_err());
+        assert!(slippage_to_ppm(Decimal::ZERO).is_err());
+    }
+
+    #[test]
+    fn typed_numbers_parse_or_explain() {
+        assert_eq!(parse_decimal("1.5"), Ok(dec("1.5")));
+        assert!(parse_decimal("1,5").unwrap_err().contains("not a decimal number"));
+        assert!(parse_positive_decimal("0").is_err());
+        assert!(parse_positive_decimal("abc").is_err());
+    }
+}

@@ -1,0 +1,115 @@
+//! Runs the built `novation` binary as a user would: help, keys in a temporary home, and the
+//! errors a user meets first (no node running, a bad argument, an unknown key).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn novation(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_novation"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("the novation binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A loopback address where nothing listens.
+fn closed_rpc() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn help_lists_every_command() {
+    let home = tempfile::tempdir().unwrap();
+    let output = novation(home.path(), &["--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    for command in ["devnet", "node", "keys", "tx", "query"] {
+        assert!(text.contains(command), "{command} missing from:\n{text}");
+    }
+    let output = novation(home.path(), &["tx", "order", "--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("--post-only"));
+}
+
+#[test]
+fn keys_are_created_listed_and_shown_in_the_home_directory() {
+    let home = tempfile::tempdir().unwrap();
+    let output = novation(home.path(), &["keys", "list"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("no keys yet"));
+
+    let output = novation(home.path(), &["keys", "new", "--name", "alice"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("created key `alice`"));
+    let output = novation(home.path(), &["keys", "new", "--scheme", "ed25519"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("`key1`"));
+    let secret = "0x0000000000000000000000000000000000000000000000000000000000000001";
+    let output = novation(home.path(), &["keys", "import", "one", secret]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let output = novation(home.path(), &["keys", "list"]);
+    let text = stdout(&output);
+    assert!(text.contains("alice") && text.contains("key1") && text.contains("ed25519"), "{text}");
+    assert!(text.contains("0x7e5f4552091a69125d5dfcb7b8c2659029395bdf"), "{text}");
+    assert!(!text.contains(secret), "list never prints secrets");
+
+    let output = novation(home.path(), &["--json", "keys", "show", "one", "--secret"]);
+    let shown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(shown["address"], "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf");
+    assert_eq!(shown["secret"], secret);
+    let output = novation(home.path(), &["--json", "keys", "show", "one"]);
+    assert!(!stdout(&output).contains(secret));
+
+    let output = novation(home.path(), &["keys", "new", "--name", "alice"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("already exists"));
+}
+
+#[test]
+fn a_missing_node_is_a_friendly_error() {
+    let home = tempfile::tempdir().unwrap();
+    let rpc = closed_rpc();
+    let output = novation(home.path(), &["--rpc", &rpc, "query", "status"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains(&format!("cannot reach the node at {rpc}: is `novation devnet` running?")), "{text}");
+    assert!(!text.contains("panicked") && !text.contains("backtrace"), "{text}");
+
+    novation(home.path(), &["keys", "new", "--name", "bob"]);
+    let output = novation(home.path(), &["--rpc", &rpc, "tx", "--key", "bob", "deposit", "USD", "100"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("cannot reach the node"), "{}", stderr(&output));
+}
+
+#[test]
+fn bad_input_is_refused_with_the_right_exit_code() {
+    let home = tempfile::tempdir().unwrap();
+    let output = novation(home.path(), &["tx", "--key", "bob", "order", "BTC-PERP", "buy", "lots"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("not a decimal number"), "{}", stderr(&output));
+
+    let output = novation(home.path(), &["frobnicate"]);
+    assert_eq!(output.status.code(), Some(2));
+
+    let output = novation(home.path(), &["--rpc", &closed_rpc(), "tx", "--key", "nobody", "deposit", "USD", "1"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("unknown key `nobody`"), "{}", stderr(&output));
+
+    let output = novation(home.path(), &["keys", "import", "x", "0x1234"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("bad secret key"), "{}", stderr(&output));
+}

@@ -1,0 +1,170 @@
+//! End to end: start `novation devnet` as a child process on a free port, then use the
+//! binary as a user would — import a printed demo key, deposit, place and cancel an order,
+//! query the account — and stop the devnet.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Kills the devnet when the test ends, passing or failing.
+struct Devnet(Child);
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn novation(home: &Path, rpc: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_novation"))
+        .arg("--home")
+        .arg(home)
+        .args(["--rpc", rpc])
+        .args(args)
+        .output()
+        .expect("the novation binary runs")
+}
+
+fn ok(output: Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn devnet_deposit_order_cancel_and_account_query() {
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port().to_string();
+    let rpc = format!("http://127.0.0.1:{port}");
+    let data_dir = home.path().join("data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_novation"))
+        .arg("--home")
+        .arg(home.path().join("devnet-home"))
+        .arg("devnet")
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["--port", &port, "--block-time-ms", "50"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("devnet starts");
+    let stdout = child.stdout.take().unwrap();
+    let devnet = Devnet(child);
+    let (lines_tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+
+    // The first printed demo key.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let secret = loop {
+        let line = lines.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("demo keys printed");
+        if let Some(at) = line.find("secret ") {
+            break line[at + "secret ".len()..].trim().to_string();
+        }
+    };
+    // The API answers.
+    while novation(home.path(), &rpc, &["query", "status"]).status.code() != Some(0) {
+        assert!(Instant::now() < deadline, "the devnet never answered at {rpc}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    ok(novation(home.path(), &rpc, &["keys", "import", "trader", &secret]));
+    let deposit = ok(novation(home.path(), &rpc, &["tx", "--key", "trader", "deposit", "USD", "100"]));
+    assert!(deposit.contains("result       ok") && deposit.contains("deposited"), "{deposit}");
+
+    let order = ok(novation(
+        home.path(),
+        &rpc,
+        &["tx", "--key", "trader", "order", "BTC-PERP", "buy", "0.001", "--price", "1000", "--client-id", "11"],
+    ));
+    assert!(order.contains("order accepted") && order.contains("order rested"), "{order}");
+    let account = ok(novation(home.path(), &rpc, &["--json", "query", "account", "trader"]));
+    let account: serde_json::Value = serde_json::from_str(&account).unwrap();
+    assert_eq!(account["open_orders"], 1, "{account}");
+
+    let cancel = ok(novation(home.path(), &rpc, &["tx", "--key", "trader", "cancel", "--client-id", "11"]));
+    assert!(cancel.contains("order cancelled") && cancel.contains("reason=User"), "{cancel}");
+
+    let account = ok(novation(home.path(), &rpc, &["query", "account", "trader"]));
+    assert!(account.contains("USD") && account.contains("free collateral"), "{account}");
+    assert!(account.contains("open orders: 0"), "{account}");
+
+    // An ed25519 key trades for the trader's account once authorised as its agent.
+    ok(novation(home.path(), &rpc, &["keys", "new", "--name", "bot", "--scheme", "ed25519"]));
+    let refused = novation(home.path(), &rpc, &["tx", "--key", "bot", "--account", "trader", "cancel-all"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("error 33"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    ok(novation(home.path(), &rpc, &["tx", "--key", "trader", "authorize-agent", "bot"]));
+    let agent_order = ok(novation(
+        home.path(),
+        &rpc,
+        &["tx", "--key", "bot", "--account", "trader", "order", "ETH-PERP", "sell", "0.01", "--price", "9000"],
+    ));
+    assert!(agent_order.contains("order rested"), "{agent_order}");
+    let cancel_all = ok(novation(home.path(), &rpc, &["tx", "--key", "bot", "--account", "trader", "cancel-all"]));
+    assert!(cancel_all.contains("order cancelled"), "{cancel_all}");
+
+    let off_grid = novation(home.path(), &rpc, &["tx", "--key", "trader", "order", "BTC-PERP", "buy", "0.00015"]);
+    assert_eq!(off_grid.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&off_grid.stderr).contains("not a multiple of the lot size"));
+    let unknown = novation(home.path(), &rpc, &["query", "book", "DOGE-PERP"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown market `DOGE-PERP`"));
+    drop(devnet);
+}
+
+#[test]
+fn a_node_runs_from_a_genesis_file_with_its_chain_id() {
+    let home = tempfile::tempdir().unwrap();
+    let genesis = home.path().join("genesis.json");
+    let example = novation_protocol::params::Genesis::example(&[]);
+    std::fs::write(&genesis, serde_json::to_string_pretty(&example).unwrap()).unwrap();
+    let port = free_port().to_string();
+    let rpc = format!("http://127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_novation"))
+        .arg("--home")
+        .arg(home.path())
+        .args(["node", "--genesis"])
+        .arg(&genesis)
+        .args(["--port", &port, "--block-time-ms", "50", "--chain-id", "7"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node starts");
+    let node = Devnet(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        let output = novation(home.path(), &rpc, &["--json", "query", "status"]);
+        if output.status.code() == Some(0) {
+            break serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap();
+        }
+        assert!(Instant::now() < deadline, "the node never answered at {rpc}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status["chain_id"], 7);
+    let markets = ok(novation(home.path(), &rpc, &["query", "markets"]));
+    assert!(markets.contains("BTC-PERP") && markets.contains("ETH-PERP"), "{markets}");
+    drop(node);
+}
