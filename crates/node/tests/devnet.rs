@@ -223,3 +223,45 @@ async fn market_maker_quotes_both_perps() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(quoted, "the market maker did not quote five levels a side on both perps");
 }
+
+/// An ordinary Ethereum library signs the transaction: Python's eth-account, given the
+/// EIP-712 typed data a wallet would show. Skipped (with a notice) where eth-account is not
+/// installed, unless `NOVATION_REQUIRE_PYTHON=1` (CI sets it and installs eth-account).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_signed_by_eth_account_is_accepted_by_the_node() {
+    let has_eth_account = std::process::Command::new("python3")
+        .args(["-c", "import eth_account"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_eth_account {
+        assert!(std::env::var("NOVATION_REQUIRE_PYTHON").as_deref() != Ok("1"), "eth-account is required");
+        eprintln!("notice: skipping the eth-account node test (pip install eth-account)");
+        return;
+    }
+    let dir = temp_dir("eth-account");
+    let running = devnet(&dir, true).await;
+    let client =
+        jsonrpsee_http_client::HttpClientBuilder::default().build(format!("http://{}", running.rpc_addr)).unwrap();
+    let secret = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+    let account = Eip712Signer::from_hex(secret).unwrap().address();
+    let deposit = Action::Deposit { subaccount: 0, asset: USD, amount: "123.45".parse().unwrap() };
+    let payload = TxPayload::new(CHAIN_ID, account, 0, vec![deposit]).to_json();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tx/tests/python/sign_eip712.py");
+    let output = std::process::Command::new("python3")
+        .arg(script)
+        .args(["--key", secret, "--chain-id", &CHAIN_ID.to_string(), "--account", &account.to_string()])
+        .args(["--nonce", "0", "--payload", &payload])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let signed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let envelope =
+        serde_json::json!({ "payload": payload, "signature": { "Eip712": { "signature": signed["signature"] } } });
+    let admitted = call(&client, "nov_sendTransaction", rpc_params![envelope]).await;
+    let tx = included(&client, admitted["tx_hash"].as_str().unwrap()).await;
+    assert_eq!(tx["result"]["ok"], true, "{tx}");
+    let view = call(&client, "nov_getAccount", rpc_params![account.to_string(), 0]).await;
+    assert!(view.to_string().contains("123.45"), "{view}");
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
