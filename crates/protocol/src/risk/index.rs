@@ -73,6 +73,11 @@ struct NanoMarket {
     /// Maintenance tiers: (notional bound in nano rounded down, maintenance requirement per
     /// lot in nano rounded up). Notionals within rounding of a bound are not decided here.
     tiers: Vec<(i128, i64)>,
+    /// Positions of at most this many lots are surely in the first tier (their exact
+    /// notional, below `lots × (lot value + 1)`, cannot exceed its bound).
+    first_tier_lots: i64,
+    /// The first tier's requirement per lot.
+    first_tier_per_lot: i64,
 }
 
 fn to_nano(raw: i128) -> Option<i64> {
@@ -103,10 +108,14 @@ impl NanoPrices {
                         Some((bound_nano, i64::try_from(per_lot).ok()?))
                     })
                     .collect::<Option<Vec<_>>>()?;
+                let (bound, per_lot) = *tiers.first()?;
+                let first_tier_lots = (bound / (lot_value as i128 + 1)).clamp(0, i64::MAX as i128) as i64;
                 Some(NanoMarket {
                     net_value: to_nano(risk.lot_value.checked_sub(risk.funding_index)?)?,
                     lot_value,
                     tiers,
+                    first_tier_lots,
+                    first_tier_per_lot: per_lot,
                 })
             })
             .collect();
@@ -167,7 +176,7 @@ impl RiskRow {
         let mut requirement: i128 = 0;
         // Rounding error bound, in nano-units: < 1 for the constant, < 1 per unit per leg for
         // equity values, and < 2 per lot for the requirement (lot value and its fraction).
-        let mut error: i128 = 1;
+        let mut error: i64 = 1;
         for leg in 0..(self.len as usize).min(LEGS) {
             let id = self.legs[leg];
             let units = self.units[leg];
@@ -175,17 +184,22 @@ impl RiskRow {
             if id & MARKET_LEG != 0 {
                 let market = prices.markets.get((id & !MARKET_LEG) as usize)?.as_ref()?;
                 equity = equity.wrapping_add(widening_mul(units, market.net_value));
-                let notional = widening_mul(magnitude, market.lot_value);
-                let per_lot = tier_requirement_per_lot(&market.tiers, notional, magnitude)?;
+                let per_lot = if magnitude <= market.first_tier_lots {
+                    market.first_tier_per_lot
+                } else {
+                    let notional = widening_mul(magnitude, market.lot_value);
+                    tier_requirement_per_lot(&market.tiers, notional, magnitude)?
+                };
                 requirement = requirement.wrapping_add(widening_mul(magnitude, per_lot));
-                error = error.wrapping_add(widening_mul(magnitude, 3));
+                error = error.wrapping_add(magnitude.wrapping_mul(3));
             } else {
                 let (asset, liability) = (*prices.assets.get(id as usize)?)?;
                 equity = equity.wrapping_add(widening_mul(units, if units >= 0 { asset } else { liability }));
-                error = error.wrapping_add(magnitude as i128);
+                error = error.wrapping_add(magnitude);
             }
         }
         let margin = equity.wrapping_sub(requirement);
+        let error = error as i128;
         if margin > error {
             Some(false)
         } else if margin < -error {
