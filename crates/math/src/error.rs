@@ -18,6 +18,14 @@ pub enum MathError {
     /// A string could not be parsed as a number of the requested type
     /// (malformed, too many fractional digits, or out of range).
     Parse,
+    /// An argument lies outside the mathematical domain of the function
+    /// (e.g. the logarithm of a non-positive number, a non-positive forward
+    /// or strike, a negative volatility or time), or outside the supported
+    /// range where the result is undefined.
+    Domain,
+    /// A quoted option price lies outside its no-arbitrage bounds, so no
+    /// implied volatility exists.
+    ArbitrageBounds,
 }
 
 impl fmt::Display for MathError {
@@ -27,6 +35,8 @@ impl fmt::Display for MathError {
             MathError::DivisionByZero => "division by zero",
             MathError::NegativeSqrt => "square root of a negative number",
             MathError::Parse => "invalid decimal number",
+            MathError::Domain => "argument outside the function's domain",
+            MathError::ArbitrageBounds => "price outside no-arbitrage bounds",
         };
         f.write_str(msg)
     }
@@ -44,6 +54,8 @@ mod tests {
         assert_eq!(MathError::DivisionByZero.to_string(), "division by zero");
         assert_eq!(MathError::NegativeSqrt.to_string(), "square root of a negative number");
         assert_eq!(MathError::Parse.to_string(), "invalid decimal number");
+        assert_eq!(MathError::Domain.to_string(), "argument outside the function's domain");
+        assert_eq!(MathError::ArbitrageBounds.to_string(), "price outside no-arbitrage bounds");
     }
 
     #[test]

@@ -9,17 +9,27 @@
 //!
 //! The building blocks are [`mul_div_i128`], [`div_i128`] and
 //! [`isqrt_u128`].
+//!
+//! On top of them, integer-only transcendental functions: [`Decimal::exp`],
+//! [`Decimal::ln`], the standard normal [`normal_pdf`] and [`normal_cdf`],
+//! and Black-76 option pricing, Greeks and implied volatility in
+//! [`black76`].
 
 #![deny(missing_docs)]
 
+pub mod black76;
 mod decimal;
 mod error;
+mod normal;
 mod ppm;
 mod rounding;
+mod transcendental;
 mod wide;
 
+pub use black76::{Black76Inputs, Black76Market, Greeks, OptionKind, Valuation};
 pub use decimal::Decimal;
 pub use error::MathError;
+pub use normal::{normal_cdf, normal_pdf};
 pub use ppm::Ppm;
 pub use rounding::Rounding;
 pub use wide::{div_i128, isqrt_u128, mul_div_i128};
