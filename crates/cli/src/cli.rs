@@ -50,6 +50,19 @@ pub(crate) enum Command {
     /// Read the chain's state.
     #[command(subcommand)]
     Query(QueryCommand),
+    /// Price instruments offline with the protocol's own math.
+    #[command(subcommand)]
+    Quote(QuoteCommand),
+}
+
+/// `novation quote`.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum QuoteCommand {
+    /// A European option under Black-76 on the forward, discounted at `--rate`
+    /// (continuous); T = expiry-days / 365; delta w.r.t. the forward (discounted); vega per
+    /// 1.00 of vol; theta per year of calendar time. `--price` instead of `--vol` solves
+    /// for the implied volatility (`iv`).
+    Option(crate::quote::OptionQuoteArgs),
 }
 
 /// `novation devnet`.

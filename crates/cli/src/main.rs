@@ -19,6 +19,7 @@ mod events;
 mod keys;
 mod markets;
 mod query;
+mod quote;
 mod rpc;
 mod table;
 mod tx;
@@ -31,7 +32,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use serde_json::Value;
 
-use crate::cli::{Cli, Command, KeysCommand};
+use crate::cli::{Cli, Command, KeysCommand, QuoteCommand};
 use crate::error::CliResult;
 use crate::keys::{os_random_seed, KeyStore, Signer};
 use crate::table::Table;
@@ -94,6 +95,7 @@ fn run(ctx: &Context, command: &Command) -> CliResult<()> {
         Command::Keys(command) => run_keys(ctx, command),
         Command::Tx(args) => tx::run(ctx, args),
         Command::Query(command) => query::run(ctx, command),
+        Command::Quote(QuoteCommand::Option(args)) => quote::run_option(ctx, args),
     }
 }
 

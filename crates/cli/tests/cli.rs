@@ -113,3 +113,32 @@ fn bad_input_is_refused_with_the_right_exit_code() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("bad secret key"), "{}", stderr(&output));
 }
+
+#[test]
+fn quote_option_prints_black76_price_and_greeks_as_json() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_novation"))
+        .args(["quote", "option", "--forward", "100", "--strike", "110", "--vol", "0.6"])
+        .args(["--expiry-days", "30", "--rate", "0.05", "--kind", "call", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // Independent double-precision Black-76: 3.256848655447851, delta 0.3185538665440477.
+    let price = value["price"].as_f64().unwrap();
+    assert!((price - 3.256848655447851).abs() < 1e-12, "{value}");
+    assert!((value["delta"].as_f64().unwrap() - 0.3185538665440477).abs() < 1e-12, "{value}");
+    assert!(value["theta"].as_f64().unwrap() < 0.0);
+    let implied = std::process::Command::new(env!("CARGO_BIN_EXE_novation"))
+        .args(["quote", "option", "--forward", "100", "--strike", "110", "--price", &price.to_string()])
+        .args(["--expiry-days", "30", "--rate", "0.05", "--kind", "call", "--json"])
+        .output()
+        .unwrap();
+    let implied: serde_json::Value = serde_json::from_slice(&implied.stdout).unwrap();
+    assert!((implied["iv"].as_f64().unwrap() - 0.6).abs() < 1e-9, "{implied}");
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_novation"))
+        .args(["quote", "option", "--forward", "100", "--strike", "110", "--price", "300"])
+        .args(["--expiry-days", "30", "--kind", "call"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+}
