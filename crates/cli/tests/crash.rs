@@ -5,20 +5,14 @@
 //! refuses to start unless it reaches the stored state root — must keep producing blocks.
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// Kills the devnet when dropped.
-struct Devnet(Child);
+mod common;
 
-impl Drop for Devnet {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{free_port, Devnet};
 
 fn novation(home: &Path, rpc: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_novation"))
@@ -75,7 +69,7 @@ fn wait_for_height(home: &Path, rpc: &str, after: u64) -> u64 {
 fn every_acknowledged_block_survives_sigkill_and_the_chain_continues() {
     let home = tempfile::tempdir().unwrap();
     let data_dir = home.path().join("data");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let port = free_port().to_string();
     let rpc = format!("http://127.0.0.1:{port}");
     let mut acknowledged: Vec<(u64, Value)> = Vec::new();
     let mut last = 0;

@@ -4,19 +4,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// Kills the devnet when the test ends, passing or failing.
-struct Devnet(Child);
+mod common;
 
-impl Drop for Devnet {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{free_port, Devnet};
 
 fn novation(home: &Path, rpc: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_novation"))
@@ -37,11 +31,6 @@ fn ok(output: Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     stdout
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
 }
 
 #[test]

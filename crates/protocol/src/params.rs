@@ -27,6 +27,18 @@ pub struct AssetParams {
     pub fixed_price: Option<Decimal>,
 }
 
+impl AssetParams {
+    /// The asset's smallest unit, in whole units (10^-decimals): ledger balances count these.
+    pub fn unit(&self) -> Decimal {
+        Decimal::from_raw(10i128.pow(18 - self.decimals.min(18) as u32))
+    }
+
+    /// `units` smallest units as an amount in whole units (saturating at the range's edge).
+    pub fn amount_of_units(&self, units: i128) -> Decimal {
+        Decimal::from_raw(units.saturating_mul(self.unit().raw()))
+    }
+}
+
 /// One margin tier: positions whose notional is at most `max_notional` use these fractions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarginTier {

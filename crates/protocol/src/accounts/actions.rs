@@ -10,7 +10,7 @@ use crate::state::State;
 
 /// Converts a positive amount in whole units to the asset's smallest unit, exactly.
 fn amount_to_units(asset: &AssetParams, amount: Decimal) -> Result<i128, ErrorCode> {
-    let step = Decimal::from_raw(10i128.pow(18 - asset.decimals as u32));
+    let step = asset.unit();
     if !amount.is_positive() || !amount.is_multiple_of(step) {
         return Err(ErrorCode::InvalidAmount);
     }
@@ -40,9 +40,7 @@ pub(crate) fn deposit(
 ) -> Result<(), ErrorCode> {
     let params = asset_params(state, asset)?;
     let units = amount_to_units(params, amount)?;
-    let cap_units = params
-        .deposit_cap
-        .to_units(Decimal::from_raw(10i128.pow(18 - params.decimals as u32)), novation_math::Rounding::Floor);
+    let cap_units = params.deposit_cap.to_units(params.unit(), novation_math::Rounding::Floor);
     let held =
         state.ledger_balance_of(LedgerAccount::External, asset).checked_neg().ok_or(ErrorCode::ArithmeticOverflow)?;
     let after = held.checked_add(units).ok_or(ErrorCode::DepositCapExceeded)?;

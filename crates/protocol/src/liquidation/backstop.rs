@@ -91,8 +91,7 @@ pub(crate) fn take_over(state: &mut State, id: SubaccountId, adl: &mut AdlQueues
         let moved =
             state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::Subaccount(backstop), asset, units);
         if moved.is_ok() {
-            let decimals = state.genesis.assets[asset.0 as usize].decimals as u32;
-            let amount = Decimal::from_raw(units.saturating_mul(10i128.pow(18 - decimals)));
+            let amount = state.genesis.assets[asset.0 as usize].amount_of_units(units);
             events.push(Event::BackstopCollateral { subaccount: id, asset, amount });
         }
     }

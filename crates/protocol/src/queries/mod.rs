@@ -172,8 +172,7 @@ pub struct SystemTotals {
 }
 
 fn units_to_amount(state: &State, asset: AssetId, units: i128) -> Decimal {
-    let decimals = state.genesis.assets.get(asset.0 as usize).map_or(18, |a| a.decimals as u32);
-    Decimal::from_raw(units.saturating_mul(10i128.pow(18 - decimals)))
+    state.genesis.assets.get(asset.0 as usize).map_or(Decimal::from_raw(units), |a| a.amount_of_units(units))
 }
 
 fn leverage(notional: i128, equity: i128) -> Option<Decimal> {
