@@ -9,8 +9,9 @@
 //! notes go to stderr. Every timed figure is the median of several repetitions after a
 //! warm-up. `--quick` runs a small version that finishes in seconds.
 //!
-//! Suites: `book` (order-book operations through the protocol vs the `lobster` crate) and
-//! `margin` (re-checking every subaccount's margin after an oracle move).
+//! Suites: `book` (order-book operations through the protocol vs the `lobster` crate),
+//! `margin` (re-checking every subaccount's margin after an oracle move) and `options`
+//! (Black-76 pricing and Greeks).
 // Benchmark figures (rates, medians, ratios) are floating point for display only; nothing
 // here feeds back into protocol state.
 #![allow(clippy::float_arithmetic)]
@@ -20,6 +21,8 @@ mod chain;
 mod liquidation;
 mod margin;
 mod node;
+mod options;
+mod portfolio;
 mod report;
 mod rng;
 
@@ -33,6 +36,7 @@ suites:
   margin   time to re-check the margin of every subaccount after an oracle move
   liquidation  detect and liquidate after a 20% drop across 1,000,000 subaccounts
   node     orders/s through signature check, sequencing, execution and durable commit
+  options  ns per Black-76 price, price+Greeks, and per-series scenario price
 
 options:
   --quick  a small run for smoke tests (finishes in seconds)
@@ -53,6 +57,7 @@ enum Suite {
     Margin,
     Liquidation,
     Node,
+    Options,
 }
 
 fn parse(args: &[String]) -> Result<Command, String> {
@@ -68,6 +73,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             "margin" => suite = Some(Suite::Margin),
             "liquidation" => suite = Some(Suite::Liquidation),
             "node" => suite = Some(Suite::Node),
+            "options" => suite = Some(Suite::Options),
             name => return Err(format!("unknown suite {name:?}")),
         }
     }
@@ -93,6 +99,7 @@ fn main() -> ExitCode {
         Suite::Margin => margin::run(quick),
         Suite::Liquidation => liquidation::run(quick),
         Suite::Node => node::run(quick),
+        Suite::Options => options::run(quick),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -116,6 +123,7 @@ mod tests {
         assert_eq!(parse(&args(&["book", "--quick"])), Ok(Command::Run { suite: Suite::Book, quick: true }));
         assert_eq!(parse(&args(&["--quick", "margin"])), Ok(Command::Run { suite: Suite::Margin, quick: true }));
         assert_eq!(parse(&args(&["--help"])), Ok(Command::Help));
+        assert_eq!(parse(&args(&["options"])), Ok(Command::Run { suite: Suite::Options, quick: false }));
         assert!(parse(&args(&[])).is_err());
         assert!(parse(&args(&["nope"])).is_err());
         assert!(parse(&args(&["book", "--fast"])).is_err());

@@ -207,6 +207,22 @@ pub(crate) enum TxCommand {
         /// The agent's address, or the name of a stored key.
         agent: String,
     },
+    /// Choose how the subaccount's margin is computed: per position (standard) or over a
+    /// grid of price and volatility scenarios per underlying (portfolio).
+    MarginMode {
+        /// standard or portfolio.
+        #[arg(long, value_enum)]
+        mode: MarginModeArg,
+    },
+}
+
+/// How a subaccount's margin is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum MarginModeArg {
+    /// Per position: margin tiers, the standard option formulas.
+    Standard,
+    /// The worst loss over a scenario grid per underlying, so hedges offset.
+    Portfolio,
 }
 
 /// `novation tx order`.
@@ -275,6 +291,36 @@ pub(crate) enum QueryCommand {
     Status,
     /// System risk: insurance fund, bad debt, open interest, accounts closest to liquidation.
     Risk,
+    /// The volatility surface of an underlying: one SVI smile per option expiry.
+    Surface {
+        /// The underlying's symbol or id.
+        #[arg(long, value_name = "ASSET", default_value = "BTC")]
+        asset: String,
+    },
+    /// Dated futures and option series with marks, implied volatility and Greeks.
+    Series {
+        /// Only this market (symbol or id) [default: every dated future and option].
+        #[arg(long, value_name = "M")]
+        market: Option<String>,
+    },
+    /// Net Greeks per underlying of an account [default: system-wide open interest].
+    Greeks {
+        /// An address, or the name of a stored key.
+        #[arg(long, value_name = "A")]
+        address: Option<String>,
+        /// The subaccount number.
+        #[arg(long, value_name = "N", requires = "address")]
+        subaccount: Option<u16>,
+    },
+    /// How a subaccount's margin requirement is made up (standard and portfolio).
+    Margin {
+        /// An address, or the name of a stored key.
+        #[arg(long, value_name = "A")]
+        address: String,
+        /// The subaccount number.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        subaccount: u16,
+    },
 }
 
 #[cfg(test)]
@@ -373,6 +419,26 @@ mod tests {
             parse(&["keys", "show", "alice", "--secret"]).unwrap().command,
             Command::Keys(KeysCommand::Show { secret: true, .. })
         ));
+    }
+
+    #[test]
+    fn derivatives_queries_and_margin_mode_parse() {
+        let Command::Query(QueryCommand::Surface { asset }) = parse(&["query", "surface"]).unwrap().command else {
+            panic!("not surface")
+        };
+        assert_eq!(asset, "BTC");
+        assert!(matches!(
+            parse(&["query", "series", "--market", "7"]).unwrap().command,
+            Command::Query(QueryCommand::Series { market: Some(_) })
+        ));
+        assert!(parse(&["query", "greeks"]).is_ok());
+        assert!(parse(&["query", "greeks", "--subaccount", "1"]).is_err(), "a subaccount needs an address");
+        assert!(parse(&["query", "margin"]).is_err(), "margin needs an address");
+        let cli = parse(&["tx", "--key", "a", "margin-mode", "--mode", "portfolio", "--subaccount", "2"]).unwrap();
+        let Command::Tx(tx) = cli.command else { panic!("not tx") };
+        assert_eq!(tx.subaccount, 2);
+        assert!(matches!(tx.action, TxCommand::MarginMode { mode: MarginModeArg::Portfolio }));
+        assert!(parse(&["tx", "--key", "a", "margin-mode", "--mode", "cross"]).is_err());
     }
 
     #[test]

@@ -6,7 +6,11 @@ use serde_json::{json, Value};
 use crate::cli::QueryCommand;
 use crate::error::{CliError, CliResult};
 use crate::events::{events_table, plain, Names};
-use crate::markets::{decimal_field, fetch_assets, fetch_markets, field, find_market, parse_markets, MarketInfo};
+use novation_math::{Decimal, Rounding};
+
+use crate::markets::{
+    as_decimal, decimal_field, fetch_assets, fetch_markets, field, find_market, parse_markets, MarketInfo,
+};
 use crate::rpc::RpcClient;
 use crate::table::{key_values, Table};
 use crate::tx::resolve_address;
@@ -67,6 +71,50 @@ pub(crate) fn run(ctx: &Context, command: &QueryCommand) -> CliResult<()> {
                 return ctx.print_json(&json!({ "risk": risk, "totals": totals }));
             }
             render_risk(&risk, &totals)
+        }
+        QueryCommand::Surface { asset } => {
+            let surface = rpc.call("nov_getSurface", json!([asset]))?;
+            if ctx.json {
+                return ctx.print_json(&surface);
+            }
+            render_surface(&surface)
+        }
+        QueryCommand::Series { market } => {
+            let markets = fetch_markets(&rpc)?;
+            let params = match market {
+                Some(name) => json!([find_market(&markets, name)?.id]),
+                None => json!([]),
+            };
+            let result = rpc.call("nov_getSeries", params)?;
+            if ctx.json {
+                return ctx.print_json(&result);
+            }
+            let list = match result {
+                Value::Array(items) => items,
+                one => vec![one],
+            };
+            render_series(&list)
+        }
+        QueryCommand::Greeks { address, subaccount } => {
+            let params = match address {
+                Some(account) => json!([resolve_address(ctx, account)?.to_string(), subaccount.unwrap_or(0)]),
+                None => json!([]),
+            };
+            let greeks = rpc.call("nov_getGreeks", params)?;
+            if ctx.json {
+                return ctx.print_json(&greeks);
+            }
+            render_greeks(&greeks)
+        }
+        QueryCommand::Margin { address, subaccount } => {
+            let address = resolve_address(ctx, address)?;
+            let breakdown = rpc.call("nov_getMarginBreakdown", json!([address.to_string(), subaccount]))?;
+            if ctx.json {
+                return ctx.print_json(&breakdown);
+            }
+            let markets = fetch_markets(&rpc).unwrap_or_default();
+            let assets = fetch_assets(&rpc);
+            render_margin(&address.to_string(), *subaccount, &breakdown, &Names { markets: &markets, assets: &assets })
         }
     };
     ctx.print(&text);
@@ -306,6 +354,187 @@ fn render_risk(risk: &Value, totals: &Value) -> String {
     out
 }
 
+/// A decimal field rounded half-even to `dp` places, or `-`.
+fn rounded(value: &Value, key: &str, dp: u32) -> String {
+    decimal_field(value, key)
+        .and_then(|d| d.round_dp(dp, Rounding::HalfEven).ok())
+        .map_or_else(|| "-".to_string(), |d| d.to_string())
+}
+
+/// A fraction field as a percentage to two decimals (`0.5512` → `55.12%`), or `-`.
+fn percent(value: &Value, key: &str) -> String {
+    decimal_field(value, key)
+        .and_then(|d| d.mul(Decimal::from_int(100), Rounding::HalfEven).ok())
+        .and_then(|d| d.round_dp(2, Rounding::HalfEven).ok())
+        .map_or_else(|| "-".to_string(), |d| format!("{d}%"))
+}
+
+/// `2026-11-27 08:00` (UTC) for a time in ms since the Unix epoch.
+fn utc_text(time_ms: u64) -> String {
+    let days = (time_ms / 86_400_000) as i64;
+    let minutes = time_ms % 86_400_000 / 60_000;
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year}-{month:02}-{day:02} {:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+fn render_surface(surface: &Value) -> String {
+    let mut out = format!(
+        "{} volatility surface (index {}, height {})\n\n",
+        text_of(surface, "symbol"),
+        rounded(surface, "index", 2),
+        text_of(surface, "height")
+    );
+    let smiles = surface.get("smiles").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut table =
+        Table::new(&["expiry (UTC)", "validity", ">ATM vol", ">reports", ">a", ">b", ">rho", ">m", ">sigma"]);
+    for smile in &smiles {
+        let svi = smile.get("svi").cloned().unwrap_or(Value::Null);
+        table.row([
+            field(smile, "expiry_ms").and_then(Value::as_u64).map_or_else(|| "-".to_string(), utc_text),
+            text_of(smile, "validity"),
+            percent(smile, "atm_vol"),
+            text_of(smile, "reports"),
+            rounded(&svi, "a", 8),
+            rounded(&svi, "b", 8),
+            rounded(&svi, "rho", 6),
+            rounded(&svi, "m", 6),
+            rounded(&svi, "sigma", 6),
+        ]);
+    }
+    out.push_str(&if table.is_empty() { "(no option expiries listed)\n".to_string() } else { table.render() });
+    out
+}
+
+/// `future`, `call`, `put` or `perpetual`, with the expiry and strike of a dated series.
+fn series_kind(kind: &Value) -> (String, Option<u64>, String) {
+    if let Some(future) = kind.get("Future") {
+        return ("future".into(), future.get("expiry_ms").and_then(Value::as_u64), "-".into());
+    }
+    if let Some(option) = kind.get("Option") {
+        let right = option.get("right").and_then(Value::as_str).unwrap_or("?").to_lowercase();
+        return (right, option.get("expiry_ms").and_then(Value::as_u64), text_of(option, "strike"));
+    }
+    ("perpetual".into(), None, "-".into())
+}
+
+fn render_series(list: &[Value]) -> String {
+    let mut table = Table::new(&[
+        "market",
+        ">id",
+        "kind",
+        "expiry (UTC)",
+        ">strike",
+        ">mark",
+        ">index",
+        ">IV",
+        ">delta",
+        ">gamma",
+        ">vega",
+        ">theta",
+        ">OI lots",
+        "valid",
+        ">settled at",
+    ]);
+    for series in list {
+        let (kind, expiry_ms, strike) = series_kind(series.get("kind").unwrap_or(&Value::Null));
+        let greeks = series.get("greeks").cloned().unwrap_or(Value::Null);
+        table.row([
+            text_of(series, "symbol"),
+            text_of(series, "market"),
+            kind,
+            expiry_ms.map_or_else(|| "-".to_string(), utc_text),
+            strike,
+            rounded(series, "mark", 2),
+            rounded(series, "index", 2),
+            percent(series, "implied_vol"),
+            rounded(&greeks, "delta", 4),
+            rounded(&greeks, "gamma", 8),
+            rounded(&greeks, "vega", 2),
+            rounded(&greeks, "theta", 2),
+            text_of(series, "open_interest_lots"),
+            text_of(series, "valid"),
+            rounded(series, "settlement_price", 2),
+        ]);
+    }
+    if table.is_empty() {
+        return "(no dated futures or options listed)\n".to_string();
+    }
+    table.render()
+}
+
+fn render_greeks(greeks: &Value) -> String {
+    let mut out = match greeks.get("subaccount").filter(|s| s.is_object()) {
+        Some(id) => format!("Greeks of {} / subaccount {}\n\n", text_of(id, "owner"), text_of(id, "number")),
+        None => "System Greeks (every long position: the open interest)\n\n".to_string(),
+    };
+    let mut table = Table::new(&["underlying", ">delta", ">gamma", ">vega", ">theta (per year)"]);
+    for view in greeks.get("greeks").and_then(Value::as_array).into_iter().flatten() {
+        table.row([
+            text_of(view, "symbol"),
+            rounded(view, "delta", 6),
+            rounded(view, "gamma", 10),
+            rounded(view, "vega", 4),
+            rounded(view, "theta", 4),
+        ]);
+    }
+    out.push_str(&if table.is_empty() { "(no positions)\n".to_string() } else { table.render() });
+    out
+}
+
+fn render_margin(address: &str, subaccount: u16, breakdown: &Value, names: &Names<'_>) -> String {
+    let mut out = format!("margin of {address} / subaccount {subaccount}\n\n");
+    out.push_str(&key_values(&[
+        ("mode", text_of(breakdown, "mode")),
+        ("initial requirement", rounded(breakdown, "initial_requirement", 6)),
+        ("maintenance requirement", rounded(breakdown, "maintenance_requirement", 6)),
+        ("standard initial", rounded(breakdown, "standard_initial", 6)),
+        ("standard maintenance", rounded(breakdown, "standard_maintenance", 6)),
+    ]));
+    let list = |key: &str| breakdown.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut positions = Table::new(&["market", ">size lots", ">value", ">initial", ">maintenance"]);
+    for position in list("positions") {
+        let id = field(&position, "market").and_then(Value::as_u64);
+        let symbol = id
+            .and_then(|id| names.markets.iter().find(|m| u64::from(m.id) == id))
+            .map_or_else(|| text_of(&position, "market"), |m| m.symbol.clone());
+        positions.row([
+            symbol,
+            text_of(&position, "size_lots"),
+            rounded(&position, "value", 6),
+            rounded(&position, "initial", 6),
+            rounded(&position, "maintenance", 6),
+        ]);
+    }
+    out.push_str("\npositions (standard requirements)\n");
+    out.push_str(&if positions.is_empty() { "(none)\n".to_string() } else { positions.render() });
+    let mut portfolio = Table::new(&["underlying", ">worst scenario", ">worst PnL", ">requirement"]);
+    for view in list("portfolio") {
+        let pnl: Vec<Value> = view.get("scenario_pnl").and_then(Value::as_array).cloned().unwrap_or_default();
+        let worst = view.get("worst_scenario").and_then(Value::as_u64);
+        let worst_pnl = worst.and_then(|i| pnl.get(i as usize)).and_then(as_decimal);
+        let underlying = field(&view, "underlying").and_then(Value::as_u64).unwrap_or(u64::MAX);
+        portfolio.row([
+            crate::markets::asset_symbol(names.assets, u16::try_from(underlying).unwrap_or(u16::MAX)),
+            worst.map_or_else(|| "-".to_string(), |w| format!("#{w} of {}", pnl.len())),
+            worst_pnl
+                .and_then(|d| d.round_dp(6, Rounding::HalfEven).ok())
+                .map_or_else(|| "-".to_string(), |d| d.to_string()),
+            rounded(&view, "requirement", 6),
+        ]);
+    }
+    out.push_str("\nportfolio scenarios (per underlying)\n");
+    out.push_str(&if portfolio.is_empty() { "(none)\n".to_string() } else { portfolio.render() });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,6 +573,63 @@ mod tests {
         assert!(text.contains("     1     0.001  64999  65001    0.0025       2"), "{text}");
         assert!(text.contains("65002"), "{text}");
         assert!(render_book(&json!({"bids": [], "asks": []}), &market).contains("(empty)"));
+    }
+
+    #[test]
+    fn times_render_as_utc_dates() {
+        assert_eq!(utc_text(0), "1970-01-01 00:00");
+        assert_eq!(utc_text(1_795_766_400_000), "2026-11-27 08:00");
+        assert_eq!(utc_text(951_782_400_000 + 90_000), "2000-02-29 00:01");
+    }
+
+    #[test]
+    fn a_surface_shows_each_expiry_with_its_atm_vol() {
+        let surface = json!({"asset": 1, "symbol": "BTC", "index": "59886.03667", "height": 26,
+            "smiles": [{"expiry_ms": 1_795_766_400_000u64, "validity": "Valid", "reports": 3,
+                "atm_vol": "0.550000123376681299", "svi": {"a": "0.001575798292665525",
+                "b": "0.001731646475456621", "rho": "-0.3", "m": "0", "sigma": "0.3"}}]});
+        let text = render_surface(&surface);
+        assert!(text.starts_with("BTC volatility surface (index 59886.04, height 26)"), "{text}");
+        assert!(text.contains("2026-11-27 08:00  Valid         55%        3  0.0015758  0.00173165  -0.3"), "{text}");
+        assert!(render_surface(&json!({"symbol": "ETH", "smiles": []})).contains("(no option expiries listed)"));
+    }
+
+    #[test]
+    fn series_show_kind_strike_and_greeks() {
+        let option = json!({"market": 7, "symbol": "BTC-27NOV26-60000-C", "underlying": 1,
+            "kind": {"Option": {"expiry_ms": 1_795_766_400_000u64, "strike": "60000", "right": "Call"}},
+            "index": "59886.03667", "mark": "1038.250699352617121441", "implied_vol": "0.549871850591800917",
+            "greeks": {"delta": "0.492555410187104812", "gamma": "0.000145541841741784",
+                "vega": "1988.014407452386180677", "theta": "-78909.99022878990629791"},
+            "valid": true, "open_interest_lots": 10, "settlement_price": null});
+        let future = json!({"market": 2, "symbol": "BTC-27NOV26", "kind": {"Future": {"expiry_ms": 1_795_766_400_000u64}},
+            "mark": "59886.03667", "greeks": null, "valid": true, "open_interest_lots": 0});
+        let text = render_series(&[future, option]);
+        assert!(text.contains("BTC-27NOV26           2  future  2026-11-27 08:00"), "{text}");
+        assert!(text.contains("call    2026-11-27 08:00   60000   1038.25  59886.04  54.99%  0.4926"), "{text}");
+        assert_eq!(render_series(&[]), "(no dated futures or options listed)\n");
+    }
+
+    #[test]
+    fn a_margin_breakdown_names_positions_and_the_worst_scenario() {
+        let markets = vec![MarketInfo {
+            id: 7,
+            symbol: "BTC-27NOV26-60000-C".into(),
+            tick_size: "0.1".parse().unwrap(),
+            lot_size: "0.01".parse().unwrap(),
+        }];
+        let assets = vec![crate::markets::AssetInfo { id: 1, symbol: "BTC".into() }];
+        let breakdown = json!({"mode": "Portfolio", "initial_requirement": "1085.823439",
+            "maintenance_requirement": "868.6587512", "standard_initial": "887.57967",
+            "standard_maintenance": "438.389691",
+            "positions": [{"market": 7, "size_lots": -10, "value": "-104.129057", "initial": "887.57967",
+                "maintenance": "438.389691"}],
+            "portfolio": [{"underlying": 1, "scenario_pnl": ["-5", "-1085.823439"], "worst_scenario": 1,
+                "requirement": "1085.823439"}]});
+        let text = render_margin("0xabc", 0, &breakdown, &Names { markets: &markets, assets: &assets });
+        assert!(text.contains("mode                     Portfolio"), "{text}");
+        assert!(text.contains("BTC-27NOV26-60000-C        -10  -104.129057  887.57967"), "{text}");
+        assert!(text.contains("BTC                #1 of 2  -1085.823439  1085.823439"), "{text}");
     }
 
     #[test]

@@ -11,10 +11,12 @@ use std::time::{Duration, Instant};
 
 use novation_math::Ppm;
 use novation_tx::TxPayload;
-use novation_types::{Action, Address, AssetId, MarketId, OrderAction, OrderId, OrderRequest, Side, TimeInForce};
+use novation_types::{
+    Action, Address, AssetId, MarginMode, MarketId, OrderAction, OrderId, OrderRequest, Side, TimeInForce,
+};
 use serde_json::{json, Value};
 
-use crate::cli::{OrderArgs, SideArg, TxArgs, TxCommand};
+use crate::cli::{MarginModeArg, OrderArgs, SideArg, TxArgs, TxCommand};
 use crate::error::{CliError, CliResult};
 use crate::events::{events_table, Names};
 use crate::keys::KeyStore;
@@ -102,6 +104,13 @@ fn build_action(ctx: &Context, args: &TxArgs, markets: &[MarketInfo], assets: &[
             Action::Order(OrderAction::CancelAll { subaccount, market })
         }
         TxCommand::AuthorizeAgent { agent } => Action::AuthorizeAgent { agent: resolve_address(ctx, agent)? },
+        TxCommand::MarginMode { mode } => Action::SetMarginMode {
+            subaccount,
+            mode: match mode {
+                MarginModeArg::Standard => MarginMode::Standard,
+                MarginModeArg::Portfolio => MarginMode::Portfolio,
+            },
+        },
     })
 }
 

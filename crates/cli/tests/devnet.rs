@@ -121,6 +121,41 @@ fn devnet_deposit_order_cancel_and_account_query() {
     let unknown = novation(home.path(), &rpc, &["query", "book", "DOGE-PERP"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown market `DOGE-PERP`"));
+
+    // Dated futures and options: the simulated smiles make both expiries valid in a few blocks.
+    let surface = loop {
+        let text = ok(novation(home.path(), &rpc, &["query", "surface", "--asset", "BTC"]));
+        if text.matches("Valid").count() == 2 {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "the surface never became valid:\n{text}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(surface.contains("  55%"), "{surface}");
+    let series = ok(novation(home.path(), &rpc, &["query", "series"]));
+    assert!(series.contains("future") && series.contains("-60000-C") && series.contains("put"), "{series}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(novation(home.path(), &rpc, &["--json", "query", "series"]))).unwrap();
+    let symbol = listed[2]["symbol"].as_str().unwrap().to_string();
+    let one = ok(novation(home.path(), &rpc, &["query", "series", "--market", &symbol]));
+    assert_eq!(one.lines().count(), 3, "{one}");
+    assert!(one.contains(&symbol), "{one}");
+    let greeks = ok(novation(home.path(), &rpc, &["query", "greeks"]));
+    assert!(greeks.contains("System Greeks"), "{greeks}");
+    let greeks = ok(novation(home.path(), &rpc, &["query", "greeks", "--address", "trader"]));
+    assert!(greeks.contains("(no positions)"), "{greeks}");
+    let margin = ok(novation(home.path(), &rpc, &["query", "margin", "--address", "trader"]));
+    assert!(margin.contains("Standard") && margin.contains("initial requirement"), "{margin}");
+    let switched = ok(novation(
+        home.path(),
+        &rpc,
+        &["tx", "--key", "trader", "margin-mode", "--mode", "portfolio", "--subaccount", "1"],
+    ));
+    assert!(switched.contains("result       ok"), "{switched}");
+    let margin =
+        ok(novation(home.path(), &rpc, &["--json", "query", "margin", "--address", "trader", "--subaccount", "1"]));
+    let margin: serde_json::Value = serde_json::from_str(&margin).unwrap();
+    assert_eq!(margin["mode"], "Portfolio", "{margin}");
     drop(devnet);
 }
 

@@ -14,15 +14,23 @@
 //! [`Decimal::ln`], the standard normal [`normal_pdf`] and [`normal_cdf`],
 //! and Black-76 option pricing, Greeks and implied volatility in
 //! [`black76`].
+//! For margin scenario grids, [`SeriesPricer`] prices one series under
+//! many `(forward, vol)` scenarios (fast fixed-point kernel).
+//!
+//! Volatility smiles: Gatheral's raw SVI parameterization per expiry, with
+//! butterfly, wing and calendar no-arbitrage checks, in [`svi`].
 
 #![deny(missing_docs)]
 
 pub mod black76;
 mod decimal;
 mod error;
+mod fast;
 mod normal;
 mod ppm;
 mod rounding;
+mod series;
+pub mod svi;
 mod transcendental;
 mod wide;
 
@@ -32,4 +40,6 @@ pub use error::MathError;
 pub use normal::{normal_cdf, normal_pdf};
 pub use ppm::Ppm;
 pub use rounding::Rounding;
+pub use series::SeriesPricer;
+pub use svi::{check_calendar, log_moneyness, SviError, SviParams, CHECK_GRID};
 pub use wide::{div_i128, isqrt_u128, mul_div_i128};

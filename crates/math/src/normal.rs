@@ -81,13 +81,11 @@ fn pdf_times(p: u128, k: i32, y: u128) -> Result<i128, MathError> {
     i128::try_from(v.as_u128()).map_err(|_| MathError::Overflow)
 }
 
-/// The upper tail `Q(a) = 1 − Φ(a)` for `a = |x| >= 0` (raw magnitude),
-/// as a raw decimal rounded half-even.
-fn upper_tail_raw(a: u128) -> Result<i128, MathError> {
-    if a >= ZERO_FROM_RAW {
-        return Ok(0);
-    }
-    let (p, k) = pdf_q(a)?;
+/// The factor `y` (Q100, below 2^128) of the upper tail for
+/// `a = |x| < 10` (raw magnitude): `Q(a) = 1/2 − φ(a)·y` when the second
+/// value is `true` (series, `a < 5`), else `Q(a) = φ(a)·y` (continued
+/// fraction).
+fn tail_factor(a: u128) -> (u128, bool) {
     // x in Q100, floored (a < 10^19 < 2^64, so a·2^100 < 2^164); the
     // error of 2^-100 in x is far below the output resolution.
     let x = ((U256::from(a) << ACC) / SCALE_256).as_u128();
@@ -106,8 +104,7 @@ fn upper_tail_raw(a: u128) -> Result<i128, MathError> {
             sum += term;
             n += 1;
         }
-        let half = Decimal::SCALE / 2;
-        Ok(half - pdf_times(p, k, sum)?)
+        (sum, true)
     } else {
         // Continued fraction bottom-up: t = x + n/t for n = DEPTH..1, then
         // R = 1/t. Divisions truncate (toward zero); t ∈ [5, 15].
@@ -118,9 +115,46 @@ fn upper_tail_raw(a: u128) -> Result<i128, MathError> {
             t = U256::from(x) + (one2 * U256::from(n)) / t;
             n -= 1;
         }
-        let r = (one2 / t).as_u128();
-        pdf_times(p, k, r)
+        ((one2 / t).as_u128(), false)
     }
+}
+
+/// The upper tail `Q(a) = 1 − Φ(a)` for `a = |x| >= 0` (raw magnitude),
+/// as a raw decimal rounded half-even.
+fn upper_tail_raw(a: u128) -> Result<i128, MathError> {
+    if a >= ZERO_FROM_RAW {
+        return Ok(0);
+    }
+    let (p, k) = pdf_q(a)?;
+    match tail_factor(a) {
+        (sum, true) => Ok(Decimal::SCALE / 2 - pdf_times(p, k, sum)?),
+        (r, false) => pdf_times(p, k, r),
+    }
+}
+
+/// `φ(a)` and the upper tail `Q(a)` in binary fixed point with 96
+/// fractional bits (floored; internal error below 2^-90), for a raw
+/// magnitude `a < 10^19`. Used to build the tables of
+/// [`crate::fast`].
+///
+/// # Errors
+/// [`MathError::Domain`] for `a >= 10^19`; [`MathError::Overflow`] if an
+/// intermediate does not fit (not for valid input).
+pub(crate) fn pdf_and_tail_q96(a: u128) -> Result<(u128, u128), MathError> {
+    if a >= ZERO_FROM_RAW {
+        return Err(MathError::Domain);
+    }
+    let (p, k) = pdf_q(a)?;
+    // φ = p·2^(k−124): to Q96 shift right by 28 − k (k <= 0 here).
+    let shift = u32::try_from(28 - i64::from(k)).map_err(|_| MathError::Overflow)?;
+    let pdf = if shift >= 128 { 0 } else { p >> shift };
+    // φ·y with y in Q100: (p·y) >> (124 + 100 − 96 − k).
+    let (y, series) = tail_factor(a);
+    let s = u32::try_from(128 - i64::from(k)).map_err(|_| MathError::Overflow)?;
+    let prod = if s >= 256 { U256::ZERO } else { (U256::from(p) * U256::from(y)) >> s };
+    let prod = u128::try_from(prod).map_err(|_| MathError::Overflow)?;
+    let tail = if series { (1u128 << 95).checked_sub(prod).ok_or(MathError::Overflow)? } else { prod };
+    Ok((pdf, tail))
 }
 
 /// The standard normal distribution function `Φ(x)`, rounded half-even to

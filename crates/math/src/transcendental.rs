@@ -27,11 +27,11 @@ pub(crate) const FRAC: u32 = 124;
 /// `1.0` in Q124.
 pub(crate) const ONE_Q: i128 = 1 << FRAC;
 /// `floor(ln 2 · 2^188)`.
-const LN2_188: U256 = U256::from_words(0xb17217f7d1cf79a, 0xbc9e3b39803f2f6af40f343267298b62);
+pub(crate) const LN2_188: U256 = U256::from_words(0xb17217f7d1cf79a, 0xbc9e3b39803f2f6af40f343267298b62);
 /// `floor(18 · ln 10 · 2^188)`, i.e. `ln(10^18)`.
-const LN1E18_188: U256 = U256::from_words(0x29724fe657ff70667, 0x1e86c3c3ccb5adb7fb87aa6456a6e0c1);
+pub(crate) const LN1E18_188: U256 = U256::from_words(0x29724fe657ff70667, 0x1e86c3c3ccb5adb7fb87aa6456a6e0c1);
 /// `floor(√2 · 2^124)`.
-const SQRT2_Q: u128 = 0x16a09e667f3bcc908b2fb1366ea957d3;
+pub(crate) const SQRT2_Q: u128 = 0x16a09e667f3bcc908b2fb1366ea957d3;
 /// `10^18` as a 256-bit value.
 const SCALE_256: U256 = U256::new(Decimal::SCALE as u128);
 
@@ -208,7 +208,7 @@ impl Decimal {
 /// `ln(m)` in Q124 for `m ∈ [0.70, 1.42]` (Q124), as `2·atanh(s)` with
 /// `s = (m−1)/(m+1)`, `|s| <= 0.172`. The division is truncated (toward
 /// zero); every term is truncated twice; ~25 terms, error below 2^-118.
-fn ln_series(m: u128) -> i128 {
+pub(crate) fn ln_series(m: u128) -> i128 {
     let m = m as i128;
     let num = m - ONE_Q;
     let den = m + ONE_Q;

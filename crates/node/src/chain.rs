@@ -91,7 +91,9 @@ pub(crate) fn touched_addresses(event: &Event) -> Vec<Address> {
         | Event::LiquidationEnded { subaccount, .. }
         | Event::InsuranceFunded { subaccount, .. }
         | Event::TriggerPlaced { subaccount, .. }
-        | Event::TriggerRejected { subaccount, .. } => vec![subaccount.owner],
+        | Event::TriggerRejected { subaccount, .. }
+        | Event::PositionSettled { subaccount, .. }
+        | Event::MarginModeSet { subaccount, .. } => vec![subaccount.owner],
         Event::Transferred { from, to, .. } => vec![from.owner, to.owner],
         Event::Fill { maker, taker, .. } => vec![maker.owner, taker.owner],
         Event::BackstopTakeover { subaccount, backstop, .. } => vec![subaccount.owner, backstop.owner],
@@ -102,7 +104,11 @@ pub(crate) fn touched_addresses(event: &Event) -> Vec<Address> {
         | Event::OraclePrice { .. }
         | Event::MarkPrice { .. }
         | Event::FundingRate { .. }
-        | Event::Triggered { .. } => Vec::new(),
+        | Event::Triggered { .. }
+        | Event::SettlementPriceSet { .. }
+        | Event::MarketSettled { .. }
+        | Event::VolSurfaceUpdated { .. }
+        | Event::VolSurfaceRejected { .. } => Vec::new(),
     };
     out.dedup();
     out

@@ -5,11 +5,20 @@
 //! with occasional jumps, reported by three simulated publishers that each add their own
 //! noise and sign a PriceReport transaction every block, submitted through the same mempool
 //! path as any client's transaction.
+//!
+//! The devnet also lists BTC dated futures and European options (module [`listing`]): two
+//! weekly expiries (Fridays 08:00 UTC) fixed when the chain is created, each with a future
+//! and calls and puts at round strikes around the simulated BTC start price. The same
+//! simulated publishers sign a SIMULATED volatility smile (raw SVI, module [`smile`]) for
+//! every unexpired option expiry after every block.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+mod listing;
+mod smile;
 
 use novation_math::Decimal;
 use novation_protocol::params::Genesis;
@@ -152,10 +161,21 @@ fn market_maker_key() -> Eip712Signer {
     demo_signer("novation-devnet-market-maker")
 }
 
-/// The devnet genesis: `Genesis::example` with the three simulated publishers.
+/// The devnet's perpetuals: `Genesis::example` with the three simulated publishers
+/// (deterministic; no dated series).
 pub fn devnet_genesis() -> Genesis {
     let addresses: Vec<_> = publishers().iter().map(Eip712Signer::address).collect();
     Genesis::example(&addresses)
+}
+
+/// The genesis a new devnet starts from when created at `genesis_time_ms`:
+/// [`devnet_genesis`] plus the BTC futures and options of [`listing::list_btc_series`],
+/// whose expiries are derived from `genesis_time_ms`. A restarted devnet keeps the genesis
+/// stored with its chain, so its series (and their expiries) survive restarts.
+pub fn devnet_genesis_at(genesis_time_ms: u64) -> Genesis {
+    let mut genesis = devnet_genesis();
+    listing::list_btc_series(&mut genesis, genesis_time_ms);
+    genesis
 }
 
 fn wipe(data_dir: &std::path::Path) -> Result<(), NodeError> {
@@ -229,7 +249,7 @@ impl SimulatedFeed {
     fn new(seed: u64) -> Self {
         SimulatedFeed {
             rng: SimRng(seed),
-            prices: vec![(BTC, 60_000_000_000), (ETH, 3_000_000_000)],
+            prices: vec![(BTC, listing::BTC_START_PRICE_USD * 1_000_000), (ETH, 3_000_000_000)],
             publishers: publishers(),
         }
     }
@@ -263,6 +283,28 @@ impl SimulatedFeed {
                 .collect();
             if let Err(error) = submit_signed(node, &self.publishers[index], actions) {
                 eprintln!("novation: simulated publisher {index}: {error}");
+            }
+        }
+        self.publish_smiles(node, publish_time_ms);
+    }
+
+    /// Each publisher signs one transaction (apart from its prices, so a refused smile never
+    /// costs a price) with a SIMULATED smile for every BTC option expiry still open.
+    fn publish_smiles(&self, node: &Node, publish_time_ms: u64) {
+        let expiries = node.with_state(|state| smile::open_expiries(state, BTC, publish_time_ms));
+        let actions: Vec<Action> = expiries
+            .iter()
+            .filter_map(|&expiry_ms| {
+                let svi = smile::simulated_smile(smile::years_between(publish_time_ms, expiry_ms)?)?;
+                Some(Action::VolSurfaceReport { asset: BTC, expiry_ms, svi, publish_time_ms })
+            })
+            .collect();
+        if actions.is_empty() {
+            return;
+        }
+        for (index, publisher) in self.publishers.iter().enumerate() {
+            if let Err(error) = submit_signed(node, publisher, actions.clone()) {
+                eprintln!("novation: simulated smile publisher {index}: {error}");
             }
         }
     }
@@ -340,7 +382,8 @@ pub async fn start_devnet(config: DevnetConfig) -> Result<RunningNode, NodeError
     }
     let node = Node::open(ChainConfig {
         data_dir: config.data_dir.clone(),
-        genesis: devnet_genesis(),
+        // Used only when the data directory holds no chain yet; otherwise its stored genesis.
+        genesis: devnet_genesis_at(now_ms()),
         chain_id: config.chain_id,
         mempool: MempoolLimits::default(),
         max_block_txs: 20_000,
@@ -402,6 +445,18 @@ pub fn run_devnet(config: DevnetConfig) -> Result<(), NodeError> {
         println!("novation devnet: chain id {}, height {}", running.node.chain_id(), running.node.height());
         println!("RPC: http://{0}  WebSocket: ws://{0}  metrics: http://{0}/metrics", running.rpc_addr);
         println!("Price feed: SIMULATED (seeded random walk, 3 simulated publishers); not market data.");
+        let (series, expiries) = running.node.with_state(|state| {
+            let dated: Vec<_> = state.genesis().markets.iter().filter_map(|m| m.kind.expiry_ms()).collect();
+            let mut expiries: Vec<u64> = dated.clone();
+            expiries.dedup();
+            (dated.len(), expiries.len())
+        });
+        if series > 0 {
+            println!(
+                "Dated series: {series} BTC futures and options over {expiries} weekly expiries (`novation query series`); \
+                 volatility smile: SIMULATED (~55% ATM, mild put skew), published by the same publishers."
+            );
+        }
         if market_maker {
             println!("Market maker: quoting BTC-PERP and ETH-PERP (simulated liquidity).");
         }

@@ -61,7 +61,7 @@ fn class_of(tx: &Transaction) -> u8 {
         matches!(a, OrderAction::Cancel { .. } | OrderAction::CancelByClientId { .. } | OrderAction::CancelAll { .. })
     };
     match tx.actions.first() {
-        Some(Action::PriceReport { .. }) => 0,
+        Some(Action::PriceReport { .. } | Action::VolSurfaceReport { .. }) => 0,
         Some(Action::Order(order)) if is_cancel(order) => 2,
         Some(Action::Batch(orders)) if orders.first().is_some_and(is_cancel) => 2,
         Some(Action::Order(_) | Action::Batch(_)) => 3,

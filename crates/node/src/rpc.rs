@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use jsonrpsee::server::{PendingSubscriptionSink, RpcModule, Server, ServerHandle, SubscriptionMessage};
 use jsonrpsee::types::{ErrorObjectOwned, Params};
+use novation_math::Decimal;
 use novation_tx::SignedTransaction;
-use novation_types::{Address, Event, MarketId, SubaccountId};
+use novation_types::{Address, AssetId, Event, MarketId, SubaccountId};
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
@@ -75,6 +76,39 @@ fn resolve_market(chain: &Chain, value: Option<&Value>) -> Result<MarketId, Erro
         _ => return Err(invalid("param 0: market id or symbol")),
     };
     found.map(|m| m.id).ok_or_else(|| NodeError::UnknownMarket(value.map(Value::to_string).unwrap_or_default()).into())
+}
+
+/// An asset by id (`1`, `"1"`) or symbol (`"BTC"`, any case).
+fn resolve_asset(chain: &Chain, value: Option<&Value>) -> Result<AssetId, ErrorObjectOwned> {
+    let assets = &chain.state.genesis().assets;
+    let found = match value {
+        Some(Value::Number(n)) => n.as_u64().and_then(|id| assets.iter().find(|a| u64::from(a.id.0) == id)),
+        Some(Value::String(text)) => match text.parse::<u64>() {
+            Ok(id) => assets.iter().find(|a| u64::from(a.id.0) == id),
+            Err(_) => assets.iter().find(|a| a.symbol.eq_ignore_ascii_case(text)),
+        },
+        _ => return Err(invalid("param 0: asset id or symbol")),
+    };
+    found
+        .map(|a| a.id)
+        .ok_or_else(|| NodeError::NotFound(format!("asset {}", value.map(Value::to_string).unwrap_or_default())).into())
+}
+
+fn asset_symbol(chain: &Chain, asset: AssetId) -> String {
+    chain.state.genesis().assets.get(asset.0 as usize).map(|a| a.symbol.clone()).unwrap_or_default()
+}
+
+/// A positive decimal given as a string (`"60000.5"`) or a JSON number.
+fn arg_positive_decimal(args: &[Value], index: usize, what: &str) -> Result<Decimal, ErrorObjectOwned> {
+    let text = match args.get(index) {
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Number(number)) => number.to_string(),
+        _ => return Err(invalid(format!("param {index}: {what} (a decimal string)"))),
+    };
+    text.parse::<Decimal>()
+        .ok()
+        .filter(|d| d.is_positive())
+        .ok_or_else(|| invalid(format!("param {index}: {what} must be a positive decimal, got {text}")))
 }
 
 fn to_value(value: impl serde::Serialize) -> RpcResult {
@@ -249,6 +283,90 @@ fn send_transaction(node: &Node, args: &[Value]) -> RpcResult {
     Ok(json!({"tx_hash": hex(&admitted.tx_hash), "signer": admitted.signer, "nonce": admitted.nonce}))
 }
 
+fn get_surface(node: &Node, args: &[Value]) -> RpcResult {
+    let chain = node.chain();
+    let asset = resolve_asset(&chain, args.first())?;
+    let index = chain.state.oracle(asset).and_then(|o| o.index);
+    Ok(json!({
+        "asset": asset,
+        "symbol": asset_symbol(&chain, asset),
+        "index": index,
+        "height": chain.height(),
+        "time_ms": chain.state.time_ms(),
+        "smiles": to_value(chain.state.vol_surface(asset))?,
+    }))
+}
+
+fn get_implied_vol(node: &Node, args: &[Value]) -> RpcResult {
+    let chain = node.chain();
+    let asset = resolve_asset(&chain, args.first())?;
+    let expiry_ms = arg_u64(args, 1, None)?;
+    let strike = arg_positive_decimal(args, 2, "strike")?;
+    let listed = chain
+        .state
+        .genesis()
+        .markets
+        .iter()
+        .any(|m| m.base_asset == asset && m.kind.is_option() && m.kind.expiry_ms() == Some(expiry_ms));
+    if !listed {
+        let symbol = asset_symbol(&chain, asset);
+        return Err(NodeError::NotFound(format!("option expiry {expiry_ms} of {symbol}")).into());
+    }
+    let validity = chain.state.vol_surface(asset).into_iter().find(|s| s.expiry_ms == expiry_ms).map(|s| s.validity);
+    Ok(json!({
+        "asset": asset,
+        "expiry_ms": expiry_ms,
+        "strike": strike,
+        "implied_vol": chain.state.implied_vol_at(asset, expiry_ms, strike),
+        "validity": validity,
+        "height": chain.height(),
+    }))
+}
+
+fn get_series(node: &Node, args: &[Value]) -> RpcResult {
+    let chain = node.chain();
+    match args.first() {
+        None | Some(Value::Null) => to_value(chain.state.list_series()),
+        value => {
+            let market = resolve_market(&chain, value)?;
+            to_value(chain.state.series(market).ok_or_else(|| NodeError::UnknownMarket(market.0.to_string()))?)
+        }
+    }
+}
+
+fn get_greeks(node: &Node, args: &[Value]) -> RpcResult {
+    let chain = node.chain();
+    let (subaccount, greeks) = match args.first() {
+        None | Some(Value::Null) => (None, chain.state.system_greeks()),
+        Some(_) => {
+            let id = SubaccountId::new(arg_address(args, 0)?, arg_subaccount(args, 1)?);
+            (Some(id), chain.state.account_greeks(id))
+        }
+    };
+    let greeks: Vec<Value> = greeks
+        .iter()
+        .map(|g| {
+            let mut value = serde_json::to_value(g).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut value {
+                map.insert("symbol".into(), json!(asset_symbol(&chain, g.underlying)));
+            }
+            value
+        })
+        .collect();
+    Ok(json!({"subaccount": subaccount, "height": chain.height(), "greeks": greeks}))
+}
+
+fn get_margin_breakdown(node: &Node, args: &[Value]) -> RpcResult {
+    let id = SubaccountId::new(arg_address(args, 0)?, arg_subaccount(args, 1)?);
+    let chain = node.chain();
+    let mut value = to_value(chain.state.margin_breakdown(id))?;
+    if let Value::Object(map) = &mut value {
+        map.insert("subaccount".into(), json!(id));
+        map.insert("height".into(), json!(chain.height()));
+    }
+    Ok(value)
+}
+
 /// Registers a synchronous method that reads the node.
 macro_rules! method {
     ($module:expr, $name:literal, |$node:ident, $args:ident| $body:expr) => {
@@ -281,6 +399,11 @@ pub fn rpc_module(node: Node) -> Result<RpcModule<Node>, NodeError> {
         to_value(node.with_state(|s| s.risk_view(top)))
     });
     method!(module, "nov_getSystemTotals", |node, _a| to_value(node.with_state(|s| s.system_totals())));
+    method!(module, "nov_getSurface", |node, a| get_surface(node, &a));
+    method!(module, "nov_getImpliedVol", |node, a| get_implied_vol(node, &a));
+    method!(module, "nov_getSeries", |node, a| get_series(node, &a));
+    method!(module, "nov_getGreeks", |node, a| get_greeks(node, &a));
+    method!(module, "nov_getMarginBreakdown", |node, a| get_margin_breakdown(node, &a));
     register_subscriptions(&mut module)?;
     Ok(module)
 }

@@ -180,12 +180,16 @@ async fn restart_replays_to_the_same_root_and_continues() {
     }
     let node = running.stop().await;
     let (height, root) = (node.height(), node.state_root());
+    let markets = node.with_state(|s| s.genesis().markets.clone());
+    assert_eq!(markets.iter().filter(|m| m.kind.expiry_ms().is_some()).count(), 22);
     assert!(node.with_state(|s| s.nonce(demo_key(0).address())) > 0);
     drop(node);
 
     let running = devnet(&dir, false).await;
     assert_eq!(running.node.height(), height);
     assert_eq!(running.node.state_root(), root);
+    // The dated series (expiries fixed when the chain was created) come back with the chain.
+    assert_eq!(running.node.with_state(|s| s.genesis().markets.clone()), markets);
     while running.node.height() < height + 3 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -262,6 +266,101 @@ async fn a_transaction_signed_by_eth_account_is_accepted_by_the_node() {
     assert_eq!(tx["result"]["ok"], true, "{tx}");
     let view = call(&client, "nov_getAccount", rpc_params![account.to_string(), 0]).await;
     assert!(view.to_string().contains("123.45"), "{view}");
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn rpc_error(client: &HttpClient, method: &str, params: jsonrpsee::core::params::ArrayParams) -> i32 {
+    match client.request::<Value, _>(method, params).await {
+        Err(jsonrpsee::core::ClientError::Call(error)) => error.code(),
+        other => panic!("{method}: expected an error, got {other:?}"),
+    }
+}
+
+fn decimal(value: &Value) -> f64 {
+    value.as_str().unwrap_or_else(|| panic!("not a decimal string: {value}")).parse().unwrap()
+}
+
+/// The devnet lists BTC futures and options, the simulated smiles make the surface valid,
+/// and after two demo accounts trade a call the Greeks and margin breakdown describe it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devnet_lists_series_with_a_valid_surface_and_answers_greeks_and_margin() {
+    let dir = temp_dir("derivatives");
+    let running = devnet(&dir, true).await;
+    let client =
+        jsonrpsee_http_client::HttpClientBuilder::default().build(format!("http://{}", running.rpc_addr)).unwrap();
+
+    let mut surface = Value::Null;
+    for _ in 0..250 {
+        surface = call(&client, "nov_getSurface", rpc_params!["BTC"]).await;
+        let smiles = surface["smiles"].as_array().unwrap();
+        if smiles.len() == 2 && smiles.iter().all(|s| s["validity"] == "Valid" && !s["atm_vol"].is_null()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let smiles = surface["smiles"].as_array().unwrap();
+    assert!(smiles.iter().all(|s| s["validity"] == "Valid"), "{surface}");
+    let atm = decimal(&smiles[0]["atm_vol"]);
+    assert!((atm - 0.55).abs() < 1e-6, "{surface}");
+    let expiry_ms = smiles[0]["expiry_ms"].as_u64().unwrap();
+    assert!(expiry_ms > surface["time_ms"].as_u64().unwrap());
+
+    let vol = call(&client, "nov_getImpliedVol", rpc_params!["BTC", expiry_ms, "50000"]).await;
+    assert!(decimal(&vol["implied_vol"]) > atm, "put-side skew: {vol}");
+
+    // Two futures and twenty options, each option marked from the surface.
+    let series = call(&client, "nov_getSeries", rpc_params![]).await;
+    let series = series.as_array().unwrap();
+    assert_eq!(series.len(), 22);
+    assert_eq!(series.iter().filter(|s| s["kind"].get("Future").is_some()).count(), 2);
+    let call_series = series
+        .iter()
+        .find(|s| s["kind"]["Option"]["expiry_ms"] == expiry_ms && s["symbol"].as_str().unwrap().ends_with("-60000-C"))
+        .expect("an at-the-money call");
+    let market = call_series["market"].as_u64().unwrap();
+    let one = call(&client, "nov_getSeries", rpc_params![call_series["symbol"].clone()]).await;
+    assert_eq!(one["market"], market);
+    assert!(one["valid"] == true && !one["greeks"].is_null(), "{one}");
+    let mark = decimal(&one["mark"]);
+    assert!(mark > 100.0 && mark < 10_000.0, "{one}");
+
+    // demo 0 sells 0.1 of the call to demo 1.
+    let price_ticks = (mark * 10.0).round() as u64;
+    let market_id = novation_types::MarketId(market as u16);
+    let (seller, buyer) = (demo_key(0), demo_key(1));
+    let ask = OrderRequest::limit(0, market_id, Side::Sell, price_ticks, 10);
+    let ask = send(&client, &seller, vec![Action::Order(OrderAction::Place(ask))]).await;
+    assert_eq!(included(&client, &ask).await["result"]["ok"], true);
+    let bid = OrderRequest::limit(0, market_id, Side::Buy, price_ticks, 10);
+    let bid = send(&client, &buyer, vec![Action::Order(OrderAction::Place(bid))]).await;
+    let bid = included(&client, &bid).await;
+    assert_eq!(bid["result"]["ok"], true, "{bid}");
+    assert!(bid["events"].to_string().contains("Fill"), "{bid}");
+
+    let greeks = call(&client, "nov_getGreeks", rpc_params![buyer.address().to_string(), 0]).await;
+    let btc = &greeks["greeks"][0];
+    assert_eq!(btc["symbol"], "BTC", "{greeks}");
+    let delta = decimal(&btc["delta"]);
+    assert!(delta > 0.02 && delta < 0.08 && decimal(&btc["vega"]) > 0.0, "{greeks}");
+    let system = call(&client, "nov_getGreeks", rpc_params![]).await;
+    assert!((decimal(&system["greeks"][0]["delta"]) - delta).abs() < 1e-9, "{system}");
+
+    let margin = call(&client, "nov_getMarginBreakdown", rpc_params![seller.address().to_string(), 0]).await;
+    assert_eq!(margin["mode"], "Standard", "{margin}");
+    assert_eq!(margin["positions"][0]["size_lots"], -10, "{margin}");
+    assert!(decimal(&margin["initial_requirement"]) > 0.0, "{margin}");
+    assert_eq!(margin["portfolio"][0]["scenario_pnl"].as_array().unwrap().len(), 16, "{margin}");
+
+    // Bad input is a typed error, never a panic.
+    assert_eq!(rpc_error(&client, "nov_getSurface", rpc_params!["DOGE"]).await, 2007);
+    assert_eq!(rpc_error(&client, "nov_getSurface", rpc_params![]).await, 2008);
+    assert_eq!(rpc_error(&client, "nov_getImpliedVol", rpc_params!["BTC", 123, "60000"]).await, 2007);
+    assert_eq!(rpc_error(&client, "nov_getImpliedVol", rpc_params!["BTC", expiry_ms, "-1"]).await, 2008);
+    assert_eq!(rpc_error(&client, "nov_getImpliedVol", rpc_params!["BTC"]).await, 2008);
+    assert_eq!(rpc_error(&client, "nov_getSeries", rpc_params!["BTC-1JAN99"]).await, 2006);
+    assert_eq!(rpc_error(&client, "nov_getGreeks", rpc_params!["0x12"]).await, 2008);
+    assert_eq!(rpc_error(&client, "nov_getMarginBreakdown", rpc_params![]).await, 2008);
     running.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,7 +3,8 @@
 //! ```text
 //! begin block   height + 1, block time
 //! transactions  in block order; each: nonce, then its actions in order, all or nothing
-//! end block     oracle aggregation ─► mark prices ─► funding ─► risk prices ─► trigger orders
+//! end block     oracle aggregation ─► volatility surfaces ─► expiry settlement ─► mark prices
+//!               (perpetuals, futures, options) ─► funding ─► risk prices ─► trigger orders
 //!               ─► liquidations
 //!               ─► conservation check
 //! ```
@@ -193,6 +194,13 @@ impl State {
             Action::PriceReport { asset, price, confidence, publish_time_ms } => {
                 oracle::check_and_execute_report(self, tx.sender, *asset, *price, *confidence, *publish_time_ms)
             }
+            Action::VolSurfaceReport { asset, expiry_ms, svi, publish_time_ms } => {
+                crate::derivatives::check_and_record_smile(self, tx.sender, *asset, *expiry_ms, svi, *publish_time_ms)
+            }
+            Action::SetMarginMode { subaccount, mode } => {
+                let id = self.subaccount_of(tx, *subaccount)?;
+                accounts::set_margin_mode(self, id, *mode, events)
+            }
         }
     }
 
@@ -237,7 +245,10 @@ impl State {
     fn end_block(&mut self) -> Result<Vec<Event>, BlockError> {
         let mut events = Vec::new();
         oracle::aggregate_all(self, &mut events);
+        crate::derivatives::aggregate_surfaces(self, &mut events);
+        crate::derivatives::settle_expiries(self, &mut events);
         crate::markets::update_marks(self, &mut events);
+        crate::derivatives::update_option_marks(self, &mut events);
         crate::funding::update_funding(self, &mut events);
         let prices_before = std::mem::take(&mut self.risk);
         self.refresh_risk_prices();

@@ -5,7 +5,8 @@
 //!   margin mode and order count, so a trader can prove their account against a state root;
 //! - one entry per signer nonce (key `0x02 || address`);
 //! - one entry for everything else (key `0x00`): height and time, ledger pools, oracle,
-//!   markets, order books, trigger orders, agents, liquidation state and totals.
+//!   markets, order books, trigger orders, agents, liquidation state and totals, volatility
+//!   smiles and settlement averages.
 //!
 //! Indexes derivable from those (client order ids, open orders per subaccount, the risk
 //! index) are not committed. Values are the same canonical bincode encoding as
@@ -65,6 +66,9 @@ struct Globals<'a> {
     liquidation_backlog: bool,
     risk_stats: &'a crate::liquidation::RiskStats,
     pending_bad_debt: i128,
+    surfaces: &'a std::collections::BTreeMap<(novation_types::AssetId, u64), crate::derivatives::SmileState>,
+    settlement_twaps:
+        &'a std::collections::BTreeMap<(novation_types::AssetId, u64), crate::derivatives::SettlementTwap>,
 }
 
 fn encode(value: &impl Serialize) -> Vec<u8> {
@@ -88,6 +92,8 @@ impl State {
                 liquidation_backlog: self.liquidation_backlog,
                 risk_stats: &self.risk_stats,
                 pending_bad_debt: self.pending_bad_debt,
+                surfaces: &self.surfaces,
+                settlement_twaps: &self.settlement_twaps,
             })),
             StateKey::Subaccount(id) => self.subaccounts.get(id).map(encode),
             StateKey::Nonce(address) => self.nonces.get(address).map(|n| encode(&n)),

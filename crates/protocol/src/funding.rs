@@ -80,6 +80,9 @@ pub(crate) fn update_funding(state: &mut State, events: &mut Vec<Event>) {
     let now_ms = state.time_ms;
     for index in 0..state.markets.len() {
         let params = &state.genesis.markets[index];
+        if params.kind != crate::params::MarketKind::Perpetual {
+            continue;
+        }
         let oracle_index = state.oracle[params.base_asset.0 as usize].index;
         let (Some(oracle_index), Some(mark)) = (oracle_index, state.markets[index].mark) else { continue };
         let sample = premium_sample(&state.books[index], params, oracle_index);

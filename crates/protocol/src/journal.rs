@@ -27,6 +27,7 @@ pub(crate) enum Undo {
     ClientId(SubaccountId, u64, Option<OrderId>),
     OpenOrderIndex { subaccount: SubaccountId, order: OrderId, was_present: bool },
     Report(AssetId, Address, Option<PriceReportEntry>),
+    Smile(AssetId, u64, Address, Option<(novation_math::SviParams, u64)>),
     Trigger(OrderId, Option<crate::trading::TriggerOrder>),
     Agent { account: Address, agent: Address, was: bool },
 }

@@ -25,6 +25,7 @@ mod block;
 pub mod book;
 mod clearing;
 mod commitment;
+pub mod derivatives;
 mod funding;
 mod invariants;
 mod journal;

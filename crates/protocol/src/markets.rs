@@ -45,6 +45,11 @@ pub struct MarketState {
     pub funding_interval_start_ms: u64,
     /// Rate applied at the end of the last interval.
     pub last_funding_rate: Decimal,
+    /// Options: the implied volatility behind the mark (from the surface).
+    pub implied_vol: Option<Decimal>,
+    /// Dated futures and options: the settlement price once the series has expired and
+    /// settled (it then takes no orders and holds no positions).
+    pub settlement_price: Option<Decimal>,
 }
 
 impl MarketState {
@@ -72,6 +77,9 @@ pub(crate) fn update_marks(state: &mut State, events: &mut Vec<Event>) {
     let max_basis = state.genesis.oracle.max_mark_basis;
     for index in 0..state.markets.len() {
         let params = &state.genesis.markets[index];
+        if params.kind.is_option() || state.markets[index].settlement_price.is_some() {
+            continue;
+        }
         let oracle_index = state.oracle[params.base_asset.0 as usize].index;
         let mid = impact_mid(&state.books[index], params);
         let market = &mut state.markets[index];

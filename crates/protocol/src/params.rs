@@ -86,8 +86,164 @@ pub struct MarketParams {
     pub taker_fee: Ppm,
     /// Listing status.
     pub status: MarketStatus,
-    /// Funding rules.
+    /// Funding rules (perpetuals only).
     pub funding: FundingParams,
+    /// What the market trades: a perpetual, a dated future or an option series.
+    #[serde(default)]
+    pub kind: MarketKind,
+}
+
+/// What a market trades. Every kind trades on a central limit order book in lots of its
+/// underlying (`base_asset`), priced in the quote currency per whole unit of it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MarketKind {
+    /// A perpetual future: never expires, pays funding.
+    #[default]
+    Perpetual,
+    /// A dated future: no funding; cash-settles at the settlement price at expiry.
+    Future {
+        /// Expiry, in ms since the Unix epoch.
+        expiry_ms: u64,
+    },
+    /// A European option on the underlying, cash-settled at expiry for its intrinsic value at
+    /// the settlement price; its price is the premium per whole unit of the underlying.
+    Option {
+        /// Expiry, in ms since the Unix epoch.
+        expiry_ms: u64,
+        /// Strike, in quote per whole unit of the underlying.
+        strike: Decimal,
+        /// Call or put.
+        right: OptionRight,
+    },
+}
+
+impl MarketKind {
+    /// The expiry of a dated future or option.
+    pub fn expiry_ms(&self) -> Option<u64> {
+        match self {
+            MarketKind::Perpetual => None,
+            MarketKind::Future { expiry_ms } | MarketKind::Option { expiry_ms, .. } => Some(*expiry_ms),
+        }
+    }
+
+    /// Whether this is an option series.
+    pub fn is_option(&self) -> bool {
+        matches!(self, MarketKind::Option { .. })
+    }
+}
+
+/// The right an option grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OptionRight {
+    /// To receive max(S − K, 0) at expiry.
+    Call,
+    /// To receive max(K − S, 0) at expiry.
+    Put,
+}
+
+impl OptionRight {
+    /// The matching Black-76 kind.
+    pub fn kind(self) -> novation_math::OptionKind {
+        match self {
+            OptionRight::Call => novation_math::OptionKind::Call,
+            OptionRight::Put => novation_math::OptionKind::Put,
+        }
+    }
+}
+
+/// Rules for dated futures and options: settlement, the volatility surface and margin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DerivativesParams {
+    /// The settlement price is the time-weighted average of the index over this final
+    /// window before expiry.
+    pub settlement_window_ms: u64,
+    /// Continuously compounded annual rate that discounts option values (Black-76).
+    pub rate: Decimal,
+    /// Standard margin of short options.
+    pub option_margin: OptionMarginParams,
+    /// The scenario grid of portfolio margin.
+    pub portfolio: PortfolioMarginParams,
+    /// Aggregation of published volatility smiles.
+    pub surface: SurfaceParams,
+}
+
+/// Standard margin of a short option, per contract, with S the index and OTM the amount the
+/// option is out of the money: `max(fraction × S − OTM, minimum × S)`, at most the strike
+/// for a put. Long options need only their premium (initial margin counts it in full).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionMarginParams {
+    /// Initial fraction of the index.
+    pub initial: Ppm,
+    /// Initial floor, as a fraction of the index.
+    pub initial_min: Ppm,
+    /// Maintenance fraction of the index.
+    pub maintenance: Ppm,
+    /// Maintenance floor, as a fraction of the index.
+    pub maintenance_min: Ppm,
+}
+
+/// The portfolio-margin scenario grid (after CME SPAN's sixteen risk scenarios): the index
+/// moves by 0, ±1/3, ±2/3 and ±1 of `spot_range`, each with volatility shifted up and down,
+/// plus two extreme moves of ±`extreme_move` at unchanged volatility whose loss counts at
+/// `extreme_cover`. The volatility shift of a series is `vol_up` / `vol_down` (in vol
+/// points, 1.00 = 100%) times sqrt(`vol_reference_days` / days to expiry), capped at
+/// `max_vol_scale`; volatility never falls below `min_vol`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortfolioMarginParams {
+    /// Largest regular index move, as a fraction.
+    pub spot_range: Ppm,
+    /// Upward volatility shift at the reference expiry.
+    pub vol_up: Ppm,
+    /// Downward volatility shift at the reference expiry.
+    pub vol_down: Ppm,
+    /// Days to expiry at which the shifts apply unscaled.
+    pub vol_reference_days: u32,
+    /// Cap on the expiry scaling of the shifts.
+    pub max_vol_scale: Ppm,
+    /// Smallest volatility a downward shift may reach.
+    pub min_vol: Ppm,
+    /// The extreme index move, as a fraction.
+    pub extreme_move: Ppm,
+    /// Share of the extreme moves' loss that counts.
+    pub extreme_cover: Ppm,
+    /// Maintenance requirement as a fraction of the initial requirement (the worst loss).
+    pub maintenance: Ppm,
+}
+
+/// How published volatility smiles become the surface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurfaceParams {
+    /// Fewest fresh smiles an aggregate needs.
+    pub quorum: u32,
+    /// A smile older than this is ignored, and a surface not refreshed for this long is stale.
+    pub max_age_ms: u64,
+}
+
+impl Default for DerivativesParams {
+    fn default() -> Self {
+        DerivativesParams {
+            settlement_window_ms: 30 * 60 * 1000,
+            rate: Decimal::ZERO,
+            option_margin: OptionMarginParams {
+                initial: Ppm::new(150_000),
+                initial_min: Ppm::new(100_000),
+                maintenance: Ppm::new(75_000),
+                maintenance_min: Ppm::new(50_000),
+            },
+            portfolio: PortfolioMarginParams {
+                spot_range: Ppm::new(200_000),
+                vol_up: Ppm::new(150_000),
+                vol_down: Ppm::new(100_000),
+                vol_reference_days: 30,
+                max_vol_scale: Ppm::new(3_000_000),
+                min_vol: Ppm::new(10_000),
+                extreme_move: Ppm::new(400_000),
+                extreme_cover: Ppm::new(330_000),
+                maintenance: Ppm::new(800_000),
+            },
+            surface: SurfaceParams { quorum: 1, max_age_ms: 60_000 },
+        }
+    }
 }
 
 /// How a perpetual's funding rate is set (after the widely used premium-index scheme:
@@ -171,6 +327,9 @@ pub struct Genesis {
     pub limits: Limits,
     /// Liquidation rules.
     pub liquidation: LiquidationParams,
+    /// Dated futures and options: settlement, volatility surface, option and portfolio margin.
+    #[serde(default)]
+    pub derivatives: DerivativesParams,
 }
 
 /// How under-margined subaccounts are closed out (DESIGN §3.5).
@@ -257,6 +416,33 @@ impl Genesis {
             "max mark basis in [0, 1)".into()
         })?;
         ensure(self.limits.max_actions_per_tx >= 1 && self.limits.max_batch >= 1, || "limits must be positive".into())?;
+        self.validate_derivatives()
+    }
+
+    fn validate_derivatives(&self) -> Result<(), GenesisError> {
+        let d = &self.derivatives;
+        let unit = |p: Ppm| Ppm::ZERO <= p && p <= Ppm::ONE;
+        ensure(d.settlement_window_ms > 0, || "settlement window must be positive".into())?;
+        ensure(Decimal::from_int(-1) < d.rate && d.rate < Decimal::ONE, || "option rate in (-1, 1)".into())?;
+        let m = &d.option_margin;
+        let option_ok = [m.initial, m.initial_min, m.maintenance, m.maintenance_min].into_iter().all(unit)
+            && m.maintenance <= m.initial
+            && m.maintenance_min <= m.initial_min
+            && m.maintenance_min > Ppm::ZERO;
+        ensure(option_ok, || "option margin: fractions in (0, 1], maintenance <= initial".into())?;
+        let p = &d.portfolio;
+        let portfolio_ok =
+            [p.spot_range, p.vol_up, p.vol_down, p.min_vol, p.extreme_cover, p.maintenance].into_iter().all(unit)
+                && p.spot_range > Ppm::ZERO
+                && p.extreme_move >= p.spot_range
+                && p.extreme_move < Ppm::ONE
+                && p.vol_reference_days >= 1
+                && p.max_vol_scale >= Ppm::ONE
+                && p.max_vol_scale <= Ppm::new(100_000_000)
+                && p.min_vol > Ppm::ZERO
+                && p.maintenance > Ppm::ZERO;
+        ensure(portfolio_ok, || "portfolio margin parameters out of range".into())?;
+        ensure(d.surface.quorum >= 1 && d.surface.max_age_ms > 0, || "surface quorum and max age >= 1".into())?;
         Ok(())
     }
 
@@ -302,6 +488,12 @@ impl Genesis {
             && market.taker_fee < Ppm::ONE
             && market.maker_fee > Ppm::new(-1_000_000);
         ensure(fee_ok, || format!("{name}: taker fee >= 0 and maker rebate <= taker fee"))?;
+        if let MarketKind::Option { strike, .. } = market.kind {
+            ensure(strike.is_positive(), || format!("{name}: strike must be positive"))?;
+        }
+        if let Some(expiry_ms) = market.kind.expiry_ms() {
+            ensure(expiry_ms > 0, || format!("{name}: expiry must be set"))?;
+        }
         Ok(())
     }
 }

@@ -6,8 +6,8 @@ use novation_math::{Decimal, Ppm};
 use novation_types::{Address, AssetId, MarketId};
 
 use crate::params::{
-    AssetParams, FundingParams, Genesis, Limits, LiquidationParams, MarginTier, MarketParams, MarketStatus,
-    OracleParams, Publisher,
+    AssetParams, DerivativesParams, FundingParams, Genesis, Limits, LiquidationParams, MarginTier, MarketKind,
+    MarketParams, MarketStatus, OptionRight, OracleParams, Publisher,
 };
 
 /// Asset id of USD, the quote currency.
@@ -75,6 +75,7 @@ fn perp(id: MarketId, symbol: &str, base: AssetId, tick: &str, lot: &str) -> Mar
             clamp: Ppm::new(500),
             cap_per_interval: Ppm::new(7_500),
         },
+        kind: MarketKind::Perpetual,
     }
 }
 
@@ -132,6 +133,41 @@ impl Genesis {
                 max_subaccount: 127,
                 verify_conservation_each_block: true,
             },
+            derivatives: DerivativesParams::default(),
         }
+    }
+
+    /// Lists a dated future on `base` expiring at `expiry_ms` (same steps, tiers and fees as
+    /// the perpetual on `base`); returns its market id.
+    pub fn list_future(&mut self, base: AssetId, expiry_ms: u64) -> MarketId {
+        let id = MarketId(self.markets.len() as u16);
+        let (tick, lot) = steps(base);
+        let symbol = format!("{}-F{}", self.assets[base.0 as usize].symbol, expiry_ms / 1000);
+        self.markets
+            .push(MarketParams { kind: MarketKind::Future { expiry_ms }, ..perp(id, &symbol, base, tick, lot) });
+        id
+    }
+
+    /// Lists a European option on `base` (premium tick 0.1, lot 0.01 of the underlying);
+    /// returns its market id.
+    pub fn list_option(&mut self, base: AssetId, expiry_ms: u64, strike: Decimal, right: OptionRight) -> MarketId {
+        let id = MarketId(self.markets.len() as u16);
+        let letter = match right {
+            OptionRight::Call => "C",
+            OptionRight::Put => "P",
+        };
+        let symbol = format!("{}-{}-{}-{}", self.assets[base.0 as usize].symbol, expiry_ms / 1000, strike, letter);
+        let kind = MarketKind::Option { expiry_ms, strike, right };
+        self.markets.push(MarketParams { kind, ..perp(id, &symbol, base, "0.1", "0.01") });
+        id
+    }
+}
+
+/// Tick and lot of the perpetual on `base`.
+fn steps(base: AssetId) -> (&'static str, &'static str) {
+    if base == BTC {
+        ("0.1", "0.0001")
+    } else {
+        ("0.01", "0.001")
     }
 }

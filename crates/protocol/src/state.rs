@@ -43,6 +43,10 @@ pub struct State {
     pub(crate) risk_stats: crate::liquidation::RiskStats,
     /// Negative equity no one has covered yet (raw quote decimals).
     pub(crate) pending_bad_debt: i128,
+    /// The volatility smile of each underlying and listed option expiry.
+    pub(crate) surfaces: BTreeMap<(AssetId, u64), crate::derivatives::SmileState>,
+    /// The settlement average of each underlying and dated expiry.
+    pub(crate) settlement_twaps: BTreeMap<(AssetId, u64), crate::derivatives::SettlementTwap>,
     #[serde(skip)]
     pub(crate) journal: Journal,
     /// Subaccounts and nonces written since the commitment last asked (may repeat, and may
@@ -66,6 +70,16 @@ impl State {
         let oracle = genesis.assets.iter().map(AssetOracle::new).collect();
         let markets = genesis.markets.iter().map(|_| MarketState::default()).collect();
         let books = genesis.markets.iter().map(|_| OrderBook::new()).collect();
+        let settlement_twaps = crate::derivatives::settlement_keys(&genesis.markets)
+            .into_iter()
+            .map(|key| (key, Default::default()))
+            .collect();
+        let surfaces = genesis
+            .markets
+            .iter()
+            .filter(|m| m.kind.is_option())
+            .filter_map(|m| Some(((m.base_asset, m.kind.expiry_ms()?), Default::default())))
+            .collect();
         let mut state = State {
             genesis,
             height: 0,
@@ -84,12 +98,15 @@ impl State {
             triggers: BTreeMap::new(),
             risk_stats: Default::default(),
             pending_bad_debt: 0,
+            surfaces,
+            settlement_twaps,
             journal: Journal::default(),
             changed_subaccounts: Vec::new(),
             changed_nonces: Vec::new(),
             risk: RiskPrices::default(),
             risk_index: RiskIndex::default(),
         };
+        state.risk_index = RiskIndex::new(&state.genesis.markets);
         state.refresh_risk_prices();
         Ok(state)
     }
@@ -240,6 +257,21 @@ impl State {
         self.journal.record(Undo::Report(asset, publisher, before));
     }
 
+    pub(crate) fn set_smile_report(
+        &mut self,
+        asset: AssetId,
+        expiry_ms: u64,
+        publisher: Address,
+        report: Option<(novation_math::SviParams, u64)>,
+    ) {
+        let Some(smile) = self.surfaces.get_mut(&(asset, expiry_ms)) else { return };
+        let before = match report {
+            Some(report) => smile.reports.insert(publisher, report),
+            None => smile.reports.remove(&publisher),
+        };
+        self.journal.record(Undo::Smile(asset, expiry_ms, publisher, before));
+    }
+
     /// Undoes every write of the running transaction, newest first.
     pub(crate) fn rollback(&mut self) {
         while let Some(undo) = self.journal.entries.pop() {
@@ -316,6 +348,14 @@ impl State {
                     self.agents.insert((account, agent));
                 } else {
                     self.agents.remove(&(account, agent));
+                }
+            }
+            Undo::Smile(asset, expiry_ms, publisher, before) => {
+                if let Some(smile) = self.surfaces.get_mut(&(asset, expiry_ms)) {
+                    match before {
+                        Some(report) => smile.reports.insert(publisher, report),
+                        None => smile.reports.remove(&publisher),
+                    };
                 }
             }
             Undo::Report(asset, publisher, before) => {

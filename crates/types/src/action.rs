@@ -26,7 +26,14 @@ impl Action {
     /// Whether an authorised agent may sign this action: trading and deposits yes; moving
     /// value out, paying the insurance fund, managing agents or publishing prices no.
     pub fn agent_may_sign(&self) -> bool {
-        matches!(self, Action::Deposit { .. } | Action::SetIsolatedMarket { .. } | Action::Order(_) | Action::Batch(_))
+        matches!(
+            self,
+            Action::Deposit { .. }
+                | Action::SetIsolatedMarket { .. }
+                | Action::SetMarginMode { .. }
+                | Action::Order(_)
+                | Action::Batch(_)
+        )
     }
 }
 
@@ -114,6 +121,35 @@ pub enum Action {
         /// When the publisher observed the price (milliseconds since the Unix epoch).
         publish_time_ms: u64,
     },
+    /// A volatility smile (raw SVI) for one underlying and expiry, from a registered publisher.
+    VolSurfaceReport {
+        /// The underlying.
+        asset: AssetId,
+        /// The expiry it describes (must be a listed option expiry of `asset`).
+        expiry_ms: u64,
+        /// Total implied variance as a function of log-moneyness ln(K/F).
+        svi: novation_math::SviParams,
+        /// When the publisher fitted it (milliseconds since the Unix epoch).
+        publish_time_ms: u64,
+    },
+    /// Chooses how a subaccount's margin is computed.
+    SetMarginMode {
+        /// The subaccount number.
+        subaccount: u16,
+        /// Standard (per position) or portfolio (scenario grid per underlying).
+        mode: MarginMode,
+    },
+}
+
+/// How a subaccount's margin requirement is computed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MarginMode {
+    /// Per position: margin tiers for perpetuals and futures, the standard option formulas.
+    #[default]
+    Standard,
+    /// The worst loss of each underlying's positions over a grid of price and volatility
+    /// scenarios, so hedges offset each other.
+    Portfolio,
 }
 
 /// An action on the order books.

@@ -98,6 +98,14 @@ error_codes! {
     UnauthorizedAgent = 33: "the signing agent is not authorised by this account",
     /// An agent key may only trade and deposit.
     AgentNotAllowed = 34: "agent keys may trade but never withdraw, transfer or manage agents",
+    /// The series has reached its expiry: it takes no more orders and settles.
+    MarketExpired = 35: "the series has expired: it takes no more orders",
+    /// A volatility smile has invalid parameters or static arbitrage (butterfly, wing bound).
+    InvalidVolSurface = 36: "volatility smile has invalid parameters or static arbitrage",
+    /// No listed option series of this underlying expires at the given time.
+    UnknownExpiry = 37: "no listed option series of this underlying expires then",
+    /// Portfolio margin is for cross-margin subaccounts only.
+    PortfolioMarginNotAllowed = 38: "portfolio margin is for cross-margin subaccounts only",
 }
 
 impl fmt::Display for ErrorCode {

@@ -25,6 +25,8 @@ pub enum CancelReason {
     OpenInterestCap,
     /// The owner is being liquidated.
     Liquidation,
+    /// The series expired.
+    Expired,
 }
 
 /// Whether a subaccount provided or took liquidity in a fill.
@@ -317,5 +319,63 @@ pub enum Event {
         account: Address,
         /// The agent key's address.
         agent: Address,
+    },
+    /// The settlement price of every series of `asset` expiring at `expiry_ms` is fixed: the
+    /// time-weighted average of the index over the final settlement window.
+    SettlementPriceSet {
+        /// The underlying.
+        asset: AssetId,
+        /// The expiry.
+        expiry_ms: u64,
+        /// The settlement price.
+        price: Decimal,
+    },
+    /// A position in an expired series was cash-settled into the quote balance.
+    PositionSettled {
+        /// Owner.
+        subaccount: SubaccountId,
+        /// The series.
+        market: MarketId,
+        /// Signed size settled, in lots.
+        size_lots: i64,
+        /// Payoff per whole contract at the settlement price (the price for a future,
+        /// the intrinsic value for an option).
+        payoff: Decimal,
+        /// Realised profit (negative: loss) booked into the quote balance.
+        realized_pnl: Decimal,
+    },
+    /// An expired series has settled every position and closed.
+    MarketSettled {
+        /// The series.
+        market: MarketId,
+        /// The settlement price of its underlying.
+        price: Decimal,
+        /// Positions settled.
+        positions: u64,
+    },
+    /// A new aggregated volatility smile for one underlying and expiry passed every check.
+    VolSurfaceUpdated {
+        /// The underlying.
+        asset: AssetId,
+        /// The expiry.
+        expiry_ms: u64,
+        /// Raw SVI parameters of total variance in log-moneyness.
+        svi: novation_math::SviParams,
+    },
+    /// The aggregated smile failed a static-arbitrage check; the last valid one is kept.
+    VolSurfaceRejected {
+        /// The underlying.
+        asset: AssetId,
+        /// The expiry.
+        expiry_ms: u64,
+        /// Which check failed.
+        reason: String,
+    },
+    /// A subaccount changed its margin mode.
+    MarginModeSet {
+        /// The subaccount.
+        subaccount: SubaccountId,
+        /// The new mode.
+        mode: crate::action::MarginMode,
     },
 }

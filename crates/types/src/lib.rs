@@ -10,7 +10,7 @@ mod event;
 mod ids;
 mod order;
 
-pub use action::{Action, OrderAction, Transaction};
+pub use action::{Action, MarginMode, OrderAction, Transaction};
 pub use error::ErrorCode;
 pub use event::{CancelReason, Event, FillRole};
 pub use ids::{Address, AssetId, InvalidAddress, LedgerAccount, MarketId, OrderId, SubaccountId};

@@ -1,7 +1,7 @@
 //! Collateral actions: deposit, withdraw, transfer between subaccounts, margin mode.
 
 use novation_math::Decimal;
-use novation_types::{AssetId, ErrorCode, Event, LedgerAccount, MarketId, SubaccountId};
+use novation_types::{AssetId, ErrorCode, Event, LedgerAccount, MarginMode, MarketId, SubaccountId};
 
 use super::Subaccount;
 use crate::params::AssetParams;
@@ -130,6 +130,9 @@ pub(crate) fn set_isolated_market(
         if market.is_some() && sub.balances.iter().any(|(asset, _)| *asset != quote) {
             return Err(ErrorCode::IsolatedMarketMismatch);
         }
+        if market.is_some() && sub.margin_mode == MarginMode::Portfolio {
+            return Err(ErrorCode::PortfolioMarginNotAllowed);
+        }
     }
     state.with_subaccount(id, |sub| sub.isolated_market = market);
     events.push(Event::MarginModeChanged { subaccount: id, isolated_market: market });
@@ -148,5 +151,26 @@ pub(crate) fn fund_insurance(
     debit_checked(state, id, quote, units)?;
     state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::InsuranceFund, quote, units)?;
     events.push(Event::InsuranceFunded { subaccount: id, amount });
+    Ok(())
+}
+
+/// Switches a subaccount between standard and portfolio margin. Allowed with open positions
+/// and orders as long as the subaccount meets initial margin under the new mode.
+pub(crate) fn set_margin_mode(
+    state: &mut State,
+    id: SubaccountId,
+    mode: MarginMode,
+    events: &mut Vec<Event>,
+) -> Result<(), ErrorCode> {
+    let mut next = state.subaccounts.get(&id).cloned().unwrap_or_default();
+    if mode == MarginMode::Portfolio && next.isolated_market.is_some() {
+        return Err(ErrorCode::PortfolioMarginNotAllowed);
+    }
+    next.margin_mode = mode;
+    if !next.positions.is_empty() {
+        state.require_initial_margin(&next, OrderExposure::WithOpenOrders)?;
+    }
+    state.with_subaccount(id, |sub| sub.margin_mode = mode);
+    events.push(Event::MarginModeSet { subaccount: id, mode });
     Ok(())
 }

@@ -8,7 +8,7 @@
 mod actions;
 mod subaccount;
 
-pub(crate) use actions::{deposit, fund_insurance, set_isolated_market, transfer, withdraw};
+pub(crate) use actions::{deposit, fund_insurance, set_isolated_market, set_margin_mode, transfer, withdraw};
 pub use subaccount::{Position, Subaccount};
 
 use novation_types::{AssetId, ErrorCode, LedgerAccount};

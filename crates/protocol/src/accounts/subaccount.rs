@@ -1,7 +1,7 @@
 //! A subaccount: collateral balances per asset and one position per market.
 
 use novation_math::Decimal;
-use novation_types::{AssetId, MarketId, Side};
+use novation_types::{AssetId, MarginMode, MarketId, Side};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
@@ -86,6 +86,8 @@ pub struct Subaccount {
     pub isolated_market: Option<MarketId>,
     /// Number of open orders across all markets.
     pub open_orders: u32,
+    /// Standard or portfolio margin.
+    pub margin_mode: MarginMode,
 }
 
 impl Subaccount {
@@ -147,6 +149,10 @@ impl Subaccount {
 
     /// No balances, positions or orders.
     pub fn is_empty(&self) -> bool {
-        self.balances.is_empty() && self.positions.is_empty() && self.open_orders == 0 && self.isolated_market.is_none()
+        self.balances.is_empty()
+            && self.positions.is_empty()
+            && self.open_orders == 0
+            && self.isolated_market.is_none()
+            && self.margin_mode == MarginMode::Standard
     }
 }

@@ -10,8 +10,8 @@ const PPM: i128 = 1_000_000;
 
 /// Lots of a position to close so that equity returns to maintenance × (1 + buffer): each lot
 /// closed releases its maintenance margin and costs the fees on it.
-fn lots_to_close(deficit_scaled: i128, lot_value: i128, maintenance: Ppm, costs: Ppm, size_lots: u64) -> u64 {
-    let release_per_lot = lot_value.saturating_mul((maintenance.0 - costs.0) as i128);
+/// `release_per_lot` (scaled by 10^6) of zero or less closes the whole position.
+fn lots_to_close(deficit_scaled: i128, release_per_lot: i128, size_lots: u64) -> u64 {
     if release_per_lot <= 0 || deficit_scaled <= 0 {
         return size_lots;
     }
@@ -43,11 +43,26 @@ pub(crate) fn reduce_on_book(state: &mut State, id: SubaccountId, events: &mut V
             return;
         }
         let market_params = &state.genesis.markets[market.0 as usize];
-        let lot_value = state.risk.markets[market.0 as usize].lot_value;
-        let tier = market_params.margin_tiers.iter().find(|t| notional <= t.max_notional.raw());
-        let maintenance = tier.or(market_params.margin_tiers.last()).map_or(Ppm::ONE, |t| t.maintenance);
+        let market_risk = &state.risk.markets[market.0 as usize];
+        let lot_value = market_risk.lot_value;
         let costs = Ppm::new(params.fee.0 + market_params.taker_fee.0);
-        let lots = lots_to_close(deficit, lot_value, maintenance, costs, size_lots.unsigned_abs());
+        let cost_per_lot = lot_value.saturating_mul(costs.0 as i128);
+        // What closing one lot gives back: its maintenance margin less the fees. Portfolio
+        // margin and long options have no per-lot figure: the position closes whole.
+        let release_per_lot = if sub.margin_mode == novation_types::MarginMode::Portfolio {
+            0
+        } else if let Some(short) = market_risk.option.filter(|_| market_params.kind.is_option()) {
+            if size_lots < 0 {
+                short.maintenance_per_lot.saturating_mul(PPM).saturating_sub(cost_per_lot)
+            } else {
+                0
+            }
+        } else {
+            let tier = market_params.margin_tiers.iter().find(|t| notional <= t.max_notional.raw());
+            let maintenance = tier.or(market_params.margin_tiers.last()).map_or(Ppm::ONE, |t| t.maintenance);
+            lot_value.saturating_mul(maintenance.0 as i128).saturating_sub(cost_per_lot)
+        };
+        let lots = lots_to_close(deficit, release_per_lot, size_lots.unsigned_abs());
         let side = if size_lots > 0 { Side::Sell } else { Side::Buy };
         let Ok(notional_filled) =
             crate::trading::liquidation_order(state, id, market, side, lots, params.max_slippage, events)
@@ -84,8 +99,8 @@ mod tests {
     #[test]
     fn closes_just_enough_to_cover_the_deficit() {
         // Each lot releases 100 × (3% − 1.05%) = 1.95 (scaled: 1,950,000); deficit 5 → 3 lots.
-        assert_eq!(lots_to_close(5_000_000, 100, Ppm::new(30_000), Ppm::new(10_500), 10), 3);
-        assert_eq!(lots_to_close(500_000_000, 100, Ppm::new(30_000), Ppm::new(10_500), 10), 10);
-        assert_eq!(lots_to_close(5, 100, Ppm::new(10_000), Ppm::new(10_500), 10), 10, "no release: close all");
+        assert_eq!(lots_to_close(5_000_000, 100 * (30_000 - 10_500), 10), 3);
+        assert_eq!(lots_to_close(500_000_000, 100 * (30_000 - 10_500), 10), 10);
+        assert_eq!(lots_to_close(5, 100 * (10_000 - 10_500), 10), 10, "no release: close all");
     }
 }

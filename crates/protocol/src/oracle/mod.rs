@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::params::AssetParams;
 
-pub(crate) use aggregate::aggregate_all;
+pub(crate) use aggregate::{aggregate_all, weighted_median};
 pub(crate) use report::check_and_execute_report;
 
 /// The latest report of one publisher for one asset.

@@ -2,8 +2,10 @@
 //! market statistics, system totals and the risk view. Everything here is computed from state at the
 //! current height; nothing here changes state.
 
+mod derivatives;
 mod risk_view;
 
+pub use derivatives::{ContractGreeks, GreeksView, MarginBreakdown, PositionMargin, SeriesView, SmileView};
 pub use risk_view::{AccountRisk, MarketOpenInterest, RiskView};
 
 use novation_math::{Decimal, Rounding};

@@ -7,7 +7,7 @@
 use novation_math::Ppm;
 use novation_types::ErrorCode;
 
-use super::prices::RiskPrices;
+use super::prices::{MarketRisk, RiskPrices};
 use crate::accounts::{Position, Subaccount};
 use crate::params::{MarginTier, MarketParams};
 
@@ -40,7 +40,7 @@ pub struct Health {
     pub maintenance_scaled: i128,
 }
 
-const PPM: i128 = 1_000_000;
+pub(crate) const PPM: i128 = 1_000_000;
 
 impl Health {
     /// Collateral plus unrealised PnL.
@@ -107,8 +107,13 @@ pub(crate) fn compute_health(
         health.collateral_maintenance =
             health.collateral_maintenance.checked_add(weighted_maintenance).ok_or_else(overflow)?;
     }
+    let portfolio = sub.margin_mode == novation_types::MarginMode::Portfolio;
     for position in &sub.positions {
-        add_position(&mut health, position, markets, prices, exposure).ok_or_else(overflow)?;
+        add_position(&mut health, position, markets, prices, exposure, !portfolio).ok_or_else(overflow)?;
+    }
+    if portfolio {
+        super::portfolio::add_portfolio_requirement(&mut health, sub, markets, prices, exposure)
+            .ok_or_else(overflow)?;
     }
     Ok(health)
 }
@@ -119,6 +124,7 @@ fn add_position(
     markets: &[MarketParams],
     prices: &RiskPrices,
     exposure: OrderExposure,
+    with_requirement: bool,
 ) -> Option<()> {
     let index = position.market.0 as usize;
     let params = markets.get(index)?;
@@ -130,6 +136,44 @@ fn add_position(
     health.unrealized_pnl = health.unrealized_pnl.checked_add(pnl)?;
     let notional = value.checked_abs()?;
     health.notional = health.notional.checked_add(notional)?;
+    if !with_requirement {
+        return Some(());
+    }
+    let (initial, maintenance) = standard_requirement(position, params, market, exposure)?;
+    health.maintenance_scaled = health.maintenance_scaled.checked_add(maintenance)?;
+    health.initial_scaled = health.initial_scaled.checked_add(initial)?;
+    Some(())
+}
+
+/// The standard (initial, maintenance) requirements of one position, scaled by 10^6.
+pub(crate) fn standard_requirement(
+    position: &Position,
+    params: &MarketParams,
+    market: &MarketRisk,
+    exposure: OrderExposure,
+) -> Option<(i128, i128)> {
+    let lot_value = market.lot_value;
+    let size = position.size_lots as i128;
+    if params.kind.is_option() {
+        let short = market.option.unwrap_or_default();
+        // Long: the premium (the value counts as collateral for nothing); short: the formula.
+        let initial_of = |lots: i128| -> Option<i128> {
+            let per_lot = if lots >= 0 { lot_value } else { short.initial_per_lot };
+            lots.checked_abs()?.checked_mul(per_lot)?.checked_mul(PPM)
+        };
+        let initial = match exposure {
+            OrderExposure::PositionsOnly => initial_of(size)?,
+            OrderExposure::WithOpenOrders => {
+                let all_bids = size.checked_add(position.open_bid_lots as i128)?;
+                let all_asks = size.checked_sub(position.open_ask_lots as i128)?;
+                initial_of(all_bids)?.max(initial_of(all_asks)?)
+            }
+        };
+        let maintenance =
+            if size < 0 { size.checked_neg()?.checked_mul(short.maintenance_per_lot)?.checked_mul(PPM)? } else { 0 };
+        return Some((initial, maintenance));
+    }
+    let notional = size.checked_mul(lot_value)?.checked_abs()?;
     let maintenance_tier = tier_for(&params.margin_tiers, notional);
     let initial_notional = match exposure {
         OrderExposure::PositionsOnly => notional,
@@ -138,9 +182,7 @@ fn add_position(
     let initial_tier = tier_for(&params.margin_tiers, initial_notional);
     let maintenance = scaled(notional, maintenance_tier.maintenance)?;
     let initial = scaled(initial_notional, initial_tier.initial)?;
-    health.maintenance_scaled = health.maintenance_scaled.checked_add(maintenance)?;
-    health.initial_scaled = health.initial_scaled.checked_add(initial)?;
-    Some(())
+    Some((initial, maintenance))
 }
 
 fn scaled(notional: i128, fraction: Ppm) -> Option<i128> {
@@ -154,4 +196,28 @@ fn tier_for(tiers: &[MarginTier], notional: i128) -> MarginTier {
         Some(tier) => *tier,
         None => MarginTier { max_notional: novation_math::Decimal::MAX, initial: Ppm::ONE, maintenance: Ppm::ONE },
     }
+}
+
+/// Standard requirements of every position (in position order) and their totals, scaled by
+/// 10^6: what standard margin charges, whatever the subaccount's mode.
+pub(crate) struct StandardTotals {
+    pub(crate) positions: Vec<(i128, i128)>,
+    pub(crate) initial: i128,
+    pub(crate) maintenance: i128,
+}
+
+pub(crate) fn standard_requirements(sub: &Subaccount, markets: &[MarketParams], prices: &RiskPrices) -> StandardTotals {
+    let mut totals = StandardTotals { positions: Vec::new(), initial: 0, maintenance: 0 };
+    for position in &sub.positions {
+        let index = position.market.0 as usize;
+        let requirement = markets
+            .get(index)
+            .zip(prices.markets.get(index))
+            .and_then(|(params, market)| standard_requirement(position, params, market, OrderExposure::WithOpenOrders));
+        let (initial, maintenance) = requirement.unwrap_or((i128::MAX, i128::MAX));
+        totals.initial = totals.initial.saturating_add(initial);
+        totals.maintenance = totals.maintenance.saturating_add(maintenance);
+        totals.positions.push((initial, maintenance));
+    }
+    totals
 }

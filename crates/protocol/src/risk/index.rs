@@ -124,8 +124,14 @@ impl NanoPrices {
 }
 
 impl RiskRow {
-    fn of(sub: &Subaccount, quote: AssetId) -> RiskRow {
+    fn of(sub: &Subaccount, quote: AssetId, option_markets: &[bool]) -> RiskRow {
         let complex = RiskRow { kind: RowKind::Complex, ..RiskRow::default() };
+        // Options and portfolio margin are not linear in prices: checked the full way.
+        let nonlinear = sub.margin_mode != novation_types::MarginMode::Standard
+            || sub.positions.iter().any(|p| option_markets.get(p.market.0 as usize).copied().unwrap_or(true));
+        if nonlinear {
+            return complex;
+        }
         let mut row = RiskRow { kind: RowKind::Compact, ..RiskRow::default() };
         let mut constant = Some(sub.balance(quote));
         let push = |row: &mut RiskRow, id: u8, units: i64| {
@@ -241,15 +247,22 @@ pub(crate) struct RiskIndex {
     /// Lookup only, never iterated: iteration order must not reach state or events.
     slots: FxHashMap<SubaccountId, u32>,
     free: Vec<u32>,
+    /// Per market: whether it is an option series.
+    option_markets: Vec<bool>,
 }
 
 impl RiskIndex {
+    /// An empty index for a chain with these markets.
+    pub(crate) fn new(markets: &[MarketParams]) -> Self {
+        RiskIndex { option_markets: markets.iter().map(|m| m.kind.is_option()).collect(), ..RiskIndex::default() }
+    }
+
     /// Records the current contents of subaccount `id` (`None`: it no longer exists).
     pub(crate) fn update(&mut self, id: SubaccountId, sub: Option<&Subaccount>, quote: AssetId) {
         match (sub, self.slots.get(&id).copied()) {
-            (Some(sub), Some(slot)) => self.rows[slot as usize] = RiskRow::of(sub, quote),
+            (Some(sub), Some(slot)) => self.rows[slot as usize] = RiskRow::of(sub, quote, &self.option_markets),
             (Some(sub), None) => {
-                let row = RiskRow::of(sub, quote);
+                let row = RiskRow::of(sub, quote, &self.option_markets);
                 let slot = match self.free.pop() {
                     Some(slot) => {
                         self.rows[slot as usize] = row;

@@ -9,12 +9,16 @@
 
 mod health;
 mod index;
+mod portfolio;
 mod prices;
+mod scenarios;
 
 pub use health::Health;
+pub use portfolio::ScenarioView;
 
-pub(crate) use health::{compute_health, OrderExposure};
+pub(crate) use health::{compute_health, standard_requirements, OrderExposure};
 pub(crate) use index::RiskIndex;
+pub(crate) use portfolio::portfolio_breakdown;
 pub(crate) use prices::RiskPrices;
 
 use crate::state::State;
@@ -22,11 +26,11 @@ use crate::state::State;
 impl State {
     /// Recomputes the per-block risk values from the oracle and the marks.
     pub(crate) fn refresh_risk_prices(&mut self) {
-        self.risk = RiskPrices::compute(&self.genesis, &self.oracle, &self.markets);
+        self.risk = RiskPrices::compute(self);
     }
 }
 
-use novation_types::ErrorCode;
+use novation_types::{ErrorCode, SubaccountId};
 
 use crate::accounts::Subaccount;
 
@@ -56,6 +60,27 @@ impl State {
         } else {
             Err(ErrorCode::InsufficientMargin)
         }
+    }
+}
+
+impl State {
+    /// Health of a subaccount with every one of its markets revalued from scratch — marks,
+    /// standard requirements and the whole portfolio scenario grid, option by option with
+    /// Black-76 — instead of from the per-block tables. Equal to the cached answer; for risk
+    /// tools and benchmarks that need the cost of a full revaluation.
+    pub fn health_revalued(&self, id: SubaccountId) -> Result<Health, ErrorCode> {
+        let sub = self.subaccounts.get(&id).cloned().unwrap_or_default();
+        let mut prices = self.risk.clone();
+        let grid = scenarios::grid(&self.genesis.derivatives.portfolio);
+        for position in &sub.positions {
+            let index = position.market.0 as usize;
+            let params = self.genesis.markets.get(index).ok_or(ErrorCode::UnknownMarket)?;
+            let fresh = prices::market_risk(self, params, &self.markets[index], &grid, false);
+            if let Some(slot) = prices.markets.get_mut(index) {
+                *slot = crate::risk::prices::MarketRisk { greeks: slot.greeks, ..fresh };
+            }
+        }
+        compute_health(&sub, &self.genesis.markets, &prices, OrderExposure::PositionsOnly)
     }
 }
 

@@ -2,9 +2,10 @@
 
 use novation_math::{Decimal, Ppm, Rounding};
 
+use super::scenarios::{self, SCENARIOS};
 use crate::markets::MarketState;
-use crate::oracle::AssetOracle;
-use crate::params::Genesis;
+use crate::params::{MarketKind, MarketParams, OptionMarginParams, OptionRight};
+use crate::state::State;
 
 /// Values of one smallest unit of an asset, in raw quote decimals (10^-18 quote).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -26,7 +27,7 @@ pub(crate) struct AssetRisk {
 /// Value of one lot of a market at mark, in raw quote decimals.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct MarketRisk {
-    /// The index behind the mark may be used to add risk.
+    /// The prices behind the mark (index; for options also the smile) may be used to add risk.
     pub(crate) valid: bool,
     /// Mark × lot size, rounded down (the same for longs and shorts, so PnL stays zero-sum).
     pub(crate) lot_value: i128,
@@ -34,6 +35,19 @@ pub(crate) struct MarketRisk {
     pub(crate) tick_lot_value: i128,
     /// The market's cumulative funding index (raw quote per lot).
     pub(crate) funding_index: i128,
+    /// Option series only: the standard requirements of one short lot.
+    pub(crate) option: Option<ShortOptionMargin>,
+    /// Values of one lot under each portfolio-margin scenario (`None` without valid prices).
+    pub(crate) scenario_values: Option<[i128; SCENARIOS]>,
+    /// Option series only: Black-76 sensitivities of one whole contract at mark.
+    pub(crate) greeks: Option<novation_math::Greeks>,
+}
+
+/// Standard margin of one short option lot, raw quote decimals, rounded up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ShortOptionMargin {
+    pub(crate) initial_per_lot: i128,
+    pub(crate) maintenance_per_lot: i128,
 }
 
 /// Everything a health check needs about prices, for the current block.
@@ -41,14 +55,19 @@ pub(crate) struct MarketRisk {
 pub(crate) struct RiskPrices {
     pub(crate) assets: Vec<AssetRisk>,
     pub(crate) markets: Vec<MarketRisk>,
+    /// Share of each scenario's loss that counts (regular 1, extreme moves less).
+    pub(crate) scenario_covers: [Ppm; SCENARIOS],
+    /// Portfolio maintenance requirement as a fraction of the worst loss.
+    pub(crate) portfolio_maintenance: Ppm,
 }
 
 impl RiskPrices {
-    pub(crate) fn compute(genesis: &Genesis, oracle: &[AssetOracle], markets: &[MarketState]) -> Self {
+    pub(crate) fn compute(state: &State) -> Self {
+        let genesis = &state.genesis;
         let assets = genesis
             .assets
             .iter()
-            .zip(oracle)
+            .zip(&state.oracle)
             .map(|(params, oracle)| {
                 let Some(price) = oracle.index else {
                     return AssetRisk::default();
@@ -68,23 +87,86 @@ impl RiskPrices {
                 }
             })
             .collect();
+        let portfolio = &genesis.derivatives.portfolio;
+        let grid = scenarios::grid(portfolio);
         let markets = genesis
             .markets
             .iter()
-            .zip(markets)
-            .map(|(params, state)| {
-                let lot_value =
-                    state.mark.and_then(|m| m.mul(params.lot_size, Rounding::Floor).ok()).map_or(0, |v| v.raw());
-                let tick_lot_value = params.tick_size.mul(params.lot_size, Rounding::Floor).map_or(0, |v| v.raw());
-                let index_valid = oracle[params.base_asset.0 as usize].valid_price().is_some();
-                MarketRisk {
-                    valid: index_valid && state.mark.is_some(),
-                    lot_value,
-                    tick_lot_value,
-                    funding_index: state.funding_index,
-                }
-            })
+            .zip(&state.markets)
+            .map(|(params, market)| market_risk(state, params, market, &grid, true))
             .collect();
-        RiskPrices { assets, markets }
+        RiskPrices {
+            assets,
+            markets,
+            scenario_covers: grid.map(|s| s.cover),
+            portfolio_maintenance: portfolio.maintenance,
+        }
     }
+}
+
+/// One market's risk values at this block's prices (`with_greeks`: also its Greeks).
+pub(crate) fn market_risk(
+    state: &State,
+    params: &MarketParams,
+    market: &MarketState,
+    grid: &[scenarios::Scenario; SCENARIOS],
+    with_greeks: bool,
+) -> MarketRisk {
+    let lot_value = market.mark.and_then(|m| m.mul(params.lot_size, Rounding::Floor).ok()).map_or(0, |v| v.raw());
+    let tick_lot_value = params.tick_size.mul(params.lot_size, Rounding::Floor).map_or(0, |v| v.raw());
+    let index = &state.oracle[params.base_asset.0 as usize];
+    let live = market.settlement_price.is_none();
+    let mut risk = MarketRisk {
+        valid: live && index.valid_price().is_some() && market.mark.is_some(),
+        lot_value,
+        tick_lot_value,
+        funding_index: market.funding_index,
+        ..MarketRisk::default()
+    };
+    let portfolio = &state.genesis.derivatives.portfolio;
+    if !params.kind.is_option() {
+        risk.scenario_values = live.then(|| scenarios::linear_lot_values(lot_value, grid)).flatten();
+        return risk;
+    }
+    let option = crate::derivatives::option_inputs(state, params.id);
+    risk.valid &= option.is_some_and(|o| o.smile_valid) && market.implied_vol.is_some();
+    if let (Some(index), MarketKind::Option { strike, right, .. }) = (index.index, params.kind) {
+        risk.option = short_option_margin(&state.genesis.derivatives.option_margin, index, strike, right, params);
+    }
+    if let (true, Some(option)) = (live, option) {
+        risk.scenario_values =
+            scenarios::option_lot_values(&option.inputs, option.kind, params.lot_size, portfolio, grid);
+        if with_greeks {
+            risk.greeks = novation_math::black76::greeks(&option.inputs, option.kind).ok();
+        }
+    }
+    risk
+}
+
+/// Standard requirements of one short option lot at index `s`: per contract
+/// max(fraction × S − OTM, minimum × S), at most the strike for a put.
+fn short_option_margin(
+    margin: &OptionMarginParams,
+    s: Decimal,
+    strike: Decimal,
+    right: OptionRight,
+    params: &MarketParams,
+) -> Option<ShortOptionMargin> {
+    let out_of_the_money = match right {
+        OptionRight::Call => strike.checked_sub(s).ok()?,
+        OptionRight::Put => s.checked_sub(strike).ok()?,
+    }
+    .max(Decimal::ZERO);
+    let per_lot = |fraction: Ppm, minimum: Ppm| -> Option<i128> {
+        let scaled = fraction.apply_decimal(s, Rounding::Ceil).ok()?.checked_sub(out_of_the_money).ok()?;
+        let mut per_contract = scaled.max(minimum.apply_decimal(s, Rounding::Ceil).ok()?);
+        if right == OptionRight::Put {
+            per_contract = per_contract.min(strike);
+        }
+        Some(per_contract.mul(params.lot_size, Rounding::Ceil).ok()?.raw())
+    };
+    Some(ShortOptionMargin {
+        initial_per_lot: per_lot(margin.initial, margin.initial_min)?,
+        maintenance_per_lot: per_lot(margin.maintenance, margin.maintenance_min)?,
+    })
 }

@@ -90,3 +90,22 @@ fn cancel_trigger(state: &mut State, order_id: OrderId, reason: CancelReason, ev
         });
     }
 }
+
+/// Cancels every resting and trigger order in `market` (a series that expired), in id order.
+pub(crate) fn cancel_market_orders(state: &mut State, market: MarketId, reason: CancelReason, events: &mut Vec<Event>) {
+    let book = &state.books[market.0 as usize];
+    let mut resting: Vec<RestingOrder> = [novation_types::Side::Buy, novation_types::Side::Sell]
+        .iter()
+        .flat_map(|side| book.iter_side(*side).copied())
+        .collect();
+    resting.sort_unstable_by_key(|order| order.id);
+    for order in resting {
+        cancel_resting(state, &order, reason, events);
+    }
+    let first = OrderId((market.0 as u64) << crate::markets::ORDER_SEQUENCE_BITS);
+    let triggers: Vec<OrderId> =
+        state.triggers.range(first..).map(|(id, _)| *id).take_while(|id| market_of_order(*id) == market).collect();
+    for order_id in triggers {
+        cancel_trigger(state, order_id, reason, events);
+    }
+}

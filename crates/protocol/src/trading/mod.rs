@@ -15,7 +15,7 @@ mod modify;
 mod place;
 mod triggers;
 
-pub(crate) use cancel::{cancel_all, cancel_all_with_reason, cancel_by_client_id, cancel_order};
+pub(crate) use cancel::{cancel_all, cancel_all_with_reason, cancel_by_client_id, cancel_market_orders, cancel_order};
 pub(crate) use modify::modify_order;
 pub(crate) use place::liquidation_order;
 pub(crate) use place::place_order;

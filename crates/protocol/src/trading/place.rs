@@ -100,6 +100,10 @@ pub(crate) fn check_order(
     if request.size_lots < params.min_order_lots || request.size_lots > i64::MAX as u64 / 4 {
         return Err(ErrorCode::InvalidSize);
     }
+    let expired = params.kind.expiry_ms().is_some_and(|expiry| state.time_ms >= expiry);
+    if expired || state.markets[market.0 as usize].settlement_price.is_some() {
+        return Err(ErrorCode::MarketExpired);
+    }
     if params.status == MarketStatus::ReduceOnly && !request.reduce_only {
         return Err(ErrorCode::MarketNotActive);
     }
