@@ -108,7 +108,8 @@ pub(crate) fn touched_addresses(event: &Event) -> Vec<Address> {
         | Event::SettlementPriceSet { .. }
         | Event::MarketSettled { .. }
         | Event::VolSurfaceUpdated { .. }
-        | Event::VolSurfaceRejected { .. } => Vec::new(),
+        | Event::VolSurfaceRejected { .. }
+        | Event::SeriesListed { .. } => Vec::new(),
     };
     out.dedup();
     out

@@ -168,13 +168,12 @@ pub fn devnet_genesis() -> Genesis {
     Genesis::example(&addresses)
 }
 
-/// The genesis a new devnet starts from when created at `genesis_time_ms`:
-/// [`devnet_genesis`] plus the BTC futures and options of [`listing::list_btc_series`],
-/// whose expiries are derived from `genesis_time_ms`. A restarted devnet keeps the genesis
-/// stored with its chain, so its series (and their expiries) survive restarts.
-pub fn devnet_genesis_at(genesis_time_ms: u64) -> Genesis {
+/// The genesis a new devnet starts from: [`devnet_genesis`] plus the weekly BTC futures and
+/// options schedule of [`listing::btc_weekly_schedule`], which the protocol lists as time
+/// passes.
+pub fn devnet_genesis_with_series() -> Genesis {
     let mut genesis = devnet_genesis();
-    listing::list_btc_series(&mut genesis, genesis_time_ms);
+    genesis.series_schedules.push(listing::btc_weekly_schedule());
     genesis
 }
 
@@ -383,7 +382,7 @@ pub async fn start_devnet(config: DevnetConfig) -> Result<RunningNode, NodeError
     let node = Node::open(ChainConfig {
         data_dir: config.data_dir.clone(),
         // Used only when the data directory holds no chain yet; otherwise its stored genesis.
-        genesis: devnet_genesis_at(now_ms()),
+        genesis: devnet_genesis_with_series(),
         chain_id: config.chain_id,
         mempool: MempoolLimits::default(),
         max_block_txs: 20_000,

@@ -26,8 +26,8 @@ mod node;
 mod rpc;
 
 pub use devnet::{
-    demo_key, devnet_genesis, devnet_genesis_at, run_devnet, run_node, start_devnet, start_node, DemoKey, DevnetConfig,
-    GenesisSource, NodeConfig, RunningNode,
+    demo_key, devnet_genesis, devnet_genesis_with_series, run_devnet, run_node, start_devnet, start_node, DemoKey,
+    DevnetConfig, GenesisSource, NodeConfig, RunningNode,
 };
 pub use error::NodeError;
 pub use header::{hex, parse_hash, sha256, tx_root, BlockBody, Hash32, NodeHeader};

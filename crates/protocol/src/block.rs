@@ -3,7 +3,7 @@
 //! ```text
 //! begin block   height + 1, block time
 //! transactions  in block order; each: nonce, then its actions in order, all or nothing
-//! end block     oracle aggregation ─► volatility surfaces ─► expiry settlement ─► mark prices
+//! end block     oracle aggregation ─► scheduled listings ─► volatility surfaces ─► expiry settlement ─► mark prices
 //!               (perpetuals, futures, options) ─► funding ─► risk prices ─► trigger orders
 //!               ─► liquidations
 //!               ─► conservation check
@@ -245,6 +245,7 @@ impl State {
     fn end_block(&mut self) -> Result<Vec<Event>, BlockError> {
         let mut events = Vec::new();
         oracle::aggregate_all(self, &mut events);
+        crate::derivatives::list_scheduled(self, &mut events);
         crate::derivatives::aggregate_surfaces(self, &mut events);
         crate::derivatives::settle_expiries(self, &mut events);
         crate::markets::update_marks(self, &mut events);

@@ -6,7 +6,8 @@
 //! - one entry per signer nonce (key `0x02 || address`);
 //! - one entry for everything else (key `0x00`): height and time, ledger pools, oracle,
 //!   markets, order books, trigger orders, agents, liquidation state and totals, volatility
-//!   smiles and settlement averages.
+//!   smiles, settlement averages, and the parameters of every market (series schedules list
+//!   new ones as time passes).
 //!
 //! Indexes derivable from those (client order ids, open orders per subaccount, the risk
 //! index) are not committed. Values are the same canonical bincode encoding as
@@ -66,6 +67,7 @@ struct Globals<'a> {
     liquidation_backlog: bool,
     risk_stats: &'a crate::liquidation::RiskStats,
     pending_bad_debt: i128,
+    market_params: &'a [crate::params::MarketParams],
     surfaces: &'a std::collections::BTreeMap<(novation_types::AssetId, u64), crate::derivatives::SmileState>,
     settlement_twaps:
         &'a std::collections::BTreeMap<(novation_types::AssetId, u64), crate::derivatives::SettlementTwap>,
@@ -92,6 +94,7 @@ impl State {
                 liquidation_backlog: self.liquidation_backlog,
                 risk_stats: &self.risk_stats,
                 pending_bad_debt: self.pending_bad_debt,
+                market_params: &self.genesis.markets,
                 surfaces: &self.surfaces,
                 settlement_twaps: &self.settlement_twaps,
             })),

@@ -330,6 +330,42 @@ pub struct Genesis {
     /// Dated futures and options: settlement, volatility surface, option and portfolio margin.
     #[serde(default)]
     pub derivatives: DerivativesParams,
+    /// Rules that list new dated series as time passes.
+    #[serde(default)]
+    pub series_schedules: Vec<SeriesSchedule>,
+}
+
+/// A rolling listing of dated series on one underlying (for example weekly Friday 08:00 UTC
+/// expiries, as on Deribit): at the end of every block, each expiry of the schedule that is
+/// at least `min_lead_ms` away and among the next `expiries_ahead` is listed if it is not
+/// already, with a future (if `future`) and calls and puts at `strikes_each_side` strikes
+/// either side of the index rounded to `strike_step`. New series take their tick, lot,
+/// tiers, fees and caps from the `template` market; options use `option_tick_size` and
+/// `option_lot_size`. Listing waits for the underlying's first index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesSchedule {
+    /// The underlying.
+    pub underlying: AssetId,
+    /// One expiry of the schedule (ms since the Unix epoch); the others are `interval_ms` apart.
+    pub anchor_ms: u64,
+    /// Time between expiries.
+    pub interval_ms: u64,
+    /// How many upcoming expiries are kept listed.
+    pub expiries_ahead: u32,
+    /// An expiry closer than this is not listed any more.
+    pub min_lead_ms: u64,
+    /// List a dated future per expiry.
+    pub future: bool,
+    /// Distance between option strikes (no options when `strikes_each_side` is 0).
+    pub strike_step: Decimal,
+    /// Option strikes either side of the at-the-money strike.
+    pub strikes_each_side: u32,
+    /// The market (a perpetual on the same underlying) whose parameters new series copy.
+    pub template: MarketId,
+    /// Premium tick of listed options.
+    pub option_tick_size: Decimal,
+    /// Contracts per lot of listed options.
+    pub option_lot_size: Decimal,
 }
 
 /// How under-margined subaccounts are closed out (DESIGN §3.5).
@@ -443,6 +479,26 @@ impl Genesis {
                 && p.maintenance > Ppm::ZERO;
         ensure(portfolio_ok, || "portfolio margin parameters out of range".into())?;
         ensure(d.surface.quorum >= 1 && d.surface.max_age_ms > 0, || "surface quorum and max age >= 1".into())?;
+        for schedule in &self.series_schedules {
+            let template = self.markets.get(schedule.template.0 as usize);
+            let template_ok =
+                template.is_some_and(|t| t.base_asset == schedule.underlying && t.kind == MarketKind::Perpetual);
+            ensure(template_ok, || "series schedule: template must be a perpetual on the underlying".into())?;
+            let steps_ok = schedule.option_tick_size.is_positive()
+                && schedule.option_lot_size.is_positive()
+                && schedule
+                    .option_tick_size
+                    .mul(schedule.option_lot_size, novation_math::Rounding::Floor)
+                    .is_ok_and(|v| v.is_positive());
+            let ok = schedule.interval_ms > 0
+                && (1..=52).contains(&schedule.expiries_ahead)
+                && schedule.strikes_each_side <= 50
+                && (schedule.strikes_each_side == 0 || schedule.strike_step.is_positive())
+                && steps_ok;
+            ensure(ok, || {
+                "series schedule: interval > 0, 1..=52 expiries, <= 50 strikes a side, positive steps".into()
+            })?;
+        }
         Ok(())
     }
 

@@ -134,6 +134,7 @@ impl Genesis {
                 verify_conservation_each_block: true,
             },
             derivatives: DerivativesParams::default(),
+            series_schedules: Vec::new(),
         }
     }
 

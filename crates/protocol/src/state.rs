@@ -272,6 +272,23 @@ impl State {
         self.journal.record(Undo::Smile(asset, expiry_ms, publisher, before));
     }
 
+    /// Lists a new market (end of block only, never inside a transaction): its parameters,
+    /// running state, book, and the expiry's settlement average and smile.
+    pub(crate) fn add_market(&mut self, params: crate::params::MarketParams) -> MarketId {
+        let id = params.id;
+        if let Some(expiry_ms) = params.kind.expiry_ms() {
+            self.settlement_twaps.entry((params.base_asset, expiry_ms)).or_default();
+            if params.kind.is_option() {
+                self.surfaces.entry((params.base_asset, expiry_ms)).or_default();
+            }
+        }
+        self.risk_index.add_market(params.kind.is_option());
+        self.markets.push(MarketState::default());
+        self.books.push(OrderBook::new());
+        self.genesis.markets.push(params);
+        id
+    }
+
     /// Undoes every write of the running transaction, newest first.
     pub(crate) fn rollback(&mut self) {
         while let Some(undo) = self.journal.entries.pop() {

@@ -387,3 +387,53 @@ fn a_short_call_that_runs_out_of_margin_is_liquidated_like_any_position() {
     assert!(seller_account.is_none_or(|s| s.size_lots(listing.call) == 0), "the short call was closed out");
     chain.state.verify_conservation().unwrap();
 }
+
+#[test]
+fn a_series_schedule_keeps_new_expiries_listed_as_old_ones_settle() {
+    let publishers: Vec<Address> = (1..=3).map(Address::from_index).collect();
+    let mut genesis = Genesis::example(&publishers);
+    genesis.derivatives.settlement_window_ms = 2_000;
+    // Every 20 s, two expiries ahead, at least 5 s away: a future and 1 + 2 × 1 strikes.
+    genesis.series_schedules.push(novation_protocol::params::SeriesSchedule {
+        underlying: BTC,
+        anchor_ms: 0,
+        interval_ms: 20_000,
+        expiries_ahead: 2,
+        min_lead_ms: 5_000,
+        future: true,
+        strike_step: dec("5000"),
+        strikes_each_side: 1,
+        template: BTC_PERP,
+        option_tick_size: dec("0.1"),
+        option_lot_size: dec("0.01"),
+    });
+    let mut chain = Chain::with_genesis(genesis, publishers);
+    // The first block (BTC at 100,000) listed 2 expiries × (future + 3 strikes × 2).
+    let listed = chain.state.list_series();
+    assert_eq!(listed.len(), 14);
+    assert_eq!(listed.iter().filter_map(|s| s.kind.expiry_ms()).min(), Some(20_000));
+    let strikes: std::collections::BTreeSet<String> = listed
+        .iter()
+        .filter_map(|s| match s.kind {
+            novation_protocol::params::MarketKind::Option { strike, .. } => Some(strike.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(strikes.into_iter().collect::<Vec<_>>(), ["100000", "105000", "95000"]);
+    let (long, short) = (trader(1), trader(2));
+    chain.deposit(long, USD, "10000");
+    chain.deposit(short, USD, "10000");
+    let future = listed[0].market;
+    chain.place(short, limit(future, Side::Sell, 1_000_000, 10));
+    assert!(chain.place(long, limit(future, Side::Buy, 1_000_000, 10)).result.is_ok());
+    let mut events = Vec::new();
+    while chain.state.time_ms() < 45_000 {
+        events.extend(chain.set_prices(&[(BTC, "100000")]).end_block_events);
+    }
+    assert!(events.iter().any(|e| matches!(e, Event::MarketSettled { market, .. } if *market == future)));
+    let live: Vec<_> = chain.state.list_series().into_iter().filter(|s| s.settlement_price.is_none()).collect();
+    assert_eq!(live.iter().filter_map(|s| s.kind.expiry_ms()).min(), Some(60_000), "two expiries ahead again");
+    let new = events.iter().filter(|e| matches!(e, Event::SeriesListed { .. })).count();
+    assert_eq!(new, 14, "one new expiry per 20 s");
+    assert!(chain.state.subaccount(sub(long)).unwrap().positions.is_empty());
+}

@@ -39,6 +39,20 @@ fn listing() -> Listing {
     let publishers: Vec<Address> = (0..PUBLISHERS).map(publisher).collect();
     let mut genesis = Genesis::example(&publishers);
     genesis.derivatives.settlement_window_ms = 8_000;
+    // A schedule lists (and later settles) more series as the script runs.
+    genesis.series_schedules.push(novation_protocol::params::SeriesSchedule {
+        underlying: BTC,
+        anchor_ms: 0,
+        interval_ms: 15_000,
+        expiries_ahead: 1,
+        min_lead_ms: 3_000,
+        future: true,
+        strike_step: dec("10000"),
+        strikes_each_side: 1,
+        template: BTC_PERP,
+        option_tick_size: dec("0.1"),
+        option_lot_size: dec("0.01"),
+    });
     let markets = vec![
         BTC_PERP,
         genesis.list_future(BTC, NEAR_MS),

@@ -628,6 +628,22 @@ fn arb_action() -> impl Strategy<Value = Action> {
                 publish_time_ms,
             }
         ),
+        (
+            arb_u16(),
+            any::<u64>(),
+            [arb_decimal(), arb_decimal(), arb_decimal(), arb_decimal(), arb_decimal()],
+            any::<u64>()
+        )
+            .prop_map(|(asset, expiry_ms, [a, b, rho, m, sigma], publish_time_ms)| Action::VolSurfaceReport {
+                asset: AssetId(asset),
+                expiry_ms,
+                svi: novation_math::SviParams { a, b, rho, m, sigma },
+                publish_time_ms,
+            }),
+        (arb_u16(), any::<bool>()).prop_map(|(subaccount, portfolio)| Action::SetMarginMode {
+            subaccount,
+            mode: if portfolio { novation_types::MarginMode::Portfolio } else { novation_types::MarginMode::Standard },
+        }),
     ]
 }
 

@@ -371,6 +371,17 @@ pub enum Event {
         /// Which check failed.
         reason: String,
     },
+    /// A series schedule listed a new dated future or option series.
+    SeriesListed {
+        /// Its market id.
+        market: MarketId,
+        /// Its ticker, e.g. `BTC-27NOV26-60000-C`.
+        symbol: String,
+        /// The underlying.
+        underlying: AssetId,
+        /// Its expiry.
+        expiry_ms: u64,
+    },
     /// A subaccount changed its margin mode.
     MarginModeSet {
         /// The subaccount.

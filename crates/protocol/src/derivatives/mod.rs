@@ -1,4 +1,5 @@
-//! Dated futures and options through their whole life: listing (in the genesis), marks,
+//! Dated futures and options through their whole life: listing (in the genesis, or by a
+//! series schedule as time passes), marks,
 //! the volatility surface, expiry and cash settlement.
 //!
 //! ```text
@@ -13,10 +14,13 @@
 //! `Settlement` ledger account, exactly as a closing trade would be.
 
 mod expiry;
+mod listing;
 mod option_marks;
 mod surface;
 
 pub(crate) use expiry::{settle_expiries, settlement_keys, SettlementTwap};
+pub use listing::expiry_code;
+pub(crate) use listing::list_scheduled;
 pub(crate) use option_marks::{option_inputs, update_option_marks, years_to_expiry};
 pub(crate) use surface::{aggregate_surfaces, check_and_record_smile};
 pub use surface::{SmileState, SmileValidity};

@@ -12,6 +12,7 @@
 //! too few fresh smiles it turns `Stale` once the current one is older than `max_age_ms`.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use novation_math::{check_calendar, Decimal, SviParams};
 use novation_types::{Address, AssetId, ErrorCode, Event};
@@ -145,7 +146,8 @@ fn check_against_neighbours(state: &State, asset: AssetId, expiry_ms: u64, svi: 
         (key.0 == asset && key.1 > now_ms).then_some(smile.current).flatten()
     };
     let earlier = state.surfaces.range((asset, 0)..(asset, expiry_ms)).rev().find_map(|(k, s)| current(k, s));
-    let later = state.surfaces.range((asset, expiry_ms + 1)..=(asset, u64::MAX)).find_map(|(k, s)| current(k, s));
+    let after = (Bound::Excluded((asset, expiry_ms)), Bound::Included((asset, u64::MAX)));
+    let later = state.surfaces.range(after).find_map(|(k, s)| current(k, s));
     if let Some(earlier) = earlier {
         check_calendar(&earlier, svi).map_err(|e| format!("against the earlier expiry: {e}"))?;
     }

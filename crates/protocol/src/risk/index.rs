@@ -257,6 +257,11 @@ impl RiskIndex {
         RiskIndex { option_markets: markets.iter().map(|m| m.kind.is_option()).collect(), ..RiskIndex::default() }
     }
 
+    /// Extends the index to a newly listed market.
+    pub(crate) fn add_market(&mut self, is_option: bool) {
+        self.option_markets.push(is_option);
+    }
+
     /// Records the current contents of subaccount `id` (`None`: it no longer exists).
     pub(crate) fn update(&mut self, id: SubaccountId, sub: Option<&Subaccount>, quote: AssetId) {
         match (sub, self.slots.get(&id).copied()) {

@@ -123,6 +123,9 @@ pub(crate) fn market_risk(
         funding_index: market.funding_index,
         ..MarketRisk::default()
     };
+    if !live {
+        return risk;
+    }
     let portfolio = &state.genesis.derivatives.portfolio;
     if !params.kind.is_option() {
         risk.scenario_values = live.then(|| scenarios::linear_lot_values(lot_value, grid)).flatten();
