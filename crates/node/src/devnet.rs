@@ -24,7 +24,7 @@ use novation_math::Decimal;
 use novation_protocol::params::Genesis;
 use novation_protocol::presets::{BTC, BTC_PERP, ETH, ETH_PERP, USD};
 use novation_tx::{Eip712Signer, TxPayload};
-use novation_types::{Action, AssetId, OrderAction, OrderRequest, Side};
+use novation_types::{Action, AssetId, MarketId, OrderAction, OrderRequest, Side};
 use tokio::sync::{broadcast, watch};
 
 use crate::chain::BlockNotice;
@@ -174,6 +174,8 @@ pub fn devnet_genesis() -> Genesis {
 pub fn devnet_genesis_with_series() -> Genesis {
     let mut genesis = devnet_genesis();
     genesis.series_schedules.push(listing::btc_weekly_schedule());
+    // Option traders (and the market maker) hold or quote many series at once.
+    genesis.limits.max_positions = 64;
     genesis
 }
 
@@ -309,7 +311,8 @@ impl SimulatedFeed {
     }
 }
 
-/// The built-in market maker: every other block, cancel all and quote five levels a side.
+/// The built-in market maker: every other block, cancel all and quote five levels a side on
+/// the perpetuals, then one level on every live dated series.
 fn quote(node: &Node, signer: &Eip712Signer) {
     let mut orders = vec![OrderAction::CancelAll { subaccount: 0, market: None }];
     for (market, size_lots) in [(BTC_PERP, 100u64), (ETH_PERP, 100u64)] {
@@ -334,6 +337,40 @@ fn quote(node: &Node, signer: &Eip712Signer) {
     if orders.len() > 1 {
         if let Err(error) = submit_signed(node, signer, vec![Action::Batch(orders)]) {
             eprintln!("novation: market maker: {error}");
+        }
+    }
+    quote_series(node, signer);
+}
+
+/// The market maker on dated futures and options: every live series with valid prices gets
+/// one bid and one ask around its mark (futures 100 lots at ±0.1%, options 10 lots at ±3%, at least a
+/// tick), one transaction per series, so a series whose smile is not valid yet refuses only
+/// its own quotes.
+fn quote_series(node: &Node, signer: &Eip712Signer) {
+    let quotes: Vec<(MarketId, u64, u64, u64)> = node.with_state(|state| {
+        let now_ms = state.time_ms();
+        state
+            .list_series()
+            .into_iter()
+            .filter(|s| s.valid && s.settlement_price.is_none())
+            .filter(|s| s.kind.expiry_ms().is_some_and(|e| e > now_ms.saturating_add(10_000)))
+            .filter_map(|s| {
+                let tick = state.genesis().markets.get(s.market.0 as usize)?.tick_size.raw().max(1);
+                let mid = u64::try_from(s.mark?.raw() / tick).ok()?;
+                let (half_spread_per_mille, lots) = if s.kind.is_option() { (30, 10) } else { (1, 100) };
+                let half = (mid * half_spread_per_mille / 1_000).max(1);
+                Some((s.market, mid.saturating_sub(half), mid.saturating_add(half), lots))
+            })
+            .collect()
+    });
+    for (market, bid, ask, lots) in quotes {
+        let mut orders = vec![OrderAction::CancelAll { subaccount: 0, market: Some(market) }];
+        if bid > 0 {
+            orders.push(OrderAction::Place(OrderRequest::limit(0, market, Side::Buy, bid, lots)));
+        }
+        orders.push(OrderAction::Place(OrderRequest::limit(0, market, Side::Sell, ask, lots)));
+        if let Err(error) = submit_signed(node, signer, vec![Action::Batch(orders)]) {
+            eprintln!("novation: market maker ({market:?}): {error}");
         }
     }
 }
@@ -457,7 +494,7 @@ pub fn run_devnet(config: DevnetConfig) -> Result<(), NodeError> {
             );
         }
         if market_maker {
-            println!("Market maker: quoting BTC-PERP and ETH-PERP (simulated liquidity).");
+            println!("Market maker: quoting BTC-PERP, ETH-PERP and every live BTC future and option (simulated liquidity).");
         }
         println!("Demo keys (devnet only, funded with 1,000,000 USD, 10 BTC, 100 ETH):");
         for key in &running.demo_keys {

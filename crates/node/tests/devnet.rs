@@ -198,7 +198,7 @@ async fn restart_replays_to_the_same_root_and_continues() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn market_maker_quotes_both_perps() {
+async fn market_maker_quotes_both_perps_and_every_series() {
     let dir = temp_dir("maker");
     let config = DevnetConfig {
         data_dir: dir.clone(),
@@ -214,9 +214,17 @@ async fn market_maker_quotes_both_perps() {
     let mut quoted = false;
     for _ in 0..200 {
         quoted = running.node.with_state(|s| {
-            [BTC_PERP, novation_protocol::presets::ETH_PERP]
+            let perps = [BTC_PERP, novation_protocol::presets::ETH_PERP]
                 .iter()
-                .all(|m| s.l2_book(*m, 10).is_some_and(|b| b.bids.len() == 5 && b.asks.len() == 5))
+                .all(|m| s.l2_book(*m, 10).is_some_and(|b| b.bids.len() == 5 && b.asks.len() == 5));
+            // Every series worth at least 1 USD (the far out-of-the-money ones are worth less
+            // than a tick and get only an ask) has a two-sided quote once the smiles are in.
+            let series = s.list_series();
+            let priced: Vec<_> =
+                series.iter().filter(|x| x.mark.is_some_and(|m| m >= novation_math::Decimal::ONE)).collect();
+            let two_sided =
+                priced.iter().all(|x| s.l2_book(x.market, 1).is_some_and(|b| !b.bids.is_empty() && !b.asks.is_empty()));
+            perps && series.len() == 22 && priced.len() >= 16 && two_sided
         });
         if quoted {
             break;
@@ -225,7 +233,7 @@ async fn market_maker_quotes_both_perps() {
     }
     running.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(quoted, "the market maker did not quote five levels a side on both perps");
+    assert!(quoted, "the market maker did not quote five levels a side on both perps and every series");
 }
 
 /// An ordinary Ethereum library signs the transaction: Python's eth-account, given the
