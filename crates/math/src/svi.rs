@@ -29,7 +29,9 @@
 //!   above about 1.7·10^11) is [`MathError::Overflow`].
 //! * [`SviParams::validate`] accepts a smile only if its parameters are
 //!   admissible, it respects Lee's wing bound, and Gatheral's butterfly
-//!   function `g(k)` is non-negative at every point of [`CHECK_GRID`].
+//!   function `g(k)` is non-negative at every point of [`CHECK_GRID`] and at
+//!   33 points around the smile's vertex (`m + j·σ/4`, `|j| ≤ 16`, within
+//!   [−3, 3]), where a sharp smile could hide a violation between grid points.
 //!
 //! Tolerance: none beyond the arithmetic. A grid point is rejected exactly
 //! when the 27-decimal evaluation of `4·w²·g(k)` (which has the sign of
@@ -246,13 +248,25 @@ impl SviParams {
         if slope_max > Decimal::from_int(2) {
             return Err(SviError::WingBound);
         }
-        for k in CHECK_GRID {
+        for k in CHECK_GRID.into_iter().chain(self.vertex_points()) {
             let local = fine.at(widen(k)?)?;
             if local.w <= 0 || local.scaled_g()? < 0 {
                 return Err(SviError::Butterfly { k });
             }
         }
         Ok(())
+    }
+
+    /// Extra check points around the vertex, `m + j·σ/4` for `j` in −16..=16, inside the
+    /// grid's range [−3, 3]: a sharp smile (σ below the grid's spacing) can hide a butterfly
+    /// violation between grid points, and it does so next to its vertex.
+    fn vertex_points(&self) -> impl Iterator<Item = Decimal> + '_ {
+        let limit = Decimal::from_int(3);
+        (-16i64..=16).filter_map(move |j| {
+            let offset = self.sigma.mul(Decimal::from_int(j), HE).ok()?.div_int(4, HE).ok()?;
+            let k = self.m.checked_add(offset).ok()?;
+            (k.checked_abs().ok()? <= limit).then_some(k)
+        })
     }
 
     /// The total implied variance `w(k)`, rounded half-even to 18 decimals.

@@ -332,3 +332,23 @@ fn inadmissible_signs_are_reported_even_for_huge_values() {
     assert_eq!(SviParams { rho: Decimal::MAX, ..base }.validate(), Err(SviError::Parameters));
     assert_eq!(SviParams { sigma: Decimal::MIN, ..base }.validate(), Err(SviError::Parameters));
 }
+
+#[test]
+fn a_sharp_smile_hiding_arbitrage_between_grid_points_is_caught_near_its_vertex() {
+    // σ ≈ 0.011, far below the grid spacing: g ≥ 0.003 at every grid point, but
+    // g ≈ −0.0016 at k = m − 4σ ≈ −0.2035 (found by a random search over sharp smiles).
+    let sharp = SviParams {
+        a: d("0.00106479"),
+        b: d("0.03099854"),
+        rho: d("0.45616061"),
+        m: d("-0.16079064"),
+        sigma: d("0.0106714"),
+    };
+    for k in CHECK_GRID {
+        assert!(!sharp.butterfly_g(k).unwrap().is_negative(), "grid point {k}");
+    }
+    match sharp.validate() {
+        Err(SviError::Butterfly { k }) => assert!(abs_diff(k, d("-0.20347624")) < d("0.00000001"), "{k}"),
+        other => panic!("expected a butterfly violation near the vertex, got {other:?}"),
+    }
+}
