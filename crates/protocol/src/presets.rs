@@ -141,25 +141,20 @@ impl Genesis {
     /// Lists a dated future on `base` expiring at `expiry_ms` (same steps, tiers and fees as
     /// the perpetual on `base`); returns its market id.
     pub fn list_future(&mut self, base: AssetId, expiry_ms: u64) -> MarketId {
-        let id = MarketId(self.markets.len() as u16);
         let (tick, lot) = steps(base);
-        let symbol = format!("{}-F{}", self.assets[base.0 as usize].symbol, expiry_ms / 1000);
-        self.markets
-            .push(MarketParams { kind: MarketKind::Future { expiry_ms }, ..perp(id, &symbol, base, tick, lot) });
-        id
+        self.list(base, MarketKind::Future { expiry_ms }, tick, lot)
     }
 
     /// Lists a European option on `base` (premium tick 0.1, lot 0.01 of the underlying);
     /// returns its market id.
     pub fn list_option(&mut self, base: AssetId, expiry_ms: u64, strike: Decimal, right: OptionRight) -> MarketId {
+        self.list(base, MarketKind::Option { expiry_ms, strike, right }, "0.1", "0.01")
+    }
+
+    fn list(&mut self, base: AssetId, kind: MarketKind, tick: &str, lot: &str) -> MarketId {
         let id = MarketId(self.markets.len() as u16);
-        let letter = match right {
-            OptionRight::Call => "C",
-            OptionRight::Put => "P",
-        };
-        let symbol = format!("{}-{}-{}-{}", self.assets[base.0 as usize].symbol, expiry_ms / 1000, strike, letter);
-        let kind = MarketKind::Option { expiry_ms, strike, right };
-        self.markets.push(MarketParams { kind, ..perp(id, &symbol, base, "0.1", "0.01") });
+        let symbol = crate::derivatives::series_symbol(&self.assets[base.0 as usize].symbol, &kind);
+        self.markets.push(MarketParams { kind, ..perp(id, &symbol, base, tick, lot) });
         id
     }
 }

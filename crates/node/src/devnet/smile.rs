@@ -8,8 +8,6 @@ use novation_math::{Decimal, Rounding, SviParams};
 use novation_protocol::State;
 use novation_types::AssetId;
 
-/// Milliseconds in the 365-day year the protocol's times to expiry use.
-const YEAR_MS: i128 = 365 * 86_400_000;
 /// An expiry this close is left alone: the report could land after it.
 const EXPIRY_GUARD_MS: u64 = 5_000;
 
@@ -24,10 +22,9 @@ fn dec(text: &str) -> Option<Decimal> {
     text.parse().ok()
 }
 
-/// Years from `now_ms` to `expiry_ms` (`None` once expired).
+/// Years from `now_ms` to `expiry_ms`, as the protocol counts them (`None` once expired).
 pub(crate) fn years_between(now_ms: u64, expiry_ms: u64) -> Option<Decimal> {
-    let remaining_ms = i64::try_from(expiry_ms.checked_sub(now_ms)?).ok()?;
-    Decimal::from_int(remaining_ms).div_int(YEAR_MS, Rounding::HalfEven).ok().filter(|t| t.is_positive())
+    Some(novation_protocol::derivatives::years_to_expiry(now_ms, expiry_ms)).filter(|t| t.is_positive())
 }
 
 /// The SIMULATED smile for an expiry `time_years` away.

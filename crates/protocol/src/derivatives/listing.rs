@@ -30,6 +30,22 @@ pub fn expiry_code(time_ms: u64) -> String {
     format!("{day}{name}{:02}", year.rem_euclid(100))
 }
 
+/// The exchange-style ticker of a series on `asset_symbol`: `BTC-PERP`, `BTC-27NOV26`
+/// (future), `BTC-27NOV26-60000-C` (option).
+pub fn series_symbol(asset_symbol: &str, kind: &MarketKind) -> String {
+    match *kind {
+        MarketKind::Perpetual => format!("{asset_symbol}-PERP"),
+        MarketKind::Future { expiry_ms } => format!("{asset_symbol}-{}", expiry_code(expiry_ms)),
+        MarketKind::Option { expiry_ms, strike, right } => {
+            let letter = match right {
+                OptionRight::Call => "C",
+                OptionRight::Put => "P",
+            };
+            format!("{asset_symbol}-{}-{strike}-{letter}", expiry_code(expiry_ms))
+        }
+    }
+}
+
 /// (year, month 1–12, day 1–31) of a day count since 1970-01-01 (H. Hinnant's
 /// days-to-civil algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -70,21 +86,16 @@ pub(crate) fn list_scheduled(state: &mut State, events: &mut Vec<Event>) {
 fn series_of(state: &State, schedule: &SeriesSchedule, expiry_ms: u64, spot: Decimal) -> Vec<MarketParams> {
     let Some(template) = state.genesis.markets.get(schedule.template.0 as usize) else { return Vec::new() };
     let asset = symbol_of(state, schedule.underlying);
-    let date = expiry_code(expiry_ms);
     let mut next_id = state.genesis.markets.len();
-    let mut make = |symbol: String, kind: MarketKind, tick: Decimal, lot: Decimal| {
+    let mut make = |kind: MarketKind, tick: Decimal, lot: Decimal| {
         let id = MarketId(u16::try_from(next_id).unwrap_or(u16::MAX));
         next_id += 1;
+        let symbol = series_symbol(&asset, &kind);
         MarketParams { id, symbol, kind, tick_size: tick, lot_size: lot, ..template.clone() }
     };
     let mut listed = Vec::new();
     if schedule.future {
-        listed.push(make(
-            format!("{asset}-{date}"),
-            MarketKind::Future { expiry_ms },
-            template.tick_size,
-            template.lot_size,
-        ));
+        listed.push(make(MarketKind::Future { expiry_ms }, template.tick_size, template.lot_size));
     }
     let step = schedule.strike_step;
     let at_the_money = spot.div(step, Rounding::HalfEven).and_then(|n| n.round_dp(0, Rounding::HalfEven));
@@ -96,13 +107,9 @@ fn series_of(state: &State, schedule: &SeriesSchedule, expiry_ms: u64, spot: Dec
         if !strike.is_positive() || schedule.strikes_each_side == 0 {
             continue;
         }
-        for (right, letter) in [(OptionRight::Call, "C"), (OptionRight::Put, "P")] {
-            listed.push(make(
-                format!("{asset}-{date}-{strike}-{letter}"),
-                MarketKind::Option { expiry_ms, strike, right },
-                schedule.option_tick_size,
-                schedule.option_lot_size,
-            ));
+        for right in [OptionRight::Call, OptionRight::Put] {
+            let kind = MarketKind::Option { expiry_ms, strike, right };
+            listed.push(make(kind, schedule.option_tick_size, schedule.option_lot_size));
         }
     }
     listed

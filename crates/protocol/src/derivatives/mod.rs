@@ -19,8 +19,9 @@ mod option_marks;
 mod surface;
 
 pub(crate) use expiry::{settle_expiries, settlement_keys, SettlementTwap};
-pub use listing::expiry_code;
 pub(crate) use listing::list_scheduled;
-pub(crate) use option_marks::{option_inputs, update_option_marks, years_to_expiry};
+pub use listing::{expiry_code, series_symbol};
+pub(crate) use option_marks::{option_inputs, surface_vol, update_option_marks};
+pub use option_marks::{years_to_expiry, MS_PER_YEAR};
 pub(crate) use surface::{aggregate_surfaces, check_and_record_smile};
 pub use surface::{SmileState, SmileValidity};

@@ -6,16 +6,16 @@
 //! its intrinsic value at the index; either way it is not valid for adding risk.
 
 use novation_math::{log_moneyness, Black76Inputs, Decimal, OptionKind, Rounding};
-use novation_types::{Event, MarketId};
+use novation_types::{AssetId, Event, MarketId};
 
 use crate::params::MarketKind;
 use crate::state::State;
 
 /// Milliseconds in a year of 365 days.
-pub(crate) const MS_PER_YEAR: i128 = 365 * 24 * 60 * 60 * 1000;
+pub const MS_PER_YEAR: i128 = 365 * 24 * 60 * 60 * 1000;
 
 /// Years from `now_ms` to `expiry_ms` (zero once expired).
-pub(crate) fn years_to_expiry(now_ms: u64, expiry_ms: u64) -> Decimal {
+pub fn years_to_expiry(now_ms: u64, expiry_ms: u64) -> Decimal {
     let ms = i64::try_from(expiry_ms.saturating_sub(now_ms)).unwrap_or(i64::MAX);
     Decimal::from_int(ms).div_int(MS_PER_YEAR, Rounding::HalfEven).unwrap_or_default()
 }
@@ -28,31 +28,47 @@ pub(crate) struct OptionInputs {
     pub(crate) smile_valid: bool,
 }
 
-/// The Black-76 inputs of option series `market` at the current index, time and surface;
-/// `None` for other kinds, without an index, or without a smile for its expiry.
-pub(crate) fn option_inputs(state: &State, market: MarketId) -> Option<OptionInputs> {
+/// The volatility the surface gives `strike` on `asset` for `expiry_ms` at the current index
+/// and time (zero once expired); `None` without an index or a smile for that expiry.
+pub(crate) fn surface_vol(state: &State, asset: AssetId, expiry_ms: u64, strike: Decimal) -> Option<Decimal> {
+    let forward = state.oracle.get(asset.0 as usize)?.index?;
+    let svi = state.surfaces.get(&(asset, expiry_ms))?.current?;
+    let time_years = years_to_expiry(state.time_ms, expiry_ms);
+    if !time_years.is_positive() {
+        return Some(Decimal::ZERO);
+    }
+    svi.implied_vol(log_moneyness(strike, forward).ok()?, time_years).ok()
+}
+
+/// The Black-76 inputs of option series `market` at volatility `vol`, the current index and
+/// time; `None` for other kinds or without an index.
+fn inputs_at(state: &State, market: MarketId, vol: Decimal) -> Option<OptionInputs> {
     let params = state.genesis.markets.get(market.0 as usize)?;
     let MarketKind::Option { expiry_ms, strike, right } = params.kind else { return None };
     let forward = state.oracle.get(params.base_asset.0 as usize)?.index?;
-    let smile = state.surfaces.get(&(params.base_asset, expiry_ms))?;
-    let svi = smile.current?;
     let time_years = years_to_expiry(state.time_ms, expiry_ms);
-    let k = log_moneyness(strike, forward).ok()?;
-    let vol = if time_years.is_positive() { svi.implied_vol(k, time_years).ok()? } else { Decimal::ZERO };
     let inputs = Black76Inputs { forward, strike, vol, time_years, rate: state.genesis.derivatives.rate };
-    Some(OptionInputs { inputs, kind: right.kind(), smile_valid: smile.validity.is_valid() })
+    let smile_valid = state.surfaces.get(&(params.base_asset, expiry_ms)).is_some_and(|s| s.validity.is_valid());
+    Some(OptionInputs { inputs, kind: right.kind(), smile_valid })
+}
+
+/// The inputs option series `market` was marked with this block (at the volatility stored
+/// with its mark); `None` when it has no surface volatility.
+pub(crate) fn option_inputs(state: &State, market: MarketId) -> Option<OptionInputs> {
+    inputs_at(state, market, state.markets.get(market.0 as usize)?.implied_vol?)
 }
 
 /// End-of-block step: re-marks every live option series, emitting `MarkPrice` events.
 pub(crate) fn update_option_marks(state: &mut State, events: &mut Vec<Event>) {
     for index in 0..state.genesis.markets.len() {
         let params = &state.genesis.markets[index];
-        let MarketKind::Option { .. } = params.kind else { continue };
-        if state.markets[index].settlement_price.is_some() {
+        if !params.kind.is_option() || state.markets[index].settlement_price.is_some() {
             continue;
         }
+        let MarketKind::Option { expiry_ms, strike, .. } = params.kind else { continue };
         let market = MarketId(index as u16);
-        let priced = option_inputs(state, market)
+        let priced = surface_vol(state, params.base_asset, expiry_ms, strike)
+            .and_then(|vol| inputs_at(state, market, vol))
             .and_then(|o| Some((novation_math::black76::price(&o.inputs, o.kind).ok()?, o.inputs.vol)));
         let index_price = state.oracle[params.base_asset.0 as usize].index;
         let intrinsic = index_price.map(|s| super::expiry::payoff(&params.kind, s));

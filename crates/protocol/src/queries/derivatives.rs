@@ -4,7 +4,7 @@ use novation_math::{Decimal, Greeks, Rounding, SviParams};
 use novation_types::{AssetId, MarginMode, MarketId, SubaccountId};
 use serde::{Deserialize, Serialize};
 
-use crate::derivatives::{years_to_expiry, SmileValidity};
+use crate::derivatives::{surface_vol, years_to_expiry, SmileValidity};
 use crate::params::MarketKind;
 use crate::risk::{portfolio_breakdown, standard_requirements, OrderExposure, ScenarioView};
 use crate::state::State;
@@ -145,11 +145,7 @@ impl State {
 
     /// The implied volatility the surface gives `asset` at `strike` for `expiry_ms`.
     pub fn implied_vol_at(&self, asset: AssetId, expiry_ms: u64, strike: Decimal) -> Option<Decimal> {
-        let forward = self.oracle.get(asset.0 as usize)?.index?;
-        let svi = self.surfaces.get(&(asset, expiry_ms))?.current?;
-        let time_years = years_to_expiry(self.time_ms, expiry_ms);
-        let k = novation_math::log_moneyness(strike, forward).ok()?;
-        svi.implied_vol(k, time_years).ok()
+        surface_vol(self, asset, expiry_ms, strike)
     }
 
     /// A series with its mark, implied volatility and Greeks (any market; perpetuals too).
