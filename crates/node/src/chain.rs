@@ -100,6 +100,7 @@ pub(crate) fn touched_addresses(event: &Event) -> Vec<Address> {
         Event::AutoDeleveraged { subaccount, bankrupt, .. } => vec![subaccount.owner, bankrupt.owner],
         Event::AgentAuthorized { account, agent } | Event::AgentRevoked { account, agent } => vec![*account, *agent],
         Event::OrderRested { .. }
+        | Event::BadDebtCovered { .. }
         | Event::OrderModified { .. }
         | Event::OraclePrice { .. }
         | Event::MarkPrice { .. }

@@ -318,7 +318,7 @@ fn quote(node: &Node, signer: &Eip712Signer) {
     for (market, size_lots) in [(BTC_PERP, 100u64), (ETH_PERP, 100u64)] {
         let Some((mark, tick)) = node.with_state(|state| {
             let view = state.market(market)?;
-            let params = state.genesis().markets.iter().find(|m| m.id == market)?;
+            let params = state.params().markets.iter().find(|m| m.id == market)?;
             Some((view.mark.or(view.index)?, params.tick_size))
         }) else {
             continue;
@@ -355,7 +355,7 @@ fn quote_series(node: &Node, signer: &Eip712Signer) {
             .filter(|s| s.valid && s.settlement_price.is_none())
             .filter(|s| s.kind.expiry_ms().is_some_and(|e| e > now_ms.saturating_add(10_000)))
             .filter_map(|s| {
-                let tick = state.genesis().markets.get(s.market.0 as usize)?.tick_size.raw().max(1);
+                let tick = state.params().markets.get(s.market.0 as usize)?.tick_size.raw().max(1);
                 let mid = u64::try_from(s.mark?.raw() / tick).ok()?;
                 let (half_spread_per_mille, lots) = if s.kind.is_option() { (30, 10) } else { (1, 100) };
                 let half = (mid * half_spread_per_mille / 1_000).max(1);
@@ -482,7 +482,7 @@ pub fn run_devnet(config: DevnetConfig) -> Result<(), NodeError> {
         println!("RPC: http://{0}  WebSocket: ws://{0}  metrics: http://{0}/metrics", running.rpc_addr);
         println!("Price feed: SIMULATED (seeded random walk, 3 simulated publishers); not market data.");
         let (series, expiries) = running.node.with_state(|state| {
-            let dated: Vec<_> = state.genesis().markets.iter().filter_map(|m| m.kind.expiry_ms()).collect();
+            let dated: Vec<_> = state.params().markets.iter().filter_map(|m| m.kind.expiry_ms()).collect();
             let mut expiries: Vec<u64> = dated.clone();
             expiries.dedup();
             (dated.len(), expiries.len())

@@ -66,7 +66,7 @@ fn arg_subaccount(args: &[Value], index: usize) -> Result<u16, ErrorObjectOwned>
 
 /// A market by id (`0`, `"0"`) or symbol (`"BTC-PERP"`, any case).
 fn resolve_market(chain: &Chain, value: Option<&Value>) -> Result<MarketId, ErrorObjectOwned> {
-    let markets = &chain.state.genesis().markets;
+    let markets = &chain.state.params().markets;
     let found = match value {
         Some(Value::Number(n)) => n.as_u64().and_then(|id| markets.iter().find(|m| u64::from(m.id.0) == id)),
         Some(Value::String(text)) => match text.parse::<u64>() {
@@ -80,7 +80,7 @@ fn resolve_market(chain: &Chain, value: Option<&Value>) -> Result<MarketId, Erro
 
 /// An asset by id (`1`, `"1"`) or symbol (`"BTC"`, any case).
 fn resolve_asset(chain: &Chain, value: Option<&Value>) -> Result<AssetId, ErrorObjectOwned> {
-    let assets = &chain.state.genesis().assets;
+    let assets = &chain.state.params().assets;
     let found = match value {
         Some(Value::Number(n)) => n.as_u64().and_then(|id| assets.iter().find(|a| u64::from(a.id.0) == id)),
         Some(Value::String(text)) => match text.parse::<u64>() {
@@ -95,7 +95,7 @@ fn resolve_asset(chain: &Chain, value: Option<&Value>) -> Result<AssetId, ErrorO
 }
 
 fn asset_symbol(chain: &Chain, asset: AssetId) -> String {
-    chain.state.genesis().assets.get(asset.0 as usize).map(|a| a.symbol.clone()).unwrap_or_default()
+    chain.state.params().assets.get(asset.0 as usize).map(|a| a.symbol.clone()).unwrap_or_default()
 }
 
 /// A positive decimal given as a string (`"60000.5"`) or a JSON number.
@@ -229,7 +229,7 @@ fn get_markets(node: &Node) -> RpcResult {
     let chain = node.chain();
     let markets: Vec<Value> = chain
         .state
-        .genesis()
+        .params()
         .markets
         .iter()
         .map(|params| json!({"params": params, "stats": chain.state.market(params.id)}))
@@ -304,7 +304,7 @@ fn get_implied_vol(node: &Node, args: &[Value]) -> RpcResult {
     let strike = arg_positive_decimal(args, 2, "strike")?;
     let listed = chain
         .state
-        .genesis()
+        .params()
         .markets
         .iter()
         .any(|m| m.base_asset == asset && m.kind.is_option() && m.kind.expiry_ms() == Some(expiry_ms));

@@ -180,7 +180,7 @@ async fn restart_replays_to_the_same_root_and_continues() {
     }
     let node = running.stop().await;
     let (height, root) = (node.height(), node.state_root());
-    let markets = node.with_state(|s| s.genesis().markets.clone());
+    let markets = node.with_state(|s| s.params().markets.clone());
     assert_eq!(markets.iter().filter(|m| m.kind.expiry_ms().is_some()).count(), 22);
     assert!(node.with_state(|s| s.nonce(demo_key(0).address())) > 0);
     drop(node);
@@ -189,7 +189,7 @@ async fn restart_replays_to_the_same_root_and_continues() {
     assert_eq!(running.node.height(), height);
     assert_eq!(running.node.state_root(), root);
     // The dated series (expiries fixed when the chain was created) come back with the chain.
-    assert_eq!(running.node.with_state(|s| s.genesis().markets.clone()), markets);
+    assert_eq!(running.node.with_state(|s| s.params().markets.clone()), markets);
     while running.node.height() < height + 3 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

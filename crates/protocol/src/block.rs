@@ -93,15 +93,15 @@ impl std::error::Error for BlockError {}
 impl State {
     /// Applies a block: the only way state changes.
     pub fn apply_block(&mut self, block: &Block) -> Result<BlockOutcome, BlockError> {
-        let expected = self.height + 1;
+        let expected = self.clock.height + 1;
         if block.header.height != expected {
             return Err(BlockError::WrongHeight { expected, got: block.header.height });
         }
-        if block.header.time_ms < self.time_ms {
+        if block.header.time_ms < self.clock.time_ms {
             return Err(BlockError::TimeWentBackwards);
         }
-        self.height = block.header.height;
-        self.time_ms = block.header.time_ms;
+        self.clock.height = block.header.height;
+        self.clock.time_ms = block.header.time_ms;
         let transactions = block.transactions.iter().map(|tx| self.apply_transaction(tx)).collect();
         let end_block_events = self.end_block()?;
         Ok(BlockOutcome { transactions, end_block_events })
@@ -114,16 +114,16 @@ impl State {
         let rejected =
             |code, action_index| TxOutcome { result: Err(TxError { code, action_index }), events: Vec::new() };
         let signer = tx.signer();
-        let expected_nonce = self.nonces.get(&signer).unwrap_or(0);
+        let expected_nonce = self.accounts.nonces.get(&signer).unwrap_or(0);
         if tx.nonce != expected_nonce {
             return rejected(ErrorCode::BadNonce, None);
         }
         self.set_nonce(signer, expected_nonce.saturating_add(1));
-        if tx.actions.is_empty() || tx.actions.len() > self.genesis.limits.max_actions_per_tx {
+        if tx.actions.is_empty() || tx.actions.len() > self.params.limits.max_actions_per_tx {
             return rejected(ErrorCode::BadActionCount, None);
         }
         if let Some(agent) = tx.agent {
-            if !self.agents.contains(&(tx.sender, agent)) {
+            if !self.accounts.agents.contains(&(tx.sender, agent)) {
                 return rejected(ErrorCode::UnauthorizedAgent, None);
             }
             if let Some(index) = tx.actions.iter().position(|action| !action.agent_may_sign()) {
@@ -131,7 +131,7 @@ impl State {
             }
         }
         let mut events = Vec::new();
-        self.journal.begin(self.touched_since_check.len());
+        self.journal.begin(self.liquidation.touched_since_check.len());
         for (index, action) in tx.actions.iter().enumerate() {
             if let Err(code) = self.apply_action(tx, action, &mut events) {
                 self.rollback();
@@ -143,7 +143,7 @@ impl State {
     }
 
     fn subaccount_of(&self, tx: &Transaction, number: u16) -> Result<SubaccountId, ErrorCode> {
-        if number > self.genesis.limits.max_subaccount {
+        if number > self.params.limits.max_subaccount {
             return Err(ErrorCode::InvalidSubaccount);
         }
         Ok(SubaccountId::new(tx.sender, number))
@@ -173,7 +173,7 @@ impl State {
                 Ok(())
             }
             Action::RevokeAgent { agent } => {
-                if !self.agents.contains(&(tx.sender, *agent)) {
+                if !self.accounts.agents.contains(&(tx.sender, *agent)) {
                     return Err(ErrorCode::UnauthorizedAgent);
                 }
                 self.set_agent(tx.sender, *agent, false);
@@ -186,7 +186,7 @@ impl State {
             }
             Action::Order(order_action) => self.apply_order_action(tx, order_action, events),
             Action::Batch(actions) => {
-                if actions.is_empty() || actions.len() > self.genesis.limits.max_batch {
+                if actions.is_empty() || actions.len() > self.params.limits.max_batch {
                     return Err(ErrorCode::BadBatchSize);
                 }
                 actions.iter().try_for_each(|a| self.apply_order_action(tx, a, events))
@@ -234,7 +234,7 @@ impl State {
             OrderAction::CancelAll { subaccount, market } => {
                 let owner = self.subaccount_of(tx, *subaccount)?;
                 if let Some(market) = market {
-                    self.genesis.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
+                    self.params.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
                 }
                 trading::cancel_all(self, owner, *market, events);
                 Ok(())
@@ -250,13 +250,14 @@ impl State {
         crate::derivatives::settle_expiries(self, &mut events);
         crate::markets::update_marks(self, &mut events);
         crate::derivatives::update_option_marks(self, &mut events);
-        crate::funding::update_funding(self, &mut events);
+        crate::markets::funding::update_funding(self, &mut events);
         let prices_before = std::mem::take(&mut self.risk);
         self.refresh_risk_prices();
         let prices_moved = self.risk != prices_before;
         crate::trading::fire_triggers(self, &mut events);
         crate::liquidation::liquidate_all(self, prices_moved, &mut events);
-        if self.genesis.limits.verify_conservation_each_block {
+        crate::liquidation::cover_bad_debt(self, &mut events);
+        if self.params.limits.verify_conservation_each_block {
             self.verify_conservation().map_err(BlockError::InvariantViolated)?;
         }
         Ok(events)

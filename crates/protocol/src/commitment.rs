@@ -1,28 +1,50 @@
 //! What the state commitment commits to: the state split into entries a client can prove
-//! on its own, each with a canonical encoding.
+//! on its own, each with a canonical (bincode) encoding.
 //!
-//! - one entry per subaccount (key `0x01 || owner || number u16 BE`): balances, positions,
-//!   margin mode and order count, so a trader can prove their account against a state root;
-//! - one entry per signer nonce (key `0x02 || address`);
-//! - one entry for everything else (key `0x00`): height and time, ledger pools, oracle,
-//!   markets, order books, trigger orders, agents, liquidation state and totals, volatility
-//!   smiles, settlement averages, and the parameters of every market (series schedules list
-//!   new ones as time passes).
+//! - one entry per subaccount and one per signer nonce (the accounts component's
+//!   `state_key.rs`), so a trader can prove their account against a state root;
+//! - one entry per component for everything else it owns (its `state_key.rs` says what):
+//!   the block clock, the chain parameters, the ledger accounts and agents, the oracle, the
+//!   markets, the books and trigger orders, the derivatives (smiles, settlement averages)
+//!   and the liquidation state.
 //!
-//! Indexes derivable from those (client order ids, open orders per subaccount, the risk
-//! index) are not committed. Values are the same canonical bincode encoding as
-//! [`State::canonical_bytes`].
+//! The list of component entries is built by destructuring [`State`] exhaustively, and each
+//! component destructures itself exhaustively, so a new field cannot compile without a
+//! decision whether it is committed. Indexes derivable from committed state (client order
+//! ids, open orders per subaccount, the risk tables, the journal) are not committed.
 
 use novation_types::{Address, SubaccountId};
 use serde::Serialize;
 
 use crate::state::State;
 
+/// The section of one component in the commitment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum ComponentKey {
+    /// Height and block time.
+    Clock = 0,
+    /// Every chain parameter.
+    Params = 1,
+    /// Ledger accounts that are not subaccounts, and agent keys.
+    Ledger = 2,
+    /// Price reports and aggregated prices.
+    Oracle = 3,
+    /// Running market state: marks, funding, open interest.
+    Markets = 4,
+    /// Order books and waiting trigger orders.
+    Trading = 5,
+    /// Volatility smiles and settlement averages.
+    Derivatives = 6,
+    /// Liquidation totals and carry-over.
+    Liquidation = 7,
+}
+
 /// The key of one committed state entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StateKey {
-    /// Everything that is neither a subaccount nor a nonce.
-    Globals,
+    /// One component's section.
+    Component(ComponentKey),
     /// One subaccount.
     Subaccount(SubaccountId),
     /// One signer's next nonce.
@@ -33,7 +55,7 @@ impl StateKey {
     /// The key's bytes in the commitment.
     pub fn to_bytes(&self) -> Vec<u8> {
         match self {
-            StateKey::Globals => vec![0x00],
+            StateKey::Component(component) => vec![0x00, *component as u8],
             StateKey::Subaccount(id) => {
                 let mut bytes = Vec::with_capacity(23);
                 bytes.push(0x01);
@@ -51,77 +73,96 @@ impl StateKey {
     }
 }
 
-/// The globals entry: every field of the state that is not per subaccount or per nonce and
-/// not derivable from the rest.
-#[derive(Serialize)]
-struct Globals<'a> {
-    height: u64,
-    time_ms: u64,
-    pools: &'a std::collections::BTreeMap<(novation_types::LedgerAccount, novation_types::AssetId), i128>,
-    oracle: &'a [crate::oracle::AssetOracle],
-    markets: &'a [crate::markets::MarketState],
-    books: &'a [crate::book::OrderBook],
-    triggers: &'a std::collections::BTreeMap<novation_types::OrderId, crate::trading::TriggerOrder>,
-    agents: &'a std::collections::BTreeSet<(Address, Address)>,
-    touched_since_check: &'a [SubaccountId],
-    liquidation_backlog: bool,
-    risk_stats: &'a crate::liquidation::RiskStats,
-    pending_bad_debt: i128,
-    market_params: &'a [crate::params::MarketParams],
-    surfaces: &'a std::collections::BTreeMap<(novation_types::AssetId, u64), crate::derivatives::SmileState>,
-    settlement_twaps:
-        &'a std::collections::BTreeMap<(novation_types::AssetId, u64), crate::derivatives::SettlementTwap>,
+impl ComponentKey {
+    /// Every section, in key order.
+    pub const ALL: [ComponentKey; 8] = [
+        ComponentKey::Clock,
+        ComponentKey::Params,
+        ComponentKey::Ledger,
+        ComponentKey::Oracle,
+        ComponentKey::Markets,
+        ComponentKey::Trading,
+        ComponentKey::Derivatives,
+        ComponentKey::Liquidation,
+    ];
 }
 
-fn encode(value: &impl Serialize) -> Vec<u8> {
+/// A component that commits a section of its own.
+pub(crate) trait Committed {
+    /// Its section's key.
+    fn key(&self) -> ComponentKey;
+    /// The canonical encoding of everything it commits.
+    fn committed_bytes(&self) -> Vec<u8>;
+}
+
+/// The canonical encoding of a committed value.
+pub(crate) fn encode(value: &impl Serialize) -> Vec<u8> {
+    // Serialising plain data into a Vec cannot fail.
     bincode::serialize(value).unwrap_or_default()
 }
 
 impl State {
+    /// Every component that commits a section, in key order.
+    fn sections(&self) -> [&dyn Committed; 8] {
+        // Exhaustive on purpose: a new field must be placed here or named as derived.
+        let State {
+            clock,
+            params,
+            accounts,
+            oracle,
+            markets,
+            trading,
+            derivatives,
+            liquidation,
+            journal: _,
+            changed_subaccounts: _,
+            changed_nonces: _,
+            risk: _,
+            risk_index: _,
+        } = self;
+        [clock, params, accounts, oracle, markets, trading, derivatives, liquidation]
+    }
+
     /// The committed value under `key`, or `None` if the entry does not exist.
     pub fn commitment_value(&self, key: &StateKey) -> Option<Vec<u8>> {
         match key {
-            StateKey::Globals => Some(encode(&Globals {
-                height: self.height,
-                time_ms: self.time_ms,
-                pools: &self.pools,
-                oracle: &self.oracle,
-                markets: &self.markets,
-                books: &self.books,
-                triggers: &self.triggers,
-                agents: &self.agents,
-                touched_since_check: &self.touched_since_check,
-                liquidation_backlog: self.liquidation_backlog,
-                risk_stats: &self.risk_stats,
-                pending_bad_debt: self.pending_bad_debt,
-                market_params: &self.genesis.markets,
-                surfaces: &self.surfaces,
-                settlement_twaps: &self.settlement_twaps,
-            })),
-            StateKey::Subaccount(id) => self.subaccounts.get(id).map(encode),
-            StateKey::Nonce(address) => self.nonces.get(address).map(|n| encode(&n)),
+            StateKey::Component(wanted) => {
+                self.sections().into_iter().find(|c| c.key() == *wanted).map(|c| c.committed_bytes())
+            }
+            StateKey::Subaccount(id) => self.accounts.subaccounts.get(id).map(encode),
+            StateKey::Nonce(address) => self.accounts.nonces.get(address).map(|n| encode(&n)),
         }
     }
 
     /// Every committed key, for building a commitment from scratch (after a restart).
     pub fn commitment_keys(&self) -> Vec<StateKey> {
-        let mut keys = vec![StateKey::Globals];
-        keys.extend(self.subaccounts.keys().map(|id| StateKey::Subaccount(*id)));
-        let mut nonces: Vec<StateKey> = self.nonces.addresses().map(StateKey::Nonce).collect();
-        nonces.sort_unstable();
-        keys.extend(nonces);
+        let mut keys: Vec<StateKey> = ComponentKey::ALL.into_iter().map(StateKey::Component).collect();
+        keys.extend(self.accounts.subaccounts.keys().map(|id| StateKey::Subaccount(*id)));
+        keys.extend(self.accounts.nonces.sorted_addresses().into_iter().map(StateKey::Nonce));
         keys
     }
 
     /// The keys whose entries may have changed since the last call (sorted, without
-    /// repeats, always including the globals). Read their values with
+    /// repeats, always including every component section). Read their values with
     /// [`State::commitment_value`]: `None` means the entry is gone.
     pub fn take_changed_keys(&mut self) -> Vec<StateKey> {
-        let mut keys = vec![StateKey::Globals];
+        let mut keys: Vec<StateKey> = ComponentKey::ALL.into_iter().map(StateKey::Component).collect();
         keys.extend(self.changed_subaccounts.drain(..).map(StateKey::Subaccount));
         keys.extend(self.changed_nonces.drain(..).map(StateKey::Nonce));
         keys.sort_unstable();
         keys.dedup();
         keys
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_component_commits_under_its_own_key_in_order() {
+        let state = State::new(crate::params::Genesis::example(&[])).unwrap();
+        let keys: Vec<ComponentKey> = state.sections().iter().map(|c| c.key()).collect();
+        assert_eq!(keys, ComponentKey::ALL);
     }
 }

@@ -22,12 +22,12 @@ impl State {
     }
 
     fn verify_ledger_sums(&self) -> Result<(), String> {
-        for asset in &self.genesis.assets {
+        for asset in &self.params.assets {
             let mut sum: i128 = 0;
-            for sub in self.subaccounts.values() {
+            for sub in self.accounts.subaccounts.values() {
                 sum = sum.checked_add(sub.balance(asset.id)).ok_or("ledger sum overflow")?;
             }
-            for ((_, pool_asset), balance) in &self.pools {
+            for ((_, pool_asset), balance) in &self.accounts.pools {
                 if *pool_asset == asset.id {
                     sum = sum.checked_add(*balance).ok_or("ledger sum overflow")?;
                 }
@@ -36,7 +36,7 @@ impl State {
                 return Err(format!("{}: ledger balances sum to {sum}, not 0", asset.symbol));
             }
         }
-        let fees = self.pool_balance(LedgerAccount::FeePool, self.genesis.quote_asset);
+        let fees = self.accounts.pool_balance(LedgerAccount::FeePool, self.params.quote_asset);
         if fees < 0 {
             return Err(format!("fee pool is negative: {fees}"));
         }
@@ -44,12 +44,12 @@ impl State {
     }
 
     fn verify_positions(&self) -> Result<(), String> {
-        let markets = self.genesis.markets.len();
+        let markets = self.params.markets.len();
         let mut net = vec![0i128; markets];
         let mut longs = vec![0u128; markets];
         let mut costs: i128 = 0;
         let mut snapshots: i128 = 0;
-        for sub in self.subaccounts.values() {
+        for sub in self.accounts.subaccounts.values() {
             for position in &sub.positions {
                 let index = position.market.0 as usize;
                 net[index] += position.size_lots as i128;
@@ -62,7 +62,7 @@ impl State {
                 snapshots = snapshots.checked_add(snapshot).ok_or("funding sum overflow")?;
             }
         }
-        for (index, market) in self.markets.iter().enumerate() {
+        for (index, market) in self.markets.states.iter().enumerate() {
             if net[index] != 0 {
                 return Err(format!("market {index}: positions sum to {} lots, not 0", net[index]));
             }
@@ -73,7 +73,7 @@ impl State {
                 ));
             }
         }
-        let settlement = self.pool_balance(LedgerAccount::Settlement, self.genesis.quote_asset);
+        let settlement = self.accounts.pool_balance(LedgerAccount::Settlement, self.params.quote_asset);
         // Settlement holds minus all unrealised PnL: −(Σ cost − Σ size × funding snapshot).
         if costs.checked_add(settlement).and_then(|v| v.checked_sub(snapshots)) != Some(0) {
             return Err(format!("settlement {settlement} does not offset costs {costs} and funding {snapshots}"));
@@ -84,7 +84,7 @@ impl State {
     fn verify_open_orders(&self) -> Result<(), String> {
         let mut open: BTreeMap<(SubaccountId, u16, bool), u64> = BTreeMap::new();
         let mut counts: BTreeMap<SubaccountId, u32> = BTreeMap::new();
-        for (index, book) in self.books.iter().enumerate() {
+        for (index, book) in self.trading.books.iter().enumerate() {
             for side in [Side::Buy, Side::Sell] {
                 for order in book.iter_side(side) {
                     if !order.reduce_only {
@@ -92,22 +92,22 @@ impl State {
                             order.remaining_lots;
                     }
                     *counts.entry(order.owner).or_default() += 1;
-                    if !self.open_order_index.contains(&(order.owner, order.id)) {
+                    if !self.trading.open_order_index.contains(&(order.owner, order.id)) {
                         return Err(format!("order {:?} missing from the open-order index", order.id));
                     }
                 }
             }
         }
-        for (id, trigger) in &self.triggers {
-            if !self.open_order_index.contains(&(trigger.owner, *id)) {
+        for (id, trigger) in &self.trading.triggers {
+            if !self.trading.open_order_index.contains(&(trigger.owner, *id)) {
                 return Err(format!("trigger {id:?} missing from the open-order index"));
             }
         }
         let resting: usize = counts.values().map(|c| *c as usize).sum();
-        if self.open_order_index.len() != resting + self.triggers.len() {
+        if self.trading.open_order_index.len() != resting + self.trading.triggers.len() {
             return Err("open-order index holds orders not on any book".into());
         }
-        for (id, sub) in &self.subaccounts {
+        for (id, sub) in &self.accounts.subaccounts {
             if sub.open_orders != counts.get(id).copied().unwrap_or(0) {
                 return Err(format!("{id}: open order count {} is wrong", sub.open_orders));
             }
@@ -127,11 +127,11 @@ impl State {
     }
 
     fn verify_risk_index(&self) -> Result<(), String> {
-        if self.risk_index.len() != self.subaccounts.len() {
+        if self.risk_index.len() != self.accounts.subaccounts.len() {
             return Err(format!(
                 "risk index holds {} rows for {} subaccounts",
                 self.risk_index.len(),
-                self.subaccounts.len()
+                self.accounts.subaccounts.len()
             ));
         }
         let (indexed, full) = (self.scan_health(), self.scan_health_full());

@@ -1,35 +1,24 @@
 //! The undo journal that makes a transaction apply whole or not at all.
 //!
-//! While a transaction runs, every write to state first records how to undo it. If any
-//! action fails, the journal is replayed backwards and the state is byte-identical to what it
-//! was before the transaction; if all succeed, the journal is simply dropped.
+//! While a transaction runs, every write to state first records how to undo it, as an entry
+//! of the component that owns the written state. If any action fails, the journal is
+//! replayed backwards and the state is byte-identical to what it was before the
+//! transaction; if all succeed, the journal is simply dropped.
 
-use novation_types::{Address, AssetId, LedgerAccount, MarketId, OrderId, SubaccountId};
+use novation_types::{MarketId, SubaccountId};
 
-use crate::accounts::Subaccount;
-use crate::book::{QueuePosition, RestingOrder};
-use crate::markets::MarketState;
-use crate::oracle::PriceReportEntry;
-
-/// One undo step: the value something had before a write.
+/// One undo step, owned by the component whose state it restores.
 // Entries live in one reused Vec for the length of a transaction; boxing the large variant
 // would allocate on every first write to a subaccount instead.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub(crate) enum Undo {
-    Subaccount(SubaccountId, Option<Subaccount>),
-    Pool(LedgerAccount, AssetId, i128),
-    Nonce(Address, Option<u64>),
-    Market(MarketId, MarketState),
-    BookInserted(MarketId, OrderId),
-    BookRemoved(MarketId, RestingOrder, QueuePosition),
-    BookRemaining(MarketId, OrderId, u64),
-    ClientId(SubaccountId, u64, Option<OrderId>),
-    OpenOrderIndex { subaccount: SubaccountId, order: OrderId, was_present: bool },
-    Report(AssetId, Address, Option<PriceReportEntry>),
-    Smile(AssetId, u64, Address, Option<(novation_math::SviParams, u64)>),
-    Trigger(OrderId, Option<crate::trading::TriggerOrder>),
-    Agent { account: Address, agent: Address, was: bool },
+    Accounts(crate::accounts::Undo),
+    Markets(crate::markets::Undo),
+    Trading(crate::trading::Undo),
+    Oracle(crate::oracle::Undo),
+    Derivatives(crate::derivatives::Undo),
+    Params(crate::params::Undo),
 }
 
 /// The undo log of the running transaction.
@@ -58,9 +47,9 @@ impl Journal {
         self.saved_markets.clear();
     }
 
-    pub(crate) fn record(&mut self, undo: Undo) {
+    pub(crate) fn record(&mut self, undo: impl Into<Undo>) {
         if self.active {
-            self.entries.push(undo);
+            self.entries.push(undo.into());
         }
     }
 
@@ -79,5 +68,41 @@ impl Journal {
         }
         self.saved_markets.push(id);
         true
+    }
+}
+
+impl From<crate::accounts::Undo> for Undo {
+    fn from(undo: crate::accounts::Undo) -> Self {
+        Undo::Accounts(undo)
+    }
+}
+
+impl From<crate::markets::Undo> for Undo {
+    fn from(undo: crate::markets::Undo) -> Self {
+        Undo::Markets(undo)
+    }
+}
+
+impl From<crate::trading::Undo> for Undo {
+    fn from(undo: crate::trading::Undo) -> Self {
+        Undo::Trading(undo)
+    }
+}
+
+impl From<crate::oracle::Undo> for Undo {
+    fn from(undo: crate::oracle::Undo) -> Self {
+        Undo::Oracle(undo)
+    }
+}
+
+impl From<crate::derivatives::Undo> for Undo {
+    fn from(undo: crate::derivatives::Undo) -> Self {
+        Undo::Derivatives(undo)
+    }
+}
+
+impl From<crate::params::Undo> for Undo {
+    fn from(undo: crate::params::Undo) -> Self {
+        Undo::Params(undo)
     }
 }

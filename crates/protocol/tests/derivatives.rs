@@ -125,9 +125,9 @@ fn smiles_and_settlement_averages_are_committed_in_the_state_root() {
     without.apply_block(&novation_protocol::Block { header, transactions: Vec::new() }).unwrap();
     let publisher = chain.publishers[0];
     chain.ok(publisher, vec![smile_report(BTC, MONTH, flat("0.7", MONTH, header.time_ms), header.time_ms)]);
-    let globals = novation_protocol::StateKey::Globals;
+    let derivatives = novation_protocol::StateKey::Component(novation_protocol::ComponentKey::Derivatives);
     assert_eq!(chain.state.height(), without.height());
-    assert_ne!(chain.state.commitment_value(&globals), without.commitment_value(&globals));
+    assert_ne!(chain.state.commitment_value(&derivatives), without.commitment_value(&derivatives));
 }
 
 #[test]
@@ -359,7 +359,7 @@ fn options_settle_at_their_intrinsic_value_and_value_is_conserved() {
 #[test]
 fn portfolio_margin_parameters_are_market_parameters() {
     let (chain, _) = listed();
-    let params = chain.state.genesis().derivatives.portfolio;
+    let params = chain.state.params().derivatives.portfolio;
     assert_eq!(params.spot_range, Ppm::new(200_000));
     assert!(params.extreme_move > params.spot_range);
 }

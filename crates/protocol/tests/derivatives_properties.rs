@@ -218,7 +218,7 @@ impl Driver {
                 let market = self.markets[*market];
                 let side = if *side { Side::Buy } else { Side::Sell };
                 let mark = self.state.series(market).and_then(|s| s.mark).unwrap_or(dec("1000"));
-                let tick = self.state.genesis().markets[market.0 as usize].tick_size;
+                let tick = self.state.params().markets[market.0 as usize].tick_size;
                 let price = mark.mul(Decimal::from_int(100 + *offset as i64), Rounding::Floor).unwrap_or(mark);
                 let ticks = (price.raw() / 100 / tick.raw()).max(1) as u64;
                 txs.push(self.tx(trader(*maker), vec![order(OrderRequest::limit(0, market, side, ticks, *lots))]));

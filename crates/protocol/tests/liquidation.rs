@@ -232,3 +232,61 @@ fn a_50pct_crash_in_one_block_across_10000_accounts_keeps_conservation_and_leave
     let view = chain.state.risk_view(1);
     assert!(view.liquidations >= 5_000, "every long was liquidated: {}", view.liquidations);
 }
+
+/// Carol borrows USD against 0.2 BTC (a realised loss on a closed long), then BTC crashes
+/// so far that her collateral no longer covers the debt, with an empty insurance fund.
+fn carol_bankrupt_on_collateral(chain: &mut Chain) -> (novation_types::Address, novation_types::Address) {
+    let (carol, bob, dan) = (trader(3), trader(2), trader(4));
+    chain.deposit(carol, BTC, "0.2");
+    chain.deposit(bob, USD, "200000");
+    chain.deposit(dan, USD, "200000");
+    chain.place(bob, limit(BTC_PERP, Side::Sell, 1_000_000, ONE_BTC_LOTS));
+    assert!(chain.place(carol, limit(BTC_PERP, Side::Buy, 1_000_000, ONE_BTC_LOTS)).result.is_ok());
+    chain.walk_price(BTC, "90000");
+    chain.place(dan, limit(BTC_PERP, Side::Buy, 900_000, ONE_BTC_LOTS));
+    assert!(chain.place(carol, limit(BTC_PERP, Side::Sell, 900_000, ONE_BTC_LOTS)).result.is_ok());
+    assert!(chain.state.account(sub(carol)).positions.is_empty(), "flat, with a USD debt backed by BTC");
+    assert!(chain.usd(carol) < dec("-10000"));
+    (carol, bob)
+}
+
+#[test]
+fn bad_debt_is_booked_withdrawals_wait_and_resume_once_the_insurance_fund_covers_it() {
+    let mut chain = Chain::new();
+    let (carol, _) = carol_bankrupt_on_collateral(&mut chain);
+    let erin = trader(5);
+    chain.deposit(erin, USD, "100000");
+    let fees_before = chain.state.system_totals().fee_pool;
+    let outcome = chain.set_prices(&[(BTC, "40000")]);
+    let events = end_block_events(&outcome);
+    let booked = events.iter().find_map(|e| match e {
+        Event::BadDebt { subaccount, amount } if *subaccount == sub(carol) => Some(*amount),
+        _ => None,
+    });
+    let booked = booked.expect("the deficit is booked as bad debt");
+    // The fee pool, the last resort, pays what it holds at once.
+    let covered: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::BadDebtCovered { from, amount, .. } => Some((*from, *amount)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(covered, vec![(novation_types::LedgerAccount::FeePool, fees_before)]);
+    let pending = chain.state.risk_view(5).pending_bad_debt;
+    assert_eq!(pending, booked.checked_sub(fees_before).unwrap());
+    assert!(pending.is_positive());
+    assert!(chain.state.subaccount(sub(carol)).is_none(), "the deficit was written off Carol");
+    chain.state.verify_conservation().unwrap();
+
+    let withdraw = vec![Action::Withdraw { subaccount: 0, asset: USD, amount: dec("1") }];
+    let refused = chain.run(erin, withdraw.clone());
+    assert_eq!(refused.result.unwrap_err().code, novation_types::ErrorCode::BadDebtPending);
+
+    // Someone refills the insurance fund; the next block covers the debt from it.
+    chain.ok(erin, vec![Action::FundInsurance { subaccount: 0, amount: dec("50000") }]);
+    assert_eq!(chain.state.risk_view(5).pending_bad_debt, Decimal::ZERO);
+    assert_eq!(chain.state.system_totals().insurance_fund, dec("50000").checked_sub(pending).unwrap());
+    assert!(chain.run(erin, withdraw).result.is_ok(), "withdrawals resume once the bad debt is resolved");
+    chain.state.verify_conservation().unwrap();
+}

@@ -1221,7 +1221,7 @@ impl Runner {
         let signer = agent.unwrap_or(sender);
         let mut actions: Vec<Action> = spec.actions.iter().map(|a| self.action(sender, a, time_ms)).collect();
         if spec.too_many {
-            let max = self.state.genesis().limits.max_actions_per_tx;
+            let max = self.state.params().limits.max_actions_per_tx;
             while actions.len() <= max {
                 actions.push(Action::Order(OrderAction::CancelAll { subaccount: 0, market: None }));
             }
@@ -1257,7 +1257,7 @@ impl Runner {
             ActionSpec::Order(order) => Action::Order(self.order_action(sender, order)),
             ActionSpec::Batch(orders) => Action::Batch(orders.iter().map(|o| self.order_action(sender, o)).collect()),
             ActionSpec::OversizedBatch => {
-                let max = self.state.genesis().limits.max_batch;
+                let max = self.state.params().limits.max_batch;
                 Action::Batch(vec![OrderAction::CancelAll { subaccount: 0, market: None }; max + 1])
             }
             ActionSpec::Report { asset, bp, confidence_bp, time_offset_ms } => {
@@ -1275,7 +1275,7 @@ impl Runner {
     }
 
     fn amount(&self, asset: AssetId, spec: Amount) -> Decimal {
-        let params = self.state.genesis().assets.get(asset.0 as usize);
+        let params = self.state.params().assets.get(asset.0 as usize);
         let decimals = params.map_or(8, |p| u32::from(p.decimals));
         let smallest = 10i128.pow(18 - decimals.min(18));
         let typical = |n: u32| -> i128 {
@@ -1305,7 +1305,7 @@ impl Runner {
 
     /// The market's mark in ticks (or the publishers' price before there is a mark).
     fn mark_ticks(&self, market: MarketId) -> u64 {
-        let Some(params) = self.state.genesis().markets.get(market.0 as usize) else {
+        let Some(params) = self.state.params().markets.get(market.0 as usize) else {
             return 1_000_000;
         };
         let mark = self.state.market(market).and_then(|m| m.mark).unwrap_or_else(|| {
@@ -1325,7 +1325,7 @@ impl Runner {
     /// collateral of `owner`; at least one lot.
     fn affordable_lots(&self, owner: SubaccountId, market: MarketId, percent: u8) -> u64 {
         let free = self.state.health(owner).free_collateral.raw();
-        let params = self.state.genesis().markets.get(market.0 as usize);
+        let params = self.state.params().markets.get(market.0 as usize);
         let mark = self.state.market(market).and_then(|m| m.mark);
         let (Some(params), Some(mark)) = (params, mark) else {
             return 1;

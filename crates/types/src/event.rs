@@ -241,12 +241,23 @@ pub enum Event {
         /// Amount paid.
         amount: Decimal,
     },
-    /// Negative equity the insurance fund could not cover: pending bad debt.
+    /// Negative equity neither the insurance fund nor auto-deleveraging could cover: written
+    /// off the subaccount and booked to the `BadDebt` ledger account until it is covered.
     BadDebt {
         /// The subaccount.
         subaccount: SubaccountId,
         /// Amount uncovered.
         amount: Decimal,
+    },
+    /// Booked bad debt was covered, in the published order: the insurance fund first, the
+    /// fee pool as the last resort.
+    BadDebtCovered {
+        /// Who paid: `InsuranceFund` or `FeePool`.
+        from: crate::LedgerAccount,
+        /// Amount covered.
+        amount: Decimal,
+        /// Bad debt still unresolved afterwards.
+        remaining: Decimal,
     },
     /// A liquidation step finished.
     LiquidationEnded {

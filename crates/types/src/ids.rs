@@ -152,6 +152,10 @@ pub enum LedgerAccount {
     /// The counterparty of realised PnL: it pays realised gains and receives realised losses,
     /// so its balance always equals minus the sum of all unrealised PnL.
     Settlement,
+    /// Losses no one has absorbed yet. A bankrupt subaccount's remaining deficit is posted
+    /// from it (so its balance is minus the unresolved bad debt) and covering the loss posts
+    /// into it; withdrawals wait while it is negative.
+    BadDebt,
 }
 
 #[cfg(test)]

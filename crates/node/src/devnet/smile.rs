@@ -36,7 +36,7 @@ pub(crate) fn simulated_smile(time_years: Decimal) -> Option<SviParams> {
 /// Listed, unsettled option expiries of `asset` that are more than a few seconds away.
 pub(crate) fn open_expiries(state: &State, asset: AssetId, now_ms: u64) -> Vec<u64> {
     let mut expiries: Vec<u64> = state
-        .genesis()
+        .params()
         .markets
         .iter()
         .filter(|m| m.base_asset == asset && m.kind.is_option())

@@ -18,13 +18,13 @@ fn amount_to_units(asset: &AssetParams, amount: Decimal) -> Result<i128, ErrorCo
 }
 
 fn asset_params(state: &State, asset: AssetId) -> Result<&AssetParams, ErrorCode> {
-    state.genesis.assets.get(asset.0 as usize).ok_or(ErrorCode::UnknownAsset)
+    state.params.assets.get(asset.0 as usize).ok_or(ErrorCode::UnknownAsset)
 }
 
 /// An isolated subaccount holds the quote asset only.
 fn check_isolated_asset(state: &State, sub: Option<&Subaccount>, asset: AssetId) -> Result<(), ErrorCode> {
     let isolated = sub.is_some_and(|s| s.isolated_market.is_some());
-    if isolated && asset != state.genesis.quote_asset {
+    if isolated && asset != state.params.quote_asset {
         return Err(ErrorCode::IsolatedMarketMismatch);
     }
     Ok(())
@@ -47,7 +47,7 @@ pub(crate) fn deposit(
     if cap_units.is_ok_and(|cap| after > cap) {
         return Err(ErrorCode::DepositCapExceeded);
     }
-    check_isolated_asset(state, state.subaccounts.get(&id), asset)?;
+    check_isolated_asset(state, state.accounts.subaccounts.get(&id), asset)?;
     state.ledger_transfer(LedgerAccount::External, LedgerAccount::Subaccount(id), asset, units)?;
     events.push(Event::Deposited { subaccount: id, asset, amount });
     Ok(())
@@ -61,7 +61,7 @@ fn carries_risk(sub: &Subaccount) -> bool {
 
 /// Takes `units` of `asset` out of subaccount `id` after checking balance and margin.
 fn debit_checked(state: &State, id: SubaccountId, asset: AssetId, units: i128) -> Result<(), ErrorCode> {
-    let sub = state.subaccounts.get(&id).ok_or(ErrorCode::InsufficientBalance)?;
+    let sub = state.accounts.subaccounts.get(&id).ok_or(ErrorCode::InsufficientBalance)?;
     if sub.balance(asset) < units {
         return Err(ErrorCode::InsufficientBalance);
     }
@@ -83,7 +83,7 @@ pub(crate) fn withdraw(
     events: &mut Vec<Event>,
 ) -> Result<(), ErrorCode> {
     let units = amount_to_units(asset_params(state, asset)?, amount)?;
-    if state.pending_bad_debt > 0 {
+    if crate::liquidation::unresolved_bad_debt(state) > 0 {
         return Err(ErrorCode::BadDebtPending);
     }
     debit_checked(state, id, asset, units)?;
@@ -105,7 +105,7 @@ pub(crate) fn transfer(
         return Err(ErrorCode::SameSubaccount);
     }
     let units = amount_to_units(asset_params(state, asset)?, amount)?;
-    check_isolated_asset(state, state.subaccounts.get(&to), asset)?;
+    check_isolated_asset(state, state.accounts.subaccounts.get(&to), asset)?;
     debit_checked(state, from, asset, units)?;
     state.ledger_transfer(LedgerAccount::Subaccount(from), LedgerAccount::Subaccount(to), asset, units)?;
     events.push(Event::Transferred { from, to, asset, amount });
@@ -120,10 +120,10 @@ pub(crate) fn set_isolated_market(
     events: &mut Vec<Event>,
 ) -> Result<(), ErrorCode> {
     if let Some(market) = market {
-        state.genesis.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
+        state.params.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
     }
-    let quote = state.genesis.quote_asset;
-    if let Some(sub) = state.subaccounts.get(&id) {
+    let quote = state.params.quote_asset;
+    if let Some(sub) = state.accounts.subaccounts.get(&id) {
         if !sub.positions.is_empty() || sub.open_orders > 0 {
             return Err(ErrorCode::MarginModeNotFlat);
         }
@@ -146,7 +146,7 @@ pub(crate) fn fund_insurance(
     amount: Decimal,
     events: &mut Vec<Event>,
 ) -> Result<(), ErrorCode> {
-    let quote = state.genesis.quote_asset;
+    let quote = state.params.quote_asset;
     let units = amount_to_units(asset_params(state, quote)?, amount)?;
     debit_checked(state, id, quote, units)?;
     state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::InsuranceFund, quote, units)?;
@@ -162,7 +162,7 @@ pub(crate) fn set_margin_mode(
     mode: MarginMode,
     events: &mut Vec<Event>,
 ) -> Result<(), ErrorCode> {
-    let mut next = state.subaccounts.get(&id).cloned().unwrap_or_default();
+    let mut next = state.accounts.subaccounts.get(&id).cloned().unwrap_or_default();
     if mode == MarginMode::Portfolio && next.isolated_market.is_some() {
         return Err(ErrorCode::PortfolioMarginNotAllowed);
     }

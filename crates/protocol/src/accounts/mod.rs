@@ -1,51 +1,99 @@
-//! Accounts and collateral: subaccounts, their balances and positions, and the actions that
-//! move collateral (deposit, withdraw, transfer, margin mode).
+//! Accounts and collateral: subaccounts (balances and positions), signer nonces, agent keys
+//! and the balances of the protocol's own ledger accounts.
 //!
-//! Collateral is a double-entry ledger: value only ever moves by [`State::ledger_transfer`]
-//! between two [`LedgerAccount`]s, so the sum of all balances of an asset is always zero
-//! (deposits are transfers from `External`, which goes negative by the amount held).
+//! Collateral is a double-entry ledger: value only ever moves as balanced postings between
+//! two [`LedgerAccount`]s (see [`ledger`]), so the sum of all balances of an asset is always
+//! zero (deposits are transfers from `External`, which goes negative by the amount held).
 
 mod actions;
+pub(crate) mod ledger;
+mod nonces;
+mod state_key;
 mod subaccount;
+mod writes;
 
 pub(crate) use actions::{deposit, fund_insurance, set_isolated_market, set_margin_mode, transfer, withdraw};
+pub(crate) use nonces::Nonces;
 pub use subaccount::{Position, Subaccount};
 
-use novation_types::{AssetId, ErrorCode, LedgerAccount};
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::state::State;
+use novation_types::{Address, AssetId, LedgerAccount, SubaccountId};
+use serde::Serialize;
 
-impl State {
-    /// Moves `units` (smallest units of `asset`, may be negative for a reverse move) from one
-    /// ledger account to another. Both sides change or neither does.
-    pub(crate) fn ledger_transfer(
-        &mut self,
-        from: LedgerAccount,
-        to: LedgerAccount,
-        asset: AssetId,
-        units: i128,
-    ) -> Result<(), ErrorCode> {
-        let negated = units.checked_neg().ok_or(ErrorCode::ArithmeticOverflow)?;
-        // Check both sides first so a failure leaves both untouched.
-        self.ledger_balance_of(from, asset).checked_add(negated).ok_or(ErrorCode::ArithmeticOverflow)?;
-        self.ledger_balance_of(to, asset).checked_add(units).ok_or(ErrorCode::ArithmeticOverflow)?;
-        self.add_ledger(from, asset, negated)?;
-        self.add_ledger(to, asset, units)
+/// The accounts component's state.
+#[derive(Clone, Debug, Default, Serialize)]
+pub(crate) struct Accounts {
+    /// Every non-empty subaccount, by id.
+    pub(crate) subaccounts: BTreeMap<SubaccountId, Subaccount>,
+    /// Next nonce per signer.
+    pub(crate) nonces: Nonces,
+    /// Balances of the ledger accounts that are not subaccounts (external, fees, insurance,
+    /// settlement, backstop, bad debt), in each asset's smallest unit.
+    pub(crate) pools: BTreeMap<(LedgerAccount, AssetId), i128>,
+    /// Authorised agent keys: (account, agent).
+    pub(crate) agents: BTreeSet<(Address, Address)>,
+}
+
+/// How to undo one write to the accounts component.
+// See `journal::Undo` for why the large variant is not boxed.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub(crate) enum Undo {
+    Subaccount(SubaccountId, Option<Subaccount>),
+    Pool(LedgerAccount, AssetId, i128),
+    Nonce(Address, Option<u64>),
+    Agent { account: Address, agent: Address, was: bool },
+}
+
+impl Accounts {
+    /// Restores what `undo` saved; returns the subaccount it restored, if any, so derived
+    /// indexes can follow.
+    pub(crate) fn undo(&mut self, undo: Undo) -> Option<SubaccountId> {
+        match undo {
+            Undo::Subaccount(id, before) => {
+                match before {
+                    Some(sub) => self.subaccounts.insert(id, sub),
+                    None => self.subaccounts.remove(&id),
+                };
+                return Some(id);
+            }
+            Undo::Pool(account, asset, before) => {
+                if before == 0 {
+                    self.pools.remove(&(account, asset));
+                } else {
+                    self.pools.insert((account, asset), before);
+                }
+            }
+            Undo::Nonce(address, before) => match before {
+                Some(nonce) => {
+                    self.nonces.insert(address, nonce);
+                }
+                None => {
+                    self.nonces.remove(&address);
+                }
+            },
+            Undo::Agent { account, agent, was } => {
+                if was {
+                    self.agents.insert((account, agent));
+                } else {
+                    self.agents.remove(&(account, agent));
+                }
+            }
+        }
+        None
     }
 
-    /// Balance of a ledger account in `asset`.
-    pub(crate) fn ledger_balance_of(&self, account: LedgerAccount, asset: AssetId) -> i128 {
+    /// The balance of a ledger account that is not a subaccount.
+    pub(crate) fn pool_balance(&self, account: LedgerAccount, asset: AssetId) -> i128 {
+        self.pools.get(&(account, asset)).copied().unwrap_or(0)
+    }
+
+    /// Balance of any ledger account in `asset`.
+    pub(crate) fn balance_of(&self, account: LedgerAccount, asset: AssetId) -> i128 {
         match account {
             LedgerAccount::Subaccount(id) => self.subaccounts.get(&id).map_or(0, |s| s.balance(asset)),
             other => self.pool_balance(other, asset),
         }
-    }
-
-    fn add_ledger(&mut self, account: LedgerAccount, asset: AssetId, delta: i128) -> Result<(), ErrorCode> {
-        let done = match account {
-            LedgerAccount::Subaccount(id) => self.with_subaccount(id, |sub| sub.add_balance(asset, delta)),
-            other => self.add_pool(other, asset, delta),
-        };
-        done.ok_or(ErrorCode::ArithmeticOverflow)
     }
 }

@@ -13,7 +13,7 @@ use novation_math::{Decimal, Rounding};
 use novation_types::{AssetId, CancelReason, Event, LedgerAccount, MarketId, SubaccountId};
 use serde::{Deserialize, Serialize};
 
-use crate::params::{MarketKind, MarketParams, OptionRight};
+use crate::params::{MarketKind, OptionRight};
 use crate::state::State;
 
 /// The running time-weighted average of one underlying's index before one expiry.
@@ -57,14 +57,6 @@ impl SettlementTwap {
     }
 }
 
-/// The (underlying, expiry) pairs of every listed dated series, for the genesis state.
-pub(crate) fn settlement_keys(markets: &[MarketParams]) -> Vec<(AssetId, u64)> {
-    let mut keys: Vec<_> = markets.iter().filter_map(|m| Some((m.base_asset, m.kind.expiry_ms()?))).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys
-}
-
 /// Payoff per whole contract of a series at settlement price `price`.
 pub(crate) fn payoff(kind: &MarketKind, price: Decimal) -> Decimal {
     match *kind {
@@ -77,13 +69,13 @@ pub(crate) fn payoff(kind: &MarketKind, price: Decimal) -> Decimal {
 
 /// End-of-block step: advances every pending settlement average and settles what expired.
 pub(crate) fn settle_expiries(state: &mut State, events: &mut Vec<Event>) {
-    let now_ms = state.time_ms;
-    let window = state.genesis.derivatives.settlement_window_ms;
+    let now_ms = state.clock.time_ms;
+    let window = state.params.derivatives.settlement_window_ms;
     let keys: Vec<(AssetId, u64)> =
-        state.settlement_twaps.iter().filter(|(_, t)| t.price.is_none()).map(|(k, _)| *k).collect();
+        state.derivatives.settlement_twaps.iter().filter(|(_, t)| t.price.is_none()).map(|(k, _)| *k).collect();
     for (asset, expiry_ms) in keys {
-        let index = state.oracle[asset.0 as usize].index;
-        let Some(twap) = state.settlement_twaps.get_mut(&(asset, expiry_ms)) else { continue };
+        let index = state.oracle.assets[asset.0 as usize].index;
+        let Some(twap) = state.derivatives.settlement_twaps.get_mut(&(asset, expiry_ms)) else { continue };
         twap.accumulate(now_ms, expiry_ms.saturating_sub(window), expiry_ms);
         if now_ms < expiry_ms {
             twap.last_index = index.or(twap.last_index);
@@ -101,7 +93,7 @@ pub(crate) fn settle_expiries(state: &mut State, events: &mut Vec<Event>) {
 /// `expiry_ms`.
 fn settle_series(state: &mut State, asset: AssetId, expiry_ms: u64, price: Decimal, events: &mut Vec<Event>) {
     let series: Vec<MarketId> = state
-        .genesis
+        .params
         .markets
         .iter()
         .filter(|m| m.base_asset == asset && m.kind.expiry_ms() == Some(expiry_ms))
@@ -112,7 +104,7 @@ fn settle_series(state: &mut State, asset: AssetId, expiry_ms: u64, price: Decim
     let lot_values: Vec<(MarketId, Decimal, i128)> = series
         .iter()
         .map(|&id| {
-            let params = &state.genesis.markets[id.0 as usize];
+            let params = &state.params.markets[id.0 as usize];
             let per_contract = payoff(&params.kind, price);
             let lot_value = per_contract.mul(params.lot_size, Rounding::Floor).map_or(0, |v| v.raw());
             (id, per_contract, lot_value)
@@ -122,33 +114,37 @@ fn settle_series(state: &mut State, asset: AssetId, expiry_ms: u64, price: Decim
         crate::trading::cancel_market_orders(state, market, CancelReason::Expired, events);
     }
     let holders: Vec<SubaccountId> = state
+        .accounts
         .subaccounts
         .iter()
         .filter(|(_, sub)| sub.positions.iter().any(|p| series.contains(&p.market)))
         .map(|(id, _)| *id)
         .collect();
     let mut settled = vec![0u64; series.len()];
-    let quote = state.genesis.quote_asset;
+    let quote = state.params.quote_asset;
     for holder in holders {
         for (slot, &(market, per_contract, lot_value)) in lot_values.iter().enumerate() {
-            let Some(position) = state.subaccounts.get(&holder).and_then(|s| s.position(market)).copied() else {
+            let Some(position) = state.accounts.subaccounts.get(&holder).and_then(|s| s.position(market)).copied()
+            else {
                 continue;
             };
-            let balance = state.subaccounts.get(&holder).map_or(0, |s| s.balance(quote));
+            let balance = state.accounts.subaccounts.get(&holder).map_or(0, |s| s.balance(quote));
             let value = (position.size_lots as i128).checked_mul(lot_value);
             let realized = value.and_then(|v| v.checked_sub(position.cost.raw()));
-            let pool = state.pool_balance(LedgerAccount::Settlement, quote);
+            let pool = state.accounts.pool_balance(LedgerAccount::Settlement, quote);
             let fits = realized.and_then(|r| Some((balance.checked_add(r)?, pool.checked_sub(r)?)));
             // An amount beyond the representable range cannot be settled exactly: the position
             // stays open rather than settling a wrong amount.
             let (Some(realized), Some(_)) = (realized, fits) else { continue };
+            let holder_account = LedgerAccount::Subaccount(holder);
+            if state.ledger_transfer(LedgerAccount::Settlement, holder_account, quote, realized).is_err() {
+                continue;
+            }
             state.with_subaccount(holder, |sub| {
                 let entry = sub.position_mut(market);
                 entry.size_lots = 0;
                 entry.cost = Decimal::ZERO;
-                let _ = sub.add_balance(quote, realized);
             });
-            let _ = state.add_pool(LedgerAccount::Settlement, quote, -realized);
             settled[slot] += 1;
             events.push(Event::PositionSettled {
                 subaccount: holder,
@@ -160,7 +156,7 @@ fn settle_series(state: &mut State, asset: AssetId, expiry_ms: u64, price: Decim
         }
     }
     for (slot, &(market, per_contract, _)) in lot_values.iter().enumerate() {
-        let state_market = &mut state.markets[market.0 as usize];
+        let state_market = &mut state.markets.states[market.0 as usize];
         state_market.settlement_price = Some(price);
         state_market.mark = Some(per_contract);
         state_market.open_interest_lots = 0;

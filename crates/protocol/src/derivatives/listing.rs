@@ -63,19 +63,23 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 /// End-of-block step: lists every due series of every schedule that is not listed yet.
 pub(crate) fn list_scheduled(state: &mut State, events: &mut Vec<Event>) {
-    for index in 0..state.genesis.series_schedules.len() {
-        let schedule = state.genesis.series_schedules[index].clone();
-        let Some(spot) = state.oracle.get(schedule.underlying.0 as usize).and_then(|o| o.index) else { continue };
-        for expiry_ms in due_expiries(&schedule, state.time_ms) {
-            if state.settlement_twaps.contains_key(&(schedule.underlying, expiry_ms)) {
+    for index in 0..state.params.series_schedules.len() {
+        let schedule = state.params.series_schedules[index].clone();
+        let Some(spot) = state.oracle.assets.get(schedule.underlying.0 as usize).and_then(|o| o.index) else {
+            continue;
+        };
+        for expiry_ms in due_expiries(&schedule, state.clock.time_ms) {
+            if state.derivatives.settlement_twaps.contains_key(&(schedule.underlying, expiry_ms)) {
                 continue;
             }
             for params in series_of(state, &schedule, expiry_ms, spot) {
-                if state.genesis.markets.len() > u16::MAX as usize {
+                if state.params.markets.len() > u16::MAX as usize {
                     return;
                 }
-                let symbol = params.symbol.clone();
-                let market = state.add_market(params);
+                let (market, symbol) = (params.id, params.symbol.clone());
+                if state.set_param(crate::params::ParamChange::ListMarket(params)).is_err() {
+                    return;
+                }
                 events.push(Event::SeriesListed { market, symbol, underlying: schedule.underlying, expiry_ms });
             }
         }
@@ -84,9 +88,9 @@ pub(crate) fn list_scheduled(state: &mut State, events: &mut Vec<Event>) {
 
 /// The future and options of one expiry, numbered from the next free market id.
 fn series_of(state: &State, schedule: &SeriesSchedule, expiry_ms: u64, spot: Decimal) -> Vec<MarketParams> {
-    let Some(template) = state.genesis.markets.get(schedule.template.0 as usize) else { return Vec::new() };
+    let Some(template) = state.params.markets.get(schedule.template.0 as usize) else { return Vec::new() };
     let asset = symbol_of(state, schedule.underlying);
-    let mut next_id = state.genesis.markets.len();
+    let mut next_id = state.params.markets.len();
     let mut make = |kind: MarketKind, tick: Decimal, lot: Decimal| {
         let id = MarketId(u16::try_from(next_id).unwrap_or(u16::MAX));
         next_id += 1;
@@ -116,7 +120,7 @@ fn series_of(state: &State, schedule: &SeriesSchedule, expiry_ms: u64, spot: Dec
 }
 
 fn symbol_of(state: &State, asset: AssetId) -> String {
-    state.genesis.assets.get(asset.0 as usize).map_or_else(|| format!("#{}", asset.0), |a| a.symbol.clone())
+    state.params.assets.get(asset.0 as usize).map_or_else(|| format!("#{}", asset.0), |a| a.symbol.clone())
 }
 
 #[cfg(test)]

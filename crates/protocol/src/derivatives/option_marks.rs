@@ -31,9 +31,9 @@ pub(crate) struct OptionInputs {
 /// The volatility the surface gives `strike` on `asset` for `expiry_ms` at the current index
 /// and time (zero once expired); `None` without an index or a smile for that expiry.
 pub(crate) fn surface_vol(state: &State, asset: AssetId, expiry_ms: u64, strike: Decimal) -> Option<Decimal> {
-    let forward = state.oracle.get(asset.0 as usize)?.index?;
-    let svi = state.surfaces.get(&(asset, expiry_ms))?.current?;
-    let time_years = years_to_expiry(state.time_ms, expiry_ms);
+    let forward = state.oracle.assets.get(asset.0 as usize)?.index?;
+    let svi = state.derivatives.surfaces.get(&(asset, expiry_ms))?.current?;
+    let time_years = years_to_expiry(state.clock.time_ms, expiry_ms);
     if !time_years.is_positive() {
         return Some(Decimal::ZERO);
     }
@@ -43,26 +43,27 @@ pub(crate) fn surface_vol(state: &State, asset: AssetId, expiry_ms: u64, strike:
 /// The Black-76 inputs of option series `market` at volatility `vol`, the current index and
 /// time; `None` for other kinds or without an index.
 fn inputs_at(state: &State, market: MarketId, vol: Decimal) -> Option<OptionInputs> {
-    let params = state.genesis.markets.get(market.0 as usize)?;
+    let params = state.params.markets.get(market.0 as usize)?;
     let MarketKind::Option { expiry_ms, strike, right } = params.kind else { return None };
-    let forward = state.oracle.get(params.base_asset.0 as usize)?.index?;
-    let time_years = years_to_expiry(state.time_ms, expiry_ms);
-    let inputs = Black76Inputs { forward, strike, vol, time_years, rate: state.genesis.derivatives.rate };
-    let smile_valid = state.surfaces.get(&(params.base_asset, expiry_ms)).is_some_and(|s| s.validity.is_valid());
+    let forward = state.oracle.assets.get(params.base_asset.0 as usize)?.index?;
+    let time_years = years_to_expiry(state.clock.time_ms, expiry_ms);
+    let inputs = Black76Inputs { forward, strike, vol, time_years, rate: state.params.derivatives.rate };
+    let smile_valid =
+        state.derivatives.surfaces.get(&(params.base_asset, expiry_ms)).is_some_and(|s| s.validity.is_valid());
     Some(OptionInputs { inputs, kind: right.kind(), smile_valid })
 }
 
 /// The inputs option series `market` was marked with this block (at the volatility stored
 /// with its mark); `None` when it has no surface volatility.
 pub(crate) fn option_inputs(state: &State, market: MarketId) -> Option<OptionInputs> {
-    inputs_at(state, market, state.markets.get(market.0 as usize)?.implied_vol?)
+    inputs_at(state, market, state.markets.states.get(market.0 as usize)?.implied_vol?)
 }
 
 /// End-of-block step: re-marks every live option series, emitting `MarkPrice` events.
 pub(crate) fn update_option_marks(state: &mut State, events: &mut Vec<Event>) {
-    for index in 0..state.genesis.markets.len() {
-        let params = &state.genesis.markets[index];
-        if !params.kind.is_option() || state.markets[index].settlement_price.is_some() {
+    for index in 0..state.params.markets.len() {
+        let params = &state.params.markets[index];
+        if !params.kind.is_option() || state.markets.states[index].settlement_price.is_some() {
             continue;
         }
         let MarketKind::Option { expiry_ms, strike, .. } = params.kind else { continue };
@@ -70,9 +71,9 @@ pub(crate) fn update_option_marks(state: &mut State, events: &mut Vec<Event>) {
         let priced = surface_vol(state, params.base_asset, expiry_ms, strike)
             .and_then(|vol| inputs_at(state, market, vol))
             .and_then(|o| Some((novation_math::black76::price(&o.inputs, o.kind).ok()?, o.inputs.vol)));
-        let index_price = state.oracle[params.base_asset.0 as usize].index;
+        let index_price = state.oracle.assets[params.base_asset.0 as usize].index;
         let intrinsic = index_price.map(|s| super::expiry::payoff(&params.kind, s));
-        let state_market = &mut state.markets[index];
+        let state_market = &mut state.markets.states[index];
         match priced {
             Some((price, vol)) => {
                 state_market.mark = Some(price);

@@ -64,16 +64,16 @@ pub(crate) fn check_and_record_smile(
     svi: &SviParams,
     publish_time_ms: u64,
 ) -> Result<(), ErrorCode> {
-    if !state.genesis.publishers.iter().any(|p| p.address == sender) {
+    if !state.params.publishers.iter().any(|p| p.address == sender) {
         return Err(ErrorCode::NotPublisher);
     }
-    let smile = state.surfaces.get(&(asset, expiry_ms)).ok_or(ErrorCode::UnknownExpiry)?;
-    if state.time_ms >= expiry_ms {
+    let smile = state.derivatives.surfaces.get(&(asset, expiry_ms)).ok_or(ErrorCode::UnknownExpiry)?;
+    if state.clock.time_ms >= expiry_ms {
         return Err(ErrorCode::MarketExpired);
     }
-    let max_age = state.genesis.derivatives.surface.max_age_ms;
-    let too_old = publish_time_ms.saturating_add(max_age) < state.time_ms;
-    let from_future = publish_time_ms > state.time_ms.saturating_add(state.genesis.oracle.max_future_ms);
+    let max_age = state.params.derivatives.surface.max_age_ms;
+    let too_old = publish_time_ms.saturating_add(max_age) < state.clock.time_ms;
+    let from_future = publish_time_ms > state.clock.time_ms.saturating_add(state.params.oracle.max_future_ms);
     let not_newer = smile.reports.get(&sender).is_some_and(|(_, last)| *last >= publish_time_ms);
     if too_old || from_future || not_newer {
         return Err(ErrorCode::StalePriceReport);
@@ -85,11 +85,12 @@ pub(crate) fn check_and_record_smile(
 
 /// End-of-block step: aggregates each expiry's fresh smiles and checks the result.
 pub(crate) fn aggregate_surfaces(state: &mut State, events: &mut Vec<Event>) {
-    let now_ms = state.time_ms;
-    let params = state.genesis.derivatives.surface;
-    let keys: Vec<(AssetId, u64)> = state.surfaces.keys().copied().filter(|(_, expiry)| *expiry > now_ms).collect();
+    let now_ms = state.clock.time_ms;
+    let params = state.params.derivatives.surface;
+    let keys: Vec<(AssetId, u64)> =
+        state.derivatives.surfaces.keys().copied().filter(|(_, expiry)| *expiry > now_ms).collect();
     for (asset, expiry_ms) in keys {
-        let Some(smile) = state.surfaces.get(&(asset, expiry_ms)) else { continue };
+        let Some(smile) = state.derivatives.surfaces.get(&(asset, expiry_ms)) else { continue };
         let fresh: Vec<(SviParams, u64)> = smile
             .reports
             .iter()
@@ -98,7 +99,7 @@ pub(crate) fn aggregate_surfaces(state: &mut State, events: &mut Vec<Event>) {
             .collect();
         let aggregate = if fresh.len() >= params.quorum as usize { median_smile(&fresh) } else { None };
         let verdict = aggregate.map(|svi| (svi, check_against_neighbours(state, asset, expiry_ms, &svi)));
-        let Some(smile) = state.surfaces.get_mut(&(asset, expiry_ms)) else { continue };
+        let Some(smile) = state.derivatives.surfaces.get_mut(&(asset, expiry_ms)) else { continue };
         match verdict {
             Some((svi, Ok(()))) => {
                 if smile.current != Some(svi) || smile.validity != SmileValidity::Valid {
@@ -122,7 +123,7 @@ pub(crate) fn aggregate_surfaces(state: &mut State, events: &mut Vec<Event>) {
 }
 
 fn publisher_weight(state: &State, publisher: &Address) -> Option<u64> {
-    state.genesis.publishers.iter().find(|p| p.address == *publisher).map(|p| p.weight as u64)
+    state.params.publishers.iter().find(|p| p.address == *publisher).map(|p| p.weight as u64)
 }
 
 /// The weighted median of each parameter.
@@ -141,13 +142,14 @@ fn median_smile(fresh: &[(SviParams, u64)]) -> Option<SviParams> {
 /// and later unexpired expiries of the same underlying that have a smile.
 fn check_against_neighbours(state: &State, asset: AssetId, expiry_ms: u64, svi: &SviParams) -> Result<(), String> {
     svi.validate().map_err(|e| e.to_string())?;
-    let now_ms = state.time_ms;
+    let now_ms = state.clock.time_ms;
     let current = |key: &(AssetId, u64), smile: &SmileState| {
         (key.0 == asset && key.1 > now_ms).then_some(smile.current).flatten()
     };
-    let earlier = state.surfaces.range((asset, 0)..(asset, expiry_ms)).rev().find_map(|(k, s)| current(k, s));
+    let earlier =
+        state.derivatives.surfaces.range((asset, 0)..(asset, expiry_ms)).rev().find_map(|(k, s)| current(k, s));
     let after = (Bound::Excluded((asset, expiry_ms)), Bound::Included((asset, u64::MAX)));
-    let later = state.surfaces.range(after).find_map(|(k, s)| current(k, s));
+    let later = state.derivatives.surfaces.range(after).find_map(|(k, s)| current(k, s));
     if let Some(earlier) = earlier {
         check_calendar(&earlier, svi).map_err(|e| format!("against the earlier expiry: {e}"))?;
     }

@@ -15,9 +15,10 @@
 use novation_math::{mul_div_i128, Decimal, Rounding};
 use novation_types::{Event, LedgerAccount, MarketId, Side, SubaccountId};
 
+use crate::accounts::ledger::Postings;
 use crate::accounts::Subaccount;
 use crate::clearing::apply_fill;
-use crate::funding::settle_position;
+use crate::markets::funding::settle_position;
 use crate::risk::OrderExposure;
 use crate::state::State;
 
@@ -32,9 +33,9 @@ fn trade_at(
     lot_price: i128,
 ) -> Option<()> {
     let funding_index = state.risk.markets[market.0 as usize].funding_index;
-    let quote = state.genesis.quote_asset;
-    let mut from_sub = state.subaccounts.get(&from)?.clone();
-    let mut to_sub = state.subaccounts.get(&to).cloned().unwrap_or_default();
+    let quote = state.params.quote_asset;
+    let mut from_sub = state.accounts.subaccounts.get(&from)?.clone();
+    let mut to_sub = state.accounts.subaccounts.get(&to).cloned().unwrap_or_default();
     let size_lots = from_sub.size_lots(market);
     let before = size_lots.unsigned_abs().checked_add(to_sub.size_lots(market).unsigned_abs())?;
     let closing_side = if size_lots > 0 { Side::Sell } else { Side::Buy };
@@ -50,18 +51,25 @@ fn trade_at(
     let from_received = settle(&mut from_sub, closing_side)?;
     let to_received = settle(&mut to_sub, closing_side.opposite())?;
     let after = from_sub.size_lots(market).unsigned_abs().checked_add(to_sub.size_lots(market).unsigned_abs())?;
-    let open_interest = state.markets[market.0 as usize].open_interest_lots;
+    let open_interest = state.markets.states[market.0 as usize].open_interest_lots;
     let open_interest_after = open_interest.checked_mul(2)?.checked_add(after)?.checked_sub(before)? / 2;
-    let paid = from_received.checked_add(to_received)?.checked_neg()?;
-    state.add_pool(LedgerAccount::Settlement, quote, paid)?;
-    state.put_subaccount(from, from_sub);
-    state.put_subaccount(to, to_sub);
+    let mut postings = Postings::new();
+    postings
+        .add(LedgerAccount::Settlement, LedgerAccount::Subaccount(from), quote, from_received)
+        .ok()?
+        .add(LedgerAccount::Settlement, LedgerAccount::Subaccount(to), quote, to_received)
+        .ok()?;
+    // Check the postings fit before writing anything.
+    state.post_would_fit(&postings).ok()?;
+    state.put_subaccount_except_balances(from, from_sub);
+    state.put_subaccount_except_balances(to, to_sub);
+    state.post(&postings).ok()?;
     state.market_mut(market).open_interest_lots = open_interest_after;
     Some(())
 }
 
 fn equity_of(state: &State, id: SubaccountId) -> i128 {
-    let sub = state.subaccounts.get(&id);
+    let sub = state.accounts.subaccounts.get(&id);
     sub.and_then(|s| state.health_of(s, OrderExposure::PositionsOnly).ok()).map_or(0, |h| h.equity())
 }
 
@@ -75,23 +83,23 @@ pub(crate) fn take_over(state: &mut State, id: SubaccountId, adl: &mut AdlQueues
             auto_deleverage(state, id, uncovered, adl, events);
         }
     }
-    let Some(sub) = state.subaccounts.get(&id) else { return };
+    let Some(sub) = state.accounts.subaccounts.get(&id) else { return };
     let positions: Vec<(MarketId, i64)> =
         sub.positions.iter().filter(|p| p.size_lots != 0).map(|p| (p.market, p.size_lots)).collect();
     for (market, size_lots) in positions {
         let lot_value = state.risk.markets[market.0 as usize].lot_value;
         if trade_at(state, id, backstop, market, size_lots.unsigned_abs(), lot_value).is_some() {
-            let mark = state.markets[market.0 as usize].mark.unwrap_or_default();
-            state.risk_stats.add_liquidated((size_lots as i128).saturating_mul(lot_value).saturating_abs());
+            let mark = state.markets.states[market.0 as usize].mark.unwrap_or_default();
+            state.liquidation.stats.add_liquidated((size_lots as i128).saturating_mul(lot_value).saturating_abs());
             events.push(Event::BackstopTakeover { subaccount: id, backstop, market, size_lots, mark });
         }
     }
-    let balances = state.subaccounts.get(&id).map(|s| s.balances.clone()).unwrap_or_default();
+    let balances = state.accounts.subaccounts.get(&id).map(|s| s.balances.clone()).unwrap_or_default();
     for (asset, units) in balances {
         let moved =
             state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::Subaccount(backstop), asset, units);
         if moved.is_ok() {
-            let amount = state.genesis.assets[asset.0 as usize].amount_of_units(units);
+            let amount = state.params.assets[asset.0 as usize].amount_of_units(units);
             events.push(Event::BackstopCollateral { subaccount: id, asset, amount });
         }
     }
@@ -99,13 +107,13 @@ pub(crate) fn take_over(state: &mut State, id: SubaccountId, adl: &mut AdlQueues
 
 /// The insurance fund pays up to `deficit` into `id`; returns what it could not pay.
 fn pay_from_insurance(state: &mut State, id: SubaccountId, deficit: i128, events: &mut Vec<Event>) -> i128 {
-    let quote = state.genesis.quote_asset;
+    let quote = state.params.quote_asset;
     let fund = state.ledger_balance_of(LedgerAccount::InsuranceFund, quote).max(0);
     let paid = deficit.min(fund);
     if paid > 0
         && state.ledger_transfer(LedgerAccount::InsuranceFund, LedgerAccount::Subaccount(id), quote, paid).is_ok()
     {
-        state.risk_stats.insurance_paid = state.risk_stats.insurance_paid.saturating_add(paid);
+        state.liquidation.stats.insurance_paid = state.liquidation.stats.insurance_paid.saturating_add(paid);
         events.push(Event::InsuranceFundPaid { subaccount: id, amount: Decimal::from_raw(paid) });
         return deficit - paid;
     }
@@ -117,7 +125,7 @@ fn adl_score(state: &State, id: SubaccountId, sub: &Subaccount, market: MarketId
     let position = sub.position(market)?;
     let risk = state.risk.markets[market.0 as usize];
     let value = (position.size_lots as i128).checked_mul(risk.lot_value)?;
-    let owed = crate::funding::funding_owed(position, risk.funding_index)?;
+    let owed = crate::markets::funding::funding_owed(position, risk.funding_index)?;
     let profit = value.checked_sub(position.cost.raw())?.checked_sub(owed)?;
     let equity = equity_of(state, id);
     if profit <= 0 {
@@ -131,7 +139,7 @@ fn adl_score(state: &State, id: SubaccountId, sub: &Subaccount, market: MarketId
 
 /// Lots `holder` can give up against a bankrupt position of sign `sign` in `market`.
 fn reducing_lots(state: &State, holder: SubaccountId, market: MarketId, sign: i64) -> u64 {
-    let size = state.subaccounts.get(&holder).map_or(0, |s| s.size_lots(market));
+    let size = state.accounts.subaccounts.get(&holder).map_or(0, |s| s.size_lots(market));
     if size.signum() == -sign {
         size.unsigned_abs()
     } else {
@@ -168,6 +176,7 @@ impl AdlQueues {
 /// Opposing holders of `market` against a position of sign `sign`, best ADL candidates first.
 fn adl_ranking(state: &State, market: MarketId, sign: i64) -> Vec<SubaccountId> {
     let mut ranked: Vec<(i128, SubaccountId)> = state
+        .accounts
         .subaccounts
         .iter()
         .filter_map(|(id, sub)| {
@@ -181,7 +190,7 @@ fn adl_ranking(state: &State, market: MarketId, sign: i64) -> Vec<SubaccountId> 
 
 /// Closes `id`'s largest position against ranked opposing holders at the bankruptcy price.
 fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, adl: &mut AdlQueues, events: &mut Vec<Event>) {
-    let Some(sub) = state.subaccounts.get(&id) else { return };
+    let Some(sub) = state.accounts.subaccounts.get(&id) else { return };
     let largest = sub
         .positions
         .iter()
@@ -206,7 +215,7 @@ fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, adl: &mut
     let lot_value = state.risk.markets[market.0 as usize].lot_value;
     let bankruptcy_lot_price =
         if size_lots > 0 { lot_value.saturating_add(shift) } else { lot_value.saturating_sub(shift) };
-    let lot_size = state.genesis.markets[market.0 as usize].lot_size;
+    let lot_size = state.params.markets[market.0 as usize].lot_size;
     let price = Decimal::from_raw(bankruptcy_lot_price).div(lot_size, Rounding::HalfEven).unwrap_or_default();
     let mut remaining = lots;
     let sign = size_lots.signum();
@@ -227,9 +236,9 @@ fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, adl: &mut
         if take == available {
             adl.pop(market, sign);
         }
-        state.risk_stats.adl_events += 1;
+        state.liquidation.stats.adl_events += 1;
         let notional = (take as i128).saturating_mul(bankruptcy_lot_price);
-        state.risk_stats.adl_notional = state.risk_stats.adl_notional.saturating_add(notional);
+        state.liquidation.stats.adl_notional = state.liquidation.stats.adl_notional.saturating_add(notional);
         events.push(Event::AutoDeleveraged { subaccount: counterparty, bankrupt: id, market, size_lots: take, price });
     }
     if remaining > 0 {
@@ -238,9 +247,5 @@ fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, adl: &mut
 }
 
 fn record_bad_debt(state: &mut State, id: SubaccountId, amount: i128, events: &mut Vec<Event>) {
-    if amount > 0 {
-        state.pending_bad_debt = state.pending_bad_debt.saturating_add(amount);
-        state.risk_stats.bad_debt_total = state.risk_stats.bad_debt_total.saturating_add(amount);
-        events.push(Event::BadDebt { subaccount: id, amount: Decimal::from_raw(amount) });
-    }
+    super::bad_debt::book_bad_debt(state, id, amount, events);
 }

@@ -7,8 +7,11 @@
 //!      bring equity back to maintenance × (1 + buffer); penalty to the insurance fund
 //!   ─► backstop: if the book could not absorb it, or equity fell below the backstop
 //!      threshold, positions move to the backstop liquidator at mark, with the collateral
-//!   ─► bankruptcy: negative equity is paid by the insurance fund; what it cannot pay is
-//!      recorded as pending bad debt (withdrawals that would leave the system short wait)
+//!   ─► bankruptcy: negative equity is paid by the insurance fund, then auto-deleveraged
+//!      against opposing positions; what is still uncovered is written off the subaccount
+//!      and booked to the `BadDebt` ledger account
+//!   ─► end of block: booked bad debt is covered by the insurance fund, then (last resort)
+//!      by the fee pool; withdrawals wait while any is unresolved
 //! ```
 //!
 //! Work is bounded: at most `max_per_block` subaccounts per block, in id order; the rest are
@@ -16,23 +19,40 @@
 //! amounts.
 
 mod backstop;
+mod bad_debt;
 mod partial;
+mod state_key;
 mod stats;
 
 pub use stats::RiskStats;
 
 use novation_math::Decimal;
 use novation_types::{CancelReason, Event, SubaccountId};
+use serde::Serialize;
 
 use crate::risk::{Health, OrderExposure};
 use crate::state::State;
+
+pub(crate) use bad_debt::{cover_bad_debt, unresolved_bad_debt};
+
+/// The liquidation component's state.
+#[derive(Clone, Debug, Default, Serialize)]
+pub(crate) struct Liquidation {
+    /// Running totals of liquidations, ADL, insurance payouts and bad debt.
+    pub(crate) stats: RiskStats,
+    /// Set when the last check found more liquidatable subaccounts than one block handles.
+    pub(crate) backlog: bool,
+    /// Subaccounts written since the last liquidation check, in write order (duplicates
+    /// allowed): when prices did not move, only these can have crossed their liquidation line.
+    pub(crate) touched_since_check: Vec<SubaccountId>,
+}
 
 /// The subaccounts below maintenance now. After a price move (or with a backlog) every
 /// subaccount is re-checked from the risk index; otherwise only those written since the last
 /// check can have crossed their line (a reducing fill at a poor price, a fee), so only they are.
 fn find_liquidatable(state: &mut State, prices_moved: bool) -> Vec<SubaccountId> {
-    let touched = std::mem::take(&mut state.touched_since_check);
-    if prices_moved || state.liquidation_backlog {
+    let touched = std::mem::take(&mut state.liquidation.touched_since_check);
+    if prices_moved || state.liquidation.backlog {
         return state.scan_health().below_maintenance;
     }
     let mut touched = touched;
@@ -45,34 +65,34 @@ fn find_liquidatable(state: &mut State, prices_moved: bool) -> Vec<SubaccountId>
 /// End-of-block hook: liquidates subaccounts below maintenance margin.
 pub(crate) fn liquidate_all(state: &mut State, prices_moved: bool, events: &mut Vec<Event>) {
     let backstop = state.backstop_subaccount();
-    let limit = state.genesis.liquidation.max_per_block as usize;
+    let limit = state.params.liquidation.max_per_block as usize;
     let mut targets = find_liquidatable(state, prices_moved);
     targets.retain(|id| *id != backstop);
-    state.liquidation_backlog = targets.len() > limit;
+    state.liquidation.backlog = targets.len() > limit;
     targets.truncate(limit);
     let mut adl = backstop::AdlQueues::default();
     for id in targets {
         liquidate(state, id, &mut adl, events);
     }
-    let fund = state.ledger_balance_of(novation_types::LedgerAccount::InsuranceFund, state.genesis.quote_asset);
-    state.risk_stats.insurance_peak = state.risk_stats.insurance_peak.max(fund);
+    let fund = state.ledger_balance_of(novation_types::LedgerAccount::InsuranceFund, state.params.quote_asset);
+    state.liquidation.stats.insurance_peak = state.liquidation.stats.insurance_peak.max(fund);
 }
 
 fn health(state: &State, id: SubaccountId) -> Option<Health> {
-    let sub = state.subaccounts.get(&id)?;
+    let sub = state.accounts.subaccounts.get(&id)?;
     state.health_of(sub, OrderExposure::PositionsOnly).ok()
 }
 
 fn liquidate(state: &mut State, id: SubaccountId, adl: &mut backstop::AdlQueues, events: &mut Vec<Event>) {
     let Some(start) = health(state, id) else { return };
-    state.risk_stats.liquidations += 1;
+    state.liquidation.stats.liquidations += 1;
     events.push(Event::LiquidationStarted {
         subaccount: id,
         equity: Decimal::from_raw(start.equity_maintenance()),
         maintenance_requirement: Decimal::from_raw(start.maintenance_requirement()),
     });
     crate::trading::cancel_all_with_reason(state, id, None, CancelReason::Liquidation, events);
-    let params = state.genesis.liquidation;
+    let params = state.params.liquidation;
     let below_threshold = |h: &Health| {
         let threshold = params.backstop_threshold.apply(h.maintenance_scaled, novation_math::Rounding::Ceil);
         h.equity_maintenance().saturating_mul(1_000_000) < threshold.unwrap_or(i128::MAX)
@@ -97,6 +117,6 @@ fn liquidate(state: &mut State, id: SubaccountId, adl: &mut backstop::AdlQueues,
 impl State {
     /// The backstop liquidator's subaccount.
     pub fn backstop_subaccount(&self) -> SubaccountId {
-        SubaccountId::new(self.genesis.liquidation.backstop, 0)
+        SubaccountId::new(self.params.liquidation.backstop, 0)
     }
 }

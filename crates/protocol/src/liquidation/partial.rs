@@ -22,8 +22,8 @@ fn lots_to_close(deficit_scaled: i128, release_per_lot: i128, size_lots: u64) ->
 /// Reduces the subaccount's positions, largest notional first, with reduce-only IOC orders
 /// bounded at mark ± max slippage, until it is back above maintenance plus the buffer.
 pub(crate) fn reduce_on_book(state: &mut State, id: SubaccountId, events: &mut Vec<Event>) {
-    let params = state.genesis.liquidation;
-    let Some(sub) = state.subaccounts.get(&id) else { return };
+    let params = state.params.liquidation;
+    let Some(sub) = state.accounts.subaccounts.get(&id) else { return };
     let mut positions: Vec<(i128, novation_types::MarketId, i64)> = sub
         .positions
         .iter()
@@ -35,14 +35,14 @@ pub(crate) fn reduce_on_book(state: &mut State, id: SubaccountId, events: &mut V
         .collect();
     positions.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     for (notional, market, size_lots) in positions {
-        let Some(sub) = state.subaccounts.get(&id) else { return };
+        let Some(sub) = state.accounts.subaccounts.get(&id) else { return };
         let Ok(health) = state.health_of(sub, OrderExposure::PositionsOnly) else { return };
         let target = Ppm::new(PPM as i64 + params.buffer.0).apply(health.maintenance_scaled, Rounding::Ceil);
         let deficit = target.unwrap_or(i128::MAX).saturating_sub(health.equity_maintenance().saturating_mul(PPM));
         if deficit <= 0 {
             return;
         }
-        let market_params = &state.genesis.markets[market.0 as usize];
+        let market_params = &state.params.markets[market.0 as usize];
         let market_risk = &state.risk.markets[market.0 as usize];
         let lot_value = market_risk.lot_value;
         let costs = Ppm::new(params.fee.0 + market_params.taker_fee.0);
@@ -69,15 +69,16 @@ pub(crate) fn reduce_on_book(state: &mut State, id: SubaccountId, events: &mut V
         else {
             continue;
         };
-        state.risk_stats.add_liquidated(notional_filled);
+        state.liquidation.stats.add_liquidated(notional_filled);
         charge_fee(state, id, notional_filled, events);
     }
 }
 
 /// The penalty on what was closed, capped at the equity left so it never creates bad debt.
 fn charge_fee(state: &mut State, id: SubaccountId, notional: i128, events: &mut Vec<Event>) {
-    let fee = state.genesis.liquidation.fee.apply(notional, Rounding::Ceil).unwrap_or(0);
+    let fee = state.params.liquidation.fee.apply(notional, Rounding::Ceil).unwrap_or(0);
     let equity = state
+        .accounts
         .subaccounts
         .get(&id)
         .and_then(|sub| state.health_of(sub, OrderExposure::PositionsOnly).ok())
@@ -86,7 +87,7 @@ fn charge_fee(state: &mut State, id: SubaccountId, notional: i128, events: &mut 
     if fee <= 0 {
         return;
     }
-    let quote = state.genesis.quote_asset;
+    let quote = state.params.quote_asset;
     if state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::InsuranceFund, quote, fee).is_ok() {
         events.push(Event::LiquidationFee { subaccount: id, amount: novation_math::Decimal::from_raw(fee) });
     }

@@ -18,8 +18,11 @@ pub struct RiskStats {
     pub insurance_paid: i128,
     /// Highest insurance fund balance seen at the end of a block (for drawdown).
     pub insurance_peak: i128,
-    /// Negative equity that neither the fund nor auto-deleveraging covered.
+    /// Negative equity that neither the fund nor auto-deleveraging covered, booked to the
+    /// `BadDebt` ledger account.
     pub bad_debt_total: i128,
+    /// Booked bad debt covered since (by the insurance fund or the fee pool).
+    pub bad_debt_covered: i128,
 }
 
 impl RiskStats {

@@ -15,13 +15,13 @@ use crate::state::State;
 
 /// Aggregates every oracle-priced asset and emits one `OraclePrice` event per asset.
 pub(crate) fn aggregate_all(state: &mut State, events: &mut Vec<Event>) {
-    let now_ms = state.time_ms;
-    let params = state.genesis.oracle;
-    for (index, oracle) in state.oracle.iter_mut().enumerate() {
+    let now_ms = state.clock.time_ms;
+    let params = state.params.oracle;
+    for (index, oracle) in state.oracle.assets.iter_mut().enumerate() {
         if oracle.fixed {
             continue;
         }
-        aggregate_one(oracle, &state.genesis.publishers, &params, now_ms);
+        aggregate_one(oracle, &state.params.publishers, &params, now_ms);
         if let (Some(index_price), Some(ema)) = (oracle.index, oracle.ema) {
             events.push(Event::OraclePrice {
                 asset: novation_types::AssetId(index as u16),

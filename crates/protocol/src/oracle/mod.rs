@@ -6,14 +6,16 @@
 
 mod aggregate;
 mod report;
+mod state_key;
 
 use std::collections::BTreeMap;
 
 use novation_math::Decimal;
-use novation_types::Address;
+use novation_types::{Address, AssetId};
 use serde::{Deserialize, Serialize};
 
-use crate::params::AssetParams;
+use crate::params::{AssetParams, ChainParams};
+use crate::state::State;
 
 pub(crate) use aggregate::{aggregate_all, weighted_median};
 pub(crate) use report::check_and_execute_report;
@@ -82,5 +84,44 @@ impl AssetOracle {
             PriceValidity::Valid => self.index,
             _ => None,
         }
+    }
+}
+
+/// The oracle component's state: one [`AssetOracle`] per asset, by id.
+#[derive(Clone, Debug, Default, Serialize)]
+pub(crate) struct Oracle {
+    pub(crate) assets: Vec<AssetOracle>,
+}
+
+/// How to undo one write to the oracle component.
+#[derive(Clone, Debug)]
+pub(crate) enum Undo {
+    Report(AssetId, Address, Option<PriceReportEntry>),
+}
+
+impl Oracle {
+    pub(crate) fn new(params: &ChainParams) -> Self {
+        Oracle { assets: params.assets.iter().map(AssetOracle::new).collect() }
+    }
+
+    pub(crate) fn undo(&mut self, undo: Undo) {
+        match undo {
+            Undo::Report(asset, publisher, before) => {
+                let Some(oracle) = self.assets.get_mut(asset.0 as usize) else { return };
+                match before {
+                    Some(entry) => oracle.reports.insert(publisher, entry),
+                    None => oracle.reports.remove(&publisher),
+                };
+            }
+        }
+    }
+}
+
+impl State {
+    /// Stores `publisher`'s latest report for `asset` (an asset the caller checked exists).
+    pub(crate) fn set_report(&mut self, asset: AssetId, publisher: Address, entry: PriceReportEntry) {
+        let Some(oracle) = self.oracle.assets.get_mut(asset.0 as usize) else { return };
+        let before = oracle.reports.insert(publisher, entry);
+        self.journal.record(Undo::Report(asset, publisher, before));
     }
 }

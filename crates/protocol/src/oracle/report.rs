@@ -16,19 +16,19 @@ pub(crate) fn check_and_execute_report(
     confidence: Decimal,
     publish_time_ms: u64,
 ) -> Result<(), ErrorCode> {
-    if !state.genesis.publishers.iter().any(|p| p.address == sender) {
+    if !state.params.publishers.iter().any(|p| p.address == sender) {
         return Err(ErrorCode::NotPublisher);
     }
-    let oracle = state.oracle.get(asset.0 as usize).ok_or(ErrorCode::UnknownAsset)?;
+    let oracle = state.oracle.assets.get(asset.0 as usize).ok_or(ErrorCode::UnknownAsset)?;
     if oracle.fixed {
         return Err(ErrorCode::UnknownAsset);
     }
     if !price.is_positive() || confidence.is_negative() {
         return Err(ErrorCode::InvalidPrice);
     }
-    let params = state.genesis.oracle;
-    let too_old = publish_time_ms.saturating_add(params.max_age_ms) < state.time_ms;
-    let from_future = publish_time_ms > state.time_ms.saturating_add(params.max_future_ms);
+    let params = state.params.oracle;
+    let too_old = publish_time_ms.saturating_add(params.max_age_ms) < state.clock.time_ms;
+    let from_future = publish_time_ms > state.clock.time_ms.saturating_add(params.max_future_ms);
     let not_newer = oracle.reports.get(&sender).is_some_and(|last| last.publish_time_ms >= publish_time_ms);
     if too_old || from_future || not_newer {
         return Err(ErrorCode::StalePriceReport);

@@ -122,11 +122,12 @@ pub struct PositionMargin {
 impl State {
     /// The volatility smiles of `asset`, one per listed option expiry, by expiry.
     pub fn vol_surface(&self, asset: AssetId) -> Vec<SmileView> {
-        let index = self.oracle.get(asset.0 as usize).and_then(|o| o.index);
-        self.surfaces
+        let index = self.oracle.assets.get(asset.0 as usize).and_then(|o| o.index);
+        self.derivatives
+            .surfaces
             .range((asset, 0)..=(asset, u64::MAX))
             .map(|(&(_, expiry_ms), smile)| {
-                let time_years = years_to_expiry(self.time_ms, expiry_ms);
+                let time_years = years_to_expiry(self.clock.time_ms, expiry_ms);
                 let atm_vol = smile
                     .current
                     .filter(|_| index.is_some() && time_years.is_positive())
@@ -150,16 +151,16 @@ impl State {
 
     /// A series with its mark, implied volatility and Greeks (any market; perpetuals too).
     pub fn series(&self, market: MarketId) -> Option<SeriesView> {
-        let params = self.genesis.markets.get(market.0 as usize)?;
-        let state = &self.markets[market.0 as usize];
+        let params = self.params.markets.get(market.0 as usize)?;
+        let state = &self.markets.states[market.0 as usize];
         let risk = &self.risk.markets[market.0 as usize];
         Some(SeriesView {
             market,
             symbol: params.symbol.clone(),
             kind: params.kind,
             underlying: params.base_asset,
-            index: self.oracle[params.base_asset.0 as usize].index,
-            time_to_expiry_years: params.kind.expiry_ms().map(|e| years_to_expiry(self.time_ms, e)),
+            index: self.oracle.assets[params.base_asset.0 as usize].index,
+            time_to_expiry_years: params.kind.expiry_ms().map(|e| years_to_expiry(self.clock.time_ms, e)),
             mark: state.mark,
             implied_vol: state.implied_vol,
             greeks: risk.greeks.map(|g| ContractGreeks {
@@ -176,8 +177,8 @@ impl State {
 
     /// Every dated future and option series, listed or settled, in id order.
     pub fn list_series(&self) -> Vec<SeriesView> {
-        (0..self.genesis.markets.len())
-            .filter(|&i| self.genesis.markets[i].kind != MarketKind::Perpetual)
+        (0..self.params.markets.len())
+            .filter(|&i| self.params.markets[i].kind != MarketKind::Perpetual)
             .filter_map(|i| self.series(MarketId(i as u16)))
             .collect()
     }
@@ -185,7 +186,7 @@ impl State {
     /// Net Greeks of a subaccount's positions, per underlying.
     pub fn account_greeks(&self, id: SubaccountId) -> Vec<GreeksView> {
         let mut views: Vec<GreeksView> = Vec::new();
-        let Some(sub) = self.subaccounts.get(&id) else { return views };
+        let Some(sub) = self.accounts.subaccounts.get(&id) else { return views };
         for position in &sub.positions {
             self.add_greeks(&mut views, position.market, position.size_lots);
         }
@@ -196,7 +197,7 @@ impl State {
     /// short side holds exactly the opposite.
     pub fn system_greeks(&self) -> Vec<GreeksView> {
         let mut views: Vec<GreeksView> = Vec::new();
-        for (index, market) in self.markets.iter().enumerate() {
+        for (index, market) in self.markets.states.iter().enumerate() {
             let lots = i64::try_from(market.open_interest_lots).unwrap_or(i64::MAX);
             self.add_greeks(&mut views, MarketId(index as u16), lots);
         }
@@ -204,8 +205,8 @@ impl State {
     }
 
     fn add_greeks(&self, views: &mut Vec<GreeksView>, market: MarketId, size_lots: i64) {
-        let Some(params) = self.genesis.markets.get(market.0 as usize) else { return };
-        if size_lots == 0 || self.markets[market.0 as usize].settlement_price.is_some() {
+        let Some(params) = self.params.markets.get(market.0 as usize) else { return };
+        if size_lots == 0 || self.markets.states[market.0 as usize].settlement_price.is_some() {
             return;
         }
         let Ok(contracts) = Decimal::from_units(size_lots as i128, params.lot_size) else { return };
@@ -234,10 +235,10 @@ impl State {
     /// How a subaccount's margin requirement is made up: standard requirements per position
     /// and, per underlying, the profit in every portfolio scenario.
     pub fn margin_breakdown(&self, id: SubaccountId) -> MarginBreakdown {
-        let sub = self.subaccounts.get(&id).cloned().unwrap_or_default();
+        let sub = self.accounts.subaccounts.get(&id).cloned().unwrap_or_default();
         let health = self.health_of(&sub, OrderExposure::WithOpenOrders).unwrap_or_default();
         let maintenance = self.health_of(&sub, OrderExposure::PositionsOnly).unwrap_or_default();
-        let standard = standard_requirements(&sub, &self.genesis.markets, &self.risk);
+        let standard = standard_requirements(&sub, &self.params.markets, &self.risk);
         let positions = sub
             .positions
             .iter()
@@ -259,7 +260,7 @@ impl State {
             positions,
             standard_initial: ceil_scaled(standard.initial),
             standard_maintenance: ceil_scaled(standard.maintenance),
-            portfolio: portfolio_breakdown(&sub, &self.genesis.markets, &self.risk),
+            portfolio: portfolio_breakdown(&sub, &self.params.markets, &self.risk),
         }
     }
 }

@@ -174,7 +174,7 @@ pub struct SystemTotals {
 }
 
 fn units_to_amount(state: &State, asset: AssetId, units: i128) -> Decimal {
-    state.genesis.assets.get(asset.0 as usize).map_or(Decimal::from_raw(units), |a| a.amount_of_units(units))
+    state.params.assets.get(asset.0 as usize).map_or(Decimal::from_raw(units), |a| a.amount_of_units(units))
 }
 
 fn leverage(notional: i128, equity: i128) -> Option<Decimal> {
@@ -207,7 +207,7 @@ impl HealthView {
 impl State {
     /// Health of a subaccount (an unknown subaccount is empty and healthy).
     pub fn health(&self, id: SubaccountId) -> HealthView {
-        let sub = self.subaccounts.get(&id).cloned().unwrap_or_default();
+        let sub = self.accounts.subaccounts.get(&id).cloned().unwrap_or_default();
         // Health that cannot be computed (numbers out of range) is never reported as good.
         let Ok(positions_only) = self.health_of(&sub, OrderExposure::PositionsOnly) else {
             let unknown = HealthView::from_health(&Health::default(), &Health::default());
@@ -224,19 +224,19 @@ impl State {
 
     /// Raw health of a subaccount (positions only), for risk tooling and benchmarks.
     pub fn raw_health(&self, id: SubaccountId) -> Option<Health> {
-        let sub = self.subaccounts.get(&id)?;
+        let sub = self.accounts.subaccounts.get(&id)?;
         self.health_of(sub, OrderExposure::PositionsOnly).ok()
     }
 
     /// Balances, positions and health of a subaccount.
     pub fn account(&self, id: SubaccountId) -> AccountView {
-        let sub = self.subaccounts.get(&id).cloned().unwrap_or_default();
+        let sub = self.accounts.subaccounts.get(&id).cloned().unwrap_or_default();
         let balances = sub
             .balances
             .iter()
             .map(|(asset, units)| BalanceView {
                 asset: *asset,
-                symbol: self.genesis.assets[asset.0 as usize].symbol.clone(),
+                symbol: self.params.assets[asset.0 as usize].symbol.clone(),
                 amount: units_to_amount(self, *asset, *units),
             })
             .collect();
@@ -252,7 +252,7 @@ impl State {
     }
 
     fn position_view(&self, position: &crate::accounts::Position) -> PositionView {
-        let params = &self.genesis.markets[position.market.0 as usize];
+        let params = &self.params.markets[position.market.0 as usize];
         let lot_value = self.risk.markets[position.market.0 as usize].lot_value;
         let value = (position.size_lots as i128).saturating_mul(lot_value);
         let size = Decimal::from_units(position.size_lots as i128, params.lot_size).unwrap_or_default();
@@ -263,7 +263,7 @@ impl State {
             size_lots: position.size_lots,
             size,
             entry_price,
-            mark: self.markets[position.market.0 as usize].mark,
+            mark: self.markets.states[position.market.0 as usize].mark,
             notional: Decimal::from_raw(value.saturating_abs()),
             unrealized_pnl: Decimal::from_raw(value.saturating_sub(position.cost.raw())),
             open_bid_lots: position.open_bid_lots,
@@ -273,8 +273,8 @@ impl State {
 
     /// Book depth of `market`, up to `levels` per side.
     pub fn l2_book(&self, market: MarketId, levels: usize) -> Option<L2Book> {
-        let params = self.genesis.markets.get(market.0 as usize)?;
-        let book = &self.books[market.0 as usize];
+        let params = self.params.markets.get(market.0 as usize)?;
+        let book = &self.trading.books[market.0 as usize];
         let view = |level: Level| L2Level {
             price_ticks: level.price_ticks,
             price: Decimal::from_units(level.price_ticks as i128, params.tick_size).unwrap_or_default(),
@@ -290,11 +290,11 @@ impl State {
 
     /// Statistics of `market`.
     pub fn market(&self, market: MarketId) -> Option<MarketView> {
-        let params = self.genesis.markets.get(market.0 as usize)?;
-        let state = &self.markets[market.0 as usize];
-        let oracle = &self.oracle[params.base_asset.0 as usize];
+        let params = self.params.markets.get(market.0 as usize)?;
+        let state = &self.markets.states[market.0 as usize];
+        let oracle = &self.oracle.assets[params.base_asset.0 as usize];
         let lot_value = self.risk.markets[market.0 as usize].lot_value;
-        let book = &self.books[market.0 as usize];
+        let book = &self.trading.books[market.0 as usize];
         Some(MarketView {
             market,
             symbol: params.symbol.clone(),
@@ -313,9 +313,9 @@ impl State {
 
     /// Totals across the system.
     pub fn system_totals(&self) -> SystemTotals {
-        let mut collateral = vec![0i128; self.genesis.assets.len()];
+        let mut collateral = vec![0i128; self.params.assets.len()];
         let (mut equity, mut notional) = (0i128, 0i128);
-        for sub in self.subaccounts.values() {
+        for sub in self.accounts.subaccounts.values() {
             for (asset, units) in &sub.balances {
                 collateral[asset.0 as usize] = collateral[asset.0 as usize].saturating_add(*units);
             }
@@ -326,60 +326,65 @@ impl State {
         }
         let view = |(index, units): (usize, i128)| BalanceView {
             asset: AssetId(index as u16),
-            symbol: self.genesis.assets[index].symbol.clone(),
+            symbol: self.params.assets[index].symbol.clone(),
             amount: units_to_amount(self, AssetId(index as u16), units),
         };
-        let net_deposits = (0..self.genesis.assets.len())
-            .map(|i| (i, -self.pool_balance(LedgerAccount::External, AssetId(i as u16))))
+        let net_deposits = (0..self.params.assets.len())
+            .map(|i| (i, -self.accounts.pool_balance(LedgerAccount::External, AssetId(i as u16))))
             .map(view)
             .collect();
         let open_interest_notional = self
             .markets
+            .states
             .iter()
             .zip(&self.risk.markets)
             .map(|(m, r)| (m.open_interest_lots as i128).saturating_mul(r.lot_value))
             .fold(0i128, i128::saturating_add);
-        let quote = self.genesis.quote_asset;
+        let quote = self.params.quote_asset;
         SystemTotals {
             collateral: collateral.into_iter().enumerate().map(view).collect(),
             net_deposits,
             open_interest_notional: Decimal::from_raw(open_interest_notional),
             total_equity: Decimal::from_raw(equity),
             aggregate_leverage: leverage(notional, equity),
-            fee_pool: units_to_amount(self, quote, self.pool_balance(LedgerAccount::FeePool, quote)),
-            insurance_fund: units_to_amount(self, quote, self.pool_balance(LedgerAccount::InsuranceFund, quote)),
-            subaccounts: self.subaccounts.len() as u64,
+            fee_pool: units_to_amount(self, quote, self.accounts.pool_balance(LedgerAccount::FeePool, quote)),
+            insurance_fund: units_to_amount(
+                self,
+                quote,
+                self.accounts.pool_balance(LedgerAccount::InsuranceFund, quote),
+            ),
+            subaccounts: self.accounts.subaccounts.len() as u64,
         }
     }
 
     /// Best bid and ask of `market` in ticks, O(1).
     pub fn best_prices(&self, market: MarketId) -> Option<(Option<u64>, Option<u64>)> {
-        let book = self.books.get(market.0 as usize)?;
+        let book = self.trading.books.get(market.0 as usize)?;
         Some((book.best_bid(), book.best_ask()))
     }
 
     /// The order book of `market`, read-only.
     pub fn book(&self, market: MarketId) -> Option<&crate::book::OrderBook> {
-        self.books.get(market.0 as usize)
+        self.trading.books.get(market.0 as usize)
     }
 
     /// A subaccount's raw state.
     pub fn subaccount(&self, id: SubaccountId) -> Option<&crate::accounts::Subaccount> {
-        self.subaccounts.get(&id)
+        self.accounts.subaccounts.get(&id)
     }
 
     /// Waiting trigger orders of a subaccount, oldest first per market.
     pub fn trigger_orders(&self, id: SubaccountId) -> Vec<(novation_types::OrderId, crate::TriggerOrder)> {
-        self.triggers.iter().filter(|(_, t)| t.owner == id).map(|(order, t)| (*order, *t)).collect()
+        self.trading.triggers.iter().filter(|(_, t)| t.owner == id).map(|(order, t)| (*order, *t)).collect()
     }
 
     /// The next nonce `signer` must use.
     pub fn nonce(&self, signer: novation_types::Address) -> u64 {
-        self.nonces.get(&signer).unwrap_or(0)
+        self.accounts.nonces.get(&signer).unwrap_or(0)
     }
 
     /// Oracle state of an asset.
     pub fn oracle(&self, asset: AssetId) -> Option<&crate::oracle::AssetOracle> {
-        self.oracle.get(asset.0 as usize)
+        self.oracle.assets.get(asset.0 as usize)
     }
 }

@@ -85,7 +85,7 @@ impl State {
     pub fn risk_view(&self, top: usize) -> RiskView {
         let mut accounts = Vec::new();
         let mut health_distribution = [0u64; 5];
-        for (id, sub) in &self.subaccounts {
+        for (id, sub) in &self.accounts.subaccounts {
             if sub.positions.iter().all(|p| p.size_lots == 0) {
                 continue;
             }
@@ -105,9 +105,9 @@ impl State {
             key(b).cmp(&key(a)).then(a.subaccount.cmp(&b.subaccount))
         });
         accounts.truncate(top);
-        let quote = self.genesis.quote_asset;
-        let fund = self.pool_balance(LedgerAccount::InsuranceFund, quote);
-        let stats = self.risk_stats;
+        let quote = self.params.quote_asset;
+        let fund = self.accounts.pool_balance(LedgerAccount::InsuranceFund, quote);
+        let stats = self.liquidation.stats;
         let peak = stats.insurance_peak.max(fund);
         RiskView {
             closest_to_liquidation: accounts,
@@ -116,17 +116,17 @@ impl State {
             insurance_peak: Decimal::from_raw(peak),
             insurance_drawdown: Decimal::from_raw(peak - fund),
             insurance_paid: Decimal::from_raw(stats.insurance_paid),
-            pending_bad_debt: Decimal::from_raw(self.pending_bad_debt),
+            pending_bad_debt: Decimal::from_raw(crate::liquidation::unresolved_bad_debt(self)),
             bad_debt_total: Decimal::from_raw(stats.bad_debt_total),
             liquidations: stats.liquidations,
             liquidated_notional: Decimal::from_raw(stats.liquidated_notional),
             adl_events: stats.adl_events,
             adl_notional: Decimal::from_raw(stats.adl_notional),
             open_interest: self
-                .genesis
+                .params
                 .markets
                 .iter()
-                .zip(&self.markets)
+                .zip(&self.markets.states)
                 .zip(&self.risk.markets)
                 .map(|((params, market), risk)| MarketOpenInterest {
                     market: params.id,

@@ -131,7 +131,7 @@ fn add_position(
     let market = prices.markets.get(index)?;
     let lot_value = market.lot_value;
     let value = (position.size_lots as i128).checked_mul(lot_value)?;
-    let owed = crate::funding::funding_owed(position, market.funding_index)?;
+    let owed = crate::markets::funding::funding_owed(position, market.funding_index)?;
     let pnl = value.checked_sub(position.cost.raw())?.checked_sub(owed)?;
     health.unrealized_pnl = health.unrealized_pnl.checked_add(pnl)?;
     let notional = value.checked_abs()?;

@@ -37,7 +37,7 @@ use crate::accounts::Subaccount;
 impl State {
     /// Health of `sub` at this block's prices.
     pub(crate) fn health_of(&self, sub: &Subaccount, exposure: OrderExposure) -> Result<Health, ErrorCode> {
-        compute_health(sub, &self.genesis.markets, &self.risk, exposure)
+        compute_health(sub, &self.params.markets, &self.risk, exposure)
     }
 
     /// Whether every price `sub`'s risk depends on may be used to add risk.
@@ -69,18 +69,18 @@ impl State {
     /// Black-76 — instead of from the per-block tables. Equal to the cached answer; for risk
     /// tools and benchmarks that need the cost of a full revaluation.
     pub fn health_revalued(&self, id: SubaccountId) -> Result<Health, ErrorCode> {
-        let sub = self.subaccounts.get(&id).cloned().unwrap_or_default();
+        let sub = self.accounts.subaccounts.get(&id).cloned().unwrap_or_default();
         let mut prices = self.risk.clone();
-        let grid = scenarios::grid(&self.genesis.derivatives.portfolio);
+        let grid = scenarios::grid(&self.params.derivatives.portfolio);
         for position in &sub.positions {
             let index = position.market.0 as usize;
-            let params = self.genesis.markets.get(index).ok_or(ErrorCode::UnknownMarket)?;
-            let fresh = prices::market_risk(self, params, &self.markets[index], &grid, false);
+            let params = self.params.markets.get(index).ok_or(ErrorCode::UnknownMarket)?;
+            let fresh = prices::market_risk(self, params, &self.markets.states[index], &grid, false);
             if let Some(slot) = prices.markets.get_mut(index) {
                 *slot = crate::risk::prices::MarketRisk { greeks: slot.greeks, ..fresh };
             }
         }
-        compute_health(&sub, &self.genesis.markets, &prices, OrderExposure::PositionsOnly)
+        compute_health(&sub, &self.params.markets, &prices, OrderExposure::PositionsOnly)
     }
 }
 
@@ -97,11 +97,12 @@ impl State {
     /// Re-checks the health of every subaccount at this block's prices, from the compact
     /// risk index (accounts too complex for it are checked the full way).
     pub fn scan_health(&self) -> HealthScan {
-        let prices = index::NanoPrices::new(&self.risk, &self.genesis.markets);
+        let prices = index::NanoPrices::new(&self.risk, &self.params.markets);
         let (checked, below_maintenance, unsure) = self.risk_index.scan(&prices);
         let mut scan = HealthScan { checked, below_maintenance };
         for id in unsure {
-            let health = self.subaccounts.get(&id).map(|sub| self.health_of(sub, OrderExposure::PositionsOnly));
+            let health =
+                self.accounts.subaccounts.get(&id).map(|sub| self.health_of(sub, OrderExposure::PositionsOnly));
             if !matches!(health, Some(Ok(h)) if !h.below_maintenance()) {
                 scan.below_maintenance.push(id);
             }
@@ -113,8 +114,8 @@ impl State {
     /// The full-way twin of [`State::scan_health`]: walks every subaccount and computes its
     /// health from scratch. Used to check the index.
     pub fn scan_health_full(&self) -> HealthScan {
-        let mut scan = HealthScan { checked: self.subaccounts.len() as u64, ..HealthScan::default() };
-        for (id, sub) in &self.subaccounts {
+        let mut scan = HealthScan { checked: self.accounts.subaccounts.len() as u64, ..HealthScan::default() };
+        for (id, sub) in &self.accounts.subaccounts {
             let health = self.health_of(sub, OrderExposure::PositionsOnly);
             if !matches!(health, Ok(h) if !h.below_maintenance()) {
                 scan.below_maintenance.push(*id);

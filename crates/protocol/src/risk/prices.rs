@@ -63,11 +63,11 @@ pub(crate) struct RiskPrices {
 
 impl RiskPrices {
     pub(crate) fn compute(state: &State) -> Self {
-        let genesis = &state.genesis;
+        let genesis = &state.params;
         let assets = genesis
             .assets
             .iter()
-            .zip(&state.oracle)
+            .zip(&state.oracle.assets)
             .map(|(params, oracle)| {
                 let Some(price) = oracle.index else {
                     return AssetRisk::default();
@@ -92,7 +92,7 @@ impl RiskPrices {
         let markets = genesis
             .markets
             .iter()
-            .zip(&state.markets)
+            .zip(&state.markets.states)
             .map(|(params, market)| market_risk(state, params, market, &grid, true))
             .collect();
         RiskPrices {
@@ -114,7 +114,7 @@ pub(crate) fn market_risk(
 ) -> MarketRisk {
     let lot_value = market.mark.and_then(|m| m.mul(params.lot_size, Rounding::Floor).ok()).map_or(0, |v| v.raw());
     let tick_lot_value = params.tick_size.mul(params.lot_size, Rounding::Floor).map_or(0, |v| v.raw());
-    let index = &state.oracle[params.base_asset.0 as usize];
+    let index = &state.oracle.assets[params.base_asset.0 as usize];
     let live = market.settlement_price.is_none();
     let mut risk = MarketRisk {
         valid: live && index.valid_price().is_some() && market.mark.is_some(),
@@ -126,7 +126,7 @@ pub(crate) fn market_risk(
     if !live {
         return risk;
     }
-    let portfolio = &state.genesis.derivatives.portfolio;
+    let portfolio = &state.params.derivatives.portfolio;
     if !params.kind.is_option() {
         risk.scenario_values = live.then(|| scenarios::linear_lot_values(lot_value, grid)).flatten();
         return risk;
@@ -134,7 +134,7 @@ pub(crate) fn market_risk(
     let option = crate::derivatives::option_inputs(state, params.id);
     risk.valid &= option.is_some_and(|o| o.smile_valid) && market.implied_vol.is_some();
     if let (Some(index), MarketKind::Option { strike, right, .. }) = (index.index, params.kind) {
-        risk.option = short_option_margin(&state.genesis.derivatives.option_margin, index, strike, right, params);
+        risk.option = short_option_margin(&state.params.derivatives.option_margin, index, strike, right, params);
     }
     if let (true, Some(option)) = (live, option) {
         risk.scenario_values =

@@ -30,7 +30,7 @@ pub(crate) fn cancel_order(
         cancel_resting(state, &order, CancelReason::User, events);
         return Ok(());
     }
-    if state.triggers.get(&order_id).is_some_and(|t| t.owner == owner) {
+    if state.trading.triggers.get(&order_id).is_some_and(|t| t.owner == owner) {
         cancel_trigger(state, order_id, CancelReason::User, events);
         return Ok(());
     }
@@ -44,7 +44,7 @@ pub(crate) fn cancel_by_client_id(
     client_order_id: u64,
     events: &mut Vec<Event>,
 ) -> Result<(), ErrorCode> {
-    let order_id = *state.client_ids.get(&(owner, client_order_id)).ok_or(ErrorCode::OrderNotFound)?;
+    let order_id = *state.trading.client_ids.get(&(owner, client_order_id)).ok_or(ErrorCode::OrderNotFound)?;
     cancel_order(state, owner, order_id, events)
 }
 
@@ -63,6 +63,7 @@ pub(crate) fn cancel_all_with_reason(
 ) {
     let lowest = (owner, OrderId(0));
     let orders: Vec<OrderId> = state
+        .trading
         .open_order_index
         .range(lowest..)
         .take_while(|(sub, _)| *sub == owner)
@@ -93,7 +94,7 @@ fn cancel_trigger(state: &mut State, order_id: OrderId, reason: CancelReason, ev
 
 /// Cancels every resting and trigger order in `market` (a series that expired), in id order.
 pub(crate) fn cancel_market_orders(state: &mut State, market: MarketId, reason: CancelReason, events: &mut Vec<Event>) {
-    let book = &state.books[market.0 as usize];
+    let book = &state.trading.books[market.0 as usize];
     let mut resting: Vec<RestingOrder> = [novation_types::Side::Buy, novation_types::Side::Sell]
         .iter()
         .flat_map(|side| book.iter_side(*side).copied())
@@ -103,8 +104,13 @@ pub(crate) fn cancel_market_orders(state: &mut State, market: MarketId, reason: 
         cancel_resting(state, &order, reason, events);
     }
     let first = OrderId((market.0 as u64) << crate::markets::ORDER_SEQUENCE_BITS);
-    let triggers: Vec<OrderId> =
-        state.triggers.range(first..).map(|(id, _)| *id).take_while(|id| market_of_order(*id) == market).collect();
+    let triggers: Vec<OrderId> = state
+        .trading
+        .triggers
+        .range(first..)
+        .map(|(id, _)| *id)
+        .take_while(|id| market_of_order(*id) == market)
+        .collect();
     for order_id in triggers {
         cancel_trigger(state, order_id, reason, events);
     }

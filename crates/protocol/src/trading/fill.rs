@@ -5,10 +5,11 @@ use novation_math::Decimal;
 use novation_types::{ErrorCode, Event, LedgerAccount, MarketId, OrderId, Side, SubaccountId};
 
 use super::forget_order;
+use crate::accounts::ledger::Postings;
 use crate::accounts::Subaccount;
 use crate::book::RestingOrder;
 use crate::clearing::{apply_fill, fee};
-use crate::funding::settle_position;
+use crate::markets::funding::settle_position;
 use crate::risk::OrderExposure;
 use crate::state::State;
 
@@ -66,7 +67,7 @@ fn side_after(
     position.funding_index = if position.size_lots == 0 { 0 } else { funding_index };
     let fee = fee(terms.notional, fee_rate)?;
     let net = change.realized.checked_add(funding).and_then(|v| v.checked_sub(fee)).ok_or(overflow)?;
-    sub.add_balance(state.genesis.quote_asset, net).ok_or(ErrorCode::ArithmeticOverflow)?;
+    sub.add_balance(state.params.quote_asset, net).ok_or(ErrorCode::ArithmeticOverflow)?;
     if change.increased_risk && state.require_initial_margin(&sub, OrderExposure::PositionsOnly).is_err() {
         return Ok(None);
     }
@@ -83,14 +84,14 @@ pub(crate) fn execute_fill(
     events: &mut Vec<Event>,
 ) -> Result<FillVerdict, ErrorCode> {
     let overflow = ErrorCode::ArithmeticOverflow;
-    let params = &state.genesis.markets[market.0 as usize];
+    let params = &state.params.markets[market.0 as usize];
     let (maker_rate, taker_rate) = (params.maker_fee, params.taker_fee);
     let cap_lots = params.open_interest_cap_lots;
     let tick_lot_value = state.risk.markets[market.0 as usize].tick_lot_value;
     let lot_price = (maker.price_ticks as i128).checked_mul(tick_lot_value).ok_or(overflow)?;
     let notional = lot_price.checked_mul(lots as i128).ok_or(overflow)?;
 
-    let mut maker_sub = state.subaccounts.get(&maker.owner).cloned().unwrap_or_default();
+    let mut maker_sub = state.accounts.subaccounts.get(&maker.owner).cloned().unwrap_or_default();
     let maker_size_before = maker_sub.size_lots(market);
     let lots_left = maker.remaining_lots - lots;
     maker_sub.position_mut(market).release_open_lots(maker.side, maker.reduce_only, lots);
@@ -101,7 +102,7 @@ pub(crate) fn execute_fill(
     let Some(maker_after) = side_after(state, maker_sub, terms, maker.side, maker_rate)? else {
         return Ok(FillVerdict::MakerCannotCarry);
     };
-    let taker_sub = state.subaccounts.get(&taker.owner).cloned().unwrap_or_default();
+    let taker_sub = state.accounts.subaccounts.get(&taker.owner).cloned().unwrap_or_default();
     let taker_size_before = taker_sub.size_lots(market);
     let Some(taker_after) = side_after(state, taker_sub, terms, taker.side, taker_rate)? else {
         return Ok(FillVerdict::TakerCannotCarry);
@@ -109,7 +110,7 @@ pub(crate) fn execute_fill(
 
     let abs_before = maker_size_before.unsigned_abs() + taker_size_before.unsigned_abs();
     let abs_after = maker_after.sub.size_lots(market).unsigned_abs() + taker_after.sub.size_lots(market).unsigned_abs();
-    let open_interest = state.markets[market.0 as usize].open_interest_lots;
+    let open_interest = state.markets.states[market.0 as usize].open_interest_lots;
     let open_interest_after = open_interest
         .checked_mul(2)
         .and_then(|v| v.checked_add(abs_after))
@@ -120,19 +121,23 @@ pub(crate) fn execute_fill(
         return Ok(FillVerdict::OpenInterestCap);
     }
 
-    let quote = state.genesis.quote_asset;
-    let fees = maker_after.fee.checked_add(taker_after.fee).ok_or(overflow)?;
+    let quote = state.params.quote_asset;
+    let (maker_account, taker_account) =
+        (LedgerAccount::Subaccount(maker.owner), LedgerAccount::Subaccount(taker.owner));
     let funding = [maker_after.funding, taker_after.funding];
-    let realized = [maker_after.realized, taker_after.realized, funding[0], funding[1]]
-        .into_iter()
-        .try_fold(0i128, i128::checked_add)
-        .ok_or(overflow)?;
-    state.add_pool(LedgerAccount::FeePool, quote, fees).ok_or(overflow)?;
-    state.add_pool(LedgerAccount::Settlement, quote, realized.checked_neg().ok_or(overflow)?).ok_or(overflow)?;
+    let maker_received = maker_after.realized.checked_add(funding[0]).ok_or(overflow)?;
+    let taker_received = taker_after.realized.checked_add(funding[1]).ok_or(overflow)?;
+    let mut postings = Postings::new();
+    postings
+        .add(LedgerAccount::Settlement, maker_account, quote, maker_received)?
+        .add(LedgerAccount::Settlement, taker_account, quote, taker_received)?
+        .add(maker_account, LedgerAccount::FeePool, quote, maker_after.fee)?
+        .add(taker_account, LedgerAccount::FeePool, quote, taker_after.fee)?;
     let (maker_fee, taker_fee) = (maker_after.fee, taker_after.fee);
     let (maker_realized, taker_realized) = (maker_after.realized, taker_after.realized);
-    state.put_subaccount(maker.owner, maker_after.sub);
-    state.put_subaccount(taker.owner, taker_after.sub);
+    state.put_subaccount_except_balances(maker.owner, maker_after.sub);
+    state.put_subaccount_except_balances(taker.owner, taker_after.sub);
+    state.post(&postings)?;
     if lots_left == 0 {
         state.book_remove(market, maker.id);
         forget_order(state, maker);

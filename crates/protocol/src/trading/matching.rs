@@ -59,7 +59,7 @@ pub(crate) fn match_incoming(
         if incoming.remaining_lots == 0 {
             return Ok(Stop::Filled);
         }
-        let book = &state.books[market.0 as usize];
+        let book = &state.trading.books[market.0 as usize];
         let Some(maker) = book.best_order(taker.side.opposite()).copied() else {
             return Ok(Stop::NoCross);
         };
@@ -81,14 +81,14 @@ pub(crate) fn match_incoming(
         }
         let mut lots = incoming.remaining_lots.min(maker.remaining_lots);
         if incoming.reduce_only {
-            let size = state.subaccounts.get(&taker.owner).map_or(0, |s| s.size_lots(market));
+            let size = state.accounts.subaccounts.get(&taker.owner).map_or(0, |s| s.size_lots(market));
             lots = lots.min(reducing_capacity(size, taker.side));
             if lots == 0 {
                 return Ok(Stop::Cancel(CancelReason::ReduceOnly));
             }
         }
         if maker.reduce_only {
-            let size = state.subaccounts.get(&maker.owner).map_or(0, |s| s.size_lots(market));
+            let size = state.accounts.subaccounts.get(&maker.owner).map_or(0, |s| s.size_lots(market));
             lots = lots.min(reducing_capacity(size, maker.side));
             if lots == 0 {
                 cancel_resting(state, &maker, CancelReason::ReduceOnly, events);

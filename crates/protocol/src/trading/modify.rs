@@ -28,7 +28,7 @@ pub(crate) fn modify_order(
     if price_ticks == 0 || size_lots == 0 {
         return Err(ErrorCode::InvalidModify);
     }
-    check_limit_ticks(state, &state.genesis.markets[market.0 as usize], price_ticks)?;
+    check_limit_ticks(state, &state.params.markets[market.0 as usize], price_ticks)?;
     let keeps_priority = price_ticks == order.price_ticks && size_lots <= order.remaining_lots;
     if keeps_priority {
         let released = order.remaining_lots - size_lots;
@@ -39,7 +39,7 @@ pub(crate) fn modify_order(
         events.push(Event::OrderModified { order_id, market, price_ticks, size_lots, kept_priority: true });
         return Ok(());
     }
-    let opposite_best = state.books[market.0 as usize].best_price(order.side.opposite());
+    let opposite_best = state.trading.books[market.0 as usize].best_price(order.side.opposite());
     let would_trade = opposite_best.is_some_and(|best| crosses(order.side, price_ticks, best));
     if !would_trade && size_lots <= order.remaining_lots {
         // Moving without trading and without growing changes no exposure: no margin check,

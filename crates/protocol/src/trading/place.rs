@@ -20,7 +20,7 @@ pub(crate) fn place_order(
     events: &mut Vec<Event>,
 ) -> Result<OrderId, ErrorCode> {
     let market = request.market;
-    let params = state.genesis.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
+    let params = state.params.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
     let limit_ticks = limit_price_ticks(state, params, request)?;
     check_order(state, owner, request, limit_ticks, None)?;
     let order_id = state.market_mut(market).allocate_order_id(market);
@@ -63,7 +63,7 @@ fn market_bound_ticks(state: &State, params: &MarketParams, side: Side, slippage
     if slippage < Ppm::ZERO || slippage > Ppm::ONE {
         return Err(ErrorCode::InvalidPrice);
     }
-    let mark = state.markets[params.id.0 as usize].mark.ok_or(ErrorCode::NoLiquidity)?;
+    let mark = state.markets.states[params.id.0 as usize].mark.ok_or(ErrorCode::NoLiquidity)?;
     let fraction = match side {
         Side::Buy => Ppm::new(Ppm::ONE.0 + slippage.0),
         Side::Sell => Ppm::new(Ppm::ONE.0 - slippage.0),
@@ -91,17 +91,17 @@ pub(crate) fn check_order(
     replacing: Option<OrderId>,
 ) -> Result<(), ErrorCode> {
     let market = request.market;
-    let params = state.genesis.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
+    let params = state.params.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
     let empty = crate::accounts::Subaccount::default();
-    let sub = state.subaccounts.get(&owner).unwrap_or(&empty);
+    let sub = state.accounts.subaccounts.get(&owner).unwrap_or(&empty);
     if sub.isolated_market.is_some_and(|m| m != market) {
         return Err(ErrorCode::IsolatedMarketMismatch);
     }
     if request.size_lots < params.min_order_lots || request.size_lots > i64::MAX as u64 / 4 {
         return Err(ErrorCode::InvalidSize);
     }
-    let expired = params.kind.expiry_ms().is_some_and(|expiry| state.time_ms >= expiry);
-    if expired || state.markets[market.0 as usize].settlement_price.is_some() {
+    let expired = params.kind.expiry_ms().is_some_and(|expiry| state.clock.time_ms >= expiry);
+    if expired || state.markets.states[market.0 as usize].settlement_price.is_some() {
         return Err(ErrorCode::MarketExpired);
     }
     if params.status == MarketStatus::ReduceOnly && !request.reduce_only {
@@ -111,12 +111,12 @@ pub(crate) fn check_order(
         return Err(ErrorCode::ReduceOnlyWouldIncrease);
     }
     if let Some(client_id) = request.client_order_id {
-        let holder = state.client_ids.get(&(owner, client_id));
+        let holder = state.trading.client_ids.get(&(owner, client_id));
         if holder.is_some() && holder != replacing.as_ref() {
             return Err(ErrorCode::DuplicateClientOrderId);
         }
     }
-    let book = &state.books[market.0 as usize];
+    let book = &state.trading.books[market.0 as usize];
     let tif = time_in_force(request);
     let best_opposite = book.best_price(request.side.opposite());
     if tif == TimeInForce::PostOnly && best_opposite.is_some_and(|p| crosses(request.side, limit_ticks, p)) {
@@ -129,10 +129,10 @@ pub(crate) fn check_order(
     }
     let may_rest = matches!(tif, TimeInForce::GoodTillCancel | TimeInForce::PostOnly);
     let replaced_count = u32::from(replacing.is_some());
-    if may_rest && sub.open_orders.saturating_sub(replaced_count) >= state.genesis.limits.max_open_orders {
+    if may_rest && sub.open_orders.saturating_sub(replaced_count) >= state.params.limits.max_open_orders {
         return Err(ErrorCode::TooManyOpenOrders);
     }
-    if sub.position(market).is_none() && sub.positions.len() >= state.genesis.limits.max_positions {
+    if sub.position(market).is_none() && sub.positions.len() >= state.params.limits.max_positions {
         return Err(ErrorCode::TooManyPositions);
     }
     if !request.reduce_only {
@@ -192,7 +192,7 @@ pub(crate) fn execute_order(
         Stop::Cancel(reason) => Some(reason),
         Stop::Filled | Stop::NoCross => match request.kind {
             OrderKind::Market { .. }
-                if state.books[market.0 as usize].best_order(request.side.opposite()).is_some() =>
+                if state.trading.books[market.0 as usize].best_order(request.side.opposite()).is_some() =>
             {
                 Some(CancelReason::SlippageBound)
             }
@@ -220,7 +220,7 @@ pub(crate) fn execute_order(
 
 fn remainder_is_covered(state: &State, owner: SubaccountId, request: &OrderRequest, remaining_lots: u64) -> bool {
     let empty = crate::accounts::Subaccount::default();
-    let sub = state.subaccounts.get(&owner).unwrap_or(&empty);
+    let sub = state.accounts.subaccounts.get(&owner).unwrap_or(&empty);
     check_order_margin(state, sub, request.market, request.side, remaining_lots).is_ok()
 }
 
@@ -268,7 +268,7 @@ pub(crate) fn liquidation_order(
     max_slippage: Ppm,
     events: &mut Vec<Event>,
 ) -> Result<i128, ErrorCode> {
-    let params = state.genesis.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
+    let params = state.params.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
     let limit_ticks = market_bound_ticks(state, params, side, max_slippage)?;
     let order_id = state.market_mut(market).allocate_order_id(market);
     events.push(Event::OrderAccepted {

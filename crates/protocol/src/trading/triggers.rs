@@ -31,7 +31,7 @@ pub(crate) fn place_trigger(
 ) -> Result<OrderId, ErrorCode> {
     let order = &request.order;
     let market = order.market;
-    let params = state.genesis.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
+    let params = state.params.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
     let allowed_kind = match order.kind {
         OrderKind::Market { .. } => true,
         OrderKind::Limit { price_ticks, time_in_force } => {
@@ -47,12 +47,13 @@ pub(crate) fn place_trigger(
     if order.size_lots < params.min_order_lots || order.size_lots > i64::MAX as u64 / 4 {
         return Err(ErrorCode::InvalidSize);
     }
-    let sub = state.subaccounts.get(&owner);
+    let sub = state.accounts.subaccounts.get(&owner);
     if sub.is_some_and(|s| s.isolated_market.is_some_and(|m| m != market)) {
         return Err(ErrorCode::IsolatedMarketMismatch);
     }
-    let waiting = state.open_order_index.range((owner, OrderId(0))..).take_while(|(id, _)| *id == owner).count();
-    if waiting >= state.genesis.limits.max_open_orders as usize {
+    let waiting =
+        state.trading.open_order_index.range((owner, OrderId(0))..).take_while(|(id, _)| *id == owner).count();
+    if waiting >= state.params.limits.max_open_orders as usize {
         return Err(ErrorCode::TooManyOpenOrders);
     }
     let order_id = state.market_mut(market).allocate_order_id(market);
@@ -69,7 +70,7 @@ pub(crate) fn place_trigger(
 
 /// Removes a waiting trigger order and its index entry.
 pub(crate) fn remove_trigger(state: &mut State, order_id: OrderId) -> Option<TriggerOrder> {
-    let trigger = *state.triggers.get(&order_id)?;
+    let trigger = *state.trading.triggers.get(&order_id)?;
     state.set_trigger(order_id, None);
     state.set_open_order_indexed(trigger.owner, order_id, false);
     Some(trigger)
@@ -85,12 +86,13 @@ fn fires(condition: TriggerCondition, mark: Decimal, trigger: Decimal) -> bool {
 /// End-of-block hook: fires every trigger whose condition the mark now meets.
 pub(crate) fn fire_triggers(state: &mut State, events: &mut Vec<Event>) {
     let fired: Vec<OrderId> = state
+        .trading
         .triggers
         .iter()
         .filter(|(id, trigger)| {
             let market = crate::markets::market_of_order(**id);
-            let mark = state.markets.get(market.0 as usize).and_then(|m| m.mark);
-            let params = state.genesis.markets.get(market.0 as usize);
+            let mark = state.markets.states.get(market.0 as usize).and_then(|m| m.mark);
+            let params = state.params.markets.get(market.0 as usize);
             let price = params.and_then(|p| ticks_to_price(p, trigger.request.trigger_price_ticks));
             matches!((mark, price), (Some(mark), Some(price)) if fires(trigger.request.condition, mark, price))
         })
@@ -99,9 +101,9 @@ pub(crate) fn fire_triggers(state: &mut State, events: &mut Vec<Event>) {
     for order_id in fired {
         let Some(trigger) = remove_trigger(state, order_id) else { continue };
         let market = trigger.request.order.market;
-        let mark = state.markets[market.0 as usize].mark.unwrap_or_default();
+        let mark = state.markets.states[market.0 as usize].mark.unwrap_or_default();
         let mut order_events = vec![Event::Triggered { order_id, market, mark }];
-        state.journal.begin(state.touched_since_check.len());
+        state.journal.begin(state.liquidation.touched_since_check.len());
         match place_fired(state, trigger, order_id, &mut order_events) {
             Ok(()) => {
                 state.journal.end();
@@ -122,7 +124,7 @@ fn place_fired(
     events: &mut Vec<Event>,
 ) -> Result<(), ErrorCode> {
     let request = &trigger.request.order;
-    let params = &state.genesis.markets[request.market.0 as usize];
+    let params = &state.params.markets[request.market.0 as usize];
     let limit_ticks = limit_price_ticks(state, params, request)?;
     check_order(state, trigger.owner, request, limit_ticks, None)?;
     execute_order(state, trigger.owner, request, order_id, limit_ticks, events)

@@ -12,8 +12,50 @@ use novation_math::{Decimal, Ppm, Rounding};
 use novation_types::{Event, MarketId, OrderId};
 use serde::{Deserialize, Serialize};
 
-use crate::params::MarketParams;
+use crate::params::{ChainParams, MarketParams};
 use crate::state::State;
+
+pub(crate) mod funding;
+mod state_key;
+
+/// The markets component's state: one [`MarketState`] per market, by id.
+#[derive(Clone, Debug, Default, Serialize)]
+pub(crate) struct Markets {
+    pub(crate) states: Vec<MarketState>,
+}
+
+/// How to undo one write to the markets component.
+#[derive(Clone, Debug)]
+pub(crate) enum Undo {
+    Market(MarketId, MarketState),
+}
+
+impl Markets {
+    pub(crate) fn new(params: &ChainParams) -> Self {
+        Markets { states: params.markets.iter().map(|_| MarketState::default()).collect() }
+    }
+
+    pub(crate) fn undo(&mut self, undo: Undo) {
+        match undo {
+            Undo::Market(id, before) => {
+                if let Some(slot) = self.states.get_mut(id.0 as usize) {
+                    *slot = before;
+                }
+            }
+        }
+    }
+}
+
+impl State {
+    /// The running state of `id` (a listed market), saved for undo before the first write.
+    pub(crate) fn market_mut(&mut self, id: MarketId) -> &mut MarketState {
+        let index = id.0 as usize;
+        if self.journal.first_touch_market(id) {
+            self.journal.record(Undo::Market(id, self.markets.states[index].clone()));
+        }
+        &mut self.markets.states[index]
+    }
+}
 
 /// Bits of an order id that number orders within one market; the market id sits above them.
 pub const ORDER_SEQUENCE_BITS: u32 = 48;
@@ -73,16 +115,16 @@ pub fn ticks_to_price(params: &MarketParams, ticks: u64) -> Option<Decimal> {
 
 /// Recomputes every market's mark price from its index and book, emitting `MarkPrice` events.
 pub(crate) fn update_marks(state: &mut State, events: &mut Vec<Event>) {
-    let alpha = state.genesis.oracle.basis_ema_alpha;
-    let max_basis = state.genesis.oracle.max_mark_basis;
-    for index in 0..state.markets.len() {
-        let params = &state.genesis.markets[index];
-        if params.kind.is_option() || state.markets[index].settlement_price.is_some() {
+    let alpha = state.params.oracle.basis_ema_alpha;
+    let max_basis = state.params.oracle.max_mark_basis;
+    for index in 0..state.markets.states.len() {
+        let params = &state.params.markets[index];
+        if params.kind.is_option() || state.markets.states[index].settlement_price.is_some() {
             continue;
         }
-        let oracle_index = state.oracle[params.base_asset.0 as usize].index;
-        let mid = impact_mid(&state.books[index], params);
-        let market = &mut state.markets[index];
+        let oracle_index = state.oracle.assets[params.base_asset.0 as usize].index;
+        let mid = impact_mid(&state.trading.books[index], params);
+        let market = &mut state.markets.states[index];
         let Some(oracle_index) = oracle_index else {
             market.mark = None;
             continue;
@@ -105,8 +147,8 @@ pub(crate) fn update_marks(state: &mut State, events: &mut Vec<Event>) {
 /// deep enough on both sides.
 fn impact_mid(book: &crate::book::OrderBook, params: &MarketParams) -> Option<Decimal> {
     let notional = params.funding.impact_notional;
-    let bid = crate::funding::impact_price(book, params, novation_types::Side::Buy, notional)?;
-    let ask = crate::funding::impact_price(book, params, novation_types::Side::Sell, notional)?;
+    let bid = crate::markets::funding::impact_price(book, params, novation_types::Side::Buy, notional)?;
+    let ask = crate::markets::funding::impact_price(book, params, novation_types::Side::Sell, notional)?;
     bid.checked_add(ask).ok()?.div_int(2, Rounding::HalfEven).ok()
 }
 

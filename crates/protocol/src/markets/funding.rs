@@ -77,19 +77,19 @@ pub(crate) fn funding_rate(average_premium: Decimal, params: &MarketParams) -> D
 /// End-of-block hook: samples every market's premium and applies funding where an interval
 /// ended.
 pub(crate) fn update_funding(state: &mut State, events: &mut Vec<Event>) {
-    let now_ms = state.time_ms;
-    for index in 0..state.markets.len() {
-        let params = &state.genesis.markets[index];
+    let now_ms = state.clock.time_ms;
+    for index in 0..state.markets.states.len() {
+        let params = &state.params.markets[index];
         if params.kind != crate::params::MarketKind::Perpetual {
             continue;
         }
-        let oracle_index = state.oracle[params.base_asset.0 as usize].index;
-        let (Some(oracle_index), Some(mark)) = (oracle_index, state.markets[index].mark) else { continue };
-        let sample = premium_sample(&state.books[index], params, oracle_index);
+        let oracle_index = state.oracle.assets[params.base_asset.0 as usize].index;
+        let (Some(oracle_index), Some(mark)) = (oracle_index, state.markets.states[index].mark) else { continue };
+        let sample = premium_sample(&state.trading.books[index], params, oracle_index);
         let interval_ms = params.funding.interval_ms;
         let lot_size = params.lot_size;
         let rate_params = params.clone();
-        let market = &mut state.markets[index];
+        let market = &mut state.markets.states[index];
         if market.funding_interval_start_ms == 0 {
             market.funding_interval_start_ms = now_ms;
         }

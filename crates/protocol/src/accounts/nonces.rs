@@ -19,9 +19,13 @@ impl Nonces {
         self.0.insert(address, next)
     }
 
-    /// Every address with a nonce, in no particular order (callers sort).
-    pub(crate) fn addresses(&self) -> impl Iterator<Item = Address> + '_ {
-        self.0.keys().copied()
+    /// Every address with a nonce, sorted.
+    pub(crate) fn sorted_addresses(&self) -> Vec<Address> {
+        // Sorted right away, so the map's order never shows.
+        #[allow(clippy::disallowed_methods)]
+        let mut addresses: Vec<Address> = self.0.keys().copied().collect();
+        addresses.sort_unstable();
+        addresses
     }
 
     pub(crate) fn remove(&mut self, address: &Address) -> Option<u64> {
@@ -31,6 +35,8 @@ impl Nonces {
 
 impl Serialize for Nonces {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Sorted right away, so the map's order never shows.
+        #[allow(clippy::disallowed_methods)]
         let mut sorted: Vec<(&Address, &u64)> = self.0.iter().collect();
         sorted.sort_unstable();
         serializer.collect_map(sorted)

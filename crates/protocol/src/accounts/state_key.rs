@@ -1,0 +1,22 @@
+//! What the accounts component commits (public API: clients prove their accounts with it).
+//!
+//! - `StateKey::Subaccount(id)` (bytes `0x01 || owner || number u16 BE`): the subaccount's
+//!   balances, positions, margin mode and order count, bincode-encoded;
+//! - `StateKey::Nonce(address)` (bytes `0x02 || address`): the signer's next nonce, u64;
+//! - `StateKey::Component(Ledger)` (bytes `0x00 0x02`): the balances of every ledger account
+//!   that is not a subaccount, and the authorised agent keys.
+
+use super::Accounts;
+use crate::commitment::{encode, Committed, ComponentKey};
+
+impl Committed for Accounts {
+    fn key(&self) -> ComponentKey {
+        ComponentKey::Ledger
+    }
+
+    fn committed_bytes(&self) -> Vec<u8> {
+        // Subaccounts and nonces are committed one entry each.
+        let Accounts { subaccounts: _, nonces: _, pools, agents } = self;
+        encode(&(pools, agents))
+    }
+}

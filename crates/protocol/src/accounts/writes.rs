@@ -1,0 +1,80 @@
+//! The accounts component's journaled writes. Balances change only through
+//! [`super::ledger`]; everything else about a subaccount through [`State::with_subaccount`].
+
+use novation_types::{Address, AssetId, LedgerAccount, SubaccountId};
+
+use super::{Subaccount, Undo};
+use crate::state::State;
+
+impl State {
+    /// Runs `change` on the subaccount (created empty if missing), saving it first for undo.
+    /// An empty subaccount is removed so equal states encode equally. `change` must leave
+    /// balances alone: those move only as ledger postings.
+    pub(crate) fn with_subaccount<R>(&mut self, id: SubaccountId, change: impl FnOnce(&mut Subaccount) -> R) -> R {
+        self.with_subaccount_unchecked(id, |sub| {
+            #[cfg(debug_assertions)]
+            let balances_before = sub.balances.clone();
+            let result = change(sub);
+            #[cfg(debug_assertions)]
+            debug_assert_eq!(sub.balances, balances_before, "balances change only through ledger postings");
+            result
+        })
+    }
+
+    /// [`State::with_subaccount`] without the balance guard: for the ledger only.
+    pub(super) fn with_subaccount_unchecked<R>(
+        &mut self,
+        id: SubaccountId,
+        change: impl FnOnce(&mut Subaccount) -> R,
+    ) -> R {
+        if self.journal.first_touch_subaccount(id) {
+            let before = self.accounts.subaccounts.get(&id).cloned();
+            self.journal.record(Undo::Subaccount(id, before));
+        }
+        self.liquidation.touched_since_check.push(id);
+        self.changed_subaccounts.push(id);
+        let sub = self.accounts.subaccounts.entry(id).or_default();
+        let result = change(sub);
+        sub.tidy();
+        if sub.is_empty() {
+            self.accounts.subaccounts.remove(&id);
+        }
+        self.risk_index.update(id, self.accounts.subaccounts.get(&id), self.params.quote_asset);
+        result
+    }
+
+    /// Replaces everything of the subaccount but its balances with `sub`'s (saving the old
+    /// one first for undo): the write a fill makes after its postings are known.
+    pub(crate) fn put_subaccount_except_balances(&mut self, id: SubaccountId, sub: Subaccount) {
+        self.with_subaccount(id, |slot| {
+            let balances = std::mem::take(&mut slot.balances);
+            *slot = sub;
+            slot.balances = balances;
+        });
+    }
+
+    /// Adds `delta` to a non-subaccount ledger account's balance (ledger only).
+    pub(super) fn add_pool(&mut self, account: LedgerAccount, asset: AssetId, delta: i128) -> Option<()> {
+        let before = self.accounts.pool_balance(account, asset);
+        let after = before.checked_add(delta)?;
+        self.journal.record(Undo::Pool(account, asset, before));
+        if after == 0 {
+            self.accounts.pools.remove(&(account, asset));
+        } else {
+            self.accounts.pools.insert((account, asset), after);
+        }
+        Some(())
+    }
+
+    pub(crate) fn set_nonce(&mut self, address: Address, next: u64) {
+        let before = self.accounts.nonces.insert(address, next);
+        self.journal.record(Undo::Nonce(address, before));
+        self.changed_nonces.push(address);
+    }
+
+    pub(crate) fn set_agent(&mut self, account: Address, agent: Address, authorised: bool) {
+        let agents = &mut self.accounts.agents;
+        let was = if authorised { !agents.insert((account, agent)) } else { agents.remove(&(account, agent)) };
+        self.journal.record(Undo::Agent { account, agent, was });
+    }
+}
