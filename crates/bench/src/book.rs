@@ -59,6 +59,7 @@ use lobster::{OrderEvent, OrderType};
 use novation_protocol::params::Genesis;
 use novation_protocol::presets::{BTC, BTC_PERP, ETH, USD};
 use novation_protocol::State;
+use novation_types::action;
 use novation_types::{Action, Address, Event, OrderAction, OrderId, OrderRequest, Side, TimeInForce, Transaction};
 
 use crate::chain::{dec, publishers, Chain};
@@ -272,7 +273,10 @@ impl Generator {
         match (kind, picked) {
             (Kind::Cancel, Some((index, order))) => {
                 self.open.swap_remove(index);
-                let action = Action::Order(OrderAction::Cancel { subaccount: order.owner.number, order_id: order.id });
+                let action = Action::Order(OrderAction::Cancel(action::Cancel {
+                    subaccount: order.owner.number,
+                    order_id: order.id,
+                }));
                 let tx = self.transaction(account_of(order.owner.owner), action);
                 let ok = self.shadow.apply_transaction(&tx).result.is_ok();
                 let op = if ok { PeerOp::Cancel { id: order.id.0 } } else { PeerOp::Nothing };
@@ -292,12 +296,12 @@ impl Generator {
                         Side::Sell => price + 1,
                     };
                 }
-                let action = Action::Order(OrderAction::Modify {
+                let action = Action::Order(OrderAction::Modify(action::Modify {
                     subaccount: order.owner.number,
                     order_id: order.id,
                     price_ticks: price,
                     size_lots: order.remaining_lots,
-                });
+                }));
                 let tx = self.transaction(account_of(order.owner.owner), action);
                 let ok = self.shadow.apply_transaction(&tx).result.is_ok();
                 let op = if ok {
@@ -369,7 +373,7 @@ fn prepare(commands: usize) -> Result<Workload, String> {
         agent: None,
         sender: account_address(account),
         nonce: 0,
-        actions: vec![Action::Deposit { subaccount: 0, asset: USD, amount: deposit }],
+        actions: vec![Action::Deposit(action::Deposit { subaccount: 0, asset: USD, amount: deposit })],
     }));
     chain.apply_block_all_ok(first_block)?;
     let mut generator = Generator {

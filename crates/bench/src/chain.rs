@@ -52,11 +52,13 @@ impl Chain {
                 nonce,
                 actions: prices
                     .iter()
-                    .map(|(asset, price)| Action::PriceReport {
-                        asset: *asset,
-                        price: *price,
-                        confidence: Decimal::ZERO,
-                        publish_time_ms: time,
+                    .map(|(asset, price)| {
+                        Action::PriceReport(novation_types::action::PriceReport {
+                            asset: *asset,
+                            price: *price,
+                            confidence: Decimal::ZERO,
+                            publish_time_ms: time,
+                        })
                     })
                     .collect(),
             })

@@ -100,7 +100,7 @@ fn take(market: MarketId, side: Side, ticks: u64, lots: u64) -> OrderAction {
 }
 
 fn deposit(asset: AssetId, amount: Decimal) -> Action {
-    Action::Deposit { subaccount: 0, asset, amount }
+    Action::Deposit(novation_types::action::Deposit { subaccount: 0, asset, amount })
 }
 
 /// The two transactions that open pair `pair`'s positions.

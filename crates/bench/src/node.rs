@@ -13,6 +13,7 @@ use std::time::Instant;
 use novation_node::{devnet_genesis, ChainConfig, MempoolLimits, Node};
 use novation_protocol::presets::{BTC, BTC_PERP, ETH, USD};
 use novation_tx::{Eip712Signer, SignedTransaction, TxPayload};
+use novation_types::action;
 use novation_types::{Action, OrderAction, OrderRequest, Side};
 
 use crate::report::{median, Metric};
@@ -58,11 +59,13 @@ fn funded_node(dir: &std::path::Path, signers: usize) -> Result<(Node, Vec<Eip71
     for round in 0..3u64 {
         let time_ms = novation_node::now_ms();
         for publisher in &publishers {
-            let report = |asset, price: i64| Action::PriceReport {
-                asset,
-                price: novation_math::Decimal::from_int(price),
-                confidence: novation_math::Decimal::ONE,
-                publish_time_ms: time_ms,
+            let report = |asset, price: i64| {
+                Action::PriceReport(action::PriceReport {
+                    asset,
+                    price: novation_math::Decimal::from_int(price),
+                    confidence: novation_math::Decimal::ONE,
+                    publish_time_ms: time_ms,
+                })
             };
             node.submit(sign(publisher, round, vec![report(BTC, 60_000), report(ETH, 3_000)]))
                 .map_err(|e| e.to_string())?;
@@ -73,8 +76,11 @@ fn funded_node(dir: &std::path::Path, signers: usize) -> Result<(Node, Vec<Eip71
         .map(|i| Eip712Signer::from_seed(novation_node::sha256(format!("bench-node-{i}").as_bytes())))
         .collect();
     for key in &keys {
-        let deposit =
-            Action::Deposit { subaccount: 0, asset: USD, amount: novation_math::Decimal::from_int(10_000_000) };
+        let deposit = Action::Deposit(action::Deposit {
+            subaccount: 0,
+            asset: USD,
+            amount: novation_math::Decimal::from_int(10_000_000),
+        });
         node.submit(sign(key, 0, vec![deposit])).map_err(|e| e.to_string())?;
     }
     node.produce_block_now().map_err(|e| e.to_string())?;

@@ -14,6 +14,7 @@ use std::time::Instant;
 use novation_math::{Decimal, Rounding, SviParams};
 use novation_protocol::params::{Genesis, OptionRight};
 use novation_protocol::presets::{BTC, USD};
+use novation_types::action;
 use novation_types::{
     Action, Address, MarginMode, MarketId, OrderAction, OrderRequest, Side, SubaccountId, Transaction,
 };
@@ -104,12 +105,18 @@ fn build() -> Result<(Chain, SubaccountId), String> {
         for days in EXPIRY_DAYS {
             let expiry_ms = start + days * DAY_MS;
             let svi = smile("0.6", expiry_ms - time)?;
-            report.actions.push(Action::VolSurfaceReport { asset: BTC, expiry_ms, svi, publish_time_ms: time });
+            report.actions.push(Action::VolSurfaceReport(action::VolSurfaceReport {
+                asset: BTC,
+                expiry_ms,
+                svi,
+                publish_time_ms: time,
+            }));
         }
     }
-    first.push(tx(0, vec![Action::Deposit { subaccount: 0, asset: USD, amount: dec("1000000000")? }]));
-    first.push(tx(1, vec![Action::Deposit { subaccount: 0, asset: USD, amount: dec("10000000")? }]));
-    first.push(tx(1, vec![Action::SetMarginMode { subaccount: 0, mode: MarginMode::Portfolio }]));
+    first.push(tx(0, vec![Action::Deposit(action::Deposit { subaccount: 0, asset: USD, amount: dec("1000000000")? })]));
+    first.push(tx(1, vec![Action::Deposit(action::Deposit { subaccount: 0, asset: USD, amount: dec("10000000")? })]));
+    first
+        .push(tx(1, vec![Action::SetMarginMode(action::SetMarginMode { subaccount: 0, mode: MarginMode::Portfolio })]));
     chain.apply_block_all_ok(first)?;
     // The maker rests one order per series; the trader takes each (long and short in turn).
     let orders: Vec<(MarketId, Side, u64)> = series

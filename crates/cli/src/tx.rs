@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use novation_math::Ppm;
 use novation_tx::TxPayload;
+use novation_types::action;
 use novation_types::{
     Action, Address, AssetId, MarginMode, MarketId, OrderAction, OrderId, OrderRequest, Side, TimeInForce,
 };
@@ -80,18 +81,25 @@ pub(crate) fn run(ctx: &Context, args: &TxArgs) -> CliResult<()> {
 fn build_action(ctx: &Context, args: &TxArgs, markets: &[MarketInfo], assets: &[AssetInfo]) -> CliResult<Action> {
     let subaccount = args.subaccount;
     Ok(match &args.action {
-        TxCommand::Deposit { asset, amount } => {
-            Action::Deposit { subaccount, asset: AssetId(find_asset(assets, asset)?.id), amount: *amount }
-        }
-        TxCommand::Withdraw { asset, amount } => {
-            Action::Withdraw { subaccount, asset: AssetId(find_asset(assets, asset)?.id), amount: *amount }
-        }
+        TxCommand::Deposit { asset, amount } => Action::Deposit(action::Deposit {
+            subaccount,
+            asset: AssetId(find_asset(assets, asset)?.id),
+            amount: *amount,
+        }),
+        TxCommand::Withdraw { asset, amount } => Action::Withdraw(action::Withdraw {
+            subaccount,
+            asset: AssetId(find_asset(assets, asset)?.id),
+            amount: *amount,
+        }),
         TxCommand::Order(order) => Action::Order(OrderAction::Place(order_request(subaccount, order, markets)?)),
         TxCommand::Cancel { order_id: Some(order_id), .. } => {
-            Action::Order(OrderAction::Cancel { subaccount, order_id: OrderId(*order_id) })
+            Action::Order(OrderAction::Cancel(action::Cancel { subaccount, order_id: OrderId(*order_id) }))
         }
         TxCommand::Cancel { order_id: None, client_id: Some(client_order_id) } => {
-            Action::Order(OrderAction::CancelByClientId { subaccount, client_order_id: *client_order_id })
+            Action::Order(OrderAction::CancelByClientId(action::CancelByClientId {
+                subaccount,
+                client_order_id: *client_order_id,
+            }))
         }
         TxCommand::Cancel { order_id: None, client_id: None } => {
             return Err(CliError::Usage("cancel needs an ORDER_ID or --client-id".into()))
@@ -101,16 +109,18 @@ fn build_action(ctx: &Context, args: &TxArgs, markets: &[MarketInfo], assets: &[
                 Some(name) => Some(MarketId(find_market(markets, name)?.id)),
                 None => None,
             };
-            Action::Order(OrderAction::CancelAll { subaccount, market })
+            Action::Order(OrderAction::CancelAll(action::CancelAll { subaccount, market }))
         }
-        TxCommand::AuthorizeAgent { agent } => Action::AuthorizeAgent { agent: resolve_address(ctx, agent)? },
-        TxCommand::MarginMode { mode } => Action::SetMarginMode {
+        TxCommand::AuthorizeAgent { agent } => {
+            Action::AuthorizeAgent(action::AuthorizeAgent { agent: resolve_address(ctx, agent)? })
+        }
+        TxCommand::MarginMode { mode } => Action::SetMarginMode(action::SetMarginMode {
             subaccount,
             mode: match mode {
                 MarginModeArg::Standard => MarginMode::Standard,
                 MarginModeArg::Portfolio => MarginMode::Portfolio,
             },
-        },
+        }),
     })
 }
 

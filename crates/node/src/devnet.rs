@@ -24,6 +24,7 @@ use novation_math::Decimal;
 use novation_protocol::params::Genesis;
 use novation_protocol::presets::{BTC, BTC_PERP, ETH, ETH_PERP, USD};
 use novation_tx::{Eip712Signer, TxPayload};
+use novation_types::action;
 use novation_types::{Action, AssetId, MarketId, OrderAction, OrderRequest, Side};
 use tokio::sync::{broadcast, watch};
 
@@ -274,12 +275,12 @@ impl SimulatedFeed {
                 .map(|i| {
                     let (asset, price) = self.prices[i];
                     let noisy = price + price / 10_000 * self.rng.symmetric(3);
-                    Action::PriceReport {
+                    Action::PriceReport(action::PriceReport {
                         asset,
                         price: Decimal::from_raw(i128::from(noisy) * 1_000_000_000_000),
                         confidence: Decimal::from_raw(i128::from(noisy / 2_000) * 1_000_000_000_000),
                         publish_time_ms,
-                    }
+                    })
                 })
                 .collect();
             if let Err(error) = submit_signed(node, &self.publishers[index], actions) {
@@ -297,7 +298,7 @@ impl SimulatedFeed {
             .iter()
             .filter_map(|&expiry_ms| {
                 let svi = smile::simulated_smile(smile::years_between(publish_time_ms, expiry_ms)?)?;
-                Some(Action::VolSurfaceReport { asset: BTC, expiry_ms, svi, publish_time_ms })
+                Some(Action::VolSurfaceReport(action::VolSurfaceReport { asset: BTC, expiry_ms, svi, publish_time_ms }))
             })
             .collect();
         if actions.is_empty() {
@@ -314,7 +315,7 @@ impl SimulatedFeed {
 /// The built-in market maker: every other block, cancel all and quote five levels a side on
 /// the perpetuals, then one level on every live dated series.
 fn quote(node: &Node, signer: &Eip712Signer) {
-    let mut orders = vec![OrderAction::CancelAll { subaccount: 0, market: None }];
+    let mut orders = vec![OrderAction::CancelAll(action::CancelAll { subaccount: 0, market: None })];
     for (market, size_lots) in [(BTC_PERP, 100u64), (ETH_PERP, 100u64)] {
         let Some((mark, tick)) = node.with_state(|state| {
             let view = state.market(market)?;
@@ -364,7 +365,7 @@ fn quote_series(node: &Node, signer: &Eip712Signer) {
             .collect()
     });
     for (market, bid, ask, lots) in quotes {
-        let mut orders = vec![OrderAction::CancelAll { subaccount: 0, market: Some(market) }];
+        let mut orders = vec![OrderAction::CancelAll(action::CancelAll { subaccount: 0, market: Some(market) })];
         if bid > 0 {
             orders.push(OrderAction::Place(OrderRequest::limit(0, market, Side::Buy, bid, lots)));
         }
@@ -379,8 +380,9 @@ fn fund(node: &Node, signer: &Eip712Signer, amounts: &[(AssetId, &str)]) -> Resu
     if node.next_nonce(signer.address()) > 0 {
         return Ok(());
     }
-    let actions =
-        amounts.iter().map(|(asset, amount)| Action::Deposit { subaccount: 0, asset: *asset, amount: dec(amount) });
+    let actions = amounts
+        .iter()
+        .map(|(asset, amount)| Action::Deposit(action::Deposit { subaccount: 0, asset: *asset, amount: dec(amount) }));
     submit_signed(node, signer, actions.collect())
 }
 

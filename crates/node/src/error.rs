@@ -13,6 +13,9 @@ use novation_tx::TxError;
 pub enum NodeError {
     /// The envelope failed the stateless checks (code 1001–1099).
     Tx(TxError),
+    /// The transaction fails the protocol's stateless checks (the protocol's own code, below
+    /// 1000: the same code a block would reject it with).
+    Rejected(novation_protocol::TxError),
     /// The mempool holds its maximum number of transactions (2001).
     MempoolFull {
         /// The bound.
@@ -78,6 +81,7 @@ impl NodeError {
     pub fn code(&self) -> u32 {
         match self {
             NodeError::Tx(error) => error.code(),
+            NodeError::Rejected(error) => error.code.code(),
             NodeError::MempoolFull { .. } => 2001,
             NodeError::SignerQueueFull { .. } => 2002,
             NodeError::AlreadyKnown => 2003,
@@ -102,6 +106,10 @@ impl fmt::Display for NodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NodeError::Tx(error) => write!(f, "{error}"),
+            NodeError::Rejected(error) => match error.action_index {
+                Some(index) => write!(f, "action {index}: {}", error.code),
+                None => write!(f, "{}", error.code),
+            },
             NodeError::MempoolFull { limit } => write!(f, "mempool full ({limit} transactions)"),
             NodeError::SignerQueueFull { limit } => {
                 write!(f, "signer has {limit} pending transactions already")

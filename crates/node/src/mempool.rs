@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use novation_tx::SignedTransaction;
-use novation_types::{Action, Address, OrderAction, Transaction};
+use novation_types::{Address, Transaction};
 
 use crate::header::Hash32;
 use crate::NodeError;
@@ -55,18 +55,9 @@ pub(crate) struct Mempool {
     next_arrival: u64,
 }
 
-/// The block-ordering class of a transaction, from its first action.
+/// The block-ordering class of a transaction: the protocol's, from its first action.
 fn class_of(tx: &Transaction) -> u8 {
-    let is_cancel = |a: &OrderAction| {
-        matches!(a, OrderAction::Cancel { .. } | OrderAction::CancelByClientId { .. } | OrderAction::CancelAll { .. })
-    };
-    match tx.actions.first() {
-        Some(Action::PriceReport { .. } | Action::VolSurfaceReport { .. }) => 0,
-        Some(Action::Order(order)) if is_cancel(order) => 2,
-        Some(Action::Batch(orders)) if orders.first().is_some_and(is_cancel) => 2,
-        Some(Action::Order(_) | Action::Batch(_)) => 3,
-        _ => 1,
-    }
+    novation_protocol::transaction_class(tx) as u8
 }
 
 impl Mempool {
@@ -174,7 +165,7 @@ impl Mempool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use novation_types::{AssetId, MarketId};
+    use novation_types::{Action, AssetId, MarketId, OrderAction};
 
     fn envelope() -> SignedTransaction {
         SignedTransaction {
@@ -188,11 +179,18 @@ mod tests {
     }
 
     fn deposit() -> Action {
-        Action::Deposit { subaccount: 0, asset: AssetId(0), amount: novation_math::Decimal::ONE }
+        Action::Deposit(novation_types::action::Deposit {
+            subaccount: 0,
+            asset: AssetId(0),
+            amount: novation_math::Decimal::ONE,
+        })
     }
 
     fn cancel() -> Action {
-        Action::Order(OrderAction::CancelAll { subaccount: 0, market: Some(MarketId(0)) })
+        Action::Order(OrderAction::CancelAll(novation_types::action::CancelAll {
+            subaccount: 0,
+            market: Some(MarketId(0)),
+        }))
     }
 
     #[test]

@@ -136,6 +136,8 @@ impl Node {
         let nonce = tx.nonce;
         let chain_nonce = {
             let chain = self.chain();
+            novation_protocol::check_transaction_stateless(&tx, &chain.state.params().limits)
+                .map_err(NodeError::Rejected)?;
             if chain.included(&tx_hash).is_some() {
                 return Err(NodeError::AlreadyKnown);
             }

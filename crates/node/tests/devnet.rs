@@ -12,6 +12,7 @@ use novation_node::{demo_key, start_devnet, DevnetConfig, RunningNode};
 use novation_protocol::presets::{BTC_PERP, USD};
 use novation_store::commitment::{verify_proof, Proof};
 use novation_tx::{Eip712Signer, TxPayload};
+use novation_types::action;
 use novation_types::{Action, OrderAction, OrderRequest, Side};
 use serde_json::Value;
 
@@ -73,9 +74,12 @@ async fn deposit_order_cancel_apply_and_the_account_proves() {
     let client = jsonrpsee_http_client::HttpClientBuilder::default().build(&url).unwrap();
     let trader = Eip712Signer::from_seed([42; 32]);
 
-    let deposit =
-        send(&client, &trader, vec![Action::Deposit { subaccount: 0, asset: USD, amount: "50000".parse().unwrap() }])
-            .await;
+    let deposit = send(
+        &client,
+        &trader,
+        vec![Action::Deposit(action::Deposit { subaccount: 0, asset: USD, amount: "50000".parse().unwrap() })],
+    )
+    .await;
     assert_eq!(included(&client, &deposit).await["result"]["ok"], true);
 
     // Wait for the simulated feed to give BTC-PERP a mark, then bid below it.
@@ -100,7 +104,10 @@ async fn deposit_order_cancel_apply_and_the_account_proves() {
     let cancel = send(
         &client,
         &trader,
-        vec![Action::Order(OrderAction::CancelByClientId { subaccount: 0, client_order_id: 7 })],
+        vec![Action::Order(OrderAction::CancelByClientId(action::CancelByClientId {
+            subaccount: 0,
+            client_order_id: 7,
+        }))],
     )
     .await;
     assert_eq!(included(&client, &cancel).await["result"]["ok"], true);
@@ -256,7 +263,7 @@ async fn a_transaction_signed_by_eth_account_is_accepted_by_the_node() {
         jsonrpsee_http_client::HttpClientBuilder::default().build(format!("http://{}", running.rpc_addr)).unwrap();
     let secret = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
     let account = Eip712Signer::from_hex(secret).unwrap().address();
-    let deposit = Action::Deposit { subaccount: 0, asset: USD, amount: "123.45".parse().unwrap() };
+    let deposit = Action::Deposit(action::Deposit { subaccount: 0, asset: USD, amount: "123.45".parse().unwrap() });
     let payload = TxPayload::new(CHAIN_ID, account, 0, vec![deposit]).to_json();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tx/tests/python/sign_eip712.py");
     let output = std::process::Command::new("python3")

@@ -9,11 +9,12 @@
 //!               ─► conservation check
 //! ```
 
-use novation_types::{Action, ErrorCode, Event, OrderAction, SubaccountId, Transaction};
+use novation_types::{ErrorCode, Event, Transaction};
 use serde::{Deserialize, Serialize};
 
+use crate::handler::{check_transaction_stateless, ActionContext, ActionHandler};
+use crate::oracle;
 use crate::state::State;
-use crate::{accounts, oracle, trading};
 
 /// Header fields the protocol needs: the node (or consensus) decides them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,137 +110,35 @@ impl State {
 
     /// Applies one transaction whole, or rejects it whole. A rejected transaction with a
     /// valid nonce still uses up that nonce (so it can never be replayed later), and changes
-    /// nothing else.
+    /// nothing else. Order: nonce, the stateless checks ([`check_transaction_stateless`]),
+    /// the agent's authorisation, then each action's `check_and_execute`.
     pub fn apply_transaction(&mut self, tx: &Transaction) -> TxOutcome {
-        let rejected =
-            |code, action_index| TxOutcome { result: Err(TxError { code, action_index }), events: Vec::new() };
+        let rejected = |error| TxOutcome { result: Err(error), events: Vec::new() };
         let signer = tx.signer();
         let expected_nonce = self.accounts.nonces.get(&signer).unwrap_or(0);
         if tx.nonce != expected_nonce {
-            return rejected(ErrorCode::BadNonce, None);
+            return rejected(TxError { code: ErrorCode::BadNonce, action_index: None });
         }
         self.set_nonce(signer, expected_nonce.saturating_add(1));
-        if tx.actions.is_empty() || tx.actions.len() > self.params.limits.max_actions_per_tx {
-            return rejected(ErrorCode::BadActionCount, None);
+        if let Err(error) = check_transaction_stateless(tx, &self.params.limits) {
+            return rejected(error);
         }
         if let Some(agent) = tx.agent {
             if !self.accounts.agents.contains(&(tx.sender, agent)) {
-                return rejected(ErrorCode::UnauthorizedAgent, None);
-            }
-            if let Some(index) = tx.actions.iter().position(|action| !action.agent_may_sign()) {
-                return rejected(ErrorCode::AgentNotAllowed, Some(index));
+                return rejected(TxError { code: ErrorCode::UnauthorizedAgent, action_index: None });
             }
         }
+        let ctx = ActionContext { sender: tx.sender };
         let mut events = Vec::new();
         self.journal.begin(self.liquidation.touched_since_check.len());
         for (index, action) in tx.actions.iter().enumerate() {
-            if let Err(code) = self.apply_action(tx, action, &mut events) {
+            if let Err(code) = action.check_and_execute(self, &ctx, &mut events) {
                 self.rollback();
-                return rejected(code, Some(index));
+                return rejected(TxError { code, action_index: Some(index) });
             }
         }
         self.journal.end();
         TxOutcome { result: Ok(()), events }
-    }
-
-    fn subaccount_of(&self, tx: &Transaction, number: u16) -> Result<SubaccountId, ErrorCode> {
-        if number > self.params.limits.max_subaccount {
-            return Err(ErrorCode::InvalidSubaccount);
-        }
-        Ok(SubaccountId::new(tx.sender, number))
-    }
-
-    fn apply_action(&mut self, tx: &Transaction, action: &Action, events: &mut Vec<Event>) -> Result<(), ErrorCode> {
-        match action {
-            Action::Deposit { subaccount, asset, amount } => {
-                let id = self.subaccount_of(tx, *subaccount)?;
-                accounts::deposit(self, id, *asset, *amount, events)
-            }
-            Action::Withdraw { subaccount, asset, amount } => {
-                let id = self.subaccount_of(tx, *subaccount)?;
-                accounts::withdraw(self, id, *asset, *amount, events)
-            }
-            Action::Transfer { from, to, asset, amount } => {
-                let (from, to) = (self.subaccount_of(tx, *from)?, self.subaccount_of(tx, *to)?);
-                accounts::transfer(self, from, to, *asset, *amount, events)
-            }
-            Action::SetIsolatedMarket { subaccount, market } => {
-                let id = self.subaccount_of(tx, *subaccount)?;
-                accounts::set_isolated_market(self, id, *market, events)
-            }
-            Action::AuthorizeAgent { agent } => {
-                self.set_agent(tx.sender, *agent, true);
-                events.push(Event::AgentAuthorized { account: tx.sender, agent: *agent });
-                Ok(())
-            }
-            Action::RevokeAgent { agent } => {
-                if !self.accounts.agents.contains(&(tx.sender, *agent)) {
-                    return Err(ErrorCode::UnauthorizedAgent);
-                }
-                self.set_agent(tx.sender, *agent, false);
-                events.push(Event::AgentRevoked { account: tx.sender, agent: *agent });
-                Ok(())
-            }
-            Action::FundInsurance { subaccount, amount } => {
-                let id = self.subaccount_of(tx, *subaccount)?;
-                accounts::fund_insurance(self, id, *amount, events)
-            }
-            Action::Order(order_action) => self.apply_order_action(tx, order_action, events),
-            Action::Batch(actions) => {
-                if actions.is_empty() || actions.len() > self.params.limits.max_batch {
-                    return Err(ErrorCode::BadBatchSize);
-                }
-                actions.iter().try_for_each(|a| self.apply_order_action(tx, a, events))
-            }
-            Action::PriceReport { asset, price, confidence, publish_time_ms } => {
-                oracle::check_and_execute_report(self, tx.sender, *asset, *price, *confidence, *publish_time_ms)
-            }
-            Action::VolSurfaceReport { asset, expiry_ms, svi, publish_time_ms } => {
-                crate::derivatives::check_and_record_smile(self, tx.sender, *asset, *expiry_ms, svi, *publish_time_ms)
-            }
-            Action::SetMarginMode { subaccount, mode } => {
-                let id = self.subaccount_of(tx, *subaccount)?;
-                accounts::set_margin_mode(self, id, *mode, events)
-            }
-        }
-    }
-
-    fn apply_order_action(
-        &mut self,
-        tx: &Transaction,
-        action: &OrderAction,
-        events: &mut Vec<Event>,
-    ) -> Result<(), ErrorCode> {
-        match action {
-            OrderAction::Place(request) => {
-                let owner = self.subaccount_of(tx, request.subaccount)?;
-                trading::place_order(self, owner, request, events).map(|_| ())
-            }
-            OrderAction::PlaceTrigger(request) => {
-                let owner = self.subaccount_of(tx, request.order.subaccount)?;
-                trading::place_trigger(self, owner, request, events).map(|_| ())
-            }
-            OrderAction::Cancel { subaccount, order_id } => {
-                let owner = self.subaccount_of(tx, *subaccount)?;
-                trading::cancel_order(self, owner, *order_id, events)
-            }
-            OrderAction::CancelByClientId { subaccount, client_order_id } => {
-                let owner = self.subaccount_of(tx, *subaccount)?;
-                trading::cancel_by_client_id(self, owner, *client_order_id, events)
-            }
-            OrderAction::Modify { subaccount, order_id, price_ticks, size_lots } => {
-                let owner = self.subaccount_of(tx, *subaccount)?;
-                trading::modify_order(self, owner, *order_id, *price_ticks, *size_lots, events)
-            }
-            OrderAction::CancelAll { subaccount, market } => {
-                let owner = self.subaccount_of(tx, *subaccount)?;
-                if let Some(market) = market {
-                    self.params.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
-                }
-                trading::cancel_all(self, owner, *market, events);
-                Ok(())
-            }
-        }
     }
 
     fn end_block(&mut self) -> Result<Vec<Event>, BlockError> {

@@ -26,6 +26,7 @@ pub mod book;
 mod clearing;
 mod commitment;
 pub mod derivatives;
+mod handler;
 mod invariants;
 mod journal;
 mod liquidation;
@@ -40,6 +41,7 @@ mod trading;
 
 pub use block::{Block, BlockError, BlockHeader, BlockOutcome, TxError, TxOutcome};
 pub use commitment::{ComponentKey, StateKey};
+pub use handler::{check_transaction_stateless, transaction_class, ActionRules, OrderingClass};
 pub use liquidation::RiskStats;
 pub use state::State;
 pub use trading::TriggerOrder;

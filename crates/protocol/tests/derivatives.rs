@@ -8,6 +8,7 @@ use novation_math::{black76, Black76Inputs, Decimal, OptionKind, Ppm, Rounding, 
 use novation_protocol::derivatives::SmileValidity;
 use novation_protocol::params::{Genesis, OptionRight};
 use novation_protocol::presets::{BTC, BTC_PERP, USD};
+use novation_types::action;
 use novation_types::{Action, Address, ErrorCode, Event, MarginMode, MarketId, OrderRequest, Side, Transaction};
 
 const DAY_MS: u64 = 86_400_000;
@@ -48,7 +49,7 @@ fn flat(vol: &str, expiry_ms: u64, now_ms: u64) -> SviParams {
 }
 
 fn smile_report(asset: novation_types::AssetId, expiry_ms: u64, svi: SviParams, time: u64) -> Action {
-    Action::VolSurfaceReport { asset, expiry_ms, svi, publish_time_ms: time }
+    Action::VolSurfaceReport(action::VolSurfaceReport { asset, expiry_ms, svi, publish_time_ms: time })
 }
 
 /// Every publisher reports BTC at `price` and flat 60% smiles (near, month, two months).
@@ -59,12 +60,12 @@ fn publish(chain: &mut Chain, price: &str) -> novation_protocol::BlockOutcome {
         .clone()
         .into_iter()
         .map(|publisher| {
-            let mut actions = vec![Action::PriceReport {
+            let mut actions = vec![Action::PriceReport(action::PriceReport {
                 asset: BTC,
                 price: dec(price),
                 confidence: Decimal::ZERO,
                 publish_time_ms: time,
-            }];
+            })];
             for expiry in [NEAR, MONTH, 2 * MONTH] {
                 if time < expiry {
                     actions.push(smile_report(BTC, expiry, flat("0.6", expiry, time), time));
@@ -220,7 +221,7 @@ fn trade(chain: &mut Chain, who: Address, market: MarketId, side: Side, ticks: u
 
 fn portfolio_account(chain: &mut Chain, who: Address) {
     chain.deposit(who, USD, "200000");
-    chain.ok(who, vec![Action::SetMarginMode { subaccount: 0, mode: MarginMode::Portfolio }]);
+    chain.ok(who, vec![Action::SetMarginMode(action::SetMarginMode { subaccount: 0, mode: MarginMode::Portfolio })]);
 }
 
 fn initial(chain: &Chain, who: Address) -> Decimal {
@@ -283,10 +284,12 @@ fn switching_to_portfolio_margin_needs_initial_margin_under_it() {
     // 1 BTC long at 5% standard margin (5,000) fits; under portfolio margin the −20% scenario
     // needs 20,000.
     trade(&mut chain, who, BTC_PERP, Side::Buy, 1_000_000, 10_000);
-    let outcome = chain.run(who, vec![Action::SetMarginMode { subaccount: 0, mode: MarginMode::Portfolio }]);
+    let outcome = chain
+        .run(who, vec![Action::SetMarginMode(action::SetMarginMode { subaccount: 0, mode: MarginMode::Portfolio })]);
     rejected_with(&outcome, ErrorCode::InsufficientMargin);
-    chain.ok(who, vec![Action::SetIsolatedMarket { subaccount: 1, market: Some(BTC_PERP) }]);
-    let outcome = chain.run(who, vec![Action::SetMarginMode { subaccount: 1, mode: MarginMode::Portfolio }]);
+    chain.ok(who, vec![Action::SetIsolatedMarket(action::SetIsolatedMarket { subaccount: 1, market: Some(BTC_PERP) })]);
+    let outcome = chain
+        .run(who, vec![Action::SetMarginMode(action::SetMarginMode { subaccount: 1, mode: MarginMode::Portfolio })]);
     rejected_with(&outcome, ErrorCode::PortfolioMarginNotAllowed);
 }
 

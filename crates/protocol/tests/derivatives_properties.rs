@@ -15,6 +15,7 @@ use novation_math::{Decimal, Rounding, SviParams};
 use novation_protocol::params::{Genesis, OptionRight};
 use novation_protocol::presets::{BTC, BTC_PERP, USD};
 use novation_protocol::{Block, BlockHeader, State};
+use novation_types::action;
 use novation_types::{
     Action, Address, MarginMode, MarketId, OrderAction, OrderRequest, Side, SubaccountId, Transaction,
 };
@@ -127,17 +128,21 @@ impl Driver {
         let price = Decimal::from_raw(self.btc_cents * 10_000_000_000_000_000);
         (0..PUBLISHERS)
             .map(|n| {
-                let mut actions =
-                    vec![Action::PriceReport { asset: BTC, price, confidence: Decimal::ZERO, publish_time_ms: time }];
+                let mut actions = vec![Action::PriceReport(action::PriceReport {
+                    asset: BTC,
+                    price,
+                    confidence: Decimal::ZERO,
+                    publish_time_ms: time,
+                })];
                 if let Some((vol, skew)) = smiles {
                     for expiry in [NEAR_MS, MONTH_MS] {
                         if time < expiry {
-                            actions.push(Action::VolSurfaceReport {
+                            actions.push(Action::VolSurfaceReport(action::VolSurfaceReport {
                                 asset: BTC,
                                 expiry_ms: expiry,
                                 svi: skewed(vol, skew, expiry - time),
                                 publish_time_ms: time,
-                            });
+                            }));
                         }
                     }
                 }
@@ -211,7 +216,12 @@ impl Driver {
                 let time = self.now();
                 txs.push(self.tx(
                     publisher(*p),
-                    vec![Action::VolSurfaceReport { asset: BTC, expiry_ms: MONTH_MS, svi, publish_time_ms: time }],
+                    vec![Action::VolSurfaceReport(action::VolSurfaceReport {
+                        asset: BTC,
+                        expiry_ms: MONTH_MS,
+                        svi,
+                        publish_time_ms: time,
+                    })],
                 ));
             }
             Step::Trade { maker, taker, market, side, lots, offset } => {
@@ -228,7 +238,9 @@ impl Driver {
             }
             Step::Mode(t, portfolio) => {
                 let mode = if *portfolio { MarginMode::Portfolio } else { MarginMode::Standard };
-                txs.push(self.tx(trader(*t), vec![Action::SetMarginMode { subaccount: 0, mode }]));
+                txs.push(
+                    self.tx(trader(*t), vec![Action::SetMarginMode(action::SetMarginMode { subaccount: 0, mode })]),
+                );
             }
             Step::Close(t, m) => {
                 let market = self.markets[*m];
@@ -280,7 +292,7 @@ proptest! {
         let funding: Vec<Transaction> = (0..TRADERS)
             .map(|n| {
                 let amount = Decimal::from_int(20_000 * (n as i64 + 1));
-                driver.tx(trader(n), vec![Action::Deposit { subaccount: 0, asset: USD, amount }])
+                driver.tx(trader(n), vec![Action::Deposit(action::Deposit { subaccount: 0, asset: USD, amount })])
             })
             .collect();
         let mut first = driver.price_reports(Some((60, -20)));

@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use novation_math::{Decimal, Ppm};
 use novation_protocol::presets::{BTC, BTC_PERP, USD};
+use novation_types::action;
 use novation_types::{Action, CancelReason, Event, OrderRequest, Side};
 
 const ONE_BTC_LOTS: u64 = 10_000;
@@ -57,7 +58,7 @@ fn a_gap_through_the_bankruptcy_price_is_covered_by_the_insurance_fund_to_the_ce
     let (alice, _) = alice_long_one_btc(&mut chain, "10000");
     let dan = trader(4);
     chain.deposit(dan, USD, "5000");
-    chain.ok(dan, vec![Action::FundInsurance { subaccount: 0, amount: dec("5000") }]);
+    chain.ok(dan, vec![Action::FundInsurance(action::FundInsurance { subaccount: 0, amount: dec("5000") })]);
 
     // −10% in one block, with no bids: equity 9,950 − 10,000 = −50.
     let outcome = chain.set_prices(&[(BTC, "90000")]);
@@ -128,7 +129,7 @@ fn after_adl_covers_a_bankruptcy_withdrawals_continue() {
     let events = end_block_events(&outcome);
     assert!(events.iter().any(|e| matches!(e, Event::AutoDeleveraged { subaccount, .. } if *subaccount == sub(bob))));
     assert!(!events.iter().any(|e| matches!(e, Event::BadDebt { .. })));
-    let withdraw = vec![Action::Withdraw { subaccount: 0, asset: USD, amount: dec("1") }];
+    let withdraw = vec![Action::Withdraw(action::Withdraw { subaccount: 0, asset: USD, amount: dec("1") })];
     assert!(chain.run(bob, withdraw).result.is_ok(), "no bad debt is pending");
 }
 
@@ -139,7 +140,7 @@ fn a_crash_across_many_accounts_keeps_conservation_and_leaves_no_one_below_maint
     chain.deposit(mia, USD, "100000000");
     let dan = trader(998);
     chain.deposit(dan, USD, "1000000");
-    chain.ok(dan, vec![Action::FundInsurance { subaccount: 0, amount: dec("1000000") }]);
+    chain.ok(dan, vec![Action::FundInsurance(action::FundInsurance { subaccount: 0, amount: dec("1000000") })]);
     let traders: Vec<_> = (0..200).map(|n| trader(10_000 + n)).collect();
     for (n, who) in traders.iter().enumerate() {
         let margin = 1_200 + 40 * n as u64;
@@ -193,7 +194,7 @@ fn a_50pct_crash_in_one_block_across_10000_accounts_keeps_conservation_and_leave
     let (mia, dan) = (trader(900_000), trader(900_001));
     chain.deposit(mia, USD, "50000000");
     chain.deposit(dan, USD, "2000000");
-    chain.ok(dan, vec![Action::FundInsurance { subaccount: 0, amount: dec("2000000") }]);
+    chain.ok(dan, vec![Action::FundInsurance(action::FundInsurance { subaccount: 0, amount: dec("2000000") })]);
     // 5,000 longs and 5,000 shorts of 0.01 BTC each, at leverages from 2x to 19x, plus depth
     // on both sides of the book for the partial liquidations.
     let mut txs = Vec::new();
@@ -201,7 +202,7 @@ fn a_50pct_crash_in_one_block_across_10000_accounts_keeps_conservation_and_leave
         let who = trader(100_000 + n);
         let margin = 1_000 / (2 + n % 18) + 5;
         let side = if n % 2 == 0 { Side::Buy } else { Side::Sell };
-        let deposit = Action::Deposit { subaccount: 0, asset: USD, amount: dec(&margin.to_string()) };
+        let deposit = Action::Deposit(action::Deposit { subaccount: 0, asset: USD, amount: dec(&margin.to_string()) });
         let order = Action::Order(novation_types::OrderAction::Place(limit(BTC_PERP, side, 1_000_000, 100)));
         txs.push(chain.tx(who, vec![deposit, order]));
     }
@@ -279,12 +280,12 @@ fn bad_debt_is_booked_withdrawals_wait_and_resume_once_the_insurance_fund_covers
     assert!(chain.state.subaccount(sub(carol)).is_none(), "the deficit was written off Carol");
     chain.state.verify_conservation().unwrap();
 
-    let withdraw = vec![Action::Withdraw { subaccount: 0, asset: USD, amount: dec("1") }];
+    let withdraw = vec![Action::Withdraw(action::Withdraw { subaccount: 0, asset: USD, amount: dec("1") })];
     let refused = chain.run(erin, withdraw.clone());
     assert_eq!(refused.result.unwrap_err().code, novation_types::ErrorCode::BadDebtPending);
 
     // Someone refills the insurance fund; the next block covers the debt from it.
-    chain.ok(erin, vec![Action::FundInsurance { subaccount: 0, amount: dec("50000") }]);
+    chain.ok(erin, vec![Action::FundInsurance(action::FundInsurance { subaccount: 0, amount: dec("50000") })]);
     assert_eq!(chain.state.risk_view(5).pending_bad_debt, Decimal::ZERO);
     assert_eq!(chain.state.system_totals().insurance_fund, dec("50000").checked_sub(pending).unwrap());
     assert!(chain.run(erin, withdraw).result.is_ok(), "withdrawals resume once the bad debt is resolved");

@@ -37,6 +37,7 @@ use novation_protocol::accounts::Subaccount;
 use novation_protocol::params::Genesis;
 use novation_protocol::presets::{BACKSTOP, BTC, BTC_PERP, ETH, ETH_PERP, USD};
 use novation_protocol::{Block, BlockHeader, State, TxOutcome};
+use novation_types::action;
 use novation_types::{
     Action, Address, AssetId, ErrorCode, Event, MarketId, OrderAction, OrderId, OrderKind, OrderRequest,
     SelfTradePrevention, Side, SubaccountId, TimeInForce, Transaction, TriggerCondition, TriggerRequest,
@@ -581,20 +582,22 @@ fn arb_order_request() -> impl Strategy<Value = OrderRequest> {
 fn arb_order_action() -> impl Strategy<Value = OrderAction> {
     prop_oneof![
         arb_order_request().prop_map(OrderAction::Place),
-        (arb_u16(), arb_order_id()).prop_map(|(subaccount, order_id)| OrderAction::Cancel { subaccount, order_id }),
+        (arb_u16(), arb_order_id())
+            .prop_map(|(subaccount, order_id)| OrderAction::Cancel(action::Cancel { subaccount, order_id })),
         (arb_u16(), any::<u64>()).prop_map(|(subaccount, client_order_id)| {
-            OrderAction::CancelByClientId { subaccount, client_order_id }
+            OrderAction::CancelByClientId(action::CancelByClientId { subaccount, client_order_id })
         }),
         (arb_u16(), arb_order_id(), any::<u64>(), any::<u64>()).prop_map(
-            |(subaccount, order_id, price_ticks, size_lots)| OrderAction::Modify {
+            |(subaccount, order_id, price_ticks, size_lots)| OrderAction::Modify(action::Modify {
                 subaccount,
                 order_id,
                 price_ticks,
                 size_lots,
-            }
+            })
         ),
-        (arb_u16(), prop::option::of(arb_u16()))
-            .prop_map(|(subaccount, market)| { OrderAction::CancelAll { subaccount, market: market.map(MarketId) } }),
+        (arb_u16(), prop::option::of(arb_u16())).prop_map(|(subaccount, market)| {
+            OrderAction::CancelAll(action::CancelAll { subaccount, market: market.map(MarketId) })
+        }),
         (any::<u64>(), trigger_condition(), arb_order_request()).prop_map(|(trigger_price_ticks, condition, order)| {
             OrderAction::PlaceTrigger(TriggerRequest { trigger_price_ticks, condition, order })
         }),
@@ -604,29 +607,33 @@ fn arb_order_action() -> impl Strategy<Value = OrderAction> {
 /// Any action at all: arbitrary ids, prices, sizes and decimals.
 fn arb_action() -> impl Strategy<Value = Action> {
     prop_oneof![
-        (arb_u16(), arb_u16(), arb_decimal())
-            .prop_map(|(subaccount, asset, amount)| { Action::Deposit { subaccount, asset: AssetId(asset), amount } }),
-        (arb_u16(), arb_u16(), arb_decimal())
-            .prop_map(|(subaccount, asset, amount)| { Action::Withdraw { subaccount, asset: AssetId(asset), amount } }),
-        (arb_u16(), arb_u16(), arb_u16(), arb_decimal())
-            .prop_map(|(from, to, asset, amount)| { Action::Transfer { from, to, asset: AssetId(asset), amount } }),
-        (arb_u16(), prop::option::of(arb_u16())).prop_map(|(subaccount, market)| {
-            Action::SetIsolatedMarket { subaccount, market: market.map(MarketId) }
+        (arb_u16(), arb_u16(), arb_decimal()).prop_map(|(subaccount, asset, amount)| {
+            Action::Deposit(action::Deposit { subaccount, asset: AssetId(asset), amount })
         }),
-        (arb_u16(), arb_decimal()).prop_map(|(subaccount, amount)| Action::FundInsurance { subaccount, amount }),
+        (arb_u16(), arb_u16(), arb_decimal()).prop_map(|(subaccount, asset, amount)| {
+            Action::Withdraw(action::Withdraw { subaccount, asset: AssetId(asset), amount })
+        }),
+        (arb_u16(), arb_u16(), arb_u16(), arb_decimal()).prop_map(|(from, to, asset, amount)| {
+            Action::Transfer(action::Transfer { from, to, asset: AssetId(asset), amount })
+        }),
+        (arb_u16(), prop::option::of(arb_u16())).prop_map(|(subaccount, market)| {
+            Action::SetIsolatedMarket(action::SetIsolatedMarket { subaccount, market: market.map(MarketId) })
+        }),
+        (arb_u16(), arb_decimal())
+            .prop_map(|(subaccount, amount)| Action::FundInsurance(action::FundInsurance { subaccount, amount })),
         prop_oneof![
-            arb_address().prop_map(|agent| Action::AuthorizeAgent { agent }),
-            arb_address().prop_map(|agent| Action::RevokeAgent { agent }),
+            arb_address().prop_map(|agent| Action::AuthorizeAgent(action::AuthorizeAgent { agent })),
+            arb_address().prop_map(|agent| Action::RevokeAgent(action::RevokeAgent { agent })),
         ],
         arb_order_action().prop_map(Action::Order),
         prop::collection::vec(arb_order_action(), 0..4).prop_map(Action::Batch),
         (arb_u16(), arb_decimal(), arb_decimal(), any::<u64>()).prop_map(
-            |(asset, price, confidence, publish_time_ms)| Action::PriceReport {
+            |(asset, price, confidence, publish_time_ms)| Action::PriceReport(action::PriceReport {
                 asset: AssetId(asset),
                 price,
                 confidence,
                 publish_time_ms,
-            }
+            })
         ),
         (
             arb_u16(),
@@ -634,16 +641,18 @@ fn arb_action() -> impl Strategy<Value = Action> {
             [arb_decimal(), arb_decimal(), arb_decimal(), arb_decimal(), arb_decimal()],
             any::<u64>()
         )
-            .prop_map(|(asset, expiry_ms, [a, b, rho, m, sigma], publish_time_ms)| Action::VolSurfaceReport {
-                asset: AssetId(asset),
-                expiry_ms,
-                svi: novation_math::SviParams { a, b, rho, m, sigma },
-                publish_time_ms,
-            }),
-        (arb_u16(), any::<bool>()).prop_map(|(subaccount, portfolio)| Action::SetMarginMode {
+            .prop_map(|(asset, expiry_ms, [a, b, rho, m, sigma], publish_time_ms)| Action::VolSurfaceReport(
+                action::VolSurfaceReport {
+                    asset: AssetId(asset),
+                    expiry_ms,
+                    svi: novation_math::SviParams { a, b, rho, m, sigma },
+                    publish_time_ms,
+                }
+            )),
+        (arb_u16(), any::<bool>()).prop_map(|(subaccount, portfolio)| Action::SetMarginMode(action::SetMarginMode {
             subaccount,
             mode: if portfolio { novation_types::MarginMode::Portfolio } else { novation_types::MarginMode::Standard },
-        }),
+        })),
     ]
 }
 
@@ -884,17 +893,21 @@ impl Runner {
             .enumerate()
             .map(|(n, f)| {
                 let raw = |asset, units: i128| {
-                    ActionSpec::Raw(Action::Deposit { subaccount: 0, asset, amount: Decimal::from_raw(units) })
+                    ActionSpec::Raw(Action::Deposit(action::Deposit {
+                        subaccount: 0,
+                        asset,
+                        amount: Decimal::from_raw(units),
+                    }))
                 };
                 let mut actions = Vec::new();
                 if f.usd > 0 {
                     actions.push(raw(USD, i128::from(f.usd) * Decimal::SCALE));
                     // Subaccount 1 gets a tenth, in USD only (it may become isolated).
-                    actions.push(ActionSpec::Raw(Action::Deposit {
+                    actions.push(ActionSpec::Raw(Action::Deposit(action::Deposit {
                         subaccount: 1,
                         asset: USD,
                         amount: Decimal::from_raw(i128::from(f.usd) * Decimal::SCALE / 10),
-                    }));
+                    })));
                 }
                 if f.btc_milli > 0 {
                     actions.push(raw(BTC, i128::from(f.btc_milli) * Decimal::SCALE / 1_000));
@@ -1071,11 +1084,11 @@ impl Runner {
         let mut numbers = vec![0u16, 1];
         for action in &tx.actions {
             match action {
-                Action::Deposit { subaccount, .. }
-                | Action::Withdraw { subaccount, .. }
-                | Action::SetIsolatedMarket { subaccount, .. }
-                | Action::FundInsurance { subaccount, .. } => numbers.push(*subaccount),
-                Action::Transfer { from, to, .. } => numbers.extend([*from, *to]),
+                Action::Deposit(action::Deposit { subaccount, .. })
+                | Action::Withdraw(action::Withdraw { subaccount, .. })
+                | Action::SetIsolatedMarket(action::SetIsolatedMarket { subaccount, .. })
+                | Action::FundInsurance(action::FundInsurance { subaccount, .. }) => numbers.push(*subaccount),
+                Action::Transfer(action::Transfer { from, to, .. }) => numbers.extend([*from, *to]),
                 Action::Order(order) => numbers.push(order_subaccount(order)),
                 Action::Batch(orders) => numbers.extend(orders.iter().map(order_subaccount)),
                 _ => {}
@@ -1141,7 +1154,7 @@ impl Runner {
         for order in order_actions {
             let relaxed = match order {
                 OrderAction::Place(request) => request.reduce_only,
-                OrderAction::Modify { .. } => true,
+                OrderAction::Modify(_) => true,
                 _ => false,
             };
             if relaxed {
@@ -1223,7 +1236,7 @@ impl Runner {
         if spec.too_many {
             let max = self.state.params().limits.max_actions_per_tx;
             while actions.len() <= max {
-                actions.push(Action::Order(OrderAction::CancelAll { subaccount: 0, market: None }));
+                actions.push(Action::Order(OrderAction::CancelAll(action::CancelAll { subaccount: 0, market: None })));
             }
         }
         let expected = self.nonces.get(&signer).copied().unwrap_or(0);
@@ -1239,36 +1252,45 @@ impl Runner {
 
     fn action(&self, sender: Address, spec: &ActionSpec, time_ms: u64) -> Action {
         match spec {
-            ActionSpec::Deposit { sub, asset, amount } => {
-                Action::Deposit { subaccount: *sub, asset: *asset, amount: self.amount(*asset, *amount) }
+            ActionSpec::Deposit { sub, asset, amount } => Action::Deposit(action::Deposit {
+                subaccount: *sub,
+                asset: *asset,
+                amount: self.amount(*asset, *amount),
+            }),
+            ActionSpec::Withdraw { sub, asset, amount } => Action::Withdraw(action::Withdraw {
+                subaccount: *sub,
+                asset: *asset,
+                amount: self.amount(*asset, *amount),
+            }),
+            ActionSpec::Transfer { from, to, asset, amount } => Action::Transfer(action::Transfer {
+                from: *from,
+                to: *to,
+                asset: *asset,
+                amount: self.amount(*asset, *amount),
+            }),
+            ActionSpec::SetIsolated { sub, market } => {
+                Action::SetIsolatedMarket(action::SetIsolatedMarket { subaccount: *sub, market: *market })
             }
-            ActionSpec::Withdraw { sub, asset, amount } => {
-                Action::Withdraw { subaccount: *sub, asset: *asset, amount: self.amount(*asset, *amount) }
-            }
-            ActionSpec::Transfer { from, to, asset, amount } => {
-                Action::Transfer { from: *from, to: *to, asset: *asset, amount: self.amount(*asset, *amount) }
-            }
-            ActionSpec::SetIsolated { sub, market } => Action::SetIsolatedMarket { subaccount: *sub, market: *market },
             ActionSpec::FundInsurance { sub, amount } => {
-                Action::FundInsurance { subaccount: *sub, amount: self.amount(USD, *amount) }
+                Action::FundInsurance(action::FundInsurance { subaccount: *sub, amount: self.amount(USD, *amount) })
             }
-            ActionSpec::AuthorizeAgent(key) => Action::AuthorizeAgent { agent: key.address() },
-            ActionSpec::RevokeAgent(key) => Action::RevokeAgent { agent: key.address() },
+            ActionSpec::AuthorizeAgent(key) => Action::AuthorizeAgent(action::AuthorizeAgent { agent: key.address() }),
+            ActionSpec::RevokeAgent(key) => Action::RevokeAgent(action::RevokeAgent { agent: key.address() }),
             ActionSpec::Order(order) => Action::Order(self.order_action(sender, order)),
             ActionSpec::Batch(orders) => Action::Batch(orders.iter().map(|o| self.order_action(sender, o)).collect()),
             ActionSpec::OversizedBatch => {
                 let max = self.state.params().limits.max_batch;
-                Action::Batch(vec![OrderAction::CancelAll { subaccount: 0, market: None }; max + 1])
+                Action::Batch(vec![OrderAction::CancelAll(action::CancelAll { subaccount: 0, market: None }); max + 1])
             }
             ActionSpec::Report { asset, bp, confidence_bp, time_offset_ms } => {
                 let cents = ORACLE_ASSETS.iter().position(|a| a == asset).map_or(100, |i| self.cents[i]);
                 let price = cents * i128::from(10_000 + bp) / 10_000;
-                Action::PriceReport {
+                Action::PriceReport(action::PriceReport {
                     asset: *asset,
                     price: cents_to_decimal(price),
                     confidence: cents_to_decimal(price * i128::from(*confidence_bp) / 10_000),
                     publish_time_ms: time_ms.saturating_add_signed(*time_offset_ms),
-                }
+                })
             }
             ActionSpec::Raw(action) => action.clone(),
         }
@@ -1382,11 +1404,12 @@ impl Runner {
     fn order_action(&self, sender: Address, spec: &OrderSpec) -> OrderAction {
         match *spec {
             OrderSpec::Place(place) => OrderAction::Place(self.request(sender, place)),
-            OrderSpec::Cancel { sub, order } => {
-                OrderAction::Cancel { subaccount: sub, order_id: self.order_id(SubaccountId::new(sender, sub), order) }
-            }
+            OrderSpec::Cancel { sub, order } => OrderAction::Cancel(action::Cancel {
+                subaccount: sub,
+                order_id: self.order_id(SubaccountId::new(sender, sub), order),
+            }),
             OrderSpec::CancelByClientId { sub, client_id } => {
-                OrderAction::CancelByClientId { subaccount: sub, client_order_id: client_id }
+                OrderAction::CancelByClientId(action::CancelByClientId { subaccount: sub, client_order_id: client_id })
             }
             OrderSpec::Modify { sub, order, price, size } => {
                 let order_id = self.order_id(SubaccountId::new(sender, sub), order);
@@ -1407,9 +1430,11 @@ impl Runner {
                     ModSize::Larger(extra) => current_size.saturating_add(extra),
                     ModSize::Zero => 0,
                 };
-                OrderAction::Modify { subaccount: sub, order_id, price_ticks, size_lots }
+                OrderAction::Modify(action::Modify { subaccount: sub, order_id, price_ticks, size_lots })
             }
-            OrderSpec::CancelAll { sub, market } => OrderAction::CancelAll { subaccount: sub, market },
+            OrderSpec::CancelAll { sub, market } => {
+                OrderAction::CancelAll(action::CancelAll { subaccount: sub, market })
+            }
             OrderSpec::Trigger { order, trigger, condition } => {
                 let trigger_price_ticks = match trigger {
                     Price::Near(bp) => self.near(order.market, bp),
@@ -1468,11 +1493,13 @@ impl Runner {
             *cents = (*cents).clamp(start / 4, start * 4);
             let price = *cents;
             let asset = ORACLE_ASSETS[index];
-            let report = |cents: i128, confidence_bp: i128| Action::PriceReport {
-                asset,
-                price: cents_to_decimal(cents),
-                confidence: cents_to_decimal(cents * confidence_bp / 10_000),
-                publish_time_ms: time_ms,
+            let report = |cents: i128, confidence_bp: i128| {
+                Action::PriceReport(action::PriceReport {
+                    asset,
+                    price: cents_to_decimal(cents),
+                    confidence: cents_to_decimal(cents * confidence_bp / 10_000),
+                    publish_time_ms: time_ms,
+                })
             };
             match *movement {
                 Move::Silent => {}
@@ -1541,18 +1568,18 @@ fn check_oracle_refusal(tx: &Transaction, outcome: &TxOutcome) -> Result<(), Tes
         return Err(fail(format!("action index {index} out of range in {tx:?}")));
     };
     let risk_free = match action {
-        Action::Deposit { .. }
-        | Action::PriceReport { .. }
-        | Action::SetIsolatedMarket { .. }
-        | Action::AuthorizeAgent { .. }
-        | Action::RevokeAgent { .. } => true,
+        Action::Deposit(_)
+        | Action::PriceReport(_)
+        | Action::SetIsolatedMarket(_)
+        | Action::AuthorizeAgent(_)
+        | Action::RevokeAgent(_) => true,
         Action::Order(order) => match order {
-            OrderAction::Cancel { .. }
-            | OrderAction::CancelByClientId { .. }
-            | OrderAction::CancelAll { .. }
+            OrderAction::Cancel(_)
+            | OrderAction::CancelByClientId(_)
+            | OrderAction::CancelAll(_)
             | OrderAction::PlaceTrigger(_) => true,
             OrderAction::Place(request) => request.reduce_only,
-            OrderAction::Modify { .. } => false,
+            OrderAction::Modify(_) => false,
         },
         _ => false,
     };
@@ -1571,10 +1598,10 @@ fn order_subaccount(order: &OrderAction) -> u16 {
     match order {
         OrderAction::Place(request) => request.subaccount,
         OrderAction::PlaceTrigger(request) => request.order.subaccount,
-        OrderAction::Cancel { subaccount, .. }
-        | OrderAction::CancelByClientId { subaccount, .. }
-        | OrderAction::Modify { subaccount, .. }
-        | OrderAction::CancelAll { subaccount, .. } => *subaccount,
+        OrderAction::Cancel(action::Cancel { subaccount, .. })
+        | OrderAction::CancelByClientId(action::CancelByClientId { subaccount, .. })
+        | OrderAction::Modify(action::Modify { subaccount, .. })
+        | OrderAction::CancelAll(action::CancelAll { subaccount, .. }) => *subaccount,
     }
 }
 
@@ -1704,7 +1731,12 @@ fn modify_refuses_a_price_that_place_refuses() {
         chain.state.book(BTC_PERP).and_then(|b| b.best_order(Side::Sell)).map(|o| o.id).expect("resting ask");
     let modified = chain.run(
         alice,
-        vec![Action::Order(OrderAction::Modify { subaccount: 0, order_id, price_ticks: absurd, size_lots: 1 })],
+        vec![Action::Order(OrderAction::Modify(action::Modify {
+            subaccount: 0,
+            order_id,
+            price_ticks: absurd,
+            size_lots: 1,
+        }))],
     );
     assert_eq!(
         modified.result.map_err(|e| e.code),
@@ -1774,7 +1806,8 @@ fn an_account_whose_health_overflows_is_never_reported_healthy() {
 fn a_reduce_only_order_never_counts_as_new_risk() {
     let mut chain = common::Chain::new();
     let (alice, _) = alice_long_one_btc(&mut chain);
-    let withdraw = |amount: &str| vec![Action::Withdraw { subaccount: 0, asset: USD, amount: dec(amount) }];
+    let withdraw =
+        |amount: &str| vec![Action::Withdraw(action::Withdraw { subaccount: 0, asset: USD, amount: dec(amount) })];
     assert!(chain.run(alice, withdraw("100")).result.is_ok());
     let close_all = common::limit(BTC_PERP, Side::Sell, 1_100_000, 30_000).reduce_only();
     assert!(chain.place(alice, close_all).result.is_ok());

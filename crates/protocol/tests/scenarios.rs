@@ -6,6 +6,7 @@ use common::*;
 use novation_math::{Decimal, Ppm};
 use novation_protocol::oracle::PriceValidity;
 use novation_protocol::presets::{BTC, BTC_PERP, ETH_PERP, USD};
+use novation_types::action;
 use novation_types::{
     Action, CancelReason, ErrorCode, Event, OrderAction, OrderRequest, SelfTradePrevention, Side, TimeInForce,
     Transaction,
@@ -118,7 +119,7 @@ fn btc_collateral_backs_a_usd_loss_as_debt() {
     // BTC at 90% (18,000) − USD debt at 100% (50); 1 BTC long needs 5,000.
     assert_eq!(health.equity_initial, dec("17950"));
     rejected_with(
-        &chain.run(carol, vec![Action::Withdraw { subaccount: 0, asset: BTC, amount: dec("0.2") }]),
+        &chain.run(carol, vec![Action::Withdraw(action::Withdraw { subaccount: 0, asset: BTC, amount: dec("0.2") })]),
         ErrorCode::InsufficientMargin,
     );
 }
@@ -127,7 +128,8 @@ fn btc_collateral_backs_a_usd_loss_as_debt() {
 fn withdrawals_keep_initial_margin() {
     let mut chain = Chain::new();
     let (alice, _) = alice_long_10x(&mut chain);
-    let withdraw = |amount: &str| vec![Action::Withdraw { subaccount: 0, asset: USD, amount: dec(amount) }];
+    let withdraw =
+        |amount: &str| vec![Action::Withdraw(action::Withdraw { subaccount: 0, asset: USD, amount: dec(amount) })];
     rejected_with(&chain.run(alice, withdraw("5000")), ErrorCode::InsufficientMargin);
     assert!(chain.run(alice, withdraw("900")).result.is_ok());
     rejected_with(&chain.run(alice, withdraw("20000")), ErrorCode::InsufficientBalance);
@@ -171,7 +173,7 @@ fn a_batch_applies_whole_or_not_at_all() {
     let batch = Action::Batch(vec![
         OrderAction::Place(limit(BTC_PERP, Side::Buy, 990_000, 100)),
         OrderAction::Place(limit(BTC_PERP, Side::Buy, 980_000, 100)),
-        OrderAction::Cancel { subaccount: 0, order_id: novation_types::OrderId(999) },
+        OrderAction::Cancel(action::Cancel { subaccount: 0, order_id: novation_types::OrderId(999) }),
     ]);
     let outcome = chain.run(alice, vec![batch]);
     assert_eq!(outcome.result.map_err(|e| (e.code, e.action_index)), Err((ErrorCode::OrderNotFound, Some(0))));
@@ -251,12 +253,12 @@ fn modify_keeps_priority_only_when_shrinking_at_the_same_price() {
     chain.place(bob, limit(BTC_PERP, Side::Buy, 990_000, 100));
     let alice_order = chain.state.book(BTC_PERP).unwrap().best_order(Side::Buy).unwrap().id;
     let modify = |size| {
-        Action::Order(OrderAction::Modify {
+        Action::Order(OrderAction::Modify(action::Modify {
             subaccount: 0,
             order_id: alice_order,
             price_ticks: 990_000,
             size_lots: size,
-        })
+        }))
     };
     chain.ok(alice, vec![modify(50)]);
     assert_eq!(chain_first_bid_owner(&chain), sub(alice));
@@ -279,7 +281,13 @@ fn client_order_ids_are_unique_and_cancel_orders() {
         &chain.place(alice, limit(BTC_PERP, Side::Buy, 980_000, 100).with_client_id(7)),
         ErrorCode::DuplicateClientOrderId,
     );
-    chain.ok(alice, vec![Action::Order(OrderAction::CancelByClientId { subaccount: 0, client_order_id: 7 })]);
+    chain.ok(
+        alice,
+        vec![Action::Order(OrderAction::CancelByClientId(action::CancelByClientId {
+            subaccount: 0,
+            client_order_id: 7,
+        }))],
+    );
     assert!(chain.state.book(BTC_PERP).unwrap().is_empty());
     assert!(chain.place(alice, limit(BTC_PERP, Side::Buy, 980_000, 100).with_client_id(7)).result.is_ok());
 }
@@ -292,10 +300,13 @@ fn cancel_all_clears_one_market_or_every_market() {
     chain.place(alice, limit(BTC_PERP, Side::Buy, 990_000, 100));
     chain.place(alice, limit(BTC_PERP, Side::Sell, 1_010_000, 100));
     chain.place(alice, limit(ETH_PERP, Side::Buy, 390_000, 100));
-    chain.ok(alice, vec![Action::Order(OrderAction::CancelAll { subaccount: 0, market: Some(BTC_PERP) })]);
+    chain.ok(
+        alice,
+        vec![Action::Order(OrderAction::CancelAll(action::CancelAll { subaccount: 0, market: Some(BTC_PERP) }))],
+    );
     assert!(chain.state.book(BTC_PERP).unwrap().is_empty());
     assert_eq!(chain.state.book(ETH_PERP).unwrap().len(), 1);
-    chain.ok(alice, vec![Action::Order(OrderAction::CancelAll { subaccount: 0, market: None })]);
+    chain.ok(alice, vec![Action::Order(OrderAction::CancelAll(action::CancelAll { subaccount: 0, market: None }))]);
     assert_eq!(chain.state.account(sub(alice)).open_orders, 0);
 }
 
@@ -347,8 +358,11 @@ fn a_price_jump_beyond_the_ema_guard_is_too_volatile() {
 fn an_isolated_subaccount_trades_one_market_on_quote_collateral() {
     let mut chain = Chain::new();
     let alice = trader(1);
-    chain.ok(alice, vec![Action::SetIsolatedMarket { subaccount: 1, market: Some(ETH_PERP) }]);
-    let deposit = |asset, amount: &str| Action::Deposit { subaccount: 1, asset, amount: dec(amount) };
+    chain.ok(
+        alice,
+        vec![Action::SetIsolatedMarket(action::SetIsolatedMarket { subaccount: 1, market: Some(ETH_PERP) })],
+    );
+    let deposit = |asset, amount: &str| Action::Deposit(action::Deposit { subaccount: 1, asset, amount: dec(amount) });
     rejected_with(&chain.run(alice, vec![deposit(BTC, "1")]), ErrorCode::IsolatedMarketMismatch);
     chain.ok(alice, vec![deposit(USD, "1000")]);
     let btc_order = OrderRequest { subaccount: 1, ..limit(BTC_PERP, Side::Buy, 990_000, 100) };
@@ -356,7 +370,7 @@ fn an_isolated_subaccount_trades_one_market_on_quote_collateral() {
     let eth_order = OrderRequest { subaccount: 1, ..limit(ETH_PERP, Side::Buy, 390_000, 1_000) };
     assert!(chain.place(alice, eth_order).result.is_ok());
     rejected_with(
-        &chain.run(alice, vec![Action::SetIsolatedMarket { subaccount: 1, market: None }]),
+        &chain.run(alice, vec![Action::SetIsolatedMarket(action::SetIsolatedMarket { subaccount: 1, market: None })]),
         ErrorCode::MarginModeNotFlat,
     );
 }
@@ -380,19 +394,29 @@ fn bad_inputs_get_typed_errors() {
     let mut chain = Chain::new();
     let alice = trader(1);
     rejected_with(
-        &chain.run(alice, vec![Action::Deposit { subaccount: 0, asset: USD, amount: Decimal::ZERO }]),
+        &chain.run(alice, vec![Action::Deposit(action::Deposit { subaccount: 0, asset: USD, amount: Decimal::ZERO })]),
         ErrorCode::InvalidAmount,
     );
     rejected_with(
-        &chain.run(alice, vec![Action::Deposit { subaccount: 0, asset: BTC, amount: dec("0.000000001") }]),
+        &chain.run(
+            alice,
+            vec![Action::Deposit(action::Deposit { subaccount: 0, asset: BTC, amount: dec("0.000000001") })],
+        ),
         ErrorCode::InvalidAmount,
     );
     rejected_with(
-        &chain.run(alice, vec![Action::Deposit { subaccount: 0, asset: novation_types::AssetId(9), amount: dec("1") }]),
+        &chain.run(
+            alice,
+            vec![Action::Deposit(action::Deposit {
+                subaccount: 0,
+                asset: novation_types::AssetId(9),
+                amount: dec("1"),
+            })],
+        ),
         ErrorCode::UnknownAsset,
     );
     rejected_with(
-        &chain.run(alice, vec![Action::Deposit { subaccount: 0, asset: BTC, amount: dec("100001") }]),
+        &chain.run(alice, vec![Action::Deposit(action::Deposit { subaccount: 0, asset: BTC, amount: dec("100001") })]),
         ErrorCode::DepositCapExceeded,
     );
     rejected_with(&chain.place(alice, limit(novation_types::MarketId(9), Side::Buy, 1, 1)), ErrorCode::UnknownMarket);
@@ -402,7 +426,12 @@ fn bad_inputs_get_typed_errors() {
     rejected_with(
         &chain.run(
             trader(9),
-            vec![Action::PriceReport { asset: BTC, price: dec("1"), confidence: Decimal::ZERO, publish_time_ms: 0 }],
+            vec![Action::PriceReport(action::PriceReport {
+                asset: BTC,
+                price: dec("1"),
+                confidence: Decimal::ZERO,
+                publish_time_ms: 0,
+            })],
         ),
         ErrorCode::NotPublisher,
     );
@@ -410,7 +439,7 @@ fn bad_inputs_get_typed_errors() {
         agent: None,
         sender: alice,
         nonce: 0,
-        actions: vec![Action::Deposit { subaccount: 0, asset: USD, amount: dec("1") }],
+        actions: vec![Action::Deposit(action::Deposit { subaccount: 0, asset: USD, amount: dec("1") })],
     };
     rejected_with(&chain.block(vec![replay]).transactions[0], ErrorCode::BadNonce);
 }
@@ -422,13 +451,16 @@ fn an_agent_key_may_trade_but_never_withdraw() {
     chain.deposit(alice, USD, "10000");
     let order = || vec![Action::Order(OrderAction::Place(limit(BTC_PERP, Side::Buy, 990_000, 100)))];
     rejected_with(&chain.agent_tx(alice, bot, order()), ErrorCode::UnauthorizedAgent);
-    chain.ok(alice, vec![Action::AuthorizeAgent { agent: bot }]);
+    chain.ok(alice, vec![Action::AuthorizeAgent(action::AuthorizeAgent { agent: bot })]);
     assert!(chain.agent_tx(alice, bot, order()).result.is_ok());
     assert_eq!(chain.state.account(sub(alice)).open_orders, 1, "the order belongs to alice");
-    let withdraw = vec![Action::Withdraw { subaccount: 0, asset: USD, amount: dec("1") }];
+    let withdraw = vec![Action::Withdraw(action::Withdraw { subaccount: 0, asset: USD, amount: dec("1") })];
     let outcome = chain.agent_tx(alice, bot, withdraw);
     assert_eq!(outcome.result.map_err(|e| (e.code, e.action_index)), Err((ErrorCode::AgentNotAllowed, Some(0))));
-    rejected_with(&chain.agent_tx(alice, bot, vec![Action::RevokeAgent { agent: bot }]), ErrorCode::AgentNotAllowed);
-    chain.ok(alice, vec![Action::RevokeAgent { agent: bot }]);
+    rejected_with(
+        &chain.agent_tx(alice, bot, vec![Action::RevokeAgent(action::RevokeAgent { agent: bot })]),
+        ErrorCode::AgentNotAllowed,
+    );
+    chain.ok(alice, vec![Action::RevokeAgent(action::RevokeAgent { agent: bot })]);
     rejected_with(&chain.agent_tx(alice, bot, order()), ErrorCode::UnauthorizedAgent);
 }

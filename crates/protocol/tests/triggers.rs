@@ -69,7 +69,10 @@ fn a_trigger_can_be_cancelled_and_a_refused_one_is_reported() {
             _ => None,
         })
         .unwrap();
-    chain.ok(carol, vec![Action::Order(OrderAction::Cancel { subaccount: 0, order_id })]);
+    chain.ok(
+        carol,
+        vec![Action::Order(OrderAction::Cancel(novation_types::action::Cancel { subaccount: 0, order_id }))],
+    );
     assert!(chain.state.trigger_orders(sub(carol)).is_empty());
 
     // Reduce-only with no position: refused when it fires, and the refusal is an event.

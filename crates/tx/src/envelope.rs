@@ -106,7 +106,12 @@ mod tests {
 
     fn payload() -> TxPayload {
         let amount = "12.5".parse().unwrap();
-        TxPayload::new(7, Address::from_index(3), 9, vec![Action::Deposit { subaccount: 0, asset: AssetId(1), amount }])
+        TxPayload::new(
+            7,
+            Address::from_index(3),
+            9,
+            vec![Action::Deposit(novation_types::action::Deposit { subaccount: 0, asset: AssetId(1), amount })],
+        )
     }
 
     #[test]

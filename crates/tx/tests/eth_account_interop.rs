@@ -59,7 +59,11 @@ fn hex_of(bytes: &[u8]) -> String {
 
 fn actions() -> Vec<Action> {
     vec![
-        Action::Deposit { subaccount: 1, asset: AssetId(0), amount: "2500.000001".parse().unwrap() },
+        Action::Deposit(novation_types::action::Deposit {
+            subaccount: 1,
+            asset: AssetId(0),
+            amount: "2500.000001".parse().unwrap(),
+        }),
         Action::Order(OrderAction::Place(OrderRequest::limit(1, MarketId(0), Side::Sell, 64_999, 12))),
     ]
 }

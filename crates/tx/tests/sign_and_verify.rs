@@ -7,6 +7,7 @@ use novation_tx::{
     signing_hash, verify, verify_json, verify_signature_only, Ed25519Signer, Eip712Signer, SignedTransaction, TxError,
     TxPayload, TxSignature, PAYLOAD_MAX_BYTES,
 };
+use novation_types::action;
 use novation_types::{Action, Address, AssetId, MarketId, OrderAction, OrderRequest, Side, Transaction};
 use proptest::prelude::*;
 
@@ -18,11 +19,11 @@ fn amount(text: &str) -> Decimal {
 
 fn trading_actions() -> Vec<Action> {
     vec![
-        Action::Deposit { subaccount: 0, asset: AssetId(0), amount: amount("1000.25") },
+        Action::Deposit(action::Deposit { subaccount: 0, asset: AssetId(0), amount: amount("1000.25") }),
         Action::Order(OrderAction::Place(OrderRequest::limit(0, MarketId(1), Side::Buy, 65_000, 3).with_client_id(11))),
         Action::Batch(vec![
-            OrderAction::CancelByClientId { subaccount: 0, client_order_id: 11 },
-            OrderAction::CancelAll { subaccount: 0, market: None },
+            OrderAction::CancelByClientId(action::CancelByClientId { subaccount: 0, client_order_id: 11 }),
+            OrderAction::CancelAll(action::CancelAll { subaccount: 0, market: None }),
         ]),
     ]
 }
@@ -206,7 +207,10 @@ fn payload_signed_from_hand_written_json_is_accepted_as_written() {
     let hash = signing_hash(CHAIN_ID, payload.as_bytes(), signer.address(), 4);
     let signature = TxSignature::Eip712 { signature: format!("0x{}", hex_of(&signer.sign_hash(&hash))) };
     let tx = verify(CHAIN_ID, &SignedTransaction { payload, signature }).unwrap();
-    assert_eq!(tx.actions, vec![Action::Deposit { subaccount: 2, asset: AssetId(0), amount: amount("5") }]);
+    assert_eq!(
+        tx.actions,
+        vec![Action::Deposit(action::Deposit { subaccount: 2, asset: AssetId(0), amount: amount("5") })]
+    );
     assert_eq!(tx.agent, None);
 }
 

@@ -1,4 +1,4 @@
-//! Transactions and the actions they carry.
+//! Transactions and the actions they carry: one payload type per action.
 
 use novation_math::Decimal;
 use serde::{Deserialize, Serialize};
@@ -22,21 +22,6 @@ pub struct Transaction {
     pub actions: Vec<Action>,
 }
 
-impl Action {
-    /// Whether an authorised agent may sign this action: trading and deposits yes; moving
-    /// value out, paying the insurance fund, managing agents or publishing prices no.
-    pub fn agent_may_sign(&self) -> bool {
-        matches!(
-            self,
-            Action::Deposit { .. }
-                | Action::SetIsolatedMarket { .. }
-                | Action::SetMarginMode { .. }
-                | Action::Order(_)
-                | Action::Batch(_)
-        )
-    }
-}
-
 impl Transaction {
     /// A transaction signed by the sender itself.
     pub fn new(sender: Address, nonce: u64, actions: Vec<Action>) -> Self {
@@ -49,96 +34,147 @@ impl Transaction {
     }
 }
 
-/// One thing a transaction asks for.
+/// One thing a transaction asks for. Each variant carries its own payload type.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
     /// Credit collateral to a subaccount from outside the chain.
-    Deposit {
-        /// Subaccount number of the sender.
-        subaccount: u16,
-        /// Asset deposited.
-        asset: AssetId,
-        /// Amount in whole units of the asset.
-        amount: Decimal,
-    },
+    Deposit(Deposit),
     /// Send collateral out of the chain; allowed while initial margin still holds afterwards.
-    Withdraw {
-        /// Subaccount number of the sender.
-        subaccount: u16,
-        /// Asset withdrawn.
-        asset: AssetId,
-        /// Amount in whole units of the asset.
-        amount: Decimal,
-    },
+    Withdraw(Withdraw),
     /// Move collateral between two subaccounts of the sender.
-    Transfer {
-        /// Source subaccount number.
-        from: u16,
-        /// Destination subaccount number.
-        to: u16,
-        /// Asset moved.
-        asset: AssetId,
-        /// Amount in whole units of the asset.
-        amount: Decimal,
-    },
+    Transfer(Transfer),
     /// Make a subaccount isolated to one market (its own margin, quote collateral only) or
     /// cross again (`None`). Only while it has no positions and no open orders.
-    SetIsolatedMarket {
-        /// Subaccount number of the sender.
-        subaccount: u16,
-        /// The one market it may trade, or `None` for cross margin.
-        market: Option<MarketId>,
-    },
+    SetIsolatedMarket(SetIsolatedMarket),
     /// Let `agent` sign trading transactions for the sender (never withdrawals or transfers).
-    AuthorizeAgent {
-        /// The agent key's address.
-        agent: Address,
-    },
+    AuthorizeAgent(AuthorizeAgent),
     /// Withdraw an agent's authorisation.
-    RevokeAgent {
-        /// The agent key's address.
-        agent: Address,
-    },
+    RevokeAgent(RevokeAgent),
     /// Pay quote collateral into the insurance fund (it can never be taken back).
-    FundInsurance {
-        /// Subaccount number of the sender.
-        subaccount: u16,
-        /// Amount of the quote asset.
-        amount: Decimal,
-    },
+    FundInsurance(FundInsurance),
     /// An order action.
     Order(OrderAction),
     /// Several order actions, applied in order, all or none.
     Batch(Vec<OrderAction>),
     /// A price report from an oracle publisher (the sender must be a registered publisher).
-    PriceReport {
-        /// The asset priced.
-        asset: AssetId,
-        /// Price of one whole unit in the quote currency.
-        price: Decimal,
-        /// Confidence interval half-width, same units as `price`.
-        confidence: Decimal,
-        /// When the publisher observed the price (milliseconds since the Unix epoch).
-        publish_time_ms: u64,
-    },
+    PriceReport(PriceReport),
     /// A volatility smile (raw SVI) for one underlying and expiry, from a registered publisher.
-    VolSurfaceReport {
-        /// The underlying.
-        asset: AssetId,
-        /// The expiry it describes (must be a listed option expiry of `asset`).
-        expiry_ms: u64,
-        /// Total implied variance as a function of log-moneyness ln(K/F).
-        svi: novation_math::SviParams,
-        /// When the publisher fitted it (milliseconds since the Unix epoch).
-        publish_time_ms: u64,
-    },
+    VolSurfaceReport(VolSurfaceReport),
     /// Chooses how a subaccount's margin is computed.
-    SetMarginMode {
-        /// The subaccount number.
-        subaccount: u16,
-        /// Standard (per position) or portfolio (scenario grid per underlying).
-        mode: MarginMode,
-    },
+    SetMarginMode(SetMarginMode),
+}
+
+/// Credit collateral to a subaccount from outside the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deposit {
+    /// Subaccount number of the sender.
+    pub subaccount: u16,
+    /// Asset deposited.
+    pub asset: AssetId,
+    /// Amount in whole units of the asset.
+    pub amount: Decimal,
+}
+
+/// Send collateral out of the chain; allowed while initial margin still holds afterwards.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Withdraw {
+    /// Subaccount number of the sender.
+    pub subaccount: u16,
+    /// Asset withdrawn.
+    pub asset: AssetId,
+    /// Amount in whole units of the asset.
+    pub amount: Decimal,
+}
+
+/// Move collateral between two subaccounts of the sender.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// Source subaccount number.
+    pub from: u16,
+    /// Destination subaccount number.
+    pub to: u16,
+    /// Asset moved.
+    pub asset: AssetId,
+    /// Amount in whole units of the asset.
+    pub amount: Decimal,
+}
+
+/// Make a subaccount isolated to one market (its own margin, quote collateral only) or
+/// cross again (`None`). Only while it has no positions and no open orders.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetIsolatedMarket {
+    /// Subaccount number of the sender.
+    pub subaccount: u16,
+    /// The one market it may trade, or `None` for cross margin.
+    pub market: Option<MarketId>,
+}
+
+/// Let `agent` sign trading transactions for the sender (never withdrawals or transfers).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeAgent {
+    /// The agent key's address.
+    pub agent: Address,
+}
+
+/// Withdraw an agent's authorisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeAgent {
+    /// The agent key's address.
+    pub agent: Address,
+}
+
+/// Pay quote collateral into the insurance fund (it can never be taken back).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FundInsurance {
+    /// Subaccount number of the sender.
+    pub subaccount: u16,
+    /// Amount of the quote asset.
+    pub amount: Decimal,
+}
+
+/// A price report from an oracle publisher (the sender must be a registered publisher).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceReport {
+    /// The asset priced.
+    pub asset: AssetId,
+    /// Price of one whole unit in the quote currency.
+    pub price: Decimal,
+    /// Confidence interval half-width, same units as `price`.
+    pub confidence: Decimal,
+    /// When the publisher observed the price (milliseconds since the Unix epoch).
+    pub publish_time_ms: u64,
+}
+
+/// A volatility smile (raw SVI) for one underlying and expiry, from a registered publisher.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VolSurfaceReport {
+    /// The underlying.
+    pub asset: AssetId,
+    /// The expiry it describes (must be a listed option expiry of `asset`).
+    pub expiry_ms: u64,
+    /// Total implied variance as a function of log-moneyness ln(K/F).
+    pub svi: novation_math::SviParams,
+    /// When the publisher fitted it (milliseconds since the Unix epoch).
+    pub publish_time_ms: u64,
+}
+
+/// Chooses how a subaccount's margin is computed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetMarginMode {
+    /// The subaccount number.
+    pub subaccount: u16,
+    /// Standard (per position) or portfolio (scenario grid per underlying).
+    pub mode: MarginMode,
 }
 
 /// How a subaccount's margin requirement is computed.
@@ -161,36 +197,57 @@ pub enum OrderAction {
     /// crosses its trigger.
     PlaceTrigger(TriggerRequest),
     /// Cancel an order by its id.
-    Cancel {
-        /// Subaccount number owning the order.
-        subaccount: u16,
-        /// The order.
-        order_id: OrderId,
-    },
+    Cancel(Cancel),
     /// Cancel an order by the client order id given when it was placed.
-    CancelByClientId {
-        /// Subaccount number owning the order.
-        subaccount: u16,
-        /// The client order id.
-        client_order_id: u64,
-    },
+    CancelByClientId(CancelByClientId),
     /// Amend price and/or size of a resting order. Time priority is kept only when the price
     /// is unchanged and the size does not increase.
-    Modify {
-        /// Subaccount number owning the order.
-        subaccount: u16,
-        /// The order.
-        order_id: OrderId,
-        /// New limit price in ticks.
-        price_ticks: u64,
-        /// New remaining size in lots.
-        size_lots: u64,
-    },
+    Modify(Modify),
     /// Cancel every open order of the subaccount, in one market or in all.
-    CancelAll {
-        /// Subaccount number.
-        subaccount: u16,
-        /// Only this market, or all markets.
-        market: Option<MarketId>,
-    },
+    CancelAll(CancelAll),
+}
+
+/// Cancel an order by its id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cancel {
+    /// Subaccount number owning the order.
+    pub subaccount: u16,
+    /// The order.
+    pub order_id: OrderId,
+}
+
+/// Cancel an order by the client order id given when it was placed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelByClientId {
+    /// Subaccount number owning the order.
+    pub subaccount: u16,
+    /// The client order id.
+    pub client_order_id: u64,
+}
+
+/// Amend price and/or size of a resting order. Time priority is kept only when the price
+/// is unchanged and the size does not increase.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Modify {
+    /// Subaccount number owning the order.
+    pub subaccount: u16,
+    /// The order.
+    pub order_id: OrderId,
+    /// New limit price in ticks.
+    pub price_ticks: u64,
+    /// New remaining size in lots.
+    pub size_lots: u64,
+}
+
+/// Cancel every open order of the subaccount, in one market or in all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelAll {
+    /// Subaccount number.
+    pub subaccount: u16,
+    /// Only this market, or all markets.
+    pub market: Option<MarketId>,
 }

@@ -4,7 +4,7 @@
 //! the events the protocol emits and the stable error codes it rejects actions with.
 #![deny(missing_docs)]
 
-mod action;
+pub mod action;
 mod error;
 mod event;
 mod ids;

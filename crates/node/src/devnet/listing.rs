@@ -50,12 +50,12 @@ mod tests {
         let transactions = publishers
             .iter()
             .map(|p| {
-                let report = Action::PriceReport {
+                let report = Action::PriceReport(novation_types::action::PriceReport {
                     asset: super::BTC,
                     price,
                     confidence: novation_math::Decimal::ZERO,
                     publish_time_ms: TUESDAY_MS,
-                };
+                });
                 Transaction::new(*p, 0, vec![report])
             })
             .collect();

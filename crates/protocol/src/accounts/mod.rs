@@ -6,6 +6,7 @@
 //! zero (deposits are transfers from `External`, which goes negative by the amount held).
 
 mod actions;
+mod handlers;
 pub(crate) mod ledger;
 mod nonces;
 mod state_key;

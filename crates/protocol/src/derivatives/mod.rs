@@ -24,7 +24,7 @@ pub(crate) use listing::list_scheduled;
 pub use listing::{expiry_code, series_symbol};
 pub(crate) use option_marks::{option_inputs, surface_vol, update_option_marks};
 pub use option_marks::{years_to_expiry, MS_PER_YEAR};
-pub(crate) use surface::{aggregate_surfaces, check_and_record_smile};
+pub(crate) use surface::aggregate_surfaces;
 pub use surface::{SmileState, SmileValidity};
 
 use std::collections::BTreeMap;

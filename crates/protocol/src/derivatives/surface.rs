@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use novation_math::{check_calendar, Decimal, SviParams};
+use novation_types::action;
 use novation_types::{Address, AssetId, ErrorCode, Event};
 use serde::{Deserialize, Serialize};
 
@@ -78,7 +79,6 @@ pub(crate) fn check_and_record_smile(
     if too_old || from_future || not_newer {
         return Err(ErrorCode::StalePriceReport);
     }
-    svi.validate().map_err(|_| ErrorCode::InvalidVolSurface)?;
     state.set_smile_report(asset, expiry_ms, sender, Some((*svi, publish_time_ms)));
     Ok(())
 }
@@ -157,4 +157,31 @@ fn check_against_neighbours(state: &State, asset: AssetId, expiry_ms: u64, svi: 
         check_calendar(svi, &later).map_err(|e| format!("against the later expiry: {e}"))?;
     }
     Ok(())
+}
+
+impl crate::handler::ActionRules for action::VolSurfaceReport {
+    fn agent_may_sign(&self) -> bool {
+        false
+    }
+
+    fn ordering_class(&self) -> crate::handler::OrderingClass {
+        crate::handler::OrderingClass::Prices
+    }
+
+    /// The smile itself must be free of static arbitrage: parameters in range, Lee's wing
+    /// bound and the butterfly condition on the check grid.
+    fn check_stateless(&self, _limits: &crate::params::Limits) -> Result<(), ErrorCode> {
+        self.svi.validate().map_err(|_| ErrorCode::InvalidVolSurface)
+    }
+}
+
+impl crate::handler::ActionHandler for action::VolSurfaceReport {
+    fn check_and_execute(
+        &self,
+        state: &mut State,
+        ctx: &crate::handler::ActionContext,
+        _events: &mut Vec<Event>,
+    ) -> Result<(), ErrorCode> {
+        check_and_record_smile(state, ctx.sender, self.asset, self.expiry_ms, &self.svi, self.publish_time_ms)
+    }
 }

@@ -18,7 +18,6 @@ use crate::params::{AssetParams, ChainParams};
 use crate::state::State;
 
 pub(crate) use aggregate::{aggregate_all, weighted_median};
-pub(crate) use report::check_and_execute_report;
 
 /// The latest report of one publisher for one asset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

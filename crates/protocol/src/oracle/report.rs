@@ -1,12 +1,13 @@
 //! The PriceReport action: a registered publisher's signed price for one asset.
 
 use novation_math::Decimal;
+use novation_types::action;
 use novation_types::{Address, AssetId, ErrorCode};
 
 use super::PriceReportEntry;
 use crate::state::State;
 
-/// Checks a report against the publisher set and the block time, then stores it as the
+/// Checks a report (whose price and confidence passed the stateless checks) against the publisher set and the block time, then stores it as the
 /// publisher's latest for the asset.
 pub(crate) fn check_and_execute_report(
     state: &mut State,
@@ -23,9 +24,6 @@ pub(crate) fn check_and_execute_report(
     if oracle.fixed {
         return Err(ErrorCode::UnknownAsset);
     }
-    if !price.is_positive() || confidence.is_negative() {
-        return Err(ErrorCode::InvalidPrice);
-    }
     let params = state.params.oracle;
     let too_old = publish_time_ms.saturating_add(params.max_age_ms) < state.clock.time_ms;
     let from_future = publish_time_ms > state.clock.time_ms.saturating_add(params.max_future_ms);
@@ -35,4 +33,32 @@ pub(crate) fn check_and_execute_report(
     }
     state.set_report(asset, sender, PriceReportEntry { price, confidence, publish_time_ms });
     Ok(())
+}
+
+impl crate::handler::ActionRules for action::PriceReport {
+    fn agent_may_sign(&self) -> bool {
+        false
+    }
+
+    fn ordering_class(&self) -> crate::handler::OrderingClass {
+        crate::handler::OrderingClass::Prices
+    }
+
+    fn check_stateless(&self, _limits: &crate::params::Limits) -> Result<(), ErrorCode> {
+        if !self.price.is_positive() || self.confidence.is_negative() {
+            return Err(ErrorCode::InvalidPrice);
+        }
+        Ok(())
+    }
+}
+
+impl crate::handler::ActionHandler for action::PriceReport {
+    fn check_and_execute(
+        &self,
+        state: &mut State,
+        ctx: &crate::handler::ActionContext,
+        _events: &mut Vec<novation_types::Event>,
+    ) -> Result<(), ErrorCode> {
+        check_and_execute_report(state, ctx.sender, self.asset, self.price, self.confidence, self.publish_time_ms)
+    }
 }

@@ -10,6 +10,7 @@
 
 mod cancel;
 mod fill;
+mod handlers;
 mod matching;
 mod modify;
 mod place;

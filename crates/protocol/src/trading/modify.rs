@@ -25,9 +25,6 @@ pub(crate) fn modify_order(
 ) -> Result<(), ErrorCode> {
     let order = owned_order(state, owner, order_id).ok_or(ErrorCode::OrderNotFound)?;
     let market = market_of_order(order_id);
-    if price_ticks == 0 || size_lots == 0 {
-        return Err(ErrorCode::InvalidModify);
-    }
     check_limit_ticks(state, &state.params.markets[market.0 as usize], price_ticks)?;
     let keeps_priority = price_ticks == order.price_ticks && size_lots <= order.remaining_lots;
     if keeps_priority {

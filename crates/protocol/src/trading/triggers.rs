@@ -4,9 +4,7 @@
 //! each one all-or-nothing.
 
 use novation_math::Decimal;
-use novation_types::{
-    ErrorCode, Event, OrderId, OrderKind, SubaccountId, TimeInForce, TriggerCondition, TriggerRequest,
-};
+use novation_types::{ErrorCode, Event, OrderId, SubaccountId, TriggerCondition, TriggerRequest};
 use serde::{Deserialize, Serialize};
 
 use super::place::{check_order, execute_order, limit_price_ticks};
@@ -32,16 +30,8 @@ pub(crate) fn place_trigger(
     let order = &request.order;
     let market = order.market;
     let params = state.params.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
-    let allowed_kind = match order.kind {
-        OrderKind::Market { .. } => true,
-        OrderKind::Limit { price_ticks, time_in_force } => {
-            price_ticks > 0 && matches!(time_in_force, TimeInForce::GoodTillCancel | TimeInForce::ImmediateOrCancel)
-        }
-    };
-    if request.trigger_price_ticks == 0
-        || !allowed_kind
-        || ticks_to_price(params, request.trigger_price_ticks).is_none()
-    {
+    // The shape (kinds, non-zero prices) was checked statelessly.
+    if ticks_to_price(params, request.trigger_price_ticks).is_none() {
         return Err(ErrorCode::InvalidTrigger);
     }
     if order.size_lots < params.min_order_lots || order.size_lots > i64::MAX as u64 / 4 {

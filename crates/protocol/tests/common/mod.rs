@@ -7,6 +7,7 @@ use novation_math::{Decimal, Ppm};
 use novation_protocol::params::Genesis;
 use novation_protocol::presets::{BTC, ETH, USD};
 use novation_protocol::{Block, BlockHeader, BlockOutcome, State, TxOutcome};
+use novation_types::action;
 use novation_types::{Action, Address, AssetId, MarketId, OrderAction, OrderRequest, Side, SubaccountId, Transaction};
 
 pub const BLOCK_MS: u64 = 1_000;
@@ -82,7 +83,7 @@ impl Chain {
     }
 
     pub fn deposit(&mut self, who: Address, asset: AssetId, amount: &str) {
-        self.ok(who, vec![Action::Deposit { subaccount: 0, asset, amount: dec(amount) }]);
+        self.ok(who, vec![Action::Deposit(action::Deposit { subaccount: 0, asset, amount: dec(amount) })]);
     }
 
     pub fn place(&mut self, who: Address, request: OrderRequest) -> TxOutcome {
@@ -99,11 +100,13 @@ impl Chain {
             .map(|publisher| {
                 let actions = prices
                     .iter()
-                    .map(|(asset, price)| Action::PriceReport {
-                        asset: *asset,
-                        price: dec(price),
-                        confidence: Decimal::ZERO,
-                        publish_time_ms: time,
+                    .map(|(asset, price)| {
+                        Action::PriceReport(action::PriceReport {
+                            asset: *asset,
+                            price: dec(price),
+                            confidence: Decimal::ZERO,
+                            publish_time_ms: time,
+                        })
                     })
                     .collect();
                 self.tx(publisher, actions)
