@@ -20,6 +20,8 @@ pub struct Ppm(pub i64);
 const PER_MILLION: i128 = 1_000_000;
 
 impl Ppm {
+    /// Parts per million in one whole: amounts "scaled by 10^6" are in these units.
+    pub const SCALE: i128 = PER_MILLION;
     /// 100 %.
     pub const ONE: Ppm = Ppm(1_000_000);
     /// 0 %.

@@ -211,7 +211,7 @@ fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, adl: &mut
     };
     let lots = size_lots.unsigned_abs();
     // Per lot, the bankrupt side needs deficit / size more than mark (rounded so it ends ≥ 0).
-    let shift = deficit / lots as i128 + i128::from(deficit % lots as i128 != 0);
+    let shift = novation_math::div_i128(deficit, lots as i128, Rounding::Ceil).unwrap_or(deficit);
     let lot_value = state.risk.markets[market.0 as usize].lot_value;
     let bankruptcy_lot_price =
         if size_lots > 0 { lot_value.saturating_add(shift) } else { lot_value.saturating_sub(shift) };

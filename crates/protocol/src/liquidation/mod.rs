@@ -95,7 +95,7 @@ fn liquidate(state: &mut State, id: SubaccountId, adl: &mut backstop::AdlQueues,
     let params = state.params.liquidation;
     let below_threshold = |h: &Health| {
         let threshold = params.backstop_threshold.apply(h.maintenance_scaled, novation_math::Rounding::Ceil);
-        h.equity_maintenance().saturating_mul(1_000_000) < threshold.unwrap_or(i128::MAX)
+        h.equity_maintenance().saturating_mul(crate::risk::PPM) < threshold.unwrap_or(i128::MAX)
     };
     let mut current = health(state, id);
     if current.is_some_and(|h| h.below_maintenance() && !below_threshold(&h)) {

@@ -6,21 +6,21 @@ use novation_types::{Event, LedgerAccount, Side, SubaccountId};
 use crate::risk::OrderExposure;
 use crate::state::State;
 
-const PPM: i128 = 1_000_000;
+use crate::risk::PPM;
 
-/// Lots of a position to close so that equity returns to maintenance × (1 + buffer): each lot
+/// Lots of a position to close so that equity returns to the liquidation-end target: each lot
 /// closed releases its maintenance margin and costs the fees on it.
 /// `release_per_lot` (scaled by 10^6) of zero or less closes the whole position.
 fn lots_to_close(deficit_scaled: i128, release_per_lot: i128, size_lots: u64) -> u64 {
     if release_per_lot <= 0 || deficit_scaled <= 0 {
         return size_lots;
     }
-    let lots = deficit_scaled / release_per_lot + i128::from(deficit_scaled % release_per_lot != 0);
+    let lots = novation_math::div_i128(deficit_scaled, release_per_lot, Rounding::Ceil).unwrap_or(i128::MAX);
     u64::try_from(lots).unwrap_or(u64::MAX).clamp(1, size_lots)
 }
 
 /// Reduces the subaccount's positions, largest notional first, with reduce-only IOC orders
-/// bounded at mark ± max slippage, until it is back above maintenance plus the buffer.
+/// bounded at mark ± max slippage, until it meets its liquidation-end target.
 pub(crate) fn reduce_on_book(state: &mut State, id: SubaccountId, events: &mut Vec<Event>) {
     let params = state.params.liquidation;
     let Some(sub) = state.accounts.subaccounts.get(&id) else { return };
@@ -37,8 +37,7 @@ pub(crate) fn reduce_on_book(state: &mut State, id: SubaccountId, events: &mut V
     for (notional, market, size_lots) in positions {
         let Some(sub) = state.accounts.subaccounts.get(&id) else { return };
         let Ok(health) = state.health_of(sub, OrderExposure::PositionsOnly) else { return };
-        let target = Ppm::new(PPM as i64 + params.buffer.0).apply(health.maintenance_scaled, Rounding::Ceil);
-        let deficit = target.unwrap_or(i128::MAX).saturating_sub(health.equity_maintenance().saturating_mul(PPM));
+        let deficit = health.liquidation_end_deficit_scaled();
         if deficit <= 0 {
             return;
         }
@@ -58,8 +57,7 @@ pub(crate) fn reduce_on_book(state: &mut State, id: SubaccountId, events: &mut V
                 0
             }
         } else {
-            let tier = market_params.margin_tiers.iter().find(|t| notional <= t.max_notional.raw());
-            let maintenance = tier.or(market_params.margin_tiers.last()).map_or(Ppm::ONE, |t| t.maintenance);
+            let maintenance = market_params.tier_for(notional).maintenance;
             lot_value.saturating_mul(maintenance.0 as i128).saturating_sub(cost_per_lot)
         };
         let lots = lots_to_close(deficit, release_per_lot, size_lots.unsigned_abs());

@@ -400,6 +400,19 @@ pub struct LiquidationParams {
     pub backstop: Address,
 }
 
+impl MarketParams {
+    /// The margin tier whose bound covers a position of `notional` (raw quote decimals);
+    /// the last tier is unbounded. The one tier lookup of the protocol.
+    pub fn tier_for(&self, notional: i128) -> MarginTier {
+        let found = self.margin_tiers.iter().find(|tier| notional <= tier.max_notional.raw());
+        match found.or(self.margin_tiers.last()) {
+            Some(tier) => *tier,
+            // Validation requires a tier; without one, everything is margined in full.
+            None => MarginTier { max_notional: Decimal::MAX, initial: Ppm::ONE, maintenance: Ppm::ONE },
+        }
+    }
+}
+
 impl ChainParams {
     /// The parameters of asset `id`.
     pub fn asset(&self, id: AssetId) -> Result<&AssetParams, ErrorCode> {

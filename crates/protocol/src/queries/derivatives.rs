@@ -267,5 +267,5 @@ impl State {
 
 /// A requirement scaled by 10^6 as a quote amount, rounded up.
 fn ceil_scaled(scaled: i128) -> Decimal {
-    Decimal::from_raw(scaled.div_euclid(1_000_000) + i128::from(scaled.rem_euclid(1_000_000) != 0))
+    Decimal::from_raw(crate::risk::ceil_div_ppm(scaled))
 }

@@ -1,15 +1,22 @@
-//! Health of one subaccount: weighted collateral, unrealised PnL and margin requirements.
+//! Health of one subaccount: weighted collateral, unrealised PnL and its three named
+//! requirements, all computed here and nowhere else:
 //!
-//! Invariant (tested): initial requirement ≥ maintenance requirement and weighted initial
-//! collateral ≤ weighted maintenance collateral, so an account that meets initial margin
-//! always meets maintenance margin.
+//! - **initial**: what adding risk needs (initial weights, initial fractions);
+//! - **liquidation-end**: what a partial liquidation restores — maintenance × (1 + buffer),
+//!   never above initial;
+//! - **maintenance**: below it the subaccount is liquidated.
+//!
+//! Invariant (tested, and asserted in debug builds): requirement initial ≥ liquidation-end ≥
+//! maintenance, and weighted initial collateral ≤ weighted maintenance collateral, so health
+//! initial ≤ health liquidation-end ≤ health maintenance: an account that meets initial
+//! margin meets the liquidation-end target, and one that meets that is not liquidated.
 
 use novation_math::Ppm;
 use novation_types::ErrorCode;
 
 use super::prices::{MarketRisk, RiskPrices};
 use crate::accounts::{Position, Subaccount};
-use crate::params::{MarginTier, MarketParams};
+use crate::params::MarketParams;
 
 /// Whether open orders count toward the requirement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,9 +45,12 @@ pub struct Health {
     pub initial_scaled: i128,
     /// Maintenance requirement × 10^6.
     pub maintenance_scaled: i128,
+    /// Liquidation-end requirement × 10^6: what partial liquidation restores.
+    pub liquidation_end_scaled: i128,
 }
 
-pub(crate) const PPM: i128 = 1_000_000;
+/// Requirements are kept scaled by this (parts per million).
+pub(crate) const PPM: i128 = Ppm::SCALE;
 
 impl Health {
     /// Collateral plus unrealised PnL.
@@ -68,6 +78,17 @@ impl Health {
         self.equity_maintenance().saturating_mul(PPM) < self.maintenance_scaled
     }
 
+    /// The liquidation-end target holds: partial liquidation may stop.
+    pub fn meets_liquidation_end(&self) -> bool {
+        self.equity_maintenance().saturating_mul(PPM) >= self.liquidation_end_scaled
+    }
+
+    /// How far (× 10^6) maintenance-weighted equity is below the liquidation-end target
+    /// (0 when it is met).
+    pub fn liquidation_end_deficit_scaled(&self) -> i128 {
+        self.liquidation_end_scaled.saturating_sub(self.equity_maintenance().saturating_mul(PPM)).max(0)
+    }
+
     /// Initial requirement, rounded up.
     pub fn initial_requirement(&self) -> i128 {
         ceil_div_ppm(self.initial_scaled)
@@ -79,8 +100,10 @@ impl Health {
     }
 }
 
-fn ceil_div_ppm(scaled: i128) -> i128 {
-    scaled.div_euclid(PPM) + i128::from(scaled.rem_euclid(PPM) != 0)
+/// A requirement scaled by 10^6 as a quote amount, rounded up (requirements favour the
+/// protocol).
+pub(crate) fn ceil_div_ppm(scaled: i128) -> i128 {
+    novation_math::div_i128(scaled, PPM, novation_math::Rounding::Ceil).unwrap_or(i128::MAX)
 }
 
 /// Computes the health of `sub` at this block's prices.
@@ -115,7 +138,21 @@ pub(crate) fn compute_health(
         super::portfolio::add_portfolio_requirement(&mut health, sub, markets, prices, exposure)
             .ok_or_else(overflow)?;
     }
+    health.liquidation_end_scaled = liquidation_end(health.initial_scaled, health.maintenance_scaled, prices);
+    debug_assert!(
+        health.initial_scaled >= health.liquidation_end_scaled || health.initial_scaled < health.maintenance_scaled
+    );
+    debug_assert!(health.liquidation_end_scaled >= health.maintenance_scaled);
     Ok(health)
+}
+
+/// maintenance × (1 + buffer), capped at the initial requirement (and never below
+/// maintenance).
+fn liquidation_end(initial_scaled: i128, maintenance_scaled: i128, prices: &RiskPrices) -> i128 {
+    let buffered = Ppm::new(Ppm::ONE.0.saturating_add(prices.liquidation_buffer.0))
+        .apply(maintenance_scaled, novation_math::Rounding::Ceil)
+        .unwrap_or(i128::MAX);
+    buffered.min(initial_scaled).max(maintenance_scaled)
 }
 
 fn add_position(
@@ -174,12 +211,12 @@ pub(crate) fn standard_requirement(
         return Some((initial, maintenance));
     }
     let notional = size.checked_mul(lot_value)?.checked_abs()?;
-    let maintenance_tier = tier_for(&params.margin_tiers, notional);
+    let maintenance_tier = params.tier_for(notional);
     let initial_notional = match exposure {
         OrderExposure::PositionsOnly => notional,
         OrderExposure::WithOpenOrders => (position.worst_case_size_lots() as i128).checked_mul(lot_value)?,
     };
-    let initial_tier = tier_for(&params.margin_tiers, initial_notional);
+    let initial_tier = params.tier_for(initial_notional);
     let maintenance = scaled(notional, maintenance_tier.maintenance)?;
     let initial = scaled(initial_notional, initial_tier.initial)?;
     Some((initial, maintenance))
@@ -187,15 +224,6 @@ pub(crate) fn standard_requirement(
 
 fn scaled(notional: i128, fraction: Ppm) -> Option<i128> {
     notional.checked_mul(fraction.0 as i128)
-}
-
-/// The tier whose bound covers `notional` (the last tier is unbounded).
-fn tier_for(tiers: &[MarginTier], notional: i128) -> MarginTier {
-    let found = tiers.iter().find(|tier| notional <= tier.max_notional.raw());
-    match found.or(tiers.last()) {
-        Some(tier) => *tier,
-        None => MarginTier { max_notional: novation_math::Decimal::MAX, initial: Ppm::ONE, maintenance: Ppm::ONE },
-    }
 }
 
 /// Standard requirements of every position (in position order) and their totals, scaled by
@@ -220,4 +248,57 @@ pub(crate) fn standard_requirements(sub: &Subaccount, markets: &[MarketParams], 
         totals.positions.push((initial, maintenance));
     }
     totals
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn prices_with_buffer(buffer: i64) -> RiskPrices {
+        RiskPrices { liquidation_buffer: Ppm::new(buffer), ..RiskPrices::default() }
+    }
+
+    proptest! {
+        /// initial ≥ liquidation-end ≥ maintenance for requirements, so for health (equity
+        /// minus requirement, with initial weights no kinder than maintenance weights)
+        /// initial ≤ liquidation-end ≤ maintenance.
+        #[test]
+        fn initial_health_le_liquidation_end_le_maintenance(
+            maintenance in 0i128..1_000_000_000_000,
+            extra in 0i128..1_000_000_000_000,
+            buffer in 0i64..2_000_000,
+            collateral_maintenance in -1_000_000_000i128..1_000_000_000,
+            haircut in 0i128..1_000_000_000,
+            pnl in -1_000_000_000i128..1_000_000_000,
+        ) {
+            let initial = maintenance + extra;
+            let end = liquidation_end(initial, maintenance, &prices_with_buffer(buffer));
+            prop_assert!(initial >= end && end >= maintenance);
+            let health = Health {
+                collateral_initial: collateral_maintenance - haircut,
+                collateral_maintenance,
+                unrealized_pnl: pnl,
+                initial_scaled: initial,
+                maintenance_scaled: maintenance,
+                liquidation_end_scaled: end,
+                ..Health::default()
+            };
+            let health_initial = health.equity_initial() * PPM - initial;
+            let health_end = health.equity_maintenance() * PPM - end;
+            let health_maintenance = health.equity_maintenance() * PPM - maintenance;
+            prop_assert!(health_initial <= health_end && health_end <= health_maintenance);
+            prop_assert!(!health.meets_initial() || health.meets_liquidation_end());
+            prop_assert!(!health.meets_liquidation_end() || !health.below_maintenance());
+            prop_assert_eq!(health.meets_liquidation_end(), health.liquidation_end_deficit_scaled() == 0);
+        }
+    }
+
+    #[test]
+    fn the_liquidation_end_target_is_the_buffer_above_maintenance_but_never_above_initial() {
+        let prices = prices_with_buffer(200_000);
+        assert_eq!(liquidation_end(2_000, 1_000, &prices), 1_200);
+        assert_eq!(liquidation_end(1_100, 1_000, &prices), 1_100, "capped at initial");
+        assert_eq!(liquidation_end(1_000, 1_000, &prices_with_buffer(0)), 1_000);
+    }
 }

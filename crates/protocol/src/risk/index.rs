@@ -25,7 +25,6 @@ use crate::params::MarketParams;
 pub(crate) const LEGS: usize = 4;
 /// Set in a leg id when the leg is a position in a market (clear: a collateral asset).
 const MARKET_LEG: u8 = 0x80;
-const PPM: i128 = 1_000_000;
 /// Raw quote decimals (10^-18) per nano-unit (10^-9).
 const RAW_PER_NANO: i128 = 1_000_000_000;
 /// Largest |amount| or |nano value| the fast scan accepts: with at most `LEGS` products of
@@ -104,7 +103,7 @@ impl NanoPrices {
                     .iter()
                     .map(|t| {
                         let bound_nano = t.max_notional.raw() / RAW_PER_NANO;
-                        let per_lot = (lot_value as i128 * t.maintenance.0 as i128 + PPM - 1) / PPM;
+                        let per_lot = super::health::ceil_div_ppm(lot_value as i128 * t.maintenance.0 as i128);
                         Some((bound_nano, i64::try_from(per_lot).ok()?))
                     })
                     .collect::<Option<Vec<_>>>()?;

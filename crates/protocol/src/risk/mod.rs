@@ -16,7 +16,7 @@ mod scenarios;
 pub use health::Health;
 pub use portfolio::ScenarioView;
 
-pub(crate) use health::{compute_health, standard_requirements, OrderExposure};
+pub(crate) use health::{ceil_div_ppm, compute_health, standard_requirements, OrderExposure, PPM};
 pub(crate) use index::RiskIndex;
 pub(crate) use portfolio::portfolio_breakdown;
 pub(crate) use prices::RiskPrices;

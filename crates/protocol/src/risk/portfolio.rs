@@ -105,7 +105,7 @@ pub(crate) fn portfolio_breakdown(
                 underlying: *asset,
                 scenario_pnl: pnl.iter().map(|v| Decimal::from_raw(*v)).collect(),
                 worst_scenario: scenario,
-                requirement: Decimal::from_raw(worst / PPM + i128::from(worst % PPM != 0)),
+                requirement: Decimal::from_raw(super::health::ceil_div_ppm(worst)),
             }
         })
         .collect()
@@ -129,8 +129,7 @@ pub(crate) fn worst_loss_scaled(
 
 /// `value × fraction / 10^6`, rounded up (value ≥ 0).
 fn ceil_ppm(value: i128, fraction: i128) -> Option<i128> {
-    let product = value.checked_mul(fraction)?;
-    Some(product / PPM + i128::from(product % PPM != 0))
+    novation_math::div_i128(value.checked_mul(fraction)?, PPM, novation_math::Rounding::Ceil).ok()
 }
 
 /// The standard initial requirement of a position's open orders on their own: the larger of

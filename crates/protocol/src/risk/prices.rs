@@ -59,6 +59,8 @@ pub(crate) struct RiskPrices {
     pub(crate) scenario_covers: [Ppm; SCENARIOS],
     /// Portfolio maintenance requirement as a fraction of the worst loss.
     pub(crate) portfolio_maintenance: Ppm,
+    /// The liquidation-end target above maintenance (the liquidation buffer).
+    pub(crate) liquidation_buffer: Ppm,
 }
 
 impl RiskPrices {
@@ -100,6 +102,7 @@ impl RiskPrices {
             markets,
             scenario_covers: grid.map(|s| s.cover),
             portfolio_maintenance: portfolio.maintenance,
+            liquidation_buffer: genesis.liquidation.buffer,
         }
     }
 }
