@@ -153,6 +153,23 @@ fn replay_the_seed_in_novation_sim_seed() {
     }
 }
 
+/// Seeds the `novation-bench -- sim` campaign found failing, replayed against every property.
+/// All five broke `check_nobody_left_below_maintenance` (first seen as a failure of
+/// `risk_reducing_actions_are_never_refused_for_the_oracle`): a liquidation bought into a
+/// resting reduce-only ask far below the mark and sank its owner, who was left below
+/// maintenance with a position until the next block (pinned in miniature by
+/// `a_maker_a_liquidation_sinks_is_liquidated_in_the_same_block` in tests/liquidation.rs).
+#[test]
+fn the_seeds_campaigns_found_pass_every_property() {
+    for seed in
+        [8925529683174476708, 11931945432278466916, 18379612519202856085, 12589108397148702802, 1293777569943765847]
+    {
+        if let Err(failure) = novation_sim::replay(seed, &Property::ALL) {
+            panic!("{failure}");
+        }
+    }
+}
+
 /// The generators reach the interesting paths: fills, resting orders, oracle refusals.
 #[test]
 fn the_generators_make_trades_happen() {

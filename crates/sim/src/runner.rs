@@ -201,6 +201,17 @@ impl Runner {
 
     /// Runs `script` to its end, or to the first broken property.
     pub fn run(mut self, script: &Script) -> Result<Stats, Failure> {
+        self.run_blocks(script)
+    }
+
+    /// Runs `script` like [`Runner::run`] and also returns the state it left (after the
+    /// failing block, on a failure), for tools that look into a failure.
+    pub fn run_keeping_state(mut self, script: &Script) -> (Result<Stats, Failure>, State) {
+        let result = self.run_blocks(script);
+        (result, self.state)
+    }
+
+    fn run_blocks(&mut self, script: &Script) -> Result<Stats, Failure> {
         let funding = self.funding_txs(&script.funding);
         self.block(funding, [Move::Hold, Move::Hold])?;
         if !script.openers.is_empty() {
@@ -213,7 +224,7 @@ impl Runner {
             }
             self.block(spec.txs.clone(), spec.moves)?;
         }
-        Ok(self.stats)
+        Ok(self.stats.clone())
     }
 
     fn funding_txs(&self, funding: &[Funding]) -> Vec<TxSpec> {
