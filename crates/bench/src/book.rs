@@ -64,7 +64,7 @@ use novation_types::{Action, Address, Event, OrderAction, OrderId, OrderRequest,
 
 use crate::chain::{dec, publishers, Chain};
 use crate::report::{median, Metric};
-use crate::rng::Rng;
+use novation_sim::Rng;
 
 const SUITE: &str = "book";
 const PEER: &str = "lobster@0.7.0";

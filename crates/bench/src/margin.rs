@@ -29,7 +29,7 @@ use novation_types::{
 
 use crate::chain::{dec, publishers, Chain};
 use crate::report::{median, Metric};
-use crate::rng::Rng;
+use novation_sim::Rng;
 
 const SUITE: &str = "margin";
 /// The asset and market this suite adds to the example genesis.

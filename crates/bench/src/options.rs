@@ -25,7 +25,7 @@ use novation_math::black76::{price, price_and_greeks, price_and_greeks_exact, Bl
 use novation_math::{Decimal, SeriesPricer};
 
 use crate::report::{median, Metric};
-use crate::rng::Rng;
+use novation_sim::Rng;
 
 const SUITE: &str = "options";
 const SEED: u64 = 0x6F70_7469_6F6E;

@@ -23,6 +23,7 @@ mod smile;
 use novation_math::Decimal;
 use novation_protocol::params::Genesis;
 use novation_protocol::presets::{BTC, BTC_PERP, ETH, ETH_PERP, USD};
+use novation_sim::Rng;
 use novation_tx::{Eip712Signer, TxPayload};
 use novation_types::action;
 use novation_types::{Action, AssetId, MarketId, OrderAction, OrderRequest, Side};
@@ -220,28 +221,10 @@ async fn sequencer(node: Node, block_time_ms: u64, mut stop: watch::Receiver<boo
     }
 }
 
-/// A small deterministic generator (splitmix64) for the simulated feed.
-struct SimRng(u64);
-
-impl SimRng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[-bound, bound]`.
-    fn symmetric(&mut self, bound: i64) -> i64 {
-        let span = (2 * bound + 1) as u64;
-        (self.next() % span) as i64 - bound
-    }
-}
-
 /// SIMULATED prices: per asset a random walk in millionths of a USD.
 struct SimulatedFeed {
-    rng: SimRng,
+    /// The workspace's seeded generator: the same seed gives the same price path.
+    rng: Rng,
     /// (asset, price in 1e-6 USD)
     prices: Vec<(AssetId, i64)>,
     publishers: Vec<Eip712Signer>,
@@ -250,7 +233,7 @@ struct SimulatedFeed {
 impl SimulatedFeed {
     fn new(seed: u64) -> Self {
         SimulatedFeed {
-            rng: SimRng(seed),
+            rng: Rng::new(seed),
             prices: vec![(BTC, listing::BTC_START_PRICE_USD * 1_000_000), (ETH, 3_000_000_000)],
             publishers: publishers(),
         }
@@ -259,9 +242,9 @@ impl SimulatedFeed {
     /// One step: ±5 bp drift, and a ±1.5% jump once in ~300 steps.
     fn step(&mut self) {
         for (_, price) in &mut self.prices {
-            let mut bps = self.rng.symmetric(5);
-            if self.rng.next().is_multiple_of(300) {
-                bps += if self.rng.next().is_multiple_of(2) { 150 } else { -150 };
+            let mut bps = self.rng.range_i64(-5, 5);
+            if self.rng.below(300) == 0 {
+                bps += if self.rng.coin() { 150 } else { -150 };
             }
             *price = (*price + *price / 10_000 * bps).max(1_000_000);
         }
@@ -274,7 +257,7 @@ impl SimulatedFeed {
             let actions: Vec<Action> = (0..self.prices.len())
                 .map(|i| {
                     let (asset, price) = self.prices[i];
-                    let noisy = price + price / 10_000 * self.rng.symmetric(3);
+                    let noisy = price + price / 10_000 * self.rng.range_i64(-3, 3);
                     Action::PriceReport(action::PriceReport {
                         asset,
                         price: Decimal::from_raw(i128::from(noisy) * 1_000_000_000_000),
@@ -514,4 +497,27 @@ pub fn run_node(config: NodeConfig) -> Result<(), NodeError> {
         println!("RPC: http://{0}  WebSocket: ws://{0}  metrics: http://{0}/metrics", running.rpc_addr);
         until_ctrl_c(running).await
     })
+}
+
+#[cfg(test)]
+mod feed_tests {
+    use super::SimulatedFeed;
+
+    fn path(seed: u64) -> Vec<Vec<(novation_types::AssetId, i64)>> {
+        let mut feed = SimulatedFeed::new(seed);
+        (0..2_000)
+            .map(|_| {
+                feed.step();
+                feed.prices.clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_simulated_feed_follows_its_seed() {
+        assert_eq!(path(7), path(7), "the same seed gives the same price path");
+        assert_ne!(path(7), path(8));
+        let moved = path(7).windows(2).filter(|w| w[0] != w[1]).count();
+        assert!(moved > 1_000, "the walk moves: {moved} of 2,000 steps");
+    }
 }

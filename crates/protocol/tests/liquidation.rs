@@ -291,3 +291,46 @@ fn bad_debt_is_booked_withdrawals_wait_and_resume_once_the_insurance_fund_covers
     assert!(chain.run(erin, withdraw).result.is_ok(), "withdrawals resume once the bad debt is resolved");
     chain.state.verify_conservation().unwrap();
 }
+
+/// Found by the `novation-sim` campaign (`risk_reducing_actions_are_never_refused_for_the_oracle`
+/// failed once in ~50,000 cases: a subaccount below maintenance holding a position after a
+/// block, not liquidated). A liquidation's orders fill against resting orders at the
+/// makers' prices, and a fill that reduces a maker's position is not margin-checked, so a
+/// resting reduce-only ask far below the mark sinks its owner when a liquidation buys into
+/// it. Liquidation used to pick its targets once per block, before any liquidation ran, so
+/// the sunk maker waited a block below maintenance with its position open; it is now
+/// liquidated in the same block.
+#[test]
+fn a_maker_a_liquidation_sinks_is_liquidated_in_the_same_block() {
+    let mut chain = Chain::new();
+    let (alice, bob, mia) = (trader(1), trader(2), trader(7));
+    chain.deposit(alice, USD, "10000");
+    chain.deposit(bob, USD, "9800");
+    chain.deposit(mia, USD, "1000000");
+    chain.place(mia, limit(BTC_PERP, Side::Sell, 1_000_000, ONE_BTC_LOTS));
+    let bought = chain.place(alice, OrderRequest::market(0, BTC_PERP, Side::Buy, ONE_BTC_LOTS, Ppm::new(10_000)));
+    assert!(bought.result.is_ok(), "Alice is long 1 BTC at 100,000, 10x");
+    chain.place(mia, limit(BTC_PERP, Side::Buy, 1_000_000, ONE_BTC_LOTS));
+    let sold = chain.place(bob, OrderRequest::market(0, BTC_PERP, Side::Sell, ONE_BTC_LOTS, Ppm::new(10_000)));
+    assert!(sold.result.is_ok(), "Bob is short 1 BTC at 100,000, 10x");
+    // Alice offers 0.9 BTC at 1,000 USD, reduce-only: with no bid on the book it rests.
+    let dump = limit(BTC_PERP, Side::Sell, 10_000, 9 * ONE_BTC_LOTS / 10).reduce_only();
+    let rested = chain.place(alice, dump);
+    assert!(rested.events.iter().any(|e| matches!(e, Event::OrderRested { .. })), "{:?}", rested.events);
+
+    // +7 %: Bob is liquidated, and his liquidation buys Alice's ask at 1,000 USD.
+    let outcome = chain.set_prices(&[(BTC, "107000")]);
+    let events = end_block_events(&outcome);
+    let started = |who| {
+        events.iter().any(|e| matches!(e, Event::LiquidationStarted { subaccount, .. } if *subaccount == sub(who)))
+    };
+    assert!(started(bob), "Bob is liquidated: {events:?}");
+    let alice_filled = events.iter().any(|e| matches!(e, Event::Fill { maker, .. } if *maker == sub(alice)));
+    assert!(alice_filled, "Bob's liquidation bought from Alice: {events:?}");
+    assert!(started(alice), "Alice, sunk by that fill, is liquidated in the same block: {events:?}");
+    let backstop = chain.state.backstop_subaccount();
+    for id in chain.state.scan_health_full().below_maintenance {
+        let has_position = chain.state.subaccount(id).is_some_and(|s| s.positions.iter().any(|p| p.size_lots != 0));
+        assert!(!has_position || id == backstop, "{id} holds a position below maintenance after the block");
+    }
+}

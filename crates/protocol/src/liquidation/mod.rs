@@ -51,11 +51,16 @@ pub(crate) struct Liquidation {
 /// subaccount is re-checked from the risk index; otherwise only those written since the last
 /// check can have crossed their line (a reducing fill at a poor price, a fee), so only they are.
 fn find_liquidatable(state: &mut State, prices_moved: bool) -> Vec<SubaccountId> {
-    let touched = std::mem::take(&mut state.liquidation.touched_since_check);
     if prices_moved || state.liquidation.backlog {
+        state.liquidation.touched_since_check.clear();
         return state.scan_health().below_maintenance;
     }
-    let mut touched = touched;
+    touched_below_maintenance(state)
+}
+
+/// The subaccounts written since the last check that are below maintenance now, in id order.
+fn touched_below_maintenance(state: &mut State) -> Vec<SubaccountId> {
+    let mut touched = std::mem::take(&mut state.liquidation.touched_since_check);
     touched.sort_unstable();
     touched.dedup();
     touched.retain(|id| health(state, *id).is_some_and(|h| h.below_maintenance()));
@@ -71,8 +76,26 @@ pub(crate) fn liquidate_all(state: &mut State, prices_moved: bool, events: &mut 
     state.liquidation.backlog = targets.len() > limit;
     targets.truncate(limit);
     let mut adl = backstop::AdlQueues::default();
-    for id in targets {
-        liquidate(state, id, &mut adl, events);
+    // A liquidation's orders fill against others' resting orders, and a reducing fill at a
+    // poor price can push such a maker below maintenance: each round's writes are checked
+    // and the makers they sank are liquidated in this block too (each subaccount once per
+    // block, within the same bound; any rest is the next block's backlog).
+    let mut liquidated = std::collections::BTreeSet::new();
+    while !targets.is_empty() {
+        for id in targets {
+            liquidated.insert(id);
+            liquidate(state, id, &mut adl, events);
+        }
+        let sunk = touched_below_maintenance(state).into_iter().filter(|id| *id != backstop);
+        let (again, sunk): (Vec<_>, Vec<_>) = sunk.partition(|id| liquidated.contains(id));
+        // One still below maintenance after its liquidation is checked again next block.
+        state.liquidation.touched_since_check.extend(again);
+        targets = sunk;
+        let room = limit.saturating_sub(liquidated.len());
+        if targets.len() > room {
+            state.liquidation.backlog = true;
+            targets.truncate(room);
+        }
     }
     let fund = state.ledger_balance_of(novation_types::LedgerAccount::InsuranceFund, state.params.quote_asset);
     state.liquidation.stats.insurance_peak = state.liquidation.stats.insurance_peak.max(fund);
