@@ -27,7 +27,7 @@ impl State {
             for sub in self.accounts.subaccounts.values() {
                 sum = sum.checked_add(sub.balance(asset.id)).ok_or("ledger sum overflow")?;
             }
-            for ((_, pool_asset), balance) in &self.accounts.pools {
+            for ((_, pool_asset), balance) in &self.accounts.pools.nonzero() {
                 if *pool_asset == asset.id {
                     sum = sum.checked_add(*balance).ok_or("ledger sum overflow")?;
                 }

@@ -7,10 +7,12 @@
 
 use novation_types::{MarketId, SubaccountId};
 
-/// One undo step, owned by the component whose state it restores.
-// Entries live in one reused Vec for the length of a transaction; boxing the large variant
-// would allocate on every first write to a subaccount instead.
-#[allow(clippy::large_enum_variant)]
+use crate::accounts::Subaccount;
+use crate::markets::MarketState;
+
+/// One undo step, owned by the component whose state it restores. Kept small (every write
+/// pushes one): the large before-images of subaccounts and markets live in the journal's
+/// snapshot slots, and entries name them by index.
 #[derive(Clone, Debug)]
 pub(crate) enum Undo {
     Accounts(crate::accounts::Undo),
@@ -26,9 +28,11 @@ pub(crate) enum Undo {
 pub(crate) struct Journal {
     pub(crate) active: bool,
     pub(crate) entries: Vec<Undo>,
-    /// Subaccounts already saved in this transaction (saved once, before their first write).
-    pub(crate) saved_subaccounts: Vec<SubaccountId>,
-    pub(crate) saved_markets: Vec<MarketId>,
+    /// Subaccounts saved in this transaction, once each before their first write, with
+    /// their contents then (`None`: it did not exist).
+    pub(crate) saved_subaccounts: Vec<(SubaccountId, Option<Subaccount>)>,
+    /// Markets' running state saved once each before their first write.
+    pub(crate) saved_markets: Vec<(MarketId, Option<MarketState>)>,
     /// Length of the state's touched-subaccount list when the transaction began.
     pub(crate) touched_len: usize,
 }
@@ -47,27 +51,46 @@ impl Journal {
         self.saved_markets.clear();
     }
 
+    #[inline]
     pub(crate) fn record(&mut self, undo: impl Into<Undo>) {
         if self.active {
             self.entries.push(undo.into());
         }
     }
 
-    /// Whether `id` still needs saving before its first write in this transaction.
-    pub(crate) fn first_touch_subaccount(&mut self, id: SubaccountId) -> bool {
-        if !self.active || self.saved_subaccounts.contains(&id) {
-            return false;
+    /// Saves subaccount `id` before its first write in this transaction (`current` reads
+    /// its contents now); later writes need no saving.
+    #[inline]
+    pub(crate) fn save_subaccount_once(&mut self, id: SubaccountId, current: impl FnOnce() -> Option<Subaccount>) {
+        if !self.active || self.saved_subaccounts.iter().any(|(saved, _)| *saved == id) {
+            return;
         }
-        self.saved_subaccounts.push(id);
-        true
+        let slot = self.saved_subaccounts.len();
+        self.saved_subaccounts.push((id, current()));
+        self.entries.push(Undo::Accounts(crate::accounts::Undo::Subaccount(slot)));
     }
 
-    pub(crate) fn first_touch_market(&mut self, id: MarketId) -> bool {
-        if !self.active || self.saved_markets.contains(&id) {
-            return false;
+    /// Saves market `id`'s running state before its first write in this transaction.
+    #[inline]
+    pub(crate) fn save_market_once(&mut self, id: MarketId, current: impl FnOnce() -> MarketState) {
+        if !self.active || self.saved_markets.iter().any(|(saved, _)| *saved == id) {
+            return;
         }
-        self.saved_markets.push(id);
-        true
+        let slot = self.saved_markets.len();
+        self.saved_markets.push((id, Some(current())));
+        self.entries.push(Undo::Markets(crate::markets::Undo::Market(slot)));
+    }
+
+    /// The subaccount saved in `slot`, taken out for restoring.
+    pub(crate) fn take_saved_subaccount(&mut self, slot: usize) -> Option<(SubaccountId, Option<Subaccount>)> {
+        let (id, before) = self.saved_subaccounts.get_mut(slot)?;
+        Some((*id, before.take()))
+    }
+
+    /// The market state saved in `slot`, taken out for restoring.
+    pub(crate) fn take_saved_market(&mut self, slot: usize) -> Option<(MarketId, MarketState)> {
+        let (id, before) = self.saved_markets.get_mut(slot)?;
+        Some((*id, before.take()?))
     }
 }
 
@@ -104,5 +127,15 @@ impl From<crate::derivatives::Undo> for Undo {
 impl From<crate::params::Undo> for Undo {
     fn from(undo: crate::params::Undo) -> Self {
         Undo::Params(undo)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_undo_entry_stays_small() {
+        assert!(std::mem::size_of::<Undo>() <= 128, "Undo is {} bytes", std::mem::size_of::<Undo>());
     }
 }

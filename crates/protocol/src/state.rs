@@ -130,11 +130,11 @@ impl State {
         while let Some(undo) = self.journal.entries.pop() {
             match undo {
                 Undo::Accounts(undo) => {
-                    if let Some(id) = self.accounts.undo(undo) {
+                    if let Some(id) = self.accounts.undo(undo, &mut self.journal) {
                         self.risk_index.update(id, self.accounts.subaccounts.get(&id), self.params.quote_asset);
                     }
                 }
-                Undo::Markets(undo) => self.markets.undo(undo),
+                Undo::Markets(undo) => self.markets.undo(undo, &mut self.journal),
                 Undo::Trading(undo) => self.trading.undo(undo),
                 Undo::Oracle(undo) => self.oracle.undo(undo),
                 Undo::Derivatives(undo) => self.derivatives.undo(undo),

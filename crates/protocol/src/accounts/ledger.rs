@@ -7,9 +7,10 @@
 //! all. Fills, fees, funding, settlement, liquidation fees, backstop takeovers, insurance
 //! payouts, auto-deleveraging and bad debt all post through it.
 
-use novation_types::{AssetId, ErrorCode, LedgerAccount};
+use novation_types::{AssetId, ErrorCode, LedgerAccount, SubaccountId};
 use smallvec::SmallVec;
 
+use crate::accounts::Subaccount;
 use crate::state::State;
 
 /// One movement of value: `units` (smallest units of `asset`, never negative) from `from`
@@ -96,10 +97,35 @@ impl Postings {
 }
 
 impl State {
-    /// Whether [`State::post`] would apply `batch` now (every resulting balance fits).
-    pub(crate) fn post_would_fit(&self, batch: &Postings) -> Result<(), ErrorCode> {
-        let nets = batch.net_changes()?;
-        self.check_fits(&nets)
+    /// Applies `batch` whole together with new contents for some subaccounts (positions,
+    /// orders — everything but balances, which must be those in state): each replaced
+    /// subaccount is written once, with the batch's net posted into its balances. On error
+    /// nothing is written.
+    pub(crate) fn post_replacing<const N: usize>(
+        &mut self,
+        batch: &Postings,
+        mut replacements: [(SubaccountId, Subaccount); N],
+    ) -> Result<(), ErrorCode> {
+        let mut nets = batch.net_changes()?;
+        debug_assert!(balanced(&nets), "a batch sums to zero per asset");
+        debug_assert!(replacements.iter().all(|(id, sub)| {
+            self.accounts.subaccounts.get(id).map_or(sub.balances.is_empty(), |s| s.balances == sub.balances)
+        }));
+        for (id, sub) in &mut replacements {
+            for (account, asset, delta) in &mut nets {
+                if *account == LedgerAccount::Subaccount(*id) {
+                    sub.add_balance(*asset, *delta).ok_or(ErrorCode::ArithmeticOverflow)?;
+                    *delta = 0;
+                }
+            }
+        }
+        nets.retain(|(_, _, delta)| *delta != 0);
+        self.check_fits(&nets)?;
+        for (id, sub) in replacements {
+            self.with_subaccount_unchecked(id, |slot| *slot = sub);
+        }
+        self.apply_nets(&nets);
+        Ok(())
     }
 
     fn check_fits(&self, nets: &[(LedgerAccount, AssetId, i128)]) -> Result<(), ErrorCode> {
@@ -114,7 +140,13 @@ impl State {
         let nets = batch.net_changes()?;
         debug_assert!(balanced(&nets), "a batch sums to zero per asset");
         self.check_fits(&nets)?;
-        for &(account, asset, delta) in &nets {
+        self.apply_nets(&nets);
+        Ok(())
+    }
+
+    /// Writes net changes already checked to fit.
+    fn apply_nets(&mut self, nets: &[(LedgerAccount, AssetId, i128)]) {
+        for &(account, asset, delta) in nets {
             #[cfg(debug_assertions)]
             let before = self.accounts.balance_of(account, asset);
             let done = match account {
@@ -128,7 +160,6 @@ impl State {
             #[cfg(debug_assertions)]
             debug_assert_eq!(self.accounts.balance_of(account, asset), before + delta);
         }
-        Ok(())
     }
 
     /// Moves `units` of `asset` from one ledger account to another (a batch of one).
@@ -218,7 +249,7 @@ mod tests {
                     prop_assert_eq!(*now, was + net);
                 }
                 for asset in [AssetId(0), AssetId(1)] {
-                    let total = state.accounts.pools.iter().filter(|((_, a), _)| *a == asset).map(|(_, b)| *b)
+                    let total = state.accounts.pools.nonzero().into_iter().filter(|((_, a), _)| *a == asset).map(|(_, b)| b)
                         .chain(state.accounts.subaccounts.values().map(|s| s.balance(asset)))
                         .fold(0i128, i128::wrapping_add);
                     // Balances near the edge of the range may overflow a plain sum on the way.

@@ -9,12 +9,14 @@ mod actions;
 mod handlers;
 pub(crate) mod ledger;
 mod nonces;
+mod pools;
 mod state_key;
 mod subaccount;
 mod writes;
 
 pub(crate) use actions::{deposit, fund_insurance, set_isolated_market, set_margin_mode, transfer, withdraw};
 pub(crate) use nonces::Nonces;
+pub(crate) use pools::Pools;
 pub use subaccount::{Position, Subaccount};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,28 +33,32 @@ pub(crate) struct Accounts {
     pub(crate) nonces: Nonces,
     /// Balances of the ledger accounts that are not subaccounts (external, fees, insurance,
     /// settlement, backstop, bad debt), in each asset's smallest unit.
-    pub(crate) pools: BTreeMap<(LedgerAccount, AssetId), i128>,
+    pub(crate) pools: Pools,
     /// Authorised agent keys: (account, agent).
     pub(crate) agents: BTreeSet<(Address, Address)>,
 }
 
 /// How to undo one write to the accounts component.
-// See `journal::Undo` for why the large variant is not boxed.
-#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub(crate) enum Undo {
-    Subaccount(SubaccountId, Option<Subaccount>),
+    /// The subaccount saved in this journal snapshot slot.
+    Subaccount(usize),
     Pool(LedgerAccount, AssetId, i128),
     Nonce(Address, Option<u64>),
-    Agent { account: Address, agent: Address, was: bool },
+    Agent {
+        account: Address,
+        agent: Address,
+        was: bool,
+    },
 }
 
 impl Accounts {
-    /// Restores what `undo` saved; returns the subaccount it restored, if any, so derived
-    /// indexes can follow.
-    pub(crate) fn undo(&mut self, undo: Undo) -> Option<SubaccountId> {
+    /// Restores what `undo` saved (subaccounts from the journal's snapshot slots); returns
+    /// the subaccount it restored, if any, so derived indexes can follow.
+    pub(crate) fn undo(&mut self, undo: Undo, journal: &mut crate::journal::Journal) -> Option<SubaccountId> {
         match undo {
-            Undo::Subaccount(id, before) => {
+            Undo::Subaccount(slot) => {
+                let (id, before) = journal.take_saved_subaccount(slot)?;
                 match before {
                     Some(sub) => self.subaccounts.insert(id, sub),
                     None => self.subaccounts.remove(&id),
@@ -60,11 +66,7 @@ impl Accounts {
                 return Some(id);
             }
             Undo::Pool(account, asset, before) => {
-                if before == 0 {
-                    self.pools.remove(&(account, asset));
-                } else {
-                    self.pools.insert((account, asset), before);
-                }
+                let _ = self.pools.set(account, asset, before);
             }
             Undo::Nonce(address, before) => match before {
                 Some(nonce) => {
@@ -87,7 +89,7 @@ impl Accounts {
 
     /// The balance of a ledger account that is not a subaccount.
     pub(crate) fn pool_balance(&self, account: LedgerAccount, asset: AssetId) -> i128 {
-        self.pools.get(&(account, asset)).copied().unwrap_or(0)
+        self.pools.get(account, asset)
     }
 
     /// Balance of any ledger account in `asset`.

@@ -11,10 +11,12 @@ use serde::{Serialize, Serializer};
 pub(crate) struct Nonces(FxHashMap<Address, u64>);
 
 impl Nonces {
+    #[inline]
     pub(crate) fn get(&self, address: &Address) -> Option<u64> {
         self.0.get(address).copied()
     }
 
+    #[inline]
     pub(crate) fn insert(&mut self, address: Address, next: u64) -> Option<u64> {
         self.0.insert(address, next)
     }

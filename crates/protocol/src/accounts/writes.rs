@@ -27,10 +27,8 @@ impl State {
         id: SubaccountId,
         change: impl FnOnce(&mut Subaccount) -> R,
     ) -> R {
-        if self.journal.first_touch_subaccount(id) {
-            let before = self.accounts.subaccounts.get(&id).cloned();
-            self.journal.record(Undo::Subaccount(id, before));
-        }
+        let subaccounts = &self.accounts.subaccounts;
+        self.journal.save_subaccount_once(id, || subaccounts.get(&id).cloned());
         self.liquidation.touched_since_check.push(id);
         self.changed_subaccounts.push(id);
         let sub = self.accounts.subaccounts.entry(id).or_default();
@@ -43,26 +41,12 @@ impl State {
         result
     }
 
-    /// Replaces everything of the subaccount but its balances with `sub`'s (saving the old
-    /// one first for undo): the write a fill makes after its postings are known.
-    pub(crate) fn put_subaccount_except_balances(&mut self, id: SubaccountId, sub: Subaccount) {
-        self.with_subaccount(id, |slot| {
-            let balances = std::mem::take(&mut slot.balances);
-            *slot = sub;
-            slot.balances = balances;
-        });
-    }
-
     /// Adds `delta` to a non-subaccount ledger account's balance (ledger only).
     pub(super) fn add_pool(&mut self, account: LedgerAccount, asset: AssetId, delta: i128) -> Option<()> {
         let before = self.accounts.pool_balance(account, asset);
         let after = before.checked_add(delta)?;
+        self.accounts.pools.set(account, asset, after)?;
         self.journal.record(Undo::Pool(account, asset, before));
-        if after == 0 {
-            self.accounts.pools.remove(&(account, asset));
-        } else {
-            self.accounts.pools.insert((account, asset), after);
-        }
         Some(())
     }
 

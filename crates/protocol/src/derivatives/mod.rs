@@ -47,7 +47,7 @@ pub(crate) struct Derivatives {
 /// How to undo one write to the derivatives component.
 #[derive(Clone, Debug)]
 pub(crate) enum Undo {
-    Smile(AssetId, u64, Address, Option<(novation_math::SviParams, u64)>),
+    Smile(AssetId, u64, Address, Option<Box<(novation_math::SviParams, u64)>>),
 }
 
 impl Derivatives {
@@ -73,7 +73,7 @@ impl Derivatives {
             Undo::Smile(asset, expiry_ms, publisher, before) => {
                 if let Some(smile) = self.surfaces.get_mut(&(asset, expiry_ms)) {
                     match before {
-                        Some(report) => smile.reports.insert(publisher, report),
+                        Some(report) => smile.reports.insert(publisher, *report),
                         None => smile.reports.remove(&publisher),
                     };
                 }
@@ -95,6 +95,6 @@ impl State {
             Some(report) => smile.reports.insert(publisher, report),
             None => smile.reports.remove(&publisher),
         };
-        self.journal.record(Undo::Smile(asset, expiry_ms, publisher, before));
+        self.journal.record(Undo::Smile(asset, expiry_ms, publisher, before.map(Box::new)));
     }
 }

@@ -44,9 +44,7 @@ fn trade_at(
         let funding = settle_position(position, funding_index)?;
         let change = apply_fill(position, side, lots, lot_price).ok()?;
         position.funding_index = if position.size_lots == 0 { 0 } else { funding_index };
-        let received = change.realized.checked_add(funding)?;
-        sub.add_balance(quote, received)?;
-        Some(received)
+        change.realized.checked_add(funding)
     };
     let from_received = settle(&mut from_sub, closing_side)?;
     let to_received = settle(&mut to_sub, closing_side.opposite())?;
@@ -59,11 +57,7 @@ fn trade_at(
         .ok()?
         .add(LedgerAccount::Settlement, LedgerAccount::Subaccount(to), quote, to_received)
         .ok()?;
-    // Check the postings fit before writing anything.
-    state.post_would_fit(&postings).ok()?;
-    state.put_subaccount_except_balances(from, from_sub);
-    state.put_subaccount_except_balances(to, to_sub);
-    state.post(&postings).ok()?;
+    state.post_replacing(&postings, [(from, from_sub), (to, to_sub)]).ok()?;
     state.market_mut(market).open_interest_lots = open_interest_after;
     Some(())
 }

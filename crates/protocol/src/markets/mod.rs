@@ -27,7 +27,8 @@ pub(crate) struct Markets {
 /// How to undo one write to the markets component.
 #[derive(Clone, Debug)]
 pub(crate) enum Undo {
-    Market(MarketId, MarketState),
+    /// The market state saved in this journal snapshot slot.
+    Market(usize),
 }
 
 impl Markets {
@@ -35,11 +36,12 @@ impl Markets {
         Markets { states: params.markets.iter().map(|_| MarketState::default()).collect() }
     }
 
-    pub(crate) fn undo(&mut self, undo: Undo) {
+    pub(crate) fn undo(&mut self, undo: Undo, journal: &mut crate::journal::Journal) {
         match undo {
-            Undo::Market(id, before) => {
-                if let Some(slot) = self.states.get_mut(id.0 as usize) {
-                    *slot = before;
+            Undo::Market(slot) => {
+                let Some((id, before)) = journal.take_saved_market(slot) else { return };
+                if let Some(state) = self.states.get_mut(id.0 as usize) {
+                    *state = before;
                 }
             }
         }
@@ -50,9 +52,8 @@ impl State {
     /// The running state of `id` (a listed market), saved for undo before the first write.
     pub(crate) fn market_mut(&mut self, id: MarketId) -> &mut MarketState {
         let index = id.0 as usize;
-        if self.journal.first_touch_market(id) {
-            self.journal.record(Undo::Market(id, self.markets.states[index].clone()));
-        }
+        let states = &self.markets.states;
+        self.journal.save_market_once(id, || states[index].clone());
         &mut self.markets.states[index]
     }
 }

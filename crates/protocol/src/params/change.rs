@@ -44,7 +44,7 @@ pub(crate) enum Undo {
     Publishers(Vec<Publisher>),
     Limits(Limits),
     Liquidation(LiquidationParams),
-    Derivatives(DerivativesParams),
+    Derivatives(Box<DerivativesParams>),
     SeriesSchedules(Vec<SeriesSchedule>),
 }
 
@@ -77,7 +77,9 @@ impl ChainParams {
             ParamChange::Publishers(list) => Undo::Publishers(std::mem::replace(&mut self.publishers, list)),
             ParamChange::Limits(limits) => Undo::Limits(std::mem::replace(&mut self.limits, limits)),
             ParamChange::Liquidation(rules) => Undo::Liquidation(std::mem::replace(&mut self.liquidation, rules)),
-            ParamChange::Derivatives(rules) => Undo::Derivatives(std::mem::replace(&mut self.derivatives, rules)),
+            ParamChange::Derivatives(rules) => {
+                Undo::Derivatives(Box::new(std::mem::replace(&mut self.derivatives, rules)))
+            }
             ParamChange::SeriesSchedules(list) => {
                 Undo::SeriesSchedules(std::mem::replace(&mut self.series_schedules, list))
             }
@@ -104,7 +106,7 @@ impl ChainParams {
             Undo::Publishers(before) => self.publishers = before,
             Undo::Limits(before) => self.limits = before,
             Undo::Liquidation(before) => self.liquidation = before,
-            Undo::Derivatives(before) => self.derivatives = before,
+            Undo::Derivatives(before) => self.derivatives = *before,
             Undo::SeriesSchedules(before) => self.series_schedules = before,
         }
     }

@@ -45,8 +45,8 @@ pub struct Health {
     pub initial_scaled: i128,
     /// Maintenance requirement × 10^6.
     pub maintenance_scaled: i128,
-    /// Liquidation-end requirement × 10^6: what partial liquidation restores.
-    pub liquidation_end_scaled: i128,
+    /// The liquidation buffer: the liquidation-end target's margin above maintenance.
+    pub liquidation_buffer: Ppm,
 }
 
 /// Requirements are kept scaled by this (parts per million).
@@ -78,15 +78,28 @@ impl Health {
         self.equity_maintenance().saturating_mul(PPM) < self.maintenance_scaled
     }
 
+    /// Liquidation-end requirement × 10^6, what partial liquidation restores:
+    /// maintenance × (1 + buffer), capped at the initial requirement and never below
+    /// maintenance. (Computed on demand: only liquidation needs it.)
+    pub fn liquidation_end_scaled(&self) -> i128 {
+        let buffered = Ppm::new(Ppm::ONE.0.saturating_add(self.liquidation_buffer.0))
+            .apply(self.maintenance_scaled, novation_math::Rounding::Ceil)
+            .unwrap_or(i128::MAX);
+        let end = buffered.min(self.initial_scaled).max(self.maintenance_scaled);
+        debug_assert!(end >= self.maintenance_scaled);
+        debug_assert!(self.initial_scaled < self.maintenance_scaled || end <= self.initial_scaled);
+        end
+    }
+
     /// The liquidation-end target holds: partial liquidation may stop.
     pub fn meets_liquidation_end(&self) -> bool {
-        self.equity_maintenance().saturating_mul(PPM) >= self.liquidation_end_scaled
+        self.equity_maintenance().saturating_mul(PPM) >= self.liquidation_end_scaled()
     }
 
     /// How far (× 10^6) maintenance-weighted equity is below the liquidation-end target
     /// (0 when it is met).
     pub fn liquidation_end_deficit_scaled(&self) -> i128 {
-        self.liquidation_end_scaled.saturating_sub(self.equity_maintenance().saturating_mul(PPM)).max(0)
+        self.liquidation_end_scaled().saturating_sub(self.equity_maintenance().saturating_mul(PPM)).max(0)
     }
 
     /// Initial requirement, rounded up.
@@ -138,21 +151,8 @@ pub(crate) fn compute_health(
         super::portfolio::add_portfolio_requirement(&mut health, sub, markets, prices, exposure)
             .ok_or_else(overflow)?;
     }
-    health.liquidation_end_scaled = liquidation_end(health.initial_scaled, health.maintenance_scaled, prices);
-    debug_assert!(
-        health.initial_scaled >= health.liquidation_end_scaled || health.initial_scaled < health.maintenance_scaled
-    );
-    debug_assert!(health.liquidation_end_scaled >= health.maintenance_scaled);
+    health.liquidation_buffer = prices.liquidation_buffer;
     Ok(health)
-}
-
-/// maintenance × (1 + buffer), capped at the initial requirement (and never below
-/// maintenance).
-fn liquidation_end(initial_scaled: i128, maintenance_scaled: i128, prices: &RiskPrices) -> i128 {
-    let buffered = Ppm::new(Ppm::ONE.0.saturating_add(prices.liquidation_buffer.0))
-        .apply(maintenance_scaled, novation_math::Rounding::Ceil)
-        .unwrap_or(i128::MAX);
-    buffered.min(initial_scaled).max(maintenance_scaled)
 }
 
 fn add_position(
@@ -255,8 +255,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn prices_with_buffer(buffer: i64) -> RiskPrices {
-        RiskPrices { liquidation_buffer: Ppm::new(buffer), ..RiskPrices::default() }
+    fn liquidation_end(initial_scaled: i128, maintenance_scaled: i128, buffer: i64) -> i128 {
+        let health =
+            Health { initial_scaled, maintenance_scaled, liquidation_buffer: Ppm::new(buffer), ..Health::default() };
+        health.liquidation_end_scaled()
     }
 
     proptest! {
@@ -273,7 +275,7 @@ mod tests {
             pnl in -1_000_000_000i128..1_000_000_000,
         ) {
             let initial = maintenance + extra;
-            let end = liquidation_end(initial, maintenance, &prices_with_buffer(buffer));
+            let end = liquidation_end(initial, maintenance, buffer);
             prop_assert!(initial >= end && end >= maintenance);
             let health = Health {
                 collateral_initial: collateral_maintenance - haircut,
@@ -281,7 +283,7 @@ mod tests {
                 unrealized_pnl: pnl,
                 initial_scaled: initial,
                 maintenance_scaled: maintenance,
-                liquidation_end_scaled: end,
+                liquidation_buffer: Ppm::new(buffer),
                 ..Health::default()
             };
             let health_initial = health.equity_initial() * PPM - initial;
@@ -296,9 +298,8 @@ mod tests {
 
     #[test]
     fn the_liquidation_end_target_is_the_buffer_above_maintenance_but_never_above_initial() {
-        let prices = prices_with_buffer(200_000);
-        assert_eq!(liquidation_end(2_000, 1_000, &prices), 1_200);
-        assert_eq!(liquidation_end(1_100, 1_000, &prices), 1_100, "capped at initial");
-        assert_eq!(liquidation_end(1_000, 1_000, &prices_with_buffer(0)), 1_000);
+        assert_eq!(liquidation_end(2_000, 1_000, 200_000), 1_200);
+        assert_eq!(liquidation_end(1_100, 1_000, 200_000), 1_100, "capped at initial");
+        assert_eq!(liquidation_end(1_000, 1_000, 0), 1_000);
     }
 }

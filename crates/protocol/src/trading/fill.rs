@@ -67,9 +67,16 @@ fn side_after(
     position.funding_index = if position.size_lots == 0 { 0 } else { funding_index };
     let fee = fee(terms.notional, fee_rate)?;
     let net = change.realized.checked_add(funding).and_then(|v| v.checked_sub(fee)).ok_or(overflow)?;
-    sub.add_balance(state.params.quote_asset, net).ok_or(ErrorCode::ArithmeticOverflow)?;
-    if change.increased_risk && state.require_initial_margin(&sub, OrderExposure::PositionsOnly).is_err() {
-        return Ok(None);
+    if change.increased_risk {
+        // Margin is checked on the balance the fill's postings will leave; the copy keeps
+        // today's balance for the ledger to post into.
+        let quote = state.params.quote_asset;
+        sub.add_balance(quote, net).ok_or(overflow)?;
+        let carries = state.require_initial_margin(&sub, OrderExposure::PositionsOnly).is_ok();
+        sub.add_balance(quote, net.checked_neg().ok_or(overflow)?).ok_or(overflow)?;
+        if !carries {
+            return Ok(None);
+        }
     }
     Ok(Some(SideAfter { sub, fee, realized: change.realized, funding }))
 }
@@ -135,9 +142,7 @@ pub(crate) fn execute_fill(
         .add(taker_account, LedgerAccount::FeePool, quote, taker_after.fee)?;
     let (maker_fee, taker_fee) = (maker_after.fee, taker_after.fee);
     let (maker_realized, taker_realized) = (maker_after.realized, taker_after.realized);
-    state.put_subaccount_except_balances(maker.owner, maker_after.sub);
-    state.put_subaccount_except_balances(taker.owner, taker_after.sub);
-    state.post(&postings)?;
+    state.post_replacing(&postings, [(maker.owner, maker_after.sub), (taker.owner, taker_after.sub)])?;
     if lots_left == 0 {
         state.book_remove(market, maker.id);
         forget_order(state, maker);

@@ -56,7 +56,7 @@ pub(crate) enum Undo {
     BookRemaining(MarketId, OrderId, u64),
     ClientId(SubaccountId, u64, Option<OrderId>),
     OpenOrderIndex { subaccount: SubaccountId, order: OrderId, was_present: bool },
-    Trigger(OrderId, Option<TriggerOrder>),
+    Trigger(OrderId, Option<Box<TriggerOrder>>),
 }
 
 impl Trading {
@@ -97,7 +97,7 @@ impl Trading {
             }
             Undo::Trigger(id, before) => match before {
                 Some(trigger) => {
-                    self.triggers.insert(id, trigger);
+                    self.triggers.insert(id, *trigger);
                 }
                 None => {
                     self.triggers.remove(&id);

@@ -52,6 +52,6 @@ impl State {
             Some(trigger) => self.trading.triggers.insert(id, trigger),
             None => self.trading.triggers.remove(&id),
         };
-        self.journal.record(Undo::Trigger(id, before));
+        self.journal.record(Undo::Trigger(id, before.map(Box::new)));
     }
 }
