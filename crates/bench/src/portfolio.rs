@@ -37,12 +37,12 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
     if fresh != cached {
         return Err(format!("revalued health {fresh:?} differs from the cached {cached:?}"));
     }
-    if cached.initial_requirement() <= 0 {
+    if cached.initial_requirement().0 <= 0 {
         return Err("the portfolio has no requirement: set-up is wrong".into());
     }
     eprintln!(
         "options: 100 positions, portfolio initial requirement {} USD",
-        Decimal::from_raw(cached.initial_requirement())
+        Decimal::from_raw(cached.initial_requirement().0)
     );
     let time = |f: &dyn Fn() -> bool| -> Result<f64, String> {
         let mut samples = Vec::with_capacity(reps);
@@ -147,7 +147,8 @@ fn build() -> Result<(Chain, SubaccountId), String> {
     }
     chain.apply_block_all_ok(block)?;
     let account = SubaccountId::new(trader, 0);
-    let held = chain.state.subaccount(account).map_or(0, |s| s.positions.iter().filter(|p| p.size_lots != 0).count());
+    let held =
+        chain.state.subaccount(account).map_or(0, |s| s.positions.iter().filter(|p| !p.size_lots.is_zero()).count());
     if held != 100 {
         return Err(format!("the trader holds {held} positions, not 100"));
     }

@@ -9,7 +9,7 @@
 //! settlement balance, which is what keeps PnL zero-sum.
 
 use novation_math::{mul_div_i128, Ppm, Rounding};
-use novation_types::{ErrorCode, Side};
+use novation_types::{ErrorCode, Side, SignedLots};
 
 use crate::accounts::Position;
 
@@ -30,14 +30,14 @@ pub(crate) fn apply_fill(
     lot_price: i128,
 ) -> Result<PositionChange, ErrorCode> {
     let overflow = ErrorCode::ArithmeticOverflow;
-    let size = position.size_lots as i128;
+    let size = i128::from(position.size_lots.0);
     let delta = side.sign() as i128 * lots as i128;
     let value = delta.checked_mul(lot_price).ok_or(overflow)?;
     let new_size = size + delta;
     let new_size_lots = i64::try_from(new_size).map_err(|_| overflow)?;
     if size == 0 || size.signum() == delta.signum() {
         position.cost = position.cost.checked_add(novation_math::Decimal::from_raw(value)).map_err(|_| overflow)?;
-        position.size_lots = new_size_lots;
+        position.size_lots = SignedLots(new_size_lots);
         return Ok(PositionChange { realized: 0, increased_risk: true });
     }
     let closing = delta.abs().min(size.abs());
@@ -48,7 +48,7 @@ pub(crate) fn apply_fill(
     let remaining_cost = position.cost.raw().checked_sub(closed_cost).ok_or(overflow)?;
     let opening_cost = (delta.signum() * opening).checked_mul(lot_price).ok_or(overflow)?;
     position.cost = novation_math::Decimal::from_raw(remaining_cost.checked_add(opening_cost).ok_or(overflow)?);
-    position.size_lots = new_size_lots;
+    position.size_lots = SignedLots(new_size_lots);
     debug_assert!(new_size != 0 || position.cost.is_zero(), "a closed position keeps no cost");
     Ok(PositionChange { realized, increased_risk: opening > 0 })
 }
@@ -66,7 +66,7 @@ mod tests {
     use novation_types::MarketId;
 
     fn long(size: i64, cost: i128) -> Position {
-        Position { size_lots: size, cost: Decimal::from_raw(cost), ..Position::empty(MarketId(0)) }
+        Position { size_lots: SignedLots(size), cost: Decimal::from_raw(cost), ..Position::empty(MarketId(0)) }
     }
 
     #[test]
@@ -74,7 +74,7 @@ mod tests {
         let mut position = Position::empty(MarketId(0));
         let change = apply_fill(&mut position, Side::Buy, 3, 100).unwrap();
         assert_eq!(change, PositionChange { realized: 0, increased_risk: true });
-        assert_eq!((position.size_lots, position.cost.raw()), (3, 300));
+        assert_eq!((position.size_lots.0, position.cost.raw()), (3, 300));
     }
 
     #[test]
@@ -83,7 +83,7 @@ mod tests {
         let change = apply_fill(&mut position, Side::Sell, 2, 110).unwrap();
         assert_eq!(change.realized, 20);
         assert!(!change.increased_risk);
-        assert_eq!((position.size_lots, position.cost.raw()), (0, 0));
+        assert_eq!((position.size_lots.0, position.cost.raw()), (0, 0));
     }
 
     #[test]
@@ -91,7 +91,7 @@ mod tests {
         let mut position = long(-2, -200);
         let change = apply_fill(&mut position, Side::Buy, 1, 90).unwrap();
         assert_eq!(change.realized, 10);
-        assert_eq!((position.size_lots, position.cost.raw()), (-1, -100));
+        assert_eq!((position.size_lots.0, position.cost.raw()), (-1, -100));
     }
 
     #[test]
@@ -100,7 +100,7 @@ mod tests {
         let change = apply_fill(&mut position, Side::Sell, 3, 90).unwrap();
         assert_eq!(change.realized, -10);
         assert!(change.increased_risk);
-        assert_eq!((position.size_lots, position.cost.raw()), (-2, -180));
+        assert_eq!((position.size_lots.0, position.cost.raw()), (-2, -180));
     }
 
     #[test]

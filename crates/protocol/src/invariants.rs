@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use novation_types::{LedgerAccount, Side, SubaccountId};
+use novation_types::{AssetUnits, LedgerAccount, Side, SignedLots, SubaccountId};
 
 use crate::state::State;
 
@@ -25,11 +25,11 @@ impl State {
         for asset in &self.params.assets {
             let mut sum: i128 = 0;
             for sub in self.accounts.subaccounts.values() {
-                sum = sum.checked_add(sub.balance(asset.id)).ok_or("ledger sum overflow")?;
+                sum = sum.checked_add(sub.balance(asset.id).0).ok_or("ledger sum overflow")?;
             }
             for ((_, pool_asset), balance) in &self.accounts.pools.nonzero() {
                 if *pool_asset == asset.id {
-                    sum = sum.checked_add(*balance).ok_or("ledger sum overflow")?;
+                    sum = sum.checked_add(balance.0).ok_or("ledger sum overflow")?;
                 }
             }
             if sum != 0 {
@@ -37,7 +37,7 @@ impl State {
             }
         }
         let fees = self.accounts.pool_balance(LedgerAccount::FeePool, self.params.quote_asset);
-        if fees < 0 {
+        if fees < AssetUnits(0) {
             return Err(format!("fee pool is negative: {fees}"));
         }
         Ok(())
@@ -52,12 +52,12 @@ impl State {
         for sub in self.accounts.subaccounts.values() {
             for position in &sub.positions {
                 let index = position.market.0 as usize;
-                net[index] += position.size_lots as i128;
-                if position.size_lots > 0 {
-                    longs[index] += position.size_lots as u128;
+                net[index] += i128::from(position.size_lots.0);
+                if position.size_lots > SignedLots(0) {
+                    longs[index] += position.size_lots.0 as u128;
                 }
                 let snapshot =
-                    (position.size_lots as i128).checked_mul(position.funding_index).ok_or("funding overflow")?;
+                    i128::from(position.size_lots.0).checked_mul(position.funding_index).ok_or("funding overflow")?;
                 costs = costs.checked_add(position.cost.raw()).ok_or("cost sum overflow")?;
                 snapshots = snapshots.checked_add(snapshot).ok_or("funding sum overflow")?;
             }
@@ -75,7 +75,7 @@ impl State {
         }
         let settlement = self.accounts.pool_balance(LedgerAccount::Settlement, self.params.quote_asset);
         // Settlement holds minus all unrealised PnL: −(Σ cost − Σ size × funding snapshot).
-        if costs.checked_add(settlement).and_then(|v| v.checked_sub(snapshots)) != Some(0) {
+        if costs.checked_add(settlement.0).and_then(|v| v.checked_sub(snapshots)) != Some(0) {
             return Err(format!("settlement {settlement} does not offset costs {costs} and funding {snapshots}"));
         }
         Ok(())
@@ -114,7 +114,7 @@ impl State {
             for position in &sub.positions {
                 let bids = open.get(&(*id, position.market.0, true)).copied().unwrap_or(0);
                 let asks = open.get(&(*id, position.market.0, false)).copied().unwrap_or(0);
-                if (bids, asks) != (position.open_bid_lots, position.open_ask_lots) {
+                if (bids, asks) != (position.open_bid_lots.0, position.open_ask_lots.0) {
                     return Err(format!(
                         "{id}: open lots {:?} != book {:?}",
                         (position.open_bid_lots, position.open_ask_lots),

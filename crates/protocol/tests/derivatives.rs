@@ -387,7 +387,7 @@ fn a_short_call_that_runs_out_of_margin_is_liquidated_like_any_position() {
         .iter()
         .any(|e| matches!(e, Event::LiquidationStarted { subaccount, .. } if *subaccount == sub(seller))));
     let seller_account = chain.state.subaccount(sub(seller));
-    assert!(seller_account.is_none_or(|s| s.size_lots(listing.call) == 0), "the short call was closed out");
+    assert!(seller_account.is_none_or(|s| s.size_lots(listing.call).is_zero()), "the short call was closed out");
     chain.state.verify_conservation().unwrap();
 }
 

@@ -189,7 +189,7 @@ impl Driver {
             prop_assert!(book.is_empty(), "orders left in an expired series");
             for n in 0..TRADERS {
                 let sub = self.state.subaccount(SubaccountId::new(trader(n), 0));
-                prop_assert!(sub.is_none_or(|s| s.position(*market).is_none_or(|p| p.size_lots == 0)));
+                prop_assert!(sub.is_none_or(|s| s.position(*market).is_none_or(|p| p.size_lots.is_zero())));
             }
         }
         Ok(())
@@ -244,7 +244,7 @@ impl Driver {
             }
             Step::Close(t, m) => {
                 let market = self.markets[*m];
-                let size = self.state.subaccount(SubaccountId::new(trader(*t), 0)).map_or(0, |s| s.size_lots(market));
+                let size = self.state.subaccount(SubaccountId::new(trader(*t), 0)).map_or(0, |s| s.size_lots(market).0);
                 if size != 0 {
                     let side = if size > 0 { Side::Sell } else { Side::Buy };
                     let request =

@@ -164,7 +164,7 @@ fn a_crash_across_many_accounts_keeps_conservation_and_leaves_no_one_below_maint
         .below_maintenance
         .iter()
         .filter(|id| **id != backstop)
-        .filter(|id| chain.state.subaccount(**id).is_some_and(|s| s.positions.iter().any(|p| p.size_lots != 0)))
+        .filter(|id| chain.state.subaccount(**id).is_some_and(|s| s.positions.iter().any(|p| !p.size_lots.is_zero())))
         .collect();
     assert!(stuck.is_empty(), "accounts left below maintenance with positions: {}", stuck.len());
     chain.state.verify_conservation().unwrap();
@@ -227,7 +227,7 @@ fn a_50pct_crash_in_one_block_across_10000_accounts_keeps_conservation_and_leave
         .below_maintenance
         .into_iter()
         .filter(|id| *id != backstop)
-        .filter(|id| chain.state.subaccount(*id).is_some_and(|s| s.positions.iter().any(|p| p.size_lots != 0)))
+        .filter(|id| chain.state.subaccount(*id).is_some_and(|s| s.positions.iter().any(|p| !p.size_lots.is_zero())))
         .count();
     assert_eq!(stuck, 0, "accounts left below maintenance with a position");
     let view = chain.state.risk_view(1);
@@ -330,7 +330,8 @@ fn a_maker_a_liquidation_sinks_is_liquidated_in_the_same_block() {
     assert!(started(alice), "Alice, sunk by that fill, is liquidated in the same block: {events:?}");
     let backstop = chain.state.backstop_subaccount();
     for id in chain.state.scan_health_full().below_maintenance {
-        let has_position = chain.state.subaccount(id).is_some_and(|s| s.positions.iter().any(|p| p.size_lots != 0));
+        let has_position =
+            chain.state.subaccount(id).is_some_and(|s| s.positions.iter().any(|p| !p.size_lots.is_zero()));
         assert!(!has_position || id == backstop, "{id} holds a position below maintenance after the block");
     }
 }

@@ -21,7 +21,7 @@ use novation_protocol::accounts::Subaccount;
 use novation_protocol::presets::{BACKSTOP, BTC, ETH, USD};
 use novation_protocol::{Block, BlockHeader, State, TxOutcome};
 use novation_types::{
-    Action, Address, AssetId, ErrorCode, Event, MarketId, OrderAction, OrderId, OrderKind, OrderRequest,
+    Action, Address, AssetId, ErrorCode, Event, Lots, MarketId, OrderAction, OrderId, OrderKind, OrderRequest,
     SelfTradePrevention, Side, SubaccountId, TimeInForce, Transaction, TriggerRequest,
 };
 
@@ -339,7 +339,7 @@ impl Runner {
             .filter(|(id, sub)| {
                 sub.positions.is_empty()
                     && sub.open_orders == 0
-                    && sub.balances.iter().all(|(_, units)| *units >= 0)
+                    && sub.balances.iter().all(|(_, units)| !units.is_negative())
                     && self.state.trigger_orders(*id).is_empty()
             })
             .collect()
@@ -524,7 +524,7 @@ impl Runner {
                 .map_or(0, |p| p.worst_case_size_lots());
             let mut without = position;
             let open = without.open_lots_mut(order.side);
-            *open = open.saturating_sub(order.remaining_lots);
+            *open = open.saturating_sub(Lots(order.remaining_lots));
             let worst = position.worst_case_size_lots();
             if worst > worst_before && worst > without.worst_case_size_lots() {
                 let health = self.state.health(order.owner);
@@ -990,7 +990,7 @@ fn check_nobody_left_below_maintenance(state: &State, end_block_events: &[Event]
         .collect();
     let backstop = state.backstop_subaccount();
     for id in state.scan_health_full().below_maintenance {
-        let has_position = state.subaccount(id).is_some_and(|s| s.positions.iter().any(|p| p.size_lots != 0));
+        let has_position = state.subaccount(id).is_some_and(|s| s.positions.iter().any(|p| !p.size_lots.is_zero()));
         ensure!(
             !has_position || id == backstop || deleveraged.contains(&id),
             "{id} holds a position below maintenance after block {} and is not being liquidated",

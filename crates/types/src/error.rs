@@ -91,7 +91,7 @@ error_codes! {
     /// A batch is empty or larger than the maximum.
     BadBatchSize = 30: "a batch carries between 1 and the maximum number of order actions",
     /// Bad debt is pending: withdrawals wait until it is covered.
-    BadDebtPending = 31: "withdrawals are paused while bad debt is pending",
+    BadDebtPending = 31: "withdrawals are paused while booked bad debt is not yet covered",
     /// A trigger order's price or order is invalid.
     InvalidTrigger = 32: "trigger orders need a positive trigger price and a market, IOC or GTC order",
     /// The agent key is not authorised by the sender.

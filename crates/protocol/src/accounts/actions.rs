@@ -1,7 +1,7 @@
 //! Collateral actions: deposit, withdraw, transfer between subaccounts, margin mode.
 
 use novation_math::Decimal;
-use novation_types::{AssetId, ErrorCode, Event, LedgerAccount, MarginMode, MarketId, SubaccountId};
+use novation_types::{AssetId, AssetUnits, ErrorCode, Event, LedgerAccount, MarginMode, MarketId, SubaccountId};
 
 use super::Subaccount;
 use crate::params::AssetParams;
@@ -43,12 +43,12 @@ pub(crate) fn deposit(
     let cap_units = params.deposit_cap.to_units(params.unit(), novation_math::Rounding::Floor);
     let held =
         state.ledger_balance_of(LedgerAccount::External, asset).checked_neg().ok_or(ErrorCode::ArithmeticOverflow)?;
-    let after = held.checked_add(units).ok_or(ErrorCode::DepositCapExceeded)?;
-    if cap_units.is_ok_and(|cap| after > cap) {
+    let after = held.checked_add(AssetUnits(units)).ok_or(ErrorCode::DepositCapExceeded)?;
+    if cap_units.is_ok_and(|cap| after > AssetUnits(cap)) {
         return Err(ErrorCode::DepositCapExceeded);
     }
     check_isolated_asset(state, state.accounts.subaccounts.get(&id), asset)?;
-    state.ledger_transfer(LedgerAccount::External, LedgerAccount::Subaccount(id), asset, units)?;
+    state.ledger_transfer(LedgerAccount::External, LedgerAccount::Subaccount(id), asset, AssetUnits(units))?;
     events.push(Event::Deposited { subaccount: id, asset, amount });
     Ok(())
 }
@@ -56,17 +56,17 @@ pub(crate) fn deposit(
 /// Whether removing collateral from `sub` adds risk that margin must cover: it has
 /// positions, open orders or debt. A flat account without debt may always take its money out.
 fn carries_risk(sub: &Subaccount) -> bool {
-    !sub.positions.is_empty() || sub.balances.iter().any(|(_, units)| *units < 0)
+    !sub.positions.is_empty() || sub.balances.iter().any(|(_, units)| *units < AssetUnits(0))
 }
 
 /// Takes `units` of `asset` out of subaccount `id` after checking balance and margin.
 fn debit_checked(state: &State, id: SubaccountId, asset: AssetId, units: i128) -> Result<(), ErrorCode> {
     let sub = state.accounts.subaccounts.get(&id).ok_or(ErrorCode::InsufficientBalance)?;
-    if sub.balance(asset) < units {
+    if sub.balance(asset) < AssetUnits(units) {
         return Err(ErrorCode::InsufficientBalance);
     }
     let mut after = sub.clone();
-    after.add_balance(asset, -units).ok_or(ErrorCode::ArithmeticOverflow)?;
+    after.add_balance(asset, AssetUnits(-units)).ok_or(ErrorCode::ArithmeticOverflow)?;
     if carries_risk(&after) {
         state.require_initial_margin(&after, OrderExposure::WithOpenOrders)?;
     }
@@ -87,7 +87,7 @@ pub(crate) fn withdraw(
         return Err(ErrorCode::BadDebtPending);
     }
     debit_checked(state, id, asset, units)?;
-    state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::External, asset, units)?;
+    state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::External, asset, AssetUnits(units))?;
     events.push(Event::Withdrew { subaccount: id, asset, amount });
     Ok(())
 }
@@ -107,7 +107,7 @@ pub(crate) fn transfer(
     let units = amount_to_units(asset_params(state, asset)?, amount)?;
     check_isolated_asset(state, state.accounts.subaccounts.get(&to), asset)?;
     debit_checked(state, from, asset, units)?;
-    state.ledger_transfer(LedgerAccount::Subaccount(from), LedgerAccount::Subaccount(to), asset, units)?;
+    state.ledger_transfer(LedgerAccount::Subaccount(from), LedgerAccount::Subaccount(to), asset, AssetUnits(units))?;
     events.push(Event::Transferred { from, to, asset, amount });
     Ok(())
 }
@@ -149,7 +149,7 @@ pub(crate) fn fund_insurance(
     let quote = state.params.quote_asset;
     let units = amount_to_units(asset_params(state, quote)?, amount)?;
     debit_checked(state, id, quote, units)?;
-    state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::InsuranceFund, quote, units)?;
+    state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::InsuranceFund, quote, AssetUnits(units))?;
     events.push(Event::InsuranceFunded { subaccount: id, amount });
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! all. Fills, fees, funding, settlement, liquidation fees, backstop takeovers, insurance
 //! payouts, auto-deleveraging and bad debt all post through it.
 
-use novation_types::{AssetId, ErrorCode, LedgerAccount, SubaccountId};
+use novation_types::{AssetId, AssetUnits, ErrorCode, LedgerAccount, SubaccountId};
 use smallvec::SmallVec;
 
 use crate::accounts::Subaccount;
@@ -20,11 +20,11 @@ pub(crate) struct Posting {
     pub(crate) from: LedgerAccount,
     pub(crate) to: LedgerAccount,
     pub(crate) asset: AssetId,
-    pub(crate) units: i128,
+    pub(crate) units: AssetUnits,
 }
 
 /// The net change per (account, asset) of a batch.
-type NetChanges = SmallVec<[(LedgerAccount, AssetId, i128); 8]>;
+type NetChanges = SmallVec<[(LedgerAccount, AssetId, AssetUnits); 8]>;
 
 /// A balanced batch of postings, applied whole or not at all by [`State::post`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -43,10 +43,10 @@ impl Postings {
         from: LedgerAccount,
         to: LedgerAccount,
         asset: AssetId,
-        units: i128,
+        units: AssetUnits,
     ) -> Result<Self, ErrorCode> {
         let mut batch = Postings::new();
-        batch.add(from, to, asset, units)?;
+        batch.add(from, to, asset, AssetUnits(units.0))?;
         Ok(batch)
     }
 
@@ -57,14 +57,14 @@ impl Postings {
         from: LedgerAccount,
         to: LedgerAccount,
         asset: AssetId,
-        units: i128,
+        units: AssetUnits,
     ) -> Result<&mut Self, ErrorCode> {
-        let (from, to, units) = if units < 0 {
+        let (from, to, units) = if units.is_negative() {
             (to, from, units.checked_neg().ok_or(ErrorCode::ArithmeticOverflow)?)
         } else {
             (from, to, units)
         };
-        if units != 0 && from != to {
+        if !units.is_zero() && from != to {
             self.entries.push(Posting { from, to, asset, units });
         }
         Ok(self)
@@ -79,7 +79,7 @@ impl Postings {
     /// The net change of every account the batch touches, in first-touch order.
     fn net_changes(&self) -> Result<NetChanges, ErrorCode> {
         let mut nets = NetChanges::new();
-        let mut add = |account: LedgerAccount, asset: AssetId, delta: i128| -> Result<(), ErrorCode> {
+        let mut add = |account: LedgerAccount, asset: AssetId, delta: AssetUnits| -> Result<(), ErrorCode> {
             match nets.iter_mut().find(|(a, s, _)| *a == account && *s == asset) {
                 Some((_, _, net)) => *net = net.checked_add(delta).ok_or(ErrorCode::ArithmeticOverflow)?,
                 None => nets.push((account, asset, delta)),
@@ -87,11 +87,11 @@ impl Postings {
             Ok(())
         };
         for posting in &self.entries {
-            debug_assert!(posting.units > 0, "postings carry positive amounts");
+            debug_assert!(posting.units > AssetUnits::ZERO, "postings carry positive amounts");
             add(posting.from, posting.asset, posting.units.checked_neg().ok_or(ErrorCode::ArithmeticOverflow)?)?;
             add(posting.to, posting.asset, posting.units)?;
         }
-        nets.retain(|(_, _, net)| *net != 0);
+        nets.retain(|(_, _, net)| !net.is_zero());
         Ok(nets)
     }
 }
@@ -115,11 +115,11 @@ impl State {
             for (account, asset, delta) in &mut nets {
                 if *account == LedgerAccount::Subaccount(*id) {
                     sub.add_balance(*asset, *delta).ok_or(ErrorCode::ArithmeticOverflow)?;
-                    *delta = 0;
+                    *delta = AssetUnits::ZERO;
                 }
             }
         }
-        nets.retain(|(_, _, delta)| *delta != 0);
+        nets.retain(|(_, _, delta)| !delta.is_zero());
         self.check_fits(&nets)?;
         for (id, sub) in replacements {
             self.with_subaccount_unchecked(id, |slot| *slot = sub);
@@ -128,7 +128,7 @@ impl State {
         Ok(())
     }
 
-    fn check_fits(&self, nets: &[(LedgerAccount, AssetId, i128)]) -> Result<(), ErrorCode> {
+    fn check_fits(&self, nets: &[(LedgerAccount, AssetId, AssetUnits)]) -> Result<(), ErrorCode> {
         for &(account, asset, delta) in nets {
             self.accounts.balance_of(account, asset).checked_add(delta).ok_or(ErrorCode::ArithmeticOverflow)?;
         }
@@ -145,7 +145,7 @@ impl State {
     }
 
     /// Writes net changes already checked to fit.
-    fn apply_nets(&mut self, nets: &[(LedgerAccount, AssetId, i128)]) {
+    fn apply_nets(&mut self, nets: &[(LedgerAccount, AssetId, AssetUnits)]) {
         for &(account, asset, delta) in nets {
             #[cfg(debug_assertions)]
             let before = self.accounts.balance_of(account, asset);
@@ -158,7 +158,7 @@ impl State {
             // Every sum was checked above, so no write can fail half way.
             debug_assert!(done.is_some());
             #[cfg(debug_assertions)]
-            debug_assert_eq!(self.accounts.balance_of(account, asset), before + delta);
+            debug_assert_eq!(Some(self.accounts.balance_of(account, asset)), before.checked_add(delta));
         }
     }
 
@@ -168,24 +168,24 @@ impl State {
         from: LedgerAccount,
         to: LedgerAccount,
         asset: AssetId,
-        units: i128,
+        units: AssetUnits,
     ) -> Result<(), ErrorCode> {
         self.post(&Postings::single(from, to, asset, units)?)
     }
 
     /// Balance of a ledger account in `asset`.
-    pub(crate) fn ledger_balance_of(&self, account: LedgerAccount, asset: AssetId) -> i128 {
+    pub(crate) fn ledger_balance_of(&self, account: LedgerAccount, asset: AssetId) -> AssetUnits {
         self.accounts.balance_of(account, asset)
     }
 }
 
-fn balanced(nets: &[(LedgerAccount, AssetId, i128)]) -> bool {
+fn balanced(nets: &[(LedgerAccount, AssetId, AssetUnits)]) -> bool {
     let mut assets: SmallVec<[AssetId; 4]> = nets.iter().map(|(_, asset, _)| *asset).collect();
     assets.sort_unstable();
     assets.dedup();
     assets.iter().all(|asset| {
         // Wrapping: nets near the edge of the range may overflow a plain sum on the way to 0.
-        nets.iter().filter(|(_, a, _)| a == asset).fold(0i128, |sum, (_, _, net)| sum.wrapping_add(*net)) == 0
+        nets.iter().filter(|(_, a, _)| a == asset).fold(0i128, |sum, (_, _, net)| sum.wrapping_add(net.0)) == 0
     })
 }
 
@@ -210,7 +210,7 @@ mod tests {
         prop_oneof![-1_000i128..1_000, Just(i128::MAX), Just(i128::MIN + 1), Just(i128::MAX / 2)]
     }
 
-    fn balances(state: &State) -> Vec<(LedgerAccount, AssetId, i128)> {
+    fn balances(state: &State) -> Vec<(LedgerAccount, AssetId, AssetUnits)> {
         let mut out: Vec<_> = (0..12u8)
             .flat_map(|n| (0..2u16).map(move |a| (account(n), AssetId(a))))
             .map(|(acc, asset)| (acc, asset, state.accounts.balance_of(acc, asset)))
@@ -233,7 +233,7 @@ mod tests {
             for batch in batches {
                 let mut postings = Postings::new();
                 let built = batch.iter().try_for_each(|&(from, to, asset, units)| {
-                    postings.add(account(from), account(to), AssetId(asset), units).map(|_| ())
+                    postings.add(account(from), account(to), AssetId(asset), AssetUnits(units)).map(|_| ())
                 });
                 let before = balances(&state);
                 let applied = built.is_ok() && state.post(&postings).is_ok();
@@ -244,13 +244,13 @@ mod tests {
                 }
                 for ((account, asset, was), (_, _, now)) in before.iter().zip(&after) {
                     let net: i128 = postings.entries().iter().filter(|p| p.asset == *asset).map(|p| {
-                        i128::from(p.to == *account) * p.units - i128::from(p.from == *account) * p.units
+                        i128::from(p.to == *account) * p.units.0 - i128::from(p.from == *account) * p.units.0
                     }).sum();
-                    prop_assert_eq!(*now, was + net);
+                    prop_assert_eq!(now.0, was.0 + net);
                 }
                 for asset in [AssetId(0), AssetId(1)] {
-                    let total = state.accounts.pools.nonzero().into_iter().filter(|((_, a), _)| *a == asset).map(|(_, b)| b)
-                        .chain(state.accounts.subaccounts.values().map(|s| s.balance(asset)))
+                    let total = state.accounts.pools.nonzero().into_iter().filter(|((_, a), _)| *a == asset).map(|(_, b)| b.0)
+                        .chain(state.accounts.subaccounts.values().map(|s| s.balance(asset).0))
                         .fold(0i128, i128::wrapping_add);
                     // Balances near the edge of the range may overflow a plain sum on the way.
                     prop_assert_eq!(total, 0);

@@ -21,7 +21,7 @@ pub use subaccount::{Position, Subaccount};
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use novation_types::{Address, AssetId, LedgerAccount, SubaccountId};
+use novation_types::{Address, AssetId, AssetUnits, LedgerAccount, SubaccountId};
 use serde::Serialize;
 
 /// The accounts component's state.
@@ -43,7 +43,7 @@ pub(crate) struct Accounts {
 pub(crate) enum Undo {
     /// The subaccount saved in this journal snapshot slot.
     Subaccount(usize),
-    Pool(LedgerAccount, AssetId, i128),
+    Pool(LedgerAccount, AssetId, AssetUnits),
     Nonce(Address, Option<u64>),
     Agent {
         account: Address,
@@ -88,14 +88,14 @@ impl Accounts {
     }
 
     /// The balance of a ledger account that is not a subaccount.
-    pub(crate) fn pool_balance(&self, account: LedgerAccount, asset: AssetId) -> i128 {
+    pub(crate) fn pool_balance(&self, account: LedgerAccount, asset: AssetId) -> AssetUnits {
         self.pools.get(account, asset)
     }
 
     /// Balance of any ledger account in `asset`.
-    pub(crate) fn balance_of(&self, account: LedgerAccount, asset: AssetId) -> i128 {
+    pub(crate) fn balance_of(&self, account: LedgerAccount, asset: AssetId) -> AssetUnits {
         match account {
-            LedgerAccount::Subaccount(id) => self.subaccounts.get(&id).map_or(0, |s| s.balance(asset)),
+            LedgerAccount::Subaccount(id) => self.subaccounts.get(&id).map_or(AssetUnits::ZERO, |s| s.balance(asset)),
             other => self.pool_balance(other, asset),
         }
     }

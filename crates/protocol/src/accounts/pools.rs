@@ -3,7 +3,7 @@
 //! without a tree search. Encoded as the sorted list of non-zero balances, exactly like a
 //! map from (account, asset) to balance.
 
-use novation_types::{AssetId, LedgerAccount};
+use novation_types::{AssetId, AssetUnits, LedgerAccount};
 use serde::{Serialize, Serializer};
 
 /// The ledger accounts that are not subaccounts, in row order.
@@ -22,34 +22,34 @@ fn column(account: LedgerAccount) -> Option<usize> {
 /// Balance per (pool account, asset).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Pools {
-    rows: Vec<[i128; POOL_ACCOUNTS.len()]>,
+    rows: Vec<[AssetUnits; POOL_ACCOUNTS.len()]>,
 }
 
 impl Pools {
     /// The balance of `account` in `asset` (0 for a subaccount: those live elsewhere).
     #[inline]
-    pub(crate) fn get(&self, account: LedgerAccount, asset: AssetId) -> i128 {
-        let Some(column) = column(account) else { return 0 };
-        self.rows.get(asset.0 as usize).map_or(0, |row| row[column])
+    pub(crate) fn get(&self, account: LedgerAccount, asset: AssetId) -> AssetUnits {
+        let Some(column) = column(account) else { return AssetUnits::ZERO };
+        self.rows.get(asset.0 as usize).map_or(AssetUnits::ZERO, |row| row[column])
     }
 
     /// Sets a balance; `None` for a subaccount, which is not a pool.
     #[inline]
-    pub(crate) fn set(&mut self, account: LedgerAccount, asset: AssetId, balance: i128) -> Option<()> {
+    pub(crate) fn set(&mut self, account: LedgerAccount, asset: AssetId, balance: AssetUnits) -> Option<()> {
         let column = column(account)?;
         let index = asset.0 as usize;
         if self.rows.len() <= index {
-            if balance == 0 {
+            if balance.is_zero() {
                 return Some(());
             }
-            self.rows.resize(index + 1, [0; POOL_ACCOUNTS.len()]);
+            self.rows.resize(index + 1, [AssetUnits::ZERO; POOL_ACCOUNTS.len()]);
         }
         self.rows[index][column] = balance;
         Some(())
     }
 
     /// Every non-zero balance, sorted by (account, asset).
-    pub(crate) fn nonzero(&self) -> Vec<((LedgerAccount, AssetId), i128)> {
+    pub(crate) fn nonzero(&self) -> Vec<((LedgerAccount, AssetId), AssetUnits)> {
         let mut out: Vec<_> = self
             .rows
             .iter()
@@ -60,7 +60,7 @@ impl Pools {
                     .zip(row)
                     .map(move |(account, balance)| ((*account, AssetId(asset as u16)), *balance))
             })
-            .filter(|(_, balance)| *balance != 0)
+            .filter(|(_, balance)| !balance.is_zero())
             .collect();
         out.sort_unstable();
         out
@@ -80,13 +80,13 @@ mod tests {
     #[test]
     fn pools_encode_like_a_sorted_map_of_their_non_zero_balances() {
         let mut pools = Pools::default();
-        pools.set(LedgerAccount::Settlement, AssetId(1), -5).unwrap();
-        pools.set(LedgerAccount::FeePool, AssetId(0), 7).unwrap();
-        pools.set(LedgerAccount::FeePool, AssetId(3), 0).unwrap();
+        pools.set(LedgerAccount::Settlement, AssetId(1), AssetUnits(-5)).unwrap();
+        pools.set(LedgerAccount::FeePool, AssetId(0), AssetUnits(7)).unwrap();
+        pools.set(LedgerAccount::FeePool, AssetId(3), AssetUnits::ZERO).unwrap();
         let map: std::collections::BTreeMap<(LedgerAccount, AssetId), i128> =
             [((LedgerAccount::Settlement, AssetId(1)), -5), ((LedgerAccount::FeePool, AssetId(0)), 7)].into();
         assert_eq!(bincode::serialize(&pools).unwrap(), bincode::serialize(&map).unwrap());
-        assert_eq!(pools.get(LedgerAccount::FeePool, AssetId(0)), 7);
-        assert!(pools.set(LedgerAccount::Subaccount(Default::default()), AssetId(0), 1).is_none());
+        assert_eq!(pools.get(LedgerAccount::FeePool, AssetId(0)), AssetUnits(7));
+        assert!(pools.set(LedgerAccount::Subaccount(Default::default()), AssetId(0), AssetUnits(1)).is_none());
     }
 }

@@ -1,7 +1,7 @@
 //! A subaccount: collateral balances per asset and one position per market.
 
 use novation_math::Decimal;
-use novation_types::{AssetId, MarginMode, MarketId, Side};
+use novation_types::{AssetId, AssetUnits, Lots, MarginMode, MarketId, Side, SignedLots};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
@@ -16,7 +16,7 @@ pub struct Position {
     /// The market.
     pub market: MarketId,
     /// Signed size in lots: positive long, negative short.
-    pub size_lots: i64,
+    pub size_lots: SignedLots,
     /// Signed quote value paid for the open size (long: positive). Unrealised PnL at mark is
     /// `size × mark value per lot − cost`; realising PnL moves value out of it.
     pub cost: Decimal,
@@ -25,32 +25,39 @@ pub struct Position {
     pub funding_index: i128,
     /// Lots of open buy orders in this market (reduce-only orders excluded: they can never
     /// add exposure).
-    pub open_bid_lots: u64,
+    pub open_bid_lots: Lots,
     /// Lots of open sell orders in this market (reduce-only orders excluded).
-    pub open_ask_lots: u64,
+    pub open_ask_lots: Lots,
 }
 
 impl Position {
     /// An empty position in `market`.
     pub const fn empty(market: MarketId) -> Self {
-        Position { market, size_lots: 0, cost: Decimal::ZERO, funding_index: 0, open_bid_lots: 0, open_ask_lots: 0 }
+        Position {
+            market,
+            size_lots: SignedLots::ZERO,
+            cost: Decimal::ZERO,
+            funding_index: 0,
+            open_bid_lots: Lots::ZERO,
+            open_ask_lots: Lots::ZERO,
+        }
     }
 
     /// No size, no cost and no open orders: the entry can be dropped.
     pub fn is_empty(&self) -> bool {
-        self.size_lots == 0 && self.cost.is_zero() && self.open_bid_lots == 0 && self.open_ask_lots == 0
+        self.size_lots.is_zero() && self.cost.is_zero() && self.open_bid_lots.is_zero() && self.open_ask_lots.is_zero()
     }
 
     /// The size the position would reach if every open order on its worse side filled.
     pub fn worst_case_size_lots(&self) -> u128 {
-        let size = self.size_lots as i128;
-        let all_bids = (size + self.open_bid_lots as i128).unsigned_abs();
-        let all_asks = (size - self.open_ask_lots as i128).unsigned_abs();
+        let size = i128::from(self.size_lots.0);
+        let all_bids = (size + i128::from(self.open_bid_lots.0)).unsigned_abs();
+        let all_asks = (size - i128::from(self.open_ask_lots.0)).unsigned_abs();
         all_bids.max(all_asks)
     }
 
     /// Counts `lots` more of open orders on `side` (nothing for a reduce-only order).
-    pub fn add_open_lots(&mut self, side: Side, reduce_only: bool, lots: u64) {
+    pub fn add_open_lots(&mut self, side: Side, reduce_only: bool, lots: Lots) {
         if !reduce_only {
             let open = self.open_lots_mut(side);
             *open = open.saturating_add(lots);
@@ -58,7 +65,7 @@ impl Position {
     }
 
     /// Counts `lots` fewer of open orders on `side` (nothing for a reduce-only order).
-    pub fn release_open_lots(&mut self, side: Side, reduce_only: bool, lots: u64) {
+    pub fn release_open_lots(&mut self, side: Side, reduce_only: bool, lots: Lots) {
         if !reduce_only {
             let open = self.open_lots_mut(side);
             *open = open.saturating_sub(lots);
@@ -66,7 +73,7 @@ impl Position {
     }
 
     /// Open order lots on `side`.
-    pub fn open_lots_mut(&mut self, side: Side) -> &mut u64 {
+    pub fn open_lots_mut(&mut self, side: Side) -> &mut Lots {
         match side {
             Side::Buy => &mut self.open_bid_lots,
             Side::Sell => &mut self.open_ask_lots,
@@ -79,7 +86,7 @@ impl Position {
 pub struct Subaccount {
     /// Balances in the smallest unit of each asset, sorted by asset; zero balances are dropped.
     /// A negative balance is debt (only the quote asset, from losses and fees).
-    pub balances: SmallVec<[(AssetId, i128); INLINE_BALANCES]>,
+    pub balances: SmallVec<[(AssetId, AssetUnits); INLINE_BALANCES]>,
     /// Positions sorted by market; empty ones are dropped.
     pub positions: SmallVec<[Position; INLINE_POSITIONS]>,
     /// `Some(market)`: isolated margin on that market only, quote collateral only.
@@ -92,27 +99,27 @@ pub struct Subaccount {
 
 impl Subaccount {
     /// Balance of `asset` in its smallest unit.
-    pub fn balance(&self, asset: AssetId) -> i128 {
+    pub fn balance(&self, asset: AssetId) -> AssetUnits {
         match self.balances.binary_search_by_key(&asset, |(a, _)| *a) {
             Ok(index) => self.balances[index].1,
-            Err(_) => 0,
+            Err(_) => AssetUnits::ZERO,
         }
     }
 
     /// Adds `delta` (may be negative) to the balance of `asset`; `None` on overflow.
     #[must_use]
-    pub fn add_balance(&mut self, asset: AssetId, delta: i128) -> Option<()> {
+    pub fn add_balance(&mut self, asset: AssetId, delta: AssetUnits) -> Option<()> {
         match self.balances.binary_search_by_key(&asset, |(a, _)| *a) {
             Ok(index) => {
                 let next = self.balances[index].1.checked_add(delta)?;
-                if next == 0 {
+                if next.is_zero() {
                     self.balances.remove(index);
                 } else {
                     self.balances[index].1 = next;
                 }
             }
             Err(index) => {
-                if delta != 0 {
+                if !delta.is_zero() {
                     self.balances.insert(index, (asset, delta));
                 }
             }
@@ -126,8 +133,8 @@ impl Subaccount {
     }
 
     /// Signed size in lots in `market` (0 without a position).
-    pub fn size_lots(&self, market: MarketId) -> i64 {
-        self.position(market).map_or(0, |p| p.size_lots)
+    pub fn size_lots(&self, market: MarketId) -> SignedLots {
+        self.position(market).map_or(SignedLots::ZERO, |p| p.size_lots)
     }
 
     /// The position in `market`, created empty when missing.

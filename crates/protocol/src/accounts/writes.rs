@@ -1,7 +1,7 @@
 //! The accounts component's journaled writes. Balances change only through
 //! [`super::ledger`]; everything else about a subaccount through [`State::with_subaccount`].
 
-use novation_types::{Address, AssetId, LedgerAccount, SubaccountId};
+use novation_types::{Address, AssetId, AssetUnits, LedgerAccount, SubaccountId};
 
 use super::{Subaccount, Undo};
 use crate::state::State;
@@ -42,7 +42,7 @@ impl State {
     }
 
     /// Adds `delta` to a non-subaccount ledger account's balance (ledger only).
-    pub(super) fn add_pool(&mut self, account: LedgerAccount, asset: AssetId, delta: i128) -> Option<()> {
+    pub(super) fn add_pool(&mut self, account: LedgerAccount, asset: AssetId, delta: AssetUnits) -> Option<()> {
         let before = self.accounts.pool_balance(account, asset);
         let after = before.checked_add(delta)?;
         self.accounts.pools.set(account, asset, after)?;

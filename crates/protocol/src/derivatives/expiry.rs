@@ -10,7 +10,7 @@
 //! max(S − K, 0) for a call, max(K − S, 0) for a put), and the series closes.
 
 use novation_math::{Decimal, Rounding};
-use novation_types::{AssetId, CancelReason, Event, LedgerAccount, MarketId, SubaccountId};
+use novation_types::{AssetId, AssetUnits, CancelReason, Event, LedgerAccount, MarketId, SignedLots, SubaccountId};
 use serde::{Deserialize, Serialize};
 
 use crate::params::{MarketKind, OptionRight};
@@ -128,28 +128,28 @@ fn settle_series(state: &mut State, asset: AssetId, expiry_ms: u64, price: Decim
             else {
                 continue;
             };
-            let balance = state.accounts.subaccounts.get(&holder).map_or(0, |s| s.balance(quote));
-            let value = (position.size_lots as i128).checked_mul(lot_value);
+            let balance = state.accounts.subaccounts.get(&holder).map_or(0, |s| s.balance(quote).0);
+            let value = i128::from(position.size_lots.0).checked_mul(lot_value);
             let realized = value.and_then(|v| v.checked_sub(position.cost.raw()));
             let pool = state.accounts.pool_balance(LedgerAccount::Settlement, quote);
-            let fits = realized.and_then(|r| Some((balance.checked_add(r)?, pool.checked_sub(r)?)));
+            let fits = realized.and_then(|r| Some((balance.checked_add(r)?, pool.checked_sub(AssetUnits(r))?)));
             // An amount beyond the representable range cannot be settled exactly: the position
             // stays open rather than settling a wrong amount.
             let (Some(realized), Some(_)) = (realized, fits) else { continue };
             let holder_account = LedgerAccount::Subaccount(holder);
-            if state.ledger_transfer(LedgerAccount::Settlement, holder_account, quote, realized).is_err() {
+            if state.ledger_transfer(LedgerAccount::Settlement, holder_account, quote, AssetUnits(realized)).is_err() {
                 continue;
             }
             state.with_subaccount(holder, |sub| {
                 let entry = sub.position_mut(market);
-                entry.size_lots = 0;
+                entry.size_lots = SignedLots(0);
                 entry.cost = Decimal::ZERO;
             });
             settled[slot] += 1;
             events.push(Event::PositionSettled {
                 subaccount: holder,
                 market,
-                size_lots: position.size_lots,
+                size_lots: position.size_lots.0,
                 payoff: per_contract,
                 realized_pnl: Decimal::from_raw(realized),
             });

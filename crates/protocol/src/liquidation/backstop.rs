@@ -13,7 +13,7 @@
 //!    as pending bad debt.
 
 use novation_math::{mul_div_i128, Decimal, Rounding};
-use novation_types::{Event, LedgerAccount, MarketId, Side, SubaccountId};
+use novation_types::{AssetUnits, Event, LedgerAccount, MarketId, Side, SubaccountId};
 
 use crate::accounts::ledger::Postings;
 use crate::accounts::Subaccount;
@@ -36,26 +36,26 @@ fn trade_at(
     let quote = state.params.quote_asset;
     let mut from_sub = state.accounts.subaccounts.get(&from)?.clone();
     let mut to_sub = state.accounts.subaccounts.get(&to).cloned().unwrap_or_default();
-    let size_lots = from_sub.size_lots(market);
-    let before = size_lots.unsigned_abs().checked_add(to_sub.size_lots(market).unsigned_abs())?;
+    let size_lots = from_sub.size_lots(market).0;
+    let before = size_lots.unsigned_abs().checked_add(to_sub.size_lots(market).0.unsigned_abs())?;
     let closing_side = if size_lots > 0 { Side::Sell } else { Side::Buy };
     let settle = |sub: &mut Subaccount, side: Side| -> Option<i128> {
         let position = sub.position_mut(market);
         let funding = settle_position(position, funding_index)?;
         let change = apply_fill(position, side, lots, lot_price).ok()?;
-        position.funding_index = if position.size_lots == 0 { 0 } else { funding_index };
+        position.funding_index = if position.size_lots.is_zero() { 0 } else { funding_index };
         change.realized.checked_add(funding)
     };
     let from_received = settle(&mut from_sub, closing_side)?;
     let to_received = settle(&mut to_sub, closing_side.opposite())?;
-    let after = from_sub.size_lots(market).unsigned_abs().checked_add(to_sub.size_lots(market).unsigned_abs())?;
+    let after = from_sub.size_lots(market).0.unsigned_abs().checked_add(to_sub.size_lots(market).0.unsigned_abs())?;
     let open_interest = state.markets.states[market.0 as usize].open_interest_lots;
     let open_interest_after = open_interest.checked_mul(2)?.checked_add(after)?.checked_sub(before)? / 2;
     let mut postings = Postings::new();
     postings
-        .add(LedgerAccount::Settlement, LedgerAccount::Subaccount(from), quote, from_received)
+        .add(LedgerAccount::Settlement, LedgerAccount::Subaccount(from), quote, AssetUnits(from_received))
         .ok()?
-        .add(LedgerAccount::Settlement, LedgerAccount::Subaccount(to), quote, to_received)
+        .add(LedgerAccount::Settlement, LedgerAccount::Subaccount(to), quote, AssetUnits(to_received))
         .ok()?;
     state.post_replacing(&postings, [(from, from_sub), (to, to_sub)]).ok()?;
     state.market_mut(market).open_interest_lots = open_interest_after;
@@ -64,7 +64,7 @@ fn trade_at(
 
 fn equity_of(state: &State, id: SubaccountId) -> i128 {
     let sub = state.accounts.subaccounts.get(&id);
-    sub.and_then(|s| state.health_of(s, OrderExposure::PositionsOnly).ok()).map_or(0, |h| h.equity())
+    sub.and_then(|s| state.health_of(s, OrderExposure::PositionsOnly).ok()).map_or(0, |h| h.equity().0)
 }
 
 /// Hands everything `id` holds to the backstop, after covering negative equity.
@@ -79,9 +79,9 @@ pub(crate) fn take_over(state: &mut State, id: SubaccountId, adl: &mut AdlQueues
     }
     let Some(sub) = state.accounts.subaccounts.get(&id) else { return };
     let positions: Vec<(MarketId, i64)> =
-        sub.positions.iter().filter(|p| p.size_lots != 0).map(|p| (p.market, p.size_lots)).collect();
+        sub.positions.iter().filter(|p| !p.size_lots.is_zero()).map(|p| (p.market, p.size_lots.0)).collect();
     for (market, size_lots) in positions {
-        let lot_value = state.risk.markets[market.0 as usize].lot_value;
+        let lot_value = state.risk.markets[market.0 as usize].lot_value.0;
         if trade_at(state, id, backstop, market, size_lots.unsigned_abs(), lot_value).is_some() {
             let mark = state.markets.states[market.0 as usize].mark.unwrap_or_default();
             state.liquidation.stats.add_liquidated((size_lots as i128).saturating_mul(lot_value).saturating_abs());
@@ -93,7 +93,7 @@ pub(crate) fn take_over(state: &mut State, id: SubaccountId, adl: &mut AdlQueues
         let moved =
             state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::Subaccount(backstop), asset, units);
         if moved.is_ok() {
-            let amount = state.params.assets[asset.0 as usize].amount_of_units(units);
+            let amount = state.params.assets[asset.0 as usize].amount_of_units(units.0);
             events.push(Event::BackstopCollateral { subaccount: id, asset, amount });
         }
     }
@@ -102,10 +102,12 @@ pub(crate) fn take_over(state: &mut State, id: SubaccountId, adl: &mut AdlQueues
 /// The insurance fund pays up to `deficit` into `id`; returns what it could not pay.
 fn pay_from_insurance(state: &mut State, id: SubaccountId, deficit: i128, events: &mut Vec<Event>) -> i128 {
     let quote = state.params.quote_asset;
-    let fund = state.ledger_balance_of(LedgerAccount::InsuranceFund, quote).max(0);
+    let fund = state.ledger_balance_of(LedgerAccount::InsuranceFund, quote).0.max(0);
     let paid = deficit.min(fund);
     if paid > 0
-        && state.ledger_transfer(LedgerAccount::InsuranceFund, LedgerAccount::Subaccount(id), quote, paid).is_ok()
+        && state
+            .ledger_transfer(LedgerAccount::InsuranceFund, LedgerAccount::Subaccount(id), quote, AssetUnits(paid))
+            .is_ok()
     {
         state.liquidation.stats.insurance_paid = state.liquidation.stats.insurance_paid.saturating_add(paid);
         events.push(Event::InsuranceFundPaid { subaccount: id, amount: Decimal::from_raw(paid) });
@@ -118,7 +120,7 @@ fn pay_from_insurance(state: &mut State, id: SubaccountId, deficit: i128, events
 fn adl_score(state: &State, id: SubaccountId, sub: &Subaccount, market: MarketId) -> Option<i128> {
     let position = sub.position(market)?;
     let risk = state.risk.markets[market.0 as usize];
-    let value = (position.size_lots as i128).checked_mul(risk.lot_value)?;
+    let value = i128::from(position.size_lots.0).checked_mul(risk.lot_value.0)?;
     let owed = crate::markets::funding::funding_owed(position, risk.funding_index)?;
     let profit = value.checked_sub(position.cost.raw())?.checked_sub(owed)?;
     let equity = equity_of(state, id);
@@ -133,7 +135,7 @@ fn adl_score(state: &State, id: SubaccountId, sub: &Subaccount, market: MarketId
 
 /// Lots `holder` can give up against a bankrupt position of sign `sign` in `market`.
 fn reducing_lots(state: &State, holder: SubaccountId, market: MarketId, sign: i64) -> u64 {
-    let size = state.accounts.subaccounts.get(&holder).map_or(0, |s| s.size_lots(market));
+    let size = state.accounts.subaccounts.get(&holder).map_or(0, |s| s.size_lots(market).0);
     if size.signum() == -sign {
         size.unsigned_abs()
     } else {
@@ -188,15 +190,10 @@ fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, adl: &mut
     let largest = sub
         .positions
         .iter()
-        .filter(|p| p.size_lots != 0)
+        .filter(|p| !p.size_lots.is_zero())
         .map(|p| {
-            (
-                (p.size_lots as i128)
-                    .saturating_mul(state.risk.markets[p.market.0 as usize].lot_value)
-                    .saturating_abs(),
-                p.market,
-                p.size_lots,
-            )
+            let lot_value = state.risk.markets[p.market.0 as usize].lot_value;
+            (lot_value.times_lots(p.size_lots).map_or(i128::MAX, |v| v.0.saturating_abs()), p.market, p.size_lots.0)
         })
         .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     let Some((_, market, size_lots)) = largest else {
@@ -206,7 +203,7 @@ fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, adl: &mut
     let lots = size_lots.unsigned_abs();
     // Per lot, the bankrupt side needs deficit / size more than mark (rounded so it ends ≥ 0).
     let shift = novation_math::div_i128(deficit, lots as i128, Rounding::Ceil).unwrap_or(deficit);
-    let lot_value = state.risk.markets[market.0 as usize].lot_value;
+    let lot_value = state.risk.markets[market.0 as usize].lot_value.0;
     let bankruptcy_lot_price =
         if size_lots > 0 { lot_value.saturating_add(shift) } else { lot_value.saturating_sub(shift) };
     let lot_size = state.params.markets[market.0 as usize].lot_size;

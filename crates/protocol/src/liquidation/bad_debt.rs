@@ -6,13 +6,13 @@
 //! revenue) — and withdrawals are refused only while some is still unresolved.
 
 use novation_math::Decimal;
-use novation_types::{Event, LedgerAccount, SubaccountId};
+use novation_types::{AssetUnits, Event, LedgerAccount, SubaccountId};
 
 use crate::state::State;
 
 /// Bad debt booked and not yet covered (raw quote decimals, never negative).
 pub(crate) fn unresolved_bad_debt(state: &State) -> i128 {
-    state.accounts.pool_balance(LedgerAccount::BadDebt, state.params.quote_asset).saturating_neg().max(0)
+    state.accounts.pool_balance(LedgerAccount::BadDebt, state.params.quote_asset).0.saturating_neg().max(0)
 }
 
 /// Writes `amount` of `id`'s deficit off to the `BadDebt` account.
@@ -21,7 +21,8 @@ pub(super) fn book_bad_debt(state: &mut State, id: SubaccountId, amount: i128, e
         return;
     }
     let quote = state.params.quote_asset;
-    if state.ledger_transfer(LedgerAccount::BadDebt, LedgerAccount::Subaccount(id), quote, amount).is_err() {
+    if state.ledger_transfer(LedgerAccount::BadDebt, LedgerAccount::Subaccount(id), quote, AssetUnits(amount)).is_err()
+    {
         return;
     }
     state.liquidation.stats.bad_debt_total = state.liquidation.stats.bad_debt_total.saturating_add(amount);
@@ -36,9 +37,9 @@ pub(crate) fn cover_bad_debt(state: &mut State, events: &mut Vec<Event>) {
         if owed == 0 {
             return;
         }
-        let available = state.accounts.pool_balance(source, quote).max(0);
-        let paid = owed.min(available);
-        if paid == 0 || state.ledger_transfer(source, LedgerAccount::BadDebt, quote, paid).is_err() {
+        let available = state.accounts.pool_balance(source, quote).max(AssetUnits(0));
+        let paid = owed.min(available.0);
+        if paid == 0 || state.ledger_transfer(source, LedgerAccount::BadDebt, quote, AssetUnits(paid)).is_err() {
             continue;
         }
         if source == LedgerAccount::InsuranceFund {

@@ -98,7 +98,7 @@ pub(crate) fn liquidate_all(state: &mut State, prices_moved: bool, events: &mut 
         }
     }
     let fund = state.ledger_balance_of(novation_types::LedgerAccount::InsuranceFund, state.params.quote_asset);
-    state.liquidation.stats.insurance_peak = state.liquidation.stats.insurance_peak.max(fund);
+    state.liquidation.stats.insurance_peak = state.liquidation.stats.insurance_peak.max(fund.0);
 }
 
 fn health(state: &State, id: SubaccountId) -> Option<Health> {
@@ -111,14 +111,14 @@ fn liquidate(state: &mut State, id: SubaccountId, adl: &mut backstop::AdlQueues,
     state.liquidation.stats.liquidations += 1;
     events.push(Event::LiquidationStarted {
         subaccount: id,
-        equity: Decimal::from_raw(start.equity_maintenance()),
-        maintenance_requirement: Decimal::from_raw(start.maintenance_requirement()),
+        equity: Decimal::from_raw(start.equity_maintenance().0),
+        maintenance_requirement: Decimal::from_raw(start.maintenance_requirement().0),
     });
     crate::trading::cancel_all_with_reason(state, id, None, CancelReason::Liquidation, events);
     let params = state.params.liquidation;
     let below_threshold = |h: &Health| {
-        let threshold = params.backstop_threshold.apply(h.maintenance_scaled, novation_math::Rounding::Ceil);
-        h.equity_maintenance().saturating_mul(crate::risk::PPM) < threshold.unwrap_or(i128::MAX)
+        let threshold = params.backstop_threshold.apply(h.maintenance_scaled.0, novation_math::Rounding::Ceil);
+        h.equity_maintenance().0.saturating_mul(crate::risk::PPM) < threshold.unwrap_or(i128::MAX)
     };
     let mut current = health(state, id);
     if current.is_some_and(|h| h.below_maintenance() && !below_threshold(&h)) {
@@ -132,8 +132,8 @@ fn liquidate(state: &mut State, id: SubaccountId, adl: &mut backstop::AdlQueues,
     let end = current.unwrap_or_default();
     events.push(Event::LiquidationEnded {
         subaccount: id,
-        equity: Decimal::from_raw(end.equity_maintenance()),
-        maintenance_requirement: Decimal::from_raw(end.maintenance_requirement()),
+        equity: Decimal::from_raw(end.equity_maintenance().0),
+        maintenance_requirement: Decimal::from_raw(end.maintenance_requirement().0),
     });
 }
 

@@ -1,7 +1,7 @@
 //! Partial liquidation against the order book.
 
 use novation_math::{Ppm, Rounding};
-use novation_types::{Event, LedgerAccount, Side, SubaccountId};
+use novation_types::{AssetUnits, Event, LedgerAccount, QuoteScaled, Side, SignedLots, SubaccountId};
 
 use crate::risk::OrderExposure;
 use crate::state::State;
@@ -27,10 +27,10 @@ pub(crate) fn reduce_on_book(state: &mut State, id: SubaccountId, events: &mut V
     let mut positions: Vec<(i128, novation_types::MarketId, i64)> = sub
         .positions
         .iter()
-        .filter(|p| p.size_lots != 0)
+        .filter(|p| p.size_lots != SignedLots(0))
         .map(|p| {
             let lot_value = state.risk.markets[p.market.0 as usize].lot_value;
-            ((p.size_lots as i128).saturating_mul(lot_value).saturating_abs(), p.market, p.size_lots)
+            (i128::from(p.size_lots.0).saturating_mul(lot_value.0).saturating_abs(), p.market, p.size_lots.0)
         })
         .collect();
     positions.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -38,14 +38,14 @@ pub(crate) fn reduce_on_book(state: &mut State, id: SubaccountId, events: &mut V
         let Some(sub) = state.accounts.subaccounts.get(&id) else { return };
         let Ok(health) = state.health_of(sub, OrderExposure::PositionsOnly) else { return };
         let deficit = health.liquidation_end_deficit_scaled();
-        if deficit <= 0 {
+        if deficit <= QuoteScaled(0) {
             return;
         }
         let market_params = &state.params.markets[market.0 as usize];
         let market_risk = &state.risk.markets[market.0 as usize];
         let lot_value = market_risk.lot_value;
         let costs = Ppm::new(params.fee.0 + market_params.taker_fee.0);
-        let cost_per_lot = lot_value.saturating_mul(costs.0 as i128);
+        let cost_per_lot = lot_value.0.saturating_mul(costs.0 as i128);
         // What closing one lot gives back: its maintenance margin less the fees. Portfolio
         // margin and long options have no per-lot figure: the position closes whole.
         let release_per_lot = if sub.margin_mode == novation_types::MarginMode::Portfolio {
@@ -58,9 +58,9 @@ pub(crate) fn reduce_on_book(state: &mut State, id: SubaccountId, events: &mut V
             }
         } else {
             let maintenance = market_params.tier_for(notional).maintenance;
-            lot_value.saturating_mul(maintenance.0 as i128).saturating_sub(cost_per_lot)
+            lot_value.0.saturating_mul(maintenance.0 as i128).saturating_sub(cost_per_lot)
         };
-        let lots = lots_to_close(deficit, release_per_lot, size_lots.unsigned_abs());
+        let lots = lots_to_close(deficit.0, release_per_lot, size_lots.unsigned_abs());
         let side = if size_lots > 0 { Side::Sell } else { Side::Buy };
         let Ok(notional_filled) =
             crate::trading::liquidation_order(state, id, market, side, lots, params.max_slippage, events)
@@ -80,13 +80,16 @@ fn charge_fee(state: &mut State, id: SubaccountId, notional: i128, events: &mut 
         .subaccounts
         .get(&id)
         .and_then(|sub| state.health_of(sub, OrderExposure::PositionsOnly).ok())
-        .map_or(0, |h| h.equity());
+        .map_or(0, |h| h.equity().0);
     let fee = fee.min(equity.max(0));
     if fee <= 0 {
         return;
     }
     let quote = state.params.quote_asset;
-    if state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::InsuranceFund, quote, fee).is_ok() {
+    if state
+        .ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::InsuranceFund, quote, AssetUnits(fee))
+        .is_ok()
+    {
         events.push(Event::LiquidationFee { subaccount: id, amount: novation_math::Decimal::from_raw(fee) });
     }
 }

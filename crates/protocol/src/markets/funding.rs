@@ -10,7 +10,7 @@
 //! equity at all times and moves to the quote balance whenever the position is touched.
 
 use novation_math::{Decimal, Rounding};
-use novation_types::{Event, MarketId, Side};
+use novation_types::{Event, MarketId, Side, SignedLots};
 
 use crate::accounts::Position;
 use crate::book::OrderBook;
@@ -19,14 +19,14 @@ use crate::state::State;
 
 /// Funding the position owes since its last settlement (negative: it is owed funding).
 pub(crate) fn funding_owed(position: &Position, index: i128) -> Option<i128> {
-    (position.size_lots as i128).checked_mul(index.checked_sub(position.funding_index)?)
+    i128::from(position.size_lots.0).checked_mul(index.checked_sub(position.funding_index)?)
 }
 
 /// Settles owed funding: returns the amount the holder receives (negative: pays) and moves
 /// the position's snapshot to `index`. The caller books it against `Settlement`.
 pub(crate) fn settle_position(position: &mut Position, index: i128) -> Option<i128> {
     let received = funding_owed(position, index)?.checked_neg()?;
-    position.funding_index = if position.size_lots == 0 { 0 } else { index };
+    position.funding_index = if position.size_lots == SignedLots(0) { 0 } else { index };
     Some(received)
 }
 
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn settlement_pays_longs_when_the_index_falls() {
-        let mut position = Position { size_lots: 10, funding_index: 100, ..Position::empty(MarketId(0)) };
+        let mut position = Position { size_lots: SignedLots(10), funding_index: 100, ..Position::empty(MarketId(0)) };
         assert_eq!(settle_position(&mut position, 90), Some(100));
         assert_eq!(position.funding_index, 90);
     }

@@ -1,7 +1,7 @@
 //! Views of dated futures, options, the volatility surface, Greeks and margin breakdowns.
 
 use novation_math::{Decimal, Greeks, Rounding, SviParams};
-use novation_types::{AssetId, MarginMode, MarketId, SubaccountId};
+use novation_types::{AssetId, MarginMode, MarketId, QuoteScaled, SubaccountId};
 use serde::{Deserialize, Serialize};
 
 use crate::derivatives::{surface_vol, years_to_expiry, SmileValidity};
@@ -188,7 +188,7 @@ impl State {
         let mut views: Vec<GreeksView> = Vec::new();
         let Some(sub) = self.accounts.subaccounts.get(&id) else { return views };
         for position in &sub.positions {
-            self.add_greeks(&mut views, position.market, position.size_lots);
+            self.add_greeks(&mut views, position.market, position.size_lots.0);
         }
         views
     }
@@ -245,21 +245,21 @@ impl State {
             .zip(&standard.positions)
             .map(|(p, &(initial, maintenance))| PositionMargin {
                 market: p.market,
-                size_lots: p.size_lots,
+                size_lots: p.size_lots.0,
                 value: Decimal::from_raw(
-                    (p.size_lots as i128).saturating_mul(self.risk.markets[p.market.0 as usize].lot_value),
+                    i128::from(p.size_lots.0).saturating_mul((self.risk.markets[p.market.0 as usize].lot_value).0),
                 ),
-                initial: ceil_scaled(initial),
-                maintenance: ceil_scaled(maintenance),
+                initial: ceil_scaled(initial.0),
+                maintenance: ceil_scaled(maintenance.0),
             })
             .collect();
         MarginBreakdown {
             mode: sub.margin_mode,
-            initial_requirement: Decimal::from_raw(health.initial_requirement()),
-            maintenance_requirement: Decimal::from_raw(maintenance.maintenance_requirement()),
+            initial_requirement: Decimal::from_raw(health.initial_requirement().0),
+            maintenance_requirement: Decimal::from_raw(maintenance.maintenance_requirement().0),
             positions,
-            standard_initial: ceil_scaled(standard.initial),
-            standard_maintenance: ceil_scaled(standard.maintenance),
+            standard_initial: ceil_scaled(standard.initial.0),
+            standard_maintenance: ceil_scaled(standard.maintenance.0),
             portfolio: portfolio_breakdown(&sub, &self.params.markets, &self.risk),
         }
     }
@@ -267,5 +267,5 @@ impl State {
 
 /// A requirement scaled by 10^6 as a quote amount, rounded up.
 fn ceil_scaled(scaled: i128) -> Decimal {
-    Decimal::from_raw(crate::risk::ceil_div_ppm(scaled))
+    Decimal::from_raw(crate::risk::ceil_div_ppm(QuoteScaled(scaled)).0)
 }

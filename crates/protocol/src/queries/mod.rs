@@ -188,16 +188,16 @@ impl HealthView {
     fn from_health(positions_only: &Health, with_orders: &Health) -> Self {
         let free = with_orders.equity_initial().saturating_sub(with_orders.initial_requirement());
         HealthView {
-            equity: Decimal::from_raw(with_orders.equity()),
-            collateral: Decimal::from_raw(with_orders.collateral),
-            unrealized_pnl: Decimal::from_raw(with_orders.unrealized_pnl),
-            equity_initial: Decimal::from_raw(with_orders.equity_initial()),
-            equity_maintenance: Decimal::from_raw(with_orders.equity_maintenance()),
-            initial_requirement: Decimal::from_raw(with_orders.initial_requirement()),
-            maintenance_requirement: Decimal::from_raw(positions_only.maintenance_requirement()),
-            free_collateral: Decimal::from_raw(free),
-            notional: Decimal::from_raw(with_orders.notional),
-            leverage: leverage(with_orders.notional, with_orders.equity()),
+            equity: Decimal::from_raw(with_orders.equity().0),
+            collateral: Decimal::from_raw(with_orders.collateral.0),
+            unrealized_pnl: Decimal::from_raw(with_orders.unrealized_pnl.0),
+            equity_initial: Decimal::from_raw(with_orders.equity_initial().0),
+            equity_maintenance: Decimal::from_raw(with_orders.equity_maintenance().0),
+            initial_requirement: Decimal::from_raw(with_orders.initial_requirement().0),
+            maintenance_requirement: Decimal::from_raw(positions_only.maintenance_requirement().0),
+            free_collateral: Decimal::from_raw(free.0),
+            notional: Decimal::from_raw(with_orders.notional.0),
+            leverage: leverage(with_orders.notional.0, with_orders.equity().0),
             meets_initial: with_orders.meets_initial(),
             below_maintenance: positions_only.below_maintenance(),
         }
@@ -237,7 +237,7 @@ impl State {
             .map(|(asset, units)| BalanceView {
                 asset: *asset,
                 symbol: self.params.assets[asset.0 as usize].symbol.clone(),
-                amount: units_to_amount(self, *asset, *units),
+                amount: units_to_amount(self, *asset, units.0),
             })
             .collect();
         let positions = sub.positions.iter().map(|p| self.position_view(p)).collect();
@@ -254,20 +254,20 @@ impl State {
     fn position_view(&self, position: &crate::accounts::Position) -> PositionView {
         let params = &self.params.markets[position.market.0 as usize];
         let lot_value = self.risk.markets[position.market.0 as usize].lot_value;
-        let value = (position.size_lots as i128).saturating_mul(lot_value);
-        let size = Decimal::from_units(position.size_lots as i128, params.lot_size).unwrap_or_default();
+        let value = i128::from(position.size_lots.0).saturating_mul(lot_value.0);
+        let size = Decimal::from_units(i128::from(position.size_lots.0), params.lot_size).unwrap_or_default();
         let entry_price = if size.is_zero() { None } else { position.cost.div(size, Rounding::HalfEven).ok() };
         PositionView {
             market: position.market,
             symbol: params.symbol.clone(),
-            size_lots: position.size_lots,
+            size_lots: position.size_lots.0,
             size,
             entry_price,
             mark: self.markets.states[position.market.0 as usize].mark,
             notional: Decimal::from_raw(value.saturating_abs()),
             unrealized_pnl: Decimal::from_raw(value.saturating_sub(position.cost.raw())),
-            open_bid_lots: position.open_bid_lots,
-            open_ask_lots: position.open_ask_lots,
+            open_bid_lots: position.open_bid_lots.0,
+            open_ask_lots: position.open_ask_lots.0,
         }
     }
 
@@ -299,7 +299,7 @@ impl State {
             market,
             symbol: params.symbol.clone(),
             open_interest_lots: state.open_interest_lots,
-            open_interest_notional: Decimal::from_raw((state.open_interest_lots as i128).saturating_mul(lot_value)),
+            open_interest_notional: Decimal::from_raw((state.open_interest_lots as i128).saturating_mul(lot_value.0)),
             volume: state.volume_quote,
             trades: state.trade_count,
             last_price: state.last_price_ticks.and_then(|t| Decimal::from_units(t as i128, params.tick_size).ok()),
@@ -317,11 +317,11 @@ impl State {
         let (mut equity, mut notional) = (0i128, 0i128);
         for sub in self.accounts.subaccounts.values() {
             for (asset, units) in &sub.balances {
-                collateral[asset.0 as usize] = collateral[asset.0 as usize].saturating_add(*units);
+                collateral[asset.0 as usize] = collateral[asset.0 as usize].saturating_add(units.0);
             }
             if let Ok(health) = self.health_of(sub, OrderExposure::PositionsOnly) {
-                equity = equity.saturating_add(health.equity());
-                notional = notional.saturating_add(health.notional);
+                equity = equity.saturating_add(health.equity().0);
+                notional = notional.saturating_add(health.notional.0);
             }
         }
         let view = |(index, units): (usize, i128)| BalanceView {
@@ -330,7 +330,7 @@ impl State {
             amount: units_to_amount(self, AssetId(index as u16), units),
         };
         let net_deposits = (0..self.params.assets.len())
-            .map(|i| (i, -self.accounts.pool_balance(LedgerAccount::External, AssetId(i as u16))))
+            .map(|i| (i, -self.accounts.pool_balance(LedgerAccount::External, AssetId(i as u16)).0))
             .map(view)
             .collect();
         let open_interest_notional = self
@@ -338,7 +338,7 @@ impl State {
             .states
             .iter()
             .zip(&self.risk.markets)
-            .map(|(m, r)| (m.open_interest_lots as i128).saturating_mul(r.lot_value))
+            .map(|(m, r)| (m.open_interest_lots as i128).saturating_mul(r.lot_value.0))
             .fold(0i128, i128::saturating_add);
         let quote = self.params.quote_asset;
         SystemTotals {
@@ -347,11 +347,11 @@ impl State {
             open_interest_notional: Decimal::from_raw(open_interest_notional),
             total_equity: Decimal::from_raw(equity),
             aggregate_leverage: leverage(notional, equity),
-            fee_pool: units_to_amount(self, quote, self.accounts.pool_balance(LedgerAccount::FeePool, quote)),
+            fee_pool: units_to_amount(self, quote, (self.accounts.pool_balance(LedgerAccount::FeePool, quote)).0),
             insurance_fund: units_to_amount(
                 self,
                 quote,
-                self.accounts.pool_balance(LedgerAccount::InsuranceFund, quote),
+                (self.accounts.pool_balance(LedgerAccount::InsuranceFund, quote)).0,
             ),
             subaccounts: self.accounts.subaccounts.len() as u64,
         }

@@ -1,7 +1,7 @@
 //! The system risk view: what a risk officer looks at after a price move.
 
 use novation_math::{Decimal, Rounding};
-use novation_types::{LedgerAccount, MarketId, SubaccountId};
+use novation_types::{LedgerAccount, MarketId, SignedLots, SubaccountId};
 use serde::{Deserialize, Serialize};
 
 use crate::risk::OrderExposure;
@@ -86,16 +86,16 @@ impl State {
         let mut accounts = Vec::new();
         let mut health_distribution = [0u64; 5];
         for (id, sub) in &self.accounts.subaccounts {
-            if sub.positions.iter().all(|p| p.size_lots == 0) {
+            if sub.positions.iter().all(|p| p.size_lots == SignedLots(0)) {
                 continue;
             }
             let Ok(health) = self.health_of(sub, OrderExposure::PositionsOnly) else { continue };
-            let ratio = margin_ratio(health.equity_maintenance(), health.maintenance_requirement());
+            let ratio = margin_ratio(health.equity_maintenance().0, health.maintenance_requirement().0);
             health_distribution[bucket(ratio)] += 1;
             accounts.push(AccountRisk {
                 subaccount: *id,
-                equity_maintenance: Decimal::from_raw(health.equity_maintenance()),
-                maintenance_requirement: Decimal::from_raw(health.maintenance_requirement()),
+                equity_maintenance: Decimal::from_raw(health.equity_maintenance().0),
+                maintenance_requirement: Decimal::from_raw(health.maintenance_requirement().0),
                 margin_ratio: ratio,
             });
         }
@@ -108,13 +108,13 @@ impl State {
         let quote = self.params.quote_asset;
         let fund = self.accounts.pool_balance(LedgerAccount::InsuranceFund, quote);
         let stats = self.liquidation.stats;
-        let peak = stats.insurance_peak.max(fund);
+        let peak = stats.insurance_peak.max(fund.0);
         RiskView {
             closest_to_liquidation: accounts,
             health_distribution,
-            insurance_fund: Decimal::from_raw(fund),
+            insurance_fund: Decimal::from_raw(fund.0),
             insurance_peak: Decimal::from_raw(peak),
-            insurance_drawdown: Decimal::from_raw(peak - fund),
+            insurance_drawdown: Decimal::from_raw(peak - fund.0),
             insurance_paid: Decimal::from_raw(stats.insurance_paid),
             pending_bad_debt: Decimal::from_raw(crate::liquidation::unresolved_bad_debt(self)),
             bad_debt_total: Decimal::from_raw(stats.bad_debt_total),
@@ -133,7 +133,7 @@ impl State {
                     symbol: params.symbol.clone(),
                     long_lots: market.open_interest_lots,
                     short_lots: market.open_interest_lots,
-                    notional: Decimal::from_raw((market.open_interest_lots as i128).saturating_mul(risk.lot_value)),
+                    notional: Decimal::from_raw((market.open_interest_lots as i128).saturating_mul(risk.lot_value.0)),
                 })
                 .collect(),
         }

@@ -12,7 +12,7 @@
 //! margin meets the liquidation-end target, and one that meets that is not liquidated.
 
 use novation_math::Ppm;
-use novation_types::ErrorCode;
+use novation_types::{ErrorCode, QuoteRaw, QuoteScaled};
 
 use super::prices::{MarketRisk, RiskPrices};
 use crate::accounts::{Position, Subaccount};
@@ -32,19 +32,19 @@ pub(crate) enum OrderExposure {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Health {
     /// Unweighted value of all balances.
-    pub collateral: i128,
+    pub collateral: QuoteRaw,
     /// Balances weighted for initial margin.
-    pub collateral_initial: i128,
+    pub collateral_initial: QuoteRaw,
     /// Balances weighted for maintenance margin.
-    pub collateral_maintenance: i128,
+    pub collateral_maintenance: QuoteRaw,
     /// Unrealised PnL of all positions at mark.
-    pub unrealized_pnl: i128,
+    pub unrealized_pnl: QuoteRaw,
     /// Sum of |position| × mark value.
-    pub notional: i128,
+    pub notional: QuoteRaw,
     /// Initial requirement × 10^6.
-    pub initial_scaled: i128,
+    pub initial_scaled: QuoteScaled,
     /// Maintenance requirement × 10^6.
-    pub maintenance_scaled: i128,
+    pub maintenance_scaled: QuoteScaled,
     /// The liquidation buffer: the liquidation-end target's margin above maintenance.
     pub liquidation_buffer: Ppm,
 }
@@ -54,38 +54,38 @@ pub(crate) const PPM: i128 = Ppm::SCALE;
 
 impl Health {
     /// Collateral plus unrealised PnL.
-    pub fn equity(&self) -> i128 {
+    pub fn equity(&self) -> QuoteRaw {
         self.collateral.saturating_add(self.unrealized_pnl)
     }
 
     /// Weighted collateral plus unrealised PnL, for initial margin.
-    pub fn equity_initial(&self) -> i128 {
+    pub fn equity_initial(&self) -> QuoteRaw {
         self.collateral_initial.saturating_add(self.unrealized_pnl)
     }
 
     /// Weighted collateral plus unrealised PnL, for maintenance margin.
-    pub fn equity_maintenance(&self) -> i128 {
+    pub fn equity_maintenance(&self) -> QuoteRaw {
         self.collateral_maintenance.saturating_add(self.unrealized_pnl)
     }
 
     /// Initial margin holds.
     pub fn meets_initial(&self) -> bool {
-        self.equity_initial().saturating_mul(PPM) >= self.initial_scaled
+        scale(self.equity_initial()) >= self.initial_scaled
     }
 
     /// Equity is below maintenance margin: the liquidation line.
     pub fn below_maintenance(&self) -> bool {
-        self.equity_maintenance().saturating_mul(PPM) < self.maintenance_scaled
+        scale(self.equity_maintenance()) < self.maintenance_scaled
     }
 
     /// Liquidation-end requirement × 10^6, what partial liquidation restores:
     /// maintenance × (1 + buffer), capped at the initial requirement and never below
     /// maintenance. (Computed on demand: only liquidation needs it.)
-    pub fn liquidation_end_scaled(&self) -> i128 {
+    pub fn liquidation_end_scaled(&self) -> QuoteScaled {
         let buffered = Ppm::new(Ppm::ONE.0.saturating_add(self.liquidation_buffer.0))
-            .apply(self.maintenance_scaled, novation_math::Rounding::Ceil)
+            .apply(self.maintenance_scaled.0, novation_math::Rounding::Ceil)
             .unwrap_or(i128::MAX);
-        let end = buffered.min(self.initial_scaled).max(self.maintenance_scaled);
+        let end = QuoteScaled(buffered).min(self.initial_scaled).max(self.maintenance_scaled);
         debug_assert!(end >= self.maintenance_scaled);
         debug_assert!(self.initial_scaled < self.maintenance_scaled || end <= self.initial_scaled);
         end
@@ -93,30 +93,35 @@ impl Health {
 
     /// The liquidation-end target holds: partial liquidation may stop.
     pub fn meets_liquidation_end(&self) -> bool {
-        self.equity_maintenance().saturating_mul(PPM) >= self.liquidation_end_scaled()
+        scale(self.equity_maintenance()) >= self.liquidation_end_scaled()
     }
 
     /// How far (× 10^6) maintenance-weighted equity is below the liquidation-end target
     /// (0 when it is met).
-    pub fn liquidation_end_deficit_scaled(&self) -> i128 {
-        self.liquidation_end_scaled().saturating_sub(self.equity_maintenance().saturating_mul(PPM)).max(0)
+    pub fn liquidation_end_deficit_scaled(&self) -> QuoteScaled {
+        self.liquidation_end_scaled().saturating_sub(scale(self.equity_maintenance())).max(QuoteScaled::ZERO)
     }
 
     /// Initial requirement, rounded up.
-    pub fn initial_requirement(&self) -> i128 {
+    pub fn initial_requirement(&self) -> QuoteRaw {
         ceil_div_ppm(self.initial_scaled)
     }
 
     /// Maintenance requirement, rounded up.
-    pub fn maintenance_requirement(&self) -> i128 {
+    pub fn maintenance_requirement(&self) -> QuoteRaw {
         ceil_div_ppm(self.maintenance_scaled)
     }
 }
 
+/// A quote amount scaled by 10^6 (saturating), to compare with requirements.
+pub(crate) fn scale(amount: QuoteRaw) -> QuoteScaled {
+    QuoteScaled(amount.0.saturating_mul(PPM))
+}
+
 /// A requirement scaled by 10^6 as a quote amount, rounded up (requirements favour the
 /// protocol).
-pub(crate) fn ceil_div_ppm(scaled: i128) -> i128 {
-    novation_math::div_i128(scaled, PPM, novation_math::Rounding::Ceil).unwrap_or(i128::MAX)
+pub(crate) fn ceil_div_ppm(scaled: QuoteScaled) -> QuoteRaw {
+    QuoteRaw(novation_math::div_i128(scaled.0, PPM, novation_math::Rounding::Ceil).unwrap_or(i128::MAX))
 }
 
 /// Computes the health of `sub` at this block's prices.
@@ -130,16 +135,16 @@ pub(crate) fn compute_health(
     let mut health = Health::default();
     for &(asset, units) in &sub.balances {
         let risk = prices.assets.get(asset.0 as usize).ok_or(ErrorCode::UnknownAsset)?;
-        let (initial, maintenance) = if units >= 0 {
-            (risk.asset_initial, risk.asset_maintenance)
-        } else {
+        let (initial, maintenance) = if units.is_negative() {
             (risk.liability_initial, risk.liability_maintenance)
+        } else {
+            (risk.asset_initial, risk.asset_maintenance)
         };
-        let value = units.checked_mul(risk.unit_value).ok_or_else(overflow)?;
+        let value = risk.unit_value.times_units(units).ok_or_else(overflow)?;
         health.collateral = health.collateral.checked_add(value).ok_or_else(overflow)?;
-        let weighted_initial = units.checked_mul(initial).ok_or_else(overflow)?;
+        let weighted_initial = initial.times_units(units).ok_or_else(overflow)?;
         health.collateral_initial = health.collateral_initial.checked_add(weighted_initial).ok_or_else(overflow)?;
-        let weighted_maintenance = units.checked_mul(maintenance).ok_or_else(overflow)?;
+        let weighted_maintenance = maintenance.times_units(units).ok_or_else(overflow)?;
         health.collateral_maintenance =
             health.collateral_maintenance.checked_add(weighted_maintenance).ok_or_else(overflow)?;
     }
@@ -166,13 +171,11 @@ fn add_position(
     let index = position.market.0 as usize;
     let params = markets.get(index)?;
     let market = prices.markets.get(index)?;
-    let lot_value = market.lot_value;
-    let value = (position.size_lots as i128).checked_mul(lot_value)?;
+    let value = market.lot_value.times_lots(position.size_lots)?.0;
     let owed = crate::markets::funding::funding_owed(position, market.funding_index)?;
     let pnl = value.checked_sub(position.cost.raw())?.checked_sub(owed)?;
-    health.unrealized_pnl = health.unrealized_pnl.checked_add(pnl)?;
-    let notional = value.checked_abs()?;
-    health.notional = health.notional.checked_add(notional)?;
+    health.unrealized_pnl = health.unrealized_pnl.checked_add(QuoteRaw(pnl))?;
+    health.notional = health.notional.checked_add(QuoteRaw(value.checked_abs()?))?;
     if !with_requirement {
         return Some(());
     }
@@ -188,9 +191,9 @@ pub(crate) fn standard_requirement(
     params: &MarketParams,
     market: &MarketRisk,
     exposure: OrderExposure,
-) -> Option<(i128, i128)> {
-    let lot_value = market.lot_value;
-    let size = position.size_lots as i128;
+) -> Option<(QuoteScaled, QuoteScaled)> {
+    let lot_value = market.lot_value.0;
+    let size = i128::from(position.size_lots.0);
     if params.kind.is_option() {
         let short = market.option.unwrap_or_default();
         // Long: the premium (the value counts as collateral for nothing); short: the formula.
@@ -201,14 +204,14 @@ pub(crate) fn standard_requirement(
         let initial = match exposure {
             OrderExposure::PositionsOnly => initial_of(size)?,
             OrderExposure::WithOpenOrders => {
-                let all_bids = size.checked_add(position.open_bid_lots as i128)?;
-                let all_asks = size.checked_sub(position.open_ask_lots as i128)?;
+                let all_bids = size.checked_add(i128::from(position.open_bid_lots.0))?;
+                let all_asks = size.checked_sub(i128::from(position.open_ask_lots.0))?;
                 initial_of(all_bids)?.max(initial_of(all_asks)?)
             }
         };
         let maintenance =
             if size < 0 { size.checked_neg()?.checked_mul(short.maintenance_per_lot)?.checked_mul(PPM)? } else { 0 };
-        return Some((initial, maintenance));
+        return Some((QuoteScaled(initial), QuoteScaled(maintenance)));
     }
     let notional = size.checked_mul(lot_value)?.checked_abs()?;
     let maintenance_tier = params.tier_for(notional);
@@ -222,27 +225,28 @@ pub(crate) fn standard_requirement(
     Some((initial, maintenance))
 }
 
-fn scaled(notional: i128, fraction: Ppm) -> Option<i128> {
-    notional.checked_mul(fraction.0 as i128)
+fn scaled(notional: i128, fraction: Ppm) -> Option<QuoteScaled> {
+    notional.checked_mul(fraction.0 as i128).map(QuoteScaled)
 }
 
 /// Standard requirements of every position (in position order) and their totals, scaled by
 /// 10^6: what standard margin charges, whatever the subaccount's mode.
 pub(crate) struct StandardTotals {
-    pub(crate) positions: Vec<(i128, i128)>,
-    pub(crate) initial: i128,
-    pub(crate) maintenance: i128,
+    pub(crate) positions: Vec<(QuoteScaled, QuoteScaled)>,
+    pub(crate) initial: QuoteScaled,
+    pub(crate) maintenance: QuoteScaled,
 }
 
 pub(crate) fn standard_requirements(sub: &Subaccount, markets: &[MarketParams], prices: &RiskPrices) -> StandardTotals {
-    let mut totals = StandardTotals { positions: Vec::new(), initial: 0, maintenance: 0 };
+    let mut totals =
+        StandardTotals { positions: Vec::new(), initial: QuoteScaled::ZERO, maintenance: QuoteScaled::ZERO };
     for position in &sub.positions {
         let index = position.market.0 as usize;
         let requirement = markets
             .get(index)
             .zip(prices.markets.get(index))
             .and_then(|(params, market)| standard_requirement(position, params, market, OrderExposure::WithOpenOrders));
-        let (initial, maintenance) = requirement.unwrap_or((i128::MAX, i128::MAX));
+        let (initial, maintenance) = requirement.unwrap_or((QuoteScaled(i128::MAX), QuoteScaled(i128::MAX)));
         totals.initial = totals.initial.saturating_add(initial);
         totals.maintenance = totals.maintenance.saturating_add(maintenance);
         totals.positions.push((initial, maintenance));
@@ -256,9 +260,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn liquidation_end(initial_scaled: i128, maintenance_scaled: i128, buffer: i64) -> i128 {
-        let health =
-            Health { initial_scaled, maintenance_scaled, liquidation_buffer: Ppm::new(buffer), ..Health::default() };
-        health.liquidation_end_scaled()
+        let health = Health {
+            initial_scaled: QuoteScaled(initial_scaled),
+            maintenance_scaled: QuoteScaled(maintenance_scaled),
+            liquidation_buffer: Ppm::new(buffer),
+            ..Health::default()
+        };
+        health.liquidation_end_scaled().0
     }
 
     proptest! {
@@ -278,21 +286,21 @@ mod tests {
             let end = liquidation_end(initial, maintenance, buffer);
             prop_assert!(initial >= end && end >= maintenance);
             let health = Health {
-                collateral_initial: collateral_maintenance - haircut,
-                collateral_maintenance,
-                unrealized_pnl: pnl,
-                initial_scaled: initial,
-                maintenance_scaled: maintenance,
+                collateral_initial: QuoteRaw(collateral_maintenance - haircut),
+                collateral_maintenance: QuoteRaw(collateral_maintenance),
+                unrealized_pnl: QuoteRaw(pnl),
+                initial_scaled: QuoteScaled(initial),
+                maintenance_scaled: QuoteScaled(maintenance),
                 liquidation_buffer: Ppm::new(buffer),
                 ..Health::default()
             };
-            let health_initial = health.equity_initial() * PPM - initial;
-            let health_end = health.equity_maintenance() * PPM - end;
-            let health_maintenance = health.equity_maintenance() * PPM - maintenance;
+            let health_initial = health.equity_initial().0 * PPM - initial;
+            let health_end = health.equity_maintenance().0 * PPM - end;
+            let health_maintenance = health.equity_maintenance().0 * PPM - maintenance;
             prop_assert!(health_initial <= health_end && health_end <= health_maintenance);
             prop_assert!(!health.meets_initial() || health.meets_liquidation_end());
             prop_assert!(!health.meets_liquidation_end() || !health.below_maintenance());
-            prop_assert_eq!(health.meets_liquidation_end(), health.liquidation_end_deficit_scaled() == 0);
+            prop_assert_eq!(health.meets_liquidation_end(), health.liquidation_end_deficit_scaled().is_zero());
         }
     }
 

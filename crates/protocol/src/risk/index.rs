@@ -14,7 +14,7 @@
 //! (and for subaccounts too large or complex for a row) the account is checked the full way
 //! with 18-decimal arithmetic. Either way the answer equals the full computation's.
 
-use novation_types::{AssetId, SubaccountId};
+use novation_types::{AssetId, QuoteRaw, QuoteScaled, SignedLots, SubaccountId};
 use rustc_hash::FxHashMap;
 
 use super::prices::RiskPrices;
@@ -89,7 +89,10 @@ impl NanoPrices {
             .assets
             .iter()
             .map(|a| {
-                Some((to_nano(a.asset_maintenance)?, to_nano(a.liability_maintenance.checked_add(RAW_PER_NANO - 1)?)?))
+                Some((
+                    to_nano(a.asset_maintenance.0)?,
+                    to_nano((a.liability_maintenance.checked_add(QuoteRaw(RAW_PER_NANO - 1))?).0)?,
+                ))
             })
             .collect();
         let markets = prices
@@ -97,20 +100,21 @@ impl NanoPrices {
             .iter()
             .zip(markets)
             .map(|(risk, params)| {
-                let lot_value = to_nano(risk.lot_value)?;
+                let lot_value = to_nano(risk.lot_value.0)?;
                 let tiers = params
                     .margin_tiers
                     .iter()
                     .map(|t| {
                         let bound_nano = t.max_notional.raw() / RAW_PER_NANO;
-                        let per_lot = super::health::ceil_div_ppm(lot_value as i128 * t.maintenance.0 as i128);
-                        Some((bound_nano, i64::try_from(per_lot).ok()?))
+                        let per_lot =
+                            super::health::ceil_div_ppm(QuoteScaled(lot_value as i128 * t.maintenance.0 as i128));
+                        Some((bound_nano, i64::try_from(per_lot.0).ok()?))
                     })
                     .collect::<Option<Vec<_>>>()?;
                 let (bound, per_lot) = *tiers.first()?;
                 let first_tier_lots = (bound / (lot_value as i128 + 1)).clamp(0, i64::MAX as i128) as i64;
                 Some(NanoMarket {
-                    net_value: to_nano(risk.lot_value.checked_sub(risk.funding_index)?)?,
+                    net_value: to_nano((risk.lot_value.checked_sub(QuoteRaw(risk.funding_index))?).0)?,
                     lot_value,
                     tiers,
                     first_tier_lots,
@@ -132,7 +136,7 @@ impl RiskRow {
             return complex;
         }
         let mut row = RiskRow { kind: RowKind::Compact, ..RiskRow::default() };
-        let mut constant = Some(sub.balance(quote));
+        let mut constant = Some(sub.balance(quote).0);
         let push = |row: &mut RiskRow, id: u8, units: i64| {
             if row.len as usize == LEGS || units.abs() >= FAST_LIMIT {
                 return false;
@@ -146,18 +150,18 @@ impl RiskRow {
             if asset == quote {
                 continue;
             }
-            let Ok(units) = i64::try_from(units) else { return complex };
+            let Ok(units) = i64::try_from(units.0) else { return complex };
             if asset.0 >= MARKET_LEG as u16 || !push(&mut row, asset.0 as u8, units) {
                 return complex;
             }
         }
         for position in &sub.positions {
             // Owed funding is size × (index − snapshot): the snapshot part is constant.
-            let snapshot_part = (position.size_lots as i128).checked_mul(position.funding_index);
+            let snapshot_part = i128::from(position.size_lots.0).checked_mul(position.funding_index);
             constant = constant.and_then(|c| c.checked_sub(position.cost.raw())?.checked_add(snapshot_part?));
-            if position.size_lots != 0
+            if position.size_lots != SignedLots(0)
                 && (position.market.0 >= MARKET_LEG as u16
-                    || !push(&mut row, MARKET_LEG | position.market.0 as u8, position.size_lots))
+                    || !push(&mut row, MARKET_LEG | position.market.0 as u8, position.size_lots.0))
             {
                 return complex;
             }

@@ -10,7 +10,7 @@
 //! valid scenario values (no index, or no smile) is margined the standard way.
 
 use novation_math::Decimal;
-use novation_types::AssetId;
+use novation_types::{AssetId, Lots, QuoteScaled, SignedLots};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
@@ -51,19 +51,19 @@ pub(crate) fn add_portfolio_requirement(
         let (params, market) = (markets.get(index)?, prices.markets.get(index)?);
         if exposure == OrderExposure::WithOpenOrders {
             let initial = order_requirement(position, params, market)?;
-            health.initial_scaled = health.initial_scaled.checked_add(initial)?;
+            health.initial_scaled = health.initial_scaled.checked_add(QuoteScaled(initial))?;
         }
-        if position.size_lots != 0 && market.scenario_values.is_none() {
+        if position.size_lots != SignedLots(0) && market.scenario_values.is_none() {
             let (initial, maintenance) = standard_requirement(position, params, market, OrderExposure::PositionsOnly)?;
-            health.initial_scaled = health.initial_scaled.checked_add(initial)?;
-            health.maintenance_scaled = health.maintenance_scaled.checked_add(maintenance)?;
+            health.initial_scaled = health.initial_scaled.checked_add(QuoteScaled(initial.0))?;
+            health.maintenance_scaled = health.maintenance_scaled.checked_add(QuoteScaled(maintenance.0))?;
         }
     }
     for (_, pnl) in &scenario_pnl(sub, markets, prices)? {
         let (worst, _) = worst_loss_scaled(pnl, &prices.scenario_covers)?;
         let maintenance = ceil_ppm(worst, prices.portfolio_maintenance.0 as i128)?;
-        health.initial_scaled = health.initial_scaled.checked_add(worst)?;
-        health.maintenance_scaled = health.maintenance_scaled.checked_add(maintenance)?;
+        health.initial_scaled = health.initial_scaled.checked_add(QuoteScaled(worst))?;
+        health.maintenance_scaled = health.maintenance_scaled.checked_add(QuoteScaled(maintenance))?;
     }
     Some(())
 }
@@ -74,7 +74,7 @@ fn scenario_pnl(sub: &Subaccount, markets: &[MarketParams], prices: &RiskPrices)
     for position in &sub.positions {
         let index = position.market.0 as usize;
         let (params, market) = (markets.get(index)?, prices.markets.get(index)?);
-        let (Some(values), true) = (market.scenario_values, position.size_lots != 0) else { continue };
+        let (Some(values), true) = (market.scenario_values, position.size_lots != SignedLots(0)) else { continue };
         let slot = match groups.iter().position(|(asset, _)| *asset == params.base_asset) {
             Some(slot) => slot,
             None => {
@@ -82,9 +82,9 @@ fn scenario_pnl(sub: &Subaccount, markets: &[MarketParams], prices: &RiskPrices)
                 groups.len() - 1
             }
         };
-        let size = position.size_lots as i128;
+        let size = i128::from(position.size_lots.0);
         for (pnl, value) in groups[slot].1.iter_mut().zip(values) {
-            *pnl = pnl.checked_add(size.checked_mul(value.checked_sub(market.lot_value)?)?)?;
+            *pnl = pnl.checked_add(size.checked_mul(value.checked_sub(market.lot_value.0)?)?)?;
         }
     }
     Some(groups)
@@ -105,7 +105,7 @@ pub(crate) fn portfolio_breakdown(
                 underlying: *asset,
                 scenario_pnl: pnl.iter().map(|v| Decimal::from_raw(*v)).collect(),
                 worst_scenario: scenario,
-                requirement: Decimal::from_raw(super::health::ceil_div_ppm(worst)),
+                requirement: Decimal::from_raw(super::health::ceil_div_ppm(QuoteScaled(worst)).0),
             }
         })
         .collect()
@@ -135,13 +135,18 @@ fn ceil_ppm(value: i128, fraction: i128) -> Option<i128> {
 /// The standard initial requirement of a position's open orders on their own: the larger of
 /// all its bids and all its asks.
 fn order_requirement(position: &Position, params: &MarketParams, market: &super::prices::MarketRisk) -> Option<i128> {
-    if position.open_bid_lots == 0 && position.open_ask_lots == 0 {
+    if position.open_bid_lots == Lots(0) && position.open_ask_lots == Lots(0) {
         return Some(0);
     }
-    let alone = |size: i64| Position { size_lots: size, open_bid_lots: 0, open_ask_lots: 0, ..*position };
-    let bids = alone(i64::try_from(position.open_bid_lots).ok()?);
-    let asks = alone(i64::try_from(position.open_ask_lots).ok()?.checked_neg()?);
+    let alone = |size: i64| Position {
+        size_lots: SignedLots(size),
+        open_bid_lots: Lots(0),
+        open_ask_lots: Lots(0),
+        ..*position
+    };
+    let bids = alone(i64::try_from(position.open_bid_lots.0).ok()?);
+    let asks = alone(i64::try_from(position.open_ask_lots.0).ok()?.checked_neg()?);
     let (bid_initial, _) = standard_requirement(&bids, params, market, OrderExposure::PositionsOnly)?;
     let (ask_initial, _) = standard_requirement(&asks, params, market, OrderExposure::PositionsOnly)?;
-    Some(bid_initial.max(ask_initial))
+    Some(bid_initial.max(ask_initial).0)
 }

@@ -1,6 +1,7 @@
 //! Per-block risk values derived from oracle prices and marks.
 
 use novation_math::{Decimal, Ppm, Rounding};
+use novation_types::QuoteRaw;
 
 use super::scenarios::{self, SCENARIOS};
 use crate::markets::MarketState;
@@ -13,15 +14,15 @@ pub(crate) struct AssetRisk {
     /// The price may be used to add risk.
     pub(crate) valid: bool,
     /// Unweighted value, rounded down.
-    pub(crate) unit_value: i128,
+    pub(crate) unit_value: QuoteRaw,
     /// Weighted for initial margin (positive balances), rounded down.
-    pub(crate) asset_initial: i128,
+    pub(crate) asset_initial: QuoteRaw,
     /// Weighted for maintenance margin (positive balances), rounded down.
-    pub(crate) asset_maintenance: i128,
+    pub(crate) asset_maintenance: QuoteRaw,
     /// Weighted for initial margin (negative balances), rounded up.
-    pub(crate) liability_initial: i128,
+    pub(crate) liability_initial: QuoteRaw,
     /// Weighted for maintenance margin (negative balances), rounded up.
-    pub(crate) liability_maintenance: i128,
+    pub(crate) liability_maintenance: QuoteRaw,
 }
 
 /// Value of one lot of a market at mark, in raw quote decimals.
@@ -30,9 +31,9 @@ pub(crate) struct MarketRisk {
     /// The prices behind the mark (index; for options also the smile) may be used to add risk.
     pub(crate) valid: bool,
     /// Mark × lot size, rounded down (the same for longs and shorts, so PnL stays zero-sum).
-    pub(crate) lot_value: i128,
+    pub(crate) lot_value: QuoteRaw,
     /// Tick size × lot size: the quote value of one lot at one tick (exact).
-    pub(crate) tick_lot_value: i128,
+    pub(crate) tick_lot_value: QuoteRaw,
     /// The market's cumulative funding index (raw quote per lot).
     pub(crate) funding_index: i128,
     /// Option series only: the standard requirements of one short lot.
@@ -81,11 +82,11 @@ impl RiskPrices {
                 let weigh = |value: i128, weight: Ppm, rounding| weight.apply(value, rounding).unwrap_or(i128::MAX);
                 AssetRisk {
                     valid: oracle.valid_price().is_some(),
-                    unit_value: floor,
-                    asset_initial: weigh(floor, params.weight_initial, Rounding::Floor),
-                    asset_maintenance: weigh(floor, params.weight_maintenance, Rounding::Floor),
-                    liability_initial: weigh(ceil, params.liability_weight_initial, Rounding::Ceil),
-                    liability_maintenance: weigh(ceil, params.liability_weight_maintenance, Rounding::Ceil),
+                    unit_value: QuoteRaw(floor),
+                    asset_initial: QuoteRaw(weigh(floor, params.weight_initial, Rounding::Floor)),
+                    asset_maintenance: QuoteRaw(weigh(floor, params.weight_maintenance, Rounding::Floor)),
+                    liability_initial: QuoteRaw(weigh(ceil, params.liability_weight_initial, Rounding::Ceil)),
+                    liability_maintenance: QuoteRaw(weigh(ceil, params.liability_weight_maintenance, Rounding::Ceil)),
                 }
             })
             .collect();
@@ -121,8 +122,8 @@ pub(crate) fn market_risk(
     let live = market.settlement_price.is_none();
     let mut risk = MarketRisk {
         valid: live && index.valid_price().is_some() && market.mark.is_some(),
-        lot_value,
-        tick_lot_value,
+        lot_value: QuoteRaw(lot_value),
+        tick_lot_value: QuoteRaw(tick_lot_value),
         funding_index: market.funding_index,
         ..MarketRisk::default()
     };

@@ -2,7 +2,9 @@
 //! computed first, both are margin-checked, and only then is anything written.
 
 use novation_math::Decimal;
-use novation_types::{ErrorCode, Event, LedgerAccount, MarketId, OrderId, Side, SubaccountId};
+use novation_types::{
+    AssetUnits, ErrorCode, Event, LedgerAccount, Lots, MarketId, OrderId, Side, SignedLots, SubaccountId,
+};
 
 use super::forget_order;
 use crate::accounts::ledger::Postings;
@@ -64,16 +66,16 @@ fn side_after(
     let position = sub.position_mut(terms.market);
     let funding = settle_position(position, funding_index).ok_or(overflow)?;
     let change = apply_fill(position, side, terms.lots, terms.lot_price)?;
-    position.funding_index = if position.size_lots == 0 { 0 } else { funding_index };
+    position.funding_index = if position.size_lots == SignedLots(0) { 0 } else { funding_index };
     let fee = fee(terms.notional, fee_rate)?;
     let net = change.realized.checked_add(funding).and_then(|v| v.checked_sub(fee)).ok_or(overflow)?;
     if change.increased_risk {
         // Margin is checked on the balance the fill's postings will leave; the copy keeps
         // today's balance for the ledger to post into.
         let quote = state.params.quote_asset;
-        sub.add_balance(quote, net).ok_or(overflow)?;
+        sub.add_balance(quote, AssetUnits(net)).ok_or(overflow)?;
         let carries = state.require_initial_margin(&sub, OrderExposure::PositionsOnly).is_ok();
-        sub.add_balance(quote, net.checked_neg().ok_or(overflow)?).ok_or(overflow)?;
+        sub.add_balance(quote, AssetUnits(net.checked_neg().ok_or(overflow)?)).ok_or(overflow)?;
         if !carries {
             return Ok(None);
         }
@@ -95,13 +97,13 @@ pub(crate) fn execute_fill(
     let (maker_rate, taker_rate) = (params.maker_fee, params.taker_fee);
     let cap_lots = params.open_interest_cap_lots;
     let tick_lot_value = state.risk.markets[market.0 as usize].tick_lot_value;
-    let lot_price = (maker.price_ticks as i128).checked_mul(tick_lot_value).ok_or(overflow)?;
+    let lot_price = (maker.price_ticks as i128).checked_mul(tick_lot_value.0).ok_or(overflow)?;
     let notional = lot_price.checked_mul(lots as i128).ok_or(overflow)?;
 
     let mut maker_sub = state.accounts.subaccounts.get(&maker.owner).cloned().unwrap_or_default();
     let maker_size_before = maker_sub.size_lots(market);
     let lots_left = maker.remaining_lots - lots;
-    maker_sub.position_mut(market).release_open_lots(maker.side, maker.reduce_only, lots);
+    maker_sub.position_mut(market).release_open_lots(maker.side, maker.reduce_only, Lots(lots));
     if lots_left == 0 {
         maker_sub.open_orders = maker_sub.open_orders.saturating_sub(1);
     }
@@ -115,8 +117,9 @@ pub(crate) fn execute_fill(
         return Ok(FillVerdict::TakerCannotCarry);
     };
 
-    let abs_before = maker_size_before.unsigned_abs() + taker_size_before.unsigned_abs();
-    let abs_after = maker_after.sub.size_lots(market).unsigned_abs() + taker_after.sub.size_lots(market).unsigned_abs();
+    let abs_before = maker_size_before.unsigned_abs().0 + taker_size_before.unsigned_abs().0;
+    let abs_after =
+        maker_after.sub.size_lots(market).unsigned_abs().0 + taker_after.sub.size_lots(market).unsigned_abs().0;
     let open_interest = state.markets.states[market.0 as usize].open_interest_lots;
     let open_interest_after = open_interest
         .checked_mul(2)
@@ -136,10 +139,10 @@ pub(crate) fn execute_fill(
     let taker_received = taker_after.realized.checked_add(funding[1]).ok_or(overflow)?;
     let mut postings = Postings::new();
     postings
-        .add(LedgerAccount::Settlement, maker_account, quote, maker_received)?
-        .add(LedgerAccount::Settlement, taker_account, quote, taker_received)?
-        .add(maker_account, LedgerAccount::FeePool, quote, maker_after.fee)?
-        .add(taker_account, LedgerAccount::FeePool, quote, taker_after.fee)?;
+        .add(LedgerAccount::Settlement, maker_account, quote, AssetUnits(maker_received))?
+        .add(LedgerAccount::Settlement, taker_account, quote, AssetUnits(taker_received))?
+        .add(maker_account, LedgerAccount::FeePool, quote, AssetUnits(maker_after.fee))?
+        .add(taker_account, LedgerAccount::FeePool, quote, AssetUnits(taker_after.fee))?;
     let (maker_fee, taker_fee) = (maker_after.fee, taker_after.fee);
     let (maker_realized, taker_realized) = (maker_after.realized, taker_after.realized);
     state.post_replacing(&postings, [(maker.owner, maker_after.sub), (taker.owner, taker_after.sub)])?;

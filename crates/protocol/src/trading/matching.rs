@@ -81,14 +81,14 @@ pub(crate) fn match_incoming(
         }
         let mut lots = incoming.remaining_lots.min(maker.remaining_lots);
         if incoming.reduce_only {
-            let size = state.accounts.subaccounts.get(&taker.owner).map_or(0, |s| s.size_lots(market));
+            let size = state.accounts.subaccounts.get(&taker.owner).map_or(0, |s| s.size_lots(market).0);
             lots = lots.min(reducing_capacity(size, taker.side));
             if lots == 0 {
                 return Ok(Stop::Cancel(CancelReason::ReduceOnly));
             }
         }
         if maker.reduce_only {
-            let size = state.accounts.subaccounts.get(&maker.owner).map_or(0, |s| s.size_lots(market));
+            let size = state.accounts.subaccounts.get(&maker.owner).map_or(0, |s| s.size_lots(market).0);
             lots = lots.min(reducing_capacity(size, maker.side));
             if lots == 0 {
                 cancel_resting(state, &maker, CancelReason::ReduceOnly, events);

@@ -4,7 +4,7 @@
 //! whenever it trades or grows).
 
 use novation_types::{
-    ErrorCode, Event, OrderId, OrderKind, OrderRequest, SelfTradePrevention, SubaccountId, TimeInForce,
+    ErrorCode, Event, Lots, OrderId, OrderKind, OrderRequest, SelfTradePrevention, SubaccountId, TimeInForce,
 };
 
 use super::matching::crosses;
@@ -31,7 +31,7 @@ pub(crate) fn modify_order(
         let released = order.remaining_lots - size_lots;
         state.book_set_remaining(market, order_id, size_lots);
         state.with_subaccount(owner, |sub| {
-            sub.position_mut(market).release_open_lots(order.side, order.reduce_only, released);
+            sub.position_mut(market).release_open_lots(order.side, order.reduce_only, Lots(released));
         });
         events.push(Event::OrderModified { order_id, market, price_ticks, size_lots, kept_priority: true });
         return Ok(());
@@ -70,7 +70,7 @@ fn move_resting(state: &mut State, order: &crate::book::RestingOrder, price_tick
     let released = order.remaining_lots - size_lots;
     if released > 0 {
         state.with_subaccount(order.owner, |sub| {
-            sub.position_mut(market).release_open_lots(order.side, order.reduce_only, released);
+            sub.position_mut(market).release_open_lots(order.side, order.reduce_only, Lots(released));
         });
     }
 }

@@ -2,7 +2,7 @@
 
 use novation_math::{Ppm, Rounding};
 use novation_types::{
-    CancelReason, ErrorCode, Event, MarketId, OrderId, OrderKind, OrderRequest, Side, SubaccountId, TimeInForce,
+    CancelReason, ErrorCode, Event, Lots, MarketId, OrderId, OrderKind, OrderRequest, Side, SubaccountId, TimeInForce,
 };
 
 use super::fill::Taker;
@@ -52,7 +52,7 @@ pub(crate) fn limit_price_ticks(
 /// A limit price must be positive and small enough that a lot's value at it, times any
 /// order size, stays far inside the arithmetic range.
 pub(crate) fn check_limit_ticks(state: &State, params: &MarketParams, price_ticks: u64) -> Result<u64, ErrorCode> {
-    let max_ticks = i128::MAX / state.risk.markets[params.id.0 as usize].tick_lot_value.max(1) / (u32::MAX as i128);
+    let max_ticks = i128::MAX / state.risk.markets[params.id.0 as usize].tick_lot_value.0.max(1) / (u32::MAX as i128);
     if price_ticks == 0 || price_ticks as i128 > max_ticks {
         return Err(ErrorCode::InvalidPrice);
     }
@@ -107,7 +107,7 @@ pub(crate) fn check_order(
     if params.status == MarketStatus::ReduceOnly && !request.reduce_only {
         return Err(ErrorCode::MarketNotActive);
     }
-    if request.reduce_only && reducing_capacity(sub.size_lots(market), request.side) == 0 {
+    if request.reduce_only && reducing_capacity(sub.size_lots(market).0, request.side) == 0 {
         return Err(ErrorCode::ReduceOnlyWouldIncrease);
     }
     if let Some(client_id) = request.client_order_id {
@@ -153,7 +153,7 @@ fn check_order_margin(
     let position = sub.position(market).copied().unwrap_or(crate::accounts::Position::empty(market));
     let mut grown = position;
     let open = grown.open_lots_mut(side);
-    *open = open.checked_add(size_lots).ok_or(ErrorCode::InvalidSize)?;
+    *open = open.checked_add(Lots(size_lots)).ok_or(ErrorCode::InvalidSize)?;
     if grown.worst_case_size_lots() <= position.worst_case_size_lots() {
         return Ok(());
     }
@@ -247,7 +247,7 @@ fn rest(
         return;
     }
     state.with_subaccount(owner, |sub| {
-        sub.position_mut(market).add_open_lots(request.side, request.reduce_only, remaining_lots);
+        sub.position_mut(market).add_open_lots(request.side, request.reduce_only, Lots(remaining_lots));
         sub.open_orders += 1;
     });
     if let Some(client_id) = request.client_order_id {

@@ -147,7 +147,7 @@ impl Chain {
     }
 
     pub fn usd(&self, who: Address) -> Decimal {
-        let raw = self.state.subaccount(sub(who)).map_or(0, |s| s.balance(USD));
+        let raw = self.state.subaccount(sub(who)).map_or(0, |s| s.balance(USD).0);
         Decimal::from_raw(raw)
     }
 }
