@@ -289,7 +289,7 @@ impl Generator {
                 } else {
                     self.passive_price(order.side)
                 };
-                if price == order.price_ticks {
+                if price == order.price_ticks.0 {
                     // A move always changes the price; step away from the spread.
                     price = match order.side {
                         Side::Buy => price - 1,
@@ -300,12 +300,12 @@ impl Generator {
                     subaccount: order.owner.number,
                     order_id: order.id,
                     price_ticks: price,
-                    size_lots: order.remaining_lots,
+                    size_lots: order.remaining_lots.0,
                 }));
                 let tx = self.transaction(account_of(order.owner.owner), action);
                 let ok = self.shadow.apply_transaction(&tx).result.is_ok();
                 let op = if ok {
-                    PeerOp::Move { id: order.id.0, side: peer_side(order.side), price, qty: order.remaining_lots }
+                    PeerOp::Move { id: order.id.0, side: peer_side(order.side), price, qty: order.remaining_lots.0 }
                 } else {
                     PeerOp::Nothing
                 };

@@ -280,10 +280,13 @@ mod tests {
     fn a_limit_order_is_converted_to_lots_and_ticks() {
         let request = order_request(2, &order("0.25", Some("65000.1")), &markets()).unwrap();
         assert_eq!(
-            (request.subaccount, request.market, request.side, request.size_lots),
+            (request.subaccount, request.market, request.side, request.size_lots.0),
             (2, MarketId(0), Side::Sell, 2500)
         );
-        assert_eq!(request.kind, OrderKind::Limit { price_ticks: 650_001, time_in_force: TimeInForce::PostOnly });
+        assert_eq!(
+            request.kind,
+            OrderKind::Limit { price_ticks: novation_types::PriceTicks(650_001), time_in_force: TimeInForce::PostOnly }
+        );
         assert!(request.reduce_only);
         assert_eq!(request.client_order_id, Some(9));
     }

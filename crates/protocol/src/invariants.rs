@@ -89,7 +89,7 @@ impl State {
                 for order in book.iter_side(side) {
                     if !order.reduce_only {
                         *open.entry((order.owner, index as u16, side == Side::Buy)).or_default() +=
-                            order.remaining_lots;
+                            order.remaining_lots.0;
                     }
                     *counts.entry(order.owner).or_default() += 1;
                     if !self.trading.open_order_index.contains(&(order.owner, order.id)) {

@@ -5,12 +5,16 @@ mod common;
 use common::*;
 use novation_math::Ppm;
 use novation_protocol::presets::{BTC, BTC_PERP, USD};
-use novation_types::{Action, Event, OrderAction, OrderRequest, Side, TriggerCondition, TriggerRequest};
+use novation_types::{Action, Event, OrderAction, OrderRequest, PriceTicks, Side, TriggerCondition, TriggerRequest};
 
 const ONE_BTC_LOTS: u64 = 10_000;
 
 fn trigger(condition: TriggerCondition, trigger_price_ticks: u64, order: OrderRequest) -> Action {
-    Action::Order(OrderAction::PlaceTrigger(TriggerRequest { trigger_price_ticks, condition, order }))
+    Action::Order(OrderAction::PlaceTrigger(TriggerRequest {
+        trigger_price_ticks: PriceTicks(trigger_price_ticks),
+        condition,
+        order,
+    }))
 }
 
 fn long_with_bids_below(chain: &mut Chain) -> novation_types::Address {

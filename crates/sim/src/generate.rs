@@ -6,8 +6,8 @@
 use novation_math::{Decimal, Ppm, SviParams};
 use novation_protocol::presets::{BTC, BTC_PERP, ETH, ETH_PERP, USD};
 use novation_types::{
-    Action, Address, AssetId, MarginMode, MarketId, OrderAction, OrderId, OrderKind, OrderRequest, SelfTradePrevention,
-    Side, TimeInForce, TriggerCondition, TriggerRequest,
+    Action, Address, AssetId, Lots, MarginMode, MarketId, OrderAction, OrderId, OrderKind, OrderRequest, PriceTicks,
+    SelfTradePrevention, Side, TimeInForce, TriggerCondition, TriggerRequest,
 };
 
 use crate::chain::{AGENT_KEYS, PUBLISHERS, TRADERS};
@@ -271,7 +271,7 @@ fn arb_order_request(g: &mut Rng) -> OrderRequest {
     let side = side(g);
     let size_lots = g.next_u64();
     let kind = if g.coin() {
-        OrderKind::Limit { price_ticks: g.next_u64(), time_in_force: time_in_force(g) }
+        OrderKind::Limit { price_ticks: PriceTicks(g.next_u64()), time_in_force: time_in_force(g) }
     } else {
         OrderKind::Market { max_slippage: Ppm::new(g.next_u64() as i64) }
     };
@@ -279,7 +279,7 @@ fn arb_order_request(g: &mut Rng) -> OrderRequest {
         subaccount,
         market,
         side,
-        size_lots,
+        size_lots: Lots(size_lots),
         kind,
         reduce_only: g.coin(),
         client_order_id: g.coin().then(|| g.next_u64()),
@@ -306,7 +306,7 @@ fn arb_order_action(g: &mut Rng) -> OrderAction {
             market: g.coin().then(|| MarketId(arb_u16(g))),
         }),
         _ => OrderAction::PlaceTrigger(TriggerRequest {
-            trigger_price_ticks: g.next_u64(),
+            trigger_price_ticks: PriceTicks(g.next_u64()),
             condition: trigger_condition(g),
             order: arb_order_request(g),
         }),

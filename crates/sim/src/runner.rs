@@ -22,7 +22,7 @@ use novation_protocol::presets::{BACKSTOP, BTC, ETH, USD};
 use novation_protocol::{Block, BlockHeader, State, TxOutcome};
 use novation_types::{
     Action, Address, AssetId, ErrorCode, Event, Lots, MarketId, OrderAction, OrderId, OrderKind, OrderRequest,
-    SelfTradePrevention, Side, SubaccountId, TimeInForce, Transaction, TriggerRequest,
+    PriceTicks, SelfTradePrevention, Side, SubaccountId, TimeInForce, Transaction, TriggerRequest,
 };
 
 use crate::chain::{
@@ -524,7 +524,7 @@ impl Runner {
                 .map_or(0, |p| p.worst_case_size_lots());
             let mut without = position;
             let open = without.open_lots_mut(order.side);
-            *open = open.saturating_sub(Lots(order.remaining_lots));
+            *open = open.saturating_sub(Lots(order.remaining_lots.0));
             let worst = position.worst_case_size_lots();
             if worst > worst_before && worst > without.worst_case_size_lots() {
                 let health = self.state.health(order.owner);
@@ -779,7 +779,7 @@ impl Runner {
                 let market = novation_protocol::markets::market_of_order(order_id);
                 let resting = self.state.book(market).and_then(|b| b.get(order_id));
                 let (current_price, current_size) =
-                    resting.map_or_else(|| (self.mark_ticks(market), 100), |o| (o.price_ticks, o.remaining_lots));
+                    resting.map_or_else(|| (self.mark_ticks(market), 100), |o| (o.price_ticks.0, o.remaining_lots.0));
                 let price_ticks = match price {
                     ModPrice::Same => current_price,
                     ModPrice::Near(bp) => self.near(market, bp),
@@ -809,7 +809,11 @@ impl Runner {
                     Price::Raw(ticks) => ticks,
                 };
                 let order = self.request(sender, order);
-                OrderAction::PlaceTrigger(TriggerRequest { trigger_price_ticks, condition, order })
+                OrderAction::PlaceTrigger(TriggerRequest {
+                    trigger_price_ticks: PriceTicks(trigger_price_ticks),
+                    condition,
+                    order,
+                })
             }
         }
     }
@@ -825,8 +829,10 @@ impl Runner {
             Kind::Limit(price, time_in_force) => OrderKind::Limit {
                 price_ticks: match price {
                     // A buy "near" the mark is mirrored for a sell, so positive offsets cross.
-                    Price::Near(bp) => self.near(spec.market, if spec.side == Side::Buy { bp } else { -bp }),
-                    Price::Raw(ticks) => ticks,
+                    Price::Near(bp) => {
+                        PriceTicks(self.near(spec.market, if spec.side == Side::Buy { bp } else { -bp }))
+                    }
+                    Price::Raw(ticks) => PriceTicks(ticks),
                 },
                 time_in_force,
             },
@@ -836,7 +842,7 @@ impl Runner {
             subaccount: spec.sub,
             market: spec.market,
             side: spec.side,
-            size_lots,
+            size_lots: Lots(size_lots),
             kind,
             reduce_only: spec.reduce_only,
             client_order_id: spec.client_id,

@@ -3,6 +3,8 @@
 use novation_math::Ppm;
 use serde::{Deserialize, Serialize};
 
+use crate::units::{Lots, PriceTicks};
+
 use crate::ids::MarketId;
 
 /// The side of an order or a trade.
@@ -60,11 +62,12 @@ pub enum SelfTradePrevention {
 
 /// Limit or market.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum OrderKind {
     /// A limit order at `price_ticks`.
     Limit {
         /// Limit price in ticks of the market.
-        price_ticks: u64,
+        price_ticks: PriceTicks,
         /// How long it lives.
         time_in_force: TimeInForce,
     },
@@ -78,6 +81,7 @@ pub enum OrderKind {
 
 /// A new order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderRequest {
     /// The sender's subaccount number that owns the order.
     pub subaccount: u16,
@@ -86,7 +90,7 @@ pub struct OrderRequest {
     /// Buy or sell.
     pub side: Side,
     /// Size in lots of the market.
-    pub size_lots: u64,
+    pub size_lots: Lots,
     /// Limit or market.
     pub kind: OrderKind,
     /// Only ever reduce the position; never open or flip it.
@@ -104,8 +108,8 @@ impl OrderRequest {
             subaccount,
             market,
             side,
-            size_lots,
-            kind: OrderKind::Limit { price_ticks, time_in_force: TimeInForce::GoodTillCancel },
+            size_lots: Lots(size_lots),
+            kind: OrderKind::Limit { price_ticks: PriceTicks(price_ticks), time_in_force: TimeInForce::GoodTillCancel },
             reduce_only: false,
             client_order_id: None,
             self_trade: SelfTradePrevention::default(),
@@ -156,9 +160,10 @@ pub enum TriggerCondition {
 /// A stop-loss or take-profit order. When its condition holds at the end of a block it is
 /// placed as `order` (a market order or an immediate-or-cancel / good-till-cancel limit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TriggerRequest {
     /// Trigger price in ticks of the order's market.
-    pub trigger_price_ticks: u64,
+    pub trigger_price_ticks: PriceTicks,
     /// Which way the mark must cross it.
     pub condition: TriggerCondition,
     /// The order placed when it fires (fill-or-kill and post-only are not allowed).

@@ -28,7 +28,7 @@ mod tests;
 use std::collections::hash_map;
 use std::fmt;
 
-use novation_types::{OrderId, Side};
+use novation_types::{Lots, OrderId, Side};
 use rustc_hash::FxHashMap;
 
 pub use self::order::{Level, QueuePosition, RestingOrder};
@@ -129,7 +129,7 @@ impl OrderBook {
     /// `ahead` rests again by then; if it does not rest at the order's side and price, the
     /// result is [`BookError::UnknownOrder`].
     pub fn restore(&mut self, order: RestingOrder, position: QueuePosition) -> Result<(), BookError> {
-        if order.remaining_lots == 0 {
+        if order.remaining_lots == Lots(0) {
             return Err(BookError::ZeroSize);
         }
         if self.ids.contains_key(&order.id) {
@@ -151,7 +151,7 @@ impl OrderBook {
 
     /// Stores `order` and links it into its level at `place`, or changes nothing.
     fn place(&mut self, order: RestingOrder, place: Place) -> Result<(), BookError> {
-        if order.remaining_lots == 0 {
+        if order.remaining_lots == Lots(0) {
             return Err(BookError::ZeroSize);
         }
         let hash_map::Entry::Vacant(entry) = self.ids.entry(order.id) else {

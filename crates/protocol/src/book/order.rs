@@ -2,7 +2,7 @@
 //!
 //! These are plain data; the book's structure (slab, price levels, queues) lives beside them.
 
-use novation_types::{OrderId, Side, SubaccountId};
+use novation_types::{Lots, OrderId, PriceTicks, Side, SubaccountId};
 use serde::{Deserialize, Serialize};
 
 /// A resting order.
@@ -15,9 +15,9 @@ pub struct RestingOrder {
     /// Buy (a bid) or sell (an ask).
     pub side: Side,
     /// The limit price, in ticks.
-    pub price_ticks: u64,
+    pub price_ticks: PriceTicks,
     /// What is left to fill, in lots; always positive while the order rests.
-    pub remaining_lots: u64,
+    pub remaining_lots: Lots,
     /// Whether the order may only reduce the owner's position.
     pub reduce_only: bool,
     /// The client's own reference for the order, if it gave one.

@@ -122,8 +122,8 @@ impl BookSide {
             return false;
         };
         debug_assert!(node.order.side == self.side && node.level == NIL);
-        let lots = node.order.remaining_lots;
-        let Some(level_slot) = self.level_at(node.order.price_ticks) else {
+        let lots = node.order.remaining_lots.0;
+        let Some(level_slot) = self.level_at(node.order.price_ticks.0) else {
             return false;
         };
         let Some(level) = self.levels.get_mut(level_slot) else {
@@ -191,7 +191,7 @@ impl BookSide {
             return NIL;
         };
         let (prev, next, level_slot) = (node.prev, node.next, node.level);
-        let lots = node.order.remaining_lots;
+        let lots = node.order.remaining_lots.0;
         (node.prev, node.next, node.level) = (NIL, NIL, NIL);
         if let Some(prev_node) = nodes.get_mut(prev) {
             prev_node.next = next;
@@ -233,7 +233,7 @@ impl BookSide {
     /// previous remaining lots, or `None` if the slot is empty. O(1).
     pub(super) fn set_lots(&mut self, nodes: &mut Slab<OrderNode>, slot: u32, lots: u64) -> Option<u64> {
         let node = nodes.get_mut(slot)?;
-        let previous = std::mem::replace(&mut node.order.remaining_lots, lots);
+        let previous = std::mem::replace(&mut node.order.remaining_lots, novation_types::Lots(lots)).0;
         if let Some(level) = self.levels.get_mut(node.level) {
             debug_assert!(level.total_lots >= u128::from(previous));
             level.total_lots = level.total_lots.saturating_sub(u128::from(previous)) + u128::from(lots);
@@ -287,11 +287,11 @@ impl BookSide {
                 assert_eq!(node.prev, prev, "back link");
                 assert_eq!(node.level, level_slot, "node's level");
                 assert_eq!(node.order.side, self.side);
-                assert_eq!(node.order.price_ticks, level.price_ticks);
-                assert!(node.order.remaining_lots > 0);
+                assert_eq!(node.order.price_ticks, novation_types::PriceTicks(level.price_ticks));
+                assert!(node.order.remaining_lots > novation_types::Lots(0));
                 count += 1;
                 assert!(count <= level.order_count, "cycle or miscount");
-                total += u128::from(node.order.remaining_lots);
+                total += u128::from(node.order.remaining_lots.0);
                 (prev, slot) = (slot, node.next);
             }
             assert_eq!(level.tail, prev, "tail");

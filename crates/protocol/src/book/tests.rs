@@ -1,7 +1,7 @@
 //! Tests of the order book: unit tests of each promise, and a property test that drives random
 //! operation sequences against a naive model (a vector per side kept in priority order).
 
-use novation_types::{Address, OrderId, Side, SubaccountId};
+use novation_types::{Address, Lots, OrderId, PriceTicks, Side, SubaccountId};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde::Serialize;
@@ -14,8 +14,8 @@ fn order(id: u64, side: Side, price_ticks: u64, remaining_lots: u64) -> RestingO
         id: OrderId(id),
         owner: SubaccountId::new(Address::from_index(id % 3), 0),
         side,
-        price_ticks,
-        remaining_lots,
+        price_ticks: PriceTicks(price_ticks),
+        remaining_lots: Lots(remaining_lots),
         reduce_only: id.is_multiple_of(2),
         client_order_id: (!id.is_multiple_of(5)).then_some(id * 7),
     }
@@ -199,7 +199,7 @@ fn set_remaining_keeps_queue_position_and_updates_level_totals() {
     assert_eq!(book.set_remaining(OrderId(1), 4), Ok(10));
     assert_eq!(book.set_remaining(OrderId(3), 31), Ok(30));
     assert_eq!(ids(&book, Side::Sell), [1, 2, 3]);
-    assert_eq!(book.get(OrderId(1)).map(|o| o.remaining_lots), Some(4));
+    assert_eq!(book.get(OrderId(1)).map(|o| o.remaining_lots.0), Some(4));
     assert_eq!(book.depth(Side::Sell, 1), [level(50, 55, 3)]);
     assert_eq!(book.set_remaining(OrderId(2), 0), Err(BookError::ZeroSize));
     assert_eq!(book.set_remaining(OrderId(9), 1), Err(BookError::UnknownOrder));
@@ -380,7 +380,7 @@ impl Model {
     }
 
     fn insert(&mut self, o: RestingOrder) -> Result<(), BookError> {
-        if o.remaining_lots == 0 {
+        if o.remaining_lots == Lots(0) {
             return Err(BookError::ZeroSize);
         }
         if self.find(o.id).is_some() {
@@ -388,7 +388,7 @@ impl Model {
         }
         let queue = self.side_mut(o.side);
         let at =
-            queue.iter().position(|r| strictly_better(o.side, o.price_ticks, r.price_ticks)).unwrap_or(queue.len());
+            queue.iter().position(|r| strictly_better(o.side, o.price_ticks.0, r.price_ticks.0)).unwrap_or(queue.len());
         queue.insert(at, o);
         Ok(())
     }
@@ -402,7 +402,7 @@ impl Model {
     }
 
     fn restore(&mut self, o: RestingOrder, position: QueuePosition) -> Result<(), BookError> {
-        if o.remaining_lots == 0 {
+        if o.remaining_lots == Lots(0) {
             return Err(BookError::ZeroSize);
         }
         if self.find(o.id).is_some() {
@@ -410,9 +410,10 @@ impl Model {
         }
         let queue = self.side_mut(o.side);
         let at = match position.ahead {
-            None => {
-                queue.iter().position(|r| !strictly_better(o.side, r.price_ticks, o.price_ticks)).unwrap_or(queue.len())
-            }
+            None => queue
+                .iter()
+                .position(|r| !strictly_better(o.side, r.price_ticks.0, o.price_ticks.0))
+                .unwrap_or(queue.len()),
             Some(ahead) => {
                 let j = queue.iter().position(|r| r.id == ahead).ok_or(BookError::UnknownOrder)?;
                 if queue[j].price_ticks != o.price_ticks {
@@ -430,18 +431,18 @@ impl Model {
             return Err(BookError::ZeroSize);
         }
         let (side, i) = self.find(id).ok_or(BookError::UnknownOrder)?;
-        Ok(std::mem::replace(&mut self.side_mut(side)[i].remaining_lots, lots))
+        Ok(std::mem::replace(&mut self.side_mut(side)[i].remaining_lots, Lots(lots)).0)
     }
 
     fn levels(&self, side: Side) -> Vec<Level> {
         let mut levels: Vec<(u64, u128, u32)> = Vec::new();
         for o in self.side(side) {
             match levels.last_mut() {
-                Some(last) if last.0 == o.price_ticks => {
-                    last.1 += u128::from(o.remaining_lots);
+                Some(last) if last.0 == o.price_ticks.0 => {
+                    last.1 += u128::from(o.remaining_lots.0);
                     last.2 += 1;
                 }
-                _ => levels.push((o.price_ticks, u128::from(o.remaining_lots), 1)),
+                _ => levels.push((o.price_ticks.0, u128::from(o.remaining_lots.0), 1)),
             }
         }
         levels.into_iter().map(|(p, t, n)| level(p, u64::try_from(t).unwrap_or(u64::MAX), n)).collect()
@@ -451,8 +452,8 @@ impl Model {
         let total: u128 = self
             .side(side)
             .iter()
-            .filter(|o| o.price_ticks == limit || strictly_better(side, o.price_ticks, limit))
-            .map(|o| u128::from(o.remaining_lots))
+            .filter(|o| o.price_ticks == PriceTicks(limit) || strictly_better(side, o.price_ticks.0, limit))
+            .map(|o| u128::from(o.remaining_lots.0))
             .sum();
         u64::try_from(total.min(u128::from(max_lots))).unwrap()
     }
@@ -509,11 +510,11 @@ fn assert_same(book: &OrderBook, model: &Model) {
     for side in [Side::Buy, Side::Sell] {
         assert!(book.iter_side(side).eq(model.side(side).iter()), "{side:?} queues");
         assert_eq!(book.best_order(side), model.side(side).first());
-        assert_eq!(book.best_price(side), model.side(side).first().map(|o| o.price_ticks));
+        assert_eq!(book.best_price(side), model.side(side).first().map(|o| o.price_ticks.0));
         assert_eq!(book.levels(side).collect::<Vec<_>>(), model.levels(side));
     }
-    assert_eq!(book.best_bid(), model.bids.first().map(|o| o.price_ticks));
-    assert_eq!(book.best_ask(), model.asks.first().map(|o| o.price_ticks));
+    assert_eq!(book.best_bid(), model.bids.first().map(|o| o.price_ticks.0));
+    assert_eq!(book.best_ask(), model.asks.first().map(|o| o.price_ticks.0));
     assert_eq!(bytes(book), canonical_bytes(&model.bids, &model.asks));
 }
 

@@ -14,7 +14,7 @@ pub(crate) fn cancel_resting(state: &mut State, order: &RestingOrder, reason: Ca
         order_id: order.id,
         subaccount: order.owner,
         market: market_of_order(order.id),
-        remaining_lots: order.remaining_lots,
+        remaining_lots: order.remaining_lots.0,
         reason,
     });
 }
@@ -86,7 +86,7 @@ fn cancel_trigger(state: &mut State, order_id: OrderId, reason: CancelReason, ev
             order_id,
             subaccount: trigger.owner,
             market: market_of_order(order_id),
-            remaining_lots: trigger.request.order.size_lots,
+            remaining_lots: trigger.request.order.size_lots.0,
             reason,
         });
     }

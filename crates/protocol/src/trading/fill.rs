@@ -97,12 +97,12 @@ pub(crate) fn execute_fill(
     let (maker_rate, taker_rate) = (params.maker_fee, params.taker_fee);
     let cap_lots = params.open_interest_cap_lots;
     let tick_lot_value = state.risk.markets[market.0 as usize].tick_lot_value;
-    let lot_price = (maker.price_ticks as i128).checked_mul(tick_lot_value.0).ok_or(overflow)?;
+    let lot_price = i128::from(maker.price_ticks.0).checked_mul(tick_lot_value.0).ok_or(overflow)?;
     let notional = lot_price.checked_mul(lots as i128).ok_or(overflow)?;
 
     let mut maker_sub = state.accounts.subaccounts.get(&maker.owner).cloned().unwrap_or_default();
     let maker_size_before = maker_sub.size_lots(market);
-    let lots_left = maker.remaining_lots - lots;
+    let lots_left = maker.remaining_lots.0 - lots;
     maker_sub.position_mut(market).release_open_lots(maker.side, maker.reduce_only, Lots(lots));
     if lots_left == 0 {
         maker_sub.open_orders = maker_sub.open_orders.saturating_sub(1);
@@ -156,7 +156,7 @@ pub(crate) fn execute_fill(
     stats.open_interest_lots = open_interest_after;
     stats.volume_quote = stats.volume_quote.checked_add(Decimal::from_raw(notional)).map_err(|_| overflow)?;
     stats.trade_count += 1;
-    stats.last_price_ticks = Some(maker.price_ticks);
+    stats.last_price_ticks = Some(maker.price_ticks.0);
     for (subaccount, amount) in [(maker.owner, funding[0]), (taker.owner, funding[1])] {
         if amount != 0 {
             events.push(Event::FundingSettled { subaccount, market, amount: Decimal::from_raw(amount) });
@@ -169,7 +169,7 @@ pub(crate) fn execute_fill(
         maker: maker.owner,
         taker: taker.owner,
         taker_side: taker.side,
-        price_ticks: maker.price_ticks,
+        price_ticks: maker.price_ticks.0,
         size_lots: lots,
         notional: Decimal::from_raw(notional),
         maker_fee: Decimal::from_raw(maker_fee),

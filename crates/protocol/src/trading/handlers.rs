@@ -3,7 +3,9 @@
 
 use novation_math::Ppm;
 use novation_types::action::{Cancel, CancelAll, CancelByClientId, Modify};
-use novation_types::{ErrorCode, Event, OrderAction, OrderKind, OrderRequest, TimeInForce, TriggerRequest};
+use novation_types::{
+    ErrorCode, Event, Lots, OrderAction, OrderKind, OrderRequest, PriceTicks, TimeInForce, TriggerRequest,
+};
 
 use crate::handler::{check_subaccount, ActionContext, ActionHandler, ActionRules, OrderingClass};
 use crate::params::Limits;
@@ -12,11 +14,11 @@ use crate::state::State;
 /// The shape of an order request: a size, and a positive limit or a slippage in [0, 1].
 fn check_request(request: &OrderRequest, limits: &Limits) -> Result<(), ErrorCode> {
     check_subaccount(request.subaccount, limits)?;
-    if request.size_lots == 0 {
+    if request.size_lots == Lots(0) {
         return Err(ErrorCode::InvalidSize);
     }
     match request.kind {
-        OrderKind::Limit { price_ticks: 0, .. } => Err(ErrorCode::InvalidPrice),
+        OrderKind::Limit { price_ticks, .. } if price_ticks.is_zero() => Err(ErrorCode::InvalidPrice),
         OrderKind::Market { max_slippage } if max_slippage < Ppm::ZERO || max_slippage > Ppm::ONE => {
             Err(ErrorCode::InvalidPrice)
         }
@@ -63,10 +65,11 @@ impl ActionRules for TriggerRequest {
         let allowed_kind = match self.order.kind {
             OrderKind::Market { .. } => true,
             OrderKind::Limit { price_ticks, time_in_force } => {
-                price_ticks > 0 && matches!(time_in_force, TimeInForce::GoodTillCancel | TimeInForce::ImmediateOrCancel)
+                price_ticks > PriceTicks(0)
+                    && matches!(time_in_force, TimeInForce::GoodTillCancel | TimeInForce::ImmediateOrCancel)
             }
         };
-        if self.trigger_price_ticks == 0 || !allowed_kind {
+        if self.trigger_price_ticks == PriceTicks(0) || !allowed_kind {
             return Err(ErrorCode::InvalidTrigger);
         }
         check_request(&self.order, limits)

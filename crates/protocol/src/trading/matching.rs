@@ -63,7 +63,7 @@ pub(crate) fn match_incoming(
         let Some(maker) = book.best_order(taker.side.opposite()).copied() else {
             return Ok(Stop::NoCross);
         };
-        if !crosses(taker.side, incoming.limit_ticks, maker.price_ticks) {
+        if !crosses(taker.side, incoming.limit_ticks, maker.price_ticks.0) {
             return Ok(Stop::NoCross);
         }
         if maker.owner == taker.owner {
@@ -79,7 +79,7 @@ pub(crate) fn match_incoming(
                 }
             }
         }
-        let mut lots = incoming.remaining_lots.min(maker.remaining_lots);
+        let mut lots = incoming.remaining_lots.min(maker.remaining_lots.0);
         if incoming.reduce_only {
             let size = state.accounts.subaccounts.get(&taker.owner).map_or(0, |s| s.size_lots(market).0);
             lots = lots.min(reducing_capacity(size, taker.side));

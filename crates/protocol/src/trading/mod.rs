@@ -120,7 +120,7 @@ pub(crate) fn take_off_book(state: &mut State, order: &RestingOrder) {
         return;
     }
     state.with_subaccount(order.owner, |sub| {
-        sub.position_mut(market).release_open_lots(order.side, order.reduce_only, Lots(order.remaining_lots));
+        sub.position_mut(market).release_open_lots(order.side, order.reduce_only, Lots(order.remaining_lots.0));
         sub.open_orders = sub.open_orders.saturating_sub(1);
     });
     forget_order(state, order);

@@ -4,7 +4,8 @@
 //! whenever it trades or grows).
 
 use novation_types::{
-    ErrorCode, Event, Lots, OrderId, OrderKind, OrderRequest, SelfTradePrevention, SubaccountId, TimeInForce,
+    ErrorCode, Event, Lots, OrderId, OrderKind, OrderRequest, PriceTicks, SelfTradePrevention, SubaccountId,
+    TimeInForce,
 };
 
 use super::matching::crosses;
@@ -26,9 +27,9 @@ pub(crate) fn modify_order(
     let order = owned_order(state, owner, order_id).ok_or(ErrorCode::OrderNotFound)?;
     let market = market_of_order(order_id);
     check_limit_ticks(state, &state.params.markets[market.0 as usize], price_ticks)?;
-    let keeps_priority = price_ticks == order.price_ticks && size_lots <= order.remaining_lots;
+    let keeps_priority = price_ticks == order.price_ticks.0 && size_lots <= order.remaining_lots.0;
     if keeps_priority {
-        let released = order.remaining_lots - size_lots;
+        let released = order.remaining_lots.0 - size_lots;
         state.book_set_remaining(market, order_id, size_lots);
         state.with_subaccount(owner, |sub| {
             sub.position_mut(market).release_open_lots(order.side, order.reduce_only, Lots(released));
@@ -38,7 +39,7 @@ pub(crate) fn modify_order(
     }
     let opposite_best = state.trading.books[market.0 as usize].best_price(order.side.opposite());
     let would_trade = opposite_best.is_some_and(|best| crosses(order.side, price_ticks, best));
-    if !would_trade && size_lots <= order.remaining_lots {
+    if !would_trade && size_lots <= order.remaining_lots.0 {
         // Moving without trading and without growing changes no exposure: no margin check,
         // the order just re-enters at the back of its new price level.
         move_resting(state, &order, price_ticks, size_lots);
@@ -49,8 +50,8 @@ pub(crate) fn modify_order(
         subaccount: owner.number,
         market,
         side: order.side,
-        size_lots,
-        kind: OrderKind::Limit { price_ticks, time_in_force: TimeInForce::GoodTillCancel },
+        size_lots: Lots(size_lots),
+        kind: OrderKind::Limit { price_ticks: PriceTicks(price_ticks), time_in_force: TimeInForce::GoodTillCancel },
         reduce_only: order.reduce_only,
         client_order_id: order.client_order_id,
         self_trade: SelfTradePrevention::CancelResting,
@@ -66,8 +67,11 @@ pub(crate) fn modify_order(
 fn move_resting(state: &mut State, order: &crate::book::RestingOrder, price_ticks: u64, size_lots: u64) {
     let market = market_of_order(order.id);
     state.book_remove(market, order.id);
-    state.book_insert(market, crate::book::RestingOrder { price_ticks, remaining_lots: size_lots, ..*order });
-    let released = order.remaining_lots - size_lots;
+    state.book_insert(
+        market,
+        crate::book::RestingOrder { price_ticks: PriceTicks(price_ticks), remaining_lots: Lots(size_lots), ..*order },
+    );
+    let released = order.remaining_lots.0 - size_lots;
     if released > 0 {
         state.with_subaccount(order.owner, |sub| {
             sub.position_mut(market).release_open_lots(order.side, order.reduce_only, Lots(released));

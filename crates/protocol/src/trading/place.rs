@@ -2,7 +2,8 @@
 
 use novation_math::{Ppm, Rounding};
 use novation_types::{
-    CancelReason, ErrorCode, Event, Lots, MarketId, OrderId, OrderKind, OrderRequest, Side, SubaccountId, TimeInForce,
+    CancelReason, ErrorCode, Event, Lots, MarketId, OrderId, OrderKind, OrderRequest, PriceTicks, Side, SubaccountId,
+    TimeInForce,
 };
 
 use super::fill::Taker;
@@ -30,7 +31,7 @@ pub(crate) fn place_order(
         market,
         side: request.side,
         price_ticks: limit_ticks,
-        size_lots: request.size_lots,
+        size_lots: request.size_lots.0,
         client_order_id: request.client_order_id,
     });
     execute_order(state, owner, request, order_id, limit_ticks, events)?;
@@ -44,7 +45,7 @@ pub(crate) fn limit_price_ticks(
     request: &OrderRequest,
 ) -> Result<u64, ErrorCode> {
     match request.kind {
-        OrderKind::Limit { price_ticks, .. } => check_limit_ticks(state, params, price_ticks),
+        OrderKind::Limit { price_ticks, .. } => check_limit_ticks(state, params, price_ticks.0),
         OrderKind::Market { max_slippage } => market_bound_ticks(state, params, request.side, max_slippage),
     }
 }
@@ -97,7 +98,7 @@ pub(crate) fn check_order(
     if sub.isolated_market.is_some_and(|m| m != market) {
         return Err(ErrorCode::IsolatedMarketMismatch);
     }
-    if request.size_lots < params.min_order_lots || request.size_lots > i64::MAX as u64 / 4 {
+    if request.size_lots < Lots(params.min_order_lots) || request.size_lots > Lots(i64::MAX as u64 / 4) {
         return Err(ErrorCode::InvalidSize);
     }
     let expired = params.kind.expiry_ms().is_some_and(|expiry| state.clock.time_ms >= expiry);
@@ -123,7 +124,7 @@ pub(crate) fn check_order(
         return Err(ErrorCode::PostOnlyWouldCross);
     }
     if tif == TimeInForce::FillOrKill
-        && book.lots_at_or_better(request.side.opposite(), limit_ticks, request.size_lots) < request.size_lots
+        && book.lots_at_or_better(request.side.opposite(), limit_ticks, request.size_lots.0) < request.size_lots.0
     {
         return Err(ErrorCode::FillOrKillUnfillable);
     }
@@ -136,7 +137,7 @@ pub(crate) fn check_order(
         return Err(ErrorCode::TooManyPositions);
     }
     if !request.reduce_only {
-        check_order_margin(state, sub, market, request.side, request.size_lots)?;
+        check_order_margin(state, sub, market, request.side, request.size_lots.0)?;
     }
     Ok(())
 }
@@ -176,7 +177,7 @@ pub(crate) fn execute_order(
     let mut incoming = Incoming {
         taker: Taker { order_id, owner, side: request.side },
         limit_ticks,
-        remaining_lots: request.size_lots,
+        remaining_lots: request.size_lots.0,
         reduce_only: request.reduce_only,
         self_trade: request.self_trade,
     };
@@ -202,7 +203,7 @@ pub(crate) fn execute_order(
     };
     // Fills may have cost more than the mark-priced check assumed (a worse price, fees): the
     // rest may only rest if margin still carries it.
-    let filled_some = remaining_lots < request.size_lots;
+    let filled_some = remaining_lots < request.size_lots.0;
     let reason = match reason {
         None if filled_some && !request.reduce_only && !remainder_is_covered(state, owner, request, remaining_lots) => {
             Some(CancelReason::InsufficientMargin)
@@ -238,8 +239,8 @@ fn rest(
         id: order_id,
         owner,
         side: request.side,
-        price_ticks,
-        remaining_lots,
+        price_ticks: PriceTicks(price_ticks),
+        remaining_lots: Lots(remaining_lots),
         reduce_only: request.reduce_only,
         client_order_id: request.client_order_id,
     };

@@ -4,7 +4,7 @@
 //! each one all-or-nothing.
 
 use novation_math::Decimal;
-use novation_types::{ErrorCode, Event, OrderId, SubaccountId, TriggerCondition, TriggerRequest};
+use novation_types::{ErrorCode, Event, Lots, OrderId, SubaccountId, TriggerCondition, TriggerRequest};
 use serde::{Deserialize, Serialize};
 
 use super::place::{check_order, execute_order, limit_price_ticks};
@@ -31,10 +31,10 @@ pub(crate) fn place_trigger(
     let market = order.market;
     let params = state.params.markets.get(market.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
     // The shape (kinds, non-zero prices) was checked statelessly.
-    if ticks_to_price(params, request.trigger_price_ticks).is_none() {
+    if ticks_to_price(params, request.trigger_price_ticks.0).is_none() {
         return Err(ErrorCode::InvalidTrigger);
     }
-    if order.size_lots < params.min_order_lots || order.size_lots > i64::MAX as u64 / 4 {
+    if order.size_lots < Lots(params.min_order_lots) || order.size_lots > Lots(i64::MAX as u64 / 4) {
         return Err(ErrorCode::InvalidSize);
     }
     let sub = state.accounts.subaccounts.get(&owner);
@@ -53,7 +53,7 @@ pub(crate) fn place_trigger(
         order_id,
         subaccount: owner,
         market,
-        trigger_price_ticks: request.trigger_price_ticks,
+        trigger_price_ticks: request.trigger_price_ticks.0,
     });
     Ok(order_id)
 }
@@ -83,7 +83,7 @@ pub(crate) fn fire_triggers(state: &mut State, events: &mut Vec<Event>) {
             let market = crate::markets::market_of_order(**id);
             let mark = state.markets.states.get(market.0 as usize).and_then(|m| m.mark);
             let params = state.params.markets.get(market.0 as usize);
-            let price = params.and_then(|p| ticks_to_price(p, trigger.request.trigger_price_ticks));
+            let price = params.and_then(|p| ticks_to_price(p, trigger.request.trigger_price_ticks.0));
             matches!((mark, price), (Some(mark), Some(price)) if fires(trigger.request.condition, mark, price))
         })
         .map(|(id, _)| *id)
