@@ -3,8 +3,9 @@
 //!
 //! Conservation, in ledger terms: for every asset the balances of all ledger accounts sum to
 //! zero (`External` holds minus what was deposited and not withdrawn), and the settlement
-//! account holds exactly minus the sum of all unrealised PnL, so
-//! `Σ balances + Σ unrealised PnL + fee pool + insurance fund = deposits − withdrawals`.
+//! account holds exactly the sum of all unrealised PnL, so
+//! `Σ balances + Σ unrealised PnL + fee pool + insurance fund + bad debt = deposits − withdrawals`
+//! (the `BadDebt` balance is minus the loss not yet covered).
 
 use std::collections::BTreeMap;
 
@@ -74,7 +75,7 @@ impl State {
             }
         }
         let settlement = self.accounts.pool_balance(LedgerAccount::Settlement, self.params.quote_asset);
-        // Settlement holds minus all unrealised PnL: −(Σ cost − Σ size × funding snapshot).
+        // Settlement holds all unrealised PnL: Σ size × funding snapshot − Σ cost.
         if costs.checked_add(settlement.0).and_then(|v| v.checked_sub(snapshots)) != Some(0) {
             return Err(format!("settlement {settlement} does not offset costs {costs} and funding {snapshots}"));
         }

@@ -1,23 +1,30 @@
-//! novation's state machine: pure, deterministic clearing of perpetual futures.
+//! novation's state machine: pure, deterministic clearing of perpetuals, dated futures and
+//! options.
 //!
 //! The protocol receives blocks (a header with height and time, and already-authenticated
 //! transactions) and returns events; it does no I/O, reads no clock and draws no randomness.
 //! Same blocks in, same state (and [`State::state_hash`]) out, on any machine.
 //!
 //! ```text
-//!            ┌──────────── State::apply_block ────────────┐
-//!  Block ──► │ transactions (all or nothing each)          │ ──► events
-//!            │   accounts: deposit / withdraw / transfer   │
-//!            │   trading:  place / cancel / modify / batch │──► clearing ──► risk
-//!            │   oracle:   price reports                   │
-//!            │ end block: oracle ─► marks ─► risk prices   │
-//!            │            ─► conservation check            │
-//!            └─────────────────────────────────────────────┘
+//!              ┌───────────────────── State::apply_block ─────────────────────┐
+//!  Block ────► │ each transaction, all or nothing:                            │ ──► events
+//!              │   nonce ─► stateless checks ─► agent ─► check_and_execute    │
+//!              │   accounts · trading · oracle · derivatives actions          │
+//!              │   (balances move only as ledger postings, journaled)         │
+//!              │ end block: oracle ─► listings ─► smiles ─► expiry settlement │
+//!              │   ─► marks ─► funding ─► risk prices ─► triggers             │
+//!              │   ─► liquidations ─► bad-debt cover ─► conservation check    │
+//!              └──────────────────────────────────────────────────────────────┘
 //! ```
 //!
-//! Components: [`accounts`] (collateral ledger), [`oracle`], [`markets`], [`book`],
-//! `trading` (orders and matching), `clearing` (fills into positions), [`risk`] (margin and
-//! health), [`queries`].
+//! [`State`] is the composition of components, each owning its state, undo entries,
+//! committed section (its `state_key.rs`), actions and block hooks: `params` (every chain
+//! parameter, committed), [`accounts`] (subaccounts, nonces, agents and the double-entry
+//! ledger), [`oracle`], [`markets`] (running state and funding), `trading` (books, triggers),
+//! [`derivatives`] (smiles, settlement), `liquidation` (waterfall, bad debt). Beside them:
+//! [`book`] (the order-book data structure), `clearing` (pure fill arithmetic), [`risk`]
+//! (health, derived each block) and [`queries`]. docs/architecture.md shows how they fit and
+//! how a component is added.
 #![deny(missing_docs)]
 
 pub mod accounts;

@@ -150,7 +150,8 @@ pub enum LedgerAccount {
     /// The insurance fund.
     InsuranceFund,
     /// The counterparty of realised PnL: it pays realised gains and receives realised losses,
-    /// so its balance always equals minus the sum of all unrealised PnL.
+    /// so its balance always equals the sum of all unrealised PnL (what it still owes the
+    /// winners net of what the losers still owe it).
     Settlement,
     /// Losses no one has absorbed yet. A bankrupt subaccount's remaining deficit is posted
     /// from it (so its balance is minus the unresolved bad debt) and covering the loss posts

@@ -2,7 +2,7 @@
 //! and the balances of the protocol's own ledger accounts.
 //!
 //! Collateral is a double-entry ledger: value only ever moves as balanced postings between
-//! two [`LedgerAccount`]s (see [`ledger`]), so the sum of all balances of an asset is always
+//! two [`LedgerAccount`]s (see `ledger`), so the sum of all balances of an asset is always
 //! zero (deposits are transfers from `External`, which goes negative by the amount held).
 
 mod actions;
@@ -31,8 +31,9 @@ pub(crate) struct Accounts {
     pub(crate) subaccounts: BTreeMap<SubaccountId, Subaccount>,
     /// Next nonce per signer.
     pub(crate) nonces: Nonces,
-    /// Balances of the ledger accounts that are not subaccounts (external, fees, insurance,
-    /// settlement, backstop, bad debt), in each asset's smallest unit.
+    /// Balances of the ledger accounts that are not subaccounts (external, fee pool,
+    /// insurance fund, settlement, bad debt), in each asset's smallest unit. The backstop
+    /// liquidator is a subaccount.
     pub(crate) pools: Pools,
     /// Authorised agent keys: (account, agent).
     pub(crate) agents: BTreeSet<(Address, Address)>,

@@ -9,8 +9,8 @@
 //!    so the subaccount ends at zero equity), opposing holders taken in the published ranking
 //!    order — highest unrealised profit × leverage first, then subaccount id, ranked once per
 //!    block when the block first needs it. A subaccount with
-//!    no position is never touched. Only if no opposing position exists does the deficit stay
-//!    as pending bad debt.
+//!    no position is never touched. Only what no opposing position can cover is written off
+//!    to the `BadDebt` ledger account (see `bad_debt`).
 
 use novation_math::{mul_div_i128, Decimal, Rounding};
 use novation_types::{AssetUnits, Event, LedgerAccount, MarketId, Side, SubaccountId};

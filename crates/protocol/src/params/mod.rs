@@ -1,7 +1,7 @@
 //! Chain parameters: assets, markets, oracle, margin tiers, funding, liquidation,
 //! derivatives and limits. They are state: all of them are committed in the state root
 //! (see `state_key.rs`), journaled like any other write, read through typed accessors that
-//! refuse an unknown id, and changed through one function, [`State::set_param`] (the one
+//! refuse an unknown id, and changed through one function, [`crate::State::set_param`] (the one
 //! governance calls). A genesis is simply the parameters a chain starts from.
 
 mod change;

@@ -2,7 +2,7 @@
 //!
 //! Prices change only at the end of a block, so the values every health check needs (value
 //! of one smallest unit of each asset, weighted four ways; value of one lot of each market at
-//! mark) are computed once per block into [`RiskPrices`]. A health check is then integer
+//! mark) are computed once per block into `RiskPrices`. A health check is then integer
 //! multiplications and additions only: no division on the hot path. Requirements are kept
 //! scaled by 10^6 (fractions are parts per million), so "equity ≥ requirement" is compared
 //! exactly as `equity × 10^6 ≥ Σ notional × fraction`.
