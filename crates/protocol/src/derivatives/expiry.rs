@@ -104,7 +104,7 @@ fn settle_series(state: &mut State, asset: AssetId, expiry_ms: u64, price: Decim
     let lot_values: Vec<(MarketId, Decimal, i128)> = series
         .iter()
         .map(|&id| {
-            let params = &state.params.markets[id.0 as usize];
+            let Ok(params) = state.params.market(id) else { return (id, Decimal::ZERO, 0) };
             let per_contract = payoff(&params.kind, price);
             let lot_value = per_contract.mul(params.lot_size, Rounding::Floor).map_or(0, |v| v.raw());
             (id, per_contract, lot_value)

@@ -61,8 +61,7 @@ pub(crate) fn option_inputs(state: &State, market: MarketId) -> Option<OptionInp
 
 /// End-of-block step: re-marks every live option series, emitting `MarkPrice` events.
 pub(crate) fn update_option_marks(state: &mut State, events: &mut Vec<Event>) {
-    for index in 0..state.params.markets.len() {
-        let params = &state.params.markets[index];
+    for (index, params) in state.params.markets.iter().enumerate() {
         if !params.kind.is_option() || state.markets.states[index].settlement_price.is_some() {
             continue;
         }

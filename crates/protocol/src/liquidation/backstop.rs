@@ -93,7 +93,7 @@ pub(crate) fn take_over(state: &mut State, id: SubaccountId, adl: &mut AdlQueues
         let moved =
             state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::Subaccount(backstop), asset, units);
         if moved.is_ok() {
-            let amount = state.params.assets[asset.0 as usize].amount_of_units(units.0);
+            let amount = state.params.asset(asset).map_or(Decimal::ZERO, |a| a.amount_of_units(units.0));
             events.push(Event::BackstopCollateral { subaccount: id, asset, amount });
         }
     }
@@ -206,7 +206,7 @@ fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, adl: &mut
     let lot_value = state.risk.markets[market.0 as usize].lot_value.0;
     let bankruptcy_lot_price =
         if size_lots > 0 { lot_value.saturating_add(shift) } else { lot_value.saturating_sub(shift) };
-    let lot_size = state.params.markets[market.0 as usize].lot_size;
+    let lot_size = state.params.market(market).map_or(Decimal::ONE, |m| m.lot_size);
     let price = Decimal::from_raw(bankruptcy_lot_price).div(lot_size, Rounding::HalfEven).unwrap_or_default();
     let mut remaining = lots;
     let sign = size_lots.signum();

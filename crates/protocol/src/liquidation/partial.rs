@@ -41,7 +41,7 @@ pub(crate) fn reduce_on_book(state: &mut State, id: SubaccountId, events: &mut V
         if deficit <= QuoteScaled(0) {
             return;
         }
-        let market_params = &state.params.markets[market.0 as usize];
+        let Ok(market_params) = state.params.market(market) else { continue };
         let market_risk = &state.risk.markets[market.0 as usize];
         let lot_value = market_risk.lot_value;
         let costs = Ppm::new(params.fee.0 + market_params.taker_fee.0);

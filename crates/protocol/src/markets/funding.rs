@@ -79,7 +79,7 @@ pub(crate) fn funding_rate(average_premium: Decimal, params: &MarketParams) -> D
 pub(crate) fn update_funding(state: &mut State, events: &mut Vec<Event>) {
     let now_ms = state.clock.time_ms;
     for index in 0..state.markets.states.len() {
-        let params = &state.params.markets[index];
+        let Some(params) = state.params.markets.get(index) else { continue };
         if params.kind != crate::params::MarketKind::Perpetual {
             continue;
         }

@@ -119,7 +119,7 @@ pub(crate) fn update_marks(state: &mut State, events: &mut Vec<Event>) {
     let alpha = state.params.oracle.basis_ema_alpha;
     let max_basis = state.params.oracle.max_mark_basis;
     for index in 0..state.markets.states.len() {
-        let params = &state.params.markets[index];
+        let Some(params) = state.params.markets.get(index) else { continue };
         if params.kind.is_option() || state.markets.states[index].settlement_price.is_some() {
             continue;
         }

@@ -177,9 +177,11 @@ impl State {
 
     /// Every dated future and option series, listed or settled, in id order.
     pub fn list_series(&self) -> Vec<SeriesView> {
-        (0..self.params.markets.len())
-            .filter(|&i| self.params.markets[i].kind != MarketKind::Perpetual)
-            .filter_map(|i| self.series(MarketId(i as u16)))
+        self.params
+            .markets
+            .iter()
+            .filter(|m| m.kind != MarketKind::Perpetual)
+            .filter_map(|m| self.series(m.id))
             .collect()
     }
 

@@ -236,11 +236,12 @@ impl State {
             .iter()
             .map(|(asset, units)| BalanceView {
                 asset: *asset,
-                symbol: self.params.assets[asset.0 as usize].symbol.clone(),
+                symbol: self.params.asset(*asset).map(|a| a.symbol.clone()).unwrap_or_default(),
                 amount: units_to_amount(self, *asset, units.0),
             })
             .collect();
-        let positions = sub.positions.iter().map(|p| self.position_view(p)).collect();
+        // A position always names a listed market (markets are never removed).
+        let positions = sub.positions.iter().filter_map(|p| self.position_view(p)).collect();
         AccountView {
             subaccount: id,
             balances,
@@ -251,13 +252,13 @@ impl State {
         }
     }
 
-    fn position_view(&self, position: &crate::accounts::Position) -> PositionView {
-        let params = &self.params.markets[position.market.0 as usize];
+    fn position_view(&self, position: &crate::accounts::Position) -> Option<PositionView> {
+        let params = self.params.market(position.market).ok()?;
         let lot_value = self.risk.markets[position.market.0 as usize].lot_value;
         let value = i128::from(position.size_lots.0).saturating_mul(lot_value.0);
         let size = Decimal::from_units(i128::from(position.size_lots.0), params.lot_size).unwrap_or_default();
         let entry_price = if size.is_zero() { None } else { position.cost.div(size, Rounding::HalfEven).ok() };
-        PositionView {
+        Some(PositionView {
             market: position.market,
             symbol: params.symbol.clone(),
             size_lots: position.size_lots.0,
@@ -268,7 +269,7 @@ impl State {
             unrealized_pnl: Decimal::from_raw(value.saturating_sub(position.cost.raw())),
             open_bid_lots: position.open_bid_lots.0,
             open_ask_lots: position.open_ask_lots.0,
-        }
+        })
     }
 
     /// Book depth of `market`, up to `levels` per side.
@@ -326,7 +327,7 @@ impl State {
         }
         let view = |(index, units): (usize, i128)| BalanceView {
             asset: AssetId(index as u16),
-            symbol: self.params.assets[index].symbol.clone(),
+            symbol: self.params.assets.get(index).map(|a| a.symbol.clone()).unwrap_or_default(),
             amount: units_to_amount(self, AssetId(index as u16), units),
         };
         let net_deposits = (0..self.params.assets.len())

@@ -93,7 +93,7 @@ pub(crate) fn execute_fill(
     events: &mut Vec<Event>,
 ) -> Result<FillVerdict, ErrorCode> {
     let overflow = ErrorCode::ArithmeticOverflow;
-    let params = &state.params.markets[market.0 as usize];
+    let params = state.params.market(market)?;
     let (maker_rate, taker_rate) = (params.maker_fee, params.taker_fee);
     let cap_lots = params.open_interest_cap_lots;
     let tick_lot_value = state.risk.markets[market.0 as usize].tick_lot_value;

@@ -26,7 +26,7 @@ pub(crate) fn modify_order(
 ) -> Result<(), ErrorCode> {
     let order = owned_order(state, owner, order_id).ok_or(ErrorCode::OrderNotFound)?;
     let market = market_of_order(order_id);
-    check_limit_ticks(state, &state.params.markets[market.0 as usize], price_ticks)?;
+    check_limit_ticks(state, state.params.market(market)?, price_ticks)?;
     let keeps_priority = price_ticks == order.price_ticks.0 && size_lots <= order.remaining_lots.0;
     if keeps_priority {
         let released = order.remaining_lots.0 - size_lots;

@@ -114,7 +114,7 @@ fn place_fired(
     events: &mut Vec<Event>,
 ) -> Result<(), ErrorCode> {
     let request = &trigger.request.order;
-    let params = &state.params.markets[request.market.0 as usize];
+    let params = state.params.market(request.market)?;
     let limit_ticks = limit_price_ticks(state, params, request)?;
     check_order(state, trigger.owner, request, limit_ticks, None)?;
     execute_order(state, trigger.owner, request, order_id, limit_ticks, events)
