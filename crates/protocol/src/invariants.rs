@@ -36,6 +36,12 @@ impl State {
             if sum != 0 {
                 return Err(format!("{}: ledger balances sum to {sum}, not 0", asset.symbol));
             }
+            // Reserves (deposits − withdrawals) equal every other balance's sum (above) and
+            // never go negative: the chain never paid out more than it took in.
+            let reserves = crate::accounts::reserves(self, asset.id);
+            if reserves.is_negative() {
+                return Err(format!("{}: reserves are negative: {reserves}", asset.symbol));
+            }
         }
         let fees = self.accounts.pool_balance(LedgerAccount::FeePool, self.params.quote_asset);
         if fees < AssetUnits(0) {

@@ -106,6 +106,8 @@ error_codes! {
     UnknownExpiry = 37: "no listed option series of this underlying expires then",
     /// Portfolio margin is for cross-margin subaccounts only.
     PortfolioMarginNotAllowed = 38: "portfolio margin is for cross-margin subaccounts only",
+    /// The chain holds less of the asset than the withdrawal asks for.
+    InsufficientReserves = 39: "the chain's reserves of this asset do not cover the withdrawal",
 }
 
 impl fmt::Display for ErrorCode {

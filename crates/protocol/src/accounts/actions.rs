@@ -53,6 +53,11 @@ pub(crate) fn deposit(
     Ok(())
 }
 
+/// What the chain holds of `asset`: deposits − withdrawals (minus the `External` balance).
+pub(crate) fn reserves(state: &State, asset: AssetId) -> AssetUnits {
+    AssetUnits(state.ledger_balance_of(LedgerAccount::External, asset).0.saturating_neg())
+}
+
 /// Whether removing collateral from `sub` adds risk that margin must cover: it has
 /// positions, open orders or debt. A flat account without debt may always take its money out.
 fn carries_risk(sub: &Subaccount) -> bool {
@@ -87,7 +92,12 @@ pub(crate) fn withdraw(
         return Err(ErrorCode::BadDebtPending);
     }
     debit_checked(state, id, asset, units)?;
+    // The chain never pays out more of an asset than it holds (deposits − withdrawals).
+    if reserves(state, asset).0.checked_sub(units).is_none_or(|left| left < 0) {
+        return Err(ErrorCode::InsufficientReserves);
+    }
     state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::External, asset, AssetUnits(units))?;
+    debug_assert!(!reserves(state, asset).is_negative());
     events.push(Event::Withdrew { subaccount: id, asset, amount });
     Ok(())
 }
@@ -173,4 +183,45 @@ pub(crate) fn set_margin_mode(
     state.with_subaccount(id, |sub| sub.margin_mode = mode);
     events.push(Event::MarginModeSet { subaccount: id, mode });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::ledger::Postings;
+    use crate::presets::USD;
+    use novation_types::Address;
+
+    fn sub(n: u64) -> SubaccountId {
+        SubaccountId::new(Address::from_index(n), 0)
+    }
+
+    #[test]
+    fn a_withdrawal_beyond_the_chains_reserves_is_refused_and_changes_nothing() {
+        let mut state = State::new(crate::params::Genesis::example(&[])).unwrap();
+        let mut events = Vec::new();
+        deposit(&mut state, sub(1), USD, Decimal::from_int(100), &mut events).unwrap();
+        // A debt the chain cannot collect: sub 2 owes 50 that sub 1 was credited.
+        let mut owed = Postings::new();
+        owed.add(
+            LedgerAccount::Subaccount(sub(2)),
+            LedgerAccount::Subaccount(sub(1)),
+            USD,
+            AssetUnits(50 * 10i128.pow(18)),
+        )
+        .unwrap();
+        state.post(&owed).unwrap();
+        assert_eq!(reserves(&state, USD), AssetUnits(100 * 10i128.pow(18)));
+        let before = state.state_hash();
+        let refused = withdraw(&mut state, sub(1), USD, Decimal::from_int(150), &mut events);
+        assert_eq!(refused, Err(ErrorCode::InsufficientReserves));
+        assert_eq!(state.state_hash(), before);
+        withdraw(&mut state, sub(1), USD, Decimal::from_int(100), &mut events).unwrap();
+        assert!(reserves(&state, USD).is_zero());
+        let view = state.reserves_view();
+        assert_eq!(
+            (view[0].reserves, view[0].claims, view[0].debt),
+            (Decimal::ZERO, Decimal::from_int(50), Decimal::from_int(50))
+        );
+    }
 }

@@ -14,7 +14,7 @@ mod state_key;
 mod subaccount;
 mod writes;
 
-pub(crate) use actions::{deposit, fund_insurance, set_isolated_market, set_margin_mode, transfer, withdraw};
+pub(crate) use actions::{deposit, fund_insurance, reserves, set_isolated_market, set_margin_mode, transfer, withdraw};
 pub(crate) use nonces::Nonces;
 pub(crate) use pools::Pools;
 pub use subaccount::{Position, Subaccount};

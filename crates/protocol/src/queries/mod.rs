@@ -6,7 +6,7 @@ mod derivatives;
 mod risk_view;
 
 pub use derivatives::{ContractGreeks, GreeksView, MarginBreakdown, PositionMargin, SeriesView, SmileView};
-pub use risk_view::{AccountRisk, MarketOpenInterest, RiskView};
+pub use risk_view::{AccountRisk, AssetReserves, MarketOpenInterest, RiskView};
 
 use novation_math::{Decimal, Rounding};
 use novation_types::{AssetId, LedgerAccount, MarketId, SubaccountId};

@@ -35,6 +35,21 @@ pub struct MarketOpenInterest {
     pub notional: Decimal,
 }
 
+/// What the chain holds of one asset against what is claimed on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetReserves {
+    /// The asset.
+    pub asset: novation_types::AssetId,
+    /// Ticker.
+    pub symbol: String,
+    /// Deposits − withdrawals, in whole units: never negative.
+    pub reserves: Decimal,
+    /// Sum of every positive balance (subaccounts and the protocol's own accounts).
+    pub claims: Decimal,
+    /// Sum of every negative subaccount balance, as a positive amount: debt owed to the chain.
+    pub debt: Decimal,
+}
+
 /// System-wide risk figures.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskView {
@@ -65,6 +80,8 @@ pub struct RiskView {
     pub adl_notional: Decimal,
     /// Open interest per market.
     pub open_interest: Vec<MarketOpenInterest>,
+    /// Reserves, claims and debt per asset.
+    pub reserves: Vec<AssetReserves>,
 }
 
 fn margin_ratio(equity: i128, requirement: i128) -> Option<Decimal> {
@@ -136,6 +153,39 @@ impl State {
                     notional: Decimal::from_raw((market.open_interest_lots as i128).saturating_mul(risk.lot_value.0)),
                 })
                 .collect(),
+            reserves: self.reserves_view(),
         }
+    }
+
+    /// Reserves, claims and debt of every asset.
+    pub fn reserves_view(&self) -> Vec<AssetReserves> {
+        let pools = self.accounts.pools.nonzero();
+        self.params
+            .assets
+            .iter()
+            .map(|asset| {
+                let (mut claims, mut debt) = (0i128, 0i128);
+                let subaccount_balances = self.accounts.subaccounts.values().map(|sub| sub.balance(asset.id).0);
+                let pool_balances = pools
+                    .iter()
+                    .filter(|((account, a), _)| *a == asset.id && *account != LedgerAccount::External)
+                    .map(|(_, balance)| balance.0);
+                for (index, balance) in subaccount_balances.map(|b| (0, b)).chain(pool_balances.map(|b| (1, b))) {
+                    if balance > 0 {
+                        claims = claims.saturating_add(balance);
+                    } else if index == 0 {
+                        debt = debt.saturating_add(balance.saturating_neg());
+                    }
+                }
+                let reserves = crate::accounts::reserves(self, asset.id).0;
+                AssetReserves {
+                    asset: asset.id,
+                    symbol: asset.symbol.clone(),
+                    reserves: asset.amount_of_units(reserves),
+                    claims: asset.amount_of_units(claims),
+                    debt: asset.amount_of_units(debt),
+                }
+            })
+            .collect()
     }
 }
