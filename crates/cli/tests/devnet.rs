@@ -79,10 +79,15 @@ fn devnet_deposit_order_cancel_and_account_query() {
     let deposit = ok(novation(home.path(), &rpc, &["tx", "--key", "trader", "deposit", "USD", "100"]));
     assert!(deposit.contains("result       ok") && deposit.contains("deposited"), "{deposit}");
 
+    // Far from the mark (BTC starts at 60,000): outside the price band, refused.
+    let far =
+        novation(home.path(), &rpc, &["tx", "--key", "trader", "order", "BTC-PERP", "buy", "0.001", "--price", "1000"]);
+    assert_eq!(far.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&far.stderr).contains("error 40"), "{}", String::from_utf8_lossy(&far.stderr));
     let order = ok(novation(
         home.path(),
         &rpc,
-        &["tx", "--key", "trader", "order", "BTC-PERP", "buy", "0.001", "--price", "1000", "--client-id", "11"],
+        &["tx", "--key", "trader", "order", "BTC-PERP", "buy", "0.001", "--price", "57000", "--client-id", "11"],
     ));
     assert!(order.contains("order accepted") && order.contains("order rested"), "{order}");
     let account = ok(novation(home.path(), &rpc, &["--json", "query", "account", "trader"]));
@@ -109,7 +114,7 @@ fn devnet_deposit_order_cancel_and_account_query() {
     let agent_order = ok(novation(
         home.path(),
         &rpc,
-        &["tx", "--key", "bot", "--account", "trader", "order", "ETH-PERP", "sell", "0.01", "--price", "9000"],
+        &["tx", "--key", "bot", "--account", "trader", "order", "ETH-PERP", "sell", "0.01", "--price", "3150"],
     ));
     assert!(agent_order.contains("order rested"), "{agent_order}");
     let cancel_all = ok(novation(home.path(), &rpc, &["tx", "--key", "bot", "--account", "trader", "cancel-all"]));

@@ -76,6 +76,7 @@ fn perp(id: MarketId, symbol: &str, base: AssetId, tick: &str, lot: &str) -> Mar
             cap_per_interval: Ppm::new(7_500),
         },
         kind: MarketKind::Perpetual,
+        price_band: crate::params::default_price_band(),
     }
 }
 

@@ -299,10 +299,14 @@ fn bad_debt_is_booked_withdrawals_wait_and_resume_once_the_insurance_fund_covers
 /// resting reduce-only ask far below the mark sinks its owner when a liquidation buys into
 /// it. Liquidation used to pick its targets once per block, before any liquidation ran, so
 /// the sunk maker waited a block below maintenance with its position open; it is now
-/// liquidated in the same block.
+/// liquidated in the same block. (Price bands now refuse such an ask; the market here has a
+/// 99% band so the same-block mechanism stays covered for whatever else sinks a maker.)
 #[test]
 fn a_maker_a_liquidation_sinks_is_liquidated_in_the_same_block() {
-    let mut chain = Chain::new();
+    let publishers: Vec<novation_types::Address> = (1..=3).map(novation_types::Address::from_index).collect();
+    let mut genesis = novation_protocol::params::Genesis::example(&publishers);
+    genesis.markets[BTC_PERP.0 as usize].price_band = Ppm::new(990_000);
+    let mut chain = Chain::with_genesis(genesis, publishers);
     let (alice, bob, mia) = (trader(1), trader(2), trader(7));
     chain.deposit(alice, USD, "10000");
     chain.deposit(bob, USD, "9800");
@@ -313,12 +317,12 @@ fn a_maker_a_liquidation_sinks_is_liquidated_in_the_same_block() {
     chain.place(mia, limit(BTC_PERP, Side::Buy, 1_000_000, ONE_BTC_LOTS));
     let sold = chain.place(bob, OrderRequest::market(0, BTC_PERP, Side::Sell, ONE_BTC_LOTS, Ppm::new(10_000)));
     assert!(sold.result.is_ok(), "Bob is short 1 BTC at 100,000, 10x");
-    // Alice offers 0.9 BTC at 1,000 USD, reduce-only: with no bid on the book it rests.
-    let dump = limit(BTC_PERP, Side::Sell, 10_000, 9 * ONE_BTC_LOTS / 10).reduce_only();
+    // Alice offers 0.9 BTC at 2,000 USD, reduce-only: with no bid on the book it rests.
+    let dump = limit(BTC_PERP, Side::Sell, 20_000, 9 * ONE_BTC_LOTS / 10).reduce_only();
     let rested = chain.place(alice, dump);
     assert!(rested.events.iter().any(|e| matches!(e, Event::OrderRested { .. })), "{:?}", rested.events);
 
-    // +7 %: Bob is liquidated, and his liquidation buys Alice's ask at 1,000 USD.
+    // +7 %: Bob is liquidated, and his liquidation buys Alice's ask at 2,000 USD.
     let outcome = chain.set_prices(&[(BTC, "107000")]);
     let events = end_block_events(&outcome);
     let started = |who| {

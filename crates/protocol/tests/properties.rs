@@ -251,7 +251,8 @@ fn two_one_lot_quotes_cannot_drag_the_mark_from_an_unmoved_index() {
     chain.place(carol, common::limit(BTC_PERP, Side::Buy, 1_000_000, 10_000));
     let sold = chain.place(bob, OrderRequest::market(0, BTC_PERP, Side::Sell, 10_000, Ppm::new(10_000)));
     assert!(sold.result.is_ok(), "Bob is short 1 BTC at 100,000, 10x");
-    for (side, ticks) in [(Side::Buy, 999_900), (Side::Sell, 2_000_000)] {
+    // The ask at the edge of the price band: the furthest from the mid a quote can sit.
+    for (side, ticks) in [(Side::Buy, 999_900), (Side::Sell, 1_099_000)] {
         let quoted = chain.place(mallory, common::limit(BTC_PERP, side, ticks, 1));
         assert!(quoted.result.is_ok());
     }
@@ -278,7 +279,7 @@ fn two_one_lot_quotes_cannot_drag_the_mark_from_an_unmoved_index() {
 fn an_account_whose_health_overflows_is_never_reported_healthy() {
     let mut chain = common::Chain::new();
     let (alice, _) = alice_long_one_btc(&mut chain);
-    let close = common::limit(BTC_PERP, Side::Sell, 2_000_000, i64::MAX as u64 / 4).reduce_only();
+    let close = common::limit(BTC_PERP, Side::Sell, 1_090_000, i64::MAX as u64 / 4).reduce_only();
     assert!(chain.place(alice, close).result.is_ok());
     chain.walk_price(BTC, "94000");
     let health = chain.state.health(common::sub(alice));

@@ -464,3 +464,38 @@ fn an_agent_key_may_trade_but_never_withdraw() {
     chain.ok(alice, vec![Action::RevokeAgent(action::RevokeAgent { agent: bot })]);
     rejected_with(&chain.agent_tx(alice, bot, order()), ErrorCode::UnauthorizedAgent);
 }
+
+#[test]
+fn an_off_market_wash_trade_between_colluding_accounts_is_refused() {
+    let mut chain = Chain::new();
+    let (attacker, accomplice) = (trader(5), trader(6));
+    chain.deposit(attacker, USD, "100000");
+    chain.deposit(accomplice, USD, "100000");
+    // The accomplice offers 1 BTC at 130,000 (30% above the 100,000 mark) for the attacker
+    // to buy: value would move from one to the other. The band refuses the price.
+    let ask = chain.place(accomplice, limit(BTC_PERP, Side::Sell, 1_300_000, ONE_BTC_LOTS));
+    rejected_with(&ask, ErrorCode::PriceOutsideBand);
+    let bid = chain.place(attacker, limit(BTC_PERP, Side::Buy, 1_300_000, ONE_BTC_LOTS));
+    rejected_with(&bid, ErrorCode::PriceOutsideBand);
+    // Inside the band the same orders are fine.
+    assert!(chain.place(accomplice, limit(BTC_PERP, Side::Sell, 1_050_000, ONE_BTC_LOTS)).result.is_ok());
+}
+
+#[test]
+fn a_resting_order_the_mark_leaves_behind_is_cancelled_instead_of_filling() {
+    let mut chain = Chain::new();
+    let (maker, taker) = (trader(5), trader(6));
+    chain.deposit(maker, USD, "100000");
+    chain.deposit(taker, USD, "100000");
+    // A bid 8% over the mark rests (nothing to buy); then the index falls 5% and the bid is
+    // 13% over: a sell would fill far above the market.
+    assert!(chain.place(maker, limit(BTC_PERP, Side::Buy, 1_080_000, ONE_BTC_LOTS)).result.is_ok());
+    chain.walk_price(BTC, "95000");
+    let outcome = chain.place(taker, OrderRequest::market(0, BTC_PERP, Side::Sell, ONE_BTC_LOTS, Ppm::new(200_000)));
+    assert!(outcome
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::OrderCancelled { reason: CancelReason::OutsideBand, .. })));
+    assert!(!outcome.events.iter().any(|e| matches!(e, Event::Fill { .. })), "no fill 13% off the mark");
+    assert_eq!(chain.state.account(sub(maker)).open_orders, 0);
+}

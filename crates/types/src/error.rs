@@ -108,6 +108,8 @@ error_codes! {
     PortfolioMarginNotAllowed = 38: "portfolio margin is for cross-margin subaccounts only",
     /// The chain holds less of the asset than the withdrawal asks for.
     InsufficientReserves = 39: "the chain's reserves of this asset do not cover the withdrawal",
+    /// The order's price lies outside the market's band around its mark.
+    PriceOutsideBand = 40: "order price outside the market's price band around the mark",
 }
 
 impl fmt::Display for ErrorCode {

@@ -27,6 +27,8 @@ pub enum CancelReason {
     Liquidation,
     /// The series expired.
     Expired,
+    /// The mark moved so far that the resting price left the market's price band.
+    OutsideBand,
 }
 
 /// Whether a subaccount provided or took liquidity in a fill.

@@ -103,6 +103,16 @@ pub struct MarketParams {
     /// What the market trades: a perpetual, a dated future or an option series.
     #[serde(default)]
     pub kind: MarketKind,
+    /// Every order price and every fill lies within this fraction of the mark (for options,
+    /// of the underlying's index) either side of the mark: off-market trades cannot move
+    /// value between accounts.
+    #[serde(default = "default_price_band")]
+    pub price_band: Ppm,
+}
+
+/// The price band of a market that does not set one: ±10%.
+pub fn default_price_band() -> Ppm {
+    Ppm::new(100_000)
 }
 
 /// What a market trades. Every kind trades on a central limit order book in lots of its

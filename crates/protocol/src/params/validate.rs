@@ -164,6 +164,9 @@ impl ChainParams {
             && market.taker_fee < Ppm::ONE
             && market.maker_fee > Ppm::new(-1_000_000);
         ensure(fee_ok, || format!("{name}: taker fee >= 0 and maker rebate <= taker fee"))?;
+        ensure(market.price_band > Ppm::ZERO && market.price_band < Ppm::ONE, || {
+            format!("{name}: price band in (0, 1)")
+        })?;
         if let MarketKind::Option { strike, .. } = market.kind {
             ensure(strike.is_positive(), || format!("{name}: strike must be positive"))?;
         }

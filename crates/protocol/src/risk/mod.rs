@@ -19,7 +19,7 @@ pub use portfolio::ScenarioView;
 pub(crate) use health::{ceil_div_ppm, compute_health, standard_requirements, OrderExposure, PPM};
 pub(crate) use index::RiskIndex;
 pub(crate) use portfolio::portfolio_breakdown;
-pub(crate) use prices::RiskPrices;
+pub(crate) use prices::{within_band, RiskPrices};
 
 use crate::state::State;
 

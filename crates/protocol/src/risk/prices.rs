@@ -34,6 +34,9 @@ pub(crate) struct MarketRisk {
     pub(crate) lot_value: QuoteRaw,
     /// Tick size × lot size: the quote value of one lot at one tick (exact).
     pub(crate) tick_lot_value: QuoteRaw,
+    /// The lowest and highest price (in ticks) an order or fill may have this block: the
+    /// mark ± the price band (`None` without a mark).
+    pub(crate) band_ticks: Option<(u64, u64)>,
     /// The market's cumulative funding index (raw quote per lot).
     pub(crate) funding_index: i128,
     /// Option series only: the standard requirements of one short lot.
@@ -108,6 +111,26 @@ impl RiskPrices {
     }
 }
 
+/// The price band in ticks: mark ± band × reference, where the reference is the mark itself
+/// for perpetuals and futures and the underlying's index for options (a premium moves with
+/// the underlying, not with itself). The low end rounds up and the high end down, so the
+/// band never widens; the low end is at least one tick.
+fn band_ticks(params: &MarketParams, mark: Option<Decimal>, index: Option<Decimal>) -> Option<(u64, u64)> {
+    let mark = mark?;
+    let reference = if params.kind.is_option() { index? } else { mark };
+    let width = params.price_band.apply_decimal(reference, Rounding::Floor).ok()?;
+    let low = mark.checked_sub(width).ok()?.max(Decimal::ZERO).to_units(params.tick_size, Rounding::Ceil).ok()?;
+    let high = mark.checked_add(width).ok()?.to_units(params.tick_size, Rounding::Floor).ok()?;
+    let low = u64::try_from(low.max(1)).ok()?;
+    let high = u64::try_from(high.max(0)).unwrap_or(u64::MAX);
+    (low <= high).then_some((low, high))
+}
+
+/// Whether `price_ticks` lies inside `market`'s band this block (no band without a mark).
+pub(crate) fn within_band(risk: &MarketRisk, price_ticks: u64) -> bool {
+    risk.band_ticks.is_none_or(|(low, high)| (low..=high).contains(&price_ticks))
+}
+
 /// One market's risk values at this block's prices (`with_greeks`: also its Greeks).
 pub(crate) fn market_risk(
     state: &State,
@@ -125,6 +148,7 @@ pub(crate) fn market_risk(
         lot_value: QuoteRaw(lot_value),
         tick_lot_value: QuoteRaw(tick_lot_value),
         funding_index: market.funding_index,
+        band_ticks: band_ticks(params, market.mark, index.index),
         ..MarketRisk::default()
     };
     if !live {

@@ -6,6 +6,7 @@ use novation_types::{CancelReason, ErrorCode, Event, MarketId, SelfTradePreventi
 
 use super::cancel::cancel_resting;
 use super::fill::{execute_fill, FillVerdict, Taker};
+use crate::risk::within_band;
 use crate::state::State;
 
 /// An order being matched.
@@ -65,6 +66,11 @@ pub(crate) fn match_incoming(
         };
         if !crosses(taker.side, incoming.limit_ticks, maker.price_ticks.0) {
             return Ok(Stop::NoCross);
+        }
+        // The mark moved since the order rested: no fill happens outside the band.
+        if state.risk.markets.get(market.0 as usize).is_some_and(|risk| !within_band(risk, maker.price_ticks.0)) {
+            cancel_resting(state, &maker, CancelReason::OutsideBand, events);
+            continue;
         }
         if maker.owner == taker.owner {
             match incoming.self_trade {

@@ -50,12 +50,16 @@ pub(crate) fn limit_price_ticks(
     }
 }
 
-/// A limit price must be positive and small enough that a lot's value at it, times any
-/// order size, stays far inside the arithmetic range.
+/// A limit price must be positive, small enough that a lot's value at it, times any order
+/// size, stays far inside the arithmetic range, and inside the market's price band.
 pub(crate) fn check_limit_ticks(state: &State, params: &MarketParams, price_ticks: u64) -> Result<u64, ErrorCode> {
-    let max_ticks = i128::MAX / state.risk.markets[params.id.0 as usize].tick_lot_value.0.max(1) / (u32::MAX as i128);
+    let risk = state.risk.markets.get(params.id.0 as usize).ok_or(ErrorCode::UnknownMarket)?;
+    let max_ticks = i128::MAX / risk.tick_lot_value.0.max(1) / (u32::MAX as i128);
     if price_ticks == 0 || price_ticks as i128 > max_ticks {
         return Err(ErrorCode::InvalidPrice);
+    }
+    if !crate::risk::within_band(risk, price_ticks) {
+        return Err(ErrorCode::PriceOutsideBand);
     }
     Ok(price_ticks)
 }
@@ -72,7 +76,10 @@ fn market_bound_ticks(state: &State, params: &MarketParams, side: Side, slippage
     let bound = fraction.apply_decimal(mark, Rounding::Floor).map_err(|_| ErrorCode::ArithmeticOverflow)?;
     let rounding = if side == Side::Buy { Rounding::Floor } else { Rounding::Ceil };
     let ticks = bound.to_units(params.tick_size, rounding).map_err(|_| ErrorCode::ArithmeticOverflow)?;
-    u64::try_from(ticks.max(1)).map_err(|_| ErrorCode::InvalidPrice)
+    let ticks = u64::try_from(ticks.max(1)).map_err(|_| ErrorCode::InvalidPrice)?;
+    // A market or liquidation order never trades outside the price band either.
+    let band = state.risk.markets.get(params.id.0 as usize).and_then(|risk| risk.band_ticks);
+    Ok(band.map_or(ticks, |(low, high)| ticks.clamp(low, high)))
 }
 
 fn time_in_force(request: &OrderRequest) -> TimeInForce {
