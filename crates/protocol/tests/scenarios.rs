@@ -351,7 +351,7 @@ fn a_price_jump_beyond_the_ema_guard_is_too_volatile() {
     chain.deposit(alice, USD, "100000");
     chain.set_prices(&[(BTC, "125000")]);
     assert_eq!(chain.state.market(BTC_PERP).unwrap().index_validity, PriceValidity::TooVolatile);
-    rejected_with(&chain.place(alice, limit(BTC_PERP, Side::Buy, 1_000_000, 100)), ErrorCode::OraclePriceInvalid);
+    rejected_with(&chain.place(alice, limit(BTC_PERP, Side::Buy, 1_250_000, 100)), ErrorCode::OraclePriceInvalid);
 }
 
 #[test]
