@@ -77,6 +77,7 @@ fn perp(id: MarketId, symbol: &str, base: AssetId, tick: &str, lot: &str) -> Mar
         },
         kind: MarketKind::Perpetual,
         price_band: crate::params::default_price_band(),
+        unrealized_profit_weight: crate::params::default_unrealized_profit_weight(),
     }
 }
 

@@ -499,3 +499,20 @@ fn a_resting_order_the_mark_leaves_behind_is_cancelled_instead_of_filling() {
     assert!(!outcome.events.iter().any(|e| matches!(e, Event::Fill { .. })), "no fill 13% off the mark");
     assert_eq!(chain.state.account(sub(maker)).open_orders, 0);
 }
+
+#[test]
+fn a_pumped_position_cannot_back_a_withdrawal_of_the_deposit() {
+    let mut chain = Chain::new();
+    let (alice, bob) = alice_long_10x(&mut chain);
+    let _ = bob;
+    chain.walk_price(BTC, "120000");
+    let health = chain.state.health(sub(alice));
+    assert!(health.unrealized_pnl > dec("19000"), "the pump shows as profit: {health:?}");
+    // 10,000 deposited, ~20,000 unrealised profit, 6,000 initial margin at 120,000: the
+    // profit must not let the deposit leave.
+    let withdraw =
+        |amount: &str| vec![Action::Withdraw(action::Withdraw { subaccount: 0, asset: USD, amount: dec(amount) })];
+    rejected_with(&chain.run(alice, withdraw("9000")), ErrorCode::InsufficientMargin);
+    // What the deposit covers beyond initial margin may still leave.
+    assert!(chain.run(alice, withdraw("3000")).result.is_ok());
+}

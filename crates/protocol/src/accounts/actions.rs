@@ -73,7 +73,7 @@ fn debit_checked(state: &State, id: SubaccountId, asset: AssetId, units: i128) -
     let mut after = sub.clone();
     after.add_balance(asset, AssetUnits(-units)).ok_or(ErrorCode::ArithmeticOverflow)?;
     if carries_risk(&after) {
-        state.require_initial_margin(&after, OrderExposure::WithOpenOrders)?;
+        state.require_initial_margin_without_profit(&after)?;
     }
     Ok(())
 }

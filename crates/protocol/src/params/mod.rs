@@ -108,6 +108,16 @@ pub struct MarketParams {
     /// value between accounts.
     #[serde(default = "default_price_band")]
     pub price_band: Ppm,
+    /// Share of a position's unrealised profit that counts toward initial margin (losses
+    /// always count in full). Unrealised profit never backs a withdrawal or a transfer: it
+    /// leaves the chain only once realised.
+    #[serde(default = "default_unrealized_profit_weight")]
+    pub unrealized_profit_weight: Ppm,
+}
+
+/// The unrealised-profit weight of a market that does not set one: 80%.
+pub fn default_unrealized_profit_weight() -> Ppm {
+    Ppm::new(800_000)
 }
 
 /// The price band of a market that does not set one: ±10%.

@@ -164,6 +164,8 @@ impl ChainParams {
             && market.taker_fee < Ppm::ONE
             && market.maker_fee > Ppm::new(-1_000_000);
         ensure(fee_ok, || format!("{name}: taker fee >= 0 and maker rebate <= taker fee"))?;
+        let weight = market.unrealized_profit_weight;
+        ensure(Ppm::ZERO <= weight && weight <= Ppm::ONE, || format!("{name}: unrealised profit weight in [0, 1]"))?;
         ensure(market.price_band > Ppm::ZERO && market.price_band < Ppm::ONE, || {
             format!("{name}: price band in (0, 1)")
         })?;

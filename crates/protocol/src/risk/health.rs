@@ -41,6 +41,10 @@ pub struct Health {
     pub unrealized_pnl: QuoteRaw,
     /// Sum of |position| × mark value.
     pub notional: QuoteRaw,
+    /// Unrealised profit of the positions in profit (losses not netted).
+    pub unrealized_profit: QuoteRaw,
+    /// The part of that profit initial margin does not count (1 − the market's weight).
+    pub unrealized_profit_excluded: QuoteRaw,
     /// Initial requirement × 10^6.
     pub initial_scaled: QuoteScaled,
     /// Maintenance requirement × 10^6.
@@ -58,9 +62,21 @@ impl Health {
         self.collateral.saturating_add(self.unrealized_pnl)
     }
 
-    /// Weighted collateral plus unrealised PnL, for initial margin.
+    /// Weighted collateral plus unrealised PnL, for initial margin: profit counts only at its
+    /// market's weight.
     pub fn equity_initial(&self) -> QuoteRaw {
-        self.collateral_initial.saturating_add(self.unrealized_pnl)
+        self.collateral_initial.saturating_add(self.unrealized_pnl).saturating_sub(self.unrealized_profit_excluded)
+    }
+
+    /// Initial equity without any unrealised profit: what backs moving collateral out.
+    pub fn equity_without_profit(&self) -> QuoteRaw {
+        self.collateral_initial.saturating_add(self.unrealized_pnl).saturating_sub(self.unrealized_profit)
+    }
+
+    /// Initial margin holds with no unrealised profit counted: the test for withdrawals
+    /// and transfers, so profit leaves the chain only once realised.
+    pub fn meets_initial_without_profit(&self) -> bool {
+        scale(self.equity_without_profit()) >= self.initial_scaled
     }
 
     /// Weighted collateral plus unrealised PnL, for maintenance margin.
@@ -175,6 +191,11 @@ fn add_position(
     let owed = crate::markets::funding::funding_owed(position, market.funding_index)?;
     let pnl = value.checked_sub(position.cost.raw())?.checked_sub(owed)?;
     health.unrealized_pnl = health.unrealized_pnl.checked_add(QuoteRaw(pnl))?;
+    if pnl > 0 {
+        health.unrealized_profit = health.unrealized_profit.checked_add(QuoteRaw(pnl))?;
+        let counted = market.profit_weight.apply(pnl, novation_math::Rounding::Floor).ok()?;
+        health.unrealized_profit_excluded = health.unrealized_profit_excluded.checked_add(QuoteRaw(pnl - counted))?;
+    }
     health.notional = health.notional.checked_add(QuoteRaw(value.checked_abs()?))?;
     if !with_requirement {
         return Some(());

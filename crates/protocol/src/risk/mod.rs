@@ -61,6 +61,19 @@ impl State {
             Err(ErrorCode::InsufficientMargin)
         }
     }
+
+    /// [`State::require_initial_margin`] for collateral leaving a subaccount (withdrawals,
+    /// transfers, insurance payments): no unrealised profit counts.
+    pub(crate) fn require_initial_margin_without_profit(&self, sub: &Subaccount) -> Result<(), ErrorCode> {
+        if !self.prices_valid_for(sub) {
+            return Err(ErrorCode::OraclePriceInvalid);
+        }
+        if self.health_of(sub, OrderExposure::WithOpenOrders)?.meets_initial_without_profit() {
+            Ok(())
+        } else {
+            Err(ErrorCode::InsufficientMargin)
+        }
+    }
 }
 
 impl State {

@@ -39,6 +39,8 @@ pub(crate) struct MarketRisk {
     pub(crate) band_ticks: Option<(u64, u64)>,
     /// The market's cumulative funding index (raw quote per lot).
     pub(crate) funding_index: i128,
+    /// Share of unrealised profit that counts toward initial margin.
+    pub(crate) profit_weight: Ppm,
     /// Option series only: the standard requirements of one short lot.
     pub(crate) option: Option<ShortOptionMargin>,
     /// Values of one lot under each portfolio-margin scenario (`None` without valid prices).
@@ -148,6 +150,7 @@ pub(crate) fn market_risk(
         lot_value: QuoteRaw(lot_value),
         tick_lot_value: QuoteRaw(tick_lot_value),
         funding_index: market.funding_index,
+        profit_weight: params.unrealized_profit_weight,
         band_ticks: band_ticks(params, market.mark, index.index),
         ..MarketRisk::default()
     };
