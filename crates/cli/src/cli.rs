@@ -291,6 +291,18 @@ pub(crate) enum QueryCommand {
     Status,
     /// System risk: insurance fund, bad debt, open interest, accounts closest to liquidation.
     Risk,
+    /// Every subaccount (including those holding only debt), a page at a time, in id order.
+    Subaccounts {
+        /// Most subaccounts to list.
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: u32,
+        /// List those after this subaccount (an account name or address).
+        #[arg(long, value_name = "ACCOUNT")]
+        after: Option<String>,
+        /// The subaccount number of `--after`.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        after_subaccount: u16,
+    },
     /// The volatility surface of an underlying: one SVI smile per option expiry.
     Surface {
         /// The underlying's symbol or id.

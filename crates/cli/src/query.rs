@@ -72,6 +72,17 @@ pub(crate) fn run(ctx: &Context, command: &QueryCommand) -> CliResult<()> {
             }
             render_risk(&risk, &totals)
         }
+        QueryCommand::Subaccounts { limit, after, after_subaccount } => {
+            let params = match after {
+                Some(account) => json!([limit, resolve_address(ctx, account)?.to_string(), after_subaccount]),
+                None => json!([limit]),
+            };
+            let page = rpc.call("nov_listSubaccounts", params)?;
+            if ctx.json {
+                return ctx.print_json(&page);
+            }
+            render_subaccounts(&page)
+        }
         QueryCommand::Surface { asset } => {
             let surface = rpc.call("nov_getSurface", json!([asset]))?;
             if ctx.json {
@@ -301,6 +312,32 @@ fn render_block(block: &Value, names: &Names<'_>) -> String {
     out
 }
 
+fn render_subaccounts(page: &Value) -> String {
+    let mut table =
+        Table::new(&["owner", ">sub", ">equity", ">maintenance", ">positions", ">orders", "debt", "liquidatable"]);
+    for row in page.get("subaccounts").and_then(Value::as_array).cloned().unwrap_or_default() {
+        table.row([
+            text_of(&row["subaccount"], "owner"),
+            text_of(&row["subaccount"], "number"),
+            text_of(&row, "equity"),
+            text_of(&row, "maintenance_requirement"),
+            text_of(&row, "positions"),
+            text_of(&row, "open_orders"),
+            text_of(&row, "has_debt"),
+            text_of(&row, "below_maintenance"),
+        ]);
+    }
+    let mut out = table.render();
+    if let Some(next) = page.get("next").filter(|n| !n.is_null()) {
+        out.push_str(&format!(
+            "more: --after {} --after-subaccount {}\n",
+            text_of(next, "owner"),
+            text_of(next, "number")
+        ));
+    }
+    out
+}
+
 fn render_risk(risk: &Value, totals: &Value) -> String {
     let mut pairs = vec![
         ("insurance fund", text_of(risk, "insurance_fund")),
@@ -311,6 +348,8 @@ fn render_risk(risk: &Value, totals: &Value) -> String {
         ("liquidations", text_of(risk, "liquidations")),
         ("liquidated notional", text_of(risk, "liquidated_notional")),
         ("auto-deleveragings", text_of(risk, "adl_events")),
+        ("uncovered loss", text_of(risk, "uncovered_loss")),
+        ("backstop equity", text_of(risk, "backstop_equity")),
     ];
     if totals.is_object() {
         pairs.push(("total equity", text_of(totals, "total_equity")));

@@ -99,6 +99,8 @@ fn devnet_deposit_order_cancel_and_account_query() {
 
     let account = ok(novation(home.path(), &rpc, &["query", "account", "trader"]));
     assert!(account.contains("USD") && account.contains("free collateral"), "{account}");
+    let listed = ok(novation(home.path(), &rpc, &["query", "subaccounts", "--limit", "1"]));
+    assert!(listed.contains("equity") && listed.contains("more: --after"), "{listed}");
     assert!(account.contains("open orders: 0"), "{account}");
 
     // An ed25519 key trades for the trader's account once authorised as its agent.

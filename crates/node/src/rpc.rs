@@ -210,6 +210,16 @@ fn get_account(node: &Node, args: &[Value]) -> RpcResult {
     Ok(view)
 }
 
+/// `[limit, after_address, after_subaccount]`: every subaccount in id order, a page at a time.
+fn list_subaccounts(node: &Node, args: &[Value]) -> RpcResult {
+    let limit = arg_limit(args, 0, 100, LIST_MAX)?;
+    let after = match args.get(1) {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(SubaccountId::new(arg_address(args, 1)?, arg_subaccount(args, 2)?)),
+    };
+    to_value(node.with_state(|s| s.list_subaccounts(after, limit)))
+}
+
 fn get_account_proof(node: &Node, args: &[Value]) -> RpcResult {
     let id = SubaccountId::new(arg_address(args, 0)?, arg_subaccount(args, 1)?);
     let chain = node.chain();
@@ -398,6 +408,7 @@ pub fn rpc_module(node: Node) -> Result<RpcModule<Node>, NodeError> {
         let top = arg_limit(&a, 0, 20, LIST_MAX)?;
         to_value(node.with_state(|s| s.risk_view(top)))
     });
+    method!(module, "nov_listSubaccounts", |node, a| list_subaccounts(node, &a));
     method!(module, "nov_getSystemTotals", |node, _a| to_value(node.with_state(|s| s.system_totals())));
     method!(module, "nov_getSurface", |node, a| get_surface(node, &a));
     method!(module, "nov_getImpliedVol", |node, a| get_implied_vol(node, &a));

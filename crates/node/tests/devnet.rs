@@ -132,6 +132,12 @@ async fn deposit_order_cancel_apply_and_the_account_proves() {
     assert_eq!(account["nonce"], 3);
     let events = call(&client, "nov_getAccountEvents", rpc_params![address, 10]).await;
     assert!(events.as_array().unwrap().len() >= 3, "{events}");
+    let page = call(&client, "nov_listSubaccounts", rpc_params![1]).await;
+    assert_eq!(page["subaccounts"].as_array().map(Vec::len), Some(1), "{page}");
+    let cursor = &page["next"];
+    let next =
+        call(&client, "nov_listSubaccounts", rpc_params![10, cursor["owner"].clone(), cursor["number"].clone()]).await;
+    assert_ne!(next["subaccounts"][0]["subaccount"], page["subaccounts"][0]["subaccount"], "{next}");
     running.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

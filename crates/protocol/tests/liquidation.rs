@@ -339,3 +339,30 @@ fn a_maker_a_liquidation_sinks_is_liquidated_in_the_same_block() {
         assert!(!has_position || id == backstop, "{id} holds a position below maintenance after the block");
     }
 }
+
+#[test]
+fn every_subaccount_is_listed_page_by_page_including_those_holding_only_debt() {
+    let mut chain = Chain::new();
+    let (carol, _) = carol_bankrupt_on_collateral(&mut chain);
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = chain.state.list_subaccounts(after, 2);
+        assert!(page.subaccounts.len() <= 2);
+        seen.extend(page.subaccounts.iter().cloned());
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let ids: Vec<_> = seen.iter().map(|s| s.subaccount).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(ids, sorted, "id order, no repeats");
+    assert_eq!(ids.len(), chain.state.system_totals().subaccounts as usize, "every subaccount");
+    let carol_row = seen.iter().find(|s| s.subaccount == sub(carol)).expect("Carol, flat with debt, is listed");
+    assert!(carol_row.has_debt && carol_row.positions == 0);
+    let view = chain.state.risk_view(5);
+    assert_eq!(view.uncovered_loss, Decimal::ZERO, "no negative equity left unbooked");
+}

@@ -150,6 +150,40 @@ pub struct MarketView {
     pub best_bid_ticks: Option<u64>,
     /// Best ask price in ticks.
     pub best_ask_ticks: Option<u64>,
+    /// Cumulative funding per lot (quote): a position owes size × (this − its snapshot).
+    pub funding_index: Decimal,
+    /// The funding rate applied at the end of the last interval.
+    pub last_funding_rate: Decimal,
+    /// Lowest and highest price, in ticks, an order or fill may have this block.
+    pub price_band_ticks: Option<(u64, u64)>,
+}
+
+/// One subaccount in a listing of every subaccount.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubaccountSummary {
+    /// The subaccount.
+    pub subaccount: SubaccountId,
+    /// Collateral plus unrealised PnL at mark.
+    pub equity: Decimal,
+    /// Maintenance requirement.
+    pub maintenance_requirement: Decimal,
+    /// Open positions.
+    pub positions: u32,
+    /// Open orders.
+    pub open_orders: u32,
+    /// Whether some balance is negative (debt owed to the chain).
+    pub has_debt: bool,
+    /// Below maintenance margin now.
+    pub below_maintenance: bool,
+}
+
+/// One page of [`State::list_subaccounts`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubaccountPage {
+    /// Subaccounts in id order.
+    pub subaccounts: Vec<SubaccountSummary>,
+    /// Pass this as `after` for the next page (`None`: this was the last).
+    pub next: Option<SubaccountId>,
 }
 
 /// Totals across the whole system.
@@ -309,7 +343,33 @@ impl State {
             index_validity: oracle.validity,
             best_bid_ticks: book.best_bid(),
             best_ask_ticks: book.best_ask(),
+            funding_index: Decimal::from_raw(state.funding_index),
+            last_funding_rate: state.last_funding_rate,
+            price_band_ticks: self.risk.markets[market.0 as usize].band_ticks,
         })
+    }
+
+    /// Every subaccount (including those holding only debt) in id order, `limit` at a time
+    /// after `after`.
+    pub fn list_subaccounts(&self, after: Option<SubaccountId>, limit: usize) -> SubaccountPage {
+        use std::ops::Bound;
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let mut subaccounts = Vec::new();
+        let mut rows = self.accounts.subaccounts.range((start, Bound::Unbounded));
+        for (id, sub) in rows.by_ref().take(limit) {
+            let health = self.health_of(sub, OrderExposure::PositionsOnly).unwrap_or_default();
+            subaccounts.push(SubaccountSummary {
+                subaccount: *id,
+                equity: Decimal::from_raw(health.equity().0),
+                maintenance_requirement: Decimal::from_raw(health.maintenance_requirement().0),
+                positions: sub.positions.iter().filter(|p| !p.size_lots.is_zero()).count() as u32,
+                open_orders: sub.open_orders,
+                has_debt: sub.balances.iter().any(|(_, units)| units.is_negative()),
+                below_maintenance: health.below_maintenance(),
+            });
+        }
+        let next = if rows.next().is_some() { subaccounts.last().map(|s| s.subaccount) } else { None };
+        SubaccountPage { subaccounts, next }
     }
 
     /// Totals across the system.

@@ -82,6 +82,11 @@ pub struct RiskView {
     pub open_interest: Vec<MarketOpenInterest>,
     /// Reserves, claims and debt per asset.
     pub reserves: Vec<AssetReserves>,
+    /// Every negative equity not yet booked to a ledger account (insurance fund, bad debt),
+    /// as a positive amount: subaccounts awaiting liquidation and the backstop's own loss.
+    pub uncovered_loss: Decimal,
+    /// The backstop liquidator's equity.
+    pub backstop_equity: Decimal,
 }
 
 fn margin_ratio(equity: i128, requirement: i128) -> Option<Decimal> {
@@ -102,11 +107,13 @@ impl State {
     pub fn risk_view(&self, top: usize) -> RiskView {
         let mut accounts = Vec::new();
         let mut health_distribution = [0u64; 5];
+        let mut uncovered_loss = 0i128;
         for (id, sub) in &self.accounts.subaccounts {
+            let Ok(health) = self.health_of(sub, OrderExposure::PositionsOnly) else { continue };
+            uncovered_loss = uncovered_loss.saturating_add(health.equity().0.min(0).saturating_neg());
             if sub.positions.iter().all(|p| p.size_lots == SignedLots(0)) {
                 continue;
             }
-            let Ok(health) = self.health_of(sub, OrderExposure::PositionsOnly) else { continue };
             let ratio = margin_ratio(health.equity_maintenance().0, health.maintenance_requirement().0);
             health_distribution[bucket(ratio)] += 1;
             accounts.push(AccountRisk {
@@ -154,6 +161,14 @@ impl State {
                 })
                 .collect(),
             reserves: self.reserves_view(),
+            uncovered_loss: Decimal::from_raw(uncovered_loss),
+            backstop_equity: Decimal::from_raw(
+                self.accounts
+                    .subaccounts
+                    .get(&self.backstop_subaccount())
+                    .and_then(|sub| self.health_of(sub, OrderExposure::PositionsOnly).ok())
+                    .map_or(0, |h| h.equity().0),
+            ),
         }
     }
 
