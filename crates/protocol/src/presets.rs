@@ -38,6 +38,7 @@ fn collateral(id: AssetId, symbol: &str, initial: i64, maintenance: i64, cap: &s
         liability_weight_maintenance: Ppm::new(2_000_000 - maintenance),
         deposit_cap: dec(cap),
         fixed_price: None,
+        liquidation_discount: crate::params::default_liquidation_discount(),
     }
 }
 
@@ -96,6 +97,7 @@ impl Genesis {
             liability_weight_maintenance: Ppm::ONE,
             deposit_cap: dec("100000000000"),
             fixed_price: Some(Decimal::ONE),
+            liquidation_discount: Ppm::ZERO,
         };
         Genesis {
             quote_asset: USD,

@@ -366,3 +366,29 @@ fn every_subaccount_is_listed_page_by_page_including_those_holding_only_debt() {
     let view = chain.state.risk_view(5);
     assert_eq!(view.uncovered_loss, Decimal::ZERO, "no negative equity left unbooked");
 }
+
+#[test]
+fn quote_debt_against_falling_collateral_is_repaid_by_selling_the_collateral_before_bankruptcy() {
+    let mut chain = Chain::new();
+    let (carol, _) = carol_bankrupt_on_collateral(&mut chain);
+    let debt = chain.usd(carol).checked_neg().unwrap();
+    // At 53,000 Carol's 0.2 BTC (10,600; 10,070 at its maintenance weight) no longer covers
+    // her ~10,095 of debt at maintenance, but is still worth more than it.
+    let outcome = chain.set_prices(&[(BTC, "53000")]);
+    let events = end_block_events(&outcome);
+    let sold = events.iter().find_map(|e| match e {
+        Event::CollateralLiquidated { subaccount, quote, price, .. } if *subaccount == sub(carol) => {
+            Some((*quote, *price))
+        }
+        _ => None,
+    });
+    let (quote, price) = sold.expect("Carol's BTC is sold to repay her debt");
+    assert_eq!(price, dec("51940"), "53,000 less the 2% discount");
+    assert!(quote >= debt, "the sale repays the whole debt: {quote} vs {debt}");
+    assert!(!events.iter().any(|e| matches!(e, Event::BadDebt { .. } | Event::InsuranceFundPaid { .. })));
+    assert!(chain.usd(carol) >= Decimal::ZERO, "no debt left");
+    let btc_left = chain.state.account(sub(carol)).balances.iter().find(|b| b.asset == BTC).map(|b| b.amount);
+    assert!(btc_left.is_some_and(|b| b.is_positive()), "Carol keeps what the debt did not need: {btc_left:?}");
+    assert!(!chain.state.health(sub(carol)).below_maintenance);
+    chain.state.verify_conservation().unwrap();
+}

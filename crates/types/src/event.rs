@@ -227,6 +227,19 @@ pub enum Event {
         /// Mark price used.
         mark: Decimal,
     },
+    /// Liquidation sold collateral to the backstop below the oracle price to repay quote debt.
+    CollateralLiquidated {
+        /// The liquidated subaccount.
+        subaccount: SubaccountId,
+        /// The collateral asset sold.
+        asset: AssetId,
+        /// Amount sold, in whole units.
+        amount: Decimal,
+        /// Price per whole unit paid (oracle × (1 − the asset's discount)).
+        price: Decimal,
+        /// Quote received, which repays debt.
+        quote: Decimal,
+    },
     /// Collateral that moved to the backstop with the positions.
     BackstopCollateral {
         /// The liquidated subaccount.

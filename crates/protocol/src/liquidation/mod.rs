@@ -5,6 +5,8 @@
 //! detect (risk index scan) ─► cancel its orders ─► still below maintenance?
 //!   ─► partial: reduce-only IOC orders on the book within max slippage of mark, sized to
 //!      bring equity back to maintenance × (1 + buffer); penalty to the insurance fund
+//!   ─► collateral: quote debt against other collateral (still worth more than the debt) is
+//!      repaid by selling that collateral to the backstop at oracle × (1 − discount)
 //!   ─► backstop: if the book could not absorb it, or equity fell below the backstop
 //!      threshold, positions move to the backstop liquidator at mark, with the collateral
 //!   ─► bankruptcy: negative equity is paid by the insurance fund, then auto-deleveraged
@@ -20,6 +22,7 @@
 
 mod backstop;
 mod bad_debt;
+mod collateral;
 mod partial;
 mod state_key;
 mod stats;
@@ -123,6 +126,12 @@ fn liquidate(state: &mut State, id: SubaccountId, adl: &mut backstop::AdlQueues,
     let mut current = health(state, id);
     if current.is_some_and(|h| h.below_maintenance() && !below_threshold(&h)) {
         partial::reduce_on_book(state, id, events);
+        current = health(state, id);
+    }
+    // Quote debt against other collateral: sell the collateral before anything goes to the
+    // backstop, while it still covers the debt.
+    if current.is_some_and(|h| h.below_maintenance() && h.equity().0 > 0) {
+        collateral::sell_collateral(state, id, events);
         current = health(state, id);
     }
     if current.is_some_and(|h| h.below_maintenance()) {

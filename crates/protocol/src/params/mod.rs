@@ -37,6 +37,16 @@ pub struct AssetParams {
     pub deposit_cap: Decimal,
     /// A fixed price (the quote currency is worth exactly 1); `None` uses the oracle.
     pub fixed_price: Option<Decimal>,
+    /// Discount below the oracle price at which liquidation sells this collateral to the
+    /// backstop to repay quote debt (at most 1 − the maintenance weight, so a sale never
+    /// lowers maintenance health).
+    #[serde(default = "default_liquidation_discount")]
+    pub liquidation_discount: Ppm,
+}
+
+/// The collateral liquidation discount of an asset that does not set one: 2%.
+pub fn default_liquidation_discount() -> Ppm {
+    Ppm::new(20_000)
 }
 
 impl AssetParams {

@@ -40,6 +40,13 @@ impl ChainParams {
                 format!("{}: need 0 <= init <= maint <= 1 <= liab maint <= liab init", asset.symbol)
             })?;
             ensure(!asset.deposit_cap.is_negative(), || format!("{}: negative deposit cap", asset.symbol))?;
+            let discount = asset.liquidation_discount;
+            let discount_ok = Ppm::ZERO <= discount
+                && discount < Ppm::ONE
+                && Ppm::new(Ppm::ONE.0 - discount.0) >= asset.weight_maintenance;
+            ensure(discount_ok || asset.fixed_price.is_some(), || {
+                format!("{}: liquidation discount in [0, 1 - maintenance weight]", asset.symbol)
+            })?;
             if let Some(price) = asset.fixed_price {
                 ensure(price.is_positive(), || format!("{}: fixed price must be positive", asset.symbol))?;
             }
