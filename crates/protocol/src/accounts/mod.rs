@@ -12,14 +12,16 @@ mod nonces;
 mod pools;
 mod state_key;
 mod subaccount;
+mod subaccounts;
 mod writes;
 
 pub(crate) use actions::{deposit, fund_insurance, set_isolated_market, set_margin_mode, transfer, withdraw};
 pub(crate) use nonces::Nonces;
 pub(crate) use pools::Pools;
 pub use subaccount::{Position, Subaccount};
+pub(crate) use subaccounts::SubaccountMap;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use novation_types::{Address, AssetId, LedgerAccount, SubaccountId};
 use serde::Serialize;
@@ -28,7 +30,7 @@ use serde::Serialize;
 #[derive(Clone, Debug, Default, Serialize)]
 pub(crate) struct Accounts {
     /// Every non-empty subaccount, by id.
-    pub(crate) subaccounts: BTreeMap<SubaccountId, Subaccount>,
+    pub(crate) subaccounts: SubaccountMap,
     /// Next nonce per signer.
     pub(crate) nonces: Nonces,
     /// Balances of the ledger accounts that are not subaccounts (external, fees, insurance,
@@ -60,9 +62,9 @@ impl Accounts {
             Undo::Subaccount(slot) => {
                 let (id, before) = journal.take_saved_subaccount(slot)?;
                 match before {
-                    Some(sub) => self.subaccounts.insert(id, sub),
-                    None => self.subaccounts.remove(&id),
-                };
+                    Some(sub) => drop(self.subaccounts.insert(id, sub)),
+                    None => drop(self.subaccounts.remove(&id)),
+                }
                 return Some(id);
             }
             Undo::Pool(account, asset, before) => {

@@ -27,17 +27,20 @@ impl State {
         id: SubaccountId,
         change: impl FnOnce(&mut Subaccount) -> R,
     ) -> R {
-        let subaccounts = &self.accounts.subaccounts;
+        let subaccounts = &mut self.accounts.subaccounts;
+        let existing = subaccounts.slot(&id);
         self.journal.save_subaccount_once(id, || subaccounts.get(&id).cloned());
         self.liquidation.touched_since_check.push(id);
         self.changed_subaccounts.push(id);
-        let sub = self.accounts.subaccounts.entry(id).or_default();
+        let sub = subaccounts.get_or_insert_default(id, existing);
         let result = change(sub);
         sub.tidy();
         if sub.is_empty() {
-            self.accounts.subaccounts.remove(&id);
+            subaccounts.remove(&id);
+            self.risk_index.update(id, None, self.params.quote_asset);
+        } else {
+            self.risk_index.update(id, Some(sub), self.params.quote_asset);
         }
-        self.risk_index.update(id, self.accounts.subaccounts.get(&id), self.params.quote_asset);
         result
     }
 
