@@ -56,16 +56,21 @@ pub(crate) enum Undo {
 
 impl Accounts {
     /// Restores what `undo` saved (subaccounts from the journal's snapshot slots); returns
-    /// the subaccount it restored, if any, so derived indexes can follow.
-    pub(crate) fn undo(&mut self, undo: Undo, journal: &mut crate::journal::Journal) -> Option<SubaccountId> {
+    /// the subaccount it restored, if any, and its slot in the store, so derived indexes can
+    /// follow.
+    pub(crate) fn undo(&mut self, undo: Undo, journal: &mut crate::journal::Journal) -> Option<(SubaccountId, u32)> {
         match undo {
             Undo::Subaccount(slot) => {
                 let (id, before) = journal.take_saved_subaccount(slot)?;
-                match before {
-                    Some(sub) => drop(self.subaccounts.insert(id, sub)),
-                    None => drop(self.subaccounts.remove(&id)),
-                }
-                return Some(id);
+                let slot = match before {
+                    Some(sub) => self.subaccounts.insert(id, sub).0,
+                    None => {
+                        let slot = self.subaccounts.slot(&id)?;
+                        self.subaccounts.remove(&id);
+                        slot
+                    }
+                };
+                return Some((id, slot));
             }
             Undo::Pool(account, asset, before) => {
                 let _ = self.pools.set(account, asset, before);

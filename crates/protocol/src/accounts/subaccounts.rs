@@ -35,16 +35,17 @@ impl SubaccountMap {
     /// Subaccount `id`, whose slot is `slot` (from [`SubaccountMap::slot`]), created empty
     /// when `slot` is `None`.
     #[inline]
-    pub(crate) fn get_or_insert_default(&mut self, id: SubaccountId, slot: Option<u32>) -> &mut Subaccount {
-        let index = match slot {
-            Some(slot) => slot as usize,
-            None => self.insert(id, Subaccount::default()).0 as usize,
+    pub(crate) fn get_or_insert_default(&mut self, id: SubaccountId, slot: Option<u32>) -> (u32, &mut Subaccount) {
+        let slot = match slot {
+            Some(slot) => slot,
+            None => self.insert(id, Subaccount::default()).0,
         };
+        let index = slot as usize;
         if index >= self.entries.len() {
             debug_assert!(false, "subaccount slot {index} out of range");
             self.entries.resize_with(index + 1, Subaccount::default);
         }
-        &mut self.entries[index]
+        (slot, &mut self.entries[index])
     }
 
     #[inline]

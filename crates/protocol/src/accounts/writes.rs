@@ -32,14 +32,14 @@ impl State {
         self.journal.save_subaccount_once(id, || subaccounts.get(&id).cloned());
         self.liquidation.touched_since_check.push(id);
         self.changed_subaccounts.push(id);
-        let sub = subaccounts.get_or_insert_default(id, existing);
+        let (slot, sub) = subaccounts.get_or_insert_default(id, existing);
         let result = change(sub);
         sub.tidy();
         if sub.is_empty() {
             subaccounts.remove(&id);
-            self.risk_index.update(id, None, self.params.quote_asset);
+            self.risk_index.update(slot, id, None, self.params.quote_asset);
         } else {
-            self.risk_index.update(id, Some(sub), self.params.quote_asset);
+            self.risk_index.update(slot, id, Some(sub), self.params.quote_asset);
         }
         result
     }
