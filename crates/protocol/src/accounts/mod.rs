@@ -77,7 +77,7 @@ impl Accounts {
             }
             Undo::Nonce(address, before) => match before {
                 Some(nonce) => {
-                    self.nonces.insert(address, nonce);
+                    self.nonces.restore(address, nonce);
                 }
                 None => {
                     self.nonces.remove(&address);

@@ -22,6 +22,9 @@ pub(crate) struct SubaccountMap {
     slots: FxHashMap<SubaccountId, u32>,
     /// The subaccounts; a free slot holds an empty one.
     entries: Vec<Subaccount>,
+    /// Per slot: whether its subaccount is listed among the changed keys
+    /// (`State::changed_subaccounts`) since they were last taken. Never encoded.
+    listed: Vec<bool>,
     free: Vec<u32>,
 }
 
@@ -32,20 +35,16 @@ impl SubaccountMap {
         self.slots.get(id).copied()
     }
 
-    /// Subaccount `id`, whose slot is `slot` (from [`SubaccountMap::slot`]), created empty
-    /// when `slot` is `None`.
+    /// The subaccount in `slot` (from [`SubaccountMap::slot`] or [`SubaccountMap::insert`]).
     #[inline]
-    pub(crate) fn get_or_insert_default(&mut self, id: SubaccountId, slot: Option<u32>) -> (u32, &mut Subaccount) {
-        let slot = match slot {
-            Some(slot) => slot,
-            None => self.insert(id, Subaccount::default()).0,
-        };
+    pub(crate) fn at_mut(&mut self, slot: u32) -> &mut Subaccount {
         let index = slot as usize;
         if index >= self.entries.len() {
             debug_assert!(false, "subaccount slot {index} out of range");
             self.entries.resize_with(index + 1, Subaccount::default);
+            self.listed.resize(index + 1, false);
         }
-        (slot, &mut self.entries[index])
+        &mut self.entries[index]
     }
 
     #[inline]
@@ -68,6 +67,7 @@ impl SubaccountMap {
             }
             None => {
                 self.entries.push(sub);
+                self.listed.push(false);
                 (self.entries.len() - 1) as u32
             }
         };
@@ -80,7 +80,27 @@ impl SubaccountMap {
         let slot = self.slots.remove(id)?;
         self.order.remove(id);
         self.free.push(slot);
+        self.unlist_slot(slot);
         self.entries.get_mut(slot as usize).map(std::mem::take)
+    }
+
+    /// Lists the subaccount in `slot` as changed; returns whether it was listed already.
+    #[inline]
+    pub(crate) fn list(&mut self, slot: u32) -> bool {
+        self.listed.get_mut(slot as usize).is_none_or(|listed| std::mem::replace(listed, true))
+    }
+
+    /// Subaccount `id` is no longer listed as changed.
+    pub(crate) fn unlist(&mut self, id: &SubaccountId) {
+        if let Some(slot) = self.slot(id) {
+            self.unlist_slot(slot);
+        }
+    }
+
+    fn unlist_slot(&mut self, slot: u32) {
+        if let Some(listed) = self.listed.get_mut(slot as usize) {
+            *listed = false;
+        }
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -31,8 +31,11 @@ impl State {
         let existing = subaccounts.slot(&id);
         self.journal.save_subaccount_once(id, || subaccounts.get(&id).cloned());
         self.liquidation.touched_since_check.push(id);
-        self.changed_subaccounts.push(id);
-        let (slot, sub) = subaccounts.get_or_insert_default(id, existing);
+        let slot = existing.unwrap_or_else(|| subaccounts.insert(id, Subaccount::default()).0);
+        if !subaccounts.list(slot) {
+            self.changed_subaccounts.push(id);
+        }
+        let sub = subaccounts.at_mut(slot);
         let result = change(sub);
         sub.tidy();
         if sub.is_empty() {
@@ -54,9 +57,11 @@ impl State {
     }
 
     pub(crate) fn set_nonce(&mut self, address: Address, next: u64) {
-        let before = self.accounts.nonces.insert(address, next);
+        let (before, listed) = self.accounts.nonces.insert(address, next);
         self.journal.record(Undo::Nonce(address, before));
-        self.changed_nonces.push(address);
+        if !listed {
+            self.changed_nonces.push(address);
+        }
     }
 
     pub(crate) fn set_agent(&mut self, account: Address, agent: Address, authorised: bool) {
