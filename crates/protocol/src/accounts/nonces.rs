@@ -18,16 +18,22 @@ impl Nonces {
         self.0.get(address).map(|(next, _)| *next)
     }
 
-    /// Sets the next nonce; returns the one before and whether the address was listed as
-    /// changed already (it is now).
+    /// Uses up `nonce` if it is `address`'s next one (one lookup): returns the nonce before
+    /// (`None`: the address had none) and whether the address was listed as changed already
+    /// (it is now); `None` if `nonce` is not the next one.
     #[inline]
-    pub(crate) fn insert(&mut self, address: Address, next: u64) -> (Option<u64>, bool) {
+    pub(crate) fn advance(&mut self, address: Address, nonce: u64) -> Option<(Option<u64>, bool)> {
         match self.0.get_mut(&address) {
-            Some((nonce, listed)) => (Some(std::mem::replace(nonce, next)), std::mem::replace(listed, true)),
-            None => {
-                self.0.insert(address, (next, true));
-                (None, false)
+            Some((next, listed)) if *next == nonce => {
+                *next = nonce.saturating_add(1);
+                Some((Some(nonce), std::mem::replace(listed, true)))
             }
+            Some(_) => None,
+            None if nonce == 0 => {
+                self.0.insert(address, (1, true));
+                Some((None, false))
+            }
+            None => None,
         }
     }
 

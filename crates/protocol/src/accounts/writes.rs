@@ -56,12 +56,15 @@ impl State {
         Some(())
     }
 
-    pub(crate) fn set_nonce(&mut self, address: Address, next: u64) {
-        let (before, listed) = self.accounts.nonces.insert(address, next);
+    /// Uses up `address`'s next nonce if it is `nonce` (sets it to `nonce + 1`, in one
+    /// lookup); false if it is not the next one.
+    pub(crate) fn use_nonce(&mut self, address: Address, nonce: u64) -> bool {
+        let Some((before, listed)) = self.accounts.nonces.advance(address, nonce) else { return false };
         self.journal.record(Undo::Nonce(address, before));
         if !listed {
             self.changed_nonces.push(address);
         }
+        true
     }
 
     pub(crate) fn set_agent(&mut self, account: Address, agent: Address, authorised: bool) {
