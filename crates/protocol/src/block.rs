@@ -115,11 +115,9 @@ impl State {
     pub fn apply_transaction(&mut self, tx: &Transaction) -> TxOutcome {
         let rejected = |error| TxOutcome { result: Err(error), events: Vec::new() };
         let signer = tx.signer();
-        let expected_nonce = self.accounts.nonces.get(&signer).unwrap_or(0);
-        if tx.nonce != expected_nonce {
+        if !self.use_nonce(signer, tx.nonce) {
             return rejected(TxError { code: ErrorCode::BadNonce, action_index: None });
         }
-        self.set_nonce(signer, expected_nonce.saturating_add(1));
         if let Err(error) = check_transaction_stateless(tx, &self.params.limits) {
             return rejected(error);
         }

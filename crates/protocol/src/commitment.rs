@@ -147,8 +147,14 @@ impl State {
     /// [`State::commitment_value`]: `None` means the entry is gone.
     pub fn take_changed_keys(&mut self) -> Vec<StateKey> {
         let mut keys: Vec<StateKey> = ComponentKey::ALL.into_iter().map(StateKey::Component).collect();
-        keys.extend(self.changed_subaccounts.drain(..).map(StateKey::Subaccount));
-        keys.extend(self.changed_nonces.drain(..).map(StateKey::Nonce));
+        for id in self.changed_subaccounts.drain(..) {
+            self.accounts.subaccounts.unlist(&id);
+            keys.push(StateKey::Subaccount(id));
+        }
+        for address in self.changed_nonces.drain(..) {
+            self.accounts.nonces.unlist(&address);
+            keys.push(StateKey::Nonce(address));
+        }
         keys.sort_unstable();
         keys.dedup();
         keys

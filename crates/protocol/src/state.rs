@@ -130,8 +130,9 @@ impl State {
         while let Some(undo) = self.journal.entries.pop() {
             match undo {
                 Undo::Accounts(undo) => {
-                    if let Some(id) = self.accounts.undo(undo, &mut self.journal) {
-                        self.risk_index.update(id, self.accounts.subaccounts.get(&id), self.params.quote_asset);
+                    if let Some((id, slot)) = self.accounts.undo(undo, &mut self.journal) {
+                        let sub = self.accounts.subaccounts.get(&id);
+                        self.risk_index.update(slot, id, sub, self.params.quote_asset);
                     }
                 }
                 Undo::Markets(undo) => self.markets.undo(undo, &mut self.journal),

@@ -12,14 +12,16 @@ mod nonces;
 mod pools;
 mod state_key;
 mod subaccount;
+mod subaccounts;
 mod writes;
 
 pub(crate) use actions::{deposit, fund_insurance, reserves, set_isolated_market, set_margin_mode, transfer, withdraw};
 pub(crate) use nonces::Nonces;
 pub(crate) use pools::Pools;
 pub use subaccount::{Position, Subaccount};
+pub(crate) use subaccounts::SubaccountMap;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use novation_types::{Address, AssetId, AssetUnits, LedgerAccount, SubaccountId};
 use serde::Serialize;
@@ -28,7 +30,7 @@ use serde::Serialize;
 #[derive(Clone, Debug, Default, Serialize)]
 pub(crate) struct Accounts {
     /// Every non-empty subaccount, by id.
-    pub(crate) subaccounts: BTreeMap<SubaccountId, Subaccount>,
+    pub(crate) subaccounts: SubaccountMap,
     /// Next nonce per signer.
     pub(crate) nonces: Nonces,
     /// Balances of the ledger accounts that are not subaccounts (external, fee pool,
@@ -55,23 +57,28 @@ pub(crate) enum Undo {
 
 impl Accounts {
     /// Restores what `undo` saved (subaccounts from the journal's snapshot slots); returns
-    /// the subaccount it restored, if any, so derived indexes can follow.
-    pub(crate) fn undo(&mut self, undo: Undo, journal: &mut crate::journal::Journal) -> Option<SubaccountId> {
+    /// the subaccount it restored, if any, and its slot in the store, so derived indexes can
+    /// follow.
+    pub(crate) fn undo(&mut self, undo: Undo, journal: &mut crate::journal::Journal) -> Option<(SubaccountId, u32)> {
         match undo {
             Undo::Subaccount(slot) => {
                 let (id, before) = journal.take_saved_subaccount(slot)?;
-                match before {
-                    Some(sub) => self.subaccounts.insert(id, sub),
-                    None => self.subaccounts.remove(&id),
+                let slot = match before {
+                    Some(sub) => self.subaccounts.insert(id, sub).0,
+                    None => {
+                        let slot = self.subaccounts.slot(&id)?;
+                        self.subaccounts.remove(&id);
+                        slot
+                    }
                 };
-                return Some(id);
+                return Some((id, slot));
             }
             Undo::Pool(account, asset, before) => {
                 let _ = self.pools.set(account, asset, before);
             }
             Undo::Nonce(address, before) => match before {
                 Some(nonce) => {
-                    self.nonces.insert(address, nonce);
+                    self.nonces.restore(address, nonce);
                 }
                 None => {
                     self.nonces.remove(&address);

@@ -27,17 +27,23 @@ impl State {
         id: SubaccountId,
         change: impl FnOnce(&mut Subaccount) -> R,
     ) -> R {
-        let subaccounts = &self.accounts.subaccounts;
+        let subaccounts = &mut self.accounts.subaccounts;
+        let existing = subaccounts.slot(&id);
         self.journal.save_subaccount_once(id, || subaccounts.get(&id).cloned());
         self.liquidation.touched_since_check.push(id);
-        self.changed_subaccounts.push(id);
-        let sub = self.accounts.subaccounts.entry(id).or_default();
+        let slot = existing.unwrap_or_else(|| subaccounts.insert(id, Subaccount::default()).0);
+        if !subaccounts.list(slot) {
+            self.changed_subaccounts.push(id);
+        }
+        let sub = subaccounts.at_mut(slot);
         let result = change(sub);
         sub.tidy();
         if sub.is_empty() {
-            self.accounts.subaccounts.remove(&id);
+            subaccounts.remove(&id);
+            self.risk_index.update(slot, id, None, self.params.quote_asset);
+        } else {
+            self.risk_index.update(slot, id, Some(sub), self.params.quote_asset);
         }
-        self.risk_index.update(id, self.accounts.subaccounts.get(&id), self.params.quote_asset);
         result
     }
 
@@ -50,10 +56,15 @@ impl State {
         Some(())
     }
 
-    pub(crate) fn set_nonce(&mut self, address: Address, next: u64) {
-        let before = self.accounts.nonces.insert(address, next);
+    /// Uses up `address`'s next nonce if it is `nonce` (sets it to `nonce + 1`, in one
+    /// lookup); false if it is not the next one.
+    pub(crate) fn use_nonce(&mut self, address: Address, nonce: u64) -> bool {
+        let Some((before, listed)) = self.accounts.nonces.advance(address, nonce) else { return false };
         self.journal.record(Undo::Nonce(address, before));
-        self.changed_nonces.push(address);
+        if !listed {
+            self.changed_nonces.push(address);
+        }
+        true
     }
 
     pub(crate) fn set_agent(&mut self, account: Address, agent: Address, authorised: bool) {

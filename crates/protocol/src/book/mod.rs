@@ -28,7 +28,7 @@ mod tests;
 use std::collections::hash_map;
 use std::fmt;
 
-use novation_types::{Lots, OrderId, Side};
+use novation_types::{Lots, OrderId, PriceTicks, Side};
 use rustc_hash::FxHashMap;
 
 pub use self::order::{Level, QueuePosition, RestingOrder};
@@ -122,6 +122,41 @@ impl OrderBook {
         let ahead = self.nodes.get(ahead_slot).map(|node| node.order.id);
         let node = self.nodes.remove(slot)?;
         Some((node.order, QueuePosition { ahead }))
+    }
+
+    /// Moves order `id` to the back of the level at `price_ticks` with `remaining_lots` left:
+    /// what [`OrderBook::remove`] then [`OrderBook::insert`] of the changed order do, without
+    /// the order leaving its slot. Returns what `remove` would (the order as it was and where
+    /// it stood), so removing the moved order and restoring the old one undoes it. Refused,
+    /// changing nothing, for zero lots or an unknown id.
+    pub fn reprice(
+        &mut self,
+        id: OrderId,
+        price_ticks: u64,
+        remaining_lots: u64,
+    ) -> Result<(RestingOrder, QueuePosition), BookError> {
+        if remaining_lots == 0 {
+            return Err(BookError::ZeroSize);
+        }
+        let slot = *self.ids.get(&id).ok_or(BookError::UnknownOrder)?;
+        let side = self.nodes.get(slot).ok_or(BookError::UnknownOrder)?.order.side;
+        let (book_side, nodes) = self.side_and_nodes(side);
+        let ahead_slot = book_side.unlink(nodes, slot);
+        let ahead = nodes.get(ahead_slot).map(|node| node.order.id);
+        let node = nodes.get_mut(slot).ok_or(BookError::UnknownOrder)?;
+        let before = node.order;
+        (node.order.price_ticks, node.order.remaining_lots) = (PriceTicks(price_ticks), Lots(remaining_lots));
+        if !book_side.link(nodes, slot, Place::Back) {
+            // No level slot left: put the order back where it stood.
+            if let Some(node) = nodes.get_mut(slot) {
+                node.order = before;
+            }
+            let place = if ahead.is_some() { Place::Behind(ahead_slot) } else { Place::Front };
+            let relinked = book_side.link(nodes, slot, place);
+            debug_assert!(relinked, "the level it left has a free slot");
+            return Err(BookError::Full);
+        }
+        Ok((before, QueuePosition { ahead }))
     }
 
     /// Undoes a [`OrderBook::remove`] exactly: puts `order` back right behind

@@ -9,6 +9,8 @@
 //! level empties (O(log levels), the map's first key).
 
 use std::collections::{btree_map, BTreeMap};
+
+use rustc_hash::FxHashMap;
 use std::iter::FusedIterator;
 
 use novation_types::Side;
@@ -89,6 +91,8 @@ pub(super) struct BookSide {
     side: Side,
     /// Level key (see [`level_key`]) to level slot; iterated in key order only.
     index: BTreeMap<u64, u32>,
+    /// Price to level slot: the same entries as `index`, for lookup only (NEVER iterated).
+    by_price: FxHashMap<u64, u32>,
     levels: Slab<LevelQueue>,
     /// The slot of the best level, or [`NIL`] when the side is empty.
     best_level: u32,
@@ -99,7 +103,14 @@ pub(super) struct BookSide {
 impl BookSide {
     /// An empty side.
     pub(super) fn new(side: Side) -> Self {
-        BookSide { side, index: BTreeMap::new(), levels: Slab::with_capacity(0), best_level: NIL, len: 0 }
+        BookSide {
+            side,
+            index: BTreeMap::new(),
+            by_price: FxHashMap::default(),
+            levels: Slab::with_capacity(0),
+            best_level: NIL,
+            len: 0,
+        }
     }
 
     /// The best price (highest bid or lowest ask), O(1).
@@ -163,15 +174,13 @@ impl BookSide {
     /// The slot of the level at `price_ticks`, created empty (and made best if it is better
     /// than the current best) when missing.
     fn level_at(&mut self, price_ticks: u64) -> Option<u32> {
+        if let Some(&slot) = self.by_price.get(&price_ticks) {
+            return Some(slot);
+        }
         let key = level_key(self.side, price_ticks);
-        let slot = match self.index.entry(key) {
-            btree_map::Entry::Occupied(entry) => return Some(*entry.get()),
-            btree_map::Entry::Vacant(entry) => {
-                let slot = self.levels.insert(LevelQueue::empty(price_ticks))?;
-                entry.insert(slot);
-                slot
-            }
-        };
+        let slot = self.levels.insert(LevelQueue::empty(price_ticks))?;
+        self.index.insert(key, slot);
+        self.by_price.insert(price_ticks, slot);
         let is_better = match self.best_price() {
             None => true,
             Some(best_price_ticks) => key < level_key(self.side, best_price_ticks),
@@ -224,6 +233,7 @@ impl BookSide {
     fn drop_level(&mut self, level_slot: u32, price_ticks: u64) {
         self.levels.remove(level_slot);
         self.index.remove(&level_key(self.side, price_ticks));
+        self.by_price.remove(&price_ticks);
         if self.best_level == level_slot {
             self.best_level = self.index.first_key_value().map_or(NIL, |(_, &slot)| slot);
         }
@@ -274,12 +284,14 @@ impl BookSide {
         let mut seen = 0usize;
         let mut last_key = None;
         assert_eq!(self.levels.len(), self.index.len(), "level slab and index disagree");
+        assert_eq!(self.by_price.len(), self.index.len(), "price lookup and index disagree");
         assert_eq!(self.index.values().next().copied().unwrap_or(NIL), self.best_level, "best level cache");
         for (&key, &level_slot) in &self.index {
             assert!(last_key < Some(key));
             last_key = Some(key);
             let level = self.levels.get(level_slot).expect("indexed level exists");
             assert_eq!(level_key(self.side, level.price_ticks), key);
+            assert_eq!(self.by_price.get(&level.price_ticks), Some(&level_slot), "price lookup");
             assert!(level.order_count > 0, "empty level kept");
             let (mut prev, mut slot, mut count, mut total) = (NIL, level.head, 0u32, 0u128);
             while slot != NIL {

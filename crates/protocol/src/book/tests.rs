@@ -113,6 +113,31 @@ fn remove_returns_the_order_and_the_one_ahead_of_it() {
 
 /// Removes `id` from a level of orders 1, 2, 3 (plus other levels), restores it, and checks the
 /// book is exactly as before.
+#[test]
+fn reprice_is_remove_then_insert_and_undoes_like_remove() {
+    let orders = [bid(1, 100, 5), bid(2, 100, 3), bid(3, 99, 4), ask(4, 101, 2), ask(5, 103, 1)];
+    for (id, price) in [(1, 98), (2, 100), (3, 100), (4, 103), (5, 102), (4, 101)] {
+        let mut moved = book_of(&orders);
+        let (before, position) = moved.reprice(OrderId(id), price, 7).expect("reprice");
+        moved.check_invariants();
+        let mut expected = book_of(&orders);
+        let (removed, expected_position) = expected.remove(OrderId(id)).expect("remove");
+        expected
+            .insert(RestingOrder { price_ticks: PriceTicks(price), remaining_lots: Lots(7), ..removed })
+            .expect("insert");
+        assert_eq!((before, position), (removed, expected_position));
+        assert_eq!(moved, expected);
+        moved.remove(OrderId(id)).expect("remove moved");
+        moved.restore(before, position).expect("restore");
+        moved.check_invariants();
+        assert_eq!(moved, book_of(&orders));
+    }
+    let mut book = book_of(&orders);
+    assert_eq!(book.reprice(OrderId(9), 100, 1), Err(BookError::UnknownOrder));
+    assert_eq!(book.reprice(OrderId(1), 100, 0), Err(BookError::ZeroSize));
+    assert_eq!(book, book_of(&orders));
+}
+
 fn assert_remove_then_restore_is_identity(id: u64) {
     let mut book = book_of(&[ask(1, 50, 1), ask(2, 50, 2), ask(3, 50, 3), ask(4, 51, 4), bid(5, 49, 5)]);
     let before = bytes(&book);

@@ -15,7 +15,6 @@
 //! with 18-decimal arithmetic. Either way the answer equals the full computation's.
 
 use novation_types::{AssetId, QuoteRaw, QuoteScaled, SignedLots, SubaccountId};
-use rustc_hash::FxHashMap;
 
 use super::prices::RiskPrices;
 use crate::accounts::Subaccount;
@@ -242,14 +241,14 @@ fn tier_requirement_per_lot(tiers: &[(i128, i64)], notional: i128, lots: i64) ->
     tiers.last().map(|t| t.1)
 }
 
-/// Rows for every subaccount, in slots that are reused when a subaccount empties.
+/// Rows for every subaccount, in the subaccount's own slot of the subaccount store (so a
+/// write finds its row without a lookup of its own).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RiskIndex {
     rows: Vec<RiskRow>,
     ids: Vec<SubaccountId>,
-    /// Lookup only, never iterated: iteration order must not reach state or events.
-    slots: FxHashMap<SubaccountId, u32>,
-    free: Vec<u32>,
+    /// Number of live rows.
+    live: usize,
     /// Per market: whether it is an option series.
     option_markets: Vec<bool>,
 }
@@ -265,33 +264,19 @@ impl RiskIndex {
         self.option_markets.push(is_option);
     }
 
-    /// Records the current contents of subaccount `id` (`None`: it no longer exists).
-    pub(crate) fn update(&mut self, id: SubaccountId, sub: Option<&Subaccount>, quote: AssetId) {
-        match (sub, self.slots.get(&id).copied()) {
-            (Some(sub), Some(slot)) => self.rows[slot as usize] = RiskRow::of(sub, quote, &self.option_markets),
-            (Some(sub), None) => {
-                let row = RiskRow::of(sub, quote, &self.option_markets);
-                let slot = match self.free.pop() {
-                    Some(slot) => {
-                        self.rows[slot as usize] = row;
-                        self.ids[slot as usize] = id;
-                        slot
-                    }
-                    None => {
-                        self.rows.push(row);
-                        self.ids.push(id);
-                        (self.rows.len() - 1) as u32
-                    }
-                };
-                self.slots.insert(id, slot);
-            }
-            (None, Some(slot)) => {
-                self.rows[slot as usize] = RiskRow::default();
-                self.slots.remove(&id);
-                self.free.push(slot);
-            }
-            (None, None) => {}
+    /// Records the current contents of subaccount `id`, stored in `slot` of the subaccount
+    /// store (`None`: it no longer exists and the slot is free).
+    pub(crate) fn update(&mut self, slot: u32, id: SubaccountId, sub: Option<&Subaccount>, quote: AssetId) {
+        let index = slot as usize;
+        if index >= self.rows.len() {
+            self.rows.resize(index + 1, RiskRow::default());
+            self.ids.resize(index + 1, id);
         }
+        let row = sub.map_or(RiskRow::default(), |sub| RiskRow::of(sub, quote, &self.option_markets));
+        let (was_live, is_live) = (self.rows[index].kind != RowKind::Empty, row.kind != RowKind::Empty);
+        self.live = self.live + usize::from(is_live) - usize::from(was_live);
+        self.rows[index] = row;
+        self.ids[index] = id;
     }
 
     /// Checks every live row: returns how many were checked, those below maintenance, and
@@ -317,7 +302,7 @@ impl RiskIndex {
 
     /// Number of live rows.
     pub(crate) fn len(&self) -> usize {
-        self.slots.len()
+        self.live
     }
 }
 

@@ -66,11 +66,7 @@ pub(crate) fn modify_order(
 /// the new level.
 fn move_resting(state: &mut State, order: &crate::book::RestingOrder, price_ticks: u64, size_lots: u64) {
     let market = market_of_order(order.id);
-    state.book_remove(market, order.id);
-    state.book_insert(
-        market,
-        crate::book::RestingOrder { price_ticks: PriceTicks(price_ticks), remaining_lots: Lots(size_lots), ..*order },
-    );
+    state.book_reprice(market, order.id, price_ticks, size_lots);
     let released = order.remaining_lots.0 - size_lots;
     if released > 0 {
         state.with_subaccount(order.owner, |sub| {

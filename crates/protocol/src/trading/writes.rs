@@ -22,6 +22,16 @@ impl State {
         Some(order)
     }
 
+    /// Moves a resting order to the back of another price level (see `OrderBook::reprice`),
+    /// journaled as its removal and the insertion of the moved order.
+    pub(crate) fn book_reprice(&mut self, market: MarketId, id: OrderId, price_ticks: u64, lots: u64) -> bool {
+        let Some(book) = self.trading.books.get_mut(market.0 as usize) else { return false };
+        let Ok((order, position)) = book.reprice(id, price_ticks, lots) else { return false };
+        self.journal.record(Undo::BookRemoved(market, order, position));
+        self.journal.record(Undo::BookInserted(market, id));
+        true
+    }
+
     pub(crate) fn book_set_remaining(&mut self, market: MarketId, id: OrderId, lots: u64) -> bool {
         let Some(book) = self.trading.books.get_mut(market.0 as usize) else { return false };
         match book.set_remaining(id, lots) {
