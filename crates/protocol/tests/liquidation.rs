@@ -170,8 +170,12 @@ fn a_crash_across_many_accounts_keeps_conservation_and_leaves_no_one_below_maint
     chain.state.verify_conservation().unwrap();
 }
 
+/// A reducing fill is not margin-checked, so a dump far below the mark used to realise a
+/// loss that sank its side (then caught by the next liquidation check). A reducing fill
+/// worse than the mark that would leave its side below maintenance with less health is now
+/// refused: the order stops with `InsufficientMargin` and nothing trades.
 #[test]
-fn a_reducing_fill_at_a_poor_price_is_caught_even_when_prices_do_not_move() {
+fn a_reducing_fill_at_a_poor_price_that_would_sink_its_side_is_refused() {
     let mut chain = Chain::new();
     let (alice, _) = alice_long_one_btc(&mut chain, "5500");
     let mia = trader(7);
@@ -181,11 +185,13 @@ fn a_reducing_fill_at_a_poor_price_is_caught_even_when_prices_do_not_move() {
     let dump = OrderRequest::market(0, BTC_PERP, Side::Sell, ONE_BTC_LOTS / 2, Ppm::new(100_000)).reduce_only();
     let tx = chain.tx(alice, vec![Action::Order(novation_types::OrderAction::Place(dump))]);
     let outcome = chain.block(vec![tx]);
+    let events = &outcome.transactions[0].events;
     assert!(outcome.transactions[0].result.is_ok());
-    assert!(outcome
-        .end_block_events
-        .iter()
-        .any(|e| matches!(e, Event::LiquidationStarted { subaccount, .. } if *subaccount == sub(alice))));
+    assert!(!events.iter().any(|e| matches!(e, Event::Fill { .. })), "{events:?}");
+    assert!(events.iter().any(|e| matches!(e, Event::OrderCancelled { reason: CancelReason::InsufficientMargin, .. })));
+    assert_eq!(chain.state.account(sub(alice)).positions[0].size_lots, ONE_BTC_LOTS as i64);
+    assert!(!chain.state.health(sub(alice)).below_maintenance);
+    assert!(!outcome.end_block_events.iter().any(|e| matches!(e, Event::LiquidationStarted { .. })));
 }
 
 #[test]
@@ -329,9 +335,15 @@ fn a_maker_a_liquidation_sinks_is_liquidated_in_the_same_block() {
         events.iter().any(|e| matches!(e, Event::LiquidationStarted { subaccount, .. } if *subaccount == sub(who)))
     };
     assert!(started(bob), "Bob is liquidated: {events:?}");
+    // The fill that would have sunk Alice is refused now: her ask is cancelled instead, and
+    // she is not left below maintenance (whatever else sinks a maker is re-checked and
+    // liquidated in the same block, as the loop below checks).
     let alice_filled = events.iter().any(|e| matches!(e, Event::Fill { maker, .. } if *maker == sub(alice)));
-    assert!(alice_filled, "Bob's liquidation bought from Alice: {events:?}");
-    assert!(started(alice), "Alice, sunk by that fill, is liquidated in the same block: {events:?}");
+    assert!(!alice_filled, "Bob's liquidation may not buy Alice's ask at 2,000: {events:?}");
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::OrderCancelled { subaccount, reason: CancelReason::InsufficientMargin, .. } if *subaccount == sub(alice)
+    )));
     let backstop = chain.state.backstop_subaccount();
     for id in chain.state.scan_health_full().below_maintenance {
         let has_position =

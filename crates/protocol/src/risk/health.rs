@@ -89,6 +89,12 @@ impl Health {
         scale(self.equity_initial()) >= self.initial_scaled
     }
 
+    /// Maintenance-weighted equity minus the maintenance requirement, × 10^6: below zero the
+    /// subaccount is liquidatable.
+    pub fn maintenance_health_scaled(&self) -> QuoteScaled {
+        scale(self.equity_maintenance()).saturating_sub(self.maintenance_scaled)
+    }
+
     /// Equity is below maintenance margin: the liquidation line.
     pub fn below_maintenance(&self) -> bool {
         scale(self.equity_maintenance()) < self.maintenance_scaled

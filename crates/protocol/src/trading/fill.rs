@@ -21,6 +21,9 @@ pub(crate) struct Taker {
     pub(crate) order_id: OrderId,
     pub(crate) owner: SubaccountId,
     pub(crate) side: Side,
+    /// A liquidation order: its owner's health is the liquidation's to manage, so its
+    /// reducing fills are not held to the no-sinking rule.
+    pub(crate) liquidation: bool,
 }
 
 /// What became of an attempted fill.
@@ -60,9 +63,19 @@ fn side_after(
     terms: Terms,
     side: Side,
     fee_rate: novation_math::Ppm,
+    guard_reducing: bool,
 ) -> Result<Option<SideAfter>, ErrorCode> {
     let overflow = ErrorCode::ArithmeticOverflow;
-    let funding_index = state.risk.markets[terms.market.0 as usize].funding_index;
+    let market_risk = &state.risk.markets[terms.market.0 as usize];
+    let funding_index = market_risk.funding_index;
+    // A fill worse than the mark for this side realises a loss against it: a reducing one
+    // may then not sink the side (see below), so its health before is needed.
+    let worse_than_mark = guard_reducing
+        && match side {
+            Side::Buy => terms.lot_price > market_risk.lot_value.0,
+            Side::Sell => terms.lot_price < market_risk.lot_value.0,
+        };
+    let before = if worse_than_mark { state.health_of(&sub, OrderExposure::PositionsOnly).ok() } else { None };
     let position = sub.position_mut(terms.market);
     let funding = settle_position(position, funding_index).ok_or(overflow)?;
     let change = apply_fill(position, side, terms.lots, terms.lot_price)?;
@@ -77,6 +90,20 @@ fn side_after(
         let carries = state.require_initial_margin(&sub, OrderExposure::PositionsOnly).is_ok();
         sub.add_balance(quote, AssetUnits(net.checked_neg().ok_or(overflow)?)).ok_or(overflow)?;
         if !carries {
+            return Ok(None);
+        }
+    } else if let Some(before) = before {
+        // A reducing fill below the mark is not margin-checked, yet it realises a loss: it
+        // may not leave its side below maintenance with less health than it had (nor in
+        // debt no collateral covers).
+        let quote = state.params.quote_asset;
+        sub.add_balance(quote, AssetUnits(net)).ok_or(overflow)?;
+        let after = state.health_of(&sub, OrderExposure::PositionsOnly);
+        sub.add_balance(quote, AssetUnits(net.checked_neg().ok_or(overflow)?)).ok_or(overflow)?;
+        let sinks = after.is_ok_and(|after| {
+            after.below_maintenance() && after.maintenance_health_scaled() < before.maintenance_health_scaled()
+        });
+        if sinks || after.is_err() {
             return Ok(None);
         }
     }
@@ -108,12 +135,12 @@ pub(crate) fn execute_fill(
         maker_sub.open_orders = maker_sub.open_orders.saturating_sub(1);
     }
     let terms = Terms { market, lots, lot_price, notional };
-    let Some(maker_after) = side_after(state, maker_sub, terms, maker.side, maker_rate)? else {
+    let Some(maker_after) = side_after(state, maker_sub, terms, maker.side, maker_rate, true)? else {
         return Ok(FillVerdict::MakerCannotCarry);
     };
     let taker_sub = state.accounts.subaccounts.get(&taker.owner).cloned().unwrap_or_default();
     let taker_size_before = taker_sub.size_lots(market);
-    let Some(taker_after) = side_after(state, taker_sub, terms, taker.side, taker_rate)? else {
+    let Some(taker_after) = side_after(state, taker_sub, terms, taker.side, taker_rate, !taker.liquidation)? else {
         return Ok(FillVerdict::TakerCannotCarry);
     };
 

@@ -182,7 +182,7 @@ pub(crate) fn execute_order(
     let market = request.market;
     let tif = time_in_force(request);
     let mut incoming = Incoming {
-        taker: Taker { order_id, owner, side: request.side },
+        taker: Taker { order_id, owner, side: request.side, liquidation: false },
         limit_ticks,
         remaining_lots: request.size_lots.0,
         reduce_only: request.reduce_only,
@@ -290,7 +290,7 @@ pub(crate) fn liquidation_order(
     });
     let first_event = events.len();
     let mut incoming = Incoming {
-        taker: Taker { order_id, owner, side },
+        taker: Taker { order_id, owner, side, liquidation: true },
         limit_ticks,
         remaining_lots: size_lots,
         reduce_only: true,
