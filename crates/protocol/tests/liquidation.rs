@@ -404,3 +404,30 @@ fn quote_debt_against_falling_collateral_is_repaid_by_selling_the_collateral_bef
     assert!(!chain.state.health(sub(carol)).below_maintenance);
     chain.state.verify_conservation().unwrap();
 }
+
+/// −12% in one block makes the index "too volatile" (more than 10% from its EMA). Makers'
+/// resting bids inside the band still fill against the liquidation, so the book — not the
+/// backstop — takes it.
+#[test]
+fn in_a_fast_market_resting_bids_still_take_a_liquidation_inside_the_band() {
+    let mut chain = Chain::new();
+    let (alice, _) = alice_long_one_btc(&mut chain, "14000");
+    let mia = trader(7);
+    chain.deposit(mia, USD, "1000000");
+    assert!(chain.place(mia, limit(BTC_PERP, Side::Buy, 900_000, ONE_BTC_LOTS)).result.is_ok());
+    let outcome = chain.set_prices(&[(BTC, "88000")]);
+    assert_eq!(
+        chain.state.market(BTC_PERP).unwrap().index_validity,
+        novation_protocol::oracle::PriceValidity::TooVolatile
+    );
+    let events = end_block_events(&outcome);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::LiquidationStarted { subaccount, .. } if *subaccount == sub(alice))));
+    let on_book = events
+        .iter()
+        .any(|e| matches!(e, Event::Fill { maker, taker, .. } if *maker == sub(mia) && *taker == sub(alice)));
+    assert!(on_book, "the liquidation sold into Mia's bid: {events:?}");
+    assert!(!events.iter().any(|e| matches!(e, Event::BackstopTakeover { .. })), "{events:?}");
+    chain.state.verify_conservation().unwrap();
+}

@@ -49,6 +49,37 @@ impl State {
         assets_valid && markets_valid
     }
 
+    /// Like [`State::prices_valid_for`], but also accepting prices that are only moving too
+    /// fast (fresh and confident, far from their EMA): what a maker needs to take the other
+    /// side of a liquidation inside the price band in a fast market.
+    pub(crate) fn prices_fresh_for(&self, sub: &Subaccount) -> bool {
+        use crate::oracle::PriceValidity::{TooVolatile, Valid};
+        let fresh = |asset: novation_types::AssetId| {
+            self.oracle.assets.get(asset.0 as usize).is_some_and(|o| matches!(o.validity, Valid | TooVolatile))
+        };
+        let assets_fresh = sub.balances.iter().all(|(asset, _)| fresh(*asset));
+        let markets_fresh = sub.positions.iter().all(|p| {
+            let Some(risk) = self.risk.markets.get(p.market.0 as usize) else { return false };
+            let linear = self.params.market(p.market).is_ok_and(|m| !m.kind.is_option() && fresh(m.base_asset));
+            risk.valid || (linear && risk.lot_value.0 > 0)
+        });
+        assets_fresh && markets_fresh
+    }
+
+    /// Initial margin for a maker filling a liquidation order: as
+    /// [`State::require_initial_margin`] with positions only, but fast (not stale) prices
+    /// suffice, so the book rather than the backstop takes liquidations whenever it can.
+    pub(crate) fn require_initial_margin_for_liquidation_maker(&self, sub: &Subaccount) -> Result<(), ErrorCode> {
+        if !self.prices_fresh_for(sub) {
+            return Err(ErrorCode::OraclePriceInvalid);
+        }
+        if self.health_of(sub, OrderExposure::PositionsOnly)?.meets_initial() {
+            Ok(())
+        } else {
+            Err(ErrorCode::InsufficientMargin)
+        }
+    }
+
     /// Refuses an action that adds risk unless prices are valid and `sub` (the state the
     /// action would leave) meets initial margin.
     pub(crate) fn require_initial_margin(&self, sub: &Subaccount, exposure: OrderExposure) -> Result<(), ErrorCode> {

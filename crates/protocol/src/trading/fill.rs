@@ -39,6 +39,17 @@ pub(crate) enum FillVerdict {
     OpenInterestCap,
 }
 
+/// Which side of which kind of fill a subaccount is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// Either side of an ordinary fill.
+    Trader,
+    /// The resting side of a liquidation order's fill: fast prices suffice for its margin.
+    LiquidationMaker,
+    /// The account being liquidated.
+    LiquidatedTaker,
+}
+
 /// One side's state after the fill, not yet written.
 struct SideAfter {
     sub: Subaccount,
@@ -63,8 +74,9 @@ fn side_after(
     terms: Terms,
     side: Side,
     fee_rate: novation_math::Ppm,
-    guard_reducing: bool,
+    role: Role,
 ) -> Result<Option<SideAfter>, ErrorCode> {
+    let guard_reducing = role != Role::LiquidatedTaker;
     let overflow = ErrorCode::ArithmeticOverflow;
     let market_risk = &state.risk.markets[terms.market.0 as usize];
     let funding_index = market_risk.funding_index;
@@ -87,7 +99,11 @@ fn side_after(
         // today's balance for the ledger to post into.
         let quote = state.params.quote_asset;
         sub.add_balance(quote, AssetUnits(net)).ok_or(overflow)?;
-        let carries = state.require_initial_margin(&sub, OrderExposure::PositionsOnly).is_ok();
+        let carries = if role == Role::LiquidationMaker {
+            state.require_initial_margin_for_liquidation_maker(&sub).is_ok()
+        } else {
+            state.require_initial_margin(&sub, OrderExposure::PositionsOnly).is_ok()
+        };
         sub.add_balance(quote, AssetUnits(net.checked_neg().ok_or(overflow)?)).ok_or(overflow)?;
         if !carries {
             return Ok(None);
@@ -135,12 +151,14 @@ pub(crate) fn execute_fill(
         maker_sub.open_orders = maker_sub.open_orders.saturating_sub(1);
     }
     let terms = Terms { market, lots, lot_price, notional };
-    let Some(maker_after) = side_after(state, maker_sub, terms, maker.side, maker_rate, true)? else {
+    let (maker_role, taker_role) =
+        if taker.liquidation { (Role::LiquidationMaker, Role::LiquidatedTaker) } else { (Role::Trader, Role::Trader) };
+    let Some(maker_after) = side_after(state, maker_sub, terms, maker.side, maker_rate, maker_role)? else {
         return Ok(FillVerdict::MakerCannotCarry);
     };
     let taker_sub = state.accounts.subaccounts.get(&taker.owner).cloned().unwrap_or_default();
     let taker_size_before = taker_sub.size_lots(market);
-    let Some(taker_after) = side_after(state, taker_sub, terms, taker.side, taker_rate, !taker.liquidation)? else {
+    let Some(taker_after) = side_after(state, taker_sub, terms, taker.side, taker_rate, taker_role)? else {
         return Ok(FillVerdict::TakerCannotCarry);
     };
 
