@@ -58,10 +58,11 @@ struct Sale {
 fn sale_of(state: &State, asset: AssetId, held: i128, debt: i128) -> Option<Sale> {
     let params = state.params.asset(asset).ok()?;
     let index = state.oracle.assets.get(asset.0 as usize)?.index?;
-    let price =
-        Decimal::ONE.checked_sub(params.liquidation_discount.to_decimal()).ok()?.mul(index, Rounding::Floor).ok()?;
-    // Quote (raw) per smallest unit of the asset, rounded down.
-    let per_unit = price.raw().checked_div(10i128.checked_pow(u32::from(params.decimals))?)?;
+    let keep = novation_math::Ppm::new(novation_math::Ppm::ONE.0 - params.liquidation_discount.0);
+    let price = keep.apply_decimal(index, Rounding::Floor).ok()?;
+    // Quote per smallest unit at that price, rounded down, from this block's unit value.
+    let unit_value = state.risk.assets.get(asset.0 as usize)?.unit_value.0;
+    let per_unit = keep.apply(unit_value, Rounding::Floor).ok()?;
     if per_unit <= 0 {
         return None;
     }

@@ -69,7 +69,7 @@ mod tests {
                 let flipped = if s.ends_with('0') { "1" } else { "0" };
                 Some(Value::String(format!("{}{flipped}", &s[..s.len() - 1])))
             }
-            Value::String(s) if s.parse::<f64>().is_ok() => Some(Value::String(format!("{s}1"))),
+            Value::String(s) if s.parse::<novation_math::Decimal>().is_ok() => Some(Value::String(format!("{s}1"))),
             Value::String(s) => Some(Value::String(format!("{s}X"))),
             Value::Null => None,
             _ => None,

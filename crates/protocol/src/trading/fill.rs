@@ -94,34 +94,31 @@ fn side_after(
     position.funding_index = if position.size_lots == SignedLots(0) { 0 } else { funding_index };
     let fee = fee(terms.notional, fee_rate)?;
     let net = change.realized.checked_add(funding).and_then(|v| v.checked_sub(fee)).ok_or(overflow)?;
-    if change.increased_risk {
-        // Margin is checked on the balance the fill's postings will leave; the copy keeps
-        // today's balance for the ledger to post into.
-        let quote = state.params.quote_asset;
-        sub.add_balance(quote, AssetUnits(net)).ok_or(overflow)?;
-        let carries = if role == Role::LiquidationMaker {
-            state.require_initial_margin_for_liquidation_maker(&sub).is_ok()
-        } else {
-            state.require_initial_margin(&sub, OrderExposure::PositionsOnly).is_ok()
-        };
-        sub.add_balance(quote, AssetUnits(net.checked_neg().ok_or(overflow)?)).ok_or(overflow)?;
-        if !carries {
-            return Ok(None);
+    if !change.increased_risk && before.is_none() {
+        return Ok(Some(SideAfter { sub, fee, realized: change.realized, funding }));
+    }
+    // The checks judge the balance the fill's postings will leave; the copy keeps today's
+    // balance for the ledger to post into.
+    let quote = state.params.quote_asset;
+    sub.add_balance(quote, AssetUnits(net)).ok_or(overflow)?;
+    let carries = if change.increased_risk {
+        match role {
+            Role::LiquidationMaker => state.require_initial_margin_for_liquidation_maker(&sub).is_ok(),
+            _ => state.require_initial_margin(&sub, OrderExposure::PositionsOnly).is_ok(),
         }
-    } else if let Some(before) = before {
+    } else {
         // A reducing fill below the mark is not margin-checked, yet it realises a loss: it
         // may not leave its side below maintenance with less health than it had (nor in
         // debt no collateral covers).
-        let quote = state.params.quote_asset;
-        sub.add_balance(quote, AssetUnits(net)).ok_or(overflow)?;
         let after = state.health_of(&sub, OrderExposure::PositionsOnly);
-        sub.add_balance(quote, AssetUnits(net.checked_neg().ok_or(overflow)?)).ok_or(overflow)?;
-        let sinks = after.is_ok_and(|after| {
-            after.below_maintenance() && after.maintenance_health_scaled() < before.maintenance_health_scaled()
-        });
-        if sinks || after.is_err() {
-            return Ok(None);
-        }
+        after.is_ok_and(|after| {
+            !after.below_maintenance()
+                || before.is_some_and(|before| after.maintenance_health_scaled() >= before.maintenance_health_scaled())
+        })
+    };
+    sub.add_balance(quote, AssetUnits(net.checked_neg().ok_or(overflow)?)).ok_or(overflow)?;
+    if !carries {
+        return Ok(None);
     }
     Ok(Some(SideAfter { sub, fee, realized: change.realized, funding }))
 }
