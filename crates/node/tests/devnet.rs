@@ -161,6 +161,23 @@ async fn bad_signature_gets_its_code_and_metrics_and_websocket_blocks_work() {
     let error = client.request::<Value, _>("nov_sendTransaction", rpc_params![wrong_chain]).await.unwrap_err();
     let jsonrpsee::core::ClientError::Call(error) = error else { panic!("{error:?}") };
     assert_eq!(error.code(), 1005);
+    // Well signed but failing the protocol's stateless checks (no actions; a subaccount out
+    // of range): refused at admission with the protocol's own code, never queued.
+    let nonce_before = call(&client, "nov_getNonce", rpc_params![signer.address().to_string()]).await;
+    let empty = signer.sign(&TxPayload::new(CHAIN_ID, signer.address(), 0, vec![]));
+    let error = client.request::<Value, _>("nov_sendTransaction", rpc_params![empty]).await.unwrap_err();
+    let jsonrpsee::core::ClientError::Call(error) = error else { panic!("{error:?}") };
+    assert_eq!(error.code() as u32, novation_types::ErrorCode::BadActionCount.code());
+    let junk = vec![Action::Deposit(action::Deposit {
+        subaccount: u16::MAX,
+        asset: USD,
+        amount: novation_math::Decimal::ONE,
+    })];
+    let out_of_range = signer.sign(&TxPayload::new(CHAIN_ID, signer.address(), 0, junk));
+    let error = client.request::<Value, _>("nov_sendTransaction", rpc_params![out_of_range]).await.unwrap_err();
+    let jsonrpsee::core::ClientError::Call(error) = error else { panic!("{error:?}") };
+    assert_eq!(error.code() as u32, novation_types::ErrorCode::InvalidSubaccount.code());
+    assert_eq!(call(&client, "nov_getNonce", rpc_params![signer.address().to_string()]).await, nonce_before);
     let error = client.request::<Value, _>("nov_getBook", rpc_params!["DOGE-PERP"]).await.unwrap_err();
     let jsonrpsee::core::ClientError::Call(error) = error else { panic!("{error:?}") };
     assert_eq!(error.code(), 2006);
