@@ -7,6 +7,8 @@
 //! scaled by 10^6 (fractions are parts per million), so "equity ≥ requirement" is compared
 //! exactly as `equity × 10^6 ≥ Σ notional × fraction`.
 
+#[cfg(test)]
+mod coverage_tests;
 mod health;
 mod index;
 mod naked;
