@@ -118,11 +118,11 @@ impl State {
     pub fn health_revalued(&self, id: SubaccountId) -> Result<Health, ErrorCode> {
         let sub = self.accounts.subaccounts.get(&id).cloned().unwrap_or_default();
         let mut prices = self.risk.clone();
-        let mut shocks = prices::ShockCache::default();
+        let mut shared = prices::SharedValues::default();
         for position in &sub.positions {
             let index = position.market.0 as usize;
             let params = self.params.markets.get(index).ok_or(ErrorCode::UnknownMarket)?;
-            let fresh = prices::market_risk(self, params, &self.markets.states[index], &mut shocks, false);
+            let fresh = prices::market_risk(self, params, &self.markets.states[index], &mut shared, false);
             if let Some(slot) = prices.markets.get_mut(index) {
                 *slot = crate::risk::prices::MarketRisk { greeks: slot.greeks, ..fresh };
             }
