@@ -161,16 +161,18 @@ pub(crate) fn underlying_margins(sub: &Subaccount, markets: &[MarketParams], pri
         };
         let underlying = &mut underlyings[slot];
         if let Some(expiry_ms) = params.kind.expiry_ms() {
+            // Every product of the size with a lot value fits: no overflow checks needed.
+            let fits = (i128::BITS - size.unsigned_abs().leading_zeros()) + market.value_bits <= 126;
+            let mark = if fits { size.wrapping_mul(market.lot_value.0) } else { size.checked_mul(market.lot_value.0)? };
             let bucket = expiry_bucket(&mut expiries, params.base_asset, expiry_ms, market);
-            add_values(&mut bucket.basis_values, &market.basis_values, size)?;
-            bucket.basis_mark = bucket.basis_mark.checked_add(size.checked_mul(market.lot_value.0)?)?;
+            add_values(&mut bucket.basis_values, &market.basis_values, size, fits)?;
+            bucket.basis_mark = bucket.basis_mark.checked_add(mark)?;
             if let MarketKind::Option { strike, .. } = params.kind {
-                add_values(&mut bucket.option_values, &values, size)?;
-                bucket.option_mark = bucket.option_mark.checked_add(size.checked_mul(market.lot_value.0)?)?;
+                add_values(&mut bucket.option_values, &values, size, fits)?;
+                bucket.option_mark = bucket.option_mark.checked_add(mark)?;
                 naked.add(params.base_asset, expiry_ms, strike, size.checked_mul(market.index_lot_value)?);
                 if size > 0 {
-                    underlying.long_option_value =
-                        underlying.long_option_value.checked_add(size.checked_mul(market.lot_value.0)?)?;
+                    underlying.long_option_value = underlying.long_option_value.checked_add(mark)?;
                 } else {
                     underlying.risky = true;
                 }
@@ -231,9 +233,16 @@ fn expiry_bucket<'a>(
     &mut expiries[slot]
 }
 
-fn add_values<const N: usize>(sums: &mut [i128; N], values: &[i128; N], size: i128) -> Option<()> {
-    for (sum, value) in sums.iter_mut().zip(values) {
-        *sum = sum.checked_add(size.checked_mul(*value)?)?;
+/// Adds `size` × each value to its sum (`fits`: no product can overflow).
+fn add_values<const N: usize>(sums: &mut [i128; N], values: &[i128; N], size: i128, fits: bool) -> Option<()> {
+    if fits {
+        for (sum, value) in sums.iter_mut().zip(values) {
+            *sum = sum.checked_add(size.wrapping_mul(*value))?;
+        }
+    } else {
+        for (sum, value) in sums.iter_mut().zip(values) {
+            *sum = sum.checked_add(size.checked_mul(*value)?)?;
+        }
     }
     Some(())
 }

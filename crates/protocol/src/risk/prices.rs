@@ -67,6 +67,10 @@ pub(crate) struct MarketRisk {
     pub(crate) basis_factor: Ppm,
     /// Index × lot size, rounded up: what one lot's contingency charges are fractions of.
     pub(crate) index_lot_value: i128,
+    /// Bits of the largest magnitude among the lot's scenario, basis and mark values: a
+    /// position of `b` bits of lots with `b + value_bits <= 126` values below 2^126 in
+    /// every scenario, so its products need no overflow check.
+    pub(crate) value_bits: u32,
     /// Option series only: Black-76 sensitivities of one whole contract at mark.
     pub(crate) greeks: Option<novation_math::Greeks>,
 }
@@ -272,6 +276,20 @@ pub(crate) fn within_band(risk: &MarketRisk, price_ticks: u64) -> bool {
 
 /// One market's risk values at this block's prices (`with_greeks`: also its Greeks).
 pub(crate) fn market_risk(
+    state: &State,
+    params: &MarketParams,
+    market: &MarketState,
+    shared: &mut SharedValues,
+    with_greeks: bool,
+) -> MarketRisk {
+    let risk = market_values(state, params, market, shared, with_greeks);
+    let values = risk.scenario_values.unwrap_or_default();
+    let largest =
+        values.iter().chain(&risk.basis_values).fold(risk.lot_value.0.unsigned_abs(), |m, v| m.max(v.unsigned_abs()));
+    MarketRisk { value_bits: u128::BITS - largest.leading_zeros(), ..risk }
+}
+
+fn market_values(
     state: &State,
     params: &MarketParams,
     market: &MarketState,
