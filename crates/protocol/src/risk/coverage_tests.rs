@@ -73,7 +73,7 @@ pub(super) fn chain() -> (State, Vec<MarketId>) {
 }
 
 /// A subaccount holding `legs` (market, lots) bought or sold at mark.
-fn holding(state: &State, legs: &[(MarketId, i64)], mode: MarginMode) -> Subaccount {
+pub(super) fn holding(state: &State, legs: &[(MarketId, i64)], mode: MarginMode) -> Subaccount {
     let mut sub = Subaccount { margin_mode: mode, ..Subaccount::default() };
     for &(market, lots) in legs {
         if lots == 0 || sub.positions.iter().any(|p| p.market == market) {
