@@ -116,7 +116,8 @@ impl State {
     /// Black-76 — instead of from the per-block tables. Equal to the cached answer; for risk
     /// tools and benchmarks that need the cost of a full revaluation.
     pub fn health_revalued(&self, id: SubaccountId) -> Result<Health, ErrorCode> {
-        let sub = self.accounts.subaccounts.get(&id).cloned().unwrap_or_default();
+        let empty = Subaccount::default();
+        let sub = self.accounts.subaccounts.get(&id).unwrap_or(&empty);
         let mut prices = self.risk.clone();
         let mut shared = prices::SharedValues::default();
         for position in &sub.positions {
@@ -127,7 +128,7 @@ impl State {
                 *slot = crate::risk::prices::MarketRisk { greeks: slot.greeks, ..fresh };
             }
         }
-        compute_health(&sub, &self.params.markets, &prices, OrderExposure::PositionsOnly)
+        compute_health(sub, &self.params.markets, &prices, OrderExposure::PositionsOnly)
     }
 }
 

@@ -26,6 +26,7 @@ pub(crate) struct NakedShorts(SmallVec<[Strike; 32]>);
 impl NakedShorts {
     /// Records a position of `value` (size × index × lot size; negative when short);
     /// `None` on overflow.
+    #[inline]
     pub(crate) fn add(&mut self, underlying: AssetId, expiry_ms: u64, strike: Decimal, value: i128) -> Option<()> {
         let key = (underlying, expiry_ms, strike);
         if self.0.last().is_none_or(|last| last.key != key) {

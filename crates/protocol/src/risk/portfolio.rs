@@ -242,13 +242,15 @@ fn margins<const CHECKED: bool>(sub: &Subaccount, markets: &[MarketParams], pric
 }
 
 /// The expiry's bucket, added if new.
+#[inline]
 fn expiry_bucket<'a>(
     expiries: &'a mut SmallVec<[ExpiryBucket; 8]>,
     underlying: AssetId,
     expiry_ms: u64,
     market: &MarketRisk,
 ) -> &'a mut ExpiryBucket {
-    let slot = match expiries.iter().position(|b| b.underlying == underlying && b.expiry_ms == expiry_ms) {
+    // From the last: positions come in market order, which lists an expiry's series together.
+    let slot = match expiries.iter().rposition(|b| b.underlying == underlying && b.expiry_ms == expiry_ms) {
         Some(slot) => slot,
         None => {
             expiries.push(ExpiryBucket {
