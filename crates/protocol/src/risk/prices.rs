@@ -136,7 +136,7 @@ struct Twin {
 }
 
 /// Twins kept waiting at most: series are listed call and put together, so few wait.
-const MAX_TWINS: usize = 64;
+const MAX_TWINS: usize = 16;
 
 impl SharedValues {
     fn shock(&mut self, state: &State, underlying: AssetId, expiry_ms: Option<u64>) -> Option<ExpiryShock> {
