@@ -49,8 +49,14 @@ fn funded_node(dir: &std::path::Path, signers: usize) -> Result<(Node, Vec<Eip71
         data_dir: dir.to_path_buf(),
         genesis: devnet_genesis(),
         chain_id: CHAIN_ID,
-        mempool: MempoolLimits { max_per_signer: 1_000, max_total: 1_000_000 },
+        mempool: MempoolLimits {
+            max_total: 1_000_000,
+            max_total_bytes: usize::MAX / 2,
+            nonce_window: 1_000_000,
+            ..MempoolLimits::default()
+        },
         max_block_txs: 1_000_000,
+        max_block_bytes: usize::MAX,
     })
     .map_err(|e| e.to_string())?;
     let publishers: Vec<Eip712Signer> = (0..3)

@@ -408,6 +408,7 @@ pub async fn start_devnet(config: DevnetConfig) -> Result<RunningNode, NodeError
         chain_id: config.chain_id,
         mempool: MempoolLimits::default(),
         max_block_txs: 20_000,
+        max_block_bytes: crate::node::MAX_BLOCK_BYTES_DEFAULT,
     })?;
     let keys: Vec<Eip712Signer> = (0..config.demo_accounts).map(demo_key).collect();
     let amounts = [(USD, "1000000"), (BTC, "10"), (ETH, "100")];
@@ -443,6 +444,7 @@ pub async fn start_node(config: NodeConfig) -> Result<RunningNode, NodeError> {
         chain_id: config.chain_id,
         mempool: MempoolLimits::default(),
         max_block_txs: 20_000,
+        max_block_bytes: crate::node::MAX_BLOCK_BYTES_DEFAULT,
     })?;
     start(node, config.rpc_addr, config.block_time_ms).await
 }

@@ -30,8 +30,8 @@ pub use devnet::{
     DevnetConfig, GenesisSource, NodeConfig, RunningNode,
 };
 pub use error::NodeError;
-pub use header::{hex, parse_hash, sha256, tx_root, BlockBody, Hash32, NodeHeader};
+pub use header::{hex, parse_hash, sha256, tx_id, tx_root, BlockBody, Hash32, NodeHeader};
 pub use mempool::MempoolLimits;
 pub use metrics::metrics_text;
-pub use node::{now_ms, Admitted, ChainConfig, Node, ProducedBlock};
+pub use node::{now_ms, Admitted, ChainConfig, Node, ProducedBlock, MAX_BLOCK_BYTES_DEFAULT};
 pub use rpc::{rpc_module, start_rpc};
