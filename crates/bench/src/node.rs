@@ -45,9 +45,13 @@ fn order(signer: usize, index: u64) -> OrderAction {
 /// A node with prices set and `signers` funded accounts; returns it and its signers.
 fn funded_node(dir: &std::path::Path, signers: usize) -> Result<(Node, Vec<Eip712Signer>), String> {
     let _ = std::fs::remove_dir_all(dir);
+    let publishers: Vec<Eip712Signer> = (0..3)
+        .map(|i| Eip712Signer::from_seed(novation_node::sha256(format!("novation-bench-publisher-{i}").as_bytes())))
+        .collect();
+    let addresses: Vec<_> = publishers.iter().map(Eip712Signer::address).collect();
     let node = Node::open(ChainConfig {
         data_dir: dir.to_path_buf(),
-        genesis: devnet_genesis(),
+        genesis: devnet_genesis(&addresses),
         chain_id: CHAIN_ID,
         mempool: MempoolLimits {
             max_total: 1_000_000,
@@ -59,9 +63,6 @@ fn funded_node(dir: &std::path::Path, signers: usize) -> Result<(Node, Vec<Eip71
         max_block_bytes: usize::MAX,
     })
     .map_err(|e| e.to_string())?;
-    let publishers: Vec<Eip712Signer> = (0..3)
-        .map(|i| Eip712Signer::from_seed(novation_node::sha256(format!("novation-devnet-publisher-{i}").as_bytes())))
-        .collect();
     for round in 0..3u64 {
         let time_ms = novation_node::now_ms();
         for publisher in &publishers {
