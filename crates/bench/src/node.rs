@@ -82,7 +82,7 @@ fn funded_node(dir: &std::path::Path, signers: usize) -> Result<(Node, Vec<Eip71
         genesis: devnet_genesis(&addresses),
         chain_id: CHAIN_ID,
         mempool: MempoolLimits {
-            max_total: 1_000_000,
+            max_total: 4_000_000,
             max_total_bytes: usize::MAX / 2,
             nonce_window: 1_000_000,
             ..MempoolLimits::default()
