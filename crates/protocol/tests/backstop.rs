@@ -1,6 +1,7 @@
 //! The backstop is bounded and its losses are booked: its limits per market, its own
 //! initial margin, and its negative equity covered at once — insurance fund, then
-//! auto-deleveraging, then bad debt.
+//! auto-deleveraging, then bad debt. (These chains' stable prices follow the mark at once,
+//! so every deficit is one the insurance fund covers; `fast_moves` covers the other case.)
 
 mod common;
 
@@ -32,7 +33,7 @@ fn backstop_equity(chain: &Chain) -> Decimal {
 
 #[test]
 fn the_backstops_loss_is_paid_by_the_insurance_fund_in_the_block_it_appears() {
-    let mut chain = Chain::new();
+    let mut chain = Chain::with_prompt_stable_price();
     setup(&mut chain, "5000");
     chain.set_prices(&[(BTC, "90000")]);
     let backstop = chain.state.backstop_subaccount();
@@ -53,7 +54,7 @@ fn the_backstops_loss_is_paid_by_the_insurance_fund_in_the_block_it_appears() {
 
 #[test]
 fn without_insurance_the_backstops_loss_is_deleveraged_against_the_opposing_side() {
-    let mut chain = Chain::new();
+    let mut chain = Chain::with_prompt_stable_price();
     let (_, bob) = setup(&mut chain, "0");
     // At 92,000 Alice is below maintenance with 1,950 of equity left, and no bids: the
     // backstop takes 25% of the open interest with her collateral, Bob the rest at mark.
@@ -80,7 +81,7 @@ fn without_insurance_the_backstops_loss_is_deleveraged_against_the_opposing_side
 
 #[test]
 fn a_backstop_below_its_own_initial_margin_takes_no_new_risk() {
-    let mut chain = Chain::new();
+    let mut chain = Chain::with_prompt_stable_price();
     let (_, bob) = setup(&mut chain, "5000");
     let carl = trader(3);
     chain.deposit(carl, USD, "10000");
@@ -115,7 +116,7 @@ fn a_backstop_below_its_own_initial_margin_takes_no_new_risk() {
 #[test]
 fn the_backstop_limit_in_notional_binds_too() {
     let publishers: Vec<novation_types::Address> = (1..=3).map(novation_types::Address::from_index).collect();
-    let mut genesis = novation_protocol::params::Genesis::example(&publishers);
+    let mut genesis = prompt_stable_price(novation_protocol::params::Genesis::example(&publishers));
     genesis.markets[BTC_PERP.0 as usize].risk.backstop_max_notional = Some(dec("9000"));
     let mut chain = Chain::with_genesis(genesis, publishers);
     setup(&mut chain, "5000");
@@ -127,7 +128,7 @@ fn the_backstop_limit_in_notional_binds_too() {
 
 #[test]
 fn the_adl_queue_and_the_backstops_limits_are_public() {
-    let mut chain = Chain::new();
+    let mut chain = Chain::with_prompt_stable_price();
     let (alice, bob) = setup(&mut chain, "5000");
     let carl = trader(3);
     chain.deposit(carl, USD, "3000");
@@ -155,7 +156,7 @@ fn the_adl_queue_and_the_backstops_limits_are_public() {
 fn capital_paid_into_the_backstop_lets_it_carry_more_and_never_comes_back_out() {
     let run = |funding: Option<&str>| {
         let publishers: Vec<novation_types::Address> = (1..=3).map(novation_types::Address::from_index).collect();
-        let mut genesis = novation_protocol::params::Genesis::example(&publishers);
+        let mut genesis = prompt_stable_price(novation_protocol::params::Genesis::example(&publishers));
         genesis.markets[BTC_PERP.0 as usize].risk.backstop_max_open_interest_share = Ppm::ONE;
         let mut chain = Chain::with_genesis(genesis, publishers);
         let (_, bob) = setup(&mut chain, "5000");

@@ -77,13 +77,7 @@ pub(crate) fn equity_of(state: &State, id: SubaccountId) -> i128 {
 /// beyond the backstop's limits is auto-deleveraged at mark.
 pub(crate) fn take_over(state: &mut State, id: SubaccountId, adl: &mut AdlQueues, events: &mut Vec<Event>) {
     let backstop = state.backstop_subaccount();
-    let deficit = equity_of(state, id).saturating_neg();
-    if deficit > 0 {
-        let uncovered = pay_from_insurance(state, id, deficit, events);
-        if uncovered > 0 {
-            adl::deleverage_deficit(state, id, uncovered, adl, events);
-        }
-    }
+    cover_deficit(state, id, adl, events);
     let Some(sub) = state.accounts.subaccounts.get(&id) else { return };
     let positions: Vec<(MarketId, i64)> =
         sub.positions.iter().filter(|p| !p.size_lots.is_zero()).map(|p| (p.market, p.size_lots.0)).collect();
@@ -169,12 +163,29 @@ pub(crate) fn settle_backstop(state: &mut State, adl: &mut AdlQueues, events: &m
         );
         super::partial::reduce_on_book(state, backstop, events);
     }
-    let deficit = equity_of(state, backstop).saturating_neg();
-    if deficit > 0 {
-        let uncovered = pay_from_insurance(state, backstop, deficit, events);
-        if uncovered > 0 {
-            adl::deleverage_deficit(state, backstop, uncovered, adl, events);
-        }
+    cover_deficit(state, backstop, adl, events);
+}
+
+/// Covers `id`'s negative equity at mark. The insurance fund pays the part that prices moving
+/// at the stable price's pace would also have caused (the deficit at stable prices); the rest
+/// — the loss from a move faster than the stable price follows, a gap or a pump — is charged
+/// first to the opposing winners of that move by auto-deleveraging at the bankruptcy price,
+/// so colluding accounts on both sides of a manipulated move cannot draw on the fund. What no
+/// opposing position covers is booked as bad debt (and covered at the end of the block from
+/// the fund, then the fee pool).
+fn cover_deficit(state: &mut State, id: SubaccountId, adl: &mut AdlQueues, events: &mut Vec<Event>) {
+    let deficit = equity_of(state, id).saturating_neg();
+    if deficit <= 0 {
+        return;
+    }
+    let sub = state.accounts.subaccounts.get(&id);
+    let stable_deficit = sub
+        .and_then(|s| crate::risk::compute_equity_at_stable(s, &state.risk))
+        .map_or(deficit, |equity| equity.saturating_neg().max(0));
+    let insured = stable_deficit.min(deficit);
+    let uncovered = pay_from_insurance(state, id, insured, events).saturating_add(deficit - insured);
+    if uncovered > 0 {
+        adl::deleverage_deficit(state, id, uncovered, adl, events);
     }
 }
 

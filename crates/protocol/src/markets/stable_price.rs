@@ -17,7 +17,7 @@ const MS_PER_HOUR: i128 = 3_600_000;
 pub(crate) fn next_stable(stable: Decimal, mark: Decimal, growth_per_hour: Ppm, elapsed_ms: u64) -> Decimal {
     let per_hour = growth_per_hour
         .apply_decimal(stable.checked_abs().unwrap_or(Decimal::MAX), Rounding::Floor)
-        .unwrap_or_default();
+        .unwrap_or(Decimal::MAX);
     let step = novation_math::mul_div_i128(per_hour.raw(), i128::from(elapsed_ms), MS_PER_HOUR, Rounding::Floor)
         .map(Decimal::from_raw)
         .unwrap_or(Decimal::MAX);

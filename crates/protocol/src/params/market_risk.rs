@@ -5,6 +5,10 @@
 use novation_math::{Decimal, Ppm};
 use serde::{Deserialize, Serialize};
 
+/// The fastest stable price: a million times itself per hour, which follows any mark within
+/// one block (no damping).
+pub const MAX_STABLE_GROWTH: Ppm = Ppm::new(1_000_000_000_000);
+
 /// Per-market solvency rules (defaults: [`MarketRiskParams::default`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -15,8 +19,13 @@ pub struct MarketRiskParams {
     pub profit_half_weight: Option<Decimal>,
     /// The stable price moves toward the mark by at most this fraction of itself per hour;
     /// initial margin values every position at the worse of mark and stable price, so a pump
-    /// over minutes cannot be borrowed against.
+    /// over minutes cannot be borrowed against. Above 1 it follows faster; at
+    /// [`MAX_STABLE_GROWTH`] it follows the mark within a block.
     pub stable_growth_per_hour: Ppm,
+    /// Every order price and fill of a perpetual or future also lies within this fraction of
+    /// the stable price: trading pauses at prices the mark reached faster than the stable
+    /// price can follow (liquidation then goes to the backstop and auto-deleveraging).
+    pub stable_band: Ppm,
     /// Concentration: a position's initial fraction rises by this × its share of the
     /// market's open interest (share = notional / max(open interest notional,
     /// `concentration_reference`), at most 1).
@@ -38,6 +47,7 @@ impl Default for MarketRiskParams {
         MarketRiskParams {
             profit_half_weight: Some(Decimal::from_int(1_000_000)),
             stable_growth_per_hour: Ppm::new(50_000),
+            stable_band: Ppm::new(250_000),
             concentration_factor: Ppm::new(200_000),
             concentration_reference: Decimal::from_int(10_000_000),
             open_interest_cap_notional: None,

@@ -12,7 +12,7 @@ mod validate;
 
 pub use change::ParamChange;
 pub(crate) use change::Undo;
-pub use market_risk::MarketRiskParams;
+pub use market_risk::{MarketRiskParams, MAX_STABLE_GROWTH};
 pub use portfolio::PortfolioMarginParams;
 pub use validate::GenesisError;
 

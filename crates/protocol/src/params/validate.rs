@@ -174,8 +174,10 @@ impl ChainParams {
         let positive = |amount: Option<Decimal>| amount.is_none_or(|a| a.is_positive());
         let fraction = |f: Ppm| Ppm::ZERO <= f && f <= Ppm::ONE;
         let risk_ok = positive(risk.profit_half_weight)
-            && fraction(risk.stable_growth_per_hour)
             && risk.stable_growth_per_hour > Ppm::ZERO
+            && risk.stable_growth_per_hour <= super::market_risk::MAX_STABLE_GROWTH
+            && risk.stable_band > Ppm::ZERO
+            && risk.stable_band < Ppm::ONE
             && fraction(risk.concentration_factor)
             && risk.concentration_reference.is_positive()
             && positive(risk.open_interest_cap_notional)

@@ -160,6 +160,16 @@ pub(crate) fn ceil_div_ppm(scaled: QuoteScaled) -> QuoteRaw {
 /// Equity alone (collateral at unit value plus unrealised PnL at mark), exactly
 /// `compute_health(..).equity()` without the requirements: what ranking many holders needs.
 pub(crate) fn compute_equity(sub: &Subaccount, prices: &RiskPrices) -> Option<i128> {
+    equity_at(sub, prices, |market| market.lot_value)
+}
+
+/// Equity with every perpetual and future valued at its stable price instead of the mark:
+/// what the subaccount would be worth had prices moved only as fast as the stable price.
+pub(crate) fn compute_equity_at_stable(sub: &Subaccount, prices: &RiskPrices) -> Option<i128> {
+    equity_at(sub, prices, |market| market.stable_lot_value)
+}
+
+fn equity_at(sub: &Subaccount, prices: &RiskPrices, lot_value: impl Fn(&MarketRisk) -> QuoteRaw) -> Option<i128> {
     let (mut collateral, mut pnl) = (0i128, 0i128);
     for &(asset, units) in &sub.balances {
         let risk = prices.assets.get(asset.0 as usize)?;
@@ -167,7 +177,7 @@ pub(crate) fn compute_equity(sub: &Subaccount, prices: &RiskPrices) -> Option<i1
     }
     for position in &sub.positions {
         let market = prices.markets.get(position.market.0 as usize)?;
-        let value = market.lot_value.times_lots(position.size_lots)?.0;
+        let value = lot_value(market).times_lots(position.size_lots)?.0;
         let owed = crate::markets::funding::funding_owed(position, market.funding_index)?;
         pnl = pnl.checked_add(value.checked_sub(position.cost.raw())?.checked_sub(owed)?)?;
     }

@@ -257,19 +257,36 @@ impl RiskPrices {
 /// The price band in ticks: mark ± band × reference, where the reference is the mark itself
 /// for perpetuals and futures and the underlying's index for options (a premium moves with
 /// the underlying, not with itself). The low end rounds up and the high end down, so the
-/// band never widens; the low end is at least one tick.
-fn band_ticks(params: &MarketParams, mark: Option<Decimal>, index: Option<Decimal>) -> Option<(u64, u64)> {
+/// band never widens; the low end is at least one tick. Perpetuals and futures are also
+/// bounded to `risk.stable_band` around their stable price: a mark that ran further from it
+/// than the stable price can follow leaves an empty band (low above high), and nothing
+/// trades at such prices until the stable price catches up.
+fn band_ticks(
+    params: &MarketParams,
+    mark: Option<Decimal>,
+    index: Option<Decimal>,
+    stable: Option<Decimal>,
+) -> Option<(u64, u64)> {
     let mark = mark?;
     let reference = if params.kind.is_option() { index? } else { mark };
-    let width = params.price_band.apply_decimal(reference, Rounding::Floor).ok()?;
-    let low = mark.checked_sub(width).ok()?.max(Decimal::ZERO).to_units(params.tick_size, Rounding::Ceil).ok()?;
-    let high = mark.checked_add(width).ok()?.to_units(params.tick_size, Rounding::Floor).ok()?;
-    let low = u64::try_from(low.max(1)).ok()?;
-    let high = u64::try_from(high.max(0)).unwrap_or(u64::MAX);
-    (low <= high).then_some((low, high))
+    let (low, high) = ticks_around(params, mark, params.price_band.apply_decimal(reference, Rounding::Floor).ok()?)?;
+    let Some(stable) = stable.filter(|_| !params.kind.is_option()) else { return Some((low, high)) };
+    let width = params.risk.stable_band.apply_decimal(stable, Rounding::Floor).ok()?;
+    let (stable_low, stable_high) = ticks_around(params, stable, width)?;
+    Some((low.max(stable_low), high.min(stable_high)))
 }
 
-/// Whether `price_ticks` lies inside `market`'s band this block (no band without a mark).
+/// `center` ± `width` in ticks, rounded inward, the low end at least one tick.
+fn ticks_around(params: &MarketParams, center: Decimal, width: Decimal) -> Option<(u64, u64)> {
+    let low = center.checked_sub(width).ok()?.max(Decimal::ZERO).to_units(params.tick_size, Rounding::Ceil).ok()?;
+    let high = center.checked_add(width).ok()?.to_units(params.tick_size, Rounding::Floor).ok()?;
+    let low = u64::try_from(low.max(1)).ok()?;
+    let high = u64::try_from(high.max(0)).unwrap_or(u64::MAX);
+    Some((low, high))
+}
+
+/// Whether `price_ticks` lies inside `market`'s band this block (no band without a mark; an
+/// empty band admits nothing).
 pub(crate) fn within_band(risk: &MarketRisk, price_ticks: u64) -> bool {
     risk.band_ticks.is_none_or(|(low, high)| (low..=high).contains(&price_ticks))
 }
@@ -313,7 +330,7 @@ fn market_values(
         stable_lot_value: QuoteRaw(stable_lot_value),
         open_interest_notional,
         concentration: (params.risk.concentration_factor, params.risk.concentration_reference.raw()),
-        band_ticks: band_ticks(params, market.mark, index.index),
+        band_ticks: band_ticks(params, market.mark, index.index, market.stable_price),
         basis_values: [lot_value; BASIS_MOVES],
         value_weight: Ppm::ONE,
         basis_factor: Ppm::ONE,

@@ -79,7 +79,8 @@ fn market_bound_ticks(state: &State, params: &MarketParams, side: Side, slippage
     let ticks = u64::try_from(ticks.max(1)).map_err(|_| ErrorCode::InvalidPrice)?;
     // A market or liquidation order never trades outside the price band either.
     let band = state.risk.markets.get(params.id.0 as usize).and_then(|risk| risk.band_ticks);
-    Ok(band.map_or(ticks, |(low, high)| ticks.clamp(low, high)))
+    // (An empty band leaves the price as it is: nothing inside it can trade.)
+    Ok(band.filter(|(low, high)| low <= high).map_or(ticks, |(low, high)| ticks.clamp(low, high)))
 }
 
 fn time_in_force(request: &OrderRequest) -> TimeInForce {

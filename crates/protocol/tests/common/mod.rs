@@ -39,6 +39,13 @@ impl Chain {
         Self::with_genesis(Genesis::example(&publishers), publishers)
     }
 
+    /// The example genesis with every market's stable price following its mark within a
+    /// block: every deficit is one the insurance fund covers (no move is "too fast").
+    pub fn with_prompt_stable_price() -> Self {
+        let publishers: Vec<Address> = (1..=3).map(Address::from_index).collect();
+        Self::with_genesis(prompt_stable_price(Genesis::example(&publishers)), publishers)
+    }
+
     pub fn with_genesis(genesis: Genesis, publishers: Vec<Address>) -> Self {
         let mut chain = Chain {
             state: State::new(genesis).expect("valid genesis"),
@@ -156,6 +163,14 @@ impl Chain {
         let raw = self.state.subaccount(sub(who)).map_or(0, |s| s.balance(USD).0);
         Decimal::from_raw(raw)
     }
+}
+
+/// `genesis` with every market's stable price following its mark within a block.
+pub fn prompt_stable_price(mut genesis: Genesis) -> Genesis {
+    for market in &mut genesis.markets {
+        market.risk.stable_growth_per_hour = novation_protocol::params::MAX_STABLE_GROWTH;
+    }
+    genesis
 }
 
 pub fn limit(market: MarketId, side: Side, price_ticks: u64, size_lots: u64) -> OrderRequest {
