@@ -35,6 +35,7 @@ pub mod chain;
 mod generate;
 mod rng;
 mod runner;
+pub mod scenarios;
 mod script;
 #[cfg(feature = "proptest")]
 pub mod strategy;

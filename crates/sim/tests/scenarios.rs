@@ -1,0 +1,63 @@
+//! Adversarial scenarios, small: each one's attacker must not profit, bad debt must stay
+//! within the insurance fund, reserves must never go negative, no loss may stay uncovered at
+//! a block's end, value must be conserved, and no flat account may pay.
+
+use novation_sim::scenarios::{by_name, Outcome, Scale};
+
+fn play(name: &str) -> Outcome {
+    let (_, run) = by_name(name).expect("a listed scenario");
+    let outcome = run(Scale::Small);
+    eprintln!("{}", outcome.summary());
+    outcome
+}
+
+fn assert_holds(name: &str) {
+    let outcome = play(name);
+    assert!(outcome.blocks > 0, "{name} applied no block");
+    let failures = outcome.failures();
+    assert!(failures.is_empty(), "{name}: {failures:#?}\n{}", outcome.summary());
+}
+
+#[test]
+#[ignore = "needs the booked and bounded backstop: the pumped short taken over at mark leaves its growing loss unbooked on the backstop (uncovered loss)"]
+fn oracle_pump_on_a_thin_market_pays_the_attacker_nothing() {
+    assert_holds("oracle_pump");
+}
+
+#[test]
+fn wash_trades_at_the_band_edges_move_no_value_out() {
+    assert_holds("wash_trade");
+}
+
+#[test]
+#[ignore = "needs bounded profit settlement and a growth-limited stable price for initial margin: the pumped long realises its paper profit into the maker's bids and withdraws it before the price reverts"]
+fn a_short_self_liquidated_into_the_backstop_then_pumped_4x_pays_the_attacker_nothing() {
+    assert_holds("backstop_pump");
+}
+
+#[test]
+fn usd_borrowed_against_a_token_that_falls_80_percent_is_repaid() {
+    assert_holds("collateral_crash");
+}
+
+#[test]
+#[ignore = "needs the booked and bounded backstop: the pair's liquidated long goes to the backstop at mark and its further loss funds the short's profit instead of ADL"]
+fn a_crash_with_one_publisher_reporting_a_depeg_pays_the_attacker_nothing() {
+    assert_holds("depeg_publisher");
+}
+
+#[test]
+fn usd_borrowed_against_an_asset_that_falls_99_99_percent_is_covered() {
+    assert_holds("collateral_wipeout");
+}
+
+#[test]
+#[ignore = "needs the booked and bounded backstop: with no bids the liquidated long stays on the backstop, whose loss funds the attacker's short instead of going to insurance and ADL"]
+fn a_crash_with_no_bids_below_the_mark_leaves_no_loss_uncovered() {
+    assert_holds("no_bids_crash");
+}
+
+#[test]
+fn a_concentrated_position_pumped_then_crashed_into_an_empty_book_pays_the_attacker_nothing() {
+    assert_holds("pump_then_empty_book");
+}
