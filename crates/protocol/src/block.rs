@@ -147,6 +147,7 @@ impl State {
         crate::derivatives::settle_expiries(self, &mut events);
         crate::markets::update_marks(self, &mut events);
         crate::derivatives::update_option_marks(self, &mut events);
+        crate::markets::update_stable_prices(self);
         crate::markets::funding::update_funding(self, &mut events);
         let prices_before = std::mem::take(&mut self.risk);
         self.refresh_risk_prices();

@@ -79,6 +79,11 @@ fn perp(id: MarketId, symbol: &str, base: AssetId, tick: &str, lot: &str) -> Mar
         kind: MarketKind::Perpetual,
         price_band: crate::params::default_price_band(),
         unrealized_profit_weight: crate::params::default_unrealized_profit_weight(),
+        // Deep markets: concentration is measured against at least 100M of open interest.
+        risk: crate::params::MarketRiskParams {
+            concentration_reference: Decimal::from_int(100_000_000),
+            ..crate::params::MarketRiskParams::default()
+        },
     }
 }
 

@@ -38,9 +38,10 @@ fn a_10x_long_pays_taker_fee_and_maker_earns_rebate() {
     assert_eq!(chain.usd(bob), dec("200010"), "maker rebate 0.01% of 100,000");
     let health = chain.state.health(sub(alice));
     assert_eq!(health.equity, dec("9950"));
-    assert_eq!(health.initial_requirement, dec("5000"));
+    // 5% of 100,000, plus concentration: 20% × 100,000 × (100,000 / 100M of reference).
+    assert_eq!(health.initial_requirement, dec("5020"));
     assert_eq!(health.maintenance_requirement, dec("3000"));
-    assert_eq!(health.free_collateral, dec("4950"));
+    assert_eq!(health.free_collateral, dec("4930"));
     assert!(health.meets_initial && !health.below_maintenance);
     let position = &chain.state.account(sub(alice)).positions[0];
     assert_eq!(position.size, dec("1"));
@@ -383,9 +384,10 @@ fn larger_positions_fall_into_higher_margin_tiers() {
     chain.deposit(bob, USD, "2000000");
     chain.place(bob, limit(BTC_PERP, Side::Sell, BTC_100K_TICKS, 20 * ONE_BTC_LOTS));
     chain.place(whale, limit(BTC_PERP, Side::Buy, BTC_100K_TICKS, 20 * ONE_BTC_LOTS));
-    // 2,000,000 of notional sits in the second tier: 10% initial, 6% maintenance.
+    // 2,000,000 of notional sits in the second tier: 10% initial, 6% maintenance; plus
+    // concentration: 20% × 2,000,000 × (2,000,000 / 100M of reference).
     let health = chain.state.health(sub(whale));
-    assert_eq!(health.initial_requirement, dec("200000"));
+    assert_eq!(health.initial_requirement, dec("208000"));
     assert_eq!(health.maintenance_requirement, dec("120000"));
 }
 

@@ -16,7 +16,10 @@ use crate::params::{ChainParams, MarketParams};
 use crate::state::State;
 
 pub(crate) mod funding;
+mod stable_price;
 mod state_key;
+
+pub(crate) use stable_price::update_stable_prices;
 
 /// The markets component's state: one [`MarketState`] per market, by id.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -93,6 +96,12 @@ pub struct MarketState {
     /// Dated futures and options: the settlement price once the series has expired and
     /// settled (it then takes no orders and holds no positions).
     pub settlement_price: Option<Decimal>,
+    /// The growth-limited stable price (see `stable_price`), once the market has a mark.
+    #[serde(default)]
+    pub stable_price: Option<Decimal>,
+    /// Block time the stable price last moved.
+    #[serde(default)]
+    pub stable_updated_ms: u64,
 }
 
 impl MarketState {

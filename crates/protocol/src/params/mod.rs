@@ -5,11 +5,13 @@
 //! governance calls). A genesis is simply the parameters a chain starts from.
 
 mod change;
+mod market_risk;
 mod state_key;
 mod validate;
 
 pub use change::ParamChange;
 pub(crate) use change::Undo;
+pub use market_risk::MarketRiskParams;
 pub use validate::GenesisError;
 
 use novation_math::{Decimal, Ppm};
@@ -123,6 +125,10 @@ pub struct MarketParams {
     /// leaves the chain only once realised.
     #[serde(default = "default_unrealized_profit_weight")]
     pub unrealized_profit_weight: Ppm,
+    /// Solvency rules: shrinking profit weight, stable price, concentration, the notional
+    /// open-interest cap and the backstop's limits.
+    #[serde(default)]
+    pub risk: MarketRiskParams,
 }
 
 /// The unrealised-profit weight of a market that does not set one: 80%.

@@ -176,6 +176,20 @@ impl ChainParams {
         ensure(market.price_band > Ppm::ZERO && market.price_band < Ppm::ONE, || {
             format!("{name}: price band in (0, 1)")
         })?;
+        let risk = &market.risk;
+        let positive = |amount: Option<Decimal>| amount.is_none_or(|a| a.is_positive());
+        let fraction = |f: Ppm| Ppm::ZERO <= f && f <= Ppm::ONE;
+        let risk_ok = positive(risk.profit_half_weight)
+            && fraction(risk.stable_growth_per_hour)
+            && risk.stable_growth_per_hour > Ppm::ZERO
+            && fraction(risk.concentration_factor)
+            && risk.concentration_reference.is_positive()
+            && positive(risk.open_interest_cap_notional)
+            && positive(risk.backstop_max_notional)
+            && fraction(risk.backstop_max_open_interest_share);
+        ensure(risk_ok, || {
+            format!("{name}: profit half weight, caps and reference > 0; stable growth in (0, 1]; factors in [0, 1]")
+        })?;
         if let MarketKind::Option { strike, .. } = market.kind {
             ensure(strike.is_positive(), || format!("{name}: strike must be positive"))?;
         }

@@ -156,6 +156,9 @@ pub struct MarketView {
     pub last_funding_rate: Decimal,
     /// Lowest and highest price, in ticks, an order or fill may have this block.
     pub price_band_ticks: Option<(u64, u64)>,
+    /// The growth-limited stable price initial margin values positions at (with the mark).
+    #[serde(default)]
+    pub stable_price: Option<Decimal>,
 }
 
 /// One subaccount in a listing of every subaccount.
@@ -346,6 +349,7 @@ impl State {
             funding_index: Decimal::from_raw(state.funding_index),
             last_funding_rate: state.last_funding_rate,
             price_band_ticks: self.risk.markets[market.0 as usize].band_ticks,
+            stable_price: state.stable_price,
         })
     }
 

@@ -43,8 +43,10 @@ pub struct Health {
     pub notional: QuoteRaw,
     /// Unrealised profit of the positions in profit (losses not netted).
     pub unrealized_profit: QuoteRaw,
-    /// The part of that profit initial margin does not count (1 − the market's weight).
-    pub unrealized_profit_excluded: QuoteRaw,
+    /// The part of unrealised PnL initial margin does not count: profit beyond its market's
+    /// (shrinking) weight, and what valuing each position at the worse of mark and stable
+    /// price takes away.
+    pub initial_pnl_excluded: QuoteRaw,
     /// Initial requirement × 10^6.
     pub initial_scaled: QuoteScaled,
     /// Maintenance requirement × 10^6.
@@ -62,15 +64,18 @@ impl Health {
         self.collateral.saturating_add(self.unrealized_pnl)
     }
 
-    /// Weighted collateral plus unrealised PnL, for initial margin: profit counts only at its
-    /// market's weight.
+    /// Weighted collateral plus unrealised PnL, for initial margin: each position valued at
+    /// the worse of mark and stable price, profit counted only at its market's weight.
     pub fn equity_initial(&self) -> QuoteRaw {
-        self.collateral_initial.saturating_add(self.unrealized_pnl).saturating_sub(self.unrealized_profit_excluded)
+        self.collateral_initial.saturating_add(self.unrealized_pnl).saturating_sub(self.initial_pnl_excluded)
     }
 
-    /// Initial equity without any unrealised profit: what backs moving collateral out.
+    /// Initial equity without any unrealised profit (and losses at the worse of mark and
+    /// stable price): what backs moving collateral out.
     pub fn equity_without_profit(&self) -> QuoteRaw {
-        self.collateral_initial.saturating_add(self.unrealized_pnl).saturating_sub(self.unrealized_profit)
+        let without_profit =
+            self.collateral_initial.saturating_add(self.unrealized_pnl).saturating_sub(self.unrealized_profit);
+        without_profit.min(self.equity_initial())
     }
 
     /// Initial margin holds with no unrealised profit counted: the test for withdrawals
@@ -199,9 +204,11 @@ fn add_position(
     health.unrealized_pnl = health.unrealized_pnl.checked_add(QuoteRaw(pnl))?;
     if pnl > 0 {
         health.unrealized_profit = health.unrealized_profit.checked_add(QuoteRaw(pnl))?;
-        let counted = market.profit_weight.apply(pnl, novation_math::Rounding::Floor).ok()?;
-        health.unrealized_profit_excluded = health.unrealized_profit_excluded.checked_add(QuoteRaw(pnl - counted))?;
     }
+    let stable_value = market.stable_lot_value.times_lots(position.size_lots)?.0;
+    let initial_pnl = pnl.min(stable_value.checked_sub(position.cost.raw())?.checked_sub(owed)?);
+    let counted = if initial_pnl > 0 { counted_profit(initial_pnl, market)? } else { initial_pnl };
+    health.initial_pnl_excluded = health.initial_pnl_excluded.checked_add(QuoteRaw(pnl.checked_sub(counted)?))?;
     health.notional = health.notional.checked_add(QuoteRaw(value.checked_abs()?))?;
     if !with_requirement {
         return Some(());
@@ -210,6 +217,29 @@ fn add_position(
     health.maintenance_scaled = health.maintenance_scaled.checked_add(maintenance)?;
     health.initial_scaled = health.initial_scaled.checked_add(initial)?;
     Some(())
+}
+
+/// The share of a profit `profit` (> 0) initial margin counts: weight × P × H / (H + P).
+fn counted_profit(profit: i128, market: &MarketRisk) -> Option<i128> {
+    let weighted = market.profit_weight.apply(profit, novation_math::Rounding::Floor).ok()?;
+    match market.profit_half_weight {
+        None => Some(weighted),
+        Some(half) => {
+            novation_math::mul_div_i128(weighted, half, half.checked_add(profit)?, novation_math::Rounding::Floor).ok()
+        }
+    }
+}
+
+/// Concentration's addition to a position's initial requirement (scaled by 10^6): factor ×
+/// notional × share, share = notional / max(open interest notional, reference), at most 1.
+fn concentration_scaled(notional: i128, market: &MarketRisk) -> Option<i128> {
+    let (factor, reference) = market.concentration;
+    if factor.0 == 0 || notional == 0 {
+        return Some(0);
+    }
+    let measure = market.open_interest_notional.max(reference).max(1);
+    let weighted = notional.checked_mul(i128::from(factor.0))?;
+    novation_math::mul_div_i128(weighted, notional.min(measure), measure, novation_math::Rounding::Ceil).ok()
 }
 
 /// The standard (initial, maintenance) requirements of one position, scaled by 10^6.
@@ -248,7 +278,8 @@ pub(crate) fn standard_requirement(
     };
     let initial_tier = params.tier_for(initial_notional);
     let maintenance = scaled(notional, maintenance_tier.maintenance)?;
-    let initial = scaled(initial_notional, initial_tier.initial)?;
+    let concentration = concentration_scaled(initial_notional, market)?;
+    let initial = QuoteScaled(scaled(initial_notional, initial_tier.initial)?.0.checked_add(concentration)?);
     Some((initial, maintenance))
 }
 
@@ -329,6 +360,38 @@ mod tests {
             prop_assert!(!health.meets_liquidation_end() || !health.below_maintenance());
             prop_assert_eq!(health.meets_liquidation_end(), health.liquidation_end_deficit_scaled().is_zero());
         }
+    }
+
+    #[test]
+    fn large_profit_counts_at_a_shrinking_weight() {
+        let quote = |n: i128| n * 10i128.pow(18);
+        let market = MarketRisk {
+            profit_weight: Ppm::new(800_000),
+            profit_half_weight: Some(quote(1_000_000)),
+            ..MarketRisk::default()
+        };
+        assert_eq!(counted_profit(quote(1_000_000), &market), Some(quote(400_000)), "half the weight at H");
+        assert_eq!(counted_profit(quote(9_000_000), &market), Some(quote(720_000)));
+        let huge = counted_profit(quote(1_000_000_000), &market).unwrap();
+        assert!(huge < quote(800_000), "never more than weight × H in all");
+        let unbounded = MarketRisk { profit_half_weight: None, ..market };
+        assert_eq!(counted_profit(quote(9_000_000), &unbounded), Some(quote(7_200_000)));
+    }
+
+    #[test]
+    fn concentration_grows_with_the_share_of_open_interest() {
+        let market = MarketRisk {
+            concentration: (Ppm::new(200_000), 10_000_000),
+            open_interest_notional: 1_000_000,
+            ..MarketRisk::default()
+        };
+        // Below the reference, shares are measured against it: 1M of 10M → 10% × 20%.
+        assert_eq!(concentration_scaled(1_000_000, &market), Some(1_000_000 * 200_000 / 10));
+        // Deep market: 1M of 100M → 1%.
+        let deep = MarketRisk { open_interest_notional: 100_000_000, ..market };
+        assert_eq!(concentration_scaled(1_000_000, &deep), Some(1_000_000 * 200_000 / 100));
+        // The share is at most 1.
+        assert_eq!(concentration_scaled(50_000_000, &market), Some(50_000_000 * 200_000));
     }
 
     #[test]

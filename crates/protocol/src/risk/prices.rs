@@ -41,6 +41,16 @@ pub(crate) struct MarketRisk {
     pub(crate) funding_index: i128,
     /// Share of unrealised profit that counts toward initial margin.
     pub(crate) profit_weight: Ppm,
+    /// Profit at which that share is halved (raw quote; `None`: it never shrinks).
+    pub(crate) profit_half_weight: Option<i128>,
+    /// Stable price × lot size, rounded down: initial margin values positions at the worse
+    /// of this and `lot_value`.
+    pub(crate) stable_lot_value: QuoteRaw,
+    /// Open interest (lots) and its notional at mark when this block's prices were set: what
+    /// concentration is measured against.
+    pub(crate) open_interest_notional: i128,
+    /// Concentration factor and reference notional (raw quote).
+    pub(crate) concentration: (Ppm, i128),
     /// Option series only: the standard requirements of one short lot.
     pub(crate) option: Option<ShortOptionMargin>,
     /// Values of one lot under each portfolio-margin scenario (`None` without valid prices).
@@ -142,6 +152,9 @@ pub(crate) fn market_risk(
     with_greeks: bool,
 ) -> MarketRisk {
     let lot_value = market.mark.and_then(|m| m.mul(params.lot_size, Rounding::Floor).ok()).map_or(0, |v| v.raw());
+    let stable_lot_value =
+        market.stable_price.and_then(|m| m.mul(params.lot_size, Rounding::Floor).ok()).map_or(lot_value, |v| v.raw());
+    let open_interest_notional = i128::from(market.open_interest_lots).saturating_mul(lot_value);
     let tick_lot_value = params.tick_size.mul(params.lot_size, Rounding::Floor).map_or(0, |v| v.raw());
     let index = &state.oracle.assets[params.base_asset.0 as usize];
     let live = market.settlement_price.is_none();
@@ -151,6 +164,10 @@ pub(crate) fn market_risk(
         tick_lot_value: QuoteRaw(tick_lot_value),
         funding_index: market.funding_index,
         profit_weight: params.unrealized_profit_weight,
+        profit_half_weight: params.risk.profit_half_weight.map(|h| h.raw()),
+        stable_lot_value: QuoteRaw(stable_lot_value),
+        open_interest_notional,
+        concentration: (params.risk.concentration_factor, params.risk.concentration_reference.raw()),
         band_ticks: band_ticks(params, market.mark, index.index),
         ..MarketRisk::default()
     };

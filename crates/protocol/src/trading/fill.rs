@@ -136,6 +136,7 @@ pub(crate) fn execute_fill(
     let params = state.params.market(market)?;
     let (maker_rate, taker_rate) = (params.maker_fee, params.taker_fee);
     let cap_lots = params.open_interest_cap_lots;
+    let cap_notional = params.risk.open_interest_cap_notional.map(|cap| cap.raw());
     let tick_lot_value = state.risk.markets[market.0 as usize].tick_lot_value;
     let lot_price = i128::from(maker.price_ticks.0).checked_mul(tick_lot_value.0).ok_or(overflow)?;
     let notional = lot_price.checked_mul(lots as i128).ok_or(overflow)?;
@@ -169,8 +170,12 @@ pub(crate) fn execute_fill(
         .and_then(|v| v.checked_sub(abs_before))
         .ok_or(overflow)?
         / 2;
-    if open_interest_after > open_interest && open_interest_after > cap_lots {
-        return Ok(FillVerdict::OpenInterestCap);
+    if open_interest_after > open_interest {
+        let lot_value = state.risk.markets[market.0 as usize].lot_value.0;
+        let notional_after = (open_interest_after as i128).saturating_mul(lot_value);
+        if open_interest_after > cap_lots || cap_notional.is_some_and(|cap| notional_after > cap) {
+            return Ok(FillVerdict::OpenInterestCap);
+        }
     }
 
     let quote = state.params.quote_asset;

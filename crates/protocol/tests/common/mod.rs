@@ -28,6 +28,8 @@ pub struct Chain {
     pub state: State,
     pub publishers: Vec<Address>,
     nonces: BTreeMap<Address, u64>,
+    /// Block time between blocks (default `BLOCK_MS`).
+    pub block_ms: u64,
 }
 
 impl Chain {
@@ -38,8 +40,12 @@ impl Chain {
     }
 
     pub fn with_genesis(genesis: Genesis, publishers: Vec<Address>) -> Self {
-        let mut chain =
-            Chain { state: State::new(genesis).expect("valid genesis"), publishers, nonces: BTreeMap::new() };
+        let mut chain = Chain {
+            state: State::new(genesis).expect("valid genesis"),
+            publishers,
+            nonces: BTreeMap::new(),
+            block_ms: BLOCK_MS,
+        };
         chain.set_prices(&[(BTC, "100000"), (ETH, "4000")]);
         chain
     }
@@ -60,7 +66,7 @@ impl Chain {
     }
 
     pub fn next_header(&self) -> BlockHeader {
-        BlockHeader { height: self.state.height() + 1, time_ms: self.state.time_ms() + BLOCK_MS }
+        BlockHeader { height: self.state.height() + 1, time_ms: self.state.time_ms() + self.block_ms }
     }
 
     pub fn block(&mut self, transactions: Vec<Transaction>) -> BlockOutcome {
