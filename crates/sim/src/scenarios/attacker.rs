@@ -99,14 +99,21 @@ impl Pair {
         self.withdraw_all(arena);
     }
 
-    /// The winning side offers its whole position, reduce-only, at the far edge of the price
-    /// band, so that the losing side's liquidation (or anyone forced to cover) fills against
-    /// the attacker at the worst price the rules allow.
+    /// The winning side offers its whole position, reduce-only, at the worst price a
+    /// liquidation order accepts (mark ± the liquidation slippage bound, inside the price
+    /// band), so that the losing side's liquidation fills against the attacker there.
     pub fn trap(&self, arena: &mut Arena) {
         let Some(winner) = self.winner(arena) else { return };
         let size = arena.position(winner, 0, self.market);
         let (low, high) = arena.band_ticks(self.market);
-        let (side, ticks) = if size > 0 { (Side::Sell, high) } else { (Side::Buy, low) };
+        let mark = arena.mark_ticks(self.market);
+        let slippage = arena.state().params().liquidation.max_slippage;
+        let reach = slippage.apply(i128::from(mark), novation_math::Rounding::Floor).unwrap_or(0) as u64;
+        let (side, ticks) = if size > 0 {
+            (Side::Sell, mark.saturating_add(reach).min(high))
+        } else {
+            (Side::Buy, mark.saturating_sub(reach).max(low))
+        };
         let cancel = OrderAction::CancelAll(CancelAll { subaccount: 0, market: Some(self.market) });
         let offer = Arena::limit(0, self.market, side, ticks, size.unsigned_abs(), TimeInForce::GoodTillCancel);
         arena.send(winner, vec![Action::Batch(vec![cancel, OrderAction::Place(offer.reduce_only())])]);

@@ -5,7 +5,7 @@
 //! [`collateral_asset`] and change what their story needs.
 
 use novation_math::{Decimal, Ppm};
-use novation_protocol::params::{AssetParams, Genesis, MarginTier, MarketParams};
+use novation_protocol::params::{AssetParams, Genesis, MarginTier, MarketParams, MarketRiskParams};
 use novation_protocol::presets::{BTC, BTC_PERP};
 use novation_types::{Address, AssetId, MarketId};
 
@@ -50,8 +50,11 @@ pub fn collateral_asset(id: AssetId, symbol: &str, weights_ppm: (i64, i64), cap:
 }
 
 /// THIN-PERP: tick 0.0001 USD, lot 1 THIN, at most 5x, tiers 20%/10% up to 25,000 USD of
-/// notional, 30%/15% up to 100,000 and 50%/25% above; open interest capped at 400,000 THIN;
-/// fills within ±5% of the mark; half of an unrealised profit counts toward initial margin.
+/// notional, 30%/15% up to 100,000 and 50%/25% above; open interest capped at 400,000 THIN
+/// and 1,000,000 USD of notional; fills within ±5% of the mark; half of an unrealised profit
+/// counts toward initial margin, shrinking to half of that at 50,000 USD of profit; the
+/// stable price follows the mark by at most 5% an hour; concentration measured against
+/// 1,000,000 USD of open interest; the backstop holds at most 250,000 USD of it.
 pub fn thin_perp(template: &MarketParams) -> MarketParams {
     MarketParams {
         id: THIN_PERP,
@@ -69,6 +72,15 @@ pub fn thin_perp(template: &MarketParams) -> MarketParams {
         open_interest_cap_lots: 400_000,
         price_band: Ppm::new(50_000),
         unrealized_profit_weight: Ppm::new(500_000),
+        risk: MarketRiskParams {
+            profit_half_weight: Some(dec("50000")),
+            stable_growth_per_hour: Ppm::new(50_000),
+            concentration_factor: Ppm::new(200_000),
+            concentration_reference: dec("1000000"),
+            open_interest_cap_notional: Some(dec("1000000")),
+            backstop_max_notional: Some(dec("250000")),
+            ..MarketRiskParams::default()
+        },
         ..template.clone()
     }
 }

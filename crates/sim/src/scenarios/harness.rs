@@ -595,6 +595,8 @@ pub struct Cast {
     pub market_maker: Address,
     /// Pays the insurance fund at genesis.
     pub insurer: Address,
+    /// Deposits USD and BTC and does nothing else: it must never pay for anyone.
+    pub bystander: Address,
 }
 
 impl Arena {
@@ -608,6 +610,9 @@ impl Arena {
         self.fund_insurance(insurer, usd(insurance_usd));
         self.deposit(backstop(), 0, quote, usd(backstop_usd));
         self.deposit(market_maker, 0, quote, usd(mm_usd));
-        Cast { market_maker, insurer }
+        let bystander = self.actor("bystander");
+        self.deposit(bystander, 0, quote, usd("10000"));
+        self.deposit(bystander, 1, novation_protocol::presets::BTC, usd("0.1"));
+        Cast { market_maker, insurer, bystander }
     }
 }

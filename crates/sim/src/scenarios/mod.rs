@@ -12,6 +12,7 @@
 //! | `collateral_wipeout` | a collateral asset falls 99.99% |
 //! | `no_bids_crash` | a crash with no bids below the mark for several blocks (Black Thursday, Mar 2020) |
 //! | `pump_then_empty_book` | a concentrated position pumped, then crashed into an empty book |
+//! | `liquidation_into_own_offer` | a liquidation whose only liquidity is the attacker's own offer at the slippage bound |
 //!
 //! Each returns an [`Outcome`]; [`Outcome::failures`] lists the broken invariants: attacker
 //! profit (withdrawn + final equity − deposited) above zero, bad debt beyond the insurance
@@ -26,6 +27,7 @@ mod collateral_wipeout;
 mod depeg_publisher;
 pub mod genesis;
 pub mod harness;
+mod liquidation_into_own_offer;
 mod no_bids_crash;
 mod oracle_pump;
 mod pump_then_empty_book;
@@ -59,7 +61,7 @@ impl Scale {
 pub type Scenario = (&'static str, fn(Scale) -> Outcome);
 
 /// Every scenario, in the order of the table above.
-pub const ALL: [Scenario; 8] = [
+pub const ALL: [Scenario; 9] = [
     ("oracle_pump", oracle_pump::run),
     ("wash_trade", wash_trade::run),
     ("backstop_pump", backstop_pump::run),
@@ -68,6 +70,7 @@ pub const ALL: [Scenario; 8] = [
     ("collateral_wipeout", collateral_wipeout::run),
     ("no_bids_crash", no_bids_crash::run),
     ("pump_then_empty_book", pump_then_empty_book::run),
+    ("liquidation_into_own_offer", liquidation_into_own_offer::run),
 ];
 
 /// The scenario named `name`.
