@@ -5,6 +5,8 @@
 //! themselves are asserted by `cargo test -p novation-sim --test scenarios`; this suite
 //! reports the figures (`--quick`: the short paths the tests run).
 
+use std::io::Write;
+
 use novation_math::Decimal;
 use novation_sim::scenarios::{Outcome, Scale, ALL};
 
@@ -56,9 +58,12 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
         for violation in &outcome.violations {
             eprintln!("scenarios: {name}: {violation}");
         }
+        let mut out = std::io::stdout().lock();
         for text in lines(&outcome) {
-            println!("{text}");
+            // A closed stdout (e.g. piped into `head`) is not worth a panic.
+            let _ = writeln!(out, "{text}");
         }
+        let _ = out.flush();
     }
     Ok(())
 }

@@ -34,8 +34,8 @@ pub const CHAIN_ID: u64 = 7_700;
 pub const BLOCK_MS: u64 = 1_000;
 /// Publishers registered in every scenario genesis.
 pub const PUBLISHERS: usize = 3;
-/// Notable events an outcome keeps word of.
-const MAX_EVENTS: usize = 16;
+/// Notable events of each kind an outcome keeps word of.
+const MAX_EVENTS_PER_KIND: usize = 4;
 /// Steps of the binary search for the largest accepted withdrawal.
 const WITHDRAW_SEARCH_STEPS: u32 = 40;
 
@@ -94,6 +94,8 @@ pub struct Arena {
     withdrawn_usd: Decimal,
     insurance_funding: Decimal,
     outcome: Outcome,
+    /// Notable events seen per kind.
+    event_kinds: BTreeMap<String, usize>,
     /// End-of-block events of liquidation, ADL, insurance and bad debt, with their height.
     pub log: Vec<(u64, Event)>,
 }
@@ -132,6 +134,7 @@ impl Arena {
             withdrawn_usd: Decimal::ZERO,
             insurance_funding: Decimal::ZERO,
             outcome: Outcome::new(scenario),
+            event_kinds: BTreeMap::new(),
             log: Vec::new(),
         }
     }
@@ -438,8 +441,12 @@ impl Arena {
                     | Event::BadDebtCovered { .. }
                     | Event::CollateralLiquidated { .. }
             ) {
-                if self.outcome.events.len() < MAX_EVENTS {
-                    self.outcome.events.push(format!("block {}: {}", header.height, self.describe(event)));
+                let text = self.describe(event);
+                let kind = text.split([' ', '{']).next().unwrap_or_default().to_string();
+                let seen = self.event_kinds.entry(kind).or_insert(0);
+                *seen += 1;
+                if *seen <= MAX_EVENTS_PER_KIND {
+                    self.outcome.events.push(format!("block {}: {text}", header.height));
                 }
                 self.log.push((header.height, event.clone()));
             }

@@ -1,8 +1,9 @@
 //! Oracle pump on a thin market, then withdrawal (after Mango Markets, October 2022): the
 //! attacker holds both sides of THIN-PERP in two accounts, the thin market's oracle is pumped
-//! ~10x in a few minutes (about 1% a block, slow enough that the oracle stays valid), the
-//! attacker realises the long's paper profit into the honest maker's bids and withdraws
-//! everything it can at every block, and the price then falls back to where it started.
+//! ~10x in a few minutes (about 1% a block, slow enough that the oracle stays valid) while
+//! the long's exit rests where the short's liquidation would fill; at the top the attacker
+//! realises the long's paper profit into the honest maker's bids, withdrawing everything it
+//! can at every block, and the price then falls back to where it started.
 
 use novation_protocol::presets::{BTC, ETH};
 
@@ -38,7 +39,7 @@ pub(super) fn run(scale: Scale) -> Outcome {
         }
         arena.quote(cast.market_maker, THIN_PERP, 50, 20_000, Quotes::Both);
         pair.trap(arena);
-        pair.harvest(arena, 20_000);
+        pair.withdraw_all(arena);
     });
     arena.blocks(hold, |arena| {
         arena.quote(cast.market_maker, THIN_PERP, 50, 20_000, Quotes::Both);
