@@ -30,7 +30,7 @@ fn wash_trades_at_the_band_edges_move_no_value_out() {
 }
 
 #[test]
-#[ignore = "needs bounded profit settlement and a growth-limited stable price for initial margin: the pumped long realises its paper profit into the maker's bids and withdraws it before the price reverts"]
+#[ignore = "needs bounded profit settlement: the pumped long realises its paper profit into the maker's bids and withdraws it before the price reverts (the stable price bounds only new risk)"]
 fn a_short_self_liquidated_into_the_backstop_then_pumped_4x_pays_the_attacker_nothing() {
     assert_holds("backstop_pump");
 }
