@@ -22,8 +22,7 @@ use novation_protocol::{Block, BlockHeader, BlockOutcome, State};
 use novation_tx::{Ed25519Signer, TxPayload};
 use novation_types::action::{CancelAll, Deposit, FundInsurance, PriceReport, Withdraw};
 use novation_types::{
-    Action, Address, AssetId, Event, MarketId, OrderAction, OrderKind, OrderRequest, PriceTicks, Side, SubaccountId,
-    TimeInForce, Transaction,
+    Action, Address, AssetId, Event, MarketId, OrderAction, OrderRequest, Side, SubaccountId, TimeInForce, Transaction,
 };
 
 use super::Outcome;
@@ -96,8 +95,6 @@ pub struct Arena {
     outcome: Outcome,
     /// Notable events seen per kind.
     event_kinds: BTreeMap<String, usize>,
-    /// End-of-block events of liquidation, ADL, insurance and bad debt, with their height.
-    pub log: Vec<(u64, Event)>,
 }
 
 fn raw(x: Decimal) -> i128 {
@@ -135,7 +132,6 @@ impl Arena {
             insurance_funding: Decimal::ZERO,
             outcome: Outcome::new(scenario),
             event_kinds: BTreeMap::new(),
-            log: Vec::new(),
         }
     }
 
@@ -448,7 +444,6 @@ impl Arena {
                 if *seen <= MAX_EVENTS_PER_KIND {
                     self.outcome.events.push(format!("block {}: {text}", header.height));
                 }
-                self.log.push((header.height, event.clone()));
             }
         }
         for (id, before) in flat {
@@ -582,17 +577,6 @@ fn dec_raw(raw: i128) -> Decimal {
 /// `text` as a decimal.
 pub fn usd(text: &str) -> Decimal {
     super::genesis::dec(text)
-}
-
-/// A limit price in ticks `bp` basis points from `ticks`.
-pub fn ticks_off(ticks: u64, bp: i64) -> u64 {
-    let moved = i128::from(ticks) * i128::from(10_000 + bp) / 10_000;
-    u64::try_from(moved.max(1)).unwrap_or(u64::MAX)
-}
-
-/// A GTC limit price kind, for requests built by hand.
-pub fn gtc(ticks: u64) -> OrderKind {
-    OrderKind::Limit { price_ticks: PriceTicks(ticks), time_in_force: TimeInForce::GoodTillCancel }
 }
 
 /// The honest cast every scenario starts with.
