@@ -291,6 +291,16 @@ pub(crate) enum QueryCommand {
     Status,
     /// System risk: insurance fund, bad debt, open interest, accounts closest to liquidation.
     Risk,
+    /// Where each of an account's positions stands in the auto-deleveraging queue.
+    AdlRank {
+        /// An address, or the name of a stored key.
+        account: String,
+        /// The subaccount number.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        subaccount: u16,
+    },
+    /// The backstop liquidator: equity, drawdown, exposure and limits per market.
+    Backstop,
     /// Every subaccount (including those holding only debt), a page at a time, in id order.
     Subaccounts {
         /// Most subaccounts to list.

@@ -72,6 +72,22 @@ pub(crate) fn run(ctx: &Context, command: &QueryCommand) -> CliResult<()> {
             }
             render_risk(&risk, &totals)
         }
+        QueryCommand::AdlRank { account, subaccount } => {
+            let address = resolve_address(ctx, account)?;
+            let standing = rpc.call("nov_getAdlRank", json!([address.to_string(), subaccount]))?;
+            if ctx.json {
+                return ctx.print_json(&standing);
+            }
+            let markets = fetch_markets(&rpc).unwrap_or_default();
+            render_adl_rank(&standing, &markets)
+        }
+        QueryCommand::Backstop => {
+            let backstop = rpc.call("nov_getBackstop", json!([]))?;
+            if ctx.json {
+                return ctx.print_json(&backstop);
+            }
+            render_backstop(&backstop)
+        }
         QueryCommand::Subaccounts { limit, after, after_subaccount } => {
             let params = match after {
                 Some(account) => json!([limit, resolve_address(ctx, account)?.to_string(), after_subaccount]),
@@ -335,6 +351,52 @@ fn render_subaccounts(page: &Value) -> String {
             text_of(next, "number")
         ));
     }
+    out
+}
+
+fn render_adl_rank(standing: &Value, markets: &[crate::markets::MarketInfo]) -> String {
+    let mut table = Table::new(&["market", ">size lots", ">score", ">rank", ">of"]);
+    for row in standing.as_array().cloned().unwrap_or_default() {
+        let id = row.get("market").and_then(Value::as_u64);
+        let symbol = markets
+            .iter()
+            .find(|m| Some(u64::from(m.id)) == id)
+            .map_or_else(|| text_of(&row, "market"), |m| m.symbol.clone());
+        table.row([
+            symbol,
+            text_of(&row, "size_lots"),
+            text_of(&row, "score"),
+            text_of(&row, "rank"),
+            text_of(&row, "of"),
+        ]);
+    }
+    if table.is_empty() {
+        return "no open positions\n".to_string();
+    }
+    table.render()
+}
+
+fn render_backstop(backstop: &Value) -> String {
+    let subaccount = &backstop["subaccount"];
+    let mut out = key_values(&[
+        ("subaccount", format!("{}/{}", text_of(subaccount, "owner"), text_of(subaccount, "number"))),
+        ("equity", text_of(backstop, "equity")),
+        ("peak equity", text_of(backstop, "peak_equity")),
+        ("drawdown", text_of(backstop, "drawdown")),
+        ("maintenance requirement", text_of(backstop, "maintenance_requirement")),
+        ("meets initial margin", text_of(backstop, "meets_initial")),
+    ]);
+    let mut table = Table::new(&["market", ">size lots", ">notional", ">limit lots"]);
+    for market in backstop.get("markets").and_then(Value::as_array).cloned().unwrap_or_default() {
+        table.row([
+            text_of(&market, "symbol"),
+            text_of(&market, "size_lots"),
+            text_of(&market, "notional"),
+            text_of(&market, "limit_lots"),
+        ]);
+    }
+    out.push('\n');
+    out.push_str(&table.render());
     out
 }
 

@@ -101,6 +101,10 @@ fn devnet_deposit_order_cancel_and_account_query() {
     assert!(account.contains("USD") && account.contains("free collateral"), "{account}");
     let listed = ok(novation(home.path(), &rpc, &["query", "subaccounts", "--limit", "1"]));
     assert!(listed.contains("equity") && listed.contains("more: --after"), "{listed}");
+    let backstop = ok(novation(home.path(), &rpc, &["query", "backstop"]));
+    assert!(backstop.contains("drawdown") && backstop.contains("BTC-PERP"), "{backstop}");
+    let rank = ok(novation(home.path(), &rpc, &["query", "adl-rank", "trader"]));
+    assert!(rank.contains("no open positions"), "{rank}");
     assert!(account.contains("open orders: 0"), "{account}");
 
     // An ed25519 key trades for the trader's account once authorised as its agent.

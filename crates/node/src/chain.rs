@@ -86,6 +86,7 @@ pub(crate) fn touched_addresses(event: &Event) -> Vec<Address> {
         | Event::LiquidationStarted { subaccount, .. }
         | Event::LiquidationFee { subaccount, .. }
         | Event::BackstopCollateral { subaccount, .. }
+        | Event::BackstopLimitReached { subaccount, .. }
         | Event::CollateralLiquidated { subaccount, .. }
         | Event::InsuranceFundPaid { subaccount, .. }
         | Event::BadDebt { subaccount, .. }

@@ -409,6 +409,11 @@ pub fn rpc_module(node: Node) -> Result<RpcModule<Node>, NodeError> {
         to_value(node.with_state(|s| s.risk_view(top)))
     });
     method!(module, "nov_listSubaccounts", |node, a| list_subaccounts(node, &a));
+    method!(module, "nov_getAdlRank", |node, a| {
+        let id = SubaccountId::new(arg_address(&a, 0)?, arg_subaccount(&a, 1)?);
+        to_value(node.with_state(|s| s.adl_standing(id)))
+    });
+    method!(module, "nov_getBackstop", |node, _a| to_value(node.with_state(|s| s.backstop_view())));
     method!(module, "nov_getSystemTotals", |node, _a| to_value(node.with_state(|s| s.system_totals())));
     method!(module, "nov_getSurface", |node, a| get_surface(node, &a));
     method!(module, "nov_getImpliedVol", |node, a| get_implied_vol(node, &a));

@@ -55,7 +55,7 @@ fn long_10x_is_partially_liquidated_after_7pct_drop_and_keeps_the_rest() {
 #[test]
 fn a_gap_through_the_bankruptcy_price_is_covered_by_the_insurance_fund_to_the_cent() {
     let mut chain = Chain::new();
-    let (alice, _) = alice_long_one_btc(&mut chain, "10000");
+    let (alice, bob) = alice_long_one_btc(&mut chain, "10000");
     let dan = trader(4);
     chain.deposit(dan, USD, "5000");
     chain.ok(dan, vec![Action::FundInsurance(action::FundInsurance { subaccount: 0, amount: dec("5000") })]);
@@ -63,7 +63,15 @@ fn a_gap_through_the_bankruptcy_price_is_covered_by_the_insurance_fund_to_the_ce
     // −10% in one block, with no bids: equity 9,950 − 10,000 = −50.
     let outcome = chain.set_prices(&[(BTC, "90000")]);
     let events = end_block_events(&outcome);
-    assert!(events.iter().any(|e| matches!(e, Event::BackstopTakeover { size_lots: 10_000, .. })));
+    // The backstop may hold at most 25% of the open interest: it takes 2,500 lots, and the
+    // 7,500 beyond its limit are deleveraged at mark against Bob, the only short.
+    assert!(events.iter().any(|e| matches!(e, Event::BackstopTakeover { size_lots: 2_500, .. })));
+    assert!(events.iter().any(|e| matches!(e, Event::BackstopLimitReached { size_lots: 7_500, .. })));
+    let deleveraged = events.iter().find_map(|e| match e {
+        Event::AutoDeleveraged { subaccount, size_lots, price, .. } => Some((*subaccount, *size_lots, *price)),
+        _ => None,
+    });
+    assert_eq!(deleveraged, Some((sub(bob), 7_500, dec("90000"))), "at mark: the deficit was already paid");
     let paid = events.iter().find_map(|e| match e {
         Event::InsuranceFundPaid { amount, .. } => Some(*amount),
         _ => None,
@@ -72,16 +80,17 @@ fn a_gap_through_the_bankruptcy_price_is_covered_by_the_insurance_fund_to_the_ce
     assert_eq!(chain.state.system_totals().insurance_fund, dec("4950"));
     assert!(chain.state.subaccount(sub(alice)).is_none(), "alice is flat and empty");
     let backstop = chain.state.account(chain.state.backstop_subaccount());
-    assert_eq!(backstop.positions[0].size_lots, 10_000);
+    assert_eq!(backstop.positions[0].size_lots, 2_500);
     assert_eq!(backstop.health.equity, Decimal::ZERO);
 
     let view = chain.state.risk_view(5);
     assert_eq!(view.liquidations, 1);
-    assert_eq!(view.liquidated_notional, dec("90000"));
+    assert_eq!(view.liquidated_notional, dec("22500"));
+    assert_eq!(view.adl_notional, dec("67500"));
     assert_eq!(view.insurance_paid, dec("50"));
     assert_eq!((view.insurance_peak, view.insurance_drawdown), (dec("5000"), dec("50")));
     assert_eq!(view.pending_bad_debt, Decimal::ZERO);
-    assert_eq!(view.open_interest[0].long_lots, 10_000);
+    assert_eq!(view.open_interest[0].long_lots, 2_500);
     // The backstop, holding a position on zero equity, is the closest to liquidation.
     assert_eq!(view.closest_to_liquidation[0].subaccount, chain.state.backstop_subaccount());
 }

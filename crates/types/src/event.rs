@@ -249,6 +249,17 @@ pub enum Event {
         /// Amount (negative: debt taken over).
         amount: Decimal,
     },
+    /// A takeover would have put the backstop beyond its limits in a market (its notional,
+    /// its share of open interest, or its own initial margin): the excess was
+    /// auto-deleveraged at mark instead.
+    BackstopLimitReached {
+        /// The liquidated subaccount.
+        subaccount: SubaccountId,
+        /// Market.
+        market: MarketId,
+        /// Lots the backstop could not take.
+        size_lots: u64,
+    },
     /// The insurance fund covered a bankrupt subaccount's negative equity.
     InsuranceFundPaid {
         /// The subaccount.

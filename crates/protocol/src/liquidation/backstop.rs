@@ -1,18 +1,22 @@
-//! Backstop takeover, bankruptcy and auto-deleveraging.
+//! Backstop takeover and the backstop's own solvency.
 //!
 //! A subaccount that partial liquidation could not save hands everything to the backstop
 //! liquidator. First its equity at mark is settled:
-//! 1. equity ≥ 0: positions move to the backstop at mark, collateral follows;
-//! 2. equity < 0: the insurance fund pays the deficit into the subaccount, as far as it can;
-//! 3. whatever is still uncovered is auto-deleveraged: the subaccount's largest position is
-//!    closed against opposing positions at its bankruptcy price (mark moved by deficit / size,
-//!    so the subaccount ends at zero equity), opposing holders taken in the published ranking
-//!    order — highest unrealised profit × leverage first, then subaccount id, ranked once per
-//!    block when the block first needs it. A subaccount with
-//!    no position is never touched. Only what no opposing position can cover is written off
-//!    to the `BadDebt` ledger account (see `bad_debt`).
+//! 1. equity < 0: the insurance fund pays the deficit into the subaccount, as far as it can;
+//!    whatever is still uncovered is auto-deleveraged at the bankruptcy price (`adl`), and
+//!    only what no opposing position covers is written off to `BadDebt` (`bad_debt`);
+//! 2. then its positions move to the backstop at mark — but only within the backstop's
+//!    limits per market: its notional (`backstop_max_notional`), its share of open interest
+//!    (`backstop_max_open_interest_share`) and its own initial margin (a backstop that does
+//!    not meet it takes nothing that adds to its risk). What is beyond is auto-deleveraged at
+//!    mark instead (`Event::BackstopLimitReached`); the collateral follows to the backstop.
+//!
+//! The backstop is a subaccount with its own collateral and health, checked at the end of
+//! every block (`settle_backstop`): below maintenance it reduces its positions on the book
+//! like any subaccount; a negative equity is booked at once — insurance fund first, then
+//! auto-deleveraging at its bankruptcy price, then bad debt — so no loss stays hidden in it.
 
-use novation_math::{mul_div_i128, Decimal, Rounding};
+use novation_math::Decimal;
 use novation_types::{AssetUnits, Event, LedgerAccount, MarketId, Side, SubaccountId};
 
 use crate::accounts::ledger::Postings;
@@ -22,9 +26,11 @@ use crate::markets::funding::settle_position;
 use crate::risk::OrderExposure;
 use crate::state::State;
 
+use super::adl::{self, AdlQueues};
+
 /// `from` trades `lots` of its position in `market` toward zero at `lot_price` (raw quote per
 /// lot); `to` takes the other side. Funding settles first for both; no fees.
-fn trade_at(
+pub(super) fn trade_at(
     state: &mut State,
     from: SubaccountId,
     to: SubaccountId,
@@ -62,19 +68,20 @@ fn trade_at(
     Some(())
 }
 
-fn equity_of(state: &State, id: SubaccountId) -> i128 {
+pub(crate) fn equity_of(state: &State, id: SubaccountId) -> i128 {
     let sub = state.accounts.subaccounts.get(&id);
     sub.and_then(|s| state.health_of(s, OrderExposure::PositionsOnly).ok()).map_or(0, |h| h.equity().0)
 }
 
-/// Hands everything `id` holds to the backstop, after covering negative equity.
+/// Hands everything `id` holds to the backstop, after covering negative equity; what is
+/// beyond the backstop's limits is auto-deleveraged at mark.
 pub(crate) fn take_over(state: &mut State, id: SubaccountId, adl: &mut AdlQueues, events: &mut Vec<Event>) {
     let backstop = state.backstop_subaccount();
     let deficit = equity_of(state, id).saturating_neg();
     if deficit > 0 {
         let uncovered = pay_from_insurance(state, id, deficit, events);
         if uncovered > 0 {
-            auto_deleverage(state, id, uncovered, adl, events);
+            adl::deleverage_deficit(state, id, uncovered, adl, events);
         }
     }
     let Some(sub) = state.accounts.subaccounts.get(&id) else { return };
@@ -82,9 +89,20 @@ pub(crate) fn take_over(state: &mut State, id: SubaccountId, adl: &mut AdlQueues
         sub.positions.iter().filter(|p| !p.size_lots.is_zero()).map(|p| (p.market, p.size_lots.0)).collect();
     for (market, size_lots) in positions {
         let lot_value = state.risk.markets[market.0 as usize].lot_value.0;
-        if trade_at(state, id, backstop, market, size_lots.unsigned_abs(), lot_value).is_some() {
+        let lots = size_lots.unsigned_abs();
+        let room = backstop_room(state, market, size_lots.signum()).min(lots);
+        let mut beyond = lots - room;
+        if beyond > 0 {
+            events.push(Event::BackstopLimitReached { subaccount: id, market, size_lots: beyond });
+            beyond = adl::deleverage(state, id, market, beyond, lot_value, adl, events);
+        }
+        // What no opposing holder could take stays with the backstop after all: a position
+        // is never left with a liquidated subaccount.
+        let take = room + beyond;
+        if take > 0 && trade_at(state, id, backstop, market, take, lot_value).is_some() {
             let mark = state.markets.states[market.0 as usize].mark.unwrap_or_default();
-            state.liquidation.stats.add_liquidated((size_lots as i128).saturating_mul(lot_value).saturating_abs());
+            state.liquidation.stats.add_liquidated((take as i128).saturating_mul(lot_value));
+            let size_lots = take as i64 * size_lots.signum();
             events.push(Event::BackstopTakeover { subaccount: id, backstop, market, size_lots, mark });
         }
     }
@@ -95,6 +113,67 @@ pub(crate) fn take_over(state: &mut State, id: SubaccountId, adl: &mut AdlQueues
         if moved.is_ok() {
             let amount = state.params.asset(asset).map_or(Decimal::ZERO, |a| a.amount_of_units(units.0));
             events.push(Event::BackstopCollateral { subaccount: id, asset, amount });
+        }
+    }
+}
+
+/// The backstop's limit in `market`, in lots: the smaller of its share of open interest and
+/// its notional limit at mark (none for new risk while it fails its own initial margin).
+pub(crate) fn backstop_limit_lots(state: &State, market: MarketId) -> u64 {
+    let Ok(params) = state.params.market(market) else { return 0 };
+    let backstop = state.backstop_subaccount();
+    // A backstop that holds nothing yet meets its initial margin trivially.
+    let meets_initial = state
+        .accounts
+        .subaccounts
+        .get(&backstop)
+        .is_none_or(|sub| state.health_of(sub, OrderExposure::PositionsOnly).is_ok_and(|h| h.meets_initial()));
+    if !meets_initial {
+        return 0;
+    }
+    let open_interest = state.markets.states[market.0 as usize].open_interest_lots;
+    let share = params.risk.backstop_max_open_interest_share;
+    let by_share = share.apply(i128::from(open_interest), novation_math::Rounding::Floor).unwrap_or(0);
+    let lot_value = state.risk.markets[market.0 as usize].lot_value.0.max(1);
+    let by_notional = params.risk.backstop_max_notional.map_or(i128::MAX, |cap| cap.raw() / lot_value);
+    u64::try_from(by_share.min(by_notional).max(0)).unwrap_or(u64::MAX)
+}
+
+/// Lots of a position of sign `sign` the backstop may take in `market`: first whatever
+/// reduces its own opposite position, then up to its limit.
+fn backstop_room(state: &State, market: MarketId, sign: i64) -> u64 {
+    let backstop = state.backstop_subaccount();
+    let held = state.accounts.subaccounts.get(&backstop).map_or(0, |s| s.size_lots(market).0);
+    let limit = backstop_limit_lots(state, market);
+    if held.signum() == -sign {
+        held.unsigned_abs().saturating_add(limit)
+    } else {
+        limit.saturating_sub(held.unsigned_abs())
+    }
+}
+
+/// End-of-block step: the backstop's own health. Below maintenance it reduces on the book;
+/// a negative equity is booked at once — insurance fund, then auto-deleveraging at its
+/// bankruptcy price, then bad debt.
+pub(crate) fn settle_backstop(state: &mut State, adl: &mut AdlQueues, events: &mut Vec<Event>) {
+    let backstop = state.backstop_subaccount();
+    let Some(sub) = state.accounts.subaccounts.get(&backstop) else { return };
+    let Ok(health) = state.health_of(sub, OrderExposure::PositionsOnly) else { return };
+    if health.below_maintenance() && health.equity().0 > 0 {
+        crate::trading::cancel_all_with_reason(
+            state,
+            backstop,
+            None,
+            novation_types::CancelReason::Liquidation,
+            events,
+        );
+        super::partial::reduce_on_book(state, backstop, events);
+    }
+    let deficit = equity_of(state, backstop).saturating_neg();
+    if deficit > 0 {
+        let uncovered = pay_from_insurance(state, backstop, deficit, events);
+        if uncovered > 0 {
+            adl::deleverage_deficit(state, backstop, uncovered, adl, events);
         }
     }
 }
@@ -114,129 +193,4 @@ fn pay_from_insurance(state: &mut State, id: SubaccountId, deficit: i128, events
         return deficit - paid;
     }
     deficit
-}
-
-/// The ADL ranking score: unrealised profit × leverage (profit × notional / equity).
-fn adl_score(state: &State, id: SubaccountId, sub: &Subaccount, market: MarketId) -> Option<i128> {
-    let position = sub.position(market)?;
-    let risk = state.risk.markets[market.0 as usize];
-    let value = i128::from(position.size_lots.0).checked_mul(risk.lot_value.0)?;
-    let owed = crate::markets::funding::funding_owed(position, risk.funding_index)?;
-    let profit = value.checked_sub(position.cost.raw())?.checked_sub(owed)?;
-    let equity = equity_of(state, id);
-    if profit <= 0 {
-        return Some(0);
-    }
-    if equity <= 0 {
-        return Some(i128::MAX);
-    }
-    Some(mul_div_i128(profit, value.checked_abs()?, equity, Rounding::Floor).unwrap_or(i128::MAX))
-}
-
-/// Lots `holder` can give up against a bankrupt position of sign `sign` in `market`.
-fn reducing_lots(state: &State, holder: SubaccountId, market: MarketId, sign: i64) -> u64 {
-    let size = state.accounts.subaccounts.get(&holder).map_or(0, |s| s.size_lots(market).0);
-    if size.signum() == -sign {
-        size.unsigned_abs()
-    } else {
-        0
-    }
-}
-
-/// The ADL ranking of one block: per (market, side), opposing holders best candidate first,
-/// ranked once, when the block first needs it, from the state at that moment.
-#[derive(Default)]
-pub(crate) struct AdlQueues {
-    queues: std::collections::BTreeMap<(MarketId, i64), (Vec<SubaccountId>, usize)>,
-}
-
-impl AdlQueues {
-    /// The best remaining candidate against a bankrupt position of sign `sign`.
-    fn next(&mut self, state: &State, bankrupt: SubaccountId, market: MarketId, sign: i64) -> Option<SubaccountId> {
-        let (ranked, cursor) =
-            self.queues.entry((market, sign)).or_insert_with(|| (adl_ranking(state, market, sign), 0));
-        while ranked.get(*cursor) == Some(&bankrupt) {
-            *cursor += 1;
-        }
-        ranked.get(*cursor).copied()
-    }
-
-    /// Moves past the current candidate.
-    fn pop(&mut self, market: MarketId, sign: i64) {
-        if let Some((_, cursor)) = self.queues.get_mut(&(market, sign)) {
-            *cursor += 1;
-        }
-    }
-}
-
-/// Opposing holders of `market` against a position of sign `sign`, best ADL candidates first.
-fn adl_ranking(state: &State, market: MarketId, sign: i64) -> Vec<SubaccountId> {
-    let mut ranked: Vec<(i128, SubaccountId)> = state
-        .accounts
-        .subaccounts
-        .iter()
-        .filter_map(|(id, sub)| {
-            let size = sub.size_lots(market);
-            (size.signum() == -sign).then(|| (adl_score(state, *id, sub, market).unwrap_or(0), *id))
-        })
-        .collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    ranked.into_iter().map(|(_, id)| id).collect()
-}
-
-/// Closes `id`'s largest position against ranked opposing holders at the bankruptcy price.
-fn auto_deleverage(state: &mut State, id: SubaccountId, deficit: i128, adl: &mut AdlQueues, events: &mut Vec<Event>) {
-    let Some(sub) = state.accounts.subaccounts.get(&id) else { return };
-    let largest = sub
-        .positions
-        .iter()
-        .filter(|p| !p.size_lots.is_zero())
-        .map(|p| {
-            let lot_value = state.risk.markets[p.market.0 as usize].lot_value;
-            (lot_value.times_lots(p.size_lots).map_or(i128::MAX, |v| v.0.saturating_abs()), p.market, p.size_lots.0)
-        })
-        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    let Some((_, market, size_lots)) = largest else {
-        record_bad_debt(state, id, deficit, events);
-        return;
-    };
-    let lots = size_lots.unsigned_abs();
-    // Per lot, the bankrupt side needs deficit / size more than mark (rounded so it ends ≥ 0).
-    let shift = novation_math::div_i128(deficit, lots as i128, Rounding::Ceil).unwrap_or(deficit);
-    let lot_value = state.risk.markets[market.0 as usize].lot_value.0;
-    let bankruptcy_lot_price =
-        if size_lots > 0 { lot_value.saturating_add(shift) } else { lot_value.saturating_sub(shift) };
-    let lot_size = state.params.market(market).map_or(Decimal::ONE, |m| m.lot_size);
-    let price = Decimal::from_raw(bankruptcy_lot_price).div(lot_size, Rounding::HalfEven).unwrap_or_default();
-    let mut remaining = lots;
-    let sign = size_lots.signum();
-    while remaining > 0 {
-        let Some(counterparty) = adl.next(state, id, market, sign) else { break };
-        // The holder's position may have changed since the ranking was made.
-        let available = reducing_lots(state, counterparty, market, sign);
-        if available == 0 {
-            adl.pop(market, sign);
-            continue;
-        }
-        let take = remaining.min(available);
-        if trade_at(state, id, counterparty, market, take, bankruptcy_lot_price).is_none() {
-            adl.pop(market, sign);
-            continue;
-        }
-        remaining -= take;
-        if take == available {
-            adl.pop(market, sign);
-        }
-        state.liquidation.stats.adl_events += 1;
-        let notional = (take as i128).saturating_mul(bankruptcy_lot_price);
-        state.liquidation.stats.adl_notional = state.liquidation.stats.adl_notional.saturating_add(notional);
-        events.push(Event::AutoDeleveraged { subaccount: counterparty, bankrupt: id, market, size_lots: take, price });
-    }
-    if remaining > 0 {
-        record_bad_debt(state, id, equity_of(state, id).saturating_neg().max(0), events);
-    }
-}
-
-fn record_bad_debt(state: &mut State, id: SubaccountId, amount: i128, events: &mut Vec<Event>) {
-    super::bad_debt::book_bad_debt(state, id, amount, events);
 }

@@ -20,6 +20,7 @@
 //! found again by the next block's scan. Every step emits an event with its prices and
 //! amounts.
 
+mod adl;
 mod backstop;
 mod bad_debt;
 mod collateral;
@@ -36,6 +37,8 @@ use serde::Serialize;
 use crate::risk::{Health, OrderExposure};
 use crate::state::State;
 
+pub(crate) use adl::adl_ranking_scored;
+pub(crate) use backstop::backstop_limit_lots;
 pub(crate) use bad_debt::{cover_bad_debt, unresolved_bad_debt};
 
 /// The liquidation component's state.
@@ -76,9 +79,14 @@ pub(crate) fn liquidate_all(state: &mut State, prices_moved: bool, events: &mut 
     let limit = state.params.liquidation.max_per_block as usize;
     let mut targets = find_liquidatable(state, prices_moved);
     targets.retain(|id| *id != backstop);
+    // Bankrupt subaccounts first (in id order), so a backlog never leaves a loss unbooked
+    // while solvent ones are worked on.
+    if targets.len() > limit {
+        targets.sort_by_key(|id| (health(state, *id).is_none_or(|h| h.equity().0 >= 0), *id));
+    }
     state.liquidation.backlog = targets.len() > limit;
     targets.truncate(limit);
-    let mut adl = backstop::AdlQueues::default();
+    let mut adl = adl::AdlQueues::default();
     // A liquidation's orders fill against others' resting orders, and a reducing fill at a
     // poor price can push such a maker below maintenance: each round's writes are checked
     // and the makers they sank are liquidated in this block too (each subaccount once per
@@ -100,8 +108,11 @@ pub(crate) fn liquidate_all(state: &mut State, prices_moved: bool, events: &mut 
             targets.truncate(room);
         }
     }
+    backstop::settle_backstop(state, &mut adl, events);
     let fund = state.ledger_balance_of(novation_types::LedgerAccount::InsuranceFund, state.params.quote_asset);
     state.liquidation.stats.insurance_peak = state.liquidation.stats.insurance_peak.max(fund.0);
+    let backstop_equity = backstop::equity_of(state, backstop);
+    state.liquidation.stats.backstop_peak_equity = state.liquidation.stats.backstop_peak_equity.max(backstop_equity);
 }
 
 fn health(state: &State, id: SubaccountId) -> Option<Health> {
@@ -109,7 +120,7 @@ fn health(state: &State, id: SubaccountId) -> Option<Health> {
     state.health_of(sub, OrderExposure::PositionsOnly).ok()
 }
 
-fn liquidate(state: &mut State, id: SubaccountId, adl: &mut backstop::AdlQueues, events: &mut Vec<Event>) {
+fn liquidate(state: &mut State, id: SubaccountId, adl: &mut adl::AdlQueues, events: &mut Vec<Event>) {
     let Some(start) = health(state, id) else { return };
     state.liquidation.stats.liquidations += 1;
     events.push(Event::LiquidationStarted {

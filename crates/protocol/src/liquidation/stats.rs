@@ -23,6 +23,9 @@ pub struct RiskStats {
     pub bad_debt_total: i128,
     /// Booked bad debt covered since (by the insurance fund or the fee pool).
     pub bad_debt_covered: i128,
+    /// Highest equity of the backstop seen at the end of a block (for its drawdown).
+    #[serde(default)]
+    pub backstop_peak_equity: i128,
 }
 
 impl RiskStats {

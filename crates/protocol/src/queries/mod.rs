@@ -2,9 +2,11 @@
 //! market statistics, system totals and the risk view. Everything here is computed from state at the
 //! current height; nothing here changes state.
 
+mod backstop;
 mod derivatives;
 mod risk_view;
 
+pub use backstop::{AdlStanding, BackstopExposure, BackstopView};
 pub use derivatives::{ContractGreeks, GreeksView, MarginBreakdown, PositionMargin, SeriesView, SmileView};
 pub use risk_view::{AccountRisk, AssetReserves, MarketOpenInterest, RiskView};
 

@@ -87,6 +87,8 @@ pub struct RiskView {
     pub uncovered_loss: Decimal,
     /// The backstop liquidator's equity.
     pub backstop_equity: Decimal,
+    /// The backstop's equity, drawdown, exposure and limits per market.
+    pub backstop: super::BackstopView,
 }
 
 fn margin_ratio(equity: i128, requirement: i128) -> Option<Decimal> {
@@ -133,6 +135,7 @@ impl State {
         let fund = self.accounts.pool_balance(LedgerAccount::InsuranceFund, quote);
         let stats = self.liquidation.stats;
         let peak = stats.insurance_peak.max(fund.0);
+        let backstop = self.backstop_view();
         RiskView {
             closest_to_liquidation: accounts,
             health_distribution,
@@ -162,13 +165,8 @@ impl State {
                 .collect(),
             reserves: self.reserves_view(),
             uncovered_loss: Decimal::from_raw(uncovered_loss),
-            backstop_equity: Decimal::from_raw(
-                self.accounts
-                    .subaccounts
-                    .get(&self.backstop_subaccount())
-                    .and_then(|sub| self.health_of(sub, OrderExposure::PositionsOnly).ok())
-                    .map_or(0, |h| h.equity().0),
-            ),
+            backstop_equity: backstop.equity,
+            backstop,
         }
     }
 
