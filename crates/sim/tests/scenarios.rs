@@ -41,7 +41,7 @@ fn usd_borrowed_against_a_token_that_falls_80_percent_is_repaid() {
 }
 
 #[test]
-#[ignore = "needs the booked and bounded backstop: the pair's liquidated long goes to the backstop at mark and its further loss funds the short's profit instead of ADL"]
+#[ignore = "needs a backstop that does not carry a liquidated side through the rest of a crash: its share of the pair's liquidated long (within its open-interest limit) loses as BTC keeps falling, and that loss funds the attacker's remaining short"]
 fn a_crash_with_one_publisher_reporting_a_depeg_pays_the_attacker_nothing() {
     assert_holds("depeg_publisher");
 }
@@ -52,7 +52,6 @@ fn usd_borrowed_against_an_asset_that_falls_99_99_percent_is_covered() {
 }
 
 #[test]
-#[ignore = "needs the booked and bounded backstop: with no bids the liquidated long stays on the backstop, whose loss funds the attacker's short instead of going to insurance and ADL"]
 fn a_crash_with_no_bids_below_the_mark_leaves_no_loss_uncovered() {
     assert_holds("no_bids_crash");
 }
@@ -63,7 +62,6 @@ fn a_concentrated_position_pumped_then_crashed_into_an_empty_book_pays_the_attac
 }
 
 #[test]
-#[ignore = "needs the booked and bounded backstop: the short's rest goes to the backstop, which holds it while the price keeps rising and pays the attacker's long; nothing is auto-deleveraged"]
 fn a_liquidation_filled_only_by_the_attackers_own_offer_drains_no_insurance() {
     assert_holds("liquidation_into_own_offer");
 }
