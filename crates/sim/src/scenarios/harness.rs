@@ -95,7 +95,12 @@ pub struct Arena {
     outcome: Outcome,
     /// Notable events seen per kind.
     event_kinds: BTreeMap<String, usize>,
+    /// Every attacker withdrawal: USD value, block, who.
+    withdrawals: Vec<(Decimal, u64, Address)>,
 }
+
+/// The attacker's largest withdrawals an outcome names.
+const LARGEST_WITHDRAWALS: usize = 3;
 
 fn raw(x: Decimal) -> i128 {
     x.raw()
@@ -132,6 +137,7 @@ impl Arena {
             insurance_funding: Decimal::ZERO,
             outcome: Outcome::new(scenario),
             event_kinds: BTreeMap::new(),
+            withdrawals: Vec::new(),
         }
     }
 
@@ -489,6 +495,7 @@ impl Arena {
                     Event::Withdrew { subaccount, asset, amount } if self.attackers.contains(&subaccount.owner) => {
                         let value = self.usd_value(*asset, *amount);
                         self.withdrawn_usd = self.withdrawn_usd.checked_add(value).unwrap_or(Decimal::MAX);
+                        self.withdrawals.push((value, self.state.height(), subaccount.owner));
                     }
                     _ => {}
                 }
@@ -566,6 +573,12 @@ impl Arena {
         );
         outcome.insurance_funding = self.insurance_funding;
         outcome.backstop_equity = self.state.risk_view(0).backstop_equity;
+        let mut largest = self.withdrawals.clone();
+        largest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (value, height, who) in largest.into_iter().take(LARGEST_WITHDRAWALS) {
+            let name = self.names.get(&who).cloned().unwrap_or_default();
+            outcome.events.push(format!("block {height}: {name} withdrew {value} USD"));
+        }
         outcome
     }
 }
