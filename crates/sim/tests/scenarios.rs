@@ -65,3 +65,8 @@ fn a_concentrated_position_pumped_then_crashed_into_an_empty_book_pays_the_attac
 fn a_liquidation_filled_only_by_the_attackers_own_offer_drains_no_insurance() {
     assert_holds("liquidation_into_own_offer");
 }
+
+#[test]
+fn borrowing_against_a_silent_oracle_then_a_70_percent_gap_pays_the_attacker_nothing() {
+    assert_holds("oracle_outage_gap");
+}

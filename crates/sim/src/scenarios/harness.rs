@@ -11,8 +11,8 @@
 //! - a subaccount without positions, orders or debt whose owner sent nothing is untouched.
 //!
 //! It also keeps the attacker's books: every deposit and withdrawal of an attacker's
-//! subaccount valued at the oracle index of its block, so that the attacker's profit is
-//! withdrawn + final equity − deposited.
+//! subaccount valued at the market's price in its block (what the honest publishers report),
+//! so that the attacker's profit is withdrawn + final equity − deposited.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -88,6 +88,8 @@ pub struct Arena {
     /// The price each publisher reports per asset (all agree unless skewed).
     prices: BTreeMap<AssetId, Decimal>,
     skew: BTreeMap<(usize, AssetId), Decimal>,
+    /// Assets nobody reports for now.
+    silent: BTreeSet<AssetId>,
     attackers: BTreeSet<Address>,
     deposited_usd: Decimal,
     withdrawn_usd: Decimal,
@@ -131,6 +133,7 @@ impl Arena {
             next_nonce: BTreeMap::new(),
             prices: prices.iter().copied().collect(),
             skew: BTreeMap::new(),
+            silent: BTreeSet::new(),
             attackers: BTreeSet::new(),
             deposited_usd: Decimal::ZERO,
             withdrawn_usd: Decimal::ZERO,
@@ -188,6 +191,15 @@ impl Arena {
             Some(price) => self.skew.insert((n, asset), price),
             None => self.skew.remove(&(n, asset)),
         };
+    }
+
+    /// Whether the publishers report `asset` (an outage silences all of them).
+    pub fn set_silent(&mut self, asset: AssetId, silent: bool) {
+        if silent {
+            self.silent.insert(asset);
+        } else {
+            self.silent.remove(&asset);
+        }
     }
 
     /// Signs `actions` as `who`, verifies the envelope as a node would, and queues the
@@ -355,9 +367,11 @@ impl Arena {
         self.state.subaccount(SubaccountId::new(who, sub)).map_or(0, |s| s.size_lots(market).0)
     }
 
-    /// Value in USD of `amount` of `asset` at its index now.
+    /// Value in USD of `amount` of `asset` at the market's price now — what the publishers
+    /// who agree report, not the chain's index, which may be stale or lag.
     fn usd_value(&self, asset: AssetId, amount: Decimal) -> Decimal {
-        let price = self.state.oracle(asset).and_then(|o| o.index).unwrap_or_else(|| self.price(asset));
+        let fixed = self.state.params().asset(asset).ok().and_then(|a| a.fixed_price);
+        let price = fixed.unwrap_or_else(|| self.price(asset));
         amount.mul(price, Rounding::Floor).unwrap_or_default()
     }
 
@@ -368,6 +382,7 @@ impl Arena {
             let actions: Vec<Action> = self
                 .prices
                 .iter()
+                .filter(|(asset, _)| !self.silent.contains(asset))
                 .map(|(asset, price)| {
                     let price = self.skew.get(&(n, *asset)).copied().unwrap_or(*price);
                     let confidence = Ppm::new(200).apply_decimal(price, Rounding::Ceil).unwrap_or_default();

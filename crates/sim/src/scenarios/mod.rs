@@ -12,6 +12,7 @@
 //! | `collateral_wipeout` | a collateral asset falls 99.99% |
 //! | `no_bids_crash` | a crash with no bids below the mark for several blocks (Black Thursday, Mar 2020) |
 //! | `pump_then_empty_book` | a concentrated position pumped, then crashed into an empty book |
+//! | `oracle_outage_gap` | borrowing against a collateral whose oracle is silent while it collapses, then a 70% gap |
 //! | `liquidation_into_own_offer` | a liquidation whose only liquidity is the attacker's own offer at the slippage bound |
 //!
 //! Each returns an [`Outcome`]; [`Outcome::failures`] lists the broken invariants: attacker
@@ -29,6 +30,7 @@ pub mod genesis;
 pub mod harness;
 mod liquidation_into_own_offer;
 mod no_bids_crash;
+mod oracle_outage_gap;
 mod oracle_pump;
 mod pump_then_empty_book;
 mod wash_trade;
@@ -61,7 +63,7 @@ impl Scale {
 pub type Scenario = (&'static str, fn(Scale) -> Outcome);
 
 /// Every scenario, in the order of the table above.
-pub const ALL: [Scenario; 9] = [
+pub const ALL: [Scenario; 10] = [
     ("oracle_pump", oracle_pump::run),
     ("wash_trade", wash_trade::run),
     ("backstop_pump", backstop_pump::run),
@@ -71,6 +73,7 @@ pub const ALL: [Scenario; 9] = [
     ("no_bids_crash", no_bids_crash::run),
     ("pump_then_empty_book", pump_then_empty_book::run),
     ("liquidation_into_own_offer", liquidation_into_own_offer::run),
+    ("oracle_outage_gap", oracle_outage_gap::run),
 ];
 
 /// The scenario named `name`.
@@ -87,7 +90,7 @@ pub struct Outcome {
     /// The scenario's name.
     pub scenario: &'static str,
     /// Withdrawn + final equity − deposited, over every attacker account, in USD (deposits
-    /// and withdrawals valued at their block's index).
+    /// and withdrawals valued at the market's price in their block).
     pub attacker_pnl: Decimal,
     /// What the attacker deposited, in USD.
     pub attacker_deposited: Decimal,
