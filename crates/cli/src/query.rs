@@ -616,26 +616,54 @@ fn render_margin(address: &str, subaccount: u16, breakdown: &Value, names: &Name
     }
     out.push_str("\npositions (standard requirements)\n");
     out.push_str(&if positions.is_empty() { "(none)\n".to_string() } else { positions.render() });
-    let mut portfolio = Table::new(&["underlying", ">worst scenario", ">worst PnL", ">requirement"]);
+    let mut portfolio = Table::new(&[
+        "underlying",
+        ">scenario loss",
+        ">basis loss",
+        ">naked shorts",
+        ">perps/futures",
+        ">maintenance",
+        ">initial",
+        "binds",
+    ]);
+    let mut scenarios = Table::new(&["underlying", "#", "scenario", ">PnL"]);
     for view in list("portfolio") {
-        let pnl: Vec<Value> = view.get("scenario_pnl").and_then(Value::as_array).cloned().unwrap_or_default();
-        let worst = view.get("worst_scenario").and_then(Value::as_u64);
-        let worst_pnl = worst.and_then(|i| pnl.get(i as usize)).and_then(as_decimal);
         let underlying = field(&view, "underlying").and_then(Value::as_u64).unwrap_or(u64::MAX);
+        let symbol = crate::markets::asset_symbol(names.assets, u16::try_from(underlying).unwrap_or(u16::MAX));
+        let worst = view.get("worst_scenario").and_then(Value::as_u64);
+        let binding = match view.get("binding").and_then(Value::as_str) {
+            Some(label) => label.to_string(),
+            None => worst.map_or_else(|| "-".to_string(), |w| format!("#{w}")),
+        };
         portfolio.row([
-            crate::markets::asset_symbol(names.assets, u16::try_from(underlying).unwrap_or(u16::MAX)),
-            worst.map_or_else(|| "-".to_string(), |w| format!("#{w} of {}", pnl.len())),
-            worst_pnl
-                .and_then(|d| d.round_dp(6, Rounding::HalfEven).ok())
-                .map_or_else(|| "-".to_string(), |d| d.to_string()),
+            symbol.clone(),
+            rounded(&view, "scenario_loss", 6),
+            rounded(&view, "basis_loss", 6),
+            rounded(&view, "naked_short_contingency", 6),
+            rounded(&view, "linear_contingency", 6),
+            rounded(&view, "maintenance_requirement", 6),
             rounded(&view, "requirement", 6),
+            binding,
         ]);
+        let pnl: Vec<Value> = view.get("scenario_pnl").and_then(Value::as_array).cloned().unwrap_or_default();
+        let labels: Vec<Value> = view.get("scenarios").and_then(Value::as_array).cloned().unwrap_or_default();
+        for (index, value) in pnl.iter().enumerate() {
+            let label = labels.get(index).and_then(Value::as_str).unwrap_or("-");
+            let marker = if worst == Some(index as u64) { "  <- worst" } else { "" };
+            let amount = as_decimal(value)
+                .and_then(|d| d.round_dp(6, Rounding::HalfEven).ok())
+                .map_or_else(|| "-".to_string(), |d| d.to_string());
+            scenarios.row([symbol.clone(), index.to_string(), format!("{label}{marker}"), amount]);
+        }
     }
-    out.push_str("\nportfolio scenarios (per underlying)\n");
+    out.push_str("\nportfolio margin (per underlying): maintenance = max(scenario loss, basis loss) + contingencies\n");
     out.push_str(&if portfolio.is_empty() { "(none)\n".to_string() } else { portfolio.render() });
+    if !scenarios.is_empty() {
+        out.push_str("\nportfolio scenarios (profit, positive expiry values haircut)\n");
+        out.push_str(&scenarios.render());
+    }
     out
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -725,12 +753,17 @@ mod tests {
             "standard_maintenance": "438.389691",
             "positions": [{"market": 7, "size_lots": -10, "value": "-104.129057", "initial": "887.57967",
                 "maintenance": "438.389691"}],
-            "portfolio": [{"underlying": 1, "scenario_pnl": ["-5", "-1085.823439"], "worst_scenario": 1,
-                "requirement": "1085.823439"}]});
+            "portfolio": [{"underlying": 1, "scenarios": ["index -20%, vol up", "index +20%, vol up"],
+                "scenario_pnl": ["-5", "-848.65"], "worst_scenario": 1, "scenario_loss": "848.65",
+                "basis_loss": "120", "binding": "index +20%, vol up", "naked_short_contingency": "20",
+                "linear_contingency": "0", "maintenance_requirement": "868.65",
+                "requirement": "1085.8125"}]});
         let text = render_margin("0xabc", 0, &breakdown, &Names { markets: &markets, assets: &assets });
         assert!(text.contains("mode                     Portfolio"), "{text}");
         assert!(text.contains("BTC-27NOV26-60000-C        -10  -104.129057  887.57967"), "{text}");
-        assert!(text.contains("BTC                #1 of 2  -1085.823439  1085.823439"), "{text}");
+        let row = "BTC                848.65         120            20              0       868.65  1085.8125";
+        assert!(text.contains(&format!("{row}  index +20%, vol up")), "{text}");
+        assert!(text.contains("BTC         1  index +20%, vol up  <- worst  -848.65"), "{text}");
     }
 
     #[test]

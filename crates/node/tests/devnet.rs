@@ -394,7 +394,7 @@ async fn devnet_lists_series_with_a_valid_surface_and_answers_greeks_and_margin(
     assert_eq!(margin["mode"], "Standard", "{margin}");
     assert_eq!(margin["positions"][0]["size_lots"], -10, "{margin}");
     assert!(decimal(&margin["initial_requirement"]) > 0.0, "{margin}");
-    assert_eq!(margin["portfolio"][0]["scenario_pnl"].as_array().unwrap().len(), 16, "{margin}");
+    assert_eq!(margin["portfolio"][0]["scenario_pnl"].as_array().unwrap().len(), 20, "{margin}");
 
     // Bad input is a typed error, never a panic.
     assert_eq!(rpc_error(&client, "nov_getSurface", rpc_params!["DOGE"]).await, 2007);

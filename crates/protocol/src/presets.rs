@@ -39,6 +39,7 @@ fn collateral(id: AssetId, symbol: &str, initial: i64, maintenance: i64, cap: &s
         deposit_cap: dec(cap),
         fixed_price: None,
         liquidation_discount: crate::params::default_liquidation_discount(),
+        portfolio_margin: None,
     }
 }
 
@@ -103,6 +104,7 @@ impl Genesis {
             deposit_cap: dec("100000000000"),
             fixed_price: Some(Decimal::ONE),
             liquidation_discount: Ppm::ZERO,
+            portfolio_margin: None,
         };
         Genesis {
             quote_asset: USD,

@@ -181,9 +181,11 @@ fn a_long_option_needs_its_premium_only_and_a_short_one_needs_margin() {
     // 100 lots = 1 BTC of calls. The buyer has a little less than the premium.
     let price = Decimal::from_units(ticks as i128, dec("0.1")).unwrap();
     chain.deposit(buyer, USD, &price.checked_sub(dec("1")).unwrap().to_string());
-    chain.deposit(seller, USD, "20000");
+    chain.deposit(seller, USD, "30000");
     chain.deposit(poor_seller, USD, "5000");
-    // Standard margin of a short ATM call: max(15% × S − 0, 10% × S) = 15,000 per BTC.
+    // Standard margin of a short ATM call: the larger of max(15% × S − 0, 10% × S) = 15,000
+    // and its own portfolio requirement, 27,754 per BTC (index +20% with volatility doubled,
+    // plus the naked-short charge, × 1.25).
     let outcome = chain.place(poor_seller, limit(listing.call, Side::Sell, ticks, 100));
     rejected_with(&outcome, ErrorCode::InsufficientMargin);
     chain.place(seller, limit(listing.call, Side::Sell, ticks, 100));
@@ -194,8 +196,11 @@ fn a_long_option_needs_its_premium_only_and_a_short_one_needs_margin() {
     assert!(outcome.result.is_ok(), "{:?}", outcome.result);
     assert!(outcome.events.iter().any(|e| matches!(e, Event::Fill { .. })));
     let seller_health = chain.state.health(sub(seller));
-    assert_eq!(seller_health.maintenance_requirement, dec("7500"), "7.5% of the index on a short ATM call");
-    assert!(seller_health.initial_requirement >= dec("15000"));
+    // Not the 7.5% formula: the call's own stress loss (+20%, volatility ×2) plus 2% of the
+    // index binds, 22,204 per BTC.
+    let maintenance = seller_health.maintenance_requirement;
+    assert!(maintenance > dec("22000") && maintenance < dec("22500"), "{maintenance}");
+    assert!(seller_health.initial_requirement >= maintenance.mul_int(5).unwrap().div_int(4, Rounding::Floor).unwrap());
     let buyer_health = chain.state.health(sub(buyer));
     assert_eq!(buyer_health.maintenance_requirement, Decimal::ZERO, "a long option cannot lose more than its value");
     let greeks = chain.state.account_greeks(sub(buyer));
@@ -245,11 +250,15 @@ fn a_covered_call_needs_far_less_portfolio_margin_than_its_legs() {
     let (both, legs) =
         (initial(&chain, covered), initial(&chain, long_only).checked_add(initial(&chain, call_only)).unwrap());
     assert!(both.is_positive());
-    assert!(both.mul_int(2).unwrap() < legs, "covered call {both} vs legs {legs}");
+    // 28,624 against 56,504: the perpetual's 3% and the naked call's 2% contingencies stay.
+    assert!(both.mul_int(9).unwrap() < legs.mul_int(5).unwrap(), "covered call {both} vs legs {legs}");
     let breakdown = chain.state.margin_breakdown(sub(covered));
     assert_eq!(breakdown.mode, MarginMode::Portfolio);
     assert_eq!(breakdown.portfolio.len(), 1);
-    assert_eq!(breakdown.portfolio[0].scenario_pnl.len(), 16);
+    assert_eq!(breakdown.portfolio[0].scenario_pnl.len(), 20);
+    let view = &breakdown.portfolio[0];
+    assert_eq!(view.linear_contingency, dec("3000"), "3% of the index on 1 BTC of perpetual");
+    assert_eq!(view.naked_short_contingency, dec("2000"), "2% of the index on 1 naked short call");
     assert_eq!(breakdown.initial_requirement, breakdown.portfolio[0].requirement);
     assert!(breakdown.standard_initial > breakdown.initial_requirement);
     assert_eq!(chain.state.health_revalued(sub(covered)).ok(), chain.state.raw_health(sub(covered)));
@@ -333,7 +342,8 @@ fn options_settle_at_their_intrinsic_value_and_value_is_conserved() {
     publish(&mut chain, "100000");
     let (long, short) = (trader(1), trader(2));
     chain.deposit(long, USD, "20000");
-    chain.deposit(short, USD, "20000");
+    // The short 95,000 call two minutes from expiry needs 27,500 per BTC: its +20% move.
+    chain.deposit(short, USD, "60000");
     let ticks = premium_ticks(mark(&chain, listing.near_call));
     chain.place(short, limit(listing.near_call, Side::Sell, ticks, 100));
     let outcome = chain.place(long, limit(listing.near_call, Side::Buy, ticks, 100));
@@ -373,7 +383,8 @@ fn a_short_call_that_runs_out_of_margin_is_liquidated_like_any_position() {
     publish(&mut chain, "100000");
     let (buyer, seller) = (trader(1), trader(2));
     chain.deposit(buyer, USD, "20000");
-    chain.deposit(seller, USD, "16000");
+    // Just above the short call's initial requirement (27,754 per BTC).
+    chain.deposit(seller, USD, "28000");
     let ticks = premium_ticks(mark(&chain, listing.call));
     chain.place(seller, limit(listing.call, Side::Sell, ticks, 100));
     assert!(chain.place(buyer, limit(listing.call, Side::Buy, ticks, 100)).result.is_ok());

@@ -6,12 +6,14 @@
 
 mod change;
 mod market_risk;
+mod portfolio;
 mod state_key;
 mod validate;
 
 pub use change::ParamChange;
 pub(crate) use change::Undo;
 pub use market_risk::MarketRiskParams;
+pub use portfolio::PortfolioMarginParams;
 pub use validate::GenesisError;
 
 use novation_math::{Decimal, Ppm};
@@ -44,6 +46,10 @@ pub struct AssetParams {
     /// lowers maintenance health).
     #[serde(default = "default_liquidation_discount")]
     pub liquidation_discount: Ppm,
+    /// Portfolio-margin parameters of positions on this underlying (`None`: the chain's
+    /// default, `DerivativesParams::portfolio`).
+    #[serde(default)]
+    pub portfolio_margin: Option<PortfolioMarginParams>,
 }
 
 /// The collateral liquidation discount of an asset that does not set one: 2%.
@@ -209,7 +215,7 @@ pub struct DerivativesParams {
     pub rate: Decimal,
     /// Standard margin of short options.
     pub option_margin: OptionMarginParams,
-    /// The scenario grid of portfolio margin.
+    /// Portfolio margin of every underlying that does not set its own.
     pub portfolio: PortfolioMarginParams,
     /// Aggregation of published volatility smiles.
     pub surface: SurfaceParams,
@@ -228,34 +234,6 @@ pub struct OptionMarginParams {
     pub maintenance: Ppm,
     /// Maintenance floor, as a fraction of the index.
     pub maintenance_min: Ppm,
-}
-
-/// The portfolio-margin scenario grid (after CME SPAN's sixteen risk scenarios): the index
-/// moves by 0, ±1/3, ±2/3 and ±1 of `spot_range`, each with volatility shifted up and down,
-/// plus two extreme moves of ±`extreme_move` at unchanged volatility whose loss counts at
-/// `extreme_cover`. The volatility shift of a series is `vol_up` / `vol_down` (in vol
-/// points, 1.00 = 100%) times sqrt(`vol_reference_days` / days to expiry), capped at
-/// `max_vol_scale`; volatility never falls below `min_vol`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PortfolioMarginParams {
-    /// Largest regular index move, as a fraction.
-    pub spot_range: Ppm,
-    /// Upward volatility shift at the reference expiry.
-    pub vol_up: Ppm,
-    /// Downward volatility shift at the reference expiry.
-    pub vol_down: Ppm,
-    /// Days to expiry at which the shifts apply unscaled.
-    pub vol_reference_days: u32,
-    /// Cap on the expiry scaling of the shifts.
-    pub max_vol_scale: Ppm,
-    /// Smallest volatility a downward shift may reach.
-    pub min_vol: Ppm,
-    /// The extreme index move, as a fraction.
-    pub extreme_move: Ppm,
-    /// Share of the extreme moves' loss that counts.
-    pub extreme_cover: Ppm,
-    /// Maintenance requirement as a fraction of the initial requirement (the worst loss).
-    pub maintenance: Ppm,
 }
 
 /// How published volatility smiles become the surface.
@@ -278,17 +256,7 @@ impl Default for DerivativesParams {
                 maintenance: Ppm::new(75_000),
                 maintenance_min: Ppm::new(50_000),
             },
-            portfolio: PortfolioMarginParams {
-                spot_range: Ppm::new(200_000),
-                vol_up: Ppm::new(150_000),
-                vol_down: Ppm::new(100_000),
-                vol_reference_days: 30,
-                max_vol_scale: Ppm::new(3_000_000),
-                min_vol: Ppm::new(10_000),
-                extreme_move: Ppm::new(400_000),
-                extreme_cover: Ppm::new(330_000),
-                maintenance: Ppm::new(800_000),
-            },
+            portfolio: PortfolioMarginParams::default(),
             surface: SurfaceParams { quorum: 1, max_age_ms: 60_000 },
         }
     }
@@ -458,6 +426,12 @@ impl ChainParams {
     /// The parameters of market `id`.
     pub fn market(&self, id: MarketId) -> Result<&MarketParams, ErrorCode> {
         self.markets.get(id.0 as usize).ok_or(ErrorCode::UnknownMarket)
+    }
+
+    /// The portfolio-margin parameters of positions on `underlying`.
+    pub fn portfolio_margin(&self, underlying: AssetId) -> &PortfolioMarginParams {
+        let own = self.assets.get(underlying.0 as usize).and_then(|asset| asset.portfolio_margin.as_ref());
+        own.unwrap_or(&self.derivatives.portfolio)
     }
 
     /// The quote asset's parameters (validated to exist).

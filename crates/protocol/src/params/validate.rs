@@ -93,18 +93,12 @@ impl ChainParams {
             && m.maintenance_min <= m.initial_min
             && m.maintenance_min > Ppm::ZERO;
         ensure(option_ok, || "option margin: fractions in (0, 1], maintenance <= initial".into())?;
-        let p = &d.portfolio;
-        let portfolio_ok =
-            [p.spot_range, p.vol_up, p.vol_down, p.min_vol, p.extreme_cover, p.maintenance].into_iter().all(unit)
-                && p.spot_range > Ppm::ZERO
-                && p.extreme_move >= p.spot_range
-                && p.extreme_move < Ppm::ONE
-                && p.vol_reference_days >= 1
-                && p.max_vol_scale >= Ppm::ONE
-                && p.max_vol_scale <= Ppm::new(100_000_000)
-                && p.min_vol > Ppm::ZERO
-                && p.maintenance > Ppm::ZERO;
-        ensure(portfolio_ok, || "portfolio margin parameters out of range".into())?;
+        d.portfolio.validate("portfolio margin")?;
+        for asset in &self.assets {
+            if let Some(own) = &asset.portfolio_margin {
+                own.validate(&asset.symbol)?;
+            }
+        }
         ensure(d.surface.quorum >= 1 && d.surface.max_age_ms > 0, || "surface quorum and max age >= 1".into())?;
         for schedule in &self.series_schedules {
             let template = self.markets.get(schedule.template.0 as usize);

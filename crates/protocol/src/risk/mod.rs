@@ -7,8 +7,11 @@
 //! scaled by 10^6 (fractions are parts per million), so "equity ≥ requirement" is compared
 //! exactly as `equity × 10^6 ≥ Σ notional × fraction`.
 
+#[cfg(test)]
+mod coverage_tests;
 mod health;
 mod index;
+mod naked;
 mod portfolio;
 mod prices;
 mod scenarios;
@@ -115,11 +118,11 @@ impl State {
     pub fn health_revalued(&self, id: SubaccountId) -> Result<Health, ErrorCode> {
         let sub = self.accounts.subaccounts.get(&id).cloned().unwrap_or_default();
         let mut prices = self.risk.clone();
-        let grid = scenarios::grid(&self.params.derivatives.portfolio);
+        let mut shocks = prices::ShockCache::default();
         for position in &sub.positions {
             let index = position.market.0 as usize;
             let params = self.params.markets.get(index).ok_or(ErrorCode::UnknownMarket)?;
-            let fresh = prices::market_risk(self, params, &self.markets.states[index], &grid, false);
+            let fresh = prices::market_risk(self, params, &self.markets.states[index], &mut shocks, false);
             if let Some(slot) = prices.markets.get_mut(index) {
                 *slot = crate::risk::prices::MarketRisk { greeks: slot.greeks, ..fresh };
             }

@@ -3,9 +3,11 @@
 use novation_math::{Decimal, Ppm, Rounding};
 use novation_types::QuoteRaw;
 
-use super::scenarios::{self, SCENARIOS};
+use novation_types::AssetId;
+
+use super::scenarios::{self, ExpiryShock, BASIS_MOVES, SCENARIOS};
 use crate::markets::MarketState;
-use crate::params::{MarketKind, MarketParams, OptionMarginParams, OptionRight};
+use crate::params::{MarketKind, MarketParams, OptionMarginParams, OptionRight, PortfolioMarginParams};
 use crate::state::State;
 
 /// Values of one smallest unit of an asset, in raw quote decimals (10^-18 quote).
@@ -55,6 +57,15 @@ pub(crate) struct MarketRisk {
     pub(crate) option: Option<ShortOptionMargin>,
     /// Values of one lot under each portfolio-margin scenario (`None` without valid prices).
     pub(crate) scenario_values: Option<[i128; SCENARIOS]>,
+    /// Values of one lot with its own expiry's forward moved up and down alone (the basis
+    /// check; dated markets only).
+    pub(crate) basis_values: [i128; BASIS_MOVES],
+    /// The portfolio-margin weight of a positive expiry value and scale of the basis loss
+    /// of the market's expiry.
+    pub(crate) value_weight: Ppm,
+    pub(crate) basis_factor: Ppm,
+    /// Index × lot size, rounded up: what one lot's contingency charges are fractions of.
+    pub(crate) index_lot_value: i128,
     /// Option series only: Black-76 sensitivities of one whole contract at mark.
     pub(crate) greeks: Option<novation_math::Greeks>,
 }
@@ -66,15 +77,57 @@ pub(crate) struct ShortOptionMargin {
     pub(crate) maintenance_per_lot: i128,
 }
 
+/// The portfolio-margin rules of one underlying that a health check applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct UnderlyingRisk {
+    /// The scenarios (for their labels).
+    pub(crate) grid: [scenarios::Scenario; SCENARIOS],
+    /// Share of each scenario's loss that counts (regular 1, extended moves less).
+    pub(crate) covers: [Ppm; SCENARIOS],
+    /// Charge per naked short contract and per linear contract, as fractions of the index.
+    pub(crate) naked_short_charge: Ppm,
+    pub(crate) linear_charge: Ppm,
+    /// Initial requirement as a multiple of the maintenance requirement.
+    pub(crate) initial_factor: Ppm,
+}
+
+impl UnderlyingRisk {
+    fn new(params: &PortfolioMarginParams) -> Self {
+        let grid = scenarios::grid(params);
+        UnderlyingRisk {
+            grid,
+            covers: grid.map(|s| s.cover),
+            naked_short_charge: params.naked_short_charge,
+            linear_charge: params.linear_charge,
+            initial_factor: params.initial_factor,
+        }
+    }
+}
+
+/// The expiry shocks computed so far this block, per (underlying, expiry): every series of
+/// an expiry shares one, computed once.
+#[derive(Default)]
+pub(crate) struct ShockCache(Vec<(AssetId, u64, Option<ExpiryShock>)>);
+
+impl ShockCache {
+    fn get(&mut self, state: &State, underlying: AssetId, expiry_ms: u64) -> Option<ExpiryShock> {
+        if let Some((_, _, shock)) = self.0.iter().find(|(a, e, _)| *a == underlying && *e == expiry_ms) {
+            return *shock;
+        }
+        let years = crate::derivatives::years_to_expiry(state.clock.time_ms, expiry_ms);
+        let shock = ExpiryShock::new(state.params.portfolio_margin(underlying), years);
+        self.0.push((underlying, expiry_ms, shock));
+        shock
+    }
+}
+
 /// Everything a health check needs about prices, for the current block.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct RiskPrices {
     pub(crate) assets: Vec<AssetRisk>,
     pub(crate) markets: Vec<MarketRisk>,
-    /// Share of each scenario's loss that counts (regular 1, extreme moves less).
-    pub(crate) scenario_covers: [Ppm; SCENARIOS],
-    /// Portfolio maintenance requirement as a fraction of the worst loss.
-    pub(crate) portfolio_maintenance: Ppm,
+    /// Portfolio-margin rules of each underlying, indexed by asset id.
+    pub(crate) portfolio: Vec<UnderlyingRisk>,
     /// The liquidation-end target above maintenance (the liquidation buffer).
     pub(crate) liquidation_buffer: Ppm,
 }
@@ -105,21 +158,15 @@ impl RiskPrices {
                 }
             })
             .collect();
-        let portfolio = &genesis.derivatives.portfolio;
-        let grid = scenarios::grid(portfolio);
+        let mut shocks = ShockCache::default();
         let markets = genesis
             .markets
             .iter()
             .zip(&state.markets.states)
-            .map(|(params, market)| market_risk(state, params, market, &grid, true))
+            .map(|(params, market)| market_risk(state, params, market, &mut shocks, true))
             .collect();
-        RiskPrices {
-            assets,
-            markets,
-            scenario_covers: grid.map(|s| s.cover),
-            portfolio_maintenance: portfolio.maintenance,
-            liquidation_buffer: genesis.liquidation.buffer,
-        }
+        let portfolio = genesis.assets.iter().map(|asset| UnderlyingRisk::new(genesis.portfolio_margin(asset.id)));
+        RiskPrices { assets, markets, portfolio: portfolio.collect(), liquidation_buffer: genesis.liquidation.buffer }
     }
 }
 
@@ -148,7 +195,7 @@ pub(crate) fn market_risk(
     state: &State,
     params: &MarketParams,
     market: &MarketState,
-    grid: &[scenarios::Scenario; SCENARIOS],
+    shocks: &mut ShockCache,
     with_greeks: bool,
 ) -> MarketRisk {
     let lot_value = market.mark.and_then(|m| m.mul(params.lot_size, Rounding::Floor).ok()).map_or(0, |v| v.raw());
@@ -169,27 +216,55 @@ pub(crate) fn market_risk(
         open_interest_notional,
         concentration: (params.risk.concentration_factor, params.risk.concentration_reference.raw()),
         band_ticks: band_ticks(params, market.mark, index.index),
+        basis_values: [lot_value; BASIS_MOVES],
+        value_weight: Ppm::ONE,
+        basis_factor: Ppm::ONE,
+        index_lot_value: index.index.and_then(|i| i.mul(params.lot_size, Rounding::Ceil).ok()).map_or(0, |v| v.raw()),
         ..MarketRisk::default()
     };
     if !live {
         return risk;
     }
-    let portfolio = &state.params.derivatives.portfolio;
+    let portfolio = state.params.portfolio_margin(params.base_asset);
+    let grid = scenarios::grid(portfolio);
+    let shock = match params.kind.expiry_ms() {
+        Some(expiry_ms) => shocks.get(state, params.base_asset, expiry_ms),
+        None => ExpiryShock::new(portfolio, novation_math::Decimal::ZERO),
+    };
+    if let Some(shock) = shock {
+        (risk.value_weight, risk.basis_factor) = (shock.value_weight, shock.basis_factor);
+    }
     if !params.kind.is_option() {
-        risk.scenario_values = live.then(|| scenarios::linear_lot_values(lot_value, grid)).flatten();
+        if let Some((values, basis)) = scenarios::linear_lot_values(lot_value, portfolio, &grid) {
+            risk.scenario_values = Some(values);
+            if params.kind.expiry_ms().is_some() {
+                risk.basis_values = basis;
+            }
+        }
         return risk;
     }
     let option = crate::derivatives::option_inputs(state, params.id);
     risk.valid &= option.is_some_and(|o| o.smile_valid) && market.implied_vol.is_some();
-    if let (Some(index), MarketKind::Option { strike, right, .. }) = (index.index, params.kind) {
-        risk.option = short_option_margin(&state.params.derivatives.option_margin, index, strike, right, params);
-    }
-    if let (true, Some(option)) = (live, option) {
-        risk.scenario_values =
-            scenarios::option_lot_values(&option.inputs, option.kind, params.lot_size, portfolio, grid);
+    if let (Some(option), Some(shock)) = (option, shock) {
+        let values =
+            scenarios::option_lot_values(&option.inputs, option.kind, params.lot_size, portfolio, &shock, &grid);
+        if let Some((values, basis)) = values {
+            (risk.scenario_values, risk.basis_values) = (Some(values), basis);
+        }
         if with_greeks {
             risk.greeks = novation_math::black76::greeks(&option.inputs, option.kind).ok();
         }
+    }
+    if let (Some(index), MarketKind::Option { strike, right, .. }) = (index.index, params.kind) {
+        let formula = short_option_margin(&state.params.derivatives.option_margin, index, strike, right, params);
+        let scenario = super::portfolio::single_short_lot(&risk, &UnderlyingRisk::new(portfolio));
+        risk.option = formula.map(|f| match scenario {
+            Some((initial, maintenance)) => ShortOptionMargin {
+                initial_per_lot: f.initial_per_lot.max(initial),
+                maintenance_per_lot: f.maintenance_per_lot.max(maintenance),
+            },
+            None => f,
+        });
     }
     risk
 }

@@ -1,21 +1,25 @@
 //! The portfolio-margin scenario grid and the value of one lot of each market under it.
 //!
-//! Sixteen scenarios, after CME SPAN's risk arrays: the index moves by 0, ±1/3, ±2/3 and ±1
-//! of `spot_range`, each with volatility shifted up and down (14), then ±`extreme_move` at
-//! unchanged volatility (2), whose loss counts at `extreme_cover`. A perpetual or future lot
-//! moves with the index; an option lot is repriced with Black-76 at the moved index and
-//! shifted volatility (same strike, expiry and rate). The shift of a series is the base
-//! shift times sqrt(`vol_reference_days` / days to expiry), capped at `max_vol_scale`:
-//! short-dated volatility moves more.
+//! Twenty scenarios: the index moves by 0, ±1/4, ±1/2, ±3/4 and ±1 of `spot_range`, each
+//! with volatility shocked up and down (18), then ±`extreme_move` at unchanged volatility
+//! (2), whose loss counts at `extreme_cover`. A perpetual or future lot moves with the
+//! index; an option lot is repriced with Black-76 at the moved forward and shocked
+//! volatility (same strike, expiry and rate). Volatility shocks multiply, and grow as expiry
+//! nears (see [`ExpiryShock`]). Besides the grid, every dated lot is also valued with its
+//! own expiry's forward moved by ±`basis_move` alone: the per-expiry basis check.
 
 use novation_math::{Black76Inputs, Decimal, Ppm, Rounding};
 
 use crate::params::PortfolioMarginParams;
 
 /// Scenarios in the grid.
-pub(crate) const SCENARIOS: usize = 16;
+pub(crate) const SCENARIOS: usize = 20;
+/// Index moves of the regular scenarios (each with volatility up and with it down).
+const MOVES: usize = 9;
+/// The basis check's moves (up, down).
+pub(crate) const BASIS_MOVES: usize = 2;
 
-/// Direction of a scenario's volatility shift.
+/// Direction of a scenario's volatility shock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum VolShift {
     Up,
@@ -23,7 +27,7 @@ pub(crate) enum VolShift {
     Unchanged,
 }
 
-/// One scenario: a relative index move, a volatility shift, and the share of its loss
+/// One scenario: a relative index move, a volatility shock, and the share of its loss
 /// that counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Scenario {
@@ -32,18 +36,32 @@ pub(crate) struct Scenario {
     pub(crate) cover: Ppm,
 }
 
-/// The grid, in a fixed order: regular moves (+1/3, −1/3, +2/3, −2/3, +1, −1, 0 of the
-/// range) with volatility up, the same with volatility down, then the two extreme moves.
+impl Scenario {
+    /// A short human label, e.g. `index -20%, vol up`.
+    pub(crate) fn label(&self) -> String {
+        let vol = match self.vol {
+            VolShift::Up => "vol up",
+            VolShift::Down => "vol down",
+            VolShift::Unchanged => "vol unchanged",
+        };
+        let percent = Decimal::from_raw(self.spot_move.0 as i128 * 100_000_000_000_000);
+        let sign = if percent.is_negative() { "" } else { "+" };
+        format!("index {sign}{percent}%, {vol}")
+    }
+}
+
+/// The grid, in a fixed order: regular moves (−1, −3/4, …, +1 of the range) with
+/// volatility up, the same with volatility down, then the extended up and down moves.
 pub(crate) fn grid(params: &PortfolioMarginParams) -> [Scenario; SCENARIOS] {
     let range = params.spot_range.0;
-    let thirds = [range / 3, -range / 3, 2 * range / 3, -2 * range / 3, range, -range, 0];
     let regular = |index: usize| {
-        let vol = if index < 7 { VolShift::Up } else { VolShift::Down };
-        Scenario { spot_move: Ppm::new(thirds[index % 7]), vol, cover: Ppm::ONE }
+        let vol = if index < MOVES { VolShift::Up } else { VolShift::Down };
+        let quarters = (index % MOVES) as i64 - 4;
+        Scenario { spot_move: Ppm::new(range * quarters / 4), vol, cover: Ppm::ONE }
     };
     std::array::from_fn(|index| match index {
-        14 => Scenario { spot_move: params.extreme_move, vol: VolShift::Unchanged, cover: params.extreme_cover },
-        15 => Scenario {
+        18 => Scenario { spot_move: params.extreme_move, vol: VolShift::Unchanged, cover: params.extreme_cover },
+        19 => Scenario {
             spot_move: Ppm::new(-params.extreme_move.0),
             vol: VolShift::Unchanged,
             cover: params.extreme_cover,
@@ -52,20 +70,82 @@ pub(crate) fn grid(params: &PortfolioMarginParams) -> [Scenario; SCENARIOS] {
     })
 }
 
+/// The basis check's moves: +`basis_move`, −`basis_move`.
+fn basis_moves(params: &PortfolioMarginParams) -> [Ppm; BASIS_MOVES] {
+    [params.basis_move, Ppm::new(-params.basis_move.0)]
+}
+
+/// What portfolio margin applies to every series of one expiry (T years away):
+/// multiplicative volatility shocks, the weight of a positive expiry value and the scale of
+/// the basis check's loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ExpiryShock {
+    /// Volatility is multiplied by this in the up scenarios.
+    pub(crate) vol_up: Decimal,
+    /// … and by this in the down scenarios.
+    pub(crate) vol_down: Decimal,
+    /// A positive expiry value counts at this weight: `positive_value_weight ×
+    /// e^(−positive_value_rate × T)`, rounded down.
+    pub(crate) value_weight: Ppm,
+    /// The basis check's loss counts × this: `1 + basis_time_factor × T`, rounded up.
+    pub(crate) basis_factor: Ppm,
+}
+
+impl ExpiryShock {
+    /// The shock of an expiry `time_years` away (at most the floor when expired or closer).
+    pub(crate) fn new(params: &PortfolioMarginParams, time_years: Decimal) -> Option<Self> {
+        let years = |days: u32| Decimal::from_int(i64::from(days)).div_int(365, Rounding::HalfEven).ok();
+        let (reference, floor) = (years(params.vol_reference_days)?, years(params.vol_floor_days)?);
+        let power = if time_years <= reference { params.vol_short_power } else { params.vol_long_power };
+        // scale = (reference / max(T, floor))^power = e^(power × ln(reference / max(T, floor))).
+        let ratio = reference.div(time_years.max(floor), Rounding::HalfEven).ok()?;
+        let exponent = ratio.ln().ok()?.mul(power.to_decimal(), Rounding::HalfEven).ok()?;
+        let scale = exponent.exp().ok()?;
+        let shock = |range: Ppm, min: Ppm| -> Option<Decimal> {
+            Some(range.to_decimal().mul(scale, Rounding::HalfEven).ok()?.max(min.to_decimal()))
+        };
+        let vol_up = Decimal::ONE.checked_add(shock(params.vol_up_range, params.vol_up_min)?).ok()?;
+        let vol_down = Decimal::ONE.checked_sub(shock(params.vol_down_range, params.vol_down_min)?).ok()?;
+        let decay = params.positive_value_rate.to_decimal().mul(time_years.max(Decimal::ZERO), Rounding::Ceil).ok()?;
+        let weight =
+            params.positive_value_weight.to_decimal().mul(decay.checked_neg().ok()?.exp().ok()?, Rounding::Floor);
+        let basis = params.basis_time_factor.apply(time_years.max(Decimal::ZERO).raw(), Rounding::Ceil).ok()?;
+        Some(ExpiryShock {
+            vol_up,
+            vol_down: vol_down.max(Decimal::ZERO),
+            value_weight: Ppm::new(i64::try_from(weight.ok()?.raw() / 1_000_000_000_000).ok()?),
+            basis_factor: Ppm::new(1_000_000i64.checked_add(i64::try_from(ceil_to_ppm(basis)).ok()?)?),
+        })
+    }
+}
+
+/// A decimal's raw value (10^-18) in millionths, rounded up.
+fn ceil_to_ppm(raw: i128) -> i128 {
+    novation_math::div_i128(raw, 1_000_000_000_000, Rounding::Ceil).unwrap_or(i128::MAX)
+}
+
 /// `value × (1 + move)`, rounded down.
 fn moved(value: Decimal, spot_move: Ppm) -> Option<Decimal> {
     let shift = spot_move.apply_decimal(value, Rounding::Floor).ok()?;
     value.checked_add(shift).ok()
 }
 
-/// Values of one lot of a linear market (perpetual or future) under each scenario, from
-/// its value at mark.
-pub(crate) fn linear_lot_values(lot_value: i128, grid: &[Scenario; SCENARIOS]) -> Option<[i128; SCENARIOS]> {
+/// Values of one lot of a linear market (perpetual or future) under each scenario and
+/// under the basis check's moves, from its value at mark.
+pub(crate) fn linear_lot_values(
+    lot_value: i128,
+    params: &PortfolioMarginParams,
+    grid: &[Scenario; SCENARIOS],
+) -> Option<([i128; SCENARIOS], [i128; BASIS_MOVES])> {
     let mut values = [0i128; SCENARIOS];
     for (value, scenario) in values.iter_mut().zip(grid) {
         *value = moved(Decimal::from_raw(lot_value), scenario.spot_move)?.raw();
     }
-    Some(values)
+    let mut basis = [0i128; BASIS_MOVES];
+    for (value, spot_move) in basis.iter_mut().zip(basis_moves(params)) {
+        *value = moved(Decimal::from_raw(lot_value), spot_move)?.raw();
+    }
+    Some((values, basis))
 }
 
 /// Price × lot size rounded down, as `Decimal::mul` with `Rounding::Floor` computes it, but
@@ -92,34 +172,32 @@ impl LotValue {
     }
 }
 
-/// The volatility shifts (up, down) of a series with `time_years` to expiry.
-pub(crate) fn vol_shifts(params: &PortfolioMarginParams, time_years: Decimal) -> Option<(Decimal, Decimal)> {
-    let reference = Decimal::from_int(params.vol_reference_days as i64).div_int(365, Rounding::HalfEven).ok()?;
-    let cap = Decimal::from_raw(params.max_vol_scale.0 as i128 * 1_000_000_000_000);
-    let scale = if time_years.is_positive() {
-        reference.div(time_years, Rounding::HalfEven).ok()?.sqrt(Rounding::HalfEven).ok()?.min(cap)
-    } else {
-        cap
-    };
-    let shift = |base: Ppm| Decimal::from_raw(base.0 as i128 * 1_000_000_000_000).mul(scale, Rounding::HalfEven).ok();
-    Some((shift(params.vol_up)?, shift(params.vol_down)?))
+/// The shocked volatilities (up, down) of a series at volatility `vol`.
+pub(crate) fn shocked_vols(
+    params: &PortfolioMarginParams,
+    shock: &ExpiryShock,
+    vol: Decimal,
+) -> Option<(Decimal, Decimal)> {
+    let floor = params.min_vol.to_decimal().min(vol);
+    let up = vol.mul(shock.vol_up, Rounding::Ceil).ok()?;
+    let down = vol.mul(shock.vol_down, Rounding::Floor).ok()?.max(floor);
+    Some((up, down))
 }
 
-/// Values of one lot of an option series under each scenario (`inputs` at the mark).
+/// Values of one lot of an option series under each scenario and under the basis check's
+/// moves (`inputs` at the mark).
 pub(crate) fn option_lot_values(
     inputs: &Black76Inputs,
     kind: novation_math::OptionKind,
     lot_size: Decimal,
     params: &PortfolioMarginParams,
+    shock: &ExpiryShock,
     grid: &[Scenario; SCENARIOS],
-) -> Option<[i128; SCENARIOS]> {
-    let (up, down) = vol_shifts(params, inputs.time_years)?;
-    let min_vol = Decimal::from_raw(params.min_vol.0 as i128 * 1_000_000_000_000);
-    let vol_up = inputs.vol.checked_add(up).ok()?;
-    let vol_down = inputs.vol.checked_sub(down).ok()?.max(min_vol.min(inputs.vol));
+) -> Option<([i128; SCENARIOS], [i128; BASIS_MOVES])> {
+    let (vol_up, vol_down) = shocked_vols(params, shock, inputs.vol)?;
     let pricer = novation_math::SeriesPricer::new(kind, inputs.strike, inputs.time_years, inputs.rate).ok()?;
     let per_lot = LotValue::new(lot_size)?;
-    // Nine distinct index moves among the sixteen scenarios: each forward is computed once.
+    // Eleven distinct index moves among the twenty scenarios: each forward is computed once.
     let mut forwards: [(Ppm, Decimal); SCENARIOS] = [(Ppm::ZERO, inputs.forward); SCENARIOS];
     let mut distinct = 0;
     let mut values = [0i128; SCENARIOS];
@@ -140,22 +218,32 @@ pub(crate) fn option_lot_values(
         };
         *value = per_lot.of(pricer.price(forward, vol).ok()?)?;
     }
-    Some(values)
+    let mut basis = [0i128; BASIS_MOVES];
+    for (value, spot_move) in basis.iter_mut().zip(basis_moves(params)) {
+        *value = per_lot.of(pricer.price(moved(inputs.forward, spot_move)?, inputs.vol).ok()?)?;
+    }
+    Some((values, basis))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::DerivativesParams;
+
+    fn years(days: i64) -> Decimal {
+        Decimal::from_int(days).div_int(365, Rounding::HalfEven).unwrap()
+    }
 
     #[test]
-    fn the_grid_has_fourteen_regular_and_two_extreme_scenarios() {
-        let params = DerivativesParams::default().portfolio;
+    fn the_grid_has_eighteen_regular_and_two_extended_scenarios() {
+        let params = PortfolioMarginParams::default();
         let grid = grid(&params);
-        assert_eq!(grid.iter().filter(|s| s.cover == Ppm::ONE).count(), 14);
-        assert_eq!(grid[14].spot_move, params.extreme_move);
-        assert_eq!(grid[15].spot_move.0, -params.extreme_move.0);
-        assert!(grid.iter().any(|s| s.spot_move == params.spot_range && s.vol == VolShift::Down));
+        assert_eq!(grid.iter().filter(|s| s.cover == Ppm::ONE).count(), 18);
+        assert_eq!(grid[0].spot_move, Ppm::new(-200_000));
+        assert_eq!(grid[4].spot_move, Ppm::ZERO);
+        assert_eq!(grid[17], Scenario { spot_move: params.spot_range, vol: VolShift::Down, cover: Ppm::ONE });
+        assert_eq!(grid[18].spot_move, params.extreme_move);
+        assert_eq!(grid[19].spot_move.0, -params.extreme_move.0);
+        assert_eq!(grid[1].label(), "index -15%, vol up");
     }
 
     #[test]
@@ -171,13 +259,31 @@ mod tests {
     }
 
     #[test]
-    fn short_expiries_get_larger_vol_shifts_up_to_the_cap() {
-        let params = DerivativesParams::default().portfolio;
-        let month = Decimal::from_int(30).div_int(365, Rounding::HalfEven).unwrap();
-        let (up, _) = vol_shifts(&params, month).unwrap();
-        assert_eq!(up, "0.15".parse().unwrap());
-        let day = Decimal::from_int(1).div_int(365, Rounding::HalfEven).unwrap();
-        let (up_day, _) = vol_shifts(&params, day).unwrap();
-        assert_eq!(up_day, "0.45".parse().unwrap());
+    fn short_expiries_get_multiplicative_shocks_as_derive_at_three_days() {
+        let params = PortfolioMarginParams::default();
+        // 3 days: scale (30/3)^0.3 = 1.995; up 1 + 0.6 × 1.995 = 2.197, down 1 − 0.599.
+        let three = ExpiryShock::new(&params, years(3)).unwrap();
+        assert!(three.vol_up > "2.19".parse().unwrap() && three.vol_up < "2.20".parse().unwrap(), "{three:?}");
+        assert!(three.vol_down > "0.40".parse().unwrap() && three.vol_down < "0.41".parse().unwrap());
+        // 30 days and beyond: the floors (×2 up, ×0.5 down) bind.
+        let month = ExpiryShock::new(&params, years(30)).unwrap();
+        assert_eq!((month.vol_up, month.vol_down), (Decimal::from_int(2), "0.5".parse().unwrap()));
+        let year = ExpiryShock::new(&params, years(365)).unwrap();
+        assert_eq!(year.vol_up, Decimal::from_int(2));
+        // An hour counts as the one-day floor: (30/1)^0.3 = 2.773.
+        let hour = ExpiryShock::new(&params, Decimal::from_raw(years(1).raw() / 24)).unwrap();
+        let day = ExpiryShock::new(&params, years(1)).unwrap();
+        assert_eq!((hour.vol_up, hour.vol_down), (day.vol_up, day.vol_down));
+        assert!(hour.vol_up > "2.66".parse().unwrap() && hour.vol_down.is_positive());
+    }
+
+    #[test]
+    fn positive_values_are_haircut_more_and_basis_losses_scaled_more_the_longer_the_expiry() {
+        let params = PortfolioMarginParams::default();
+        let now = ExpiryShock::new(&params, Decimal::ZERO).unwrap();
+        assert_eq!((now.value_weight, now.basis_factor), (Ppm::new(950_000), Ppm::ONE));
+        let year = ExpiryShock::new(&params, Decimal::ONE).unwrap();
+        // 0.95 × e^−0.12 = 0.8425744…; 1 + 1.2 × 1.
+        assert_eq!((year.value_weight, year.basis_factor), (Ppm::new(842_574), Ppm::new(2_200_000)));
     }
 }

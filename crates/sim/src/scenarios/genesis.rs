@@ -46,6 +46,7 @@ pub fn collateral_asset(id: AssetId, symbol: &str, weights_ppm: (i64, i64), cap:
         deposit_cap: dec(cap),
         fixed_price: None,
         liquidation_discount: Ppm::new((1_000_000 - maintenance).min(50_000)),
+        portfolio_margin: None,
     }
 }
 
