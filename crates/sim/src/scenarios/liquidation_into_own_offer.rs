@@ -28,7 +28,7 @@ pub(super) fn run(scale: Scale) -> Outcome {
     arena.block();
     // The maker quotes nothing: the attacker's offer is the only liquidity.
     arena.quote(cast.market_maker, LIQUID_PERP, 10, 1, Quotes::Neither);
-    arena.blocks(scale.blocks(30, 60), |arena| {
+    arena.blocks(scale.blocks(60, 90), |arena| {
         arena.move_price(BTC, RISE_PER_BLOCK_PPM);
         pair.trap(arena);
         pair.withdraw_all(arena);
