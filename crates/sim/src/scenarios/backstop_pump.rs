@@ -1,10 +1,12 @@
 //! Self-liquidation into the backstop, then a pump (after Hyperliquid's JELLY, March 2025):
 //! the attacker opens a large short against its own long on THIN-PERP as large as margin
-//! allows, and rests the long's exit at the top of the price band; the thin market's price
-//! rises until the short is liquidated — the book is too thin to take it all, so the
-//! backstop does — and then keeps rising to ~4x, holds, and falls back to where it started
-//! (the venue settled JELLY at its price before the pump). The long closes into the honest
-//! maker's bids and withdraws at every block.
+//! allows; the thin market's price rises until the short is liquidated — the book is too
+//! thin to take it, so it goes to the backstop (which keeps what its limits allow and
+//! auto-deleverages the rest) — and then keeps rising to ~4x, holds, and falls back to where
+//! it started (the venue settled JELLY at its price before the pump). The long closes into
+//! the honest maker's bids and withdraws at every block. (Resting the long's exit where the
+//! short's liquidation fills, as `liquidation_into_own_offer` does, keeps the short away
+//! from the backstop: that is another story.)
 
 use novation_protocol::presets::{BTC, ETH};
 
@@ -37,7 +39,6 @@ pub(super) fn run(scale: Scale) -> Outcome {
             arena.move_price(THIN, PUMP_PER_BLOCK_PPM);
         }
         arena.quote(cast.market_maker, THIN_PERP, 50, 5_000, Quotes::Both);
-        pair.trap(arena);
         pair.withdraw_all(arena);
     });
     arena.blocks(scale.blocks(60, 240), |arena| {
