@@ -42,6 +42,8 @@ fn lines(outcome: &Outcome) -> Vec<String> {
         line(name, "min_reserves", float(outcome.min_reserves), "USD"),
         line(name, "conservation_ok", flag(outcome.conservation_ok), "bool"),
         line(name, "flat_accounts_paid", outcome.flat_accounts_paid as f64, "times"),
+        line(name, "market_maker_pnl", float(outcome.market_maker_pnl), "USD"),
+        line(name, "backstop_equity", float(outcome.backstop_equity), "USD"),
         line(name, "failures", outcome.failures().len() as f64, "invariants"),
         line(name, "blocks", outcome.blocks as f64, "blocks"),
     ]

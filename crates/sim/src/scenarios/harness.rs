@@ -91,8 +91,10 @@ pub struct Arena {
     /// Assets nobody reports for now.
     silent: BTreeSet<AssetId>,
     attackers: BTreeSet<Address>,
-    deposited_usd: Decimal,
-    withdrawn_usd: Decimal,
+    /// The honest market makers.
+    makers: BTreeSet<Address>,
+    /// USD value deposited and withdrawn by every participant.
+    flows: BTreeMap<Address, (i128, i128)>,
     insurance_funding: Decimal,
     outcome: Outcome,
     /// Notable events seen per kind.
@@ -135,8 +137,8 @@ impl Arena {
             skew: BTreeMap::new(),
             silent: BTreeSet::new(),
             attackers: BTreeSet::new(),
-            deposited_usd: Decimal::ZERO,
-            withdrawn_usd: Decimal::ZERO,
+            makers: BTreeSet::new(),
+            flows: BTreeMap::new(),
             insurance_funding: Decimal::ZERO,
             outcome: Outcome::new(scenario),
             event_kinds: BTreeMap::new(),
@@ -446,7 +448,7 @@ impl Arena {
             }
         };
         self.next_nonce.clear();
-        self.book_attacker_flows(&outcome);
+        self.book_flows(&outcome);
         for event in &outcome.end_block_events {
             if matches!(
                 event,
@@ -499,18 +501,22 @@ impl Arena {
         text
     }
 
-    fn book_attacker_flows(&mut self, outcome: &BlockOutcome) {
+    fn book_flows(&mut self, outcome: &BlockOutcome) {
         for tx in &outcome.transactions {
             for event in &tx.events {
                 match event {
-                    Event::Deposited { subaccount, asset, amount } if self.attackers.contains(&subaccount.owner) => {
-                        let value = self.usd_value(*asset, *amount);
-                        self.deposited_usd = self.deposited_usd.checked_add(value).unwrap_or(Decimal::MAX);
+                    Event::Deposited { subaccount, asset, amount } => {
+                        let value = raw(self.usd_value(*asset, *amount));
+                        let flow = self.flows.entry(subaccount.owner).or_default();
+                        flow.0 = flow.0.saturating_add(value);
                     }
-                    Event::Withdrew { subaccount, asset, amount } if self.attackers.contains(&subaccount.owner) => {
+                    Event::Withdrew { subaccount, asset, amount } => {
                         let value = self.usd_value(*asset, *amount);
-                        self.withdrawn_usd = self.withdrawn_usd.checked_add(value).unwrap_or(Decimal::MAX);
-                        self.withdrawals.push((value, self.state.height(), subaccount.owner));
+                        let flow = self.flows.entry(subaccount.owner).or_default();
+                        flow.1 = flow.1.saturating_add(raw(value));
+                        if self.attackers.contains(&subaccount.owner) {
+                            self.withdrawals.push((value, self.state.height(), subaccount.owner));
+                        }
                     }
                     _ => {}
                 }
@@ -560,32 +566,42 @@ impl Arena {
         self.outcome.blocks += 1;
     }
 
-    /// The attacker's equity now: every subaccount of every attacker, at the current marks.
-    fn attacker_equity(&self) -> Decimal {
+    /// The equity now of every subaccount of `owners`, at the current marks.
+    fn equity_of(&self, owners: &BTreeSet<Address>) -> i128 {
         let mut total = 0i128;
         let mut after = None;
         loop {
             let page = self.state.list_subaccounts(after, 256);
-            for summary in page.subaccounts.iter().filter(|s| self.attackers.contains(&s.subaccount.owner)) {
+            for summary in page.subaccounts.iter().filter(|s| owners.contains(&s.subaccount.owner)) {
                 total = total.saturating_add(raw(summary.equity));
             }
             match page.next {
                 Some(next) => after = Some(next),
-                None => return Decimal::from_raw(total),
+                None => return total,
             }
         }
+    }
+
+    /// Deposited and withdrawn USD value of `owners`.
+    fn flows_of(&self, owners: &BTreeSet<Address>) -> (i128, i128) {
+        owners
+            .iter()
+            .filter_map(|o| self.flows.get(o))
+            .fold((0, 0), |(d, w), (dd, ww)| (d.saturating_add(*dd), w.saturating_add(*ww)))
     }
 
     /// The scenario's outcome now.
     pub fn outcome(&self) -> Outcome {
         let mut outcome = self.outcome.clone();
-        let equity = self.attacker_equity();
-        outcome.attacker_withdrawn = self.withdrawn_usd;
-        outcome.attacker_deposited = self.deposited_usd;
-        outcome.attacker_final_equity = equity;
-        outcome.attacker_pnl = Decimal::from_raw(
-            raw(self.withdrawn_usd).saturating_add(raw(equity)).saturating_sub(raw(self.deposited_usd)),
-        );
+        let equity = self.equity_of(&self.attackers);
+        let (deposited, withdrawn) = self.flows_of(&self.attackers);
+        outcome.attacker_withdrawn = Decimal::from_raw(withdrawn);
+        outcome.attacker_deposited = Decimal::from_raw(deposited);
+        outcome.attacker_final_equity = Decimal::from_raw(equity);
+        outcome.attacker_pnl = Decimal::from_raw(withdrawn.saturating_add(equity).saturating_sub(deposited));
+        let (deposited, withdrawn) = self.flows_of(&self.makers);
+        let equity = self.equity_of(&self.makers);
+        outcome.market_maker_pnl = Decimal::from_raw(withdrawn.saturating_add(equity).saturating_sub(deposited));
         outcome.insurance_funding = self.insurance_funding;
         outcome.backstop_equity = self.state.risk_view(0).backstop_equity;
         let mut largest = self.withdrawals.clone();
@@ -624,6 +640,7 @@ impl Arena {
     pub fn stage(&mut self, insurance_usd: &str, backstop_usd: &str, mm_usd: &str) -> Cast {
         let quote = novation_protocol::presets::USD;
         let market_maker = self.actor("market-maker");
+        self.makers.insert(market_maker);
         let insurer = self.actor("insurer");
         self.deposit(insurer, 0, quote, usd(insurance_usd));
         self.fund_insurance(insurer, usd(insurance_usd));

@@ -117,6 +117,9 @@ pub struct Outcome {
     /// Times a subaccount without positions, orders or debt changed in a block it sent
     /// nothing in.
     pub flat_accounts_paid: u64,
+    /// The honest market maker's withdrawn + final equity − deposited, in USD: who paid when
+    /// the attacker won and neither the fund nor the backstop lost.
+    pub market_maker_pnl: Decimal,
     /// The backstop liquidator's equity at the end (it starts with its deposit).
     pub backstop_equity: Decimal,
     /// Blocks applied.
@@ -144,6 +147,7 @@ impl Outcome {
             reserves_ok: true,
             conservation_ok: true,
             flat_accounts_paid: 0,
+            market_maker_pnl: Decimal::ZERO,
             backstop_equity: Decimal::ZERO,
             blocks: 0,
             violations: Vec::new(),
@@ -162,7 +166,7 @@ impl Outcome {
         let mut text = format!(
             "{}: attacker_pnl {} (deposited {}, withdrew {}, final equity {}); insurance {} drawn down {}; \
              bad debt {} (pending beyond the fund {}); uncovered loss max {}; min reserves {}; conservation {}; \
-             flat accounts paid {}; backstop equity at the end {}; {} blocks",
+             flat accounts paid {}; market maker pnl {}; backstop equity at the end {}; {} blocks",
             self.scenario,
             self.attacker_pnl,
             self.attacker_deposited,
@@ -176,6 +180,7 @@ impl Outcome {
             self.min_reserves,
             self.conservation_ok,
             self.flat_accounts_paid,
+            self.market_maker_pnl,
             self.backstop_equity,
             self.blocks
         );
