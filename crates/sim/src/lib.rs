@@ -22,7 +22,7 @@
 //! - [`scenarios`]: adversarial replays of attacks and crashes (an oracle pump on a thin
 //!   market, wash trades, self-liquidation into the backstop, collateral crashes, a depeg
 //!   report, a crash without bids, a pump into an empty book, a liquidation filled by the
-//!   attacker's own offer), each played through signed transactions and price reports
+//!   attacker's own offer, an oracle outage, a gap through bankruptcy), each played through signed transactions and price reports
 //!   against a chain with careful thin-market parameters, with the attacker's profit, bad
 //!   debt, reserves, uncovered loss, conservation and flat accounts checked after every block.
 //! - `strategy` (feature `proptest`): proptest strategies over scripts — a seed, then

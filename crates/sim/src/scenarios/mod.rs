@@ -12,6 +12,7 @@
 //! | `collateral_wipeout` | a collateral asset falls 99.99% |
 //! | `no_bids_crash` | a crash with no bids below the mark for several blocks (Black Thursday, Mar 2020) |
 //! | `pump_then_empty_book` | a concentrated position pumped, then crashed into an empty book |
+//! | `gap_through_bankruptcy` | both sides of a thin market, then a 60% gap in one block past the long's margin |
 //! | `oracle_outage_gap` | borrowing against a collateral whose oracle is silent while it collapses, then a 70% gap |
 //! | `liquidation_into_own_offer` | a liquidation whose only liquidity is the attacker's own offer at the slippage bound |
 //!
@@ -26,6 +27,7 @@ mod backstop_pump;
 mod collateral_crash;
 mod collateral_wipeout;
 mod depeg_publisher;
+mod gap_through_bankruptcy;
 pub mod genesis;
 pub mod harness;
 mod liquidation_into_own_offer;
@@ -63,7 +65,7 @@ impl Scale {
 pub type Scenario = (&'static str, fn(Scale) -> Outcome);
 
 /// Every scenario, in the order of the table above.
-pub const ALL: [Scenario; 10] = [
+pub const ALL: [Scenario; 11] = [
     ("oracle_pump", oracle_pump::run),
     ("wash_trade", wash_trade::run),
     ("backstop_pump", backstop_pump::run),
@@ -74,6 +76,7 @@ pub const ALL: [Scenario; 10] = [
     ("pump_then_empty_book", pump_then_empty_book::run),
     ("liquidation_into_own_offer", liquidation_into_own_offer::run),
     ("oracle_outage_gap", oracle_outage_gap::run),
+    ("gap_through_bankruptcy", gap_through_bankruptcy::run),
 ];
 
 /// The scenario named `name`.
