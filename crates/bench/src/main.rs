@@ -44,7 +44,8 @@ suites:
   options  ns per Black-76 price, price+Greeks, and per-series scenario price
   scenarios  adversarial scenarios (oracle pump, wash trades, backstop pump, collateral
            crashes, depeg report, crash without bids, pump into an empty book, liquidation
-           into the attacker's own offer): each outcome as JSON lines
+           into the attacker's own offer, oracle outage, gap through bankruptcy): each
+           outcome as JSON lines
   sim      random seeded simulations checked against the protocol's properties for N
            seconds (default 60, --quick 2); exits non-zero on any failure
 

@@ -1,6 +1,7 @@
 //! The `scenarios` suite: every adversarial scenario of `novation-sim` (oracle pump, wash
 //! trades, self-liquidation into the backstop, collateral crashes, a depeg report, a crash
-//! without bids, a pump into an empty book), each outcome printed as JSON lines — one per
+//! without bids, a pump into an empty book, a liquidation into the attacker's own offer, an
+//! oracle outage, a gap through bankruptcy), each outcome printed as JSON lines — one per
 //! metric, with the scenario's name — and every broken invariant on stderr. The invariants
 //! themselves are asserted by `cargo test -p novation-sim --test scenarios`; this suite
 //! reports the figures (`--quick`: the short paths the tests run).
