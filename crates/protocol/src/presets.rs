@@ -146,6 +146,7 @@ impl Genesis {
             },
             derivatives: DerivativesParams::default(),
             series_schedules: Vec::new(),
+            settlement: crate::params::SettlementParams::default(),
         }
     }
 

@@ -95,3 +95,36 @@ fn open_interest_is_capped_in_notional_as_well_as_lots() {
     let close = OrderRequest::market(0, BTC_PERP, Side::Sell, ONE_BTC_LOTS, novation_math::Ppm::new(10_000));
     assert!(chain.place(alice, close.reduce_only()).result.is_ok());
 }
+
+#[test]
+fn realised_profit_leaves_the_chain_only_as_it_vests() {
+    let mut chain = Chain::new();
+    let (alice, bob) = alice_long(&mut chain, "10000");
+    chain.walk_price(BTC, "105000");
+    // Alice sells her BTC back to Bob at 105,000: about 5,000 realised.
+    assert!(chain.place(bob, limit(BTC_PERP, Side::Buy, 1_050_000, ONE_BTC_LOTS)).result.is_ok());
+    let close = OrderRequest::market(0, BTC_PERP, Side::Sell, ONE_BTC_LOTS, novation_math::Ppm::new(10_000));
+    assert!(chain.place(alice, close).result.is_ok());
+    assert!(chain.state.account(sub(alice)).positions.is_empty(), "flat");
+    let unvested = chain.state.account(sub(alice)).unvested_profit;
+    assert!(unvested > dec("4900") && unvested <= dec("5000"), "{unvested}");
+    let withdraw =
+        |amount: &str| vec![Action::Withdraw(action::Withdraw { subaccount: 0, asset: USD, amount: dec(amount) })];
+    // Flat, but the fresh profit stays: the deposit may leave, the profit not yet.
+    let all = chain.usd(alice).to_string();
+    assert_eq!(chain.run(alice, withdraw(&all)).result.map_err(|e| e.code), Err(ErrorCode::InsufficientMargin));
+    assert!(chain.run(alice, withdraw("9000")).result.is_ok());
+    // Half an hour later about half has vested; an hour later all of it.
+    chain.block_ms = 60_000;
+    for _ in 0..30 {
+        chain.set_prices(&[(BTC, "105000")]);
+    }
+    let half = chain.state.account(sub(alice)).unvested_profit;
+    assert!(half < dec("2600") && half > dec("2300"), "{half}");
+    for _ in 0..31 {
+        chain.set_prices(&[(BTC, "105000")]);
+    }
+    assert_eq!(chain.state.account(sub(alice)).unvested_profit, novation_math::Decimal::ZERO);
+    let all = chain.usd(alice).to_string();
+    assert!(chain.run(alice, withdraw(&all)).result.is_ok());
+}

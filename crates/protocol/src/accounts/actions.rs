@@ -72,7 +72,8 @@ fn debit_checked(state: &State, id: SubaccountId, asset: AssetId, units: i128) -
     }
     let mut after = sub.clone();
     after.add_balance(asset, AssetUnits(-units)).ok_or(ErrorCode::ArithmeticOverflow)?;
-    if carries_risk(&after) {
+    // Unvested realised profit stays behind even in a flat account.
+    if carries_risk(&after) || state.unvested_profit_of(&after) > 0 {
         state.require_initial_margin_without_profit(&after)?;
     }
     Ok(())

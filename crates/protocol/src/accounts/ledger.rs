@@ -76,6 +76,24 @@ impl Postings {
         &self.entries
     }
 
+    /// Net realised flows from the `Settlement` account into subaccounts (in the quote
+    /// asset): what vests before it may leave (see `vesting`).
+    fn settlement_flows(&self, quote: AssetId) -> SmallVec<[(SubaccountId, i128); 2]> {
+        let mut flows: SmallVec<[(SubaccountId, i128); 2]> = SmallVec::new();
+        for posting in self.entries.iter().filter(|p| p.asset == quote) {
+            let (id, delta) = match (posting.from, posting.to) {
+                (LedgerAccount::Settlement, LedgerAccount::Subaccount(id)) => (id, posting.units.0),
+                (LedgerAccount::Subaccount(id), LedgerAccount::Settlement) => (id, posting.units.0.saturating_neg()),
+                _ => continue,
+            };
+            match flows.iter_mut().find(|(f, _)| *f == id) {
+                Some((_, net)) => *net = net.saturating_add(delta),
+                None => flows.push((id, delta)),
+            }
+        }
+        flows
+    }
+
     /// The net change of every account the batch touches, in first-touch order.
     fn net_changes(&self) -> Result<NetChanges, ErrorCode> {
         let mut nets = NetChanges::new();
@@ -107,6 +125,7 @@ impl State {
         mut replacements: [(SubaccountId, Subaccount); N],
     ) -> Result<(), ErrorCode> {
         let mut nets = batch.net_changes()?;
+        let replaced_ids: SmallVec<[SubaccountId; N]> = replacements.iter().map(|(id, _)| *id).collect();
         debug_assert!(balanced(&nets), "a batch sums to zero per asset");
         debug_assert!(replacements.iter().all(|(id, sub)| {
             self.accounts.subaccounts.get(id).map_or(sub.balances.is_empty(), |s| s.balances == sub.balances)
@@ -121,10 +140,22 @@ impl State {
         }
         nets.retain(|(_, _, delta)| !delta.is_zero());
         self.check_fits(&nets)?;
+        let flows = batch.settlement_flows(self.params.quote_asset);
+        let (now, period) = (self.clock.time_ms, self.params.settlement.profit_vesting_ms);
+        for (id, sub) in &mut replacements {
+            if let Some((_, realized)) = flows.iter().find(|(f, _)| f == id) {
+                super::vesting::vest(sub, *realized, now, period);
+            }
+        }
         for (id, sub) in replacements {
             self.with_subaccount_unchecked(id, |slot| *slot = sub);
         }
         self.apply_nets(&nets);
+        for (id, realized) in flows {
+            if !replaced_ids.contains(&id) {
+                self.vest_realized(id, realized);
+            }
+        }
         Ok(())
     }
 
@@ -141,6 +172,9 @@ impl State {
         debug_assert!(balanced(&nets), "a batch sums to zero per asset");
         self.check_fits(&nets)?;
         self.apply_nets(&nets);
+        for (id, realized) in batch.settlement_flows(self.params.quote_asset) {
+            self.vest_realized(id, realized);
+        }
         Ok(())
     }
 

@@ -13,6 +13,7 @@ mod pools;
 mod state_key;
 mod subaccount;
 mod subaccounts;
+mod vesting;
 mod writes;
 
 pub(crate) use actions::{deposit, fund_insurance, reserves, set_isolated_market, set_margin_mode, transfer, withdraw};
@@ -20,6 +21,7 @@ pub(crate) use nonces::Nonces;
 pub(crate) use pools::Pools;
 pub use subaccount::{Position, Subaccount};
 pub(crate) use subaccounts::SubaccountMap;
+pub use vesting::UnvestedProfit;
 
 use std::collections::BTreeSet;
 

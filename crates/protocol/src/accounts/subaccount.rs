@@ -95,6 +95,9 @@ pub struct Subaccount {
     pub open_orders: u32,
     /// Standard or portfolio margin.
     pub margin_mode: MarginMode,
+    /// Realised profit not yet withdrawable (see `vesting`).
+    #[serde(default)]
+    pub unvested_profit: Option<super::UnvestedProfit>,
 }
 
 impl Subaccount {

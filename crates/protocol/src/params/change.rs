@@ -7,7 +7,7 @@ use novation_types::{AssetId, MarketId};
 
 use super::{
     AssetParams, ChainParams, DerivativesParams, GenesisError, Limits, LiquidationParams, MarketParams, OracleParams,
-    Publisher, SeriesSchedule,
+    Publisher, SeriesSchedule, SettlementParams,
 };
 use crate::state::State;
 
@@ -32,6 +32,8 @@ pub enum ParamChange {
     Derivatives(DerivativesParams),
     /// Replaces the series schedules.
     SeriesSchedules(Vec<SeriesSchedule>),
+    /// Replaces the settlement rules.
+    Settlement(SettlementParams),
 }
 
 /// How to undo one parameter change: the section's value before it.
@@ -46,6 +48,7 @@ pub(crate) enum Undo {
     Liquidation(LiquidationParams),
     Derivatives(Box<DerivativesParams>),
     SeriesSchedules(Vec<SeriesSchedule>),
+    Settlement(SettlementParams),
 }
 
 fn unknown(what: &str, id: u16) -> GenesisError {
@@ -83,6 +86,7 @@ impl ChainParams {
             ParamChange::SeriesSchedules(list) => {
                 Undo::SeriesSchedules(std::mem::replace(&mut self.series_schedules, list))
             }
+            ParamChange::Settlement(rules) => Undo::Settlement(std::mem::replace(&mut self.settlement, rules)),
         })
     }
 
@@ -108,6 +112,7 @@ impl ChainParams {
             Undo::Liquidation(before) => self.liquidation = before,
             Undo::Derivatives(before) => self.derivatives = *before,
             Undo::SeriesSchedules(before) => self.series_schedules = before,
+            Undo::Settlement(before) => self.settlement = before,
         }
     }
 }

@@ -352,6 +352,25 @@ pub struct ChainParams {
     /// Rules that list new dated series as time passes.
     #[serde(default)]
     pub series_schedules: Vec<SeriesSchedule>,
+    /// How realised profit becomes withdrawable.
+    #[serde(default)]
+    pub settlement: SettlementParams,
+}
+
+/// How realised profit settles into what may leave the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettlementParams {
+    /// Realised profit (and funding received) backs new risk at once but becomes
+    /// withdrawable linearly over this much block time, so each subaccount's profit leaves
+    /// the chain at a bounded rate per block (0: at once).
+    pub profit_vesting_ms: u64,
+}
+
+impl Default for SettlementParams {
+    fn default() -> Self {
+        SettlementParams { profit_vesting_ms: 3_600_000 }
+    }
 }
 
 /// A rolling listing of dated series on one underlying (for example weekly Friday 08:00 UTC

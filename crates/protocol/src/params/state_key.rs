@@ -21,8 +21,20 @@ impl Committed for ChainParams {
             liquidation,
             derivatives,
             series_schedules,
+            settlement,
         } = self;
-        encode(&(quote_asset, assets, markets, oracle, publishers, limits, liquidation, derivatives, series_schedules))
+        encode(&(
+            quote_asset,
+            assets,
+            markets,
+            oracle,
+            publishers,
+            limits,
+            liquidation,
+            derivatives,
+            series_schedules,
+            settlement,
+        ))
     }
 }
 

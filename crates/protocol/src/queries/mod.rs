@@ -99,6 +99,9 @@ pub struct AccountView {
     pub isolated_market: Option<MarketId>,
     /// Open orders.
     pub open_orders: u32,
+    /// Realised profit not yet withdrawable (it vests over `settlement.profit_vesting_ms`).
+    #[serde(default)]
+    pub unvested_profit: Decimal,
 }
 
 /// One side of an L2 book level with prices in quote units.
@@ -288,6 +291,7 @@ impl State {
             health: self.health(id),
             isolated_market: sub.isolated_market,
             open_orders: sub.open_orders,
+            unvested_profit: Decimal::from_raw(self.unvested_profit_of(&sub)),
         }
     }
 

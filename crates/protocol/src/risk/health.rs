@@ -81,7 +81,13 @@ impl Health {
     /// Initial margin holds with no unrealised profit counted: the test for withdrawals
     /// and transfers, so profit leaves the chain only once realised.
     pub fn meets_initial_without_profit(&self) -> bool {
-        scale(self.equity_without_profit()) >= self.initial_scaled
+        self.meets_initial_without_profit_less(QuoteRaw(0))
+    }
+
+    /// [`Health::meets_initial_without_profit`] with `held_back` (realised profit not yet
+    /// vested) also kept out of the equity.
+    pub fn meets_initial_without_profit_less(&self, held_back: QuoteRaw) -> bool {
+        scale(self.equity_without_profit().saturating_sub(held_back)) >= self.initial_scaled
     }
 
     /// Weighted collateral plus unrealised PnL, for maintenance margin.

@@ -33,7 +33,7 @@ impl State {
     }
 }
 
-use novation_types::{ErrorCode, SubaccountId};
+use novation_types::{ErrorCode, QuoteRaw, SubaccountId};
 
 use crate::accounts::Subaccount;
 
@@ -97,12 +97,14 @@ impl State {
     }
 
     /// [`State::require_initial_margin`] for collateral leaving a subaccount (withdrawals,
-    /// transfers, insurance payments): no unrealised profit counts.
+    /// transfers, insurance payments): no unrealised profit counts, and realised profit not
+    /// yet vested stays behind.
     pub(crate) fn require_initial_margin_without_profit(&self, sub: &Subaccount) -> Result<(), ErrorCode> {
         if !self.prices_valid_for(sub) {
             return Err(ErrorCode::OraclePriceInvalid);
         }
-        if self.health_of(sub, OrderExposure::WithOpenOrders)?.meets_initial_without_profit() {
+        let health = self.health_of(sub, OrderExposure::WithOpenOrders)?;
+        if health.meets_initial_without_profit_less(QuoteRaw(self.unvested_profit_of(sub))) {
             Ok(())
         } else {
             Err(ErrorCode::InsufficientMargin)
