@@ -19,7 +19,7 @@ fn assert_holds(name: &str) {
 }
 
 #[test]
-#[ignore = "needs bounded profit settlement: at the 10x top the long realises its paper profit into the honest maker's bids and withdraws it before the price reverts (the stable price bounds only new risk)"]
+#[ignore = "realised profit at a pumped price is final: at the 10x top the long sells into the honest maker's bids inside a band that follows the pumped mark; vesting only delays the withdrawal (the profit stays on the chain as the attacker's equity); needs fills or settled profit bounded by the growth-limited stable price, or unvested profit that a reversal can claw back"]
 fn oracle_pump_on_a_thin_market_pays_the_attacker_nothing() {
     assert_holds("oracle_pump");
 }
@@ -30,7 +30,7 @@ fn wash_trades_at_the_band_edges_move_no_value_out() {
 }
 
 #[test]
-#[ignore = "needs bounded profit settlement: the pumped long realises its paper profit into the maker's bids and withdraws it before the price reverts (the stable price bounds only new risk)"]
+#[ignore = "realised profit at a pumped price is final: the long sells into the honest maker's bids at the 4x top and keeps the profit when the price reverts (vesting only delays its withdrawal); needs fills or settled profit bounded by the growth-limited stable price, or unvested profit that a reversal can claw back"]
 fn a_short_self_liquidated_into_the_backstop_then_pumped_4x_pays_the_attacker_nothing() {
     assert_holds("backstop_pump");
 }
