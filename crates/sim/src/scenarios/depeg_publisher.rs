@@ -43,6 +43,8 @@ pub(super) fn run(scale: Scale) -> Outcome {
     arena.block();
     arena.skew_publisher(2, USDX, Some(dec("0.7")));
     arena.blocks(40, |arena| {
+        let index = arena.state().oracle(USDX).and_then(|o| o.index);
+        arena.expect(index == Some(dec("1")), "USDX's index to stay at 1 whatever one publisher reports");
         arena.move_price(BTC, FALL_PER_BLOCK_PPM);
         arena.quote(cast.market_maker, LIQUID_PERP, 10, 200, Quotes::Both);
         pair.trap(arena);

@@ -33,6 +33,8 @@ pub const CHAIN_ID: u64 = 7_700;
 pub const BLOCK_MS: u64 = 1_000;
 /// Publishers registered in every scenario genesis.
 pub const PUBLISHERS: usize = 3;
+/// Missed expectations an outcome keeps word of.
+const MAX_VIOLATIONS_KEPT: usize = 8;
 /// Notable events of each kind an outcome keeps word of.
 const MAX_EVENTS_PER_KIND: usize = 4;
 /// Steps of the binary search for the largest accepted withdrawal.
@@ -482,6 +484,14 @@ impl Arena {
         self.check_invariants();
         self.shadow = self.state.clone();
         outcome
+    }
+
+    /// Records a scenario's own expectation at this height; a missed one is a failure.
+    pub fn expect(&mut self, holds: bool, what: &str) {
+        if !holds && self.outcome.expectations_missed.len() < MAX_VIOLATIONS_KEPT {
+            let message = format!("block {}: expected {what}", self.state.height());
+            self.outcome.expectations_missed.push(message);
+        }
     }
 
     /// Applies `n` blocks, each after `each` queued its transactions.

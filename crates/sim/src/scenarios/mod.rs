@@ -131,6 +131,8 @@ pub struct Outcome {
     pub violations: Vec<String>,
     /// The first liquidation, backstop, insurance, ADL and bad-debt events, with their block.
     pub events: Vec<String>,
+    /// What the scenario itself expected and did not see, with the block height.
+    pub expectations_missed: Vec<String>,
 }
 
 impl Outcome {
@@ -155,6 +157,7 @@ impl Outcome {
             blocks: 0,
             violations: Vec::new(),
             events: Vec::new(),
+            expectations_missed: Vec::new(),
         }
     }
 
@@ -221,6 +224,38 @@ impl Outcome {
         if self.flat_accounts_paid > 0 {
             failures.push(format!("{} time(s) a flat account paid", self.flat_accounts_paid));
         }
+        failures.extend(self.expectations_missed.iter().cloned());
         failures
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_broken_invariant_is_a_failure_and_a_clean_outcome_has_none() {
+        let mut clean = Outcome::new("clean");
+        clean.min_reserves = Decimal::ONE;
+        clean.attacker_pnl = Decimal::from_int(-1);
+        assert!(clean.failures().is_empty(), "{:?}", clean.failures());
+        let broken = |change: fn(&mut Outcome)| {
+            let mut outcome = clean.clone();
+            change(&mut outcome);
+            outcome.failures().len()
+        };
+        assert_eq!(broken(|o| o.attacker_pnl = Decimal::ONE), 1);
+        assert_eq!(broken(|o| o.bad_debt = Decimal::ONE), 1, "bad debt beyond a fund of 0");
+        assert_eq!(broken(|o| o.pending_bad_debt_max = Decimal::ONE), 1);
+        assert_eq!(broken(|o| o.min_reserves = Decimal::from_int(-1)), 1);
+        assert_eq!(broken(|o| o.reserves_ok = false), 1);
+        assert_eq!(broken(|o| o.uncovered_loss_max = Decimal::ONE), 1);
+        assert_eq!(broken(|o| o.conservation_ok = false), 1);
+        assert_eq!(broken(|o| o.flat_accounts_paid = 1), 1);
+        assert_eq!(broken(|o| o.expectations_missed.push("x".into())), 1);
+        let mut funded = clean.clone();
+        funded.insurance_funding = Decimal::from_int(10);
+        funded.bad_debt = Decimal::from_int(10);
+        assert!(funded.failures().is_empty(), "bad debt within the fund is allowed");
     }
 }
