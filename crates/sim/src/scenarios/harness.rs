@@ -613,7 +613,9 @@ impl Arena {
         let equity = self.equity_of(&self.makers);
         outcome.market_maker_pnl = Decimal::from_raw(withdrawn.saturating_add(equity).saturating_sub(deposited));
         outcome.insurance_funding = self.insurance_funding;
-        outcome.backstop_equity = self.state.risk_view(0).backstop_equity;
+        let view = self.state.risk_view(0);
+        outcome.backstop_equity = view.backstop_equity;
+        outcome.liquidations = view.liquidations;
         let mut largest = self.withdrawals.clone();
         largest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         for (value, height, who) in largest.into_iter().take(LARGEST_WITHDRAWALS) {

@@ -125,6 +125,8 @@ pub struct Outcome {
     pub market_maker_pnl: Decimal,
     /// The backstop liquidator's equity at the end (it starts with its deposit).
     pub backstop_equity: Decimal,
+    /// Liquidations begun (from the risk view): the story reached the waterfall.
+    pub liquidations: u64,
     /// Blocks applied.
     pub blocks: u64,
     /// What broke, with the block height (the first of each kind).
@@ -154,6 +156,7 @@ impl Outcome {
             flat_accounts_paid: 0,
             market_maker_pnl: Decimal::ZERO,
             backstop_equity: Decimal::ZERO,
+            liquidations: 0,
             blocks: 0,
             violations: Vec::new(),
             events: Vec::new(),
