@@ -2,14 +2,17 @@
 //! position (so that any profit they keep is taken from the protocol or its honest users, not
 //! earned on the market's direction), opened as large as the margin rules allow, and then,
 //! block after block, the winning side closed into whatever liquidity there is at the edge of
-//! the price band while both accounts withdraw everything the rules let go.
+//! the price band while both accounts withdraw everything the rules let go; and, against a
+//! collateral asset, borrowing quote through round trips with a colluder at the band's edges.
 
 use novation_math::Decimal;
 use novation_types::action::CancelAll;
 use novation_types::{Action, Address, MarketId, OrderAction, Side, SubaccountId, TimeInForce};
 
-use super::harness::Arena;
+use super::genesis::LIQUID_PERP;
+use super::harness::{Arena, Quotes};
 use crate::scenarios::genesis::dec;
+use novation_protocol::presets::USD;
 
 /// Steps of the binary search for the largest position the pair can open.
 const OPEN_SEARCH_STEPS: u32 = 40;
@@ -183,4 +186,32 @@ pub fn cross_max(
         }
     }
     lots
+}
+
+/// Round trips between `borrower` and `colluder` on the liquid market: the borrower buys at
+/// the top of the band and sells back at the bottom (or the mark), and the colluder
+/// withdraws what it gained, `rounds` times.
+pub fn borrow_against_collateral(arena: &mut Arena, mm: Address, borrower: Address, colluder: Address, rounds: usize) {
+    for _ in 0..rounds {
+        arena.quote(mm, LIQUID_PERP, 10, 50, Quotes::Both);
+        let (_, high) = arena.band_ticks(LIQUID_PERP);
+        cross_max(arena, LIQUID_PERP, colluder, borrower, Side::Buy, high, 1_000_000);
+        arena.withdraw_max(colluder, 0, USD);
+        arena.block();
+        arena.quote(mm, LIQUID_PERP, 10, 50, Quotes::Both);
+        let (low, _) = arena.band_ticks(LIQUID_PERP);
+        let lots = arena.position(borrower, 0, LIQUID_PERP).max(0) as u64;
+        let sold = cross_max(arena, LIQUID_PERP, colluder, borrower, Side::Sell, low, lots);
+        if sold < lots {
+            let mark = arena.mark_ticks(LIQUID_PERP);
+            cross_max(arena, LIQUID_PERP, colluder, borrower, Side::Sell, mark, lots - sold);
+        }
+        arena.withdraw_max(colluder, 0, USD);
+        arena.block();
+    }
+    // The colluder closes whatever it still holds into the maker's quotes.
+    arena.quote(mm, LIQUID_PERP, 10, 50, Quotes::Both);
+    let lots = arena.position(colluder, 0, LIQUID_PERP).unsigned_abs();
+    arena.reduce(colluder, 0, LIQUID_PERP, lots);
+    arena.block();
 }

@@ -6,9 +6,9 @@
 //! TKN falls 80% over two days' worth of blocks, slowly enough that its oracle stays valid.
 
 use novation_protocol::presets::{BTC, ETH, USD};
-use novation_types::{AssetId, Side};
+use novation_types::AssetId;
 
-use super::attacker::cross_max;
+use super::attacker::borrow_against_collateral;
 use super::genesis::{collateral_asset, dec, risk_officer_genesis, LIQUID_PERP, THIN};
 use super::harness::{backstop, publishers, Arena, Quotes};
 use super::{Outcome, Scale};
@@ -43,38 +43,4 @@ pub(super) fn run(scale: Scale) -> Outcome {
         arena.withdraw_max(colluder, 0, USD);
     });
     arena.outcome()
-}
-
-/// Round trips between `borrower` and `colluder` on the liquid market: the borrower buys at
-/// the top of the band and sells back at the bottom (or the mark), and the colluder
-/// withdraws what it gained, `rounds` times.
-pub(super) fn borrow_against_collateral(
-    arena: &mut Arena,
-    mm: novation_types::Address,
-    borrower: novation_types::Address,
-    colluder: novation_types::Address,
-    rounds: usize,
-) {
-    for _ in 0..rounds {
-        arena.quote(mm, LIQUID_PERP, 10, 50, Quotes::Both);
-        let (_, high) = arena.band_ticks(LIQUID_PERP);
-        cross_max(arena, LIQUID_PERP, colluder, borrower, Side::Buy, high, 1_000_000);
-        arena.withdraw_max(colluder, 0, USD);
-        arena.block();
-        arena.quote(mm, LIQUID_PERP, 10, 50, Quotes::Both);
-        let (low, _) = arena.band_ticks(LIQUID_PERP);
-        let lots = arena.position(borrower, 0, LIQUID_PERP).max(0) as u64;
-        let sold = cross_max(arena, LIQUID_PERP, colluder, borrower, Side::Sell, low, lots);
-        if sold < lots {
-            let mark = arena.mark_ticks(LIQUID_PERP);
-            cross_max(arena, LIQUID_PERP, colluder, borrower, Side::Sell, mark, lots - sold);
-        }
-        arena.withdraw_max(colluder, 0, USD);
-        arena.block();
-    }
-    // The colluder closes whatever it still holds into the maker's quotes.
-    arena.quote(mm, LIQUID_PERP, 10, 50, Quotes::Both);
-    let lots = arena.position(colluder, 0, LIQUID_PERP).unsigned_abs();
-    arena.reduce(colluder, 0, LIQUID_PERP, lots);
-    arena.block();
 }

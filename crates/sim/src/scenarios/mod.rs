@@ -39,7 +39,7 @@ mod wash_trade;
 
 use novation_math::Decimal;
 
-pub use attacker::{cross_max, Pair};
+pub use attacker::{borrow_against_collateral, cross_max, Pair};
 pub use harness::Arena;
 
 /// How long a scenario runs.

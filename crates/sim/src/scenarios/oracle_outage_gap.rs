@@ -8,7 +8,7 @@
 use novation_protocol::presets::{BTC, ETH, USD};
 use novation_types::AssetId;
 
-use super::collateral_crash::borrow_against_collateral;
+use super::attacker::borrow_against_collateral;
 use super::genesis::{collateral_asset, dec, risk_officer_genesis, LIQUID_PERP, THIN};
 use super::harness::{backstop, publishers, Arena, Quotes};
 use super::{Outcome, Scale};
