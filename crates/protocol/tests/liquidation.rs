@@ -440,3 +440,38 @@ fn in_a_fast_market_resting_bids_still_take_a_liquidation_inside_the_band() {
     assert!(!events.iter().any(|e| matches!(e, Event::BackstopTakeover { .. })), "{events:?}");
     chain.state.verify_conservation().unwrap();
 }
+
+#[test]
+fn with_a_backlog_bankrupt_subaccounts_are_liquidated_first() {
+    let publishers: Vec<novation_types::Address> = (1..=3).map(novation_types::Address::from_index).collect();
+    let mut genesis = novation_protocol::params::Genesis::example(&publishers);
+    genesis.liquidation.max_per_block = 1;
+    let mut chain = Chain::with_genesis(genesis, publishers);
+    let (solvent, bankrupt, bob) = (trader(1), trader(9), trader(2));
+    chain.deposit(solvent, USD, "11500");
+    chain.deposit(bankrupt, USD, "7000");
+    chain.deposit(bob, USD, "500000");
+    chain.place(bob, limit(BTC_PERP, Side::Sell, 1_000_000, 2 * ONE_BTC_LOTS));
+    for who in [solvent, bankrupt] {
+        let bought = chain.place(who, OrderRequest::market(0, BTC_PERP, Side::Buy, ONE_BTC_LOTS, Ppm::new(10_000)));
+        assert!(bought.result.is_ok(), "{:?}", bought.result);
+    }
+    // −9%: the lower id is below maintenance with equity left, the higher one is bankrupt.
+    let outcome = chain.set_prices(&[(BTC, "91000")]);
+    let started: Vec<_> = end_block_events(&outcome)
+        .iter()
+        .filter_map(|e| match e {
+            Event::LiquidationStarted { subaccount, equity, .. } => Some((*subaccount, *equity)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(started.len(), 1, "one per block");
+    assert_eq!(started[0].0, sub(bankrupt), "the bankrupt one first: {started:?}");
+    assert!(started[0].1.is_negative());
+    assert_eq!(chain.state.risk_view(1).uncovered_loss, Decimal::ZERO, "no loss left unbooked");
+    assert!(chain.state.health(sub(solvent)).below_maintenance, "the solvent one waits its turn");
+    let next = chain.set_prices(&[(BTC, "91000")]);
+    assert!(end_block_events(&next)
+        .iter()
+        .any(|e| matches!(e, Event::LiquidationStarted { subaccount, .. } if *subaccount == sub(solvent))));
+}

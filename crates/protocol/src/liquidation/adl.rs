@@ -13,16 +13,16 @@ use crate::state::State;
 
 /// The ADL ranking score: unrealised profit × leverage (profit × notional / equity); zero
 /// without profit.
-pub(crate) fn adl_score(state: &State, id: SubaccountId, sub: &Subaccount, market: MarketId) -> Option<i128> {
+pub(crate) fn adl_score(state: &State, sub: &Subaccount, market: MarketId) -> Option<i128> {
     let position = sub.position(market)?;
     let risk = state.risk.markets.get(market.0 as usize)?;
     let value = i128::from(position.size_lots.0).checked_mul(risk.lot_value.0)?;
     let owed = crate::markets::funding::funding_owed(position, risk.funding_index)?;
     let profit = value.checked_sub(position.cost.raw())?.checked_sub(owed)?;
-    let equity = equity_of(state, id);
     if profit <= 0 {
         return Some(0);
     }
+    let equity = crate::risk::compute_equity(sub, &state.risk).unwrap_or(0);
     if equity <= 0 {
         return Some(i128::MAX);
     }
@@ -39,28 +39,31 @@ fn reducing_lots(state: &State, holder: SubaccountId, market: MarketId, sign: i6
     }
 }
 
+/// One ranking: a max-heap on (score, then lowest subaccount id), so taking the best few
+/// candidates of a million holders costs a linear heapify, not a full sort.
+type Ranking = std::collections::BinaryHeap<(i128, std::cmp::Reverse<SubaccountId>)>;
+
 /// The ADL ranking of one block: per (market, side), opposing holders best candidate first,
 /// ranked once, when the block first needs it, from the state at that moment.
 #[derive(Default)]
 pub(crate) struct AdlQueues {
-    queues: std::collections::BTreeMap<(MarketId, i64), (Vec<SubaccountId>, usize)>,
+    queues: std::collections::BTreeMap<(MarketId, i64), Ranking>,
 }
 
 impl AdlQueues {
     /// The best remaining candidate against a position of sign `sign` held by `closing`.
     fn next(&mut self, state: &State, closing: SubaccountId, market: MarketId, sign: i64) -> Option<SubaccountId> {
-        let (ranked, cursor) =
-            self.queues.entry((market, sign)).or_insert_with(|| (adl_ranking(state, market, sign), 0));
-        while ranked.get(*cursor) == Some(&closing) {
-            *cursor += 1;
+        let ranked = self.queues.entry((market, sign)).or_insert_with(|| adl_heap(state, market, sign));
+        while ranked.peek().is_some_and(|(_, id)| id.0 == closing) {
+            ranked.pop();
         }
-        ranked.get(*cursor).copied()
+        ranked.peek().map(|(_, id)| id.0)
     }
 
     /// Moves past the current candidate.
     fn pop(&mut self, market: MarketId, sign: i64) {
-        if let Some((_, cursor)) = self.queues.get_mut(&(market, sign)) {
-            *cursor += 1;
+        if let Some(ranked) = self.queues.get_mut(&(market, sign)) {
+            ranked.pop();
         }
     }
 }
@@ -68,21 +71,20 @@ impl AdlQueues {
 /// Holders of `market` whose position has sign `-sign` (they are deleveraged against a
 /// position of sign `sign`), with their scores, best ADL candidates first.
 pub(crate) fn adl_ranking_scored(state: &State, market: MarketId, sign: i64) -> Vec<(i128, SubaccountId)> {
-    let mut ranked: Vec<(i128, SubaccountId)> = state
-        .accounts
-        .subaccounts
-        .iter()
-        .filter_map(|(id, sub)| {
-            let size = sub.size_lots(market);
-            (size.signum() == -sign).then(|| (adl_score(state, *id, sub, market).unwrap_or(0), *id))
-        })
-        .collect();
+    let mut ranked: Vec<(i128, SubaccountId)> = scored_holders(state, market, sign).collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     ranked
 }
 
-fn adl_ranking(state: &State, market: MarketId, sign: i64) -> Vec<SubaccountId> {
-    adl_ranking_scored(state, market, sign).into_iter().map(|(_, id)| id).collect()
+fn scored_holders(state: &State, market: MarketId, sign: i64) -> impl Iterator<Item = (i128, SubaccountId)> + '_ {
+    state.accounts.subaccounts.iter().filter_map(move |(id, sub)| {
+        let size = sub.size_lots(market);
+        (size.signum() == -sign).then(|| (adl_score(state, sub, market).unwrap_or(0), *id))
+    })
+}
+
+fn adl_heap(state: &State, market: MarketId, sign: i64) -> Ranking {
+    scored_holders(state, market, sign).map(|(score, id)| (score, std::cmp::Reverse(id))).collect()
 }
 
 /// Closes up to `lots` of `id`'s position in `market` against ranked opposing holders at

@@ -82,7 +82,13 @@ pub(crate) fn liquidate_all(state: &mut State, prices_moved: bool, events: &mut 
     // Bankrupt subaccounts first (in id order), so a backlog never leaves a loss unbooked
     // while solvent ones are worked on.
     if targets.len() > limit {
-        targets.sort_by_key(|id| (health(state, *id).is_none_or(|h| h.equity().0 >= 0), *id));
+        let bankrupt = |id: &SubaccountId| {
+            let sub = state.accounts.subaccounts.get(id);
+            sub.and_then(|s| crate::risk::compute_equity(s, &state.risk)).is_some_and(|equity| equity < 0)
+        };
+        let (mut first, rest): (Vec<_>, Vec<_>) = targets.into_iter().partition(bankrupt);
+        first.extend(rest);
+        targets = first;
     }
     state.liquidation.backlog = targets.len() > limit;
     targets.truncate(limit);

@@ -157,6 +157,23 @@ pub(crate) fn ceil_div_ppm(scaled: QuoteScaled) -> QuoteRaw {
     QuoteRaw(novation_math::div_i128(scaled.0, PPM, novation_math::Rounding::Ceil).unwrap_or(i128::MAX))
 }
 
+/// Equity alone (collateral at unit value plus unrealised PnL at mark), exactly
+/// `compute_health(..).equity()` without the requirements: what ranking many holders needs.
+pub(crate) fn compute_equity(sub: &Subaccount, prices: &RiskPrices) -> Option<i128> {
+    let (mut collateral, mut pnl) = (0i128, 0i128);
+    for &(asset, units) in &sub.balances {
+        let risk = prices.assets.get(asset.0 as usize)?;
+        collateral = collateral.checked_add(risk.unit_value.times_units(units)?.0)?;
+    }
+    for position in &sub.positions {
+        let market = prices.markets.get(position.market.0 as usize)?;
+        let value = market.lot_value.times_lots(position.size_lots)?.0;
+        let owed = crate::markets::funding::funding_owed(position, market.funding_index)?;
+        pnl = pnl.checked_add(value.checked_sub(position.cost.raw())?.checked_sub(owed)?)?;
+    }
+    Some(collateral.saturating_add(pnl))
+}
+
 /// Computes the health of `sub` at this block's prices.
 pub(crate) fn compute_health(
     sub: &Subaccount,

@@ -19,7 +19,7 @@ mod scenarios;
 pub use health::Health;
 pub use portfolio::ScenarioView;
 
-pub(crate) use health::{ceil_div_ppm, compute_health, standard_requirements, OrderExposure, PPM};
+pub(crate) use health::{ceil_div_ppm, compute_equity, compute_health, standard_requirements, OrderExposure, PPM};
 pub(crate) use index::RiskIndex;
 pub(crate) use portfolio::portfolio_breakdown;
 pub(crate) use prices::{within_band, RiskPrices};
