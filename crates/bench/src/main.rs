@@ -12,13 +12,15 @@
 //!
 //! Suites: `book` (order-book operations through the protocol vs the `lobster` crate),
 //! `margin` (re-checking every subaccount's margin after an oracle move), `options`
-//! (Black-76 pricing and Greeks), `scenarios` (adversarial scenarios, each outcome as JSON
-//! lines), and `sim` (a campaign of seeded whole-protocol simulations
+//! (Black-76 pricing and Greeks), `abuse` (each attack on the node's front door against a live
+//! devnet), `scenarios` (adversarial scenarios, each outcome as JSON lines), and `sim` (a
+//! campaign of seeded whole-protocol simulations
 //! that reports what it ran and every failure with its seed).
 // Benchmark figures (rates, medians, ratios) are floating point for display only; nothing
 // here feeds back into protocol state.
 #![allow(clippy::float_arithmetic)]
 
+mod abuse;
 mod book;
 mod chain;
 mod liquidation;
@@ -42,6 +44,8 @@ suites:
   liquidation  detect and liquidate after a 20% drop across 1,000,000 subaccounts
   node     orders/s through signature check, sequencing, execution and durable commit
   options  ns per Black-76 price, price+Greeks, and per-series scenario price
+  abuse    each attack on a live devnet: longest block gap and a legitimate transaction's
+           inclusion latency per attack
   scenarios  adversarial scenarios (oracle pump, wash trades, backstop pump, collateral
            crashes, depeg report, crash without bids, pump into an empty book, liquidation
            into the attacker's own offer, oracle outage, gap through bankruptcy): each
@@ -70,6 +74,7 @@ enum Command {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Suite {
+    Abuse,
     Book,
     Margin,
     Liquidation,
@@ -104,6 +109,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             "--help" | "-h" => return Ok(Command::Help),
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag:?}")),
             name if suite.is_some() => return Err(format!("unexpected argument {name:?}")),
+            "abuse" => suite = Some(Suite::Abuse),
             "book" => suite = Some(Suite::Book),
             "margin" => suite = Some(Suite::Margin),
             "liquidation" => suite = Some(Suite::Liquidation),
@@ -135,6 +141,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match suite {
+        Suite::Abuse => abuse::run(quick),
         Suite::Book => book::run(quick),
         Suite::Margin => margin::run(quick),
         Suite::Liquidation => liquidation::run(quick),

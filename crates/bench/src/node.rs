@@ -5,6 +5,9 @@
 //! of this machine (EIP-712 secp256k1 recovery, one core) is measured as the ceiling that
 //! single-order transactions cannot beat.
 //!
+//! `restart_ms`: the time to reopen a chain of funded subaccounts (1,000,000; 2,000 with
+//! `--quick`) until it is ready to serve.
+//!
 //! Orders are resting limit orders on BTC-PERP placed around the mark without crossing, from
 //! funded signers, each transaction signed in advance (untimed) as a client would.
 
@@ -26,6 +29,31 @@ struct Sizes {
     signers: usize,
     single_per_signer: u64,
     reps: usize,
+    /// Funded subaccounts of the chain restarted for `restart_ms`.
+    restart_accounts: usize,
+}
+
+/// Time to reopen a chain of `accounts` funded subaccounts, from `Node::open` to a node ready
+/// to serve (block log read, state rebuilt, commitment recomputed and checked), in ms.
+fn restart_ms(dir: &std::path::Path, accounts: usize) -> Result<f64, String> {
+    let (node, _) = funded_node(dir, accounts)?;
+    let height = node.height();
+    drop(node);
+    let started = Instant::now();
+    let node = Node::open(ChainConfig {
+        data_dir: dir.to_path_buf(),
+        genesis: devnet_genesis(&[]),
+        chain_id: CHAIN_ID,
+        mempool: MempoolLimits::default(),
+        max_block_txs: 20_000,
+        max_block_bytes: novation_node::MAX_BLOCK_BYTES_DEFAULT,
+    })
+    .map_err(|e| e.to_string())?;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1_000.0;
+    if node.height() != height {
+        return Err(format!("restarted at height {}, expected {height}", node.height()));
+    }
+    Ok(elapsed_ms)
 }
 
 fn sign(key: &Eip712Signer, nonce: u64, actions: Vec<Action>) -> SignedTransaction {
@@ -45,17 +73,24 @@ fn order(signer: usize, index: u64) -> OrderAction {
 /// A node with prices set and `signers` funded accounts; returns it and its signers.
 fn funded_node(dir: &std::path::Path, signers: usize) -> Result<(Node, Vec<Eip712Signer>), String> {
     let _ = std::fs::remove_dir_all(dir);
+    let publishers: Vec<Eip712Signer> = (0..3)
+        .map(|i| Eip712Signer::from_seed(novation_node::sha256(format!("novation-bench-publisher-{i}").as_bytes())))
+        .collect();
+    let addresses: Vec<_> = publishers.iter().map(Eip712Signer::address).collect();
     let node = Node::open(ChainConfig {
         data_dir: dir.to_path_buf(),
-        genesis: devnet_genesis(),
+        genesis: devnet_genesis(&addresses),
         chain_id: CHAIN_ID,
-        mempool: MempoolLimits { max_per_signer: 1_000, max_total: 1_000_000 },
+        mempool: MempoolLimits {
+            max_total: 4_000_000,
+            max_total_bytes: usize::MAX / 2,
+            nonce_window: 1_000_000,
+            ..MempoolLimits::default()
+        },
         max_block_txs: 1_000_000,
+        max_block_bytes: usize::MAX,
     })
     .map_err(|e| e.to_string())?;
-    let publishers: Vec<Eip712Signer> = (0..3)
-        .map(|i| Eip712Signer::from_seed(novation_node::sha256(format!("novation-devnet-publisher-{i}").as_bytes())))
-        .collect();
     for round in 0..3u64 {
         let time_ms = novation_node::now_ms();
         for publisher in &publishers {
@@ -103,9 +138,9 @@ fn run_block(node: &Node, envelopes: Vec<SignedTransaction>, orders: u64) -> Res
 
 pub(crate) fn run(quick: bool) -> Result<(), String> {
     let sizes = if quick {
-        Sizes { signers: 100, single_per_signer: 10, reps: 2 }
+        Sizes { signers: 100, single_per_signer: 10, reps: 2, restart_accounts: 2_000 }
     } else {
-        Sizes { signers: 2_000, single_per_signer: 10, reps: 3 }
+        Sizes { signers: 2_000, single_per_signer: 10, reps: 3, restart_accounts: 1_000_000 }
     };
     let dir = std::env::temp_dir().join(format!("novation-bench-node-{}", std::process::id()));
     let mut batched = Vec::new();
@@ -150,7 +185,10 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
         );
         drop(node);
     }
+    eprintln!("node: restart with {} funded subaccounts…", sizes.restart_accounts);
+    let restart = restart_ms(&dir, sizes.restart_accounts)?;
     let _ = std::fs::remove_dir_all(&dir);
+    Metric { suite: SUITE, metric: "restart_ms", value: restart, unit: "ms", reps: Some(1), peer: None }.emit();
     let (batched, single, ceiling) = (median(&batched), median(&single), median(&ceiling));
     let reps = Some(sizes.reps);
     let metric = |metric, value, unit| Metric { suite: SUITE, metric, value, unit, reps, peer: None };

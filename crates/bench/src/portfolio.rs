@@ -4,8 +4,8 @@
 //! against a market maker after the publishers have sent smiles for every expiry.
 //!
 //! Timed: `us_per_portfolio_margin_100` is `State::health_revalued` — every one of the 100
-//! series repriced with Black-76 under all 16 scenarios and the account's requirement
-//! computed from scratch; `us_per_portfolio_margin_100_cached` is the same health from the
+//! series repriced with Black-76 under all 20 scenarios and both basis moves and the
+//! account's requirement computed from scratch; `us_per_portfolio_margin_100_cached` is the same health from the
 //! per-block scenario tables (`State::raw_health`), what the chain pays per account check.
 //! Both must agree, or the suite fails.
 

@@ -111,6 +111,7 @@ fn launch_devnet(settings: DevnetSettings) -> CliResult<()> {
         reset: settings.reset,
         market_maker: settings.market_maker,
         chain_id: settings.chain_id,
+        rpc_limits: novation_node::RpcLimits::for_listen(settings.rpc_addr),
         ..novation_node::DevnetConfig::default()
     };
     novation_node::run_devnet(config).map_err(|e| CliError::Node(e.to_string()))
@@ -124,6 +125,7 @@ fn launch_node(settings: NodeSettings) -> CliResult<()> {
         genesis: novation_node::GenesisSource::Value(Box::new(settings.genesis)),
         chain_id: settings.chain_id,
         reset: false,
+        rpc_limits: novation_node::RpcLimits::for_listen(settings.rpc_addr),
     };
     novation_node::run_node(config).map_err(|e| CliError::Node(e.to_string()))
 }

@@ -40,6 +40,6 @@ pub use error::MathError;
 pub use normal::{normal_cdf, normal_pdf};
 pub use ppm::Ppm;
 pub use rounding::Rounding;
-pub use series::SeriesPricer;
+pub use series::{PreparedForward, SeriesPricer};
 pub use svi::{check_calendar, log_moneyness, SviError, SviParams, CHECK_GRID};
 pub use wide::{div_i128, isqrt_u128, mul_div_i128};

@@ -1,10 +1,14 @@
 //! The fast Black-76 kernel and [`SeriesPricer`], which prices one option
 //! series (kind, strike, expiry, rate) under many `(forward, vol)` scenarios,
-//! as margin scenario grids need.
+//! as margin scenario grids need; [`SeriesPricer::price_call_put`] prices the
+//! call and the put of a strike at once, at a [`PreparedForward`] shared by
+//! every series priced at that forward.
 //!
 //! Promises: [`SeriesPricer::price`] returns exactly (bit for bit) what
 //! [`crate::black76::price`] returns for the same inputs: both run this
-//! kernel, whose per-series part ([`SeriesParts`]) the pricer computes once.
+//! kernel, whose per-series part ([`SeriesParts`]) the pricer computes once;
+//! each price of [`SeriesPricer::price_call_put`] is that of `price` for its
+//! kind.
 //! Inputs outside the kernel's range (see [`SeriesParts::new`] and
 //! [`Quote::new`]) take the exact 18-decimal path of
 //! [`crate::black76::price_exact`], which also covers the degenerate cases
@@ -92,12 +96,19 @@ impl Quote {
     /// `(0, 2^110)` raw, `σ ∈ [0.001, 7.9]`, `|ln(F/K)| <= 3.5`.
     #[inline]
     fn new(t: &Tables, s: &SeriesParts, forward: Decimal, vol: Decimal) -> Option<Self> {
-        let (f, v) = (forward.raw(), vol.raw());
-        if f <= 0 || f >= PRICE_MAX_RAW || !(TV_MIN_RAW..=TV_MAX_RAW).contains(&v) {
+        let ln_forward = forward_ln(t, forward)?;
+        Self::at(s, forward, ln_forward, vol)
+    }
+
+    /// As [`Quote::new`], with `ln_forward_q62` = [`forward_ln`] of `forward`.
+    #[inline]
+    fn at(s: &SeriesParts, forward: Decimal, ln_forward_q62: i128, vol: Decimal) -> Option<Self> {
+        let v = vol.raw();
+        if !(TV_MIN_RAW..=TV_MAX_RAW).contains(&v) {
             return None;
         }
-        let forward_raw = f.unsigned_abs();
-        let x_q62 = t.ln_int_q62(forward_raw) - s.ln_strike_q62;
+        let forward_raw = forward.raw().unsigned_abs();
+        let x_q62 = ln_forward_q62 - s.ln_strike_q62;
         if x_q62.abs() > LN_MONEYNESS_MAX_Q62 {
             return None;
         }
@@ -113,18 +124,37 @@ impl Quote {
     }
 }
 
+/// `ln F` (of the raw integer) in Q62, or `None` if the forward lies outside
+/// the kernel's range `(0, 2^110)` raw.
+#[inline]
+fn forward_ln(t: &Tables, forward: Decimal) -> Option<i128> {
+    let f = forward.raw();
+    (f > 0 && f < PRICE_MAX_RAW).then(|| t.ln_int_q62(f.unsigned_abs()))
+}
+
 /// `F·Φ(d1) − K·Φ(d2)` (call) or `K·Φ(−d2) − F·Φ(−d1)` (put), raw,
 /// undiscounted; and `Φ(d1)` in Q63.
 #[inline]
 fn undiscounted(t: &Tables, s: &SeriesParts, q: &Quote, kind: OptionKind) -> (i128, u64) {
-    let n1 = t.cdf_q63(q.d1);
-    let n2 = t.cdf_q63(q.d2);
+    let (n1, n2) = (t.cdf_q63(q.d1), t.cdf_q63(q.d2));
+    (combine(s, q, kind, n1, n2), n1)
+}
+
+/// The undiscounted value of `kind` from `n1 = Φ(d1)` and `n2 = Φ(d2)` (Q63).
+#[inline]
+fn combine(s: &SeriesParts, q: &Quote, kind: OptionKind, n1: u64, n2: u64) -> i128 {
     // F, K < 2^110 and Φ <= 2^63: each product is below 2^110 raw.
     let (a, b) = match kind {
         OptionKind::Call => (mul_shr(q.forward_raw, n1, 63), mul_shr(s.strike_raw, n2, 63)),
         OptionKind::Put => (mul_shr(s.strike_raw, ONE_Q63 - n2, 63), mul_shr(q.forward_raw, ONE_Q63 - n1, 63)),
     };
-    (a as i128 - b as i128, n1)
+    a as i128 - b as i128
+}
+
+/// The discounted price, raw, never negative.
+#[inline]
+fn discounted(s: &SeriesParts, undiscounted: i128) -> Decimal {
+    Decimal::from_raw(mul_shr_signed(undiscounted, s.discount_q60, Q).max(0))
 }
 
 /// The fast price (raw, never negative), or `None` outside the range.
@@ -138,7 +168,7 @@ pub(crate) fn fast_price(
 ) -> Option<Decimal> {
     let q = Quote::new(t, s, forward, vol)?;
     let (u, _) = undiscounted(t, s, &q, kind);
-    Some(Decimal::from_raw(mul_shr_signed(u, s.discount_q60, Q).max(0)))
+    Some(discounted(s, u))
 }
 
 /// The fast price and Greeks, or `None` outside the range (or if gamma's
@@ -227,7 +257,56 @@ impl SeriesPricer {
                 return Ok(p);
             }
         }
+        self.price_exact(forward, vol, self.kind)
+    }
+
+    /// The prices of the call and of the put of this series (whatever its own
+    /// kind) at `forward` and `vol`: each exactly what [`SeriesPricer::price`]
+    /// of a pricer of that kind returns, for the cost of about one price.
+    pub fn price_call_put(
+        &self,
+        forward: &PreparedForward,
+        vol: Decimal,
+    ) -> (Result<Decimal, MathError>, Result<Decimal, MathError>) {
+        let fast = self.fast.as_ref().and_then(|(t, s)| {
+            let q = Quote::at(s, forward.forward, forward.ln_q62?, vol)?;
+            let (n1, n2) = (t.cdf_q63(q.d1), t.cdf_q63(q.d2));
+            let call = discounted(s, combine(s, &q, OptionKind::Call, n1, n2));
+            let put = discounted(s, combine(s, &q, OptionKind::Put, n1, n2));
+            Some((call, put))
+        });
+        match fast {
+            Some((call, put)) => (Ok(call), Ok(put)),
+            None => (
+                self.price_exact(forward.forward, vol, OptionKind::Call),
+                self.price_exact(forward.forward, vol, OptionKind::Put),
+            ),
+        }
+    }
+
+    fn price_exact(&self, forward: Decimal, vol: Decimal, kind: OptionKind) -> Result<Decimal, MathError> {
         let inputs = Black76Inputs { forward, strike: self.strike, vol, time_years: self.time_years, rate: self.rate };
-        price_exact(&inputs, self.kind)
+        price_exact(&inputs, kind)
+    }
+}
+
+/// A forward at which many series are priced ([`SeriesPricer::price_call_put`]):
+/// the part of the kernel that depends on the forward alone, computed once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PreparedForward {
+    forward: Decimal,
+    /// `ln F` of the fast kernel; `None` outside its range.
+    ln_q62: Option<i128>,
+}
+
+impl PreparedForward {
+    /// Prepares `forward`.
+    pub fn new(forward: Decimal) -> Self {
+        PreparedForward { forward, ln_q62: tables().and_then(|t| forward_ln(t, forward)) }
+    }
+
+    /// The forward.
+    pub fn forward(&self) -> Decimal {
+        self.forward
     }
 }

@@ -102,6 +102,7 @@ pub const CHECK_GRID: [Decimal; CHECK_GRID_POINTS] = {
 /// Admissible when `b ≥ 0`, `|ρ| < 1`, `σ > 0` and the minimum variance
 /// `a + b·σ·√(1 − ρ²)` is `≥ 0` (see [`SviParams::validate`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SviParams {
     /// Vertical level: `w(m) = a + b·σ`.
     pub a: Decimal,

@@ -8,7 +8,7 @@
 use novation_math::black76::{
     price, price_and_greeks, price_and_greeks_exact, price_exact, Black76Inputs, OptionKind, Valuation,
 };
-use novation_math::{Decimal, MathError, Rounding, SeriesPricer};
+use novation_math::{Decimal, MathError, PreparedForward, Rounding, SeriesPricer};
 use proptest::prelude::*;
 
 const BLACK76: &str = include_str!("../reference/black76_vectors.csv");
@@ -174,6 +174,8 @@ proptest! {
         let pricer = SeriesPricer::new(kind, i.strike, i.time_years, i.rate).unwrap();
         prop_assert_eq!(pricer.price(i.forward, i.vol).unwrap(), fast.price);
         prop_assert_eq!(price(&i, kind).unwrap(), fast.price);
+        let (call, put) = pricer.price_call_put(&PreparedForward::new(i.forward), i.vol);
+        prop_assert_eq!((call, put), (price(&i, OptionKind::Call), price(&i, OptionKind::Put)));
     }
 }
 
@@ -197,6 +199,8 @@ proptest! {
             let _ = price_and_greeks(&i, kind);
             if let Ok(pricer) = SeriesPricer::new(kind, k, t, r) {
                 prop_assert_eq!(pricer.price(f, v), p);
+                let (call, put) = pricer.price_call_put(&PreparedForward::new(f), v);
+                prop_assert_eq!(if kind == OptionKind::Call { call } else { put }, p);
             }
         }
     }

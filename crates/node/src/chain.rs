@@ -92,6 +92,7 @@ pub(crate) fn touched_addresses(event: &Event) -> Vec<Address> {
         | Event::BadDebt { subaccount, .. }
         | Event::LiquidationEnded { subaccount, .. }
         | Event::InsuranceFunded { subaccount, .. }
+        | Event::BackstopFunded { subaccount, .. }
         | Event::TriggerPlaced { subaccount, .. }
         | Event::TriggerRejected { subaccount, .. }
         | Event::PositionSettled { subaccount, .. }

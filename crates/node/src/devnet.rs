@@ -17,8 +17,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod keys;
 mod listing;
 mod smile;
+
+use keys::DevnetKeys;
 
 use novation_math::Decimal;
 use novation_protocol::params::Genesis;
@@ -27,9 +30,10 @@ use novation_sim::Rng;
 use novation_tx::{Eip712Signer, TxPayload};
 use novation_types::action;
 use novation_types::{Action, AssetId, MarketId, OrderAction, OrderRequest, Side};
-use tokio::sync::{broadcast, watch};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
-use crate::chain::BlockNotice;
+use crate::front_door::RpcLimits;
 use crate::header::{hex, sha256};
 use crate::mempool::MempoolLimits;
 use crate::node::{now_ms, ChainConfig};
@@ -54,6 +58,8 @@ pub struct DevnetConfig {
     pub demo_accounts: usize,
     /// Seed of the simulated price feed.
     pub feed_seed: u64,
+    /// The API's front-door limits.
+    pub rpc_limits: RpcLimits,
 }
 
 impl Default for DevnetConfig {
@@ -67,6 +73,7 @@ impl Default for DevnetConfig {
             chain_id: 31337,
             demo_accounts: 4,
             feed_seed: 7,
+            rpc_limits: RpcLimits::default(),
         }
     }
 }
@@ -95,6 +102,8 @@ pub struct NodeConfig {
     pub chain_id: u64,
     /// Wipe the data directory first.
     pub reset: bool,
+    /// The API's front-door limits.
+    pub rpc_limits: RpcLimits,
 }
 
 /// A demo key of the devnet.
@@ -114,8 +123,9 @@ pub struct RunningNode {
     pub rpc_addr: SocketAddr,
     /// Funded demo keys (devnet only).
     pub demo_keys: Vec<DemoKey>,
-    stop: watch::Sender<bool>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    stop: Arc<AtomicBool>,
+    /// The sequencer's thread and the devnet bots' thread: never the API's runtime.
+    threads: Vec<std::thread::JoinHandle<()>>,
     server: jsonrpsee::server::ServerHandle,
 }
 
@@ -130,9 +140,9 @@ impl RunningNode {
     /// the node any more, and returns the last handle: dropping it closes the block log, so
     /// the data directory can be opened again.
     pub async fn stop(self) -> Node {
-        let _ = self.stop.send(true);
-        for task in self.tasks {
-            let _ = task.await;
+        self.stop.store(true, Ordering::Release);
+        for thread in self.threads {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
         let _ = self.server.stop();
         self.server.stopped().await;
@@ -155,26 +165,17 @@ pub fn demo_key(index: usize) -> Eip712Signer {
     demo_signer(&format!("novation-devnet-demo-{index}"))
 }
 
-fn publishers() -> Vec<Eip712Signer> {
-    (0..3).map(|i| demo_signer(&format!("novation-devnet-publisher-{i}"))).collect()
-}
-
-fn market_maker_key() -> Eip712Signer {
-    demo_signer("novation-devnet-market-maker")
-}
-
-/// The devnet's perpetuals: `Genesis::example` with the three simulated publishers
-/// (deterministic; no dated series).
-pub fn devnet_genesis() -> Genesis {
-    let addresses: Vec<_> = publishers().iter().map(Eip712Signer::address).collect();
-    Genesis::example(&addresses)
+/// The devnet's perpetuals: `Genesis::example` with `publishers` as its oracle publishers
+/// (no dated series). A devnet passes its own generated publishers ([`keys`]).
+pub fn devnet_genesis(publishers: &[novation_types::Address]) -> Genesis {
+    Genesis::example(publishers)
 }
 
 /// The genesis a new devnet starts from: [`devnet_genesis`] plus the weekly BTC futures and
 /// options schedule of [`listing::btc_weekly_schedule`], which the protocol lists as time
 /// passes.
-pub fn devnet_genesis_with_series() -> Genesis {
-    let mut genesis = devnet_genesis();
+pub fn devnet_genesis_with_series(publishers: &[novation_types::Address]) -> Genesis {
+    let mut genesis = devnet_genesis(publishers);
     genesis.series_schedules.push(listing::btc_weekly_schedule());
     // Option traders (and the market maker) hold or quote many series at once.
     genesis.limits.max_positions = 64;
@@ -198,23 +199,28 @@ fn dec(text: &str) -> Decimal {
     text.parse().unwrap_or_default()
 }
 
-async fn sequencer(node: Node, block_time_ms: u64, mut stop: watch::Receiver<bool>) {
-    let mut interval = tokio::time::interval(Duration::from_millis(block_time_ms.max(1)));
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = stop.changed() => return,
-            _ = interval.tick() => {}
+/// The sequencer: on its own thread, so no reader, admission flood or slow client shares its
+/// time. Closes a block every `block_time_ms` (a late block is followed by the next at once,
+/// never by a burst) and tells the devnet bots each height it committed.
+fn sequencer(node: Node, block_time_ms: u64, stop: Arc<AtomicBool>, produced: Option<mpsc::Sender<u64>>) {
+    let interval = Duration::from_millis(block_time_ms.max(1));
+    let mut next = std::time::Instant::now() + interval;
+    while !stop.load(Ordering::Acquire) {
+        let now = std::time::Instant::now();
+        if now < next {
+            // Short naps so a stop is seen quickly.
+            std::thread::sleep((next - now).min(Duration::from_millis(20)));
+            continue;
         }
-        let producer = node.clone();
-        match tokio::task::spawn_blocking(move || producer.produce_block_now()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => {
-                eprintln!("novation: sequencer stopped: {error}");
-                return;
+        next = (next + interval).max(now);
+        match node.produce_block_now() {
+            Ok(block) => {
+                if let Some(produced) = &produced {
+                    let _ = produced.send(block.header.height);
+                }
             }
             Err(error) => {
-                eprintln!("novation: sequencer task failed: {error}");
+                eprintln!("novation: sequencer stopped: {error}");
                 return;
             }
         }
@@ -231,12 +237,33 @@ struct SimulatedFeed {
 }
 
 impl SimulatedFeed {
-    fn new(seed: u64) -> Self {
+    fn new(seed: u64, publishers: Vec<Eip712Signer>) -> Self {
         SimulatedFeed {
             rng: Rng::new(seed),
             prices: vec![(BTC, listing::BTC_START_PRICE_USD * 1_000_000), (ETH, 3_000_000_000)],
-            publishers: publishers(),
+            publishers,
         }
+    }
+
+    /// The feed of a devnet that may have run before: the walk continues from the chain's own
+    /// index prices (so a restart never jumps), with a generator derived from the seed and
+    /// the height.
+    fn resume(seed: u64, publishers: Vec<Eip712Signer>, node: &Node) -> Self {
+        let mut feed = SimulatedFeed::new(seed, publishers);
+        let (height, indexes) = node.with_state(|state| {
+            let indexes: Vec<Option<Decimal>> =
+                feed.prices.iter().map(|(asset, _)| state.oracle(*asset).and_then(|o| o.index)).collect();
+            (state.height(), indexes)
+        });
+        if height > 0 {
+            feed.rng = Rng::new(seed ^ height.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        }
+        for ((_, price), index) in feed.prices.iter_mut().zip(indexes) {
+            if let Some(micros) = index.and_then(|i| i64::try_from(i.raw() / 1_000_000_000_000).ok()) {
+                *price = micros.max(1_000_000);
+            }
+        }
+        feed
     }
 
     /// One step: ±5 bp drift, and a ±1.5% jump once in ~300 steps.
@@ -369,31 +396,50 @@ fn fund(node: &Node, signer: &Eip712Signer, amounts: &[(AssetId, &str)]) -> Resu
     submit_signed(node, signer, actions.collect())
 }
 
-async fn devnet_bots(node: Node, market_maker: bool, seed: u64, mut stop: watch::Receiver<bool>) {
-    let mut notices = node.shared.notices.subscribe();
-    let mut feed = SimulatedFeed::new(seed);
-    let maker = market_maker_key();
-    loop {
-        let notice: Arc<BlockNotice> = tokio::select! {
-            _ = stop.changed() => return,
-            notice = notices.recv() => match notice {
-                Ok(notice) => notice,
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return,
-            },
-        };
+/// The devnet's simulated publishers and market maker, on their own thread: after each block
+/// the sequencer commits, publish prices and smiles and (every other block) quote. Ends when
+/// the sequencer does.
+fn devnet_bots(node: Node, market_maker: bool, seed: u64, keys: DevnetKeys, produced: mpsc::Receiver<u64>) {
+    let mut feed = SimulatedFeed::resume(seed, keys.publishers, &node);
+    let maker = keys.market_maker;
+    while let Ok(height) = produced.recv() {
+        // Catch up to the newest block: one publication per wake-up is enough.
+        let height = produced.try_iter().last().unwrap_or(height);
         feed.publish(&node);
-        if market_maker && notice.header.height.is_multiple_of(2) {
+        if market_maker && height.is_multiple_of(2) {
             quote(&node, &maker);
         }
     }
 }
 
-async fn start(node: Node, rpc_addr: SocketAddr, block_time_ms: u64) -> Result<RunningNode, NodeError> {
-    let (rpc_addr, server) = crate::rpc::start_rpc(node.clone(), rpc_addr).await?;
-    let (stop, stop_rx) = watch::channel(false);
-    let tasks = vec![tokio::spawn(sequencer(node.clone(), block_time_ms, stop_rx))];
-    Ok(RunningNode { node, rpc_addr, demo_keys: Vec::new(), stop, tasks, server })
+fn spawn(name: &str, run: impl FnOnce() + Send + 'static) -> Result<std::thread::JoinHandle<()>, NodeError> {
+    Ok(std::thread::Builder::new().name(name.into()).spawn(run)?)
+}
+
+async fn start(
+    node: Node,
+    rpc_addr: SocketAddr,
+    block_time_ms: u64,
+    rpc_limits: RpcLimits,
+    bots: Option<(bool, u64, DevnetKeys)>,
+) -> Result<RunningNode, NodeError> {
+    let (rpc_addr, server) = crate::rpc::start_rpc_with(node.clone(), rpc_addr, rpc_limits).await?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut threads = Vec::new();
+    let produced = match bots {
+        Some((market_maker, seed, keys)) => {
+            let (sender, receiver) = mpsc::channel();
+            let bots_node = node.clone();
+            let bots = move || devnet_bots(bots_node, market_maker, seed, keys, receiver);
+            threads.push(spawn("novation-devnet-bots", bots)?);
+            Some(sender)
+        }
+        None => None,
+    };
+    let (sequencer_node, sequencer_stop) = (node.clone(), stop.clone());
+    threads
+        .push(spawn("novation-sequencer", move || sequencer(sequencer_node, block_time_ms, sequencer_stop, produced))?);
+    Ok(RunningNode { node, rpc_addr, demo_keys: Vec::new(), stop, threads, server })
 }
 
 /// Starts a devnet inside the current tokio runtime and returns once the API listens.
@@ -401,13 +447,16 @@ pub async fn start_devnet(config: DevnetConfig) -> Result<RunningNode, NodeError
     if config.reset {
         wipe(&config.data_dir)?;
     }
+    let devnet_keys = DevnetKeys::load_or_create(&config.data_dir)?;
+    let publishers: Vec<_> = devnet_keys.publishers.iter().map(Eip712Signer::address).collect();
     let node = Node::open(ChainConfig {
         data_dir: config.data_dir.clone(),
         // Used only when the data directory holds no chain yet; otherwise its stored genesis.
-        genesis: devnet_genesis_with_series(),
+        genesis: devnet_genesis_with_series(&publishers),
         chain_id: config.chain_id,
         mempool: MempoolLimits::default(),
         max_block_txs: 20_000,
+        max_block_bytes: crate::node::MAX_BLOCK_BYTES_DEFAULT,
     })?;
     let keys: Vec<Eip712Signer> = (0..config.demo_accounts).map(demo_key).collect();
     let amounts = [(USD, "1000000"), (BTC, "10"), (ETH, "100")];
@@ -415,11 +464,10 @@ pub async fn start_devnet(config: DevnetConfig) -> Result<RunningNode, NodeError
         fund(&node, key, &amounts)?;
     }
     if config.market_maker {
-        fund(&node, &market_maker_key(), &[(USD, "10000000")])?;
+        fund(&node, &devnet_keys.market_maker, &[(USD, "10000000")])?;
     }
-    let mut running = start(node.clone(), config.rpc_addr, config.block_time_ms).await?;
-    let stop_rx = running.stop.subscribe();
-    running.tasks.push(tokio::spawn(devnet_bots(node, config.market_maker, config.feed_seed, stop_rx)));
+    let bots = Some((config.market_maker, config.feed_seed, devnet_keys));
+    let mut running = start(node, config.rpc_addr, config.block_time_ms, config.rpc_limits, bots).await?;
     running.demo_keys =
         keys.iter().map(|k| DemoKey { address: k.address(), secret_hex: hex(&k.secret_key_bytes()) }).collect();
     Ok(running)
@@ -443,8 +491,9 @@ pub async fn start_node(config: NodeConfig) -> Result<RunningNode, NodeError> {
         chain_id: config.chain_id,
         mempool: MempoolLimits::default(),
         max_block_txs: 20_000,
+        max_block_bytes: crate::node::MAX_BLOCK_BYTES_DEFAULT,
     })?;
-    start(node, config.rpc_addr, config.block_time_ms).await
+    start(node, config.rpc_addr, config.block_time_ms, config.rpc_limits, None).await
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, NodeError> {
@@ -504,7 +553,7 @@ mod feed_tests {
     use super::SimulatedFeed;
 
     fn path(seed: u64) -> Vec<Vec<(novation_types::AssetId, i64)>> {
-        let mut feed = SimulatedFeed::new(seed);
+        let mut feed = SimulatedFeed::new(seed, Vec::new());
         (0..2_000)
             .map(|_| {
                 feed.step();

@@ -21,12 +21,12 @@ pub enum NodeError {
         /// The bound.
         limit: usize,
     },
-    /// This signer already has its maximum of pending transactions (2002).
+    /// This signer already has its maximum of transactions waiting above a nonce gap (2002).
     SignerQueueFull {
         /// The bound.
         limit: usize,
     },
-    /// The same transaction (by signing hash) is already pending or included (2003).
+    /// The same transaction (by signing hash and signer) is already pending or included (2003).
     AlreadyKnown,
     /// The nonce was already used on chain (2004).
     NonceTooLow {
@@ -34,11 +34,6 @@ pub enum NodeError {
         expected: u64,
         /// The nonce given.
         got: u64,
-    },
-    /// Another transaction with this signer and nonce is already pending (2005).
-    NonceAlreadyPending {
-        /// The nonce.
-        nonce: u64,
     },
     /// No market has this id or symbol (2006).
     UnknownMarket(String),
@@ -74,6 +69,15 @@ pub enum NodeError {
         /// Chain id configured.
         configured: u64,
     },
+    /// The nonce is at or past the signer's on-chain nonce plus the mempool's window (2018).
+    NonceTooFarAhead {
+        /// The signer's next nonce on chain.
+        expected: u64,
+        /// The window.
+        window: u64,
+        /// The nonce given.
+        got: u64,
+    },
 }
 
 impl NodeError {
@@ -86,7 +90,6 @@ impl NodeError {
             NodeError::SignerQueueFull { .. } => 2002,
             NodeError::AlreadyKnown => 2003,
             NodeError::NonceTooLow { .. } => 2004,
-            NodeError::NonceAlreadyPending { .. } => 2005,
             NodeError::UnknownMarket(_) => 2006,
             NodeError::NotFound(_) => 2007,
             NodeError::InvalidParams(_) => 2008,
@@ -98,6 +101,7 @@ impl NodeError {
             NodeError::Io(_) => 2015,
             NodeError::Halted => 2016,
             NodeError::ChainIdMismatch { .. } => 2017,
+            NodeError::NonceTooFarAhead { .. } => 2018,
         }
     }
 }
@@ -112,14 +116,11 @@ impl fmt::Display for NodeError {
             },
             NodeError::MempoolFull { limit } => write!(f, "mempool full ({limit} transactions)"),
             NodeError::SignerQueueFull { limit } => {
-                write!(f, "signer has {limit} pending transactions already")
+                write!(f, "signer has {limit} transactions waiting above a nonce gap already")
             }
             NodeError::AlreadyKnown => write!(f, "transaction already known"),
             NodeError::NonceTooLow { expected, got } => {
                 write!(f, "nonce too low: the signer's next nonce on chain is {expected}, got {got}")
-            }
-            NodeError::NonceAlreadyPending { nonce } => {
-                write!(f, "another transaction with nonce {nonce} is already pending")
             }
             NodeError::UnknownMarket(market) => write!(f, "unknown market {market}"),
             NodeError::NotFound(what) => write!(f, "not found: {what}"),
@@ -137,6 +138,10 @@ impl fmt::Display for NodeError {
             NodeError::ChainIdMismatch { stored, configured } => {
                 write!(f, "data directory is for chain id {stored}, configured {configured}")
             }
+            NodeError::NonceTooFarAhead { expected, window, got } => write!(
+                f,
+                "nonce too far ahead: the signer's next nonce on chain is {expected}, at most {window} ahead are accepted, got {got}"
+            ),
         }
     }
 }

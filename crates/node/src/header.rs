@@ -1,7 +1,9 @@
 //! The node's block header, the block body it stores, hashes and hex helpers.
 //!
 //! - `block_hash = SHA-256(bincode(header))` (bincode 1, fixed-width little-endian integers);
-//! - `tx_hash` = the transaction's EIP-712 signing hash;
+//! - `tx_hash` (a transaction's identity) = `SHA-256(signing_hash || signer)`: the EIP-712
+//!   signing hash and the 20-byte address that signed, so nobody can claim another signer's
+//!   payload by sending it first with a junk signature;
 //! - `tx_root` = binary SHA-256 Merkle root over the block's tx hashes in block order: leaves
 //!   are `SHA-256(0x00 || tx_hash)`, inner nodes `SHA-256(0x01 || left || right)`, an odd node
 //!   is promoted unchanged, the empty block's root is 32 zero bytes;
@@ -15,6 +17,12 @@ use sha2::{Digest, Sha256};
 
 /// A 32-byte hash.
 pub type Hash32 = [u8; 32];
+
+/// A transaction's identity: `SHA-256(signing_hash || signer)`. Two envelopes over the same
+/// payload by different keys are different transactions.
+pub fn tx_id(signing_hash: &Hash32, signer: novation_types::Address) -> Hash32 {
+    Sha256::new().chain_update(signing_hash).chain_update(signer.0).finalize().into()
+}
 
 /// A committed block's header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

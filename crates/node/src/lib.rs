@@ -19,6 +19,7 @@
 mod chain;
 mod devnet;
 mod error;
+mod front_door;
 mod header;
 mod mempool;
 mod metrics;
@@ -30,8 +31,9 @@ pub use devnet::{
     DevnetConfig, GenesisSource, NodeConfig, RunningNode,
 };
 pub use error::NodeError;
-pub use header::{hex, parse_hash, sha256, tx_root, BlockBody, Hash32, NodeHeader};
+pub use front_door::RpcLimits;
+pub use header::{hex, parse_hash, sha256, tx_id, tx_root, BlockBody, Hash32, NodeHeader};
 pub use mempool::MempoolLimits;
 pub use metrics::metrics_text;
-pub use node::{now_ms, Admitted, ChainConfig, Node, ProducedBlock};
-pub use rpc::{rpc_module, start_rpc};
+pub use node::{now_ms, Admitted, ChainConfig, Node, ProducedBlock, MAX_BLOCK_BYTES_DEFAULT};
+pub use rpc::{rpc_module, start_rpc, start_rpc_with};

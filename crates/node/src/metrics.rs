@@ -25,6 +25,11 @@ pub fn metrics_text(node: &Node) -> String {
         let totals = state.system_totals();
         (state.height(), state.time_ms(), totals.open_interest_notional, totals.insurance_fund, totals.subaccounts)
     });
+    // One lock, released before the lines are built.
+    let (mempool_len, mempool_bytes, mempool_gapped) = {
+        let pool = node.mempool();
+        (pool.len(), pool.bytes(), pool.gapped_len())
+    };
     let metrics = &node.shared.metrics;
     let uptime_s = metrics.started.elapsed().as_secs().max(1);
     let total = metrics.total_txs.load(Ordering::Relaxed);
@@ -45,7 +50,13 @@ pub fn metrics_text(node: &Node) -> String {
             let milli = total.saturating_mul(1_000) / uptime_s;
             format!("{}.{:03}", milli / 1_000, milli % 1_000)
         }),
-        ("novation_mempool_size", "Transactions waiting in the mempool.", node.mempool_len().to_string()),
+        ("novation_mempool_size", "Transactions waiting in the mempool.", mempool_len.to_string()),
+        ("novation_mempool_bytes", "Envelope bytes waiting in the mempool.", mempool_bytes.to_string()),
+        (
+            "novation_mempool_gapped",
+            "Transactions waiting in the mempool above a nonce gap.",
+            mempool_gapped.to_string(),
+        ),
         ("novation_open_interest_usd", "Open interest at mark, one side, all markets.", gauge(open_interest)),
         ("novation_insurance_fund_usd", "Insurance fund balance.", gauge(insurance)),
         ("novation_subaccounts", "Subaccounts with anything in them.", subaccounts.to_string()),

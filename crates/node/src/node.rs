@@ -12,9 +12,13 @@ use novation_types::Address;
 use tokio::sync::broadcast;
 
 use crate::chain::{BlockNotice, Chain};
-use crate::header::{hex, Hash32, NodeHeader};
+use crate::header::{hex, tx_id, Hash32, NodeHeader};
 use crate::mempool::{Mempool, MempoolLimits};
 use crate::NodeError;
+
+/// Default most envelope bytes in one block: 2 MiB, so a whole block (envelopes, results and
+/// events) fits one `nov_getBlock` answer (docs/api.md).
+pub const MAX_BLOCK_BYTES_DEFAULT: usize = 2 * 1024 * 1024;
 
 /// How a node's chain is set up.
 #[derive(Clone, Debug)]
@@ -29,12 +33,14 @@ pub struct ChainConfig {
     pub mempool: MempoolLimits,
     /// Most transactions in one block.
     pub max_block_txs: usize,
+    /// Most envelope bytes in one block (a block always takes at least one transaction).
+    pub max_block_bytes: usize,
 }
 
 /// A transaction admitted to the mempool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Admitted {
-    /// Signing hash: the transaction's id.
+    /// The transaction's id: `SHA-256(signing hash || signer)`.
     pub tx_hash: Hash32,
     /// The signer (the account, or its agent).
     pub signer: Address,
@@ -67,6 +73,7 @@ pub(crate) struct Shared {
     pub(crate) notices: broadcast::Sender<Arc<BlockNotice>>,
     pub(crate) metrics: Metrics,
     max_block_txs: usize,
+    max_block_bytes: usize,
     chain_id: u64,
 }
 
@@ -106,6 +113,7 @@ impl Node {
                     started: Instant::now(),
                 },
                 max_block_txs: config.max_block_txs.max(1),
+                max_block_bytes: config.max_block_bytes.max(1),
                 chain_id: config.chain_id,
             }),
         })
@@ -131,19 +139,29 @@ impl Node {
     /// Checks an envelope (size, shape, chain id, signature) and admits it to the mempool.
     pub fn submit(&self, envelope: SignedTransaction) -> Result<Admitted, NodeError> {
         let tx = novation_tx::verify(self.shared.chain_id, &envelope)?;
-        let tx_hash = novation_tx::signing_hash(self.shared.chain_id, envelope.payload.as_bytes(), tx.sender, tx.nonce);
         let signer = tx.signer();
+        let signing_hash =
+            novation_tx::signing_hash(self.shared.chain_id, envelope.payload.as_bytes(), tx.sender, tx.nonce);
+        let tx_hash = tx_id(&signing_hash, signer);
         let nonce = tx.nonce;
-        let chain_nonce = {
-            let chain = self.chain();
-            novation_protocol::check_transaction_stateless(&tx, &chain.state.params().limits)
-                .map_err(NodeError::Rejected)?;
-            if chain.included(&tx_hash).is_some() {
-                return Err(NodeError::AlreadyKnown);
+        let chain = self.chain();
+        let limits = &chain.state.params().limits;
+        novation_protocol::check_transaction_stateless(&tx, limits).map_err(NodeError::Rejected)?;
+        if let Some(agent) = tx.agent {
+            // A signer that is neither the account nor its agent would only fail in the block.
+            if !chain.state.is_agent(tx.sender, agent) {
+                let code = novation_types::ErrorCode::UnauthorizedAgent;
+                return Err(NodeError::Rejected(novation_protocol::TxError { code, action_index: None }));
             }
-            chain.state.nonce(signer)
-        };
-        self.mempool().admit(tx_hash, tx, envelope, chain_nonce)?;
+        }
+        if chain.included(&tx_hash).is_some() {
+            return Err(NodeError::AlreadyKnown);
+        }
+        let chain_nonce = chain.state.nonce(signer);
+        // Lock order: chain, then mempool (as block production), so the nonce read here is
+        // the one the pool classifies against.
+        self.mempool().admit(tx_hash, tx, envelope, chain_nonce, now_ms())?;
+        drop(chain);
         Ok(Admitted { tx_hash, signer, nonce })
     }
 
@@ -202,7 +220,9 @@ impl Node {
             let mut chain = self.chain_mut();
             let pending = {
                 let state = &chain.state;
-                self.mempool().take_block(self.shared.max_block_txs, |signer| state.nonce(signer))
+                self.mempool().take_block(self.shared.max_block_txs, self.shared.max_block_bytes, time_ms, |signer| {
+                    state.nonce(signer)
+                })
             };
             match chain.produce(pending, time_ms) {
                 Ok(notice) => notice,

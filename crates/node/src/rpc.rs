@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use jsonrpsee::server::{PendingSubscriptionSink, RpcModule, Server, ServerHandle, SubscriptionMessage};
+use jsonrpsee::server::{PendingSubscriptionSink, RpcModule, ServerHandle, SubscriptionMessage};
 use jsonrpsee::types::{ErrorObjectOwned, Params};
 use novation_math::Decimal;
 use novation_tx::SignedTransaction;
@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
 use crate::chain::{touched_addresses, BlockNotice, Chain};
+use crate::front_door::RpcLimits;
 use crate::header::{decode, decode_results, hex, parse_hash, BlockBody, NodeHeader};
 use crate::{Node, NodeError};
 
@@ -389,32 +390,47 @@ macro_rules! method {
     };
 }
 
+/// Registers a method whose reads may be heavy (the block log, whole-state scans): it runs on
+/// the blocking pool, never on the threads that serve connections.
+macro_rules! blocking_method {
+    ($module:expr, $name:literal, |$node:ident, $args:ident| $body:expr) => {
+        $module
+            .register_blocking_method($name, |params, node: Arc<Node>, _| -> RpcResult {
+                let $node: &Node = &node;
+                let $args = args(&params)?;
+                $body
+            })
+            .map_err(|e| NodeError::InvalidParams(e.to_string()))?;
+    };
+}
+
 /// Builds the RPC module with every method and subscription of docs/api.md.
 pub fn rpc_module(node: Node) -> Result<RpcModule<Node>, NodeError> {
     let mut module = RpcModule::new(node);
     method!(module, "nov_status", |node, _a| Ok(node.status_json()));
     method!(module, "nov_sendTransaction", |node, a| send_transaction(node, &a));
-    method!(module, "nov_getTransaction", |node, a| get_transaction(node, &a));
+    blocking_method!(module, "nov_getTransaction", |node, a| get_transaction(node, &a));
     method!(module, "nov_getNonce", |node, a| Ok(json!(node.next_nonce(arg_address(&a, 0)?))));
     method!(module, "nov_getAccount", |node, a| get_account(node, &a));
-    method!(module, "nov_getAccountProof", |node, a| get_account_proof(node, &a));
+    blocking_method!(module, "nov_getAccountProof", |node, a| get_account_proof(node, &a));
     method!(module, "nov_getMarkets", |node, _a| get_markets(node));
     method!(module, "nov_getBook", |node, a| get_book(node, &a));
     method!(module, "nov_getTrades", |node, a| get_trades(node, &a));
-    method!(module, "nov_getBlock", |node, a| get_block(node, &a));
-    method!(module, "nov_getEvents", |node, a| get_events(node, &a));
+    blocking_method!(module, "nov_getBlock", |node, a| get_block(node, &a));
+    blocking_method!(module, "nov_getEvents", |node, a| get_events(node, &a));
     method!(module, "nov_getAccountEvents", |node, a| get_account_events(node, &a));
-    method!(module, "nov_getRiskView", |node, a| {
+    blocking_method!(module, "nov_getRiskView", |node, a| {
         let top = arg_limit(&a, 0, 20, LIST_MAX)?;
         to_value(node.with_state(|s| s.risk_view(top)))
     });
-    method!(module, "nov_listSubaccounts", |node, a| list_subaccounts(node, &a));
-    method!(module, "nov_getAdlRank", |node, a| {
+    blocking_method!(module, "nov_listSubaccounts", |node, a| list_subaccounts(node, &a));
+    // Ranking a position scans every holder of its market: off the sequencer's threads.
+    blocking_method!(module, "nov_getAdlRank", |node, a| {
         let id = SubaccountId::new(arg_address(&a, 0)?, arg_subaccount(&a, 1)?);
         to_value(node.with_state(|s| s.adl_standing(id)))
     });
     method!(module, "nov_getBackstop", |node, _a| to_value(node.with_state(|s| s.backstop_view())));
-    method!(module, "nov_getSystemTotals", |node, _a| to_value(node.with_state(|s| s.system_totals())));
+    blocking_method!(module, "nov_getSystemTotals", |node, _a| to_value(node.with_state(|s| s.system_totals())));
     method!(module, "nov_getSurface", |node, a| get_surface(node, &a));
     method!(module, "nov_getImpliedVol", |node, a| get_implied_vol(node, &a));
     method!(module, "nov_getSeries", |node, a| get_series(node, &a));
@@ -518,11 +534,19 @@ fn register_subscriptions(module: &mut RpcModule<Node>) -> Result<(), NodeError>
     Ok(())
 }
 
-/// Starts the API server on `addr` (HTTP and WebSocket on one port, `/metrics` beside).
+/// Starts the API server on `addr` (HTTP and WebSocket on one port, `/metrics` beside) behind
+/// the front door's default limits (see [`start_rpc_with`]).
 pub async fn start_rpc(node: Node, addr: SocketAddr) -> Result<(SocketAddr, ServerHandle), NodeError> {
+    start_rpc_with(node, addr, RpcLimits::default()).await
+}
+
+/// Starts the API server on `addr` behind the front door with `limits`
+/// ([`crate::front_door`]).
+pub async fn start_rpc_with(
+    node: Node,
+    addr: SocketAddr,
+    limits: RpcLimits,
+) -> Result<(SocketAddr, ServerHandle), NodeError> {
     let module = rpc_module(node.clone())?;
-    let middleware = tower::ServiceBuilder::new().layer(crate::metrics::MetricsLayer::new(node));
-    let server = Server::builder().set_http_middleware(middleware).build(addr).await?;
-    let local = server.local_addr()?;
-    Ok((local, server.start(module)))
+    crate::front_door::start(node, module, addr, limits).await
 }

@@ -34,6 +34,7 @@ async fn devnet(dir: &std::path::Path, reset: bool) -> RunningNode {
         chain_id: CHAIN_ID,
         demo_accounts: 2,
         feed_seed: 1,
+        rpc_limits: Default::default(),
     };
     start_devnet(config).await.unwrap()
 }
@@ -245,6 +246,7 @@ async fn market_maker_quotes_both_perps_and_every_series() {
         chain_id: CHAIN_ID,
         demo_accounts: 1,
         feed_seed: 3,
+        rpc_limits: Default::default(),
     };
     let running = start_devnet(config).await.unwrap();
     let mut quoted = false;

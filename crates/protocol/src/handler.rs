@@ -89,6 +89,7 @@ macro_rules! dispatch {
             Action::PriceReport($action) => $call,
             Action::VolSurfaceReport($action) => $call,
             Action::SetMarginMode($action) => $call,
+            Action::FundBackstop($action) => $call,
         }
     };
 }

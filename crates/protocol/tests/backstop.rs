@@ -150,3 +150,45 @@ fn the_adl_queue_and_the_backstops_limits_are_public() {
     assert_eq!(backstop.markets[BTC_PERP.0 as usize].limit_lots, 3_000);
     assert!(backstop.meets_initial && backstop.drawdown.is_zero());
 }
+
+#[test]
+fn capital_paid_into_the_backstop_lets_it_carry_more_and_never_comes_back_out() {
+    let run = |funding: Option<&str>| {
+        let publishers: Vec<novation_types::Address> = (1..=3).map(novation_types::Address::from_index).collect();
+        let mut genesis = novation_protocol::params::Genesis::example(&publishers);
+        genesis.markets[BTC_PERP.0 as usize].risk.backstop_max_open_interest_share = Ppm::ONE;
+        let mut chain = Chain::with_genesis(genesis, publishers);
+        let (_, bob) = setup(&mut chain, "5000");
+        let (carl, vault) = (trader(3), trader(6));
+        if let Some(amount) = funding {
+            chain.deposit(vault, USD, amount);
+            let fund = Action::FundBackstop(action::FundBackstop { subaccount: 0, amount: dec(amount) });
+            let funded = chain.run(vault, vec![fund]);
+            assert!(funded.result.is_ok(), "{:?}", funded.result);
+            assert!(funded.events.iter().any(|e| matches!(e, Event::BackstopFunded { .. })));
+        }
+        chain.deposit(carl, USD, "10000");
+        assert!(chain.place(bob, limit(BTC_PERP, Side::Sell, 1_000_000, ONE_BTC_LOTS)).result.is_ok());
+        let bought = chain.place(carl, OrderRequest::market(0, BTC_PERP, Side::Buy, ONE_BTC_LOTS, Ppm::new(10_000)));
+        assert!(bought.result.is_ok());
+        let outcome = chain.set_prices(&[(BTC, "90000")]);
+        let taken: i64 = outcome
+            .end_block_events
+            .iter()
+            .filter_map(|e| match e {
+                Event::BackstopTakeover { size_lots, .. } => Some(*size_lots),
+                _ => None,
+            })
+            .sum();
+        (taken, chain, vault)
+    };
+    // Without capital the backstop takes the first position and then fails its own initial
+    // margin; with 50,000 of capital it carries both.
+    assert_eq!(run(None).0, ONE_BTC_LOTS as i64);
+    let (taken, mut chain, vault) = run(Some("50000"));
+    assert_eq!(taken, 2 * ONE_BTC_LOTS as i64);
+    assert_eq!(chain.state.risk_view(1).backstop_equity, dec("50000"));
+    assert_eq!(chain.usd(vault), Decimal::ZERO, "the capital stays with the backstop");
+    let again = Action::FundBackstop(action::FundBackstop { subaccount: 0, amount: dec("1") });
+    assert!(chain.run(vault, vec![again]).result.is_err(), "nothing left to pay");
+}

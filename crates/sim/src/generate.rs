@@ -336,7 +336,11 @@ pub fn arb_action(g: &mut Rng) -> Action {
             subaccount: arb_u16(g),
             market: g.coin().then(|| MarketId(arb_u16(g))),
         }),
-        4 => Action::FundInsurance(novation_types::action::FundInsurance {
+        4 if g.coin() => Action::FundInsurance(novation_types::action::FundInsurance {
+            subaccount: arb_u16(g),
+            amount: arb_decimal(g),
+        }),
+        4 => Action::FundBackstop(novation_types::action::FundBackstop {
             subaccount: arb_u16(g),
             amount: arb_decimal(g),
         }),

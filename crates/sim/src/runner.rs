@@ -453,6 +453,12 @@ impl Runner {
                 ensure!(bid < ask, "crossed book in {market:?}: {bid} >= {ask}");
             }
         }
+        // Every loss is booked by the end of the block (insurance fund, ADL or bad debt),
+        // unless liquidations are still working through a backlog.
+        if !state.liquidation_backlog() {
+            let uncovered = state.risk_view(0).uncovered_loss;
+            ensure!(uncovered.is_zero(), "uncovered loss {uncovered} after block {}", state.height());
+        }
         if self.checks.health {
             for id in &self.subaccounts {
                 let health = state.health(*id);

@@ -3,15 +3,19 @@
 //! The payload travels as text, not as a nested object, so the node hashes the very bytes the
 //! client signed and never re-serialises before checking (two JSON encoders need not agree on
 //! spacing, key order or number formats). Both the envelope and the payload refuse unknown
-//! and duplicate fields: what was signed is exactly what is applied.
+//! and duplicate fields at every level (the error names the field's path): what was signed is
+//! exactly what is applied. A payload is small (at most [`PAYLOAD_MAX_BYTES`]) and carries no
+//! padding beyond a pretty-printer's (module [`crate::strict`]).
 
 use novation_types::{Action, Address};
 use serde::{Deserialize, Serialize};
 
 use crate::error::TxError;
 
-/// The longest payload text accepted, in bytes (256 KiB: thousands of orders).
-pub const PAYLOAD_MAX_BYTES: usize = 256 * 1024;
+/// The longest payload text accepted, in bytes: 64 KiB. The largest legitimate payload is a
+/// market maker's batch of 64 orders (the devnet's `limits.max_batch`), about 20 KB with every
+/// number at its widest; this leaves three times that.
+pub const PAYLOAD_MAX_BYTES: usize = 64 * 1024;
 
 /// The longest envelope text accepted, in bytes: room for a payload of
 /// [`PAYLOAD_MAX_BYTES`] escaped inside a JSON string (at most 4 bytes of escape per payload
@@ -90,7 +94,14 @@ impl TxPayload {
         if text.len() > PAYLOAD_MAX_BYTES {
             return Err(TxError::PayloadTooLarge { size_bytes: text.len() });
         }
-        serde_json::from_str(text).map_err(|error| TxError::MalformedPayload { detail: TxError::detail(&error) })
+        if let Some(whitespace_bytes) = crate::strict::is_padded(text) {
+            return Err(TxError::PaddedPayload { whitespace_bytes });
+        }
+        serde_json::from_str(text).map_err(|error| {
+            let path = crate::strict::path_at(text, error.line(), error.column());
+            let detail = TxError::detail(&error);
+            TxError::MalformedPayload { detail: if path.is_empty() { detail } else { format!("at {path}: {detail}") } }
+        })
     }
 
     /// The payload as compact JSON text (what the signers in this crate sign).
@@ -132,6 +143,51 @@ mod tests {
         for bad in [unknown, duplicate] {
             assert!(matches!(TxPayload::from_json(&bad), Err(TxError::MalformedPayload { .. })), "{bad}");
         }
+    }
+
+    fn payload_error(text: &str) -> String {
+        match TxPayload::from_json(text) {
+            Err(TxError::MalformedPayload { detail }) => detail,
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_and_duplicate_fields_are_refused_at_every_level_with_their_path() {
+        let order =
+            novation_types::OrderRequest::limit(0, novation_types::MarketId(0), novation_types::Side::Buy, 5, 1);
+        let actions = vec![Action::Order(novation_types::OrderAction::Place(order))];
+        let text = TxPayload::new(7, Address::from_index(3), 0, actions).to_json();
+        let cases = [
+            (
+                text.replace(
+                    r#""time_in_force":"GoodTillCancel""#,
+                    r#""time_in_force":"GoodTillCancel","post_only":true"#,
+                ),
+                "actions[0].Order.Place.kind.Limit.post_only",
+            ),
+            (text.replace(r#""client_order_id":null"#, r#""clientOrderId":1"#), "actions[0].Order.Place.clientOrderId"),
+            (text.replace(r#""side":"Buy""#, r#""side":"Buy","side":"Sell""#), "actions[0].Order.Place.side"),
+            (
+                payload().to_json().replace(r#""amount":"12.5""#, r#""amount":"12.5","memo":"x""#),
+                "actions[0].Deposit.memo",
+            ),
+        ];
+        for (bad, path) in cases {
+            let detail = payload_error(&bad);
+            assert!(detail.starts_with(&format!("at {path}:")), "{bad}: {detail}");
+        }
+        let two_actions_in_one = payload().to_json().replace(r#"}}]"#, r#"},"Withdraw":{}}]"#);
+        payload_error(&two_actions_in_one);
+    }
+
+    #[test]
+    fn padding_beyond_a_pretty_printers_is_refused() {
+        let text = payload().to_json();
+        let padded = text.replacen('{', &format!("{{{}", " ".repeat(1_000)), 1);
+        assert!(matches!(TxPayload::from_json(&padded), Err(TxError::PaddedPayload { whitespace_bytes: 1_000 })));
+        let pretty = serde_json::to_string_pretty(&payload()).unwrap();
+        assert_eq!(TxPayload::from_json(&pretty).unwrap(), payload());
     }
 
     #[test]

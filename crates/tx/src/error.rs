@@ -61,6 +61,12 @@ pub enum TxError {
     BadPublicKey,
     /// A secret key is zero or not below the secp256k1 curve order (client side only).
     BadSecretKey,
+    /// The payload carries more whitespace than [`crate::PAYLOAD_WHITESPACE_MARGIN_BYTES`]
+    /// plus one byte in eight of its other bytes.
+    PaddedPayload {
+        /// Whitespace bytes outside strings.
+        whitespace_bytes: usize,
+    },
 }
 
 impl TxError {
@@ -78,6 +84,7 @@ impl TxError {
             TxError::BadSignature => 1009,
             TxError::BadPublicKey => 1010,
             TxError::BadSecretKey => 1011,
+            TxError::PaddedPayload { .. } => 1012,
         }
     }
 
@@ -95,6 +102,7 @@ impl TxError {
             TxError::BadSignature => "signature does not verify",
             TxError::BadPublicKey => "ed25519 public key is not a canonical point of large order",
             TxError::BadSecretKey => "secret key is zero or not below the curve order",
+            TxError::PaddedPayload { .. } => "transaction payload carries padding",
         }
     }
 
@@ -127,6 +135,7 @@ impl fmt::Display for TxError {
             TxError::WrongChain { expected, found } => write!(f, " (chain id {found}, this chain is {expected})"),
             TxError::BadHex { field, expected_bytes } => write!(f, " ({field}: {expected_bytes} bytes)"),
             TxError::BadRecoveryId { v } => write!(f, " (v = {v})"),
+            TxError::PaddedPayload { whitespace_bytes } => write!(f, " ({whitespace_bytes} bytes of whitespace)"),
             TxError::HighS | TxError::BadSignature | TxError::BadPublicKey | TxError::BadSecretKey => Ok(()),
         }
     }
@@ -151,6 +160,7 @@ mod tests {
             TxError::BadSignature,
             TxError::BadPublicKey,
             TxError::BadSecretKey,
+            TxError::PaddedPayload { whitespace_bytes: 1 },
         ]
     }
 

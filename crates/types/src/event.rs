@@ -301,6 +301,13 @@ pub enum Event {
         /// Amount.
         amount: Decimal,
     },
+    /// Quote collateral was paid into the backstop liquidator's subaccount.
+    BackstopFunded {
+        /// The payer.
+        subaccount: SubaccountId,
+        /// Amount.
+        amount: Decimal,
+    },
     /// An opposing position was reduced at a bankrupt subaccount's bankruptcy price.
     AutoDeleveraged {
         /// The deleveraged holder.

@@ -43,7 +43,7 @@ mod tests {
 
     #[test]
     fn the_devnet_lists_weekly_futures_and_options_once_btc_is_priced() {
-        let genesis = crate::devnet::devnet_genesis_with_series();
+        let genesis = crate::devnet::devnet_genesis_with_series(&[novation_types::Address::from_index(1)]);
         let publishers: Vec<_> = genesis.publishers.iter().map(|p| p.address).collect();
         let mut state = State::new(genesis).unwrap();
         let price = novation_math::Decimal::from_int(super::BTC_START_PRICE_USD);

@@ -165,6 +165,27 @@ pub(crate) fn fund_insurance(
     Ok(())
 }
 
+/// Pays quote collateral into the backstop's subaccount, under the same rules as a
+/// withdrawal (the backstop itself cannot fund itself).
+pub(crate) fn fund_backstop(
+    state: &mut State,
+    id: SubaccountId,
+    amount: Decimal,
+    events: &mut Vec<Event>,
+) -> Result<(), ErrorCode> {
+    let backstop = state.backstop_subaccount();
+    if id == backstop {
+        return Err(ErrorCode::SameSubaccount);
+    }
+    let quote = state.params.quote_asset;
+    let units = amount_to_units(asset_params(state, quote)?, amount)?;
+    debit_checked(state, id, quote, units)?;
+    let to = LedgerAccount::Subaccount(backstop);
+    state.ledger_transfer(LedgerAccount::Subaccount(id), to, quote, AssetUnits(units))?;
+    events.push(Event::BackstopFunded { subaccount: id, amount });
+    Ok(())
+}
+
 /// Switches a subaccount between standard and portfolio margin. Allowed with open positions
 /// and orders as long as the subaccount meets initial margin under the new mode.
 pub(crate) fn set_margin_mode(

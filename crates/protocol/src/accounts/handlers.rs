@@ -2,7 +2,8 @@
 
 use novation_math::Decimal;
 use novation_types::action::{
-    AuthorizeAgent, Deposit, FundInsurance, RevokeAgent, SetIsolatedMarket, SetMarginMode, Transfer, Withdraw,
+    AuthorizeAgent, Deposit, FundBackstop, FundInsurance, RevokeAgent, SetIsolatedMarket, SetMarginMode, Transfer,
+    Withdraw,
 };
 use novation_types::{ErrorCode, Event};
 
@@ -56,6 +57,10 @@ collateral_rules!(Transfer, agent: false, check: |a, limits| {
 collateral_rules!(SetIsolatedMarket, agent: true, check: |a, limits| check_subaccount(a.subaccount, limits));
 collateral_rules!(SetMarginMode, agent: true, check: |a, limits| check_subaccount(a.subaccount, limits));
 collateral_rules!(FundInsurance, agent: false, check: |a, limits| {
+    check_subaccount(a.subaccount, limits)?;
+    check_amount(a.amount)
+});
+collateral_rules!(FundBackstop, agent: false, check: |a, limits| {
     check_subaccount(a.subaccount, limits)?;
     check_amount(a.amount)
 });
@@ -126,6 +131,17 @@ impl ActionHandler for FundInsurance {
         events: &mut Vec<Event>,
     ) -> Result<(), ErrorCode> {
         super::fund_insurance(state, ctx.subaccount(self.subaccount), self.amount, events)
+    }
+}
+
+impl ActionHandler for FundBackstop {
+    fn check_and_execute(
+        &self,
+        state: &mut State,
+        ctx: &ActionContext,
+        events: &mut Vec<Event>,
+    ) -> Result<(), ErrorCode> {
+        super::fund_backstop(state, ctx.subaccount(self.subaccount), self.amount, events)
     }
 }
 

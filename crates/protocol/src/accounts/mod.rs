@@ -16,7 +16,9 @@ mod subaccounts;
 mod vesting;
 mod writes;
 
-pub(crate) use actions::{deposit, fund_insurance, reserves, set_isolated_market, set_margin_mode, transfer, withdraw};
+pub(crate) use actions::{
+    deposit, fund_backstop, fund_insurance, reserves, set_isolated_market, set_margin_mode, transfer, withdraw,
+};
 pub(crate) use nonces::Nonces;
 pub(crate) use pools::Pools;
 pub use subaccount::{Position, Subaccount};

@@ -22,7 +22,7 @@ mod surface;
 pub(crate) use expiry::{settle_expiries, SettlementTwap};
 pub(crate) use listing::list_scheduled;
 pub use listing::{expiry_code, series_symbol};
-pub(crate) use option_marks::{option_inputs, surface_vol, update_option_marks};
+pub(crate) use option_marks::{option_inputs, surface_vol, update_option_marks, OptionInputs};
 pub use option_marks::{years_to_expiry, MS_PER_YEAR};
 pub(crate) use surface::aggregate_surfaces;
 pub use surface::{SmileState, SmileValidity};

@@ -164,6 +164,12 @@ fn liquidate(state: &mut State, id: SubaccountId, adl: &mut adl::AdlQueues, even
 }
 
 impl State {
+    /// The last liquidation check found more liquidatable subaccounts than one block
+    /// handles: some wait for the next block (the only time a loss may stay unbooked).
+    pub fn liquidation_backlog(&self) -> bool {
+        self.liquidation.backlog
+    }
+
     /// The backstop liquidator's subaccount.
     pub fn backstop_subaccount(&self) -> SubaccountId {
         SubaccountId::new(self.params.liquidation.backstop, 0)

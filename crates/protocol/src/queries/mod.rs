@@ -449,6 +449,11 @@ impl State {
         self.trading.triggers.iter().filter(|(_, t)| t.owner == id).map(|(order, t)| (*order, *t)).collect()
     }
 
+    /// Whether `account` has authorised `agent` to sign for it.
+    pub fn is_agent(&self, account: novation_types::Address, agent: novation_types::Address) -> bool {
+        self.accounts.agents.contains(&(account, agent))
+    }
+
     /// The next nonce `signer` must use.
     pub fn nonce(&self, signer: novation_types::Address) -> u64 {
         self.accounts.nonces.get(&signer).unwrap_or(0)

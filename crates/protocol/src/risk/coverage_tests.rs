@@ -28,7 +28,7 @@ const STRIKES: [i64; 5] = [80_000, 90_000, 100_000, 110_000, 120_000];
 
 /// A chain at BTC 100,000 with flat 60% smiles, the perpetual, futures at 30 and 90 days
 /// and calls and puts at five strikes for three expiries.
-fn chain() -> (State, Vec<MarketId>) {
+pub(super) fn chain() -> (State, Vec<MarketId>) {
     let publishers: Vec<Address> = (1..=3).map(Address::from_index).collect();
     let mut genesis = Genesis::example(&publishers);
     let mut markets = vec![BTC_PERP, genesis.list_future(BTC, 30 * DAY_MS), genesis.list_future(BTC, 90 * DAY_MS)];
@@ -73,7 +73,7 @@ fn chain() -> (State, Vec<MarketId>) {
 }
 
 /// A subaccount holding `legs` (market, lots) bought or sold at mark.
-fn holding(state: &State, legs: &[(MarketId, i64)], mode: MarginMode) -> Subaccount {
+pub(super) fn holding(state: &State, legs: &[(MarketId, i64)], mode: MarginMode) -> Subaccount {
     let mut sub = Subaccount { margin_mode: mode, ..Subaccount::default() };
     for &(market, lots) in legs {
         if lots == 0 || sub.positions.iter().any(|p| p.market == market) {

@@ -118,18 +118,19 @@ impl State {
     /// Black-76 — instead of from the per-block tables. Equal to the cached answer; for risk
     /// tools and benchmarks that need the cost of a full revaluation.
     pub fn health_revalued(&self, id: SubaccountId) -> Result<Health, ErrorCode> {
-        let sub = self.accounts.subaccounts.get(&id).cloned().unwrap_or_default();
+        let empty = Subaccount::default();
+        let sub = self.accounts.subaccounts.get(&id).unwrap_or(&empty);
         let mut prices = self.risk.clone();
-        let mut shocks = prices::ShockCache::default();
+        let mut shared = prices::SharedValues::default();
         for position in &sub.positions {
             let index = position.market.0 as usize;
             let params = self.params.markets.get(index).ok_or(ErrorCode::UnknownMarket)?;
-            let fresh = prices::market_risk(self, params, &self.markets.states[index], &mut shocks, false);
+            let fresh = prices::market_risk(self, params, &self.markets.states[index], &mut shared, false);
             if let Some(slot) = prices.markets.get_mut(index) {
                 *slot = crate::risk::prices::MarketRisk { greeks: slot.greeks, ..fresh };
             }
         }
-        compute_health(&sub, &self.params.markets, &prices, OrderExposure::PositionsOnly)
+        compute_health(sub, &self.params.markets, &prices, OrderExposure::PositionsOnly)
     }
 }
 

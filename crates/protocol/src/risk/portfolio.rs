@@ -90,7 +90,7 @@ struct UnderlyingBucket {
 }
 
 /// One underlying's requirement and the figures behind it.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct UnderlyingMargin {
     pub(crate) underlying: AssetId,
     pub(crate) pnl: [i128; SCENARIOS],
@@ -137,13 +137,48 @@ pub(crate) fn add_portfolio_requirement(
 
 /// The portfolio requirement of every underlying `sub` holds positions with scenario values on.
 pub(crate) fn underlying_margins(sub: &Subaccount, markets: &[MarketParams], prices: &RiskPrices) -> Option<Margins> {
+    if sums_fit(sub, markets, prices) {
+        margins::<false>(sub, markets, prices)
+    } else {
+        margins::<true>(sub, markets, prices)
+    }
+}
+
+/// Whether the dated positions' sizes × lot values sum below 2^126 in magnitude (by the
+/// tables' value bounds), so that no product or sum of them can overflow.
+fn sums_fit(sub: &Subaccount, markets: &[MarketParams], prices: &RiskPrices) -> bool {
+    const LIMIT: u128 = 1 << 126;
+    let mut bound = 0u128;
+    for position in &sub.positions {
+        let index = position.market.0 as usize;
+        let (Some(params), Some(market)) = (markets.get(index), prices.markets.get(index)) else { return false };
+        if params.kind.expiry_ms().is_none() || market.scenario_values.is_none() {
+            continue;
+        }
+        let size = u128::from(position.size_lots.0.unsigned_abs());
+        if (u128::BITS - size.leading_zeros()) + market.value_bits > 126 {
+            return false;
+        }
+        bound += size << market.value_bits;
+        if bound > LIMIT {
+            return false;
+        }
+    }
+    true
+}
+
+/// [`underlying_margins`]; `CHECKED`: with every sum of dated lot values checked for
+/// overflow (else the caller knows none can overflow).
+fn margins<const CHECKED: bool>(sub: &Subaccount, markets: &[MarketParams], prices: &RiskPrices) -> Option<Margins> {
     let mut underlyings: SmallVec<[UnderlyingBucket; 2]> = SmallVec::new();
     let mut expiries: SmallVec<[ExpiryBucket; 8]> = SmallVec::new();
     let mut naked = NakedShorts::default();
     for position in &sub.positions {
         let index = position.market.0 as usize;
         let (params, market) = (markets.get(index)?, prices.markets.get(index)?);
-        let (Some(values), true) = (market.scenario_values, position.size_lots != SignedLots(0)) else { continue };
+        let (Some(values), true) = (market.scenario_values.as_ref(), position.size_lots != SignedLots(0)) else {
+            continue;
+        };
         let rules = prices.portfolio.get(params.base_asset.0 as usize)?;
         let size = i128::from(position.size_lots.0);
         let slot = match underlyings.iter().position(|u| u.underlying == params.base_asset) {
@@ -161,16 +196,17 @@ pub(crate) fn underlying_margins(sub: &Subaccount, markets: &[MarketParams], pri
         };
         let underlying = &mut underlyings[slot];
         if let Some(expiry_ms) = params.kind.expiry_ms() {
+            let mark =
+                if CHECKED { size.checked_mul(market.lot_value.0)? } else { size.wrapping_mul(market.lot_value.0) };
             let bucket = expiry_bucket(&mut expiries, params.base_asset, expiry_ms, market);
-            add_values(&mut bucket.basis_values, &market.basis_values, size)?;
-            bucket.basis_mark = bucket.basis_mark.checked_add(size.checked_mul(market.lot_value.0)?)?;
+            add_values::<CHECKED, BASIS_MOVES>(&mut bucket.basis_values, &market.basis_values, size)?;
+            bucket.basis_mark = add::<CHECKED>(bucket.basis_mark, mark)?;
             if let MarketKind::Option { strike, .. } = params.kind {
-                add_values(&mut bucket.option_values, &values, size)?;
-                bucket.option_mark = bucket.option_mark.checked_add(size.checked_mul(market.lot_value.0)?)?;
-                naked.add(params.base_asset, expiry_ms, strike, size.checked_mul(market.index_lot_value)?);
+                add_values::<CHECKED, SCENARIOS>(&mut bucket.option_values, values, size)?;
+                bucket.option_mark = add::<CHECKED>(bucket.option_mark, mark)?;
+                naked.add(params.base_asset, expiry_ms, strike, size.checked_mul(market.index_lot_value)?)?;
                 if size > 0 {
-                    underlying.long_option_value =
-                        underlying.long_option_value.checked_add(size.checked_mul(market.lot_value.0)?)?;
+                    underlying.long_option_value = add::<CHECKED>(underlying.long_option_value, mark)?;
                 } else {
                     underlying.risky = true;
                 }
@@ -206,13 +242,15 @@ pub(crate) fn underlying_margins(sub: &Subaccount, markets: &[MarketParams], pri
 }
 
 /// The expiry's bucket, added if new.
+#[inline]
 fn expiry_bucket<'a>(
     expiries: &'a mut SmallVec<[ExpiryBucket; 8]>,
     underlying: AssetId,
     expiry_ms: u64,
     market: &MarketRisk,
 ) -> &'a mut ExpiryBucket {
-    let slot = match expiries.iter().position(|b| b.underlying == underlying && b.expiry_ms == expiry_ms) {
+    // From the last: positions come in market order, which lists an expiry's series together.
+    let slot = match expiries.iter().rposition(|b| b.underlying == underlying && b.expiry_ms == expiry_ms) {
         Some(slot) => slot,
         None => {
             expiries.push(ExpiryBucket {
@@ -231,11 +269,29 @@ fn expiry_bucket<'a>(
     &mut expiries[slot]
 }
 
-fn add_values<const N: usize>(sums: &mut [i128; N], values: &[i128; N], size: i128) -> Option<()> {
-    for (sum, value) in sums.iter_mut().zip(values) {
-        *sum = sum.checked_add(size.checked_mul(*value)?)?;
+/// Adds `size` × each value to its sum (`CHECKED`: `None` on overflow; else none can).
+#[inline]
+fn add_values<const CHECKED: bool, const N: usize>(sums: &mut [i128; N], values: &[i128; N], size: i128) -> Option<()> {
+    if CHECKED {
+        for (sum, value) in sums.iter_mut().zip(values) {
+            *sum = sum.checked_add(size.checked_mul(*value)?)?;
+        }
+    } else {
+        for (sum, value) in sums.iter_mut().zip(values) {
+            *sum = sum.wrapping_add(size.wrapping_mul(*value));
+        }
     }
     Some(())
+}
+
+/// `a + b` (`CHECKED`: `None` on overflow; else it cannot overflow).
+#[inline]
+fn add<const CHECKED: bool>(a: i128, b: i128) -> Option<i128> {
+    if CHECKED {
+        a.checked_add(b)
+    } else {
+        Some(a.wrapping_add(b))
+    }
 }
 
 /// A positive expiry value counts at its weight (rounded down); a negative one in full.
@@ -373,4 +429,70 @@ fn order_requirement(position: &Position, params: &MarketParams, market: &Market
     let (bid_initial, _) = standard_requirement(&bids, params, market, OrderExposure::PositionsOnly)?;
     let (ask_initial, _) = standard_requirement(&asks, params, market, OrderExposure::PositionsOnly)?;
     Some(bid_initial.max(ask_initial).0)
+}
+
+#[cfg(test)]
+mod tests {
+    use novation_types::{MarginMode, MarketId};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::risk::coverage_tests::{chain, holding};
+
+    /// The naked index value per underlying the plain way: every strike's shorts and longs
+    /// summed over all positions.
+    fn naked_reference(sub: &Subaccount, markets: &[MarketParams], prices: &RiskPrices) -> i128 {
+        let mut strikes: Vec<((u64, Decimal), i128, i128)> = Vec::new();
+        for position in &sub.positions {
+            let (params, market) = (&markets[position.market.0 as usize], &prices.markets[position.market.0 as usize]);
+            let MarketKind::Option { expiry_ms, strike, .. } = params.kind else { continue };
+            let value = i128::from(position.size_lots.0) * market.index_lot_value;
+            let at = match strikes.iter().position(|(key, _, _)| *key == (expiry_ms, strike)) {
+                Some(at) => at,
+                None => {
+                    strikes.push(((expiry_ms, strike), 0, 0));
+                    strikes.len() - 1
+                }
+            };
+            if value < 0 {
+                strikes[at].1 -= value;
+            } else {
+                strikes[at].2 += value;
+            }
+        }
+        strikes.iter().map(|(_, shorts, longs)| (shorts - longs).max(0)).sum()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Summing without overflow checks when the value bounds allow it gives exactly the
+        /// checked sums, and the naked contingency nets every strike over all positions, in
+        /// any position order.
+        #[test]
+        fn the_unchecked_sums_equal_the_checked_ones(
+            legs in proptest::collection::vec((0usize..33, -3_000i64..=3_000), 1..=33),
+            huge in proptest::option::of(0usize..33),
+        ) {
+            let (state, markets) = chain();
+            let mut legs: Vec<(MarketId, i64)> = legs.iter().map(|&(m, lots)| (markets[m], lots)).collect();
+            if let Some(m) = huge {
+                legs.insert(0, (markets[m], 100_000_000_000_000_000));
+            }
+            let sub = holding(&state, &legs, MarginMode::Portfolio);
+            let (params, prices) = (&state.params.markets[..], &state.risk);
+            let checked = margins::<true>(&sub, params, prices);
+            prop_assert_eq!(&underlying_margins(&sub, params, prices), &checked);
+            if huge.is_none() {
+                prop_assert!(sums_fit(&sub, params, prices));
+                let margin = margins::<false>(&sub, params, prices);
+                prop_assert_eq!(&margin, &checked);
+                let naked = naked_reference(&sub, params, prices);
+                let charge = prices.portfolio[BTC_ASSET].naked_short_charge.0;
+                prop_assert_eq!(checked.unwrap().iter().map(|m| m.naked_scaled).sum::<i128>(), naked * i128::from(charge));
+            }
+        }
+    }
+
+    const BTC_ASSET: usize = crate::presets::BTC.0 as usize;
 }

@@ -1,11 +1,12 @@
 //! Per-block risk values derived from oracle prices and marks.
 
-use novation_math::{Decimal, Ppm, Rounding};
+use novation_math::{Black76Inputs, Decimal, OptionKind, Ppm, Rounding};
 use novation_types::QuoteRaw;
 
 use novation_types::AssetId;
 
-use super::scenarios::{self, ExpiryShock, BASIS_MOVES, SCENARIOS};
+use super::scenarios::{self, ExpiryShock, ScenarioForwards, ScenarioPrices, BASIS_MOVES, SCENARIOS};
+use crate::derivatives::OptionInputs;
 use crate::markets::MarketState;
 use crate::params::{MarketKind, MarketParams, OptionMarginParams, OptionRight, PortfolioMarginParams};
 use crate::state::State;
@@ -66,6 +67,10 @@ pub(crate) struct MarketRisk {
     pub(crate) basis_factor: Ppm,
     /// Index × lot size, rounded up: what one lot's contingency charges are fractions of.
     pub(crate) index_lot_value: i128,
+    /// Bits of the largest magnitude among the lot's scenario, basis and mark values: a
+    /// position of `b` bits of lots with `b + value_bits <= 126` values below 2^126 in
+    /// every scenario, so its products need no overflow check.
+    pub(crate) value_bits: u32,
     /// Option series only: Black-76 sensitivities of one whole contract at mark.
     pub(crate) greeks: Option<novation_math::Greeks>,
 }
@@ -104,20 +109,99 @@ impl UnderlyingRisk {
     }
 }
 
-/// The expiry shocks computed so far this block, per (underlying, expiry): every series of
-/// an expiry shares one, computed once.
+/// What the markets of one revaluation share, each computed once: every (underlying,
+/// expiry)'s shock (perpetuals: `None`), every underlying's rules and scenario forwards, and
+/// the scenario prices of the twin (the put of a call, the call of a put) of every option
+/// series priced, until it is priced in turn.
 #[derive(Default)]
-pub(crate) struct ShockCache(Vec<(AssetId, u64, Option<ExpiryShock>)>);
+pub(crate) struct SharedValues {
+    shocks: Vec<(AssetId, Option<u64>, Option<ExpiryShock>)>,
+    underlyings: Vec<SharedUnderlying>,
+    twins: Vec<Twin>,
+}
 
-impl ShockCache {
-    fn get(&mut self, state: &State, underlying: AssetId, expiry_ms: u64) -> Option<ExpiryShock> {
-        if let Some((_, _, shock)) = self.0.iter().find(|(a, e, _)| *a == underlying && *e == expiry_ms) {
+/// One underlying's rules, and its scenario forwards once an option needs them.
+struct SharedUnderlying {
+    asset: AssetId,
+    rules: UnderlyingRisk,
+    forwards: Option<(Decimal, Option<ScenarioForwards>)>,
+}
+
+/// The scenario prices of an option series not priced yet, computed with its twin's.
+struct Twin {
+    underlying: AssetId,
+    kind: OptionKind,
+    inputs: Black76Inputs,
+    prices: ScenarioPrices,
+}
+
+/// Twins kept waiting at most: series are listed call and put together, so few wait.
+const MAX_TWINS: usize = 16;
+
+impl SharedValues {
+    fn shock(&mut self, state: &State, underlying: AssetId, expiry_ms: Option<u64>) -> Option<ExpiryShock> {
+        if let Some((_, _, shock)) = self.shocks.iter().find(|(a, e, _)| *a == underlying && *e == expiry_ms) {
             return *shock;
         }
-        let years = crate::derivatives::years_to_expiry(state.clock.time_ms, expiry_ms);
+        let years = match expiry_ms {
+            Some(expiry_ms) => crate::derivatives::years_to_expiry(state.clock.time_ms, expiry_ms),
+            None => Decimal::ZERO,
+        };
         let shock = ExpiryShock::new(state.params.portfolio_margin(underlying), years);
-        self.0.push((underlying, expiry_ms, shock));
+        self.shocks.push((underlying, expiry_ms, shock));
         shock
+    }
+
+    fn underlying(&mut self, state: &State, asset: AssetId) -> &mut SharedUnderlying {
+        let slot = match self.underlyings.iter().position(|u| u.asset == asset) {
+            Some(slot) => slot,
+            None => {
+                let rules = UnderlyingRisk::new(state.params.portfolio_margin(asset));
+                self.underlyings.push(SharedUnderlying { asset, rules, forwards: None });
+                self.underlyings.len() - 1
+            }
+        };
+        &mut self.underlyings[slot]
+    }
+
+    /// The underlying's rules.
+    fn rules(&mut self, state: &State, asset: AssetId) -> UnderlyingRisk {
+        self.underlying(state, asset).rules
+    }
+
+    /// The scenario prices of one contract of an option series: what `option_lot_values`
+    /// prices, priced together with its twin's.
+    fn option_prices(
+        &mut self,
+        state: &State,
+        underlying: AssetId,
+        option: &OptionInputs,
+        shock: &ExpiryShock,
+    ) -> ScenarioPrices {
+        let twin = |t: &Twin| t.underlying == underlying && t.kind == option.kind && t.inputs == option.inputs;
+        if let Some(at) = self.twins.iter().position(twin) {
+            return self.twins.swap_remove(at).prices;
+        }
+        let portfolio = state.params.portfolio_margin(underlying);
+        let shared = self.underlying(state, underlying);
+        let forward = option.inputs.forward;
+        let forwards = match shared.forwards {
+            Some((at, forwards)) if at == forward => forwards,
+            _ => {
+                let forwards = ScenarioForwards::new(forward, portfolio, &shared.rules.grid);
+                shared.forwards = Some((forward, forwards));
+                forwards
+            }
+        }?;
+        let [call, put] = scenarios::call_put_prices(&option.inputs, portfolio, shock, &shared.rules.grid, &forwards);
+        let (own, other, other_kind) = match option.kind {
+            OptionKind::Call => (call, put, OptionKind::Put),
+            OptionKind::Put => (put, call, OptionKind::Call),
+        };
+        if self.twins.len() < MAX_TWINS {
+            self.twins.push(Twin { underlying, kind: other_kind, inputs: option.inputs, prices: other });
+        }
+        own
     }
 }
 
@@ -158,12 +242,12 @@ impl RiskPrices {
                 }
             })
             .collect();
-        let mut shocks = ShockCache::default();
+        let mut shared = SharedValues::default();
         let markets = genesis
             .markets
             .iter()
             .zip(&state.markets.states)
-            .map(|(params, market)| market_risk(state, params, market, &mut shocks, true))
+            .map(|(params, market)| market_risk(state, params, market, &mut shared, true))
             .collect();
         let portfolio = genesis.assets.iter().map(|asset| UnderlyingRisk::new(genesis.portfolio_margin(asset.id)));
         RiskPrices { assets, markets, portfolio: portfolio.collect(), liquidation_buffer: genesis.liquidation.buffer }
@@ -195,7 +279,21 @@ pub(crate) fn market_risk(
     state: &State,
     params: &MarketParams,
     market: &MarketState,
-    shocks: &mut ShockCache,
+    shared: &mut SharedValues,
+    with_greeks: bool,
+) -> MarketRisk {
+    let risk = market_values(state, params, market, shared, with_greeks);
+    let values = risk.scenario_values.unwrap_or_default();
+    let largest =
+        values.iter().chain(&risk.basis_values).fold(risk.lot_value.0.unsigned_abs(), |m, v| m.max(v.unsigned_abs()));
+    MarketRisk { value_bits: u128::BITS - largest.leading_zeros(), ..risk }
+}
+
+fn market_values(
+    state: &State,
+    params: &MarketParams,
+    market: &MarketState,
+    shared: &mut SharedValues,
     with_greeks: bool,
 ) -> MarketRisk {
     let lot_value = market.mark.and_then(|m| m.mul(params.lot_size, Rounding::Floor).ok()).map_or(0, |v| v.raw());
@@ -226,16 +324,13 @@ pub(crate) fn market_risk(
         return risk;
     }
     let portfolio = state.params.portfolio_margin(params.base_asset);
-    let grid = scenarios::grid(portfolio);
-    let shock = match params.kind.expiry_ms() {
-        Some(expiry_ms) => shocks.get(state, params.base_asset, expiry_ms),
-        None => ExpiryShock::new(portfolio, novation_math::Decimal::ZERO),
-    };
+    let rules = shared.rules(state, params.base_asset);
+    let shock = shared.shock(state, params.base_asset, params.kind.expiry_ms());
     if let Some(shock) = shock {
         (risk.value_weight, risk.basis_factor) = (shock.value_weight, shock.basis_factor);
     }
     if !params.kind.is_option() {
-        if let Some((values, basis)) = scenarios::linear_lot_values(lot_value, portfolio, &grid) {
+        if let Some((values, basis)) = scenarios::linear_lot_values(lot_value, portfolio, &rules.grid) {
             risk.scenario_values = Some(values);
             if params.kind.expiry_ms().is_some() {
                 risk.basis_values = basis;
@@ -246,9 +341,8 @@ pub(crate) fn market_risk(
     let option = crate::derivatives::option_inputs(state, params.id);
     risk.valid &= option.is_some_and(|o| o.smile_valid) && market.implied_vol.is_some();
     if let (Some(option), Some(shock)) = (option, shock) {
-        let values =
-            scenarios::option_lot_values(&option.inputs, option.kind, params.lot_size, portfolio, &shock, &grid);
-        if let Some((values, basis)) = values {
+        let prices = shared.option_prices(state, params.base_asset, &option, &shock);
+        if let Some((values, basis)) = prices.and_then(|prices| scenarios::lot_values(&prices, params.lot_size)) {
             (risk.scenario_values, risk.basis_values) = (Some(values), basis);
         }
         if with_greeks {
@@ -257,7 +351,7 @@ pub(crate) fn market_risk(
     }
     if let (Some(index), MarketKind::Option { strike, right, .. }) = (index.index, params.kind) {
         let formula = short_option_margin(&state.params.derivatives.option_margin, index, strike, right, params);
-        let scenario = super::portfolio::single_short_lot(&risk, &UnderlyingRisk::new(portfolio));
+        let scenario = super::portfolio::single_short_lot(&risk, &rules);
         risk.option = formula.map(|f| match scenario {
             Some((initial, maintenance)) => ShortOptionMargin {
                 initial_per_lot: f.initial_per_lot.max(initial),
@@ -295,4 +389,46 @@ fn short_option_margin(
         initial_per_lot: per_lot(margin.initial, margin.initial_min)?,
         maintenance_per_lot: per_lot(margin.maintenance, margin.maintenance_min)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        /// Revaluing markets in any order, sharing shocks, forwards and twins, gives each
+        /// market exactly the block's table entry, and each option series the values of
+        /// pricing it alone.
+        #[test]
+        fn shared_revaluation_equals_the_block_tables_and_series_by_series_pricing(
+            order in Just((0..33usize).collect::<Vec<_>>()).prop_shuffle(),
+            count in 1usize..=33,
+        ) {
+            let (state, markets) = super::super::coverage_tests::chain();
+            let mut shared = SharedValues::default();
+            for &m in order.iter().take(count) {
+                let index = markets[m].0 as usize;
+                let params = &state.params.markets[index];
+                let fresh = market_risk(&state, params, &state.markets.states[index], &mut shared, false);
+                let table = state.risk.markets[index];
+                prop_assert_eq!(fresh, MarketRisk { greeks: None, ..table });
+                if !params.kind.is_option() {
+                    continue;
+                }
+                let portfolio = state.params.portfolio_margin(params.base_asset);
+                let option = crate::derivatives::option_inputs(&state, params.id).unwrap();
+                let years = crate::derivatives::years_to_expiry(state.clock.time_ms, params.kind.expiry_ms().unwrap());
+                let shock = ExpiryShock::new(portfolio, years).unwrap();
+                let grid = scenarios::grid(portfolio);
+                let alone =
+                    scenarios::option_lot_values(&option.inputs, option.kind, params.lot_size, portfolio, &shock, &grid);
+                prop_assert!(alone.is_some());
+                prop_assert_eq!(fresh.scenario_values.zip(Some(fresh.basis_values)), alone);
+            }
+        }
+    }
 }

@@ -8,7 +8,7 @@
 //! nears (see [`ExpiryShock`]). Besides the grid, every dated lot is also valued with its
 //! own expiry's forward moved by ±`basis_move` alone: the per-expiry basis check.
 
-use novation_math::{Black76Inputs, Decimal, Ppm, Rounding};
+use novation_math::{Black76Inputs, Decimal, MathError, OptionKind, Ppm, PreparedForward, Rounding};
 
 use crate::params::PortfolioMarginParams;
 
@@ -185,10 +185,12 @@ pub(crate) fn shocked_vols(
 }
 
 /// Values of one lot of an option series under each scenario and under the basis check's
-/// moves (`inputs` at the mark).
+/// moves (`inputs` at the mark), series by series: what [`call_put_prices`] and
+/// [`lot_values`] compute for a call and its put at once.
+#[cfg(test)]
 pub(crate) fn option_lot_values(
     inputs: &Black76Inputs,
-    kind: novation_math::OptionKind,
+    kind: OptionKind,
     lot_size: Decimal,
     params: &PortfolioMarginParams,
     shock: &ExpiryShock,
@@ -221,6 +223,96 @@ pub(crate) fn option_lot_values(
     let mut basis = [0i128; BASIS_MOVES];
     for (value, spot_move) in basis.iter_mut().zip(basis_moves(params)) {
         *value = per_lot.of(pricer.price(moved(inputs.forward, spot_move)?, inputs.vol).ok()?)?;
+    }
+    Some((values, basis))
+}
+
+/// The scenario forwards of one underlying at one forward: the forward moved by each
+/// scenario's and each basis move, prepared for pricing every series at them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScenarioForwards {
+    forward: Decimal,
+    scenarios: [PreparedForward; SCENARIOS],
+    basis: [PreparedForward; BASIS_MOVES],
+}
+
+impl ScenarioForwards {
+    /// `None` if a moved forward is out of range.
+    pub(crate) fn new(forward: Decimal, params: &PortfolioMarginParams, grid: &[Scenario; SCENARIOS]) -> Option<Self> {
+        let prepare = |spot_move: Ppm| moved(forward, spot_move).map(PreparedForward::new);
+        let mut scenarios = [PreparedForward::new(forward); SCENARIOS];
+        for (prepared, scenario) in scenarios.iter_mut().zip(grid) {
+            *prepared = prepare(scenario.spot_move)?;
+        }
+        let mut basis = [PreparedForward::new(forward); BASIS_MOVES];
+        for (prepared, spot_move) in basis.iter_mut().zip(basis_moves(params)) {
+            *prepared = prepare(spot_move)?;
+        }
+        Some(ScenarioForwards { forward, scenarios, basis })
+    }
+}
+
+/// Prices of one contract of an option series under each scenario and under the basis
+/// check's moves (`None` if one of them fails).
+pub(crate) type ScenarioPrices = Option<([Decimal; SCENARIOS], [Decimal; BASIS_MOVES])>;
+
+/// The prices of one contract of the call and of the put (in that order) with the inputs
+/// `inputs` under each scenario and basis move, `forwards` being those of `inputs.forward`:
+/// one pass of the kernel for both. [`lot_values`] of either is what [`option_lot_values`]
+/// returns for that kind.
+pub(crate) fn call_put_prices(
+    inputs: &Black76Inputs,
+    params: &PortfolioMarginParams,
+    shock: &ExpiryShock,
+    grid: &[Scenario; SCENARIOS],
+    forwards: &ScenarioForwards,
+) -> [ScenarioPrices; 2] {
+    let pricer = novation_math::SeriesPricer::new(OptionKind::Call, inputs.strike, inputs.time_years, inputs.rate);
+    let (Some((vol_up, vol_down)), Ok(pricer)) = (shocked_vols(params, shock, inputs.vol), pricer) else {
+        return [None, None];
+    };
+    debug_assert_eq!(forwards.forward, inputs.forward);
+    let (mut calls, mut puts) = (Some([Decimal::ZERO; SCENARIOS]), Some([Decimal::ZERO; SCENARIOS]));
+    for (index, (scenario, forward)) in grid.iter().zip(&forwards.scenarios).enumerate() {
+        let vol = match scenario.vol {
+            VolShift::Up => vol_up,
+            VolShift::Down => vol_down,
+            VolShift::Unchanged => inputs.vol,
+        };
+        let (call, put) = pricer.price_call_put(forward, vol);
+        record(&mut calls, index, call);
+        record(&mut puts, index, put);
+    }
+    let (mut call_basis, mut put_basis) = (Some([Decimal::ZERO; BASIS_MOVES]), Some([Decimal::ZERO; BASIS_MOVES]));
+    for (index, forward) in forwards.basis.iter().enumerate() {
+        let (call, put) = pricer.price_call_put(forward, inputs.vol);
+        record(&mut call_basis, index, call);
+        record(&mut put_basis, index, put);
+    }
+    [calls.zip(call_basis), puts.zip(put_basis)]
+}
+
+/// Stores `price` at `index`, or forgets every price once one fails.
+fn record<const N: usize>(sink: &mut Option<[Decimal; N]>, index: usize, price: Result<Decimal, MathError>) {
+    match (sink.as_mut(), price) {
+        (Some(prices), Ok(price)) => prices[index] = price,
+        _ => *sink = None,
+    }
+}
+
+/// Values of one lot of `lot_size` contracts from the prices of one contract.
+pub(crate) fn lot_values(
+    prices: &([Decimal; SCENARIOS], [Decimal; BASIS_MOVES]),
+    lot_size: Decimal,
+) -> Option<([i128; SCENARIOS], [i128; BASIS_MOVES])> {
+    let per_lot = LotValue::new(lot_size)?;
+    let mut values = [0i128; SCENARIOS];
+    for (value, price) in values.iter_mut().zip(&prices.0) {
+        *value = per_lot.of(*price)?;
+    }
+    let mut basis = [0i128; BASIS_MOVES];
+    for (value, price) in basis.iter_mut().zip(&prices.1) {
+        *value = per_lot.of(*price)?;
     }
     Some((values, basis))
 }
@@ -275,6 +367,42 @@ mod tests {
         let day = ExpiryShock::new(&params, years(1)).unwrap();
         assert_eq!((hour.vol_up, hour.vol_down), (day.vol_up, day.vol_down));
         assert!(hour.vol_up > "2.66".parse().unwrap() && hour.vol_down.is_positive());
+    }
+
+    proptest::proptest! {
+        /// Pricing a call and its put together, over forwards prepared once, gives each
+        /// exactly what pricing it alone gives (including the fallbacks outside the fast
+        /// kernel's range and the failures).
+        #[test]
+        fn pricing_call_and_put_together_equals_pricing_each_alone(
+            forward_cents in 1i128..20_000_000_000,
+            moneyness_pct in 10i128..1_000,
+            vol_bp in 1i128..60_000,
+            days in 0i64..3_000,
+            rate_bp in -2_000i128..2_000,
+            lot in proptest::sample::select(vec!["0.01", "0.0001", "1", "0.3"]),
+        ) {
+            let params = PortfolioMarginParams::default();
+            let grid = grid(&params);
+            let forward = Decimal::from_raw(forward_cents * 10_000_000_000_000_000);
+            let strike = Decimal::from_raw(forward.raw() / 100 * moneyness_pct);
+            let inputs = Black76Inputs {
+                forward,
+                strike,
+                vol: Decimal::from_raw(vol_bp * 100_000_000_000_000),
+                time_years: years(days),
+                rate: Decimal::from_raw(rate_bp * 100_000_000_000_000),
+            };
+            let lot_size: Decimal = lot.parse().unwrap();
+            let shock = ExpiryShock::new(&params, inputs.time_years).unwrap();
+            let together = ScenarioForwards::new(forward, &params, &grid).map(|forwards| {
+                call_put_prices(&inputs, &params, &shock, &grid, &forwards)
+                    .map(|prices| prices.and_then(|prices| lot_values(&prices, lot_size)))
+            });
+            let alone = [OptionKind::Call, OptionKind::Put]
+                .map(|kind| option_lot_values(&inputs, kind, lot_size, &params, &shock, &grid));
+            proptest::prop_assert_eq!(together.unwrap_or([None, None]), alone);
+        }
     }
 
     #[test]
