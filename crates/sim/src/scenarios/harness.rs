@@ -20,7 +20,7 @@ use novation_math::{Decimal, Ppm, Rounding};
 use novation_protocol::params::Genesis;
 use novation_protocol::{Block, BlockHeader, BlockOutcome, State};
 use novation_tx::{Ed25519Signer, TxPayload};
-use novation_types::action::{CancelAll, Deposit, FundInsurance, PriceReport, Withdraw};
+use novation_types::action::{CancelAll, Deposit, FundBackstop, FundInsurance, PriceReport, Withdraw};
 use novation_types::{
     Action, Address, AssetId, Event, MarketId, OrderAction, OrderRequest, Side, SubaccountId, TimeInForce, Transaction,
 };
@@ -640,23 +640,25 @@ pub fn usd(text: &str) -> Decimal {
 pub struct Cast {
     /// Quotes around the oracle where the scenario has liquidity.
     pub market_maker: Address,
-    /// Pays the insurance fund at genesis.
+    /// Pays the insurance fund and the backstop's capital at genesis.
     pub insurer: Address,
     /// Deposits USD and BTC and does nothing else: it must never pay for anyone.
     pub bystander: Address,
 }
 
 impl Arena {
-    /// Queues the opening deposits: `insurance_usd` paid into the insurance fund,
-    /// `backstop_usd` deposited by the backstop liquidator, `mm_usd` by the market maker.
+    /// Queues the opening deposits: `insurance_usd` paid into the insurance fund and
+    /// `backstop_usd` into the backstop's capital (both by the insurer), `mm_usd` deposited by
+    /// the market maker.
     pub fn stage(&mut self, insurance_usd: &str, backstop_usd: &str, mm_usd: &str) -> Cast {
         let quote = novation_protocol::presets::USD;
         let market_maker = self.actor("market-maker");
         self.makers.insert(market_maker);
         let insurer = self.actor("insurer");
-        self.deposit(insurer, 0, quote, usd(insurance_usd));
+        let treasury = usd(insurance_usd).checked_add(usd(backstop_usd)).unwrap_or(Decimal::MAX);
+        self.deposit(insurer, 0, quote, treasury);
         self.fund_insurance(insurer, usd(insurance_usd));
-        self.deposit(backstop(), 0, quote, usd(backstop_usd));
+        self.send(insurer, vec![Action::FundBackstop(FundBackstop { subaccount: 0, amount: usd(backstop_usd) })]);
         self.deposit(market_maker, 0, quote, usd(mm_usd));
         let bystander = self.actor("bystander");
         self.deposit(bystander, 0, quote, usd("10000"));
