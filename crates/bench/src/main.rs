@@ -13,7 +13,8 @@
 //! Suites: `book` (order-book operations through the protocol vs the `lobster` crate),
 //! `margin` (re-checking every subaccount's margin after an oracle move), `options`
 //! (Black-76 pricing and Greeks), `abuse` (each attack on the node's front door against a live
-//! devnet), and `sim` (a campaign of seeded whole-protocol simulations
+//! devnet), `scenarios` (adversarial scenarios, each outcome as JSON lines), and `sim` (a
+//! campaign of seeded whole-protocol simulations
 //! that reports what it ran and every failure with its seed).
 // Benchmark figures (rates, medians, ratios) are floating point for display only; nothing
 // here feeds back into protocol state.
@@ -28,6 +29,7 @@ mod node;
 mod options;
 mod portfolio;
 mod report;
+mod scenarios;
 mod sim;
 
 use std::process::ExitCode;
@@ -44,6 +46,10 @@ suites:
   options  ns per Black-76 price, price+Greeks, and per-series scenario price
   abuse    each attack on a live devnet: longest block gap and a legitimate transaction's
            inclusion latency per attack
+  scenarios  adversarial scenarios (oracle pump, wash trades, backstop pump, collateral
+           crashes, depeg report, crash without bids, pump into an empty book, liquidation
+           into the attacker's own offer, oracle outage, gap through bankruptcy): each
+           outcome as JSON lines
   sim      random seeded simulations checked against the protocol's properties for N
            seconds (default 60, --quick 2); exits non-zero on any failure
 
@@ -74,6 +80,7 @@ enum Suite {
     Liquidation,
     Node,
     Options,
+    Scenarios,
     Sim,
 }
 
@@ -108,6 +115,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             "liquidation" => suite = Some(Suite::Liquidation),
             "node" => suite = Some(Suite::Node),
             "options" => suite = Some(Suite::Options),
+            "scenarios" => suite = Some(Suite::Scenarios),
             "sim" => suite = Some(Suite::Sim),
             name => return Err(format!("unknown suite {name:?}")),
         }
@@ -139,6 +147,7 @@ fn main() -> ExitCode {
         Suite::Liquidation => liquidation::run(quick),
         Suite::Node => node::run(quick),
         Suite::Options => options::run(quick),
+        Suite::Scenarios => scenarios::run(quick),
         Suite::Sim => sim::run(quick, &sim_args),
     };
     match result {
@@ -166,6 +175,7 @@ mod tests {
         assert_eq!(parse(&args(&["--quick", "margin"])), run(Suite::Margin, true));
         assert_eq!(parse(&args(&["--help"])), Ok(Command::Help));
         assert_eq!(parse(&args(&["options"])), run(Suite::Options, false));
+        assert_eq!(parse(&args(&["scenarios", "--quick"])), run(Suite::Scenarios, true));
         let sim = sim::SimArgs {
             seconds: Some(30),
             seed: Some(0xff),

@@ -44,7 +44,7 @@ impl Metric<'_> {
     }
 }
 
-fn json_string(text: &str) -> String {
+pub(crate) fn json_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -60,7 +60,7 @@ fn json_string(text: &str) -> String {
 }
 
 /// A JSON number rounded to 3 decimals (`null` if not finite, which JSON cannot carry).
-fn json_number(value: f64) -> String {
+pub(crate) fn json_number(value: f64) -> String {
     if !value.is_finite() {
         return "null".into();
     }

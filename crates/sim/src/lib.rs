@@ -19,6 +19,12 @@
 //!   without positions never pay for others), each a runner mode, checks and flavor.
 //! - [`Campaign`]: runs random seeds against the properties for a while (TigerBeetle's VOPR
 //!   is the model) and reports every [`Failure`] with the seed that replays it.
+//! - [`scenarios`]: adversarial replays of attacks and crashes (an oracle pump on a thin
+//!   market, wash trades, self-liquidation into the backstop, collateral crashes, a depeg
+//!   report, a crash without bids, a pump into an empty book, a liquidation filled by the
+//!   attacker's own offer, an oracle outage, a gap through bankruptcy), each played through signed transactions and price reports
+//!   against a chain with careful thin-market parameters, with the attacker's profit, bad
+//!   debt, reserves, uncovered loss, conservation and flat accounts checked after every block.
 //! - `strategy` (feature `proptest`): proptest strategies over scripts — a seed, then
 //!   structural shrinking (fewer blocks, transactions, actions) — for the property tests.
 //!
@@ -35,6 +41,7 @@ pub mod chain;
 mod generate;
 mod rng;
 mod runner;
+pub mod scenarios;
 mod script;
 #[cfg(feature = "proptest")]
 pub mod strategy;
