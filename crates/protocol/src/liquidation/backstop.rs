@@ -163,7 +163,44 @@ pub(crate) fn settle_backstop(state: &mut State, adl: &mut AdlQueues, events: &m
         );
         super::partial::reduce_on_book(state, backstop, events);
     }
+    // A negative equity is booked first (its deficit charged where it belongs), then what
+    // still loses is unwound, and a loss the unwinding realised is booked too.
     cover_deficit(state, backstop, adl, events);
+    unwind_losing_positions(state, adl, events);
+    cover_deficit(state, backstop, adl, events);
+}
+
+/// The backstop does not carry a losing position through a continuing move (where its loss
+/// would pay the opposite side, perhaps the liquidated account's own partner): each position
+/// whose unrealised PnL is negative at the end of a block is offered to the book within the
+/// band, and what the book does not take is auto-deleveraged at mark against the opposing
+/// holders in the published ranking.
+fn unwind_losing_positions(state: &mut State, adl: &mut AdlQueues, events: &mut Vec<Event>) {
+    let backstop = state.backstop_subaccount();
+    let Some(sub) = state.accounts.subaccounts.get(&backstop) else { return };
+    let losing: Vec<(MarketId, i64)> = sub
+        .positions
+        .iter()
+        .filter(|p| !p.size_lots.is_zero())
+        .filter(|p| {
+            let risk = &state.risk.markets[p.market.0 as usize];
+            let value = risk.lot_value.times_lots(p.size_lots).map_or(0, |v| v.0);
+            let owed = crate::markets::funding::funding_owed(p, risk.funding_index).unwrap_or(0);
+            value.saturating_sub(p.cost.raw()).saturating_sub(owed) < 0
+        })
+        .map(|p| (p.market, p.size_lots.0))
+        .collect();
+    let slippage = state.params.liquidation.max_slippage;
+    for (market, size_lots) in losing {
+        let side = if size_lots > 0 { Side::Sell } else { Side::Buy };
+        let lots = size_lots.unsigned_abs();
+        let _ = crate::trading::liquidation_order(state, backstop, market, side, lots, slippage, events);
+        let left = state.accounts.subaccounts.get(&backstop).map_or(0, |s| s.size_lots(market).0.unsigned_abs());
+        if left > 0 {
+            let lot_value = state.risk.markets[market.0 as usize].lot_value.0;
+            adl::deleverage(state, backstop, market, left, lot_value, adl, events);
+        }
+    }
 }
 
 /// Covers `id`'s negative equity at mark. The insurance fund pays the part that prices moving

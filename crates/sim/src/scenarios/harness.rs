@@ -337,6 +337,11 @@ impl Arena {
         };
         let (low, high) = self.band_ticks(market);
         let mut orders = vec![OrderAction::CancelAll(CancelAll { subaccount: 0, market: Some(market) })];
+        if low > high {
+            // An empty band (the mark ran away from the stable price): nothing can be quoted.
+            self.send(mm, vec![Action::Batch(orders)]);
+            return;
+        }
         let bid = at(-half_spread_bp).clamp(low, high);
         let ask = at(half_spread_bp).clamp(low, high).max(bid + 1);
         if matches!(quotes, Quotes::Both | Quotes::BidsOnly) {
