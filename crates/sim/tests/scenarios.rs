@@ -21,7 +21,6 @@ fn assert_holds(name: &str) {
 }
 
 #[test]
-#[ignore = "realised profit at a pumped price is final: at the 10x top the long sells into the honest maker's bids inside a band that follows the pumped mark; vesting only delays the withdrawal (the profit stays on the chain as the attacker's equity); needs fills or settled profit bounded by the growth-limited stable price, or unvested profit that a reversal can claw back"]
 fn oracle_pump_on_a_thin_market_pays_the_attacker_nothing() {
     assert_holds("oracle_pump");
 }
@@ -32,7 +31,6 @@ fn wash_trades_at_the_band_edges_move_no_value_out() {
 }
 
 #[test]
-#[ignore = "realised profit at a pumped price is final: the long sells into the honest maker's bids at the 4x top and keeps the profit when the price reverts (vesting only delays its withdrawal); needs fills or settled profit bounded by the growth-limited stable price, or unvested profit that a reversal can claw back"]
 fn a_short_self_liquidated_into_the_backstop_then_pumped_4x_pays_the_attacker_nothing() {
     assert_holds("backstop_pump");
 }
@@ -76,7 +74,6 @@ fn borrowing_against_a_silent_oracle_then_a_70_percent_gap_pays_the_attacker_not
 }
 
 #[test]
-#[ignore = "no mechanism yet keeps a gap past margin from becoming an insurance payout: the fund pays the bankrupt long's deficit first, then the position is auto-deleveraged at mark against the attacker's own short, which keeps its whole profit (needs the deficit charged to the opposing winners at the bankruptcy price before the fund, or margin covering a one-block gap)"]
 fn a_gap_past_one_sides_whole_margin_pays_the_attacker_nothing() {
     assert_holds("gap_through_bankruptcy");
 }
