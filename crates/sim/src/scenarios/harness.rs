@@ -337,13 +337,10 @@ impl Arena {
         };
         let (low, high) = self.band_ticks(market);
         let mut orders = vec![OrderAction::CancelAll(CancelAll { subaccount: 0, market: Some(market) })];
-        if low > high {
-            // An empty band (the mark ran away from the stable price): nothing can be quoted.
-            self.send(mm, vec![Action::Batch(orders)]);
-            return;
-        }
-        let bid = at(-half_spread_bp).clamp(low, high);
-        let ask = at(half_spread_bp).clamp(low, high).max(bid + 1);
+        // An empty band (the mark's band and the stable price's band apart) takes no order.
+        let quotes = if low > high { Quotes::Neither } else { quotes };
+        let bid = at(-half_spread_bp).max(low).min(high);
+        let ask = at(half_spread_bp).max(low).min(high).max(bid + 1);
         if matches!(quotes, Quotes::Both | Quotes::BidsOnly) {
             orders.push(OrderAction::Place(Self::limit(0, market, Side::Buy, bid, lots, TimeInForce::PostOnly)));
         }
