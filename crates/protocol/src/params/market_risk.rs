@@ -13,9 +13,10 @@ pub const MAX_STABLE_GROWTH: Ppm = Ppm::new(1_000_000_000_000);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MarketRiskParams {
-    /// Unrealised profit P counts toward initial margin as weight × P × H / (H + P) with H
-    /// this amount of quote: half its weight at P = H, never more than weight × H in all, so
-    /// a large paper profit cannot back unbounded new risk. `None`: no shrinking.
+    /// With H this amount of quote, a position's unrealised profit counts toward initial
+    /// margin at the market's weight for its first H, at half the weight for the next 2H, and
+    /// not at all beyond 3H, so a large paper profit cannot back unbounded new risk.
+    /// `None`: no shrinking.
     pub profit_half_weight: Option<Decimal>,
     /// The stable price moves toward the mark by at most this fraction of itself per hour;
     /// initial margin values every position at the worse of mark and stable price, so a pump

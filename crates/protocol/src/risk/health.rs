@@ -252,27 +252,36 @@ fn add_position(
     Some(())
 }
 
-/// The share of a profit `profit` (> 0) initial margin counts: weight × P × H / (H + P).
+/// The share of a profit `profit` (> 0) initial margin counts, with H the market's
+/// `profit_half_weight`: the first H at the full weight, the next 2H at half of it, nothing
+/// beyond 3H (so at most 2 × weight × H in all; multiplications by fractions only, as cheap
+/// as the rest of a health check).
 fn counted_profit(profit: i128, market: &MarketRisk) -> Option<i128> {
-    let weighted = market.profit_weight.apply(profit, novation_math::Rounding::Floor).ok()?;
-    match market.profit_half_weight {
-        None => Some(weighted),
-        Some(half) => {
-            novation_math::mul_div_i128(weighted, half, half.checked_add(profit)?, novation_math::Rounding::Floor).ok()
-        }
-    }
+    let weigh = |amount: i128| market.profit_weight.apply(amount, novation_math::Rounding::Floor).ok();
+    let Some(half) = market.profit_half_weight else { return weigh(profit) };
+    let full = weigh(profit.min(half))?;
+    let halved = weigh(profit.saturating_sub(half).clamp(0, half.saturating_mul(2)))? / 2;
+    full.checked_add(halved)
 }
 
 /// Concentration's addition to a position's initial requirement (scaled by 10^6): factor ×
-/// notional × share, share = notional / max(open interest notional, reference), at most 1.
+/// notional × share, share = notional / max(open interest notional, reference), at most 1,
+/// the share and factor × share each rounded up to a part per million.
 fn concentration_scaled(notional: i128, market: &MarketRisk) -> Option<i128> {
     let (factor, reference) = market.concentration;
     if factor.0 == 0 || notional == 0 {
         return Some(0);
     }
     let measure = market.open_interest_notional.max(reference).max(1);
-    let weighted = notional.checked_mul(i128::from(factor.0))?;
-    novation_math::mul_div_i128(weighted, notional.min(measure), measure, novation_math::Rounding::Ceil).ok()
+    // The share in parts per million (rounded up), then factor × share: narrow arithmetic
+    // only, since every health check pays for this.
+    let share_ppm =
+        novation_math::div_i128(notional.min(measure).checked_mul(PPM)?, measure, novation_math::Rounding::Ceil)
+            .ok()?;
+    let fraction =
+        novation_math::div_i128(i128::from(factor.0).checked_mul(share_ppm)?, PPM, novation_math::Rounding::Ceil)
+            .ok()?;
+    notional.checked_mul(fraction)
 }
 
 /// The standard (initial, maintenance) requirements of one position, scaled by 10^6.
@@ -403,10 +412,10 @@ mod tests {
             profit_half_weight: Some(quote(1_000_000)),
             ..MarketRisk::default()
         };
-        assert_eq!(counted_profit(quote(1_000_000), &market), Some(quote(400_000)), "half the weight at H");
-        assert_eq!(counted_profit(quote(9_000_000), &market), Some(quote(720_000)));
-        let huge = counted_profit(quote(1_000_000_000), &market).unwrap();
-        assert!(huge < quote(800_000), "never more than weight × H in all");
+        assert_eq!(counted_profit(quote(500_000), &market), Some(quote(400_000)), "full weight up to H");
+        assert_eq!(counted_profit(quote(2_000_000), &market), Some(quote(1_200_000)), "then half of it");
+        assert_eq!(counted_profit(quote(3_000_000), &market), Some(quote(1_600_000)));
+        assert_eq!(counted_profit(quote(1_000_000_000), &market), Some(quote(1_600_000)), "nothing beyond 3H");
         let unbounded = MarketRisk { profit_half_weight: None, ..market };
         assert_eq!(counted_profit(quote(9_000_000), &unbounded), Some(quote(7_200_000)));
     }
