@@ -457,6 +457,7 @@ pub async fn start_devnet(config: DevnetConfig) -> Result<RunningNode, NodeError
         mempool: MempoolLimits::default(),
         max_block_txs: 20_000,
         max_block_bytes: crate::node::MAX_BLOCK_BYTES_DEFAULT,
+        snapshot_interval_blocks: crate::node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
     })?;
     let keys: Vec<Eip712Signer> = (0..config.demo_accounts).map(demo_key).collect();
     let amounts = [(USD, "1000000"), (BTC, "10"), (ETH, "100")];
@@ -492,6 +493,7 @@ pub async fn start_node(config: NodeConfig) -> Result<RunningNode, NodeError> {
         mempool: MempoolLimits::default(),
         max_block_txs: 20_000,
         max_block_bytes: crate::node::MAX_BLOCK_BYTES_DEFAULT,
+        snapshot_interval_blocks: crate::node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
     })?;
     start(node, config.rpc_addr, config.block_time_ms, config.rpc_limits, None).await
 }
