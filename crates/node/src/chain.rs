@@ -19,7 +19,8 @@ use std::path::Path;
 
 use novation_protocol::params::Genesis;
 use novation_protocol::{Block, BlockHeader, BlockOutcome, State, StateKey};
-use novation_store::commitment::StateTree;
+use novation_store::commitment::hash::{key_hash, value_hash};
+use novation_store::commitment::{Hash, StateTree};
 use novation_store::Store;
 use novation_types::{Address, Event, MarketId};
 
@@ -128,14 +129,28 @@ pub(crate) fn touched_addresses(event: &Event) -> Vec<Address> {
     out
 }
 
-/// The commitment of every entry of `state`, built from scratch.
+/// The commitment of every entry of `state`, built from scratch. Keys and values are hashed
+/// on two threads (the half of the keys each); the tree is then built from the hashes.
 fn commitment_of(state: &mut State) -> StateTree {
     let keys = state.commitment_keys();
-    let entries: Vec<(Vec<u8>, Option<Vec<u8>>)> =
-        keys.iter().map(|key| (key.to_bytes(), state.commitment_value(key))).collect();
+    let shared: &State = state;
+    let hash = |keys: &[StateKey]| -> Vec<(Hash, Option<Hash>)> {
+        keys.iter()
+            .map(|key| (key_hash(&key.to_bytes()), shared.commitment_value(key).map(|value| value_hash(&value))))
+            .collect()
+    };
+    let (first, second) = keys.split_at(keys.len() / 2);
+    let mut hashed = std::thread::scope(|scope| {
+        let other = std::thread::Builder::new().spawn_scoped(scope, || hash(second));
+        let mut hashed = hash(first);
+        // A thread that cannot start or fails leaves its half to this one.
+        let rest = other.ok().and_then(|handle| handle.join().ok()).unwrap_or_else(|| hash(second));
+        hashed.extend(rest);
+        hashed
+    });
     drop(keys);
     let mut tree = StateTree::new();
-    tree.apply(&entries);
+    tree.apply_hashed(&mut hashed);
     state.take_changed_keys();
     tree
 }
