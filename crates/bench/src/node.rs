@@ -39,7 +39,9 @@ struct Sizes {
 fn restart_ms(dir: &std::path::Path, accounts: usize) -> Result<f64, String> {
     let (node, _) = funded_node(dir, accounts)?;
     let height = node.height();
+    let writing = Instant::now();
     node.write_snapshot().map_err(|e| e.to_string())?;
+    eprintln!("node: state snapshot at height {height} written in {:.0} ms", writing.elapsed().as_secs_f64() * 1_000.0);
     drop(node);
     let started = Instant::now();
     let node = Node::open(ChainConfig {
