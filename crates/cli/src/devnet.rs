@@ -126,6 +126,7 @@ fn launch_node(settings: NodeSettings) -> CliResult<()> {
         chain_id: settings.chain_id,
         reset: false,
         rpc_limits: novation_node::RpcLimits::for_listen(settings.rpc_addr),
+        snapshot_interval_blocks: novation_node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
     };
     novation_node::run_node(config).map_err(|e| CliError::Node(e.to_string()))
 }

@@ -7,21 +7,29 @@
 //!        ─► recent trades / account events / tx index ─► subscribers
 //! ```
 //!
-//! On open with an existing block log the chain replays every block through the protocol,
-//! rebuilds the commitment and refuses to start if its root differs from the stored one.
+//! Every `snapshot_interval_blocks` blocks the committed state's snapshot is written to the
+//! store (the newest [`SNAPSHOTS_KEPT`] are kept). On open with an existing block log the
+//! chain starts from the newest snapshot whose decoded state commits to the state root of its
+//! height (one that does not decode or verify is reported and skipped: the next older one is
+//! tried, then the genesis), replays only the blocks after it through the protocol, and
+//! refuses to start if the resulting root differs from the stored one.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::Path;
 
 use novation_protocol::params::Genesis;
 use novation_protocol::{Block, BlockHeader, BlockOutcome, State, StateKey};
-use novation_store::commitment::StateTree;
+use novation_store::commitment::hash::{key_hash, value_hash};
+use novation_store::commitment::{Hash, StateTree};
 use novation_store::Store;
 use novation_types::{Address, Event, MarketId};
 
 use crate::header::{decode, encode, hex, sha256, tx_root, BlockBody, Hash32, NodeHeader};
 use crate::mempool::PendingTx;
 use crate::NodeError;
+
+/// Snapshots kept in the store: the newest, and one older to fall back on.
+pub(crate) const SNAPSHOTS_KEPT: usize = 2;
 
 /// Recent fills kept per market.
 const TRADES_PER_MARKET: usize = 1_000;
@@ -72,6 +80,8 @@ pub(crate) struct Chain {
     tx_index_order: VecDeque<Hash32>,
     pub(crate) trades: BTreeMap<MarketId, VecDeque<EventRecord>>,
     pub(crate) account_events: HashMap<Address, VecDeque<EventRecord>>,
+    /// Blocks between two snapshots (0: none are written).
+    snapshot_interval_blocks: u64,
 }
 
 /// Addresses an event touches: every subaccount owner and account/agent it names.
@@ -119,6 +129,32 @@ pub(crate) fn touched_addresses(event: &Event) -> Vec<Address> {
     out
 }
 
+/// The commitment of every entry of `state`, built from scratch. Keys and values are hashed
+/// on two threads (the half of the keys each); the tree is then built from the hashes.
+fn commitment_of(state: &mut State) -> StateTree {
+    let keys = state.commitment_keys();
+    let shared: &State = state;
+    let hash = |keys: &[StateKey]| -> Vec<(Hash, Option<Hash>)> {
+        keys.iter()
+            .map(|key| (key_hash(&key.to_bytes()), shared.commitment_value(key).map(|value| value_hash(&value))))
+            .collect()
+    };
+    let (first, second) = keys.split_at(keys.len() / 2);
+    let mut hashed = std::thread::scope(|scope| {
+        let other = std::thread::Builder::new().spawn_scoped(scope, || hash(second));
+        let mut hashed = hash(first);
+        // A thread that cannot start or fails leaves its half to this one.
+        let rest = other.ok().and_then(|handle| handle.join().ok()).unwrap_or_else(|| hash(second));
+        hashed.extend(rest);
+        hashed
+    });
+    drop(keys);
+    let mut tree = StateTree::new();
+    tree.apply_hashed(&mut hashed);
+    state.take_changed_keys();
+    tree
+}
+
 fn state_root_meta(store: &Store) -> Result<Option<Hash32>, NodeError> {
     Ok(store.get_meta("state_root")?.and_then(|bytes| bytes.try_into().ok()))
 }
@@ -126,7 +162,12 @@ fn state_root_meta(store: &Store) -> Result<Option<Hash32>, NodeError> {
 impl Chain {
     /// Opens (or creates) the chain in `data_dir`: a new chain starts from `genesis`; an
     /// existing one uses the genesis stored with it and is replayed and checked.
-    pub(crate) fn open(data_dir: &Path, genesis: Genesis, chain_id: u64) -> Result<Chain, NodeError> {
+    pub(crate) fn open(
+        data_dir: &Path,
+        genesis: Genesis,
+        chain_id: u64,
+        snapshot_interval_blocks: u64,
+    ) -> Result<Chain, NodeError> {
         std::fs::create_dir_all(data_dir)?;
         let store = Store::open(data_dir.join("chain.redb"))?;
         let genesis_bytes = match store.get_meta("genesis")? {
@@ -160,13 +201,62 @@ impl Chain {
             tx_index_order: VecDeque::new(),
             trades: BTreeMap::new(),
             account_events: HashMap::new(),
+            snapshot_interval_blocks,
         };
-        chain.replay()?;
+        let restored = chain.restore_snapshot()?;
+        chain.replay(restored)?;
         Ok(chain)
     }
 
-    fn replay(&mut self) -> Result<(), NodeError> {
-        let stored: Vec<_> = self.store.blocks_from(1)?.collect::<Result<_, _>>()?;
+    /// Starts from the newest stored snapshot that decodes and commits to the state root
+    /// of its height; returns whether one did (state, tree and last header are then set).
+    fn restore_snapshot(&mut self) -> Result<bool, NodeError> {
+        let latest = self.store.latest_height()?.unwrap_or(0);
+        for height in self.store.snapshot_heights()? {
+            match self.verified_snapshot(height, latest) {
+                Ok((state, tree, header)) => {
+                    self.state = state;
+                    self.tree = tree;
+                    self.last_header = Some(header);
+                    return Ok(true);
+                }
+                Err(why) => eprintln!("novation: skipping the state snapshot at height {height}: {why}"),
+            }
+        }
+        Ok(false)
+    }
+
+    /// The state, commitment and header of the snapshot at `height`, if it decodes and its
+    /// root is the stored state root of block `height`.
+    fn verified_snapshot(&self, height: u64, latest: u64) -> Result<(State, StateTree, NodeHeader), String> {
+        if height == 0 || height > latest {
+            return Err(format!("no committed block {height} (the log ends at {latest})"));
+        }
+        let bytes = self.store.snapshot(height).map_err(|e| e.to_string())?.ok_or("it is gone")?;
+        let header: NodeHeader = match self.store.header(height).map_err(|e| e.to_string())? {
+            Some(bytes) => decode(&bytes, "header").map_err(|e| e.to_string())?,
+            None => return Err(format!("block {height} has no header")),
+        };
+        let mut state = State::from_snapshot(&bytes).map_err(|e| e.to_string())?;
+        drop(bytes);
+        if state.height() != height || state.time_ms() != header.time_ms {
+            return Err(format!("it holds the state of height {}, not {height}", state.height()));
+        }
+        let tree = commitment_of(&mut state);
+        if tree.root() != header.state_root {
+            return Err(format!(
+                "its state root {} is not block {height}'s {}",
+                hex(&tree.root()),
+                hex(&header.state_root)
+            ));
+        }
+        Ok((state, tree, header))
+    }
+
+    /// Applies the stored blocks after the current state (all of them from the genesis when
+    /// `from_snapshot` is false) and checks the resulting root against the stored one.
+    fn replay(&mut self, from_snapshot: bool) -> Result<(), NodeError> {
+        let stored: Vec<_> = self.store.blocks_from(self.state.height() + 1)?.collect::<Result<_, _>>()?;
         for block in stored {
             let header: NodeHeader = decode(&block.header, "header")?;
             let body: BlockBody = decode(&block.block, "block")?;
@@ -179,12 +269,13 @@ impl Chain {
                 .map_err(NodeError::Block)?;
             self.remember(&header, &body.tx_hashes, &outcome);
             self.last_header = Some(header);
+            if from_snapshot {
+                self.commit_changes();
+            }
         }
-        let keys = self.state.commitment_keys();
-        let entries: Vec<(Vec<u8>, Option<Vec<u8>>)> =
-            keys.iter().map(|key| (key.to_bytes(), self.state.commitment_value(key))).collect();
-        self.tree.apply(&entries);
-        self.state.take_changed_keys();
+        if !from_snapshot {
+            self.tree = commitment_of(&mut self.state);
+        }
         if let Some(header) = self.last_header {
             let recomputed = self.tree.root();
             let stored = state_root_meta(&self.store)?.unwrap_or(header.state_root);
@@ -222,10 +313,7 @@ impl Chain {
         let block = Block { header: BlockHeader { height, time_ms }, transactions: body.transactions };
         let outcome = self.state.apply_block(&block).map_err(NodeError::Block)?;
         body.transactions = block.transactions;
-        let changed: Vec<StateKey> = self.state.take_changed_keys();
-        let changes: Vec<(Vec<u8>, Option<Vec<u8>>)> =
-            changed.iter().map(|key| (key.to_bytes(), self.state.commitment_value(key))).collect();
-        self.tree.apply(&changes);
+        self.commit_changes();
         let header = NodeHeader {
             height,
             time_ms,
@@ -243,7 +331,33 @@ impl Chain {
         )?;
         let events = self.remember(&header, &body.tx_hashes, &outcome);
         self.last_header = Some(header);
+        if self.snapshot_interval_blocks > 0 && height.is_multiple_of(self.snapshot_interval_blocks) {
+            // The block is durable already; a snapshot that cannot be written is only a
+            // slower next start.
+            if let Err(error) = self.write_snapshot() {
+                eprintln!("novation: the state snapshot at height {height} was not written: {error}");
+            }
+        }
         Ok(BlockNotice { header, events, tx_count: body.tx_hashes.len() })
+    }
+
+    /// Writes the snapshot of the committed state at the current height to the store (the
+    /// newest [`SNAPSHOTS_KEPT`] are kept).
+    pub(crate) fn write_snapshot(&self) -> Result<u64, NodeError> {
+        let height = self.state.height();
+        if height == 0 {
+            return Ok(0);
+        }
+        self.store.put_snapshot(height, &self.state.to_snapshot(), SNAPSHOTS_KEPT)?;
+        Ok(height)
+    }
+
+    /// Brings the commitment up to date with the entries changed since it last was.
+    fn commit_changes(&mut self) {
+        let changed: Vec<StateKey> = self.state.take_changed_keys();
+        let changes: Vec<(Vec<u8>, Option<Vec<u8>>)> =
+            changed.iter().map(|key| (key.to_bytes(), self.state.commitment_value(key))).collect();
+        self.tree.apply(&changes);
     }
 
     /// Updates the in-memory indexes with a block's outcome and returns its events.

@@ -60,6 +60,9 @@ pub struct DevnetConfig {
     pub feed_seed: u64,
     /// The API's front-door limits.
     pub rpc_limits: RpcLimits,
+    /// Blocks between two state snapshots (default 1,000; 0: none), see
+    /// [`ChainConfig::snapshot_interval_blocks`].
+    pub snapshot_interval_blocks: u64,
 }
 
 impl Default for DevnetConfig {
@@ -74,6 +77,7 @@ impl Default for DevnetConfig {
             demo_accounts: 4,
             feed_seed: 7,
             rpc_limits: RpcLimits::default(),
+            snapshot_interval_blocks: crate::node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
         }
     }
 }
@@ -104,6 +108,9 @@ pub struct NodeConfig {
     pub reset: bool,
     /// The API's front-door limits.
     pub rpc_limits: RpcLimits,
+    /// Blocks between two state snapshots (0: none), see
+    /// [`ChainConfig::snapshot_interval_blocks`].
+    pub snapshot_interval_blocks: u64,
 }
 
 /// A demo key of the devnet.
@@ -457,6 +464,7 @@ pub async fn start_devnet(config: DevnetConfig) -> Result<RunningNode, NodeError
         mempool: MempoolLimits::default(),
         max_block_txs: 20_000,
         max_block_bytes: crate::node::MAX_BLOCK_BYTES_DEFAULT,
+        snapshot_interval_blocks: config.snapshot_interval_blocks,
     })?;
     let keys: Vec<Eip712Signer> = (0..config.demo_accounts).map(demo_key).collect();
     let amounts = [(USD, "1000000"), (BTC, "10"), (ETH, "100")];
@@ -492,6 +500,7 @@ pub async fn start_node(config: NodeConfig) -> Result<RunningNode, NodeError> {
         mempool: MempoolLimits::default(),
         max_block_txs: 20_000,
         max_block_bytes: crate::node::MAX_BLOCK_BYTES_DEFAULT,
+        snapshot_interval_blocks: config.snapshot_interval_blocks,
     })?;
     start(node, config.rpc_addr, config.block_time_ms, config.rpc_limits, None).await
 }

@@ -35,5 +35,7 @@ pub use front_door::RpcLimits;
 pub use header::{hex, parse_hash, sha256, tx_id, tx_root, BlockBody, Hash32, NodeHeader};
 pub use mempool::MempoolLimits;
 pub use metrics::metrics_text;
-pub use node::{now_ms, Admitted, ChainConfig, Node, ProducedBlock, MAX_BLOCK_BYTES_DEFAULT};
+pub use node::{
+    now_ms, Admitted, ChainConfig, Node, ProducedBlock, MAX_BLOCK_BYTES_DEFAULT, SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
+};
 pub use rpc::{rpc_module, start_rpc, start_rpc_with};

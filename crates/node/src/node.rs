@@ -20,6 +20,9 @@ use crate::NodeError;
 /// events) fits one `nov_getBlock` answer (docs/api.md).
 pub const MAX_BLOCK_BYTES_DEFAULT: usize = 2 * 1024 * 1024;
 
+/// Default of [`ChainConfig::snapshot_interval_blocks`]: a snapshot every 1,000 blocks.
+pub const SNAPSHOT_INTERVAL_BLOCKS_DEFAULT: u64 = 1_000;
+
 /// How a node's chain is set up.
 #[derive(Clone, Debug)]
 pub struct ChainConfig {
@@ -35,6 +38,9 @@ pub struct ChainConfig {
     pub max_block_txs: usize,
     /// Most envelope bytes in one block (a block always takes at least one transaction).
     pub max_block_bytes: usize,
+    /// Blocks between two state snapshots written to the store (0: none). A restart loads
+    /// the newest valid snapshot and replays only the blocks after it.
+    pub snapshot_interval_blocks: u64,
 }
 
 /// A transaction admitted to the mempool.
@@ -97,7 +103,7 @@ pub fn now_ms() -> u64 {
 impl Node {
     /// Opens the chain (replaying and checking an existing block log).
     pub fn open(config: ChainConfig) -> Result<Node, NodeError> {
-        let chain = Chain::open(&config.data_dir, config.genesis, config.chain_id)?;
+        let chain = Chain::open(&config.data_dir, config.genesis, config.chain_id, config.snapshot_interval_blocks)?;
         let (notices, _) = broadcast::channel(256);
         Ok(Node {
             shared: Arc::new(Shared {
@@ -240,6 +246,14 @@ impl Node {
         // No subscribers is not an error.
         let _ = self.shared.notices.send(Arc::new(notice));
         Ok(produced)
+    }
+
+    /// Writes the snapshot of the committed state now (besides every
+    /// [`ChainConfig::snapshot_interval_blocks`] blocks); returns its height (0: nothing to
+    /// snapshot before the first block).
+    pub fn write_snapshot(&self) -> Result<u64, NodeError> {
+        let _producing = self.shared.producing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.chain().write_snapshot()
     }
 
     /// `nov_status`'s fields.

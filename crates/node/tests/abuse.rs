@@ -42,6 +42,7 @@ async fn devnet(name: &str, rpc_limits: RpcLimits) -> (RunningNode, PathBuf) {
         demo_accounts: 4,
         feed_seed: 1,
         rpc_limits,
+        snapshot_interval_blocks: novation_node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
     };
     (start_devnet(config).await.unwrap(), dir)
 }

@@ -35,6 +35,7 @@ async fn devnet(dir: &std::path::Path, reset: bool) -> RunningNode {
         demo_accounts: 2,
         feed_seed: 1,
         rpc_limits: Default::default(),
+        snapshot_interval_blocks: novation_node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
     };
     start_devnet(config).await.unwrap()
 }
@@ -247,6 +248,7 @@ async fn market_maker_quotes_both_perps_and_every_series() {
         demo_accounts: 1,
         feed_seed: 3,
         rpc_limits: Default::default(),
+        snapshot_interval_blocks: novation_node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
     };
     let running = start_devnet(config).await.unwrap();
     let mut quoted = false;

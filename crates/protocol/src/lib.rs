@@ -43,6 +43,7 @@ pub mod params;
 pub mod presets;
 pub mod queries;
 pub mod risk;
+mod snapshot;
 mod state;
 mod trading;
 
@@ -50,5 +51,6 @@ pub use block::{Block, BlockError, BlockHeader, BlockOutcome, TxError, TxOutcome
 pub use commitment::{ComponentKey, StateKey};
 pub use handler::{check_transaction_stateless, transaction_class, ActionRules, OrderingClass};
 pub use liquidation::RiskStats;
+pub use snapshot::{SnapshotError, SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
 pub use state::State;
 pub use trading::TriggerOrder;

@@ -6,7 +6,9 @@
 //! - no input makes the protocol panic (a panic propagates to the caller, which reports it);
 //! - a rejected transaction changes nothing but its signer's nonce, and a bad nonce nothing
 //!   at all (and a nonce is refused exactly when it is not the signer's next);
-//! - replicas fed the same blocks give the same events and state hashes after every block;
+//! - replicas fed the same blocks give the same events and state hashes after every block
+//!   (the last one is replaced every few blocks by the state restored from the main state's
+//!   snapshot, which must commit to the same entries);
 //! - after every block, a subaccount below maintenance holding a position is being liquidated;
 //!
 //! and, per [`Checks`], that meeting initial margin implies meeting maintenance margin; an
@@ -92,6 +94,9 @@ pub struct Checks {
     /// Actions that cannot add risk are never refused because of the oracle.
     pub oracle_refusals: bool,
 }
+
+/// Blocks between two restores of the last replica from the main state's snapshot.
+const SNAPSHOT_EVERY_BLOCKS: u64 = 3;
 
 /// Runs one script against a fresh chain; see the module documentation.
 pub struct Runner {
@@ -267,6 +272,31 @@ impl Runner {
     }
 
     /// Runs one block: the user transactions, then the publishers' reports for `moves`.
+    /// Replaces the last replica by the state decoded from the main state's snapshot: it must
+    /// commit to the same entries at once, and agree with the others on every later block.
+    fn restore_last_replica_from_snapshot(&mut self) -> Result<(), Failure> {
+        let Some(last) = self.replicas.last_mut() else { return Ok(()) };
+        let height = self.state.height();
+        let restored = State::from_snapshot(&self.state.to_snapshot())
+            .map_err(|e| fail(format!("the snapshot at height {height} does not decode: {e}")))?;
+        let entries = |state: &State| {
+            state.commitment_keys().into_iter().map(|key| (key, state.commitment_value(&key))).collect::<Vec<_>>()
+        };
+        ensure!(entries(&restored) == entries(&self.state), "the snapshot at height {height} commits to other entries");
+        ensure_eq!(
+            restored.state_hash(),
+            self.state.state_hash(),
+            "the snapshot at height {height} has another state hash"
+        );
+        ensure_eq!(
+            restored.to_snapshot(),
+            self.state.to_snapshot(),
+            "the snapshot at height {height} re-encodes differently"
+        );
+        *last = restored;
+        Ok(())
+    }
+
     fn block(&mut self, txs: Vec<TxSpec>, moves: [Move; 2]) -> Result<(), Failure> {
         let header = self.header();
         let bystanders = if self.checks.bystanders { self.flat_subaccounts() } else { Vec::new() };
@@ -303,6 +333,9 @@ impl Runner {
             );
         }
         self.stats.blocks += 1;
+        if self.stats.blocks.is_multiple_of(SNAPSHOT_EVERY_BLOCKS) {
+            self.restore_last_replica_from_snapshot()?;
+        }
         for (index, tx) in outcome.transactions.iter().enumerate() {
             let good_nonce = on_time.get(index).copied().unwrap_or(true);
             check_nonce(tx, good_nonce)?;

@@ -75,8 +75,8 @@
 //! # Restart
 //!
 //! The Merkle tree lives in memory only. After a restart the node replays
-//! [`Store::blocks_from`] into `protocol` (or loads its own snapshot from a
-//! `meta` row), then rebuilds the tree from the resulting protocol state
+//! [`Store::blocks_from`] into `protocol` (or first loads its newest valid
+//! snapshot, [`Store::snapshot`], and replays only the blocks after it), then rebuilds the tree from the resulting protocol state
 //! with one [`commitment::StateTree::apply`] of every entry, and checks the
 //! root against the latest committed one.
 

@@ -16,7 +16,7 @@ use redb::{
 
 use crate::tables::{
     seal, unseal, RecordTable, BLOCKS, FORMAT_MARKER, HEADERS, INFO_FORMAT, INFO_SCHEMA_VERSION, META, RESULTS,
-    SCHEMA_VERSION, STORE_INFO,
+    SCHEMA_VERSION, SNAPSHOTS, STORE_INFO,
 };
 use crate::StoreError;
 
@@ -178,6 +178,56 @@ impl Store {
         self.guard(|db| {
             let meta = db.begin_read()?.open_table(META)?;
             let value = meta.get(name)?.map(|value| value.value().to_vec());
+            Ok(value)
+        })
+    }
+
+    /// Durably stores `snapshot` as the snapshot at `height` (replacing one already there)
+    /// and, in the same transaction, deletes all but the newest `keep` snapshots.
+    pub fn put_snapshot(&self, height: u64, snapshot: &[u8], keep: usize) -> Result<(), StoreError> {
+        self.guard(|db| {
+            let txn = begin_durable_write(db)?;
+            {
+                let mut table = txn.open_table(SNAPSHOTS)?;
+                table.insert(height, snapshot)?;
+                let heights: Vec<u64> =
+                    table.iter()?.map(|row| row.map(|(height, _)| height.value())).collect::<Result<_, _>>()?;
+                let stale = heights.len().saturating_sub(keep);
+                for height in &heights[..stale] {
+                    table.remove(*height)?;
+                }
+            }
+            txn.commit()?;
+            Ok(())
+        })
+    }
+
+    /// The heights of the stored snapshots, newest first.
+    pub fn snapshot_heights(&self) -> Result<Vec<u64>, StoreError> {
+        self.guard(|db| {
+            let txn = db.begin_read()?;
+            let table = match txn.open_table(SNAPSHOTS) {
+                Ok(table) => table,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                Err(error) => return Err(error.into()),
+            };
+            let mut heights: Vec<u64> =
+                table.iter()?.map(|row| row.map(|(height, _)| height.value())).collect::<Result<_, _>>()?;
+            heights.reverse();
+            Ok(heights)
+        })
+    }
+
+    /// The snapshot stored at `height`, if any.
+    pub fn snapshot(&self, height: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.guard(|db| {
+            let txn = db.begin_read()?;
+            let table = match txn.open_table(SNAPSHOTS) {
+                Ok(table) => table,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(error) => return Err(error.into()),
+            };
+            let value = table.get(height)?.map(|value| value.value().to_vec());
             Ok(value)
         })
     }

@@ -9,13 +9,16 @@
 //! | `results`    | height (`u64`)      | sealed encoded tx results/events (`&[u8]`) | `commit_block` |
 //! | `meta`       | name (`&str`)       | caller's bytes (`&[u8]`)             | `put_meta`, `commit_block_with_meta` |
 //! | `store_info` | name (`&str`)       | schema marker bytes (`&[u8]`)        | `Store::open` on a new file |
+//! | `snapshots`  | height (`u64`)      | the node's state snapshot at that height (`&[u8]`) | `put_snapshot` |
 //!
 //! `headers`, `blocks` and `results` always hold the same heights, a
 //! contiguous range `first..=latest`, because one write transaction writes
 //! all three. Their values are *sealed* (see [`seal`]): the payload followed
 //! by an 8-byte check binding it to its table and height, so a flipped bit or
 //! a misplaced record is reported as [`StoreError::Corrupted`] instead of
-//! being handed to the node. `meta` values are stored as given.
+//! being handed to the node. `meta` and `snapshots` values are stored as given (a snapshot is checked
+//! by whoever reads it, against the state root of its height). `snapshots` is
+//! created by the first snapshot written; a store without it has none.
 //!
 //! `store_info` holds `format = "novation-store"` and
 //! `schema_version = u32 big-endian`; a database without them is foreign.
@@ -36,6 +39,9 @@ pub const RESULTS: TableDefinition<'static, u64, &'static [u8]> = TableDefinitio
 
 /// Name → caller-defined bytes (e.g. `"genesis"`, `"chain_id"`).
 pub const META: TableDefinition<'static, &'static str, &'static [u8]> = TableDefinition::new("meta");
+
+/// Height → the caller's state snapshot at that height (newest few only).
+pub const SNAPSHOTS: TableDefinition<'static, u64, &'static [u8]> = TableDefinition::new("snapshots");
 
 /// Name → the store's own format marker and schema version.
 pub const STORE_INFO: TableDefinition<'static, &'static str, &'static [u8]> = TableDefinition::new("store_info");

@@ -275,3 +275,24 @@ fn random_damage_never_panics() {
         }
     }
 }
+
+#[test]
+fn snapshots_keep_the_newest_ones_and_survive_reopening() {
+    let dir = TempDir::new("snapshots");
+    {
+        let store = Store::open(dir.file("chain.redb")).unwrap();
+        assert_eq!(store.snapshot_heights().unwrap(), Vec::<u64>::new());
+        assert_eq!(store.snapshot(5).unwrap(), None);
+        for height in [10, 20, 30] {
+            store.put_snapshot(height, format!("state at {height}").as_bytes(), 2).unwrap();
+        }
+        assert_eq!(store.snapshot_heights().unwrap(), vec![30, 20]);
+        assert_eq!(store.snapshot(10).unwrap(), None);
+    }
+    let store = Store::open(dir.file("chain.redb")).unwrap();
+    assert_eq!(store.snapshot_heights().unwrap(), vec![30, 20]);
+    assert_eq!(store.snapshot(20).unwrap().as_deref(), Some(&b"state at 20"[..]));
+    store.put_snapshot(30, b"replaced", 2).unwrap();
+    assert_eq!(store.snapshot(30).unwrap().as_deref(), Some(&b"replaced"[..]));
+    assert_eq!(store.snapshot_heights().unwrap(), vec![30, 20]);
+}

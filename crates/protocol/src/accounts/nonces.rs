@@ -37,6 +37,18 @@ impl Nonces {
         }
     }
 
+    /// The nonces `entries` (each address once, in strictly increasing order; `None`
+    /// otherwise), none listed as changed.
+    pub(crate) fn from_sorted(entries: Vec<(Address, u64)>) -> Option<Self> {
+        if !entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+            return None;
+        }
+        let mut map = FxHashMap::default();
+        map.reserve(entries.len());
+        map.extend(entries.into_iter().map(|(address, next)| (address, (next, false))));
+        Some(Nonces(map))
+    }
+
     /// Restores a nonce saved for undo (the listing stays as it is).
     pub(crate) fn restore(&mut self, address: Address, next: u64) {
         self.0.entry(address).or_insert((next, false)).0 = next;

@@ -76,6 +76,28 @@ impl SubaccountMap {
         (slot, None)
     }
 
+    /// A store holding `subaccounts`, which must be in strictly increasing id order (`None`
+    /// otherwise); each takes the next slot, so slot order is id order.
+    pub(crate) fn from_sorted(subaccounts: Vec<(SubaccountId, Subaccount)>) -> Option<Self> {
+        if !subaccounts.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+            return None;
+        }
+        let count = u32::try_from(subaccounts.len()).ok()?;
+        let mut slots = FxHashMap::default();
+        slots.reserve(subaccounts.len());
+        let mut entries = Vec::with_capacity(subaccounts.len());
+        let mut ids = Vec::with_capacity(subaccounts.len());
+        for (slot, (id, sub)) in (0..count).zip(subaccounts) {
+            slots.insert(id, slot);
+            ids.push((id, slot));
+            entries.push(sub);
+        }
+        // Built from sorted input in one pass.
+        let order: BTreeMap<SubaccountId, u32> = ids.into_iter().collect();
+        let listed = vec![false; entries.len()];
+        Some(SubaccountMap { order, slots, entries, listed, free: Vec::new() })
+    }
+
     pub(crate) fn remove(&mut self, id: &SubaccountId) -> Option<Subaccount> {
         let slot = self.slots.remove(id)?;
         self.order.remove(id);

@@ -161,7 +161,7 @@ impl ChainParams {
             && funding.cap_per_interval <= Ppm::ONE;
         ensure(funding_ok, || format!("{name}: funding interval, impact notional, clamp and cap must be positive"))?;
         let fee_ok = market.taker_fee >= Ppm::ZERO
-            && market.maker_fee.0 + market.taker_fee.0 >= 0
+            && market.maker_fee.0.saturating_add(market.taker_fee.0) >= 0
             && market.taker_fee < Ppm::ONE
             && market.maker_fee > Ppm::new(-1_000_000);
         ensure(fee_ok, || format!("{name}: taker fee >= 0 and maker rebate <= taker fee"))?;

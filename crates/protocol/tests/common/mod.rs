@@ -24,6 +24,19 @@ pub fn sub(address: Address) -> SubaccountId {
     SubaccountId::new(address, 0)
 }
 
+/// The state decoded from `state`'s snapshot, checked to commit to the same entries.
+pub fn restored_from_snapshot(state: &State) -> State {
+    let bytes = state.to_snapshot();
+    let restored = State::from_snapshot(&bytes).expect("a snapshot decodes");
+    let entries = |state: &State| {
+        let keys = state.commitment_keys();
+        keys.into_iter().map(|key| (key, state.commitment_value(&key))).collect::<Vec<_>>()
+    };
+    assert!(entries(&restored) == entries(state), "the restored state commits to other entries");
+    assert_eq!(restored.to_snapshot(), bytes, "the restored state re-encodes differently");
+    restored
+}
+
 pub struct Chain {
     pub state: State,
     pub publishers: Vec<Address>,
@@ -76,9 +89,16 @@ impl Chain {
         BlockHeader { height: self.state.height() + 1, time_ms: self.state.time_ms() + self.block_ms }
     }
 
+    /// Applies a block. Every block is also applied to the state restored from the snapshot
+    /// taken just before it, which must commit to the same entries and then give the same
+    /// outcome and state.
     pub fn block(&mut self, transactions: Vec<Transaction>) -> BlockOutcome {
         let block = Block { header: self.next_header(), transactions };
+        let mut restored = restored_from_snapshot(&self.state);
         let outcome = self.state.apply_block(&block).expect("block applies");
+        let replayed = restored.apply_block(&block).expect("block applies to the restored state");
+        assert_eq!(replayed, outcome, "the restored state gives another outcome at height {}", block.header.height);
+        assert_eq!(restored.state_hash(), self.state.state_hash(), "the restored state diverged");
         self.state.verify_conservation().expect("conservation after every block");
         outcome
     }
