@@ -144,7 +144,7 @@ def novation(legs):
     im = 1.25 * mm
     long_only = not lin and all(l[3] > 0 for l in legs)
     if long_only:
-        return min(im, sum(value(l, 1.0, lambda d: 1.0) for l in legs)), 0.0
+        return min(im, 1.25 * sum(value(l, 1.0, lambda d: 1.0) for l in legs)), 0.0
     return im, mm
 
 
@@ -154,7 +154,7 @@ def standard(legs):
     for leg in legs:
         kind, strike, days, size = leg
         if size > 0:
-            total += value(leg, 1.0, lambda d: 1.0)
+            total += 1.25 * size * value(leg, 1.0, lambda d: 1.0)
             continue
         otm = max(strike - S0, 0.0) if kind == "C" else max(S0 - strike, 0.0)
         formula = max(0.15 * S0 - otm, 0.10 * S0)

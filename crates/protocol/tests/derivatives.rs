@@ -172,15 +172,18 @@ fn a_surface_with_calendar_arbitrage_is_rejected_and_the_last_valid_one_kept() {
 }
 
 #[test]
-fn a_long_option_needs_its_premium_only_and_a_short_one_needs_margin() {
+fn a_long_option_needs_its_premium_times_the_initial_factor_and_a_short_one_needs_margin() {
     let (mut chain, listing) = listed();
     publish(&mut chain, "100000");
     let (buyer, seller, poor_seller) = (trader(1), trader(2), trader(3));
     let premium = mark(&chain, listing.call);
     let ticks = premium_ticks(premium);
-    // 100 lots = 1 BTC of calls. The buyer has a little less than the premium.
+    // 100 lots = 1 BTC of calls. A long option's initial requirement is its premium × the
+    // initial factor (1.25, as portfolio margin and Derive's PMRM ask): the buyer has a
+    // little less than 1.25 × the premium.
     let price = Decimal::from_units(ticks as i128, dec("0.1")).unwrap();
-    chain.deposit(buyer, USD, &price.checked_sub(dec("1")).unwrap().to_string());
+    let needed = price.mul_int(5).unwrap().div_int(4, Rounding::Ceil).unwrap();
+    chain.deposit(buyer, USD, &needed.checked_sub(dec("1")).unwrap().to_string());
     chain.deposit(seller, USD, "30000");
     chain.deposit(poor_seller, USD, "5000");
     // Standard margin of a short ATM call: the larger of max(15% × S − 0, 10% × S) = 15,000

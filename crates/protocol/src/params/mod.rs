@@ -223,7 +223,8 @@ pub struct DerivativesParams {
 
 /// Standard margin of a short option, per contract, with S the index and OTM the amount the
 /// option is out of the money: `max(fraction × S − OTM, minimum × S)`, at most the strike
-/// for a put. Long options need only their premium (initial margin counts it in full).
+/// for a put. A long option needs its premium × the underlying's portfolio initial factor
+/// for initial margin, and nothing for maintenance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OptionMarginParams {
     /// Initial fraction of the index.

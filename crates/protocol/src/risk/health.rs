@@ -295,10 +295,15 @@ pub(crate) fn standard_requirement(
     let size = i128::from(position.size_lots.0);
     if params.kind.is_option() {
         let short = market.option.unwrap_or_default();
-        // Long: the premium (the value counts as collateral for nothing); short: the formula.
+        // Long: the premium × the underlying's initial factor (as portfolio margin asks, so
+        // neither mode is looser); short: the formula.
         let initial_of = |lots: i128| -> Option<i128> {
-            let per_lot = if lots >= 0 { lot_value } else { short.initial_per_lot };
-            lots.checked_abs()?.checked_mul(per_lot)?.checked_mul(PPM)
+            let per_lot_scaled = if lots >= 0 {
+                lot_value.checked_mul(i128::from(market.long_option_factor.0))?
+            } else {
+                short.initial_per_lot.checked_mul(PPM)?
+            };
+            lots.checked_abs()?.checked_mul(per_lot_scaled)
         };
         let initial = match exposure {
             OrderExposure::PositionsOnly => initial_of(size)?,

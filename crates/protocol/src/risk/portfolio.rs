@@ -57,7 +57,8 @@ pub struct ScenarioView {
     pub naked_short_contingency: Decimal,
     /// Contingency for perpetual and future contracts.
     pub linear_contingency: Decimal,
-    /// The underlying holds only long options: at most their value, no maintenance.
+    /// The underlying holds only long options: at most their value × the initial factor, no
+    /// maintenance.
     pub long_options_only: bool,
     /// Maintenance requirement of the underlying: the binding loss plus the contingencies.
     pub maintenance_requirement: Decimal,
@@ -338,7 +339,9 @@ fn requirement(
     let initial = ceil_ppm(maintenance, rules.initial_factor.0.into())?;
     let long_options_only = !underlying.risky;
     let (maintenance_scaled, initial_scaled) = if long_options_only {
-        (0, initial.min(underlying.long_option_value.checked_mul(PPM)?))
+        // A long option loses at most its value: the initial factor applies to that bound.
+        let value_scaled = underlying.long_option_value.checked_mul(i128::from(rules.initial_factor.0))?;
+        (0, initial.min(value_scaled))
     } else {
         (maintenance, initial)
     };

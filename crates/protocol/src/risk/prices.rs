@@ -67,6 +67,9 @@ pub(crate) struct MarketRisk {
     pub(crate) basis_factor: Ppm,
     /// Index × lot size, rounded up: what one lot's contingency charges are fractions of.
     pub(crate) index_lot_value: i128,
+    /// The underlying's portfolio initial factor: a long option's initial requirement is
+    /// its value × this, in both margin modes.
+    pub(crate) long_option_factor: Ppm,
     /// Bits of the largest magnitude among the lot's scenario, basis and mark values: a
     /// position of `b` bits of lots with `b + value_bits <= 126` values below 2^126 in
     /// every scenario, so its products need no overflow check.
@@ -335,6 +338,7 @@ fn market_values(
         value_weight: Ppm::ONE,
         basis_factor: Ppm::ONE,
         index_lot_value: index.index.and_then(|i| i.mul(params.lot_size, Rounding::Ceil).ok()).map_or(0, |v| v.raw()),
+        long_option_factor: state.params.portfolio_margin(params.base_asset).initial_factor,
         ..MarketRisk::default()
     };
     if !live {
