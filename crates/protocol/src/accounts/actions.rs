@@ -157,10 +157,7 @@ pub(crate) fn fund_insurance(
     amount: Decimal,
     events: &mut Vec<Event>,
 ) -> Result<(), ErrorCode> {
-    let quote = state.params.quote_asset;
-    let units = amount_to_units(asset_params(state, quote)?, amount)?;
-    debit_checked(state, id, quote, units)?;
-    state.ledger_transfer(LedgerAccount::Subaccount(id), LedgerAccount::InsuranceFund, quote, AssetUnits(units))?;
+    pay_in(state, id, LedgerAccount::InsuranceFund, amount)?;
     events.push(Event::InsuranceFunded { subaccount: id, amount });
     Ok(())
 }
@@ -177,13 +174,17 @@ pub(crate) fn fund_backstop(
     if id == backstop {
         return Err(ErrorCode::SameSubaccount);
     }
+    pay_in(state, id, LedgerAccount::Subaccount(backstop), amount)?;
+    events.push(Event::BackstopFunded { subaccount: id, amount });
+    Ok(())
+}
+
+/// Moves `amount` of the quote asset from `id` to `to` for good, checked as a withdrawal.
+fn pay_in(state: &mut State, id: SubaccountId, to: LedgerAccount, amount: Decimal) -> Result<(), ErrorCode> {
     let quote = state.params.quote_asset;
     let units = amount_to_units(asset_params(state, quote)?, amount)?;
     debit_checked(state, id, quote, units)?;
-    let to = LedgerAccount::Subaccount(backstop);
-    state.ledger_transfer(LedgerAccount::Subaccount(id), to, quote, AssetUnits(units))?;
-    events.push(Event::BackstopFunded { subaccount: id, amount });
-    Ok(())
+    state.ledger_transfer(LedgerAccount::Subaccount(id), to, quote, AssetUnits(units))
 }
 
 /// Switches a subaccount between standard and portfolio margin. Allowed with open positions

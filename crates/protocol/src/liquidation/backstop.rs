@@ -68,9 +68,11 @@ pub(super) fn trade_at(
     Some(())
 }
 
+/// `id`'s equity at mark (0 for an unknown subaccount or one out of range): equity alone,
+/// without the requirements a full health check also computes.
 pub(crate) fn equity_of(state: &State, id: SubaccountId) -> i128 {
     let sub = state.accounts.subaccounts.get(&id);
-    sub.and_then(|s| state.health_of(s, OrderExposure::PositionsOnly).ok()).map_or(0, |h| h.equity().0)
+    sub.and_then(|s| crate::risk::compute_equity(s, &state.risk)).unwrap_or(0)
 }
 
 /// Hands everything `id` holds to the backstop, after covering negative equity; what is
