@@ -28,6 +28,18 @@ use crate::header::{decode, encode, hex, sha256, tx_root, BlockBody, Hash32, Nod
 use crate::mempool::PendingTx;
 use crate::NodeError;
 
+/// A transaction verified for a block: its identity, the authenticated transaction and the
+/// envelope as received.
+#[derive(Clone, Debug)]
+pub struct BlockTx {
+    /// `SHA-256(signing hash || signer)`.
+    pub hash: Hash32,
+    /// The authenticated transaction.
+    pub tx: novation_types::Transaction,
+    /// The signed envelope.
+    pub envelope: novation_tx::SignedTransaction,
+}
+
 /// Snapshots kept in the store: the newest, and one older to fall back on.
 pub(crate) const SNAPSHOTS_KEPT: usize = 2;
 
@@ -302,10 +314,17 @@ impl Chain {
     /// Applies `pending` as block `height + 1` at `time_ms` (raised to the last block time),
     /// commits it durably and returns what subscribers see.
     pub(crate) fn produce(&mut self, pending: Vec<PendingTx>, time_ms: u64) -> Result<BlockNotice, NodeError> {
+        let txs = pending.into_iter().map(|p| BlockTx { hash: p.hash, tx: p.tx, envelope: p.envelope }).collect();
+        self.commit_block(txs, time_ms)
+    }
+
+    /// Applies `txs` (verified already) as block `height + 1` at `time_ms` (raised to the last
+    /// block time), commits it durably and returns what subscribers see.
+    pub(crate) fn commit_block(&mut self, txs: Vec<BlockTx>, time_ms: u64) -> Result<BlockNotice, NodeError> {
         let height = self.state.height() + 1;
         let time_ms = time_ms.max(self.state.time_ms());
         let mut body = BlockBody::default();
-        for tx in pending {
+        for tx in txs {
             body.transactions.push(tx.tx);
             body.envelopes.push(tx.envelope);
             body.tx_hashes.push(tx.hash);

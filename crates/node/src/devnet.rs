@@ -234,8 +234,10 @@ fn sequencer(node: Node, block_time_ms: u64, stop: Arc<AtomicBool>, produced: Op
     }
 }
 
-/// SIMULATED prices: per asset a random walk in millionths of a USD.
-struct SimulatedFeed {
+/// SIMULATED prices: per asset a random walk in millionths of a USD. The solo devnet's three
+/// simulated publishers sign its observations as PriceReport transactions; on a validator
+/// chain each validator's price source observes it and reports through its vote extension.
+pub struct SimulatedFeed {
     /// The workspace's seeded generator: the same seed gives the same price path.
     rng: Rng,
     /// (asset, price in 1e-6 USD)
@@ -255,6 +257,25 @@ impl SimulatedFeed {
     /// The feed of a devnet that may have run before: the walk continues from the chain's own
     /// index prices (so a restart never jumps), with a generator derived from the seed and
     /// the height.
+    /// The feed of a validator: the walk of `seed`, resumed from the chain's index prices.
+    pub fn for_validator(seed: u64, node: &Node) -> Self {
+        SimulatedFeed::resume(seed, Vec::new(), node)
+    }
+
+    /// One observation at `publish_time_ms`: the walk steps once, then a price per asset
+    /// (with this observer's own noise from `noise`) and a smile per open BTC option expiry.
+    pub fn observe(
+        &mut self,
+        node: &Node,
+        publish_time_ms: u64,
+        noise: &mut Rng,
+    ) -> (Vec<action::PriceReport>, Vec<action::VolSurfaceReport>) {
+        self.step();
+        let prices =
+            self.prices.iter().map(|&(asset, price)| noisy_report(asset, price, publish_time_ms, noise)).collect();
+        (prices, simulated_smiles(node, publish_time_ms))
+    }
+
     fn resume(seed: u64, publishers: Vec<Eip712Signer>, node: &Node) -> Self {
         let mut feed = SimulatedFeed::new(seed, publishers);
         let (height, indexes) = node.with_state(|state| {
@@ -291,13 +312,7 @@ impl SimulatedFeed {
             let actions: Vec<Action> = (0..self.prices.len())
                 .map(|i| {
                     let (asset, price) = self.prices[i];
-                    let noisy = price + price / 10_000 * self.rng.range_i64(-3, 3);
-                    Action::PriceReport(action::PriceReport {
-                        asset,
-                        price: Decimal::from_raw(i128::from(noisy) * 1_000_000_000_000),
-                        confidence: Decimal::from_raw(i128::from(noisy / 2_000) * 1_000_000_000_000),
-                        publish_time_ms,
-                    })
+                    Action::PriceReport(noisy_report(asset, price, publish_time_ms, &mut self.rng))
                 })
                 .collect();
             if let Err(error) = submit_signed(node, &self.publishers[index], actions) {
@@ -310,14 +325,8 @@ impl SimulatedFeed {
     /// Each publisher signs one transaction (apart from its prices, so a refused smile never
     /// costs a price) with a SIMULATED smile for every BTC option expiry still open.
     fn publish_smiles(&self, node: &Node, publish_time_ms: u64) {
-        let expiries = node.with_state(|state| smile::open_expiries(state, BTC, publish_time_ms));
-        let actions: Vec<Action> = expiries
-            .iter()
-            .filter_map(|&expiry_ms| {
-                let svi = smile::simulated_smile(smile::years_between(publish_time_ms, expiry_ms)?)?;
-                Some(Action::VolSurfaceReport(action::VolSurfaceReport { asset: BTC, expiry_ms, svi, publish_time_ms }))
-            })
-            .collect();
+        let actions: Vec<Action> =
+            simulated_smiles(node, publish_time_ms).into_iter().map(Action::VolSurfaceReport).collect();
         if actions.is_empty() {
             return;
         }
@@ -327,6 +336,29 @@ impl SimulatedFeed {
             }
         }
     }
+}
+
+/// A report of `price` (1e-6 USD) with ±3 bp of noise and a 5 bp confidence.
+fn noisy_report(asset: AssetId, price: i64, publish_time_ms: u64, noise: &mut Rng) -> action::PriceReport {
+    let noisy = price + price / 10_000 * noise.range_i64(-3, 3);
+    action::PriceReport {
+        asset,
+        price: Decimal::from_raw(i128::from(noisy) * 1_000_000_000_000),
+        confidence: Decimal::from_raw(i128::from(noisy / 2_000) * 1_000_000_000_000),
+        publish_time_ms,
+    }
+}
+
+/// A SIMULATED smile for every BTC option expiry still open at `publish_time_ms`.
+fn simulated_smiles(node: &Node, publish_time_ms: u64) -> Vec<action::VolSurfaceReport> {
+    let expiries = node.with_state(|state| smile::open_expiries(state, BTC, publish_time_ms));
+    expiries
+        .iter()
+        .filter_map(|&expiry_ms| {
+            let svi = smile::simulated_smile(smile::years_between(publish_time_ms, expiry_ms)?)?;
+            Some(action::VolSurfaceReport { asset: BTC, expiry_ms, svi, publish_time_ms })
+        })
+        .collect()
 }
 
 /// The built-in market maker: every other block, cancel all and quote five levels a side on

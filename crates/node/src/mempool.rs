@@ -326,6 +326,50 @@ impl Mempool {
         now_ms: u64,
         chain_nonce: impl Fn(Address) -> u64,
     ) -> Vec<PendingTx> {
+        let keys = self.block_keys(max_txs, max_bytes, now_ms, chain_nonce);
+        keys.into_iter().filter_map(|(signer, nonce)| self.remove(signer, nonce, false)).collect()
+    }
+
+    /// The transactions [`Mempool::take_block`] would take, left in the pool: a proposer's
+    /// block may not be decided, and the pool forgets a transaction only once a block that
+    /// includes it is committed ([`Mempool::forget_committed`]).
+    pub(crate) fn peek_block(
+        &mut self,
+        max_txs: usize,
+        max_bytes: usize,
+        now_ms: u64,
+        chain_nonce: impl Fn(Address) -> u64,
+    ) -> Vec<PendingTx> {
+        let keys = self.block_keys(max_txs, max_bytes, now_ms, chain_nonce);
+        keys.into_iter()
+            .filter_map(|(signer, nonce)| self.by_signer.get(&signer).and_then(|q| q.get(&nonce)).cloned())
+            .collect()
+    }
+
+    /// Forgets what a committed block used: its transactions and every pending transaction of
+    /// their signers below the signer's new on-chain nonce.
+    pub(crate) fn forget_committed(&mut self, committed: &[(Address, u64)], chain_nonce: impl Fn(Address) -> u64) {
+        let mut signers: Vec<Address> = committed.iter().map(|(signer, _)| *signer).collect();
+        signers.sort_unstable();
+        signers.dedup();
+        for signer in signers {
+            let start = chain_nonce(signer);
+            let stale: Vec<u64> =
+                self.by_signer.get(&signer).map(|q| q.range(..start).map(|(n, _)| *n).collect()).unwrap_or_default();
+            for nonce in stale {
+                self.remove(signer, nonce, false);
+            }
+        }
+    }
+
+    /// `(signer, nonce)` of the next block's transactions, in block order.
+    fn block_keys(
+        &mut self,
+        max_txs: usize,
+        max_bytes: usize,
+        now_ms: u64,
+        chain_nonce: impl Fn(Address) -> u64,
+    ) -> Vec<(Address, u64)> {
         self.expire(now_ms);
         // (class, arrival, signer, nonce)
         let mut keys: Vec<(u8, u64, Address, u64)> = Vec::new();
@@ -363,10 +407,8 @@ impl Mempool {
             if !block.is_empty() && block_bytes.saturating_add(bytes) > max_bytes {
                 break;
             }
-            if let Some(pending) = self.remove(signer, nonce, false) {
-                block_bytes += pending.bytes;
-                block.push(pending);
-            }
+            block_bytes += bytes;
+            block.push((signer, nonce));
         }
         block
     }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use novation_protocol::params::Genesis;
@@ -11,7 +11,7 @@ use novation_tx::SignedTransaction;
 use novation_types::Address;
 use tokio::sync::broadcast;
 
-use crate::chain::{BlockNotice, Chain};
+use crate::chain::{BlockNotice, BlockTx, Chain};
 use crate::header::{hex, tx_id, Hash32, NodeHeader};
 use crate::mempool::{Mempool, MempoolLimits};
 use crate::NodeError;
@@ -54,6 +54,9 @@ pub struct Admitted {
     pub nonce: u64,
 }
 
+type AdmissionHook = Box<dyn Fn(&SignedTransaction) + Send + Sync>;
+type StatusHook = Box<dyn Fn() -> serde_json::Value + Send + Sync>;
+
 /// What [`Node::produce_block_now`] committed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProducedBlock {
@@ -76,8 +79,14 @@ pub(crate) struct Shared {
     /// Serialises block production.
     producing: Mutex<()>,
     halted: AtomicBool,
+    halt_reason: Mutex<Option<String>>,
     pub(crate) notices: broadcast::Sender<Arc<BlockNotice>>,
     pub(crate) metrics: Metrics,
+    /// Told of every envelope a client's submission admitted (a validator relays it to its
+    /// peers).
+    on_admitted: OnceLock<AdmissionHook>,
+    /// Adds the consensus layer's view (peers, sync) to `nov_status`.
+    status_extra: OnceLock<StatusHook>,
     max_block_txs: usize,
     max_block_bytes: usize,
     chain_id: u64,
@@ -111,6 +120,9 @@ impl Node {
                 mempool: Mutex::new(Mempool::new(config.mempool)),
                 producing: Mutex::new(()),
                 halted: AtomicBool::new(false),
+                halt_reason: Mutex::new(None),
+                on_admitted: OnceLock::new(),
+                status_extra: OnceLock::new(),
                 notices,
                 metrics: Metrics {
                     last_block_micros: AtomicU64::new(0),
@@ -123,6 +135,11 @@ impl Node {
                 chain_id: config.chain_id,
             }),
         })
+    }
+
+    /// How many handles to this node exist (a stopped node's last one closes its stores).
+    pub fn handle_count(&self) -> usize {
+        Arc::strong_count(&self.shared)
     }
 
     /// The chain id.
@@ -142,17 +159,34 @@ impl Node {
         self.shared.mempool.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Checks an envelope (size, shape, chain id, signature) and admits it to the mempool.
-    pub fn submit(&self, envelope: SignedTransaction) -> Result<Admitted, NodeError> {
+    /// Checks an envelope without admitting it: size, shape, chain id, signature and the
+    /// protocol's stateless rules. Every validator checks a proposed block's envelopes so.
+    pub fn verify_envelope(&self, envelope: SignedTransaction) -> Result<BlockTx, NodeError> {
         let tx = novation_tx::verify(self.shared.chain_id, &envelope)?;
-        let signer = tx.signer();
         let signing_hash =
             novation_tx::signing_hash(self.shared.chain_id, envelope.payload.as_bytes(), tx.sender, tx.nonce);
-        let tx_hash = tx_id(&signing_hash, signer);
+        let hash = tx_id(&signing_hash, tx.signer());
+        let limits = self.chain().state.params().limits;
+        novation_protocol::check_transaction_stateless(&tx, &limits).map_err(NodeError::Rejected)?;
+        Ok(BlockTx { hash, tx, envelope })
+    }
+
+    /// Checks an envelope (size, shape, chain id, signature) and admits it to the mempool.
+    pub fn submit(&self, envelope: SignedTransaction) -> Result<Admitted, NodeError> {
+        let Some(hook) = self.shared.on_admitted.get() else { return self.submit_quietly(envelope) };
+        let relayed = envelope.clone();
+        let admitted = self.submit_quietly(envelope)?;
+        hook(&relayed);
+        Ok(admitted)
+    }
+
+    /// [`Node::submit`] without telling the admission hook: for transactions relayed by a
+    /// peer, which has told the others itself.
+    pub fn submit_quietly(&self, envelope: SignedTransaction) -> Result<Admitted, NodeError> {
+        let BlockTx { hash: tx_hash, tx, envelope } = self.verify_envelope(envelope)?;
+        let signer = tx.signer();
         let nonce = tx.nonce;
         let chain = self.chain();
-        let limits = &chain.state.params().limits;
-        novation_protocol::check_transaction_stateless(&tx, limits).map_err(NodeError::Rejected)?;
         if let Some(agent) = tx.agent {
             // A signer that is neither the account nor its agent would only fail in the block.
             if !chain.state.is_agent(tx.sender, agent) {
@@ -197,6 +231,13 @@ impl Node {
         self.chain().last_header
     }
 
+    /// The committed header at `height`, from the block log.
+    pub fn header_at(&self, height: u64) -> Result<Option<NodeHeader>, NodeError> {
+        let chain = self.chain();
+        let Some(bytes) = chain.store.header(height)? else { return Ok(None) };
+        crate::header::decode(&bytes, "header").map(Some)
+    }
+
     /// The current state root.
     pub fn state_root(&self) -> Hash32 {
         self.chain().tree.root()
@@ -238,14 +279,7 @@ impl Node {
                 }
             }
         };
-        let metrics = &self.shared.metrics;
-        metrics.last_block_micros.store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-        metrics.last_block_txs.store(notice.tx_count as u64, Ordering::Relaxed);
-        metrics.total_txs.fetch_add(notice.tx_count as u64, Ordering::Relaxed);
-        let produced = ProducedBlock { header: notice.header, tx_count: notice.tx_count };
-        // No subscribers is not an error.
-        let _ = self.shared.notices.send(Arc::new(notice));
-        Ok(produced)
+        Ok(self.publish(notice, started))
     }
 
     /// Writes the snapshot of the committed state now (besides every
@@ -260,12 +294,113 @@ impl Node {
     pub fn status_json(&self) -> serde_json::Value {
         let chain = self.chain();
         let header = chain.last_header;
-        serde_json::json!({
+        let mut status = serde_json::json!({
             "chain_id": self.shared.chain_id,
             "height": chain.height(),
             "time_ms": chain.state.time_ms(),
             "block_hash": header.map(|h| hex(&h.hash())),
             "state_root": hex(&chain.tree.root()),
-        })
+        });
+        drop(chain);
+        if let Some(fields) = status.as_object_mut() {
+            if let Some(hook) = self.shared.status_extra.get() {
+                fields.insert("consensus".into(), hook());
+            }
+            fields.insert("halted".into(), serde_json::json!(self.halted()));
+        }
+        status
+    }
+
+    /// Stops this node from committing any further block, for `reason` (shown by
+    /// `nov_status`): what a validator does when it finds itself off the agreed chain.
+    pub fn halt(&self, reason: &str) {
+        self.shared.halted.store(true, Ordering::Release);
+        *self.shared.halt_reason.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason.to_string());
+    }
+
+    /// Whether the node halted, and why.
+    pub fn halted(&self) -> Option<String> {
+        if !self.shared.halted.load(Ordering::Acquire) {
+            return None;
+        }
+        let reason = self.shared.halt_reason.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Some(reason.unwrap_or_else(|| "a block failed to commit".into()))
+    }
+
+    /// Sets the hook told of every envelope a client's submission admits (once per node).
+    pub fn set_admission_hook(&self, hook: impl Fn(&SignedTransaction) + Send + Sync + 'static) {
+        let _ = self.shared.on_admitted.set(Box::new(hook));
+    }
+
+    /// Sets what `nov_status` reports under `consensus` (once per node).
+    pub fn set_status_hook(&self, hook: impl Fn() -> serde_json::Value + Send + Sync + 'static) {
+        let _ = self.shared.status_extra.set(Box::new(hook));
+    }
+
+    /// The hash block 1 names as its parent: SHA-256 of the stored genesis JSON.
+    pub fn genesis_hash(&self) -> Hash32 {
+        self.chain().genesis_hash
+    }
+
+    /// The block time of the latest block (0 before the first).
+    pub fn time_ms(&self) -> u64 {
+        self.chain().state.time_ms()
+    }
+
+    /// The transactions the mempool would put in the next block, in block order, left in the
+    /// pool (a proposal may not be decided).
+    pub fn block_candidates(&self) -> Vec<BlockTx> {
+        let chain = self.chain();
+        let state = &chain.state;
+        let pending =
+            self.mempool()
+                .peek_block(self.shared.max_block_txs, self.shared.max_block_bytes, now_ms(), |s| state.nonce(s));
+        pending.into_iter().map(|p| BlockTx { hash: p.hash, tx: p.tx, envelope: p.envelope }).collect()
+    }
+
+    /// Most transactions and envelope bytes in one block.
+    pub fn block_limits(&self) -> (usize, usize) {
+        (self.shared.max_block_txs, self.shared.max_block_bytes)
+    }
+
+    /// Commits a block decided elsewhere (by consensus) as height `height`: applies `txs`
+    /// at `time_ms`, writes it durably, forgets its transactions from the mempool and
+    /// publishes it. The caller verified the transactions ([`Node::verify_envelope`]).
+    pub fn commit_block(&self, height: u64, time_ms: u64, txs: Vec<BlockTx>) -> Result<ProducedBlock, NodeError> {
+        let _producing = self.shared.producing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.shared.halted.load(Ordering::Acquire) {
+            return Err(NodeError::Halted);
+        }
+        let started = Instant::now();
+        let committed: Vec<(Address, u64)> = txs.iter().map(|t| (t.tx.signer(), t.tx.nonce)).collect();
+        let notice = {
+            let mut chain = self.chain_mut();
+            let expected = chain.height() + 1;
+            if height != expected {
+                return Err(NodeError::Block(novation_protocol::BlockError::WrongHeight { expected, got: height }));
+            }
+            let notice = match chain.commit_block(txs, time_ms) {
+                Ok(notice) => notice,
+                Err(error) => {
+                    self.shared.halted.store(true, Ordering::Release);
+                    return Err(error);
+                }
+            };
+            let state = &chain.state;
+            self.mempool().forget_committed(&committed, |s| state.nonce(s));
+            notice
+        };
+        Ok(self.publish(notice, started))
+    }
+
+    fn publish(&self, notice: BlockNotice, started: Instant) -> ProducedBlock {
+        let metrics = &self.shared.metrics;
+        metrics.last_block_micros.store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        metrics.last_block_txs.store(notice.tx_count as u64, Ordering::Relaxed);
+        metrics.total_txs.fetch_add(notice.tx_count as u64, Ordering::Relaxed);
+        let produced = ProducedBlock { header: notice.header, tx_count: notice.tx_count };
+        // No subscribers is not an error.
+        let _ = self.shared.notices.send(Arc::new(notice));
+        produced
     }
 }

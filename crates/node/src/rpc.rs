@@ -294,6 +294,29 @@ fn send_transaction(node: &Node, args: &[Value]) -> RpcResult {
     Ok(json!({"tx_hash": hex(&admitted.tx_hash), "signer": admitted.signer, "nonce": admitted.nonce}))
 }
 
+/// Most envelopes one `nov_relayTransactions` call carries.
+const RELAY_MAX: usize = 1_000;
+
+/// A peer relaying the transactions its clients sent: each is admitted like a client's, but
+/// not relayed again (the sender relays to every peer itself). Answers how many were new.
+fn relay_transactions(node: &Node, args: &[Value]) -> RpcResult {
+    let Some(Value::Array(envelopes)) = args.first() else {
+        return Err(invalid("param 0: an array of signed transaction envelopes"));
+    };
+    if envelopes.len() > RELAY_MAX {
+        return Err(invalid(&format!("at most {RELAY_MAX} envelopes per call")));
+    }
+    let mut admitted = 0u64;
+    for value in envelopes {
+        let text = value.to_string();
+        let Ok(envelope) = SignedTransaction::from_json(text.as_bytes()) else { continue };
+        if node.submit_quietly(envelope).is_ok() {
+            admitted += 1;
+        }
+    }
+    Ok(json!({"admitted": admitted, "received": envelopes.len()}))
+}
+
 fn get_surface(node: &Node, args: &[Value]) -> RpcResult {
     let chain = node.chain();
     let asset = resolve_asset(&chain, args.first())?;
@@ -409,6 +432,7 @@ pub fn rpc_module(node: Node) -> Result<RpcModule<Node>, NodeError> {
     let mut module = RpcModule::new(node);
     method!(module, "nov_status", |node, _a| Ok(node.status_json()));
     method!(module, "nov_sendTransaction", |node, a| send_transaction(node, &a));
+    blocking_method!(module, "nov_relayTransactions", |node, a| relay_transactions(node, &a));
     blocking_method!(module, "nov_getTransaction", |node, a| get_transaction(node, &a));
     method!(module, "nov_getNonce", |node, a| Ok(json!(node.next_nonce(arg_address(&a, 0)?))));
     method!(module, "nov_getAccount", |node, a| get_account(node, &a));

@@ -1,0 +1,86 @@
+//! The transaction relay: Malachite has no mempool gossip, so every transaction a client
+//! submits to this node is sent on to each peer's API (`nov_relayTransactions`), in batches,
+//! from one thread per peer. A peer admits each envelope as a client's and does not relay it
+//! again; identity (`SHA-256(signing hash || signer)`) deduplicates. A slow or dead peer only
+//! fills its own bounded queue, whose overflow is dropped (the client's own node still holds
+//! the transaction, and includes it when it proposes).
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::Duration;
+
+use novation_node::Node;
+use novation_tx::SignedTransaction;
+
+/// Envelopes waiting per peer.
+pub const RELAY_QUEUE: usize = 50_000;
+
+/// Most envelopes per relay call (the API's own limit).
+pub const RELAY_BATCH: usize = 1_000;
+
+/// The relay's threads.
+pub struct Relay {
+    stop: Arc<AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Relay {
+    /// Stops the threads and waits for them.
+    pub fn stop(self) {
+        self.stop.store(true, Ordering::Release);
+        for thread in self.threads {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Starts relaying `node`'s client submissions to `peers` (their API addresses).
+pub fn start(node: &Node, peers: Vec<SocketAddr>) -> Relay {
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut senders = Vec::new();
+    let mut threads = Vec::new();
+    for peer in peers {
+        let (sender, receiver) = sync_channel::<SignedTransaction>(RELAY_QUEUE);
+        senders.push(sender);
+        let stop = stop.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("novation-relay-{peer}"))
+            .spawn(move || relay_to(peer, receiver, stop));
+        if let Ok(thread) = spawned {
+            threads.push(thread);
+        }
+    }
+    node.set_admission_hook(move |envelope| {
+        for sender in &senders {
+            let _ = sender.try_send(envelope.clone());
+        }
+    });
+    Relay { stop, threads }
+}
+
+fn relay_to(peer: SocketAddr, queue: Receiver<SignedTransaction>, stop: Arc<AtomicBool>) {
+    let agent =
+        ureq::AgentBuilder::new().timeout_connect(Duration::from_secs(1)).timeout(Duration::from_secs(10)).build();
+    let url = format!("http://{peer}/");
+    while !stop.load(Ordering::Acquire) {
+        let first = match queue.recv_timeout(Duration::from_millis(50)) {
+            Ok(envelope) => envelope,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        let mut batch = vec![first];
+        batch.extend(queue.try_iter().take(RELAY_BATCH - 1));
+        let envelopes: Vec<serde_json::Value> = batch.iter().filter_map(|e| serde_json::to_value(e).ok()).collect();
+        let body = serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "nov_relayTransactions",
+            "params": [envelopes],
+        });
+        // A peer that is down misses these; its clients' own node and the proposer's mempool
+        // still hold them.
+        let _ = agent.post(&url).set("content-type", "application/json").send_string(&body.to_string());
+    }
+}
