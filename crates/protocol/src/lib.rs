@@ -2,8 +2,9 @@
 //! options.
 //!
 //! The protocol receives blocks (a header with height and time, the publishers' prices its
-//! consensus carries, and already-authenticated transactions) and returns events; it does no I/O, reads no clock and draws no randomness.
-//! Same blocks in, same state (and [`State::state_hash`]) out, on any machine.
+//! consensus carries, and already-authenticated transactions) and returns events; it does
+//! no I/O, reads no clock and draws no randomness. Same blocks in, same state (and
+//! [`State::state_hash`]) out, on any machine.
 //!
 //! ```text
 //!              ┌───────────────────── State::apply_block ─────────────────────┐

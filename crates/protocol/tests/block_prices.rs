@@ -345,6 +345,28 @@ proptest! {
         // snapshot and conserves value.
         let outcome = chain.block_with_prices(entries, Vec::new());
         prop_assert!(rejections(&outcome).len() <= entry_count);
-        chain.set_prices(&[(BTC, "100000"), (ETH, "4000")]);
+        // And the chain goes on.
+        chain.block(Vec::new());
     }
+}
+
+#[test]
+fn genesis_files_and_blocks_written_before_block_prices_still_parse() {
+    let (genesis, _) = validator_genesis();
+    let mut json = serde_json::to_value(&genesis).unwrap();
+    json["oracle"].as_object_mut().unwrap().remove("quorum_stake_ppm").expect("the field is written");
+    let parsed: Genesis = serde_json::from_value(json).unwrap();
+    assert_eq!(parsed.oracle.quorum_stake_ppm, novation_math::Ppm::ZERO, "an old genesis has no stake quorum");
+    let chain = validator_chain();
+    let block = Block { header: chain.next_header(), transactions: Vec::new(), prices: Vec::new() };
+    let mut json = serde_json::to_value(&block).unwrap();
+    json.as_object_mut().unwrap().remove("prices");
+    assert_eq!(serde_json::from_value::<Block>(json).unwrap(), block);
+}
+
+#[test]
+fn a_stake_quorum_above_all_the_stake_is_not_a_valid_genesis() {
+    let (mut genesis, _) = validator_genesis();
+    genesis.oracle.quorum_stake_ppm = novation_math::Ppm::new(1_000_001);
+    assert!(novation_protocol::State::new(genesis).is_err());
 }

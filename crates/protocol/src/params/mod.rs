@@ -308,7 +308,9 @@ pub struct OracleParams {
 }
 
 /// The stake quorum for a chain whose validators publish its prices: two thirds of stake
-/// (666,667 ppm), the share Byzantine-fault-tolerant consensus already trusts.
+/// (666,667 ppm). With less than a third of the stake faulty (consensus' own assumption),
+/// honest validators then hold more than half the weight of every aggregate, so the
+/// weighted median stays within the range of their reports.
 pub const VALIDATOR_CHAIN_QUORUM_STAKE: Ppm = Ppm::new(666_667);
 
 /// A registered price publisher.
