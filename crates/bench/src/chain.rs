@@ -71,6 +71,7 @@ impl Chain {
         let block = Block {
             header: BlockHeader { height: self.state.height() + 1, time_ms: self.next_time_ms() },
             transactions,
+            prices: Vec::new(),
         };
         let outcome =
             self.state.apply_block(&block).map_err(|e| format!("block {} failed: {e}", block.header.height))?;

@@ -124,6 +124,7 @@ pub(crate) fn touched_addresses(event: &Event) -> Vec<Address> {
         Event::BackstopTakeover { subaccount, backstop, .. } => vec![subaccount.owner, backstop.owner],
         Event::AutoDeleveraged { subaccount, bankrupt, .. } => vec![subaccount.owner, bankrupt.owner],
         Event::AgentAuthorized { account, agent } | Event::AgentRevoked { account, agent } => vec![*account, *agent],
+        Event::OracleInputRejected { publisher, .. } => vec![*publisher],
         Event::OrderRested { .. }
         | Event::BadDebtCovered { .. }
         | Event::OrderModified { .. }
@@ -277,6 +278,7 @@ impl Chain {
                 .apply_block(&Block {
                     header: BlockHeader { height: header.height, time_ms: header.time_ms },
                     transactions: body.transactions,
+                    prices: Vec::new(),
                 })
                 .map_err(NodeError::Block)?;
             self.remember(&header, &body.tx_hashes, &outcome);
@@ -329,7 +331,8 @@ impl Chain {
             body.envelopes.push(tx.envelope);
             body.tx_hashes.push(tx.hash);
         }
-        let block = Block { header: BlockHeader { height, time_ms }, transactions: body.transactions };
+        let block =
+            Block { header: BlockHeader { height, time_ms }, transactions: body.transactions, prices: Vec::new() };
         let outcome = self.state.apply_block(&block).map_err(NodeError::Block)?;
         body.transactions = block.transactions;
         self.commit_changes();

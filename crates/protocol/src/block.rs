@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! begin block   height + 1, block time
+//!               ─► block prices (the consensus' publisher reports, each under its action's
+//!                  rules; a broken one is skipped with an OracleInputRejected event)
 //! transactions  in block order; each: nonce, then its actions in order, all or nothing
 //! end block     oracle aggregation ─► scheduled listings ─► volatility surfaces ─► expiry settlement ─► mark prices
 //!               (perpetuals, futures, options) ─► funding ─► risk prices ─► trigger orders
@@ -13,7 +15,7 @@ use novation_types::{ErrorCode, Event, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::handler::{check_transaction_stateless, ActionContext, ActionHandler};
-use crate::oracle;
+use crate::oracle::{self, PublisherPrices};
 use crate::state::State;
 
 /// Header fields the protocol needs: the node (or consensus) decides them.
@@ -25,13 +27,21 @@ pub struct BlockHeader {
     pub time_ms: u64,
 }
 
-/// A block: header and authenticated transactions in execution order.
+/// A block: header, the prices its consensus carries and authenticated transactions in
+/// execution order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Block {
     /// Header.
     pub header: BlockHeader,
     /// Transactions, applied in this order.
     pub transactions: Vec<Transaction>,
+    /// Prices the block's consensus carries (on a validator chain, the validators' vote
+    /// extensions of the previous height, their signatures checked by the consensus layer),
+    /// applied at begin block, after the clock is set and before the transactions. Each
+    /// report follows the rules of the same report sent as an action by that publisher; one
+    /// that breaks them is skipped with an `OracleInputRejected` event, never failing the block.
+    #[serde(default)]
+    pub prices: Vec<PublisherPrices>,
 }
 
 /// Why a transaction was rejected: the code and the index of the failing action.
@@ -57,7 +67,7 @@ pub struct TxOutcome {
 pub struct BlockOutcome {
     /// One outcome per transaction, in order.
     pub transactions: Vec<TxOutcome>,
-    /// Events of the end-of-block hooks.
+    /// Events of the begin-block block prices (first), then of the end-of-block hooks.
     pub end_block_events: Vec<Event>,
 }
 
@@ -103,8 +113,10 @@ impl State {
         }
         self.clock.height = block.header.height;
         self.clock.time_ms = block.header.time_ms;
+        let mut end_block_events = Vec::new();
+        oracle::apply_block_prices(self, &block.prices, &mut end_block_events);
         let transactions = block.transactions.iter().map(|tx| self.apply_transaction(tx)).collect();
-        let end_block_events = self.end_block()?;
+        self.end_block(&mut end_block_events)?;
         Ok(BlockOutcome { transactions, end_block_events })
     }
 
@@ -139,25 +151,24 @@ impl State {
         TxOutcome { result: Ok(()), events }
     }
 
-    fn end_block(&mut self) -> Result<Vec<Event>, BlockError> {
-        let mut events = Vec::new();
-        oracle::aggregate_all(self, &mut events);
-        crate::derivatives::list_scheduled(self, &mut events);
-        crate::derivatives::aggregate_surfaces(self, &mut events);
-        crate::derivatives::settle_expiries(self, &mut events);
-        crate::markets::update_marks(self, &mut events);
-        crate::derivatives::update_option_marks(self, &mut events);
+    fn end_block(&mut self, events: &mut Vec<Event>) -> Result<(), BlockError> {
+        oracle::aggregate_all(self, events);
+        crate::derivatives::list_scheduled(self, events);
+        crate::derivatives::aggregate_surfaces(self, events);
+        crate::derivatives::settle_expiries(self, events);
+        crate::markets::update_marks(self, events);
+        crate::derivatives::update_option_marks(self, events);
         crate::markets::update_stable_prices(self);
-        crate::markets::funding::update_funding(self, &mut events);
+        crate::markets::funding::update_funding(self, events);
         let prices_before = std::mem::take(&mut self.risk);
         self.refresh_risk_prices();
         let prices_moved = self.risk != prices_before;
-        crate::trading::fire_triggers(self, &mut events);
-        crate::liquidation::liquidate_all(self, prices_moved, &mut events);
-        crate::liquidation::cover_bad_debt(self, &mut events);
+        crate::trading::fire_triggers(self, events);
+        crate::liquidation::liquidate_all(self, prices_moved, events);
+        crate::liquidation::cover_bad_debt(self, events);
         if self.params.limits.verify_conservation_each_block {
             self.verify_conservation().map_err(BlockError::InvariantViolated)?;
         }
-        Ok(events)
+        Ok(())
     }
 }

@@ -1,13 +1,15 @@
 //! novation's state machine: pure, deterministic clearing of perpetuals, dated futures and
 //! options.
 //!
-//! The protocol receives blocks (a header with height and time, and already-authenticated
-//! transactions) and returns events; it does no I/O, reads no clock and draws no randomness.
-//! Same blocks in, same state (and [`State::state_hash`]) out, on any machine.
+//! The protocol receives blocks (a header with height and time, the publishers' prices its
+//! consensus carries, and already-authenticated transactions) and returns events; it does
+//! no I/O, reads no clock and draws no randomness. Same blocks in, same state (and
+//! [`State::state_hash`]) out, on any machine.
 //!
 //! ```text
 //!              ┌───────────────────── State::apply_block ─────────────────────┐
-//!  Block ────► │ each transaction, all or nothing:                            │ ──► events
+//!  Block ────► │ block prices: each publisher report under its action's rules │ ──► events
+//!              │ each transaction, all or nothing:                            │
 //!              │   nonce ─► stateless checks ─► agent ─► check_and_execute    │
 //!              │   accounts · trading · oracle · derivatives actions          │
 //!              │   (balances move only as ledger postings, journaled)         │
@@ -51,6 +53,7 @@ pub use block::{Block, BlockError, BlockHeader, BlockOutcome, TxError, TxOutcome
 pub use commitment::{ComponentKey, StateKey};
 pub use handler::{check_transaction_stateless, transaction_class, ActionRules, OrderingClass};
 pub use liquidation::RiskStats;
+pub use oracle::PublisherPrices;
 pub use snapshot::{SnapshotError, SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
 pub use state::State;
 pub use trading::TriggerOrder;

@@ -126,6 +126,7 @@ impl Genesis {
                 ema_alpha: Ppm::new(100_000),
                 basis_ema_alpha: Ppm::new(50_000),
                 max_mark_basis: Ppm::new(5_000),
+                quorum_stake_ppm: Ppm::ZERO,
             },
             publishers: publishers.iter().map(|address| Publisher { address: *address, weight: 1 }).collect(),
             liquidation: LiquidationParams {

@@ -123,7 +123,7 @@ fn smiles_and_settlement_averages_are_committed_in_the_state_root() {
     publish(&mut chain, "100000");
     let mut without = novation_protocol::State::clone(&chain.state);
     let header = chain.next_header();
-    without.apply_block(&novation_protocol::Block { header, transactions: Vec::new() }).unwrap();
+    without.apply_block(&novation_protocol::Block { header, transactions: Vec::new(), prices: Vec::new() }).unwrap();
     let publisher = chain.publishers[0];
     chain.ok(publisher, vec![smile_report(BTC, MONTH, flat("0.7", MONTH, header.time_ms), header.time_ms)]);
     let derivatives = novation_protocol::StateKey::Component(novation_protocol::ComponentKey::Derivatives);

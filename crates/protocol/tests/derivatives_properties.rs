@@ -152,8 +152,11 @@ impl Driver {
     }
 
     fn block(&mut self, transactions: Vec<Transaction>) -> Result<(), TestCaseError> {
-        let block =
-            Block { header: BlockHeader { height: self.state.height() + 1, time_ms: self.now() }, transactions };
+        let block = Block {
+            header: BlockHeader { height: self.state.height() + 1, time_ms: self.now() },
+            transactions,
+            prices: Vec::new(),
+        };
         let outcome = self.state.apply_block(&block);
         prop_assert!(outcome.is_ok(), "block refused: {:?}", outcome.err());
         self.replica.apply_block(&block).map_err(|e| TestCaseError::fail(e.to_string()))?;

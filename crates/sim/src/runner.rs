@@ -317,7 +317,7 @@ impl Runner {
         }
         let reports = self.report_txs(moves, header.time_ms);
         transactions.extend(reports);
-        let block = Block { header, transactions };
+        let block = Block { header, transactions, prices: Vec::new() };
         let outcome =
             self.state.apply_block(&block).map_err(|e| fail(format!("block {} failed: {e}", header.height)))?;
         for (n, replica) in self.replicas.iter_mut().enumerate() {

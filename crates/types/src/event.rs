@@ -3,6 +3,7 @@
 use novation_math::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::error::ErrorCode;
 use crate::ids::{Address, AssetId, MarketId, OrderId, SubaccountId};
 use crate::order::Side;
 
@@ -172,6 +173,19 @@ pub enum Event {
         confidence: Decimal,
         /// Whether the price may be used to add risk.
         valid: bool,
+    },
+    /// A price or smile a block carried for a publisher (its consensus vote extension) broke
+    /// a rule the same report sent as a transaction would break; it was skipped and changed
+    /// nothing.
+    OracleInputRejected {
+        /// The publisher it was carried for.
+        publisher: Address,
+        /// The asset it priced.
+        asset: AssetId,
+        /// The expiry of a smile (`None` for a price).
+        expiry_ms: Option<u64>,
+        /// Why.
+        code: ErrorCode,
     },
     /// A market's mark price for the coming block.
     MarkPrice {

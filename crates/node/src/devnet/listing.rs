@@ -59,7 +59,13 @@ mod tests {
                 Transaction::new(*p, 0, vec![report])
             })
             .collect();
-        state.apply_block(&Block { header: BlockHeader { height: 1, time_ms: TUESDAY_MS }, transactions }).unwrap();
+        state
+            .apply_block(&Block {
+                header: BlockHeader { height: 1, time_ms: TUESDAY_MS },
+                transactions,
+                prices: Vec::new(),
+            })
+            .unwrap();
         let symbols: Vec<String> = state.list_series().into_iter().map(|s| s.symbol).collect();
         assert_eq!(symbols.len(), 22, "{symbols:?}");
         assert!(symbols.contains(&"BTC-27NOV26".to_string()), "{symbols:?}");

@@ -4,7 +4,8 @@
 //! A submitted smile must itself be free of static arbitrage (parameters in range, Lee's
 //! wing bound, Gatheral's butterfly condition g(k) ≥ 0 on the check grid) or the
 //! transaction is refused. At the end of each block the fresh smiles of each expiry (no
-//! older than `max_age_ms`, at least `quorum` of them) are combined parameter by parameter
+//! older than `max_age_ms`, at least `quorum` of them, from publishers holding at least the
+//! oracle's `quorum_stake_ppm` of the publishers' weight) are combined parameter by parameter
 //! with the publishers' weighted median. The aggregate must again pass the butterfly checks
 //! and, against the neighbouring expiries' current smiles, the calendar check (total
 //! variance non-decreasing in expiry at every grid point); then it becomes the smile of that
@@ -19,7 +20,7 @@ use novation_types::action;
 use novation_types::{Address, AssetId, ErrorCode, Event};
 use serde::{Deserialize, Serialize};
 
-use crate::oracle::weighted_median;
+use crate::oracle::{meets_stake_quorum, weighted_median};
 use crate::state::State;
 
 /// Whether a smile may be used to price options that add risk.
@@ -97,7 +98,11 @@ pub(crate) fn aggregate_surfaces(state: &mut State, events: &mut Vec<Event>) {
             .filter(|(_, (_, time))| time.saturating_add(params.max_age_ms) >= now_ms)
             .filter_map(|(publisher, (svi, _))| Some((*svi, publisher_weight(state, publisher)?)))
             .collect();
-        let aggregate = if fresh.len() >= params.quorum as usize { median_smile(&fresh) } else { None };
+        let fresh_weight = fresh.iter().map(|(_, w)| u128::from(*w)).sum();
+        let quorum_stake = state.params.oracle.quorum_stake_ppm;
+        let quorate = fresh.len() >= params.quorum as usize
+            && meets_stake_quorum(fresh_weight, &state.params.publishers, quorum_stake);
+        let aggregate = if quorate { median_smile(&fresh) } else { None };
         let verdict = aggregate.map(|svi| (svi, check_against_neighbours(state, asset, expiry_ms, &svi)));
         let Some(smile) = state.derivatives.surfaces.get_mut(&(asset, expiry_ms)) else { continue };
         match verdict {

@@ -1,5 +1,9 @@
 //! End-of-block aggregation: weighted median of fresh reports, EMA and validity.
 //!
+//! An aggregate needs `quorum` fresh reports (no older than `max_age_ms`) from publishers
+//! whose weights add up to at least `quorum_stake_ppm` of all registered publishers' weight;
+//! without both the index is kept and turns stale once older than `max_age_ms`.
+//!
 //! Index = weighted median of the prices of reports no older than `max_age_ms` (the lower
 //! weighted median: the first price, in ascending order, at which the cumulative weight
 //! reaches half of the total). Confidence = the weighted median of the reported confidences
@@ -51,7 +55,8 @@ fn aggregate_one(oracle: &mut AssetOracle, publishers: &[Publisher], params: &Or
         })
         .collect();
     let previous_ema = oracle.ema;
-    if fresh.len() >= params.quorum as usize {
+    let fresh_weight = fresh.iter().map(|(_, _, w)| u128::from(*w)).sum();
+    if fresh.len() >= params.quorum as usize && meets_stake_quorum(fresh_weight, publishers, params.quorum_stake_ppm) {
         if let Some(index) = weighted_median(fresh.iter().map(|(p, _, w)| (*p, *w)).collect()) {
             let spread: Vec<(Decimal, u64)> = fresh
                 .iter()
@@ -70,6 +75,16 @@ fn aggregate_one(oracle: &mut AssetOracle, publishers: &[Publisher], params: &Or
         }
     }
     oracle.validity = validity(oracle, previous_ema, params, now_ms);
+}
+
+/// Whether fresh reports of total weight `fresh_weight` carry at least `quorum_stake` of
+/// the weight of every registered publisher: `fresh × 10^6 ≥ quorum_stake × total`, exact
+/// in integers (no rounding either way).
+pub(crate) fn meets_stake_quorum(fresh_weight: u128, publishers: &[Publisher], quorum_stake: Ppm) -> bool {
+    let total_weight: u128 = publishers.iter().map(|p| u128::from(p.weight)).sum();
+    let quorum_ppm = u128::try_from(quorum_stake.0).unwrap_or(0);
+    let per_million = Ppm::SCALE as u128;
+    fresh_weight.saturating_mul(per_million) >= quorum_ppm.saturating_mul(total_weight)
 }
 
 fn publisher_weight(publishers: &[Publisher], address: &Address) -> Option<u64> {
@@ -118,5 +133,39 @@ fn exceeds_fraction(part: Decimal, whole: Decimal, limit: Ppm) -> bool {
     match limit.apply_decimal(whole, Rounding::Floor) {
         Ok(bound) => part > bound,
         Err(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn publishers(weights: &[u32]) -> Vec<Publisher> {
+        weights
+            .iter()
+            .enumerate()
+            .map(|(i, w)| Publisher { address: Address::from_index(i as u64), weight: *w })
+            .collect()
+    }
+
+    #[test]
+    fn two_thirds_of_four_equal_stakes_needs_three_of_them() {
+        let four = publishers(&[1, 1, 1, 1]);
+        let two_thirds = crate::params::VALIDATOR_CHAIN_QUORUM_STAKE;
+        assert!(!meets_stake_quorum(2, &four, two_thirds));
+        assert!(meets_stake_quorum(3, &four, two_thirds));
+        assert!(meets_stake_quorum(0, &four, Ppm::ZERO), "0 turns the stake quorum off");
+    }
+
+    #[test]
+    fn the_stake_quorum_is_exact_at_its_bound_and_cannot_overflow() {
+        let three = publishers(&[1, 1, 1]);
+        // 666,667 ppm of 3 is 2.000001: two of three fall short by one millionth.
+        assert!(!meets_stake_quorum(2, &three, Ppm::new(666_667)));
+        assert!(meets_stake_quorum(2, &three, Ppm::new(666_666)));
+        let heavy = publishers(&[u32::MAX; 64]);
+        let total = 64 * u128::from(u32::MAX);
+        assert!(meets_stake_quorum(total, &heavy, Ppm::ONE));
+        assert!(!meets_stake_quorum(total - 1, &heavy, Ppm::ONE));
     }
 }

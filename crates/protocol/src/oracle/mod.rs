@@ -1,10 +1,13 @@
-//! The oracle: registered publishers report prices; at the end of every block the reports
-//! are aggregated per asset into an index price with an EMA and a validity state.
+//! The oracle: registered publishers report prices, as `PriceReport` transactions or as the
+//! block prices a block's consensus carries ([`PublisherPrices`], under the same rules); at
+//! the end of every block the reports are aggregated per asset into an index price with an
+//! EMA and a validity state, given a quorum of fresh reports by count and by stake.
 //!
 //! Rule (DESIGN §3.6): a price that is stale, too uncertain or too far from its own EMA may
 //! not be used to add risk; risk-reducing actions never depend on it.
 
 mod aggregate;
+mod block_prices;
 mod report;
 mod state_key;
 
@@ -17,7 +20,9 @@ use serde::{Deserialize, Serialize};
 use crate::params::{AssetParams, ChainParams};
 use crate::state::State;
 
-pub(crate) use aggregate::{aggregate_all, weighted_median};
+pub(crate) use aggregate::{aggregate_all, meets_stake_quorum, weighted_median};
+pub(crate) use block_prices::apply_block_prices;
+pub use block_prices::PublisherPrices;
 
 /// The latest report of one publisher for one asset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

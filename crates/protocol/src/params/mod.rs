@@ -299,7 +299,19 @@ pub struct OracleParams {
     /// Largest |basis| the mark may carry, as a fraction of the index: the book can move the
     /// mark away from the oracle by at most this much.
     pub max_mark_basis: Ppm,
+    /// Least share of the registered publishers' total weight whose fresh reports an
+    /// aggregate needs, besides `quorum` reports by count (prices and smiles alike); 0 = off.
+    /// A chain whose validators publish prices sets [`VALIDATOR_CHAIN_QUORUM_STAKE`], two
+    /// thirds of stake, so no minority of validators can set a price alone.
+    #[serde(default)]
+    pub quorum_stake_ppm: Ppm,
 }
+
+/// The stake quorum for a chain whose validators publish its prices: two thirds of stake
+/// (666,667 ppm). With less than a third of the stake faulty (consensus' own assumption),
+/// honest validators then hold more than half the weight of every aggregate, so the
+/// weighted median stays within the range of their reports.
+pub const VALIDATOR_CHAIN_QUORUM_STAKE: Ppm = Ppm::new(666_667);
 
 /// A registered price publisher.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

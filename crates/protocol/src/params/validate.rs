@@ -59,6 +59,8 @@ impl ChainParams {
             self.validate_market(index, market)?;
         }
         ensure(self.oracle.quorum >= 1, || "oracle quorum must be at least 1".into())?;
+        let quorum_stake = self.oracle.quorum_stake_ppm;
+        ensure(Ppm::ZERO <= quorum_stake && quorum_stake <= Ppm::ONE, || "oracle stake quorum in [0, 1]".into())?;
         ensure(self.oracle.ema_alpha > Ppm::ZERO && self.oracle.ema_alpha <= Ppm::ONE, || {
             "ema alpha in (0, 1]".into()
         })?;

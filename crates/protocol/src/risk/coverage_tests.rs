@@ -67,7 +67,7 @@ pub(super) fn chain() -> (State, Vec<MarketId>) {
             Transaction::new(*publisher, 0, actions)
         })
         .collect();
-    let block = Block { header: BlockHeader { height: 1, time_ms }, transactions };
+    let block = Block { header: BlockHeader { height: 1, time_ms }, transactions, prices: Vec::new() };
     state.apply_block(&block).expect("block applies");
     (state, markets)
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use novation_math::{Decimal, Ppm};
 use novation_protocol::params::Genesis;
 use novation_protocol::presets::{BTC, ETH, USD};
-use novation_protocol::{Block, BlockHeader, BlockOutcome, State, TxOutcome};
+use novation_protocol::{Block, BlockHeader, BlockOutcome, PublisherPrices, State, TxOutcome};
 use novation_types::action;
 use novation_types::{Action, Address, AssetId, MarketId, OrderAction, OrderRequest, Side, SubaccountId, Transaction};
 
@@ -93,7 +93,12 @@ impl Chain {
     /// taken just before it, which must commit to the same entries and then give the same
     /// outcome and state.
     pub fn block(&mut self, transactions: Vec<Transaction>) -> BlockOutcome {
-        let block = Block { header: self.next_header(), transactions };
+        self.block_with_prices(Vec::new(), transactions)
+    }
+
+    /// Applies a block carrying `prices` from its consensus, checked like [`Chain::block`].
+    pub fn block_with_prices(&mut self, prices: Vec<PublisherPrices>, transactions: Vec<Transaction>) -> BlockOutcome {
+        let block = Block { header: self.next_header(), transactions, prices };
         let mut restored = restored_from_snapshot(&self.state);
         let outcome = self.state.apply_block(&block).expect("block applies");
         let replayed = restored.apply_block(&block).expect("block applies to the restored state");

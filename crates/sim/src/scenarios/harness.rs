@@ -441,7 +441,7 @@ impl Arena {
         let mut transactions = std::mem::take(&mut self.pending);
         let senders: BTreeSet<Address> = transactions.iter().map(|tx| tx.sender).collect();
         transactions.extend(self.reports(header.time_ms));
-        let block = Block { header, transactions };
+        let block = Block { header, transactions, prices: Vec::new() };
         let outcome = match self.state.apply_block(&block) {
             Ok(outcome) => outcome,
             Err(error) => {
