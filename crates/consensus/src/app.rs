@@ -518,7 +518,8 @@ impl App {
     async fn execute(&mut self, block: ConsensusBlock, txs: Vec<BlockTx>) -> Result<(), Halt> {
         let node = self.node.clone();
         let (height, time_ms) = (block.height, block.time_ms);
-        tokio::task::spawn_blocking(move || node.commit_block(height, time_ms, txs))
+        let prices = crate::oracle::block_prices(&block);
+        tokio::task::spawn_blocking(move || node.commit_block(height, time_ms, txs, prices))
             .await
             .map_err(halt)?
             .map_err(|e| halt(format!("block {height} did not commit: {e}")))?;

@@ -39,9 +39,6 @@ pub const TESTNET_CHAIN_ID: u64 = 31_338;
 /// Default least time between blocks of a validator network (ms).
 pub const DEFAULT_BLOCK_TIME_MS: u64 = 250;
 
-/// Two thirds of the validators' stake must report for the oracle to aggregate a price.
-pub const ORACLE_STAKE_QUORUM_PPM: u32 = 666_667;
-
 /// A node's `config.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -135,6 +132,7 @@ pub fn validator_genesis(validators: &[(PublicKey, u64)]) -> Genesis {
         publisher.weight = u32::try_from(*power).unwrap_or(u32::MAX);
     }
     genesis.oracle.quorum = 1;
+    genesis.oracle.quorum_stake_ppm = novation_protocol::params::VALIDATOR_CHAIN_QUORUM_STAKE;
     genesis
 }
 

@@ -10,8 +10,29 @@
 //! stake-weighted median with a two-thirds stake quorum.
 
 use novation_node::{Node, SimulatedFeed};
+use novation_protocol::PublisherPrices;
 use novation_sim::Rng;
 use novation_types::action::{PriceReport, VolSurfaceReport};
+
+use crate::block::{ConsensusBlock, OracleExtension};
+
+/// The protocol's block prices from a block's carried extensions: one entry per validator
+/// whose extension decodes and names the previous height (others carry nothing).
+pub fn block_prices(block: &ConsensusBlock) -> Vec<PublisherPrices> {
+    let previous = block.height.saturating_sub(1);
+    block
+        .extensions
+        .iter()
+        .filter_map(|carried| {
+            let extension = OracleExtension::from_bytes(&carried.data).ok().filter(|e| e.height == previous)?;
+            Some(PublisherPrices {
+                publisher: carried.validator.0,
+                reports: extension.prices,
+                surfaces: extension.surfaces,
+            })
+        })
+        .collect()
+}
 
 /// Where a validator's prices come from.
 pub trait PriceSource: Send + 'static {

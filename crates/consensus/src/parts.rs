@@ -196,6 +196,11 @@ mod tests {
     use crate::context::Validator;
     use malachitebft_signing_ed25519::PrivateKey;
 
+    fn peer(seed: u8) -> PeerId {
+        let keypair = malachitebft_app_channel::app::types::Keypair::ed25519_from_bytes([seed; 32]).unwrap();
+        PeerId::from_bytes(&keypair.public().to_peer_id().to_bytes()).unwrap()
+    }
+
     fn setup() -> (Vec<ConsensusSigner>, ValidatorSet) {
         let keys: Vec<PrivateKey> = (1..=4u8).map(|i| PrivateKey::from([i; 32])).collect();
         let set = ValidatorSet::new(keys.iter().map(|k| Validator::new(k.public_key(), 1)).collect());
@@ -218,7 +223,7 @@ mod tests {
         let mut messages = stream_proposal(&signer, 7, height, 0, -1, address, &block);
         messages.reverse();
         let mut buffer = PartBuffer::new(1 << 20);
-        let peer = PeerId::random();
+        let peer = peer(9);
         let mut done = None;
         for message in messages.clone() {
             if let Some(p) = buffer.insert(peer, message, 7, &set).unwrap() {
@@ -247,7 +252,7 @@ mod tests {
         let address = crate::context::ValidatorAddress::of(&signer.public_key());
         let block = vec![0u8; 600_000];
         let mut buffer = PartBuffer::new(200_000);
-        let peer = PeerId::random();
+        let peer = peer(9);
         let results: Vec<_> = stream_proposal(&signer, 7, Height(1), 0, -1, address, &block)
             .into_iter()
             .map(|m| buffer.insert(peer, m, 7, &set))

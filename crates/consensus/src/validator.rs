@@ -243,8 +243,7 @@ pub async fn start_validator(config: ValidatorConfig) -> Result<RunningValidator
         .await
         .map_err(engine_error)?;
 
-    let mut tasks = Vec::new();
-    tasks.push(spawn_peer_counter(channels.net_requests.clone(), status.clone()));
+    let tasks = vec![spawn_peer_counter(channels.net_requests.clone(), status.clone())];
     let status_for_rpc = status.clone();
     let role = if address.is_some() { "validator" } else { "full node" };
     let validator_count = config.validators.validators().len();

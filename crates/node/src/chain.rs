@@ -278,7 +278,7 @@ impl Chain {
                 .apply_block(&Block {
                     header: BlockHeader { height: header.height, time_ms: header.time_ms },
                     transactions: body.transactions,
-                    prices: Vec::new(),
+                    prices: body.prices,
                 })
                 .map_err(NodeError::Block)?;
             self.remember(&header, &body.tx_hashes, &outcome);
@@ -317,12 +317,17 @@ impl Chain {
     /// commits it durably and returns what subscribers see.
     pub(crate) fn produce(&mut self, pending: Vec<PendingTx>, time_ms: u64) -> Result<BlockNotice, NodeError> {
         let txs = pending.into_iter().map(|p| BlockTx { hash: p.hash, tx: p.tx, envelope: p.envelope }).collect();
-        self.commit_block(txs, time_ms)
+        self.commit_block(txs, time_ms, Vec::new())
     }
 
     /// Applies `txs` (verified already) as block `height + 1` at `time_ms` (raised to the last
     /// block time), commits it durably and returns what subscribers see.
-    pub(crate) fn commit_block(&mut self, txs: Vec<BlockTx>, time_ms: u64) -> Result<BlockNotice, NodeError> {
+    pub(crate) fn commit_block(
+        &mut self,
+        txs: Vec<BlockTx>,
+        time_ms: u64,
+        prices: Vec<novation_protocol::PublisherPrices>,
+    ) -> Result<BlockNotice, NodeError> {
         let height = self.state.height() + 1;
         let time_ms = time_ms.max(self.state.time_ms());
         let mut body = BlockBody::default();
@@ -331,10 +336,10 @@ impl Chain {
             body.envelopes.push(tx.envelope);
             body.tx_hashes.push(tx.hash);
         }
-        let block =
-            Block { header: BlockHeader { height, time_ms }, transactions: body.transactions, prices: Vec::new() };
+        let block = Block { header: BlockHeader { height, time_ms }, transactions: body.transactions, prices };
         let outcome = self.state.apply_block(&block).map_err(NodeError::Block)?;
         body.transactions = block.transactions;
+        body.prices = block.prices;
         self.commit_changes();
         let header = NodeHeader {
             height,

@@ -73,6 +73,9 @@ pub struct BlockBody {
     pub envelopes: Vec<SignedTransaction>,
     /// Signing hashes, one per transaction.
     pub tx_hashes: Vec<Hash32>,
+    /// Prices consensus carried into the block (the validators' vote extensions of the
+    /// previous height; empty on a solo chain).
+    pub prices: Vec<novation_protocol::PublisherPrices>,
 }
 
 /// Encodes a value with bincode.

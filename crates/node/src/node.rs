@@ -363,10 +363,16 @@ impl Node {
         (self.shared.max_block_txs, self.shared.max_block_bytes)
     }
 
-    /// Commits a block decided elsewhere (by consensus) as height `height`: applies `txs`
-    /// at `time_ms`, writes it durably, forgets its transactions from the mempool and
+    /// Commits a block decided elsewhere (by consensus) as height `height`: applies `prices`
+    /// and `txs` at `time_ms`, writes it durably, forgets its transactions from the mempool and
     /// publishes it. The caller verified the transactions ([`Node::verify_envelope`]).
-    pub fn commit_block(&self, height: u64, time_ms: u64, txs: Vec<BlockTx>) -> Result<ProducedBlock, NodeError> {
+    pub fn commit_block(
+        &self,
+        height: u64,
+        time_ms: u64,
+        txs: Vec<BlockTx>,
+        prices: Vec<novation_protocol::PublisherPrices>,
+    ) -> Result<ProducedBlock, NodeError> {
         let _producing = self.shared.producing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if self.shared.halted.load(Ordering::Acquire) {
             return Err(NodeError::Halted);
@@ -379,7 +385,7 @@ impl Node {
             if height != expected {
                 return Err(NodeError::Block(novation_protocol::BlockError::WrongHeight { expected, got: height }));
             }
-            let notice = match chain.commit_block(txs, time_ms) {
+            let notice = match chain.commit_block(txs, time_ms, prices) {
                 Ok(notice) => notice,
                 Err(error) => {
                     self.shared.halted.store(true, Ordering::Release);

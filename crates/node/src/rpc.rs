@@ -304,7 +304,7 @@ fn relay_transactions(node: &Node, args: &[Value]) -> RpcResult {
         return Err(invalid("param 0: an array of signed transaction envelopes"));
     };
     if envelopes.len() > RELAY_MAX {
-        return Err(invalid(&format!("at most {RELAY_MAX} envelopes per call")));
+        return Err(invalid(format!("at most {RELAY_MAX} envelopes per call")));
     }
     let mut admitted = 0u64;
     for value in envelopes {

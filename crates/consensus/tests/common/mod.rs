@@ -1,11 +1,11 @@
 //! A 4-validator network on loopback for the tests: free ports, a temporary directory, and
 //! waits with generous deadlines (a loaded 2-core machine runs four validators at once).
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::time::{Duration, Instant};
 
 use novation_consensus::network::{free_base_port, init_testnet, load_home, TestnetLayout};
-use novation_consensus::{start_validator, RunningValidator};
+use novation_consensus::{start_validator, RunningValidator, ValidatorConfig};
 
 pub struct Net {
     pub dir: tempfile::TempDir,
@@ -18,14 +18,34 @@ pub const BLOCK_MS: u64 = 100;
 
 impl Net {
     pub async fn start(validators: usize) -> Net {
+        Net::start_with(validators, |_, _| {}).await
+    }
+
+    /// A network whose validator configurations `adjust` may change before they start.
+    pub async fn start_with(validators: usize, adjust: impl Fn(usize, &mut ValidatorConfig)) -> Net {
         let dir = tempfile::tempdir().unwrap();
         let base = free_base_port(validators as u16 + 2);
         let layout = init_testnet(dir.path(), validators, base, BLOCK_MS).unwrap();
         let mut nodes = Vec::new();
-        for home in &layout.homes {
-            nodes.push(Some(start_validator(load_home(home).unwrap()).await.unwrap()));
+        for (i, home) in layout.homes.iter().enumerate() {
+            let mut config = load_home(home).unwrap();
+            adjust(i, &mut config);
+            nodes.push(Some(start_validator(config).await.unwrap()));
         }
         Net { dir, layout, nodes }
+    }
+
+    /// Waits until `check` holds for every running node.
+    pub async fn wait_until(&self, what: &str, within: Duration, check: impl Fn(&RunningValidator) -> bool) {
+        let deadline = Instant::now() + within;
+        while !self.running().all(&check) {
+            assert!(Instant::now() < deadline, "{what}: not within {within:?} (heights {:?})", self.heights());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn heights(&self) -> Vec<u64> {
+        self.running().map(|n| n.node.height()).collect()
     }
 
     pub fn node(&self, i: usize) -> &RunningValidator {
