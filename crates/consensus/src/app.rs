@@ -57,8 +57,9 @@ pub struct ConsensusStatus {
     pub round: AtomicU64,
     /// Connected peers.
     pub peers: AtomicU64,
-    /// Blocks committed through value sync since start.
-    pub synced_blocks: AtomicU64,
+    /// Heights at which this node saw a validator equivocate (two votes or two proposals
+    /// for one round).
+    pub equivocation_heights: AtomicU64,
     /// Why this node halted, if it did.
     pub halted: Mutex<Option<String>>,
 }
@@ -103,6 +104,10 @@ struct App {
     built: HashMap<i64, BlockId>,
     /// Verified transactions of blocks seen at the current height.
     verified: HashMap<BlockId, Vec<BlockTx>>,
+    /// Synced blocks this node's checks refused, with why: if the engine then confirms one
+    /// matches its verified commit certificate, two thirds decided a block this node cannot
+    /// follow.
+    refused_synced: Arc<Mutex<HashMap<BlockId, String>>>,
 }
 
 /// A failure that stops the application loop (the node halts).
@@ -140,14 +145,47 @@ pub async fn run(config: AppConfig, mut channels: Channels<NovationContext>) -> 
         prev_extensions: Vec::new(),
         built: HashMap::new(),
         verified: HashMap::new(),
+        refused_synced: Arc::new(Mutex::new(HashMap::new())),
     };
+    let watcher = watch_certified_refusals(&channels, &app);
     let result = app.serve(&mut channels).await;
+    watcher.abort();
     if let Err(error) = &result {
         eprintln!("novation: CONSENSUS HALTED at height {}: {error}", app.height);
         *app.status.halted.lock().unwrap_or_else(|p| p.into_inner()) = Some(error.0.clone());
         app.node.halt(&error.0);
     }
     result
+}
+
+/// Halts the node when the engine confirms that a synced block this node refused is the one
+/// its verified commit certificate names (a peer's junk bytes never get that far).
+fn watch_certified_refusals(channels: &Channels<NovationContext>, app: &App) -> tokio::task::JoinHandle<()> {
+    use malachitebft_app_channel::app::engine::util::events::Event;
+    use malachitebft_app_channel::app::types::core::ValueOrigin;
+    let mut events = channels.events.subscribe();
+    let (refused, node, status) = (app.refused_synced.clone(), app.node.clone(), app.status.clone());
+    tokio::spawn(async move {
+        loop {
+            let event = match events.recv().await {
+                Ok(event) => event,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return,
+            };
+            let Event::ReceivedProposedValue(value, ValueOrigin::Sync) = event else { continue };
+            let why = refused.lock().unwrap_or_else(|p| p.into_inner()).get(&value.value).cloned();
+            if let Some(why) = why {
+                let reason = format!(
+                    "two thirds of the validators decided block {} at height {} and this node cannot follow it: {why}",
+                    value.value, value.height
+                );
+                eprintln!("novation: CONSENSUS HALTED: {reason}");
+                *status.halted.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason.clone());
+                node.halt(&reason);
+                return;
+            }
+        }
+    })
 }
 
 impl App {
@@ -169,12 +207,16 @@ impl App {
         self.height = height;
         self.built.clear();
         self.verified.clear();
+        self.refused_synced.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.early.retain(|p| p.height >= height);
         self.status.height.store(height.0, Ordering::Relaxed);
     }
 
     async fn serve(&mut self, channels: &mut Channels<NovationContext>) -> Result<(), Halt> {
         while let Some(msg) = channels.consensus.recv().await {
+            if let Some(reason) = self.node.halted() {
+                return Err(Halt(reason));
+            }
             match msg {
                 AppMsg::ConsensusReady { reply } => {
                     self.recover().await?;
@@ -250,7 +292,11 @@ impl App {
                     self.decided(certificate, extensions).await?;
                     let _ = reply.send(());
                 }
-                AppMsg::Finalized { certificate, extensions, evidence: _, reply } => {
+                AppMsg::Finalized { certificate, extensions, evidence, reply } => {
+                    if !evidence.is_empty() {
+                        eprintln!("novation: equivocation seen at height {}: {evidence:?}", certificate.height);
+                        self.status.equivocation_heights.fetch_add(1, Ordering::Relaxed);
+                    }
                     // Late precommits may bring more extensions for the next block.
                     if Some(certificate.value_id) == self.prev_block && certificate.height.0 == self.node.height() {
                         let more = carried(&certificate, &extensions);
@@ -453,7 +499,10 @@ impl App {
                 self.verified.insert(id, txs);
                 true
             }
-            Err(_) => false,
+            Err(error) => {
+                self.refused_synced.lock().unwrap_or_else(|p| p.into_inner()).insert(id, error.to_string());
+                false
+            }
         };
         let record = UndecidedRecord {
             round: round.as_i64(),

@@ -180,6 +180,69 @@ impl RunningValidator {
 
 /// Starts one node inside the current tokio runtime; returns once its API listens.
 pub async fn start_validator(config: ValidatorConfig) -> Result<RunningValidator, NodeError> {
+    start(
+        config,
+        #[cfg(feature = "byzantine")]
+        None,
+    )
+    .await
+}
+
+/// How a test validator misbehaves (Malachite's Byzantine network proxy; feature `byzantine`).
+#[cfg(feature = "byzantine")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Misbehaviour {
+    /// Signs a second, conflicting vote after every vote it sends.
+    EquivocateVotes,
+    /// Signs a second, conflicting proposal after every proposal it sends.
+    EquivocateProposals,
+}
+
+#[cfg(feature = "byzantine")]
+impl Misbehaviour {
+    fn context(
+        self,
+        identity: NetworkIdentity,
+        signer: ConsensusSigner,
+        address: ValidatorAddress,
+    ) -> malachitebft_app_channel::ByzantineContext<NovationContext, NovationCodec> {
+        use malachitebft_engine_byzantine::{ByzantineConfig, Trigger};
+        let config = match self {
+            Misbehaviour::EquivocateVotes => ByzantineConfig::new(Some(7)).with_equivocate_votes(Trigger::Always),
+            Misbehaviour::EquivocateProposals => {
+                ByzantineConfig::new(Some(7)).with_equivocate_proposals(Trigger::Always)
+            }
+        };
+        let flip = |id: &crate::BlockId| {
+            let mut bytes = id.0;
+            bytes[31] ^= 1;
+            crate::BlockId(bytes)
+        };
+        malachitebft_app_channel::ByzantineContext {
+            identity,
+            codec: NovationCodec,
+            config,
+            signer: Box::new(signer),
+            address,
+            conflicting_value_fn: Some(Box::new(flip)),
+            conflicting_vote_value_fn: Some(Box::new(move |id| id.map_or(crate::BlockId([0xee; 32]), flip))),
+        }
+    }
+}
+
+/// Starts a validator that misbehaves as `misbehaviour` says (tests of Byzantine faults).
+#[cfg(feature = "byzantine")]
+pub async fn start_misbehaving_validator(
+    config: ValidatorConfig,
+    misbehaviour: Misbehaviour,
+) -> Result<RunningValidator, NodeError> {
+    start(config, Some(misbehaviour)).await
+}
+
+async fn start(
+    config: ValidatorConfig,
+    #[cfg(feature = "byzantine")] misbehaviour: Option<Misbehaviour>,
+) -> Result<RunningValidator, NodeError> {
     if config.validators.validators().is_empty() {
         return Err(NodeError::Genesis("a validator network needs at least one validator".into()));
     }
@@ -233,8 +296,34 @@ pub async fn start_validator(config: ValidatorConfig) -> Result<RunningValidator
         }
         _ => ConsensusContext::new_full_node(ValidatorAddress(novation_types::Address([0; 20])), Box::new(verifier)),
     };
-    let (channels, engine) = EngineBuilder::new(NovationContext, engine_config)
-        .with_default_wal(WalContext::new(config.data_dir.join("wal").join("consensus.wal"), NovationCodec))
+    let builder = EngineBuilder::new(NovationContext, engine_config)
+        .with_default_wal(WalContext::new(config.data_dir.join("wal").join("consensus.wal"), NovationCodec));
+    #[cfg(feature = "byzantine")]
+    let (channels, engine) = match (misbehaviour, &signer, address) {
+        (Some(misbehaviour), Some(signer), Some(address)) => {
+            builder
+                .with_byzantine_network(misbehaviour.context(identity, signer.clone(), address))
+                .await
+                .map_err(engine_error)?
+                .with_default_sync(SyncContext::new(NovationCodec))
+                .with_default_consensus(consensus)
+                .with_default_request(RequestContext::new(100))
+                .build()
+                .await
+        }
+        _ => {
+            builder
+                .with_default_network(NetworkContext::new(identity, NovationCodec))
+                .with_default_sync(SyncContext::new(NovationCodec))
+                .with_default_consensus(consensus)
+                .with_default_request(RequestContext::new(100))
+                .build()
+                .await
+        }
+    }
+    .map_err(engine_error)?;
+    #[cfg(not(feature = "byzantine"))]
+    let (channels, engine) = builder
         .with_default_network(NetworkContext::new(identity, NovationCodec))
         .with_default_sync(SyncContext::new(NovationCodec))
         .with_default_consensus(consensus)
@@ -256,6 +345,7 @@ pub async fn start_validator(config: ValidatorConfig) -> Result<RunningValidator
             "deciding_height": status_for_rpc.height.load(Ordering::Relaxed),
             "round": status_for_rpc.round.load(Ordering::Relaxed),
             "peers": status_for_rpc.peers.load(Ordering::Relaxed),
+            "equivocation_heights": status_for_rpc.equivocation_heights.load(Ordering::Relaxed),
             "halted": status_for_rpc.halted.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         })
     });

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use novation_consensus::network::{free_base_port, init_testnet, load_home, TestnetLayout};
+use novation_consensus::validator::{start_misbehaving_validator, Misbehaviour};
 use novation_consensus::{start_validator, RunningValidator, ValidatorConfig};
 
 pub struct Net {
@@ -21,8 +22,17 @@ impl Net {
         Net::start_with(validators, |_, _| {}).await
     }
 
-    /// A network whose validator configurations `adjust` may change before they start.
+    /// A network whose validator configurations `adjust` may change before they start;
+    /// validator `i` misbehaves as `misbehaviour(i)` says.
     pub async fn start_with(validators: usize, adjust: impl Fn(usize, &mut ValidatorConfig)) -> Net {
+        Net::start_byzantine(validators, adjust, |_| None).await
+    }
+
+    pub async fn start_byzantine(
+        validators: usize,
+        adjust: impl Fn(usize, &mut ValidatorConfig),
+        misbehaviour: impl Fn(usize) -> Option<Misbehaviour>,
+    ) -> Net {
         let dir = tempfile::tempdir().unwrap();
         let base = free_base_port(validators as u16 + 2);
         let layout = init_testnet(dir.path(), validators, base, BLOCK_MS).unwrap();
@@ -30,7 +40,11 @@ impl Net {
         for (i, home) in layout.homes.iter().enumerate() {
             let mut config = load_home(home).unwrap();
             adjust(i, &mut config);
-            nodes.push(Some(start_validator(config).await.unwrap()));
+            let node = match misbehaviour(i) {
+                Some(m) => start_misbehaving_validator(config, m).await.unwrap(),
+                None => start_validator(config).await.unwrap(),
+            };
+            nodes.push(Some(node));
         }
         Net { dir, layout, nodes }
     }
