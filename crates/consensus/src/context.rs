@@ -43,15 +43,25 @@ impl mtypes::Height for Height {
     }
 }
 
-/// A validator's address: the novation address of its ed25519 consensus key
-/// (`novation_tx::ed25519_address`), which is also its oracle publisher address.
+/// A validator's address: the last 20 bytes of `SHA-256("novation-validator-v1" || consensus
+/// public key)`, also its oracle publisher address. The domain is not an account key's, so no
+/// account key can sign transactions as a validator: its prices enter only through its vote
+/// extensions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ValidatorAddress(pub Address);
+
+/// The domain hashed before a consensus key to form its validator address.
+pub const VALIDATOR_ADDRESS_DOMAIN: &[u8] = b"novation-validator-v1";
 
 impl ValidatorAddress {
     /// The address of a consensus public key.
     pub fn of(public_key: &PublicKey) -> Self {
-        ValidatorAddress(novation_tx::ed25519_address(public_key.as_bytes()))
+        use sha2::{Digest, Sha256};
+        let digest =
+            Sha256::new().chain_update(VALIDATOR_ADDRESS_DOMAIN).chain_update(public_key.as_bytes()).finalize();
+        let mut address = [0u8; 20];
+        address.copy_from_slice(&digest[12..]);
+        ValidatorAddress(Address(address))
     }
 }
 

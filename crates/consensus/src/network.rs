@@ -24,6 +24,7 @@ use novation_protocol::params::Genesis;
 use novation_types::Address;
 use serde::{Deserialize, Serialize};
 
+use crate::context::ValidatorAddress;
 use crate::oracle::{NoPrices, PriceSource, SimulatedPriceSource};
 use crate::validator::{lan_timeouts, start_validator, validator_set, RunningValidator, ValidatorConfig};
 
@@ -125,8 +126,7 @@ fn write_secret(path: &Path, secret: &[u8; 32]) -> Result<(), NodeError> {
 /// validators as the oracle's publishers (weight = voting power) and a two-thirds stake
 /// quorum.
 pub fn validator_genesis(validators: &[(PublicKey, u64)]) -> Genesis {
-    let addresses: Vec<Address> =
-        validators.iter().map(|(key, _)| novation_tx::ed25519_address(key.as_bytes())).collect();
+    let addresses: Vec<Address> = validators.iter().map(|(key, _)| ValidatorAddress::of(key).0).collect();
     let mut genesis = novation_node::devnet_genesis_with_series(&addresses);
     for (publisher, (_, power)) in genesis.publishers.iter_mut().zip(validators) {
         publisher.weight = u32::try_from(*power).unwrap_or(u32::MAX);
@@ -171,7 +171,7 @@ pub fn init_testnet(
         .map(|(key, power)| ValidatorEntry {
             public_key: hex(key.as_bytes()),
             power: *power,
-            address: novation_tx::ed25519_address(key.as_bytes()),
+            address: ValidatorAddress::of(key).0,
         })
         .collect();
     let rpc = |i: usize| SocketAddr::from(([127, 0, 0, 1], base_port + i as u16));

@@ -154,3 +154,29 @@ fn carried_extensions_must_be_signed_by_distinct_validators_for_the_previous_blo
     with_stranger.sort_by_key(|e| e.validator);
     assert!(matches!(check_block(&node, &ctx, &block(with_stranger)), Err(InvalidBlock::BadExtension(_))));
 }
+
+#[test]
+fn on_a_validator_chain_prices_come_only_from_the_validators() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = node(dir.path());
+    // An account's PriceReport transaction is refused: only validators publish, and no
+    // account key can sign as a validator (its address is in another domain).
+    let signer = demo_key(2);
+    let report = Action::PriceReport(action::PriceReport {
+        asset: novation_protocol::presets::BTC,
+        price: "1".parse().unwrap(),
+        confidence: "0".parse().unwrap(),
+        publish_time_ms: now_ms(),
+    });
+    let envelope = signer.sign(&TxPayload::new(CHAIN, signer.address(), 0, vec![report]));
+    let tx = node.verify_envelope(envelope).unwrap();
+    node.commit_block(1, now_ms(), vec![tx], Vec::new()).unwrap();
+    let reports = node.with_state(|s| s.oracle(novation_protocol::presets::BTC).unwrap().reports.len());
+    assert_eq!(reports, 0);
+    let publishers = node.with_state(|s| s.params().publishers.iter().map(|p| p.address).collect::<Vec<_>>());
+    for key in keys() {
+        let validator = ValidatorAddress::of(&key.public_key()).0;
+        assert!(publishers.contains(&validator));
+        assert_ne!(validator, novation_tx::ed25519_address(key.public_key().as_bytes()), "not an account address");
+    }
+}

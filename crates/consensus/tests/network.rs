@@ -93,6 +93,9 @@ async fn four_validators_one_chain_prices_from_extensions_and_transactions_throu
     }
     assert_eq!(usd_balance(&full.node, owner), Decimal::from_int(2_000));
     assert_eq!(full.node.status_json()["consensus"]["role"], "full node");
+    let metrics = ureq::get(&format!("http://{}/metrics", net.node(1).rpc_addr)).call().unwrap().into_string().unwrap();
+    assert!(metrics.contains("novation_consensus_validators 4"), "{metrics}");
+    assert!(metrics.contains("novation_consensus_peers "));
     drop(full.stop().await);
     net.assert_one_chain();
 }

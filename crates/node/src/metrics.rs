@@ -65,7 +65,32 @@ pub fn metrics_text(node: &Node) -> String {
     for (name, help, value) in lines {
         text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"));
     }
+    text.push_str(&consensus_metrics(node));
     text
+}
+
+/// A validator network's view of consensus (what `nov_status` shows under `consensus`).
+fn consensus_metrics(node: &Node) -> String {
+    let Some(status) = node.consensus_status() else { return String::new() };
+    let number = |key: &str| status.get(key).and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let halted = u64::from(status.get("halted").is_some_and(|h| !h.is_null()));
+    let lines = [
+        ("novation_consensus_peers", "gauge", "Connected p2p peers.", number("peers")),
+        ("novation_consensus_validators", "gauge", "Validators in the set.", number("validators")),
+        ("novation_consensus_height", "gauge", "Height consensus is deciding.", number("deciding_height")),
+        ("novation_consensus_round", "gauge", "Round of the height being decided.", number("round")),
+        (
+            "novation_consensus_equivocation_heights_total",
+            "counter",
+            "Heights at which a validator was seen equivocating.",
+            number("equivocation_heights"),
+        ),
+        ("novation_consensus_halted", "gauge", "1 if this node halted off the agreed chain.", halted),
+    ];
+    lines
+        .iter()
+        .map(|(name, kind, help, value)| format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"))
+        .collect()
 }
 
 /// Layer adding `/metrics` in front of the RPC service.

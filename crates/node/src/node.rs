@@ -332,6 +332,11 @@ impl Node {
         let _ = self.shared.on_admitted.set(Box::new(hook));
     }
 
+    /// What `nov_status` reports under `consensus` (a validator network's node only).
+    pub fn consensus_status(&self) -> Option<serde_json::Value> {
+        self.shared.status_extra.get().map(|hook| hook())
+    }
+
     /// Sets what `nov_status` reports under `consensus` (once per node).
     pub fn set_status_hook(&self, hook: impl Fn() -> serde_json::Value + Send + Sync + 'static) {
         let _ = self.shared.status_extra.set(Box::new(hook));
