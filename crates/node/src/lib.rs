@@ -28,8 +28,8 @@ mod rpc;
 
 pub use chain::BlockTx;
 pub use devnet::{
-    demo_key, devnet_genesis, devnet_genesis_with_series, run_devnet, run_node, start_devnet, start_node, DemoKey,
-    DevnetConfig, GenesisSource, NodeConfig, RunningNode, SimulatedFeed,
+    demo_key, devnet_genesis, devnet_genesis_with_series, run_devnet, run_node, start_devnet, start_market_maker,
+    start_node, DemoKey, DevnetConfig, GenesisSource, MarketMaker, NodeConfig, RunningNode, SimulatedFeed,
 };
 pub use error::NodeError;
 pub use front_door::RpcLimits;
