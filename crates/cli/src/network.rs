@@ -190,7 +190,8 @@ pub(crate) fn run_home_node(ctx: &Context, args: &NodeArgs) -> CliResult<()> {
             running.rpc_addr,
             summary.p2p_addr
         ));
-        run_until_stopped(vec![running]).await
+        let halted = wait_for_stop(std::slice::from_ref(&running)).await;
+        stop_all(vec![running], halted).await
     })
 }
 
@@ -256,11 +257,12 @@ pub(crate) fn run_validator_devnet(ctx: &Context, args: &DevnetArgs, validators:
             false => None,
         };
         ctx.print(&devnet_banner(&running, &homes, &demo_keys, &dir, maker.is_some()));
-        let result = run_until_stopped(running).await;
+        let halted = wait_for_stop(&running).await;
+        // The market maker holds validator 0's node: stop it first.
         if let Some(maker) = maker {
             let _ = tokio::task::spawn_blocking(move || maker.stop()).await;
         }
-        result
+        stop_all(running, halted).await
     })
 }
 
@@ -349,12 +351,12 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// Runs until Ctrl-C or SIGTERM (then stops every node and returns `Ok`) or until a node's
-/// application loop ends (then stops the others and returns the halt as an error).
-async fn run_until_stopped(running: Vec<RunningValidator>) -> CliResult<()> {
+/// Waits for Ctrl-C or SIGTERM (`None`) or until a node's application loop ends (`Some`:
+/// why it halted), checking every [`HALT_POLL_MS`].
+async fn wait_for_stop(running: &[RunningValidator]) -> Option<String> {
     let signal = stop_signal();
     tokio::pin!(signal);
-    let halted = loop {
+    loop {
         tokio::select! {
             _ = &mut signal => break None,
             _ = tokio::time::sleep(Duration::from_millis(HALT_POLL_MS)) => {}
@@ -363,7 +365,11 @@ async fn run_until_stopped(running: Vec<RunningValidator>) -> CliResult<()> {
             let (rpc_addr, height) = (ended.rpc_addr, ended.node.height());
             break Some(format!("the node of RPC {rpc_addr} halted at height {height}: {}", halt_reason(ended)));
         }
-    };
+    }
+}
+
+/// Stops every node; a halt is the command's error.
+async fn stop_all(running: Vec<RunningValidator>, halted: Option<String>) -> CliResult<()> {
     if halted.is_none() {
         eprintln!("novation: stopping at height {}", running[0].node.height());
     }
