@@ -12,7 +12,9 @@
 //!
 //! Entry points for the CLI: [`run_devnet`] / [`DevnetConfig`] (`novation devnet`) and
 //! [`run_node`] / [`NodeConfig`] (`novation node`); in-process: [`start_devnet`],
-//! [`start_node`], and [`Node`] for benchmarks ([`Node::submit`], [`Node::produce_block_now`]).
+//! [`start_node`], [`start_market_maker`] (the devnet's market maker beside a chain whose
+//! blocks come from elsewhere, e.g. `novation devnet --validators N`), and [`Node`] for
+//! benchmarks ([`Node::submit`], [`Node::produce_block_now`]).
 //! `docs/node.md` describes the rules; `docs/api.md` the JSON-RPC contract.
 #![deny(missing_docs)]
 
