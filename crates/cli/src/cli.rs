@@ -107,7 +107,8 @@ pub(crate) struct DevnetArgs {
     /// Port of the JSON-RPC API on 127.0.0.1 (the solo devnet; validators use --base-port).
     #[arg(long, default_value_t = PORT_DEFAULT)]
     pub(crate) port: u16,
-    /// Block interval in milliseconds [default: 200; with --validators 250].
+    /// Block interval in milliseconds [default: 200; with --validators 250, fixed when the
+    /// network is first written].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) block_time_ms: Option<u64>,
     /// Start from a fresh chain, deleting the data directory's previous chain.
@@ -137,16 +138,17 @@ pub(crate) struct NodeArgs {
     /// validator home.
     #[arg(long, value_name = "FILE")]
     pub(crate) genesis: Option<PathBuf>,
-    /// Where the chain's database lives [default: HOME/node].
+    /// Where a solo node's database lives [default: HOME/node]; a validator home keeps its
+    /// own in HOME/data.
     #[arg(long, value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
-    /// Port of the JSON-RPC API on 127.0.0.1.
+    /// Port of a solo node's JSON-RPC API on 127.0.0.1 (a validator home names its own).
     #[arg(long, default_value_t = PORT_DEFAULT)]
     pub(crate) port: u16,
-    /// Block interval in milliseconds.
+    /// A solo node's block interval in milliseconds (a validator home names its own).
     #[arg(long, value_name = "N", default_value_t = BLOCK_TIME_MS_DEFAULT, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) block_time_ms: u64,
-    /// The chain id transactions must name.
+    /// The chain id transactions must name (a solo node; a validator home names its own).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub(crate) chain_id: u64,
 }
