@@ -1,7 +1,8 @@
 //! A validator network run the way an operator runs it: `novation testnet init` writes the
 //! homes, one `novation node --home DIR/vI` process per validator, and `novation devnet
 //! --validators 4` for all of them in one process. The chain survives a validator killed with
-//! SIGKILL: the other three go on, and the restarted one catches up to the same blocks.
+//! SIGKILL: the other three go on, and the restarted one catches up to the same blocks. A node
+//! that finds blocks of another chain in its store halts, says why and exits with code 1.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -260,4 +261,51 @@ fn devnet_with_four_validators_advances_and_funds_the_demo_keys() {
         let book: Value = serde_json::from_slice(&book.stdout).unwrap_or_default();
         book["bids"].as_array().is_some_and(|bids| !bids.is_empty())
     });
+}
+
+#[test]
+fn a_node_given_another_chains_blocks_halts_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ours, theirs) = (dir.path().join("ours"), dir.path().join("theirs"));
+    let init_one = |net: &Path| {
+        let base = novation_consensus::network::free_base_port(2).to_string();
+        let output =
+            novation(&["testnet", "init", "--validators", "1", "--dir", net.to_str().unwrap(), "--base-port", &base]);
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        let config: Value = serde_json::from_slice(&std::fs::read(net.join("v0/config.json")).unwrap()).unwrap();
+        config["rpc_addr"].as_str().unwrap().rsplit(':').next().unwrap().parse::<u16>().unwrap()
+    };
+    let their_port = init_one(&theirs);
+    init_one(&ours);
+
+    // Their one-validator chain decides a few blocks, then its consensus store is restored into
+    // our home by mistake.
+    let mut nodes = Nodes::new(1, dir.path());
+    nodes.spawn(0, &["--home", theirs.join("v0").to_str().unwrap(), "node"]);
+    wait_until(&mut nodes, "their chain at height 3", || height(their_port).is_some_and(|h| h >= 3));
+    nodes.kill(0);
+    std::fs::create_dir_all(ours.join("v0/data")).unwrap();
+    std::fs::copy(theirs.join("v0/data/consensus.redb"), ours.join("v0/data/consensus.redb")).unwrap();
+
+    let mut node = Command::new(env!("CARGO_BIN_EXE_novation"))
+        .args(["--home", ours.join("v0").to_str().unwrap(), "node"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("novation starts");
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(status) = node.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = node.kill();
+            panic!("the node did not halt within {PATIENCE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut node.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("halted at height 0: stored block 1"), "the halt reason: {stderr}");
 }
