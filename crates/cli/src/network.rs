@@ -363,7 +363,7 @@ async fn wait_for_stop(running: &[RunningValidator]) -> Option<String> {
         }
         if let Some(ended) = running.iter().find(|v| v.ended()) {
             let (rpc_addr, height) = (ended.rpc_addr, ended.node.height());
-            break Some(format!("the node of RPC {rpc_addr} halted at height {height}: {}", halt_reason(ended)));
+            break Some(format!("halted at height {height} (RPC {rpc_addr}): {}", halt_reason(ended)));
         }
     }
 }
