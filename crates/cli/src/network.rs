@@ -204,7 +204,7 @@ fn devnet_testnet_dir(ctx: &Context, args: &DevnetArgs) -> PathBuf {
 /// against what the command asks for.
 fn existing_layout(dir: &Path, validators: usize, base_port: Option<u16>) -> CliResult<TestnetLayout> {
     let mut layout = TestnetLayout { homes: Vec::new(), rpc_addrs: Vec::new() };
-    while dir.join(format!("v{}", layout.homes.len())).exists() {
+    while layout.homes.len() <= VALIDATORS_MAX && dir.join(format!("v{}", layout.homes.len())).exists() {
         let home = dir.join(format!("v{}", layout.homes.len()));
         let config = load_home(&home).map_err(|e| home_error(&home, e))?;
         layout.rpc_addrs.push(config.rpc_addr);
