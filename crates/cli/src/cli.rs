@@ -38,10 +38,15 @@ pub(crate) struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Run a one-process development chain with seeded markets and funded demo keys.
+    /// Run a one-process development chain with seeded markets and funded demo keys (a solo
+    /// sequencer; with --validators, a whole validator network in one process).
     Devnet(DevnetArgs),
-    /// Run a node from a genesis file.
+    /// Run a node: a testnet validator or full node (--home DIR written by `testnet init`), or
+    /// a solo sequencer from a genesis file (--genesis FILE).
     Node(NodeArgs),
+    /// Set up a validator network on this machine.
+    #[command(subcommand)]
+    Testnet(TestnetCommand),
     /// Create, import and list signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -65,42 +70,85 @@ pub(crate) enum QuoteCommand {
     Option(crate::quote::OptionQuoteArgs),
 }
 
-/// `novation devnet`.
+/// `novation testnet ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TestnetCommand {
+    /// Write one home per validator (keys, config, the shared genesis) under --dir; start
+    /// each with `novation node --home DIR/vI`. Validator i serves JSON-RPC on
+    /// base-port + i and p2p on base-port + 100 + i, all on 127.0.0.1.
+    Init(TestnetInitArgs),
+}
+
+/// `novation testnet init`.
+#[derive(Debug, Args)]
+pub(crate) struct TestnetInitArgs {
+    /// How many validators (1 to 100), power 1 each.
+    #[arg(long, value_name = "N")]
+    pub(crate) validators: usize,
+    /// The directory to write the homes `v0`, `v1`, … into.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// First port: validator i's RPC is base-port + i, its p2p port base-port + 100 + i.
+    #[arg(long, value_name = "PORT", default_value_t = novation_consensus::network::DEFAULT_BASE_PORT)]
+    pub(crate) base_port: u16,
+    /// Least time between blocks in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = novation_consensus::network::DEFAULT_BLOCK_TIME_MS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) block_time_ms: u64,
+}
+
+/// `novation devnet`. Without --validators it is the solo sequencer; with --validators N it
+/// runs N validators agreeing through consensus, in this one process.
 #[derive(Debug, Args)]
 pub(crate) struct DevnetArgs {
     /// Where the chain's database lives [default: HOME/devnet].
     #[arg(long, value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
-    /// Port of the JSON-RPC API on 127.0.0.1.
+    /// Port of the JSON-RPC API on 127.0.0.1 (the solo devnet; validators use --base-port).
     #[arg(long, default_value_t = PORT_DEFAULT)]
     pub(crate) port: u16,
-    /// Block interval in milliseconds.
-    #[arg(long, value_name = "N", default_value_t = BLOCK_TIME_MS_DEFAULT, value_parser = clap::value_parser!(u64).range(1..))]
-    pub(crate) block_time_ms: u64,
+    /// Block interval in milliseconds [default: 200; with --validators 250, fixed when the
+    /// network is first written].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) block_time_ms: Option<u64>,
     /// Start from a fresh chain, deleting the data directory's previous chain.
     #[arg(long)]
     pub(crate) reset: bool,
-    /// Run a built-in market maker quoting both sides of every market.
+    /// Run a built-in market maker quoting both sides of every market (with --validators,
+    /// through validator 0).
     #[arg(long)]
     pub(crate) market_maker: bool,
+    /// Run a network of N validators in this process instead of the solo sequencer (its homes
+    /// in DATA_DIR/testnet, created on first start).
+    #[arg(long, value_name = "N")]
+    pub(crate) validators: Option<usize>,
+    /// First port of the validators: validator i's RPC is base-port + i, its p2p port
+    /// base-port + 100 + i [default: 26000].
+    #[arg(long, value_name = "PORT", requires = "validators")]
+    pub(crate) base_port: Option<u16>,
 }
 
-/// `novation node`.
+/// `novation node`. With the global `--home DIR` naming a home written by `novation testnet
+/// init` (DIR/config.json and DIR/validators.json), it runs that validator, or a full node
+/// where the home has no consensus_key.json; otherwise it runs a solo sequencer from
+/// --genesis.
 #[derive(Debug, Args)]
 pub(crate) struct NodeArgs {
-    /// The genesis file (JSON of the protocol's `Genesis`).
+    /// The genesis file (JSON of the protocol's `Genesis`) of a solo node; not used with a
+    /// validator home.
     #[arg(long, value_name = "FILE")]
-    pub(crate) genesis: PathBuf,
-    /// Where the chain's database lives [default: HOME/node].
+    pub(crate) genesis: Option<PathBuf>,
+    /// Where a solo node's database lives [default: HOME/node]; a validator home keeps its
+    /// own in HOME/data.
     #[arg(long, value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
-    /// Port of the JSON-RPC API on 127.0.0.1.
+    /// Port of a solo node's JSON-RPC API on 127.0.0.1 (a validator home names its own).
     #[arg(long, default_value_t = PORT_DEFAULT)]
     pub(crate) port: u16,
-    /// Block interval in milliseconds.
+    /// A solo node's block interval in milliseconds (a validator home names its own).
     #[arg(long, value_name = "N", default_value_t = BLOCK_TIME_MS_DEFAULT, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) block_time_ms: u64,
-    /// The chain id transactions must name.
+    /// The chain id transactions must name (a solo node; a validator home names its own).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub(crate) chain_id: u64,
 }
@@ -372,14 +420,20 @@ mod tests {
     #[test]
     fn devnet_defaults_just_work() {
         let Command::Devnet(args) = parse(&["devnet"]).unwrap().command else { panic!("not devnet") };
-        assert_eq!((args.port, args.block_time_ms, args.reset, args.market_maker), (8545, 200, false, false));
+        assert_eq!((args.port, args.block_time_ms, args.reset, args.market_maker), (8545, None, false, false));
+        assert_eq!((args.validators, args.base_port), (None, None));
         let Command::Devnet(args) =
             parse(&["devnet", "--port", "9000", "--block-time-ms", "50", "--reset"]).unwrap().command
         else {
             panic!("not devnet")
         };
-        assert_eq!((args.port, args.block_time_ms, args.reset), (9000, 50, true));
+        assert_eq!((args.port, args.block_time_ms, args.reset), (9000, Some(50), true));
         assert!(parse(&["devnet", "--block-time-ms", "0"]).is_err());
+        assert!(parse(&["devnet", "--base-port", "27000"]).is_err(), "a base port needs --validators");
+        let Command::Devnet(args) = parse(&["devnet", "--validators", "4"]).unwrap().command else {
+            panic!("not devnet")
+        };
+        assert_eq!(args.validators, Some(4));
     }
 
     #[test]
@@ -464,8 +518,18 @@ mod tests {
     }
 
     #[test]
-    fn node_needs_a_genesis_file() {
-        assert!(parse(&["node"]).is_err());
+    fn node_takes_a_genesis_file_or_a_home() {
         assert!(parse(&["node", "--genesis", "g.json"]).is_ok());
+        let cli = parse(&["node", "--home", "testnet/v0"]).unwrap();
+        assert_eq!(cli.home, Some(PathBuf::from("testnet/v0")));
+        assert!(matches!(cli.command, Command::Node(NodeArgs { genesis: None, .. })));
+    }
+
+    #[test]
+    fn testnet_init_has_the_documented_defaults() {
+        let cli = parse(&["testnet", "init", "--validators", "4", "--dir", "t"]).unwrap();
+        let Command::Testnet(TestnetCommand::Init(args)) = cli.command else { panic!("not testnet init") };
+        assert_eq!((args.validators, args.base_port, args.block_time_ms), (4, 26_000, 250));
+        assert!(parse(&["testnet", "init", "--dir", "t"]).is_err(), "--validators is required");
     }
 }

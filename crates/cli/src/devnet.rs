@@ -1,6 +1,7 @@
-//! `novation devnet` and `novation node`: resolve the configuration (data directory, port,
-//! block time, genesis) from the arguments, then hand over to the node crate, which runs until
-//! Ctrl-C.
+//! `novation devnet` and `novation node` as a solo sequencer: resolve the configuration (data
+//! directory, port, block time, genesis) from the arguments, then hand over to the node crate,
+//! which runs until Ctrl-C. Their validator-network forms (`devnet --validators`, `node` with
+//! a testnet home) are in [`crate::network`].
 //!
 //! [`launch_devnet`] and [`launch_node`] are the only two places that call into the node crate.
 //! Before the devnet starts, its funded demo keys are saved in the key store as `demo1`, ….
@@ -15,7 +16,7 @@ use crate::keys::{KeyStore, Signer};
 use crate::Context;
 
 /// How many funded demo keys the devnet has (and the command saves as `demo1`, …).
-const DEMO_KEYS: usize = 4;
+pub(crate) const DEMO_KEYS: usize = 4;
 
 /// Everything a devnet needs, resolved from the command line.
 #[derive(Debug, PartialEq, Eq)]
@@ -58,7 +59,7 @@ pub(crate) fn devnet_settings(home: &Path, args: &DevnetArgs) -> DevnetSettings 
     DevnetSettings {
         data_dir: args.data_dir.clone().unwrap_or_else(|| home.join("devnet")),
         rpc_addr: loopback(args.port),
-        block_time_ms: args.block_time_ms,
+        block_time_ms: args.block_time_ms.unwrap_or(crate::cli::BLOCK_TIME_MS_DEFAULT),
         reset: args.reset,
         market_maker: args.market_maker,
         chain_id: novation_node::DevnetConfig::default().chain_id,
@@ -68,10 +69,18 @@ pub(crate) fn devnet_settings(home: &Path, args: &DevnetArgs) -> DevnetSettings 
 /// The node settings for `args`: the genesis file is read and validated here, so a bad file
 /// is reported before anything starts.
 pub(crate) fn node_settings(home: &Path, args: &NodeArgs) -> CliResult<NodeSettings> {
-    let text = std::fs::read_to_string(&args.genesis).map_err(|e| CliError::io(&args.genesis, e))?;
+    let Some(path) = &args.genesis else {
+        return Err(CliError::Usage(format!(
+            "{} is not a validator home (no config.json and validators.json): run a validator with \
+             `novation node --home DIR` where DIR was written by `novation testnet init`, or a solo \
+             node with `novation node --genesis FILE`",
+            home.display()
+        )));
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::io(path, e))?;
     let genesis: Genesis = serde_json::from_str(&text)
-        .map_err(|e| CliError::Input(format!("{}: not a genesis file: {e}", args.genesis.display())))?;
-    genesis.validate().map_err(|e| CliError::Input(format!("{}: {e}", args.genesis.display())))?;
+        .map_err(|e| CliError::Input(format!("{}: not a genesis file: {e}", path.display())))?;
+    genesis.validate().map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
     Ok(NodeSettings {
         data_dir: args.data_dir.clone().unwrap_or_else(|| home.join("node")),
         rpc_addr: loopback(args.port),
@@ -83,7 +92,16 @@ pub(crate) fn node_settings(home: &Path, args: &NodeArgs) -> CliResult<NodeSetti
 
 /// Runs `novation devnet` until Ctrl-C.
 pub(crate) fn run_devnet(ctx: &Context, args: &DevnetArgs) -> CliResult<()> {
+    if let Some(validators) = args.validators {
+        return crate::network::run_validator_devnet(ctx, args, validators);
+    }
     let settings = devnet_settings(&ctx.home, args);
+    announce_demo_keys(ctx);
+    launch_devnet(settings)
+}
+
+/// Saves the demo keys in the key store and says so.
+pub(crate) fn announce_demo_keys(ctx: &Context) {
     match save_demo_keys(&ctx.home) {
         Ok(names) if !names.is_empty() => ctx.print(&format!(
             "demo keys saved in {}: {} (e.g. `novation tx --key {} deposit USD 1000`)\n",
@@ -94,11 +112,14 @@ pub(crate) fn run_devnet(ctx: &Context, args: &DevnetArgs) -> CliResult<()> {
         Ok(_) => {}
         Err(error) => ctx.print(&format!("(could not save the demo keys: {error})\n")),
     }
-    launch_devnet(settings)
 }
 
-/// Runs `novation node` until Ctrl-C.
+/// Runs `novation node` until Ctrl-C: the validator (or full node) of a testnet home, or a
+/// solo node from a genesis file.
 pub(crate) fn run_node(ctx: &Context, args: &NodeArgs) -> CliResult<()> {
+    if crate::network::is_testnet_home(&ctx.home) {
+        return crate::network::run_home_node(ctx, args);
+    }
     launch_node(node_settings(&ctx.home, args)?)
 }
 
@@ -158,11 +179,20 @@ mod tests {
 
     #[test]
     fn devnet_data_lives_under_home_unless_told_otherwise() {
-        let args = DevnetArgs { data_dir: None, port: 8545, block_time_ms: 200, reset: false, market_maker: true };
+        let args = DevnetArgs {
+            data_dir: None,
+            port: 8545,
+            block_time_ms: None,
+            reset: false,
+            market_maker: true,
+            validators: None,
+            base_port: None,
+        };
         let settings = devnet_settings(Path::new("/h"), &args);
         assert_eq!(settings.data_dir, PathBuf::from("/h/devnet"));
         assert_eq!(settings.rpc_addr.to_string(), "127.0.0.1:8545");
         assert!(settings.market_maker);
+        assert_eq!(settings.block_time_ms, 200);
         let args = DevnetArgs { data_dir: Some("d".into()), ..args };
         assert_eq!(devnet_settings(Path::new("/h"), &args).data_dir, PathBuf::from("d"));
     }
@@ -183,11 +213,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("genesis.json");
         std::fs::write(&path, serde_json::to_string(&Genesis::example(&[])).unwrap()).unwrap();
-        let args = NodeArgs { genesis: path.clone(), data_dir: None, port: 1, block_time_ms: 200, chain_id: 1 };
+        let args = NodeArgs { genesis: Some(path.clone()), data_dir: None, port: 1, block_time_ms: 200, chain_id: 1 };
         assert_eq!(node_settings(dir.path(), &args).unwrap().genesis, Genesis::example(&[]));
         std::fs::write(&path, "{}").unwrap();
         assert!(node_settings(dir.path(), &args).unwrap_err().to_string().contains("not a genesis file"));
-        let args = NodeArgs { genesis: dir.path().join("missing.json"), ..args };
+        let args = NodeArgs { genesis: Some(dir.path().join("missing.json")), ..args };
         assert!(matches!(node_settings(dir.path(), &args), Err(CliError::Io { .. })));
+        let args = NodeArgs { genesis: None, ..args };
+        let error = node_settings(dir.path(), &args).unwrap_err();
+        assert!(matches!(error, CliError::Usage(_)) && error.to_string().contains("--genesis FILE"), "{error}");
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //!  novation devnet | node        run a chain (embedded node, until Ctrl-C)
+//!  novation testnet init         write a validator network's homes (`node --home DIR/vI`)
 //!  novation keys new|list|...    local signing keys in HOME/keys/*.json (0600)
 //!  novation tx --key K <action>  sign, send (JSON-RPC), wait for the block, show events
 //!  novation query <what>         read the chain through the node's JSON-RPC API
@@ -18,6 +19,7 @@ mod error;
 mod events;
 mod keys;
 mod markets;
+mod network;
 mod query;
 mod quote;
 mod rpc;
@@ -32,7 +34,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use serde_json::Value;
 
-use crate::cli::{Cli, Command, KeysCommand, QuoteCommand};
+use crate::cli::{Cli, Command, KeysCommand, QuoteCommand, TestnetCommand};
 use crate::error::CliResult;
 use crate::keys::{os_random_seed, KeyStore, Signer};
 use crate::table::Table;
@@ -92,6 +94,7 @@ fn run(ctx: &Context, command: &Command) -> CliResult<()> {
     match command {
         Command::Devnet(args) => devnet::run_devnet(ctx, args),
         Command::Node(args) => devnet::run_node(ctx, args),
+        Command::Testnet(TestnetCommand::Init(args)) => network::run_testnet_init(ctx, args),
         Command::Keys(command) => run_keys(ctx, command),
         Command::Tx(args) => tx::run(ctx, args),
         Command::Query(command) => query::run(ctx, command),

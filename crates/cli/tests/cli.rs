@@ -36,7 +36,7 @@ fn help_lists_every_command() {
     let output = novation(home.path(), &["--help"]);
     assert_eq!(output.status.code(), Some(0));
     let text = stdout(&output);
-    for command in ["devnet", "node", "keys", "tx", "query"] {
+    for command in ["devnet", "node", "testnet", "keys", "tx", "query"] {
         assert!(text.contains(command), "{command} missing from:\n{text}");
     }
     let output = novation(home.path(), &["tx", "order", "--help"]);

@@ -451,6 +451,47 @@ fn devnet_bots(node: Node, market_maker: bool, seed: u64, keys: DevnetKeys, prod
     }
 }
 
+/// The devnet's market maker running beside a chain whose blocks come from elsewhere (a
+/// validator network): see [`start_market_maker`].
+pub struct MarketMaker {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl MarketMaker {
+    /// Stops quoting and waits for its thread.
+    pub fn stop(self) {
+        self.stop.store(true, Ordering::Release);
+        let _ = self.thread.join();
+    }
+}
+
+/// Starts the solo devnet's market maker against `node`: its key is the one kept in
+/// `keys_dir` (created there on first use, as a devnet's data directory keeps it), funded once
+/// with 10,000,000 USD; on its own thread it quotes after every other new block, exactly as
+/// `novation devnet --market-maker` does, until stopped.
+pub fn start_market_maker(node: Node, keys_dir: &std::path::Path) -> Result<MarketMaker, NodeError> {
+    std::fs::create_dir_all(keys_dir)?;
+    let maker = DevnetKeys::load_or_create(keys_dir)?.market_maker;
+    fund(&node, &maker, &[(USD, "10000000")])?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop_seen = stop.clone();
+    let thread = spawn("novation-market-maker", move || {
+        let mut last_height = node.height();
+        while !stop_seen.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(20));
+            let height = node.height();
+            if height != last_height {
+                last_height = height;
+                if height.is_multiple_of(2) {
+                    quote(&node, &maker);
+                }
+            }
+        }
+    })?;
+    Ok(MarketMaker { stop, thread })
+}
+
 fn spawn(name: &str, run: impl FnOnce() + Send + 'static) -> Result<std::thread::JoinHandle<()>, NodeError> {
     Ok(std::thread::Builder::new().name(name.into()).spawn(run)?)
 }

@@ -12,7 +12,9 @@
 //!
 //! Entry points for the CLI: [`run_devnet`] / [`DevnetConfig`] (`novation devnet`) and
 //! [`run_node`] / [`NodeConfig`] (`novation node`); in-process: [`start_devnet`],
-//! [`start_node`], and [`Node`] for benchmarks ([`Node::submit`], [`Node::produce_block_now`]).
+//! [`start_node`], [`start_market_maker`] (the devnet's market maker beside a chain whose
+//! blocks come from elsewhere, e.g. `novation devnet --validators N`), and [`Node`] for
+//! benchmarks ([`Node::submit`], [`Node::produce_block_now`]).
 //! `docs/node.md` describes the rules; `docs/api.md` the JSON-RPC contract.
 #![deny(missing_docs)]
 
@@ -28,8 +30,8 @@ mod rpc;
 
 pub use chain::BlockTx;
 pub use devnet::{
-    demo_key, devnet_genesis, devnet_genesis_with_series, run_devnet, run_node, start_devnet, start_node, DemoKey,
-    DevnetConfig, GenesisSource, NodeConfig, RunningNode, SimulatedFeed,
+    demo_key, devnet_genesis, devnet_genesis_with_series, run_devnet, run_node, start_devnet, start_market_maker,
+    start_node, DemoKey, DevnetConfig, GenesisSource, MarketMaker, NodeConfig, RunningNode, SimulatedFeed,
 };
 pub use error::NodeError;
 pub use front_door::RpcLimits;
