@@ -57,6 +57,10 @@ pub struct ConsensusStatus {
     pub round: AtomicU64,
     /// Connected peers.
     pub peers: AtomicU64,
+    /// Blocks this node took from value sync (catching up) since it started.
+    pub synced_blocks: AtomicU64,
+    /// Whether the latest block came through value sync rather than a live round.
+    pub catching_up: std::sync::atomic::AtomicBool,
     /// Heights at which this node saw a validator equivocate (two votes or two proposals
     /// for one round).
     pub equivocation_heights: AtomicU64,
@@ -543,9 +547,8 @@ impl App {
         let certificate_bytes = encode_certificate(&extended).map_err(halt)?;
         let block = ConsensusBlock::from_bytes(&record.block_bytes).map_err(halt)?;
         // Durable before the engine hears the block is committed.
-        self.store
-            .put_decided(height.0, &DecidedRecord { block_bytes: record.block_bytes, certificate: certificate_bytes })
-            .map_err(halt)?;
+        let decided = DecidedRecord { block_bytes: record.block_bytes.clone(), certificate: certificate_bytes };
+        self.store.put_decided(height.0, &decided).map_err(halt)?;
         let txs = match self.verified.remove(&id) {
             Some(txs) => txs,
             None => check_block(&self.node, &self.block_context(false), &block)
@@ -559,6 +562,11 @@ impl App {
             )));
         }
         self.execute(block, txs).await?;
+        let synced = record.signature.is_empty();
+        self.status.catching_up.store(synced, Ordering::Relaxed);
+        if synced {
+            self.status.synced_blocks.fetch_add(1, Ordering::Relaxed);
+        }
         self.prev_block = Some(id);
         self.prev_extensions = carried(&certificate, &extensions);
         Ok(())

@@ -346,6 +346,10 @@ async fn start(
             "round": status_for_rpc.round.load(Ordering::Relaxed),
             "peers": status_for_rpc.peers.load(Ordering::Relaxed),
             "equivocation_heights": status_for_rpc.equivocation_heights.load(Ordering::Relaxed),
+            "sync": {
+                "catching_up": status_for_rpc.catching_up.load(Ordering::Relaxed),
+                "synced_blocks": status_for_rpc.synced_blocks.load(Ordering::Relaxed),
+            },
             "halted": status_for_rpc.halted.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         })
     });

@@ -115,6 +115,8 @@ async fn one_down_the_chain_goes_on_two_down_it_halts_without_forking_and_restar
     let target = net.max_height() + 2;
     net.wait_all(target, PATIENCE).await;
     net.assert_one_chain();
+    let synced = net.node(3).node.status_json()["consensus"]["sync"]["synced_blocks"].as_u64().unwrap();
+    assert!(synced > 0, "the restarted validator caught up through value sync");
 
     // Two of four down: no quorum, no block, and no fork.
     net.kill(2).await;
