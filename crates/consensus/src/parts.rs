@@ -19,7 +19,7 @@ use crate::signing::{part_stream_signing_bytes, verifies, ConsensusSigner};
 pub const CHUNK_BYTES: usize = 128 * 1024;
 
 /// Streams being reassembled at once; the oldest is dropped beyond it.
-pub const MAX_STREAMS: usize = 64;
+pub const MAX_STREAMS: usize = 16;
 
 /// A proposal put back together and its signature checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
