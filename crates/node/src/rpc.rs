@@ -211,6 +211,34 @@ fn get_account(node: &Node, args: &[Value]) -> RpcResult {
     Ok(view)
 }
 
+/// `[address, subaccount]`: the subaccount's resting orders.
+fn get_open_orders(node: &Node, args: &[Value]) -> RpcResult {
+    let id = SubaccountId::new(arg_address(args, 0)?, arg_subaccount(args, 1)?);
+    let chain = node.chain();
+    Ok(json!({"height": chain.height(), "orders": to_value(chain.state.open_orders(id))?}))
+}
+
+/// `[address, subaccount, {"order_id": N} | {"client_order_id": N}]`: one order — `open`
+/// with its view while it rests, `not_open` once filled, cancelled or never placed.
+fn get_order_status(node: &Node, args: &[Value]) -> RpcResult {
+    use novation_protocol::queries::OrderRef;
+    let id = SubaccountId::new(arg_address(args, 0)?, arg_subaccount(args, 1)?);
+    let wanted = args.get(2).and_then(Value::as_object).ok_or_else(|| invalid("param 2: {\"order_id\": N} or {\"client_order_id\": N}"))?;
+    let number = |key: &str| wanted.get(key).and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
+    let order = match (number("order_id"), number("client_order_id"), wanted.len()) {
+        (Some(order_id), None, 1) => OrderRef::Id(novation_types::OrderId(order_id)),
+        (None, Some(client), 1) => OrderRef::ClientId(client),
+        _ => return Err(invalid("param 2: exactly one of order_id or client_order_id, a non-negative integer")),
+    };
+    let chain = node.chain();
+    let view = chain.state.open_order(id, order);
+    Ok(json!({
+        "height": chain.height(),
+        "status": if view.is_some() { "open" } else { "not_open" },
+        "order": to_value(view)?,
+    }))
+}
+
 /// `[limit, after_address, after_subaccount]`: every subaccount in id order, a page at a time.
 fn list_subaccounts(node: &Node, args: &[Value]) -> RpcResult {
     let limit = arg_limit(args, 0, 100, LIST_MAX)?;
@@ -436,6 +464,9 @@ pub fn rpc_module(node: Node) -> Result<RpcModule<Node>, NodeError> {
     blocking_method!(module, "nov_getTransaction", |node, a| get_transaction(node, &a));
     method!(module, "nov_getNonce", |node, a| Ok(json!(node.next_nonce(arg_address(&a, 0)?))));
     method!(module, "nov_getAccount", |node, a| get_account(node, &a));
+    // Scans the books for one owner's orders: off the async threads.
+    blocking_method!(module, "nov_getOpenOrders", |node, a| get_open_orders(node, &a));
+    blocking_method!(module, "nov_getOrderStatus", |node, a| get_order_status(node, &a));
     blocking_method!(module, "nov_getAccountProof", |node, a| get_account_proof(node, &a));
     method!(module, "nov_getMarkets", |node, _a| get_markets(node));
     method!(module, "nov_getBook", |node, a| get_book(node, &a));

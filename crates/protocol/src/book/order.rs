@@ -22,6 +22,10 @@ pub struct RestingOrder {
     pub reduce_only: bool,
     /// The client's own reference for the order, if it gave one.
     pub client_order_id: Option<u64>,
+    /// The size it was placed with, in lots (filled = this − remaining).
+    pub size_lots: Lots,
+    /// The block time it was placed at, ms since the Unix epoch.
+    pub placed_ms: u64,
 }
 
 /// Where an order sat in its price level's queue: the order just ahead of it (None = it was

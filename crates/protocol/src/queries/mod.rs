@@ -4,10 +4,12 @@
 
 mod backstop;
 mod derivatives;
+mod orders;
 mod risk_view;
 
 pub use backstop::{AdlStanding, BackstopExposure, BackstopView};
 pub use derivatives::{ContractGreeks, GreeksView, MarginBreakdown, PositionMargin, SeriesView, SmileView};
+pub use orders::{OpenOrderView, OrderRef};
 pub use risk_view::{AccountRisk, AssetReserves, MarketOpenInterest, RiskView};
 
 use novation_math::{Decimal, Rounding};

@@ -251,6 +251,8 @@ fn rest(
         remaining_lots: Lots(remaining_lots),
         reduce_only: request.reduce_only,
         client_order_id: request.client_order_id,
+        size_lots: request.size_lots,
+        placed_ms: state.clock.time_ms,
     };
     if !state.book_insert(market, order) {
         return;
