@@ -330,3 +330,80 @@ fn an_order_filled_at_a_worse_price_rests_the_rest_only_if_covered() {
         health.free_collateral
     );
 }
+
+/// Found by `the_same_blocks_give_the_same_states_and_events` (seed 246474873559994062,
+/// shrunk): trader 1 is long and trader 4 short ETH-PERP, trader 4 also quotes BTC-PERP from
+/// subaccount 1 and trader 1 buys 2 BTC-PERP into the quote; ETH crashes 31 % (trader 1 is
+/// bankrupt: the backstop takes its BTC-PERP long and its debt), then BTC crashes 48 % and the
+/// backstop is bankrupt in turn. Its deficit — mostly the inherited USD debt — was
+/// auto-deleveraged at a bankruptcy price ten times the mark against trader 4's short, with no
+/// bound on what that holder could pay: trader 4's subaccount 1 was left at −58,792 USD of
+/// equity that no ledger account booked. A holder now pays the bankruptcy price only as far
+/// as its equity goes; the rest of the deficit is bad debt, covered by the fund, then the fee
+/// pool.
+#[test]
+fn a_backstop_deficit_deleveraged_after_two_crashes_leaves_no_loss_unbooked() {
+    use novation_sim::{BlockSpec, Funding, Kind, Move, Opener, PlaceSpec, Price, Size, TxSpec, Who};
+    use novation_types::{MarketId, SelfTradePrevention, TimeInForce};
+    let funding = |usd, btc_milli, eth_milli| Funding { usd, btc_milli, eth_milli };
+    let place = |who, sub, market, side, size, kind, self_trade| TxSpec {
+        who: Who::Trader(who),
+        agent: None,
+        nonce: novation_sim::NonceSpec::Next,
+        actions: vec![novation_sim::ActionSpec::Order(novation_sim::OrderSpec::Place(PlaceSpec {
+            sub,
+            market: MarketId(market),
+            side,
+            size,
+            kind,
+            reduce_only: false,
+            client_id: None,
+            self_trade,
+        }))],
+        too_many: false,
+    };
+    let quote = place(
+        4,
+        1,
+        0,
+        Side::Sell,
+        Size::OfFree(91),
+        Kind::Limit(Price::Near(62), TimeInForce::GoodTillCancel),
+        SelfTradePrevention::CancelIncoming,
+    );
+    let buy = place(
+        1,
+        0,
+        0,
+        Side::Buy,
+        Size::Lots(1647),
+        Kind::Limit(Price::Near(49), TimeInForce::FillOrKill),
+        SelfTradePrevention::CancelBoth,
+    );
+    let script = Script {
+        seed: 246474873559994062,
+        shrunk: true,
+        funding: vec![
+            funding(18141, 0, 5805),
+            funding(13894, 2073, 0),
+            funding(246118, 0, 0),
+            funding(209286, 0, 0),
+            funding(169356, 0, 0),
+        ],
+        openers: vec![Opener { long: 1, short: 4, market: MarketId(1), percent: 40 }],
+        blocks: vec![
+            BlockSpec { outage: 0, moves: [Move::Hold, Move::Hold], txs: vec![quote] },
+            BlockSpec { outage: 0, moves: [Move::Hold, Move::Crash(31)], txs: vec![buy] },
+            BlockSpec { outage: 0, moves: [Move::Crash(48), Move::Hold], txs: vec![] },
+        ],
+    };
+    let (result, state) = Runner::new(Mode::Blocks { replicas: 0 }, Checks::default()).run_keeping_state(&script);
+    let stats = result.unwrap_or_else(|failure| panic!("{failure}"));
+    assert!(stats.auto_deleveraged > 0 && stats.backstop_takeovers > 0, "the path is reached: {stats:?}");
+    let view = state.risk_view(0);
+    assert_eq!(view.uncovered_loss, novation_math::Decimal::ZERO, "{view:?}");
+    assert!(view.bad_debt_total > novation_math::Decimal::ZERO, "the shortfall is visible bad debt: {view:?}");
+    for property in [Property::ReplicasAgree, Property::ValueIsConserved, Property::BystandersNeverPay] {
+        check(property, &script).unwrap_or_else(|e| panic!("{property:?}: {e}"));
+    }
+}

@@ -1,8 +1,9 @@
 //! Auto-deleveraging: closing a position against opposing holders, in the published ranking
 //! order — highest unrealised profit × leverage first, then subaccount id — ranked once per
 //! (market, side) when a block first needs it. A subaccount with no position is never
-//! touched. Used at the bankruptcy price for a deficit nothing else covers, and at mark for
-//! what the backstop may not take.
+//! touched. Used at the bankruptcy price for a deficit nothing else covers (each holder
+//! paying at most its own equity, so deleveraging never leaves a loss in another subaccount
+//! where nothing books it), and at mark for what the backstop may not take.
 
 use novation_math::{mul_div_i128, Decimal, Rounding};
 use novation_types::{Event, MarketId, SubaccountId};
@@ -150,18 +151,95 @@ pub(crate) fn deleverage_deficit(
             (lot_value.times_lots(p.size_lots).map_or(i128::MAX, |v| v.0.saturating_abs()), p.market, p.size_lots.0)
         })
         .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    let Some((_, market, size_lots)) = largest else {
-        super::bad_debt::book_bad_debt(state, id, deficit, events);
+    if let Some((_, market, size_lots)) = largest {
+        let lots = size_lots.unsigned_abs();
+        // Per lot, the bankrupt side needs deficit / size more than mark (rounded so it ends ≥ 0).
+        let shift_per_lot = novation_math::div_i128(deficit, lots as i128, Rounding::Ceil).unwrap_or(deficit);
+        deleverage_at_bankruptcy(state, id, market, lots, shift_per_lot, adl, events);
+    }
+    // What the counterparties could not absorb (lots no holder took, or holders whose equity
+    // could not pay the bankruptcy price) is written off, so no negative equity stays unbooked.
+    let left = equity_of(state, id).saturating_neg().max(0);
+    super::bad_debt::book_bad_debt(state, id, left, events);
+}
+
+/// Closes up to `lots` of `id`'s position in `market` against ranked opposing holders at its
+/// bankruptcy price, mark moved by `shift_per_lot` (raw quote per lot) against them. A holder
+/// pays at most its own equity at mark: where the full shift would make it bankrupt, its lots
+/// close at the price that leaves it at zero equity, and the shortfall stays with `id` (to be
+/// booked as bad debt). Deleveraging therefore never moves a loss into another subaccount
+/// where nothing books it.
+fn deleverage_at_bankruptcy(
+    state: &mut State,
+    id: SubaccountId,
+    market: MarketId,
+    lots: u64,
+    shift_per_lot: i128,
+    adl: &mut AdlQueues,
+    events: &mut Vec<Event>,
+) {
+    debug_assert!(shift_per_lot >= 0, "a bankruptcy price is never better than mark for the bankrupt");
+    let sign = state.accounts.subaccounts.get(&id).map_or(0, |s| s.size_lots(market).0.signum());
+    if sign == 0 {
         return;
-    };
-    let lots = size_lots.unsigned_abs();
-    // Per lot, the bankrupt side needs deficit / size more than mark (rounded so it ends ≥ 0).
-    let shift = novation_math::div_i128(deficit, lots as i128, Rounding::Ceil).unwrap_or(deficit);
+    }
     let lot_value = state.risk.markets[market.0 as usize].lot_value.0;
-    let bankruptcy_lot_price =
-        if size_lots > 0 { lot_value.saturating_add(shift) } else { lot_value.saturating_sub(shift) };
-    if deleverage(state, id, market, lots, bankruptcy_lot_price, adl, events) > 0 {
-        let left = equity_of(state, id).saturating_neg().max(0);
-        super::bad_debt::book_bad_debt(state, id, left, events);
+    let lot_size = state.params.market(market).map_or(Decimal::ONE, |m| m.lot_size);
+    let mut remaining = lots;
+    while remaining > 0 {
+        let Some(counterparty) = adl.next(state, id, market, sign) else { break };
+        // The holder's position may have changed since the ranking was made.
+        let available = reducing_lots(state, counterparty, market, sign);
+        if available == 0 {
+            adl.pop(market, sign);
+            continue;
+        }
+        let take = remaining.min(available);
+        let equity_before = equity_of(state, counterparty);
+        let shift = affordable_shift_per_lot(shift_per_lot, equity_before, take);
+        let lot_price = if sign > 0 { lot_value.saturating_add(shift) } else { lot_value.saturating_sub(shift) };
+        if trade_at(state, id, counterparty, market, take, lot_price).is_none() {
+            adl.pop(market, sign);
+            continue;
+        }
+        debug_assert!(
+            equity_before < 0 || equity_of(state, counterparty) >= 0,
+            "deleveraging at the bankruptcy price never makes a holder bankrupt"
+        );
+        remaining -= take;
+        if take == available {
+            adl.pop(market, sign);
+        }
+        state.liquidation.stats.adl_events += 1;
+        let notional = (take as i128).saturating_mul(lot_price);
+        state.liquidation.stats.adl_notional = state.liquidation.stats.adl_notional.saturating_add(notional);
+        let price = Decimal::from_raw(lot_price).div(lot_size, Rounding::HalfEven).unwrap_or_default();
+        events.push(Event::AutoDeleveraged { subaccount: counterparty, bankrupt: id, market, size_lots: take, price });
+    }
+}
+
+/// The shift from mark per lot a holder with `equity` (raw quote, at mark) pays for `lots`
+/// deleveraged against it: the bankrupt's `shift_per_lot`, but never more than its equity
+/// spread over the lots (rounded down, so the holder ends at zero equity or above). A holder
+/// with no equity to give closes at mark.
+fn affordable_shift_per_lot(shift_per_lot: i128, equity: i128, lots: u64) -> i128 {
+    if lots == 0 || equity <= 0 {
+        return 0;
+    }
+    let affordable = novation_math::div_i128(equity, lots as i128, Rounding::Floor).unwrap_or(0);
+    shift_per_lot.min(affordable).max(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::affordable_shift_per_lot;
+
+    #[test]
+    fn a_holder_pays_the_bankruptcy_price_only_as_far_as_its_equity_goes() {
+        assert_eq!(affordable_shift_per_lot(10, 1_000, 5), 10, "rich enough: the full shift");
+        assert_eq!(affordable_shift_per_lot(10, 42, 5), 8, "42 over 5 lots, rounded down");
+        assert_eq!(affordable_shift_per_lot(10, 0, 5), 0, "nothing to give: closes at mark");
+        assert_eq!(affordable_shift_per_lot(10, -7, 5), 0, "already bankrupt: closes at mark");
+        assert_eq!(affordable_shift_per_lot(0, 1_000, 5), 0);
     }
 }

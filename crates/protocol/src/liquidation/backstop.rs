@@ -4,7 +4,8 @@
 //! liquidator. First its equity at mark is settled:
 //! 1. equity < 0: the insurance fund pays the deficit into the subaccount, as far as it can;
 //!    whatever is still uncovered is auto-deleveraged at the bankruptcy price (`adl`), and
-//!    only what no opposing position covers is written off to `BadDebt` (`bad_debt`);
+//!    only what opposing positions cannot cover (each holder pays at most its equity) is
+//!    written off to `BadDebt` (`bad_debt`);
 //! 2. then its positions move to the backstop at mark — but only within the backstop's
 //!    limits per market: its notional (`backstop_max_notional`), its share of open interest
 //!    (`backstop_max_open_interest_share`) and its own initial margin (a backstop that does
