@@ -320,6 +320,14 @@ pub(crate) enum QueryCommand {
         #[arg(long, value_name = "N", default_value_t = 0)]
         subaccount: u16,
     },
+    /// The resting orders of an account's subaccount: ids, client ids, price, size, filled.
+    Orders {
+        /// An address, or the name of a stored key.
+        account: String,
+        /// The subaccount number.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        subaccount: u16,
+    },
     /// The order book of a market.
     Book {
         /// Market symbol (BTC-PERP) or id.

@@ -52,6 +52,15 @@ pub(crate) fn run(ctx: &Context, command: &QueryCommand) -> CliResult<()> {
             }
             render_account(&address.to_string(), *subaccount, &view)
         }
+        QueryCommand::Orders { account, subaccount } => {
+            let address = resolve_address(ctx, account)?;
+            let orders = rpc.call("nov_getOpenOrders", json!([address.to_string(), subaccount]))?;
+            if ctx.json {
+                return ctx.print_json(&orders);
+            }
+            let markets = fetch_markets(&rpc).unwrap_or_default();
+            render_orders(&address.to_string(), *subaccount, &orders, &markets)
+        }
         QueryCommand::Block { height } => {
             let block = rpc.call("nov_getBlock", json!([height]))?;
             if ctx.json {
@@ -233,6 +242,55 @@ fn render_book(book: &Value, market: &MarketInfo) -> String {
     } else {
         out.push_str(&table.render());
     }
+    out
+}
+
+fn render_orders(address: &str, subaccount: u16, answer: &Value, markets: &[crate::markets::MarketInfo]) -> String {
+    let orders = answer.get("orders").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut out = format!("open orders of {address} / subaccount {subaccount}\n");
+    if orders.is_empty() {
+        out.push_str("\n(none)\n");
+        return out;
+    }
+    let mut table = Table::new(&[
+        "market",
+        ">order id",
+        ">client id",
+        "side",
+        ">price",
+        ">size",
+        ">filled",
+        ">remaining",
+        "flags",
+        ">placed (ms)",
+    ]);
+    for order in &orders {
+        let market = order.get("market").and_then(Value::as_u64);
+        let symbol = markets
+            .iter()
+            .find(|m| Some(u64::from(m.id)) == market)
+            .map_or_else(|| market.map_or("-".into(), |m| m.to_string()), |m| m.symbol.clone());
+        let filled_lots = order.get("filled_lots").and_then(Value::as_u64).unwrap_or(0);
+        let lot = markets.iter().find(|m| Some(u64::from(m.id)) == market).map(|m| m.lot_size);
+        let filled = lot
+            .and_then(|lot| novation_math::Decimal::from_units(i128::from(filled_lots), lot).ok())
+            .map_or_else(|| format!("{filled_lots} lots"), |d| d.to_string());
+        let client = order.get("client_order_id").filter(|c| !c.is_null()).map_or("-".to_string(), plain);
+        let flags = if order.get("reduce_only").and_then(Value::as_bool) == Some(true) { "reduce-only" } else { "" };
+        table.row([
+            symbol,
+            text_of(order, "order_id"),
+            client,
+            text_of(order, "side").to_lowercase(),
+            text_of(order, "price"),
+            text_of(order, "size"),
+            filled,
+            text_of(order, "remaining"),
+            flags.to_string(),
+            text_of(order, "placed_ms"),
+        ]);
+    }
+    out.push_str(&table.render());
     out
 }
 

@@ -93,9 +93,19 @@ fn devnet_deposit_order_cancel_and_account_query() {
     let account = ok(novation(home.path(), &rpc, &["--json", "query", "account", "trader"]));
     let account: serde_json::Value = serde_json::from_str(&account).unwrap();
     assert_eq!(account["open_orders"], 1, "{account}");
+    // The trader sees its order: id, client id, price, size, filled.
+    let orders = ok(novation(home.path(), &rpc, &["query", "orders", "trader"]));
+    assert!(orders.contains("BTC-PERP") && orders.contains("57000") && orders.contains("11"), "{orders}");
+    assert!(orders.contains("0.001") && orders.contains("buy"), "{orders}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(novation(home.path(), &rpc, &["--json", "query", "orders", "trader"]))).unwrap();
+    assert_eq!(listed["orders"][0]["client_order_id"], 11, "{listed}");
+    assert_eq!(listed["orders"][0]["filled_lots"], 0, "{listed}");
 
     let cancel = ok(novation(home.path(), &rpc, &["tx", "--key", "trader", "cancel", "--client-id", "11"]));
     assert!(cancel.contains("order cancelled") && cancel.contains("reason=User"), "{cancel}");
+    let orders = ok(novation(home.path(), &rpc, &["query", "orders", "trader"]));
+    assert!(orders.contains("(none)"), "{orders}");
 
     let account = ok(novation(home.path(), &rpc, &["query", "account", "trader"]));
     assert!(account.contains("USD") && account.contains("free collateral"), "{account}");

@@ -223,7 +223,10 @@ fn get_open_orders(node: &Node, args: &[Value]) -> RpcResult {
 fn get_order_status(node: &Node, args: &[Value]) -> RpcResult {
     use novation_protocol::queries::OrderRef;
     let id = SubaccountId::new(arg_address(args, 0)?, arg_subaccount(args, 1)?);
-    let wanted = args.get(2).and_then(Value::as_object).ok_or_else(|| invalid("param 2: {\"order_id\": N} or {\"client_order_id\": N}"))?;
+    let wanted = args
+        .get(2)
+        .and_then(Value::as_object)
+        .ok_or_else(|| invalid("param 2: {\"order_id\": N} or {\"client_order_id\": N}"))?;
     let number = |key: &str| wanted.get(key).and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
     let order = match (number("order_id"), number("client_order_id"), wanted.len()) {
         (Some(order_id), None, 1) => OrderRef::Id(novation_types::OrderId(order_id)),

@@ -16,7 +16,10 @@ fn open_orders_show_what_rests_and_how_much_filled() {
     let mut bid = limit(BTC_PERP, Side::Buy, 990_000, 20_000);
     bid.client_order_id = Some(42);
     chain.place(alice, bid);
-    chain.ok(alice, vec![novation_types::Action::Order(OrderAction::Place(limit(ETH_PERP, Side::Sell, 410_000, 5_000)))]);
+    chain.ok(
+        alice,
+        vec![novation_types::Action::Order(OrderAction::Place(limit(ETH_PERP, Side::Sell, 410_000, 5_000)))],
+    );
     let placed_ms = chain.state.time_ms();
     // Bob sells into part of Alice's bid.
     chain.place(bob, limit(BTC_PERP, Side::Sell, 990_000, 5_000));

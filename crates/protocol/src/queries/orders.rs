@@ -52,8 +52,11 @@ pub enum OrderRef {
 
 impl State {
     fn order_view(&self, market: MarketId, order: &RestingOrder) -> OpenOrderView {
-        let (tick, lot) =
-            self.params.markets.get(market.0 as usize).map_or((Decimal::ZERO, Decimal::ZERO), |m| (m.tick_size, m.lot_size));
+        let (tick, lot) = self
+            .params
+            .markets
+            .get(market.0 as usize)
+            .map_or((Decimal::ZERO, Decimal::ZERO), |m| (m.tick_size, m.lot_size));
         let units = |n: u64, unit: Decimal| Decimal::from_units(n as i128, unit).unwrap_or_default();
         OpenOrderView {
             market,
