@@ -53,6 +53,8 @@ pub(crate) enum CliError {
     },
     /// The embedded node stopped with an error.
     Node(String),
+    /// An order that may not rest (market, IOC, FOK) was included but filled nothing.
+    Unfilled(String),
 }
 
 impl CliError {
@@ -89,6 +91,7 @@ impl fmt::Display for CliError {
             CliError::Timeout(why) => f.write_str(why),
             CliError::Io { path, source } => write!(f, "{}: {source}", path.display()),
             CliError::Node(why) => write!(f, "the node stopped: {why}"),
+            CliError::Unfilled(why) => write!(f, "the order filled nothing: {why}"),
         }
     }
 }

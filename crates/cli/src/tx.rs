@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use novation_math::Ppm;
+use novation_math::{Decimal, Ppm};
 use novation_tx::TxPayload;
 use novation_types::action;
 use novation_types::{
@@ -69,12 +69,96 @@ pub(crate) fn run(ctx: &Context, args: &TxArgs) -> CliResult<()> {
         eprintln_quiet(&format!("sent {tx_hash} (account {account}{agent}, nonce {nonce}); waiting for a block…"));
     }
     let receipt = wait_for_inclusion(&rpc, &tx_hash)?;
+    // A market, IOC or FOK order fills now or not at all.
+    let must_fill = matches!(&args.action, TxCommand::Order(order) if order.price.is_none() || order.ioc || order.fok);
+    let fills = order_fills(&receipt, &markets, must_fill);
     if ctx.json {
         ctx.print(&format!("{:#}\n", receipt));
     } else {
         ctx.print(&render_receipt(&tx_hash, &receipt, &Names { markets: &markets, assets: &assets }));
+        if let Some(summary) = fills.as_ref().and_then(OrderFills::summary) {
+            ctx.print(&summary);
+        }
     }
-    check_result(&receipt)
+    check_result(&receipt)?;
+    match fills {
+        Some(fills) if fills.must_fill && fills.lots == 0 => Err(CliError::Unfilled(fills.why_unfilled())),
+        _ => Ok(()),
+    }
+}
+
+/// What an included order placement did: its fills as taker, and whether it could rest.
+#[derive(Debug, PartialEq)]
+struct OrderFills {
+    /// Filled lots, in total.
+    lots: u64,
+    /// Filled, in the base asset.
+    size: Decimal,
+    /// Quote value of the fills.
+    notional: Decimal,
+    /// Fees paid as taker.
+    fees: Decimal,
+    /// A market, IOC or FOK order: one that fills now or not at all.
+    must_fill: bool,
+    /// Why the rest was cancelled, if it was.
+    cancel_reason: Option<String>,
+    /// Market symbol.
+    symbol: String,
+}
+
+impl OrderFills {
+    fn summary(&self) -> Option<String> {
+        if self.lots == 0 {
+            return None;
+        }
+        let average = self.notional.div(self.size, novation_math::Rounding::HalfEven).ok()?;
+        Some(format!(
+            "\nfilled {} {} at an average price of {average} (total {} USD, taker fees {} USD)\n",
+            self.size, self.symbol, self.notional, self.fees
+        ))
+    }
+
+    fn why_unfilled(&self) -> String {
+        match self.cancel_reason.as_deref() {
+            Some(reason) => format!(
+                "cancelled ({reason}): no resting liquidity within its price bound (see `novation query book {}`; a market order trades at most --slippage from the mark)",
+                self.symbol
+            ),
+            None => format!("no resting liquidity within its price bound (see `novation query book {}`)", self.symbol),
+        }
+    }
+}
+
+/// The fills of the order a receipt placed (its `OrderAccepted` event names it).
+fn order_fills(receipt: &Value, markets: &[crate::markets::MarketInfo], must_fill: bool) -> Option<OrderFills> {
+    let events = receipt.get("events").and_then(Value::as_array)?;
+    let accepted = events.iter().find_map(|e| e.get("OrderAccepted"))?;
+    let order_id = accepted.get("order_id")?.clone();
+    let market_id = accepted.get("market").and_then(Value::as_u64)?;
+    let market = markets.iter().find(|m| u64::from(m.id) == market_id)?;
+    let decimal =
+        |v: Option<&Value>| v.and_then(Value::as_str).and_then(|t| t.parse::<Decimal>().ok()).unwrap_or_default();
+    let mut fills = OrderFills {
+        lots: 0,
+        size: Decimal::ZERO,
+        notional: Decimal::ZERO,
+        fees: Decimal::ZERO,
+        must_fill,
+        cancel_reason: None,
+        symbol: market.symbol.clone(),
+    };
+    for event in events {
+        if let Some(fill) = event.get("Fill").filter(|f| f.get("taker_order") == Some(&order_id)) {
+            fills.lots += fill.get("size_lots").and_then(Value::as_u64).unwrap_or(0);
+            fills.notional = fills.notional.checked_add(decimal(fill.get("notional"))).unwrap_or(fills.notional);
+            fills.fees = fills.fees.checked_add(decimal(fill.get("taker_fee"))).unwrap_or(fills.fees);
+        }
+        if let Some(cancel) = event.get("OrderCancelled").filter(|c| c.get("order_id") == Some(&order_id)) {
+            fills.cancel_reason = cancel.get("reason").map(crate::events::plain);
+        }
+    }
+    fills.size = Decimal::from_units(i128::from(fills.lots), market.lot_size).unwrap_or_default();
+    Some(fills)
 }
 
 /// The one action `args` asks for.
@@ -249,8 +333,30 @@ fn eprintln_quiet(text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use novation_math::Decimal;
     use novation_types::OrderKind;
+
+    #[test]
+    fn an_order_receipt_sums_its_own_fills_as_taker() {
+        let fill = |taker: u64, lots: u64, notional: &str| json!({"Fill": {"taker_order": taker, "size_lots": lots, "notional": notional, "taker_fee": "0.5"}});
+        let receipt = json!({"events": [
+            {"OrderAccepted": {"order_id": 7, "market": 0}},
+            fill(7, 10, "60"),
+            fill(7, 30, "181"),
+            fill(8, 99, "999"),
+            {"OrderCancelled": {"order_id": 7, "reason": "Slippage"}},
+        ]});
+        let fills = order_fills(&receipt, &markets(), true).unwrap();
+        assert_eq!(fills.lots, 40);
+        assert_eq!(fills.size, "0.004".parse().unwrap());
+        let summary = fills.summary().unwrap();
+        assert!(summary.contains("filled 0.004 BTC-PERP at an average price of 60250"), "{summary}");
+        assert!(summary.contains("total 241 USD") && summary.contains("taker fees 1 USD"), "{summary}");
+        let nothing = json!({"events": [{"OrderAccepted": {"order_id": 9, "market": 0}},
+            {"OrderCancelled": {"order_id": 9, "reason": "Slippage"}}]});
+        let unfilled = order_fills(&nothing, &markets(), true).unwrap();
+        assert_eq!((unfilled.lots, unfilled.summary()), (0, None));
+        assert!(unfilled.why_unfilled().contains("Slippage"));
+    }
 
     fn markets() -> Vec<MarketInfo> {
         vec![MarketInfo {

@@ -107,6 +107,12 @@ fn devnet_deposit_order_cancel_and_account_query() {
     let orders = ok(novation(home.path(), &rpc, &["query", "orders", "trader"]));
     assert!(orders.contains("(none)"), "{orders}");
 
+    // A market order into an empty book fills nothing: a failure that says why.
+    let unfilled = novation(home.path(), &rpc, &["tx", "--key", "trader", "order", "BTC-PERP", "buy", "0.001"]);
+    let stderr = String::from_utf8_lossy(&unfilled.stderr);
+    assert_eq!(unfilled.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("filled nothing") && stderr.contains("query book BTC-PERP"), "{stderr}");
+
     let account = ok(novation(home.path(), &rpc, &["query", "account", "trader"]));
     assert!(account.contains("USD") && account.contains("free collateral"), "{account}");
     let listed = ok(novation(home.path(), &rpc, &["query", "subaccounts", "--limit", "1"]));
