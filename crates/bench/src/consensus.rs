@@ -13,6 +13,10 @@
 //! to one validator, signers spread evenly over the four, through `Node::submit` (signature
 //! check, admission, and the relay to the other three over their APIs). One thread submits.
 //!
+//! Both chains run with the genesis's per-block invariant re-check off (set
+//! `NOVATION_BENCH_INVARIANTS_EACH_BLOCK` to keep it): it walks every resting order and
+//! subaccount in every block, so with it on the figures fall as the run leaves orders behind.
+//!
 //! Figures:
 //! - `orders_per_sec_batched` (median of the repetitions): the load offered as fast as the
 //!   submitting thread goes; orders / time from the first submission until every validator
@@ -71,6 +75,16 @@ const PACED_SHARE_OF_CAPACITY: f64 = 0.8;
 
 /// Rate of the light-load trickle (transactions/s).
 const LIGHT_TX_PER_SEC: f64 = 10.0;
+
+/// Set (to anything) to keep the genesis's per-block invariant re-check on both chains.
+const INVARIANTS_ENV: &str = "NOVATION_BENCH_INVARIANTS_EACH_BLOCK";
+
+/// Whether blocks re-check every invariant (`Limits::verify_conservation_each_block`), off
+/// unless [`INVARIANTS_ENV`] is set: it walks every resting order and subaccount each block,
+/// so with it the figures measure how much state the run has left behind.
+fn invariants_each_block() -> bool {
+    std::env::var_os(INVARIANTS_ENV).is_some()
+}
 
 /// How long any wait may take before the suite gives up.
 const PATIENCE: Duration = Duration::from_secs(180);
@@ -337,6 +351,7 @@ async fn run_network(dir: &std::path::Path, sizes: &Sizes, keys: &Keys) -> Resul
     for home in &layout.homes {
         let mut config = load_home(home).map_err(|e| e.to_string())?;
         config.block_time_ms = BLOCK_TIME_MS;
+        config.genesis.limits.verify_conservation_each_block = invariants_each_block();
         running.push(start_validator(config).await.map_err(|e| e.to_string())?);
     }
     let nodes: Vec<Node> = running.iter().map(|v| v.node.clone()).collect();
@@ -366,6 +381,15 @@ async fn measure_network(nodes: &[Node], sizes: &Sizes, keys: &Keys) -> Result<N
     for (rep, rep_keys) in keys.reps.iter().enumerate() {
         let txs = batched_load(rep_keys, nodes.len(), sizes.txs_per_signer, mid_ticks);
         let orders = txs.len() as u64 * BATCH;
+        if rep == 0 {
+            let bytes: usize = txs.iter().map(|t| t.envelope.payload.len()).sum();
+            eprintln!(
+                "consensus: {} transactions of {BATCH} orders, {} payload bytes each on average; invariants re-checked each block: {}",
+                txs.len(),
+                bytes / txs.len().max(1),
+                invariants_each_block()
+            );
+        }
         let outcome = drive(nodes, txs, None).await?;
         log_rep("4 validators, as fast as possible,", rep, orders, &outcome);
         reps.push(figures(&outcome, orders));
@@ -403,9 +427,11 @@ async fn measure_network(nodes: &[Node], sizes: &Sizes, keys: &Keys) -> Result<N
 async fn run_solo(dir: &std::path::Path, sizes: &Sizes, keys: &Keys, mid_ticks: u64) -> Result<Vec<f64>, String> {
     let publishers = load::publishers();
     let addresses: Vec<Address> = publishers.iter().map(Eip712Signer::address).collect();
+    let mut genesis = novation_node::devnet_genesis(&addresses);
+    genesis.limits.verify_conservation_each_block = invariants_each_block();
     let node = Node::open(ChainConfig {
         data_dir: dir.to_path_buf(),
-        genesis: novation_node::devnet_genesis(&addresses),
+        genesis,
         chain_id: CHAIN_ID,
         mempool: MempoolLimits::default(),
         max_block_txs: 20_000,
