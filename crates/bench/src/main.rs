@@ -11,6 +11,8 @@
 //! warm-up. `--quick` runs a small version that finishes in seconds.
 //!
 //! Suites: `book` (order-book operations through the protocol vs the `lobster` crate),
+//! `node` (orders/s through one node), `consensus` (four validators on Malachite BFT: orders/s
+//! and finality, against the solo chain),
 //! `margin` (re-checking every subaccount's margin after an oracle move), `options`
 //! (Black-76 pricing and Greeks), `abuse` (each attack on the node's front door against a live
 //! devnet), `scenarios` (adversarial scenarios, each outcome as JSON lines), and `sim` (a
@@ -23,7 +25,9 @@
 mod abuse;
 mod book;
 mod chain;
+mod consensus;
 mod liquidation;
+mod load;
 mod margin;
 mod node;
 mod options;
@@ -43,6 +47,8 @@ suites:
   margin   time to re-check the margin of every subaccount after an oracle move
   liquidation  detect and liquidate after a 20% drop across 1,000,000 subaccounts
   node     orders/s through signature check, sequencing, execution and durable commit
+  consensus  four validators on Malachite BFT in one process: orders/s, blocks/s and
+           finality under a batched load, against the solo chain on the same load
   options  ns per Black-76 price, price+Greeks, and per-series scenario price
   abuse    each attack on a live devnet: longest block gap and a legitimate transaction's
            inclusion latency per attack
@@ -76,6 +82,7 @@ enum Command {
 enum Suite {
     Abuse,
     Book,
+    Consensus,
     Margin,
     Liquidation,
     Node,
@@ -111,6 +118,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             name if suite.is_some() => return Err(format!("unexpected argument {name:?}")),
             "abuse" => suite = Some(Suite::Abuse),
             "book" => suite = Some(Suite::Book),
+            "consensus" => suite = Some(Suite::Consensus),
             "margin" => suite = Some(Suite::Margin),
             "liquidation" => suite = Some(Suite::Liquidation),
             "node" => suite = Some(Suite::Node),
@@ -143,6 +151,7 @@ fn main() -> ExitCode {
     let result = match suite {
         Suite::Abuse => abuse::run(quick),
         Suite::Book => book::run(quick),
+        Suite::Consensus => consensus::run(quick),
         Suite::Margin => margin::run(quick),
         Suite::Liquidation => liquidation::run(quick),
         Suite::Node => node::run(quick),
@@ -175,6 +184,7 @@ mod tests {
         assert_eq!(parse(&args(&["--quick", "margin"])), run(Suite::Margin, true));
         assert_eq!(parse(&args(&["--help"])), Ok(Command::Help));
         assert_eq!(parse(&args(&["options"])), run(Suite::Options, false));
+        assert_eq!(parse(&args(&["consensus", "--quick"])), run(Suite::Consensus, true));
         assert_eq!(parse(&args(&["scenarios", "--quick"])), run(Suite::Scenarios, true));
         let sim = sim::SimArgs {
             seconds: Some(30),

@@ -14,16 +14,16 @@
 use std::time::Instant;
 
 use novation_node::{devnet_genesis, ChainConfig, MempoolLimits, Node};
-use novation_protocol::presets::{BTC, BTC_PERP, ETH, USD};
 use novation_tx::{Eip712Signer, SignedTransaction, TxPayload};
-use novation_types::action;
-use novation_types::{Action, OrderAction, OrderRequest, Side};
+use novation_types::Action;
 
+use crate::load::{self, BATCH};
 use crate::report::{median, Metric};
 
 const SUITE: &str = "node";
 const CHAIN_ID: u64 = 31_337;
-const BATCH: u64 = 50;
+/// The mid of the load's orders: the price the publishers report, in ticks.
+const MID_TICKS: u64 = 60_000 * load::BTC_TICKS_PER_USD;
 
 struct Sizes {
     signers: usize,
@@ -62,25 +62,13 @@ fn restart_ms(dir: &std::path::Path, accounts: usize) -> Result<f64, String> {
 }
 
 fn sign(key: &Eip712Signer, nonce: u64, actions: Vec<Action>) -> SignedTransaction {
-    key.sign(&TxPayload::new(CHAIN_ID, key.address(), nonce, actions))
-}
-
-fn order(signer: usize, index: u64) -> OrderAction {
-    let offset = index % 500 + (signer as u64 % 100);
-    let (side, ticks) = if (signer as u64 + index).is_multiple_of(2) {
-        (Side::Buy, 590_000 - offset)
-    } else {
-        (Side::Sell, 610_000 + offset)
-    };
-    OrderAction::Place(OrderRequest::limit(0, BTC_PERP, side, ticks, 1))
+    load::sign(CHAIN_ID, key, nonce, actions)
 }
 
 /// A node with prices set and `signers` funded accounts; returns it and its signers.
 fn funded_node(dir: &std::path::Path, signers: usize) -> Result<(Node, Vec<Eip712Signer>), String> {
     let _ = std::fs::remove_dir_all(dir);
-    let publishers: Vec<Eip712Signer> = (0..3)
-        .map(|i| Eip712Signer::from_seed(novation_node::sha256(format!("novation-bench-publisher-{i}").as_bytes())))
-        .collect();
+    let publishers = load::publishers();
     let addresses: Vec<_> = publishers.iter().map(Eip712Signer::address).collect();
     let node = Node::open(ChainConfig {
         data_dir: dir.to_path_buf(),
@@ -99,30 +87,12 @@ fn funded_node(dir: &std::path::Path, signers: usize) -> Result<(Node, Vec<Eip71
     .map_err(|e| e.to_string())?;
     for round in 0..3u64 {
         let time_ms = novation_node::now_ms();
-        for publisher in &publishers {
-            let report = |asset, price: i64| {
-                Action::PriceReport(action::PriceReport {
-                    asset,
-                    price: novation_math::Decimal::from_int(price),
-                    confidence: novation_math::Decimal::ONE,
-                    publish_time_ms: time_ms,
-                })
-            };
-            node.submit(sign(publisher, round, vec![report(BTC, 60_000), report(ETH, 3_000)]))
-                .map_err(|e| e.to_string())?;
-        }
+        load::report_prices(&node, CHAIN_ID, &publishers, round, 60_000, time_ms)?;
         node.produce_block_at(time_ms).map_err(|e| e.to_string())?;
     }
-    let keys: Vec<Eip712Signer> = (0..signers)
-        .map(|i| Eip712Signer::from_seed(novation_node::sha256(format!("bench-node-{i}").as_bytes())))
-        .collect();
+    let keys = load::signers("bench-node", signers);
     for key in &keys {
-        let deposit = Action::Deposit(action::Deposit {
-            subaccount: 0,
-            asset: USD,
-            amount: novation_math::Decimal::from_int(10_000_000),
-        });
-        node.submit(sign(key, 0, vec![deposit])).map_err(|e| e.to_string())?;
+        node.submit(sign(key, 0, vec![load::deposit()])).map_err(|e| e.to_string())?;
     }
     node.produce_block_now().map_err(|e| e.to_string())?;
     Ok((node, keys))
@@ -155,16 +125,13 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
     for rep in 0..sizes.reps {
         let (node, keys) = funded_node(&dir, sizes.signers)?;
         // Batches: one transaction of 50 orders per signer.
-        let envelopes: Vec<SignedTransaction> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, key)| sign(key, 1, vec![Action::Batch((0..BATCH).map(|j| order(i, j)).collect())]))
-            .collect();
+        let envelopes: Vec<SignedTransaction> =
+            keys.iter().enumerate().map(|(i, key)| load::batched(CHAIN_ID, key, i, 1, 0, MID_TICKS)).collect();
         batched.push(run_block(&node, envelopes, sizes.signers as u64 * BATCH)?);
         // Single orders: `single_per_signer` one-order transactions per signer.
         let envelopes: Vec<SignedTransaction> = (0..sizes.single_per_signer)
             .flat_map(|n| keys.iter().enumerate().map(move |(i, key)| (n, i, key)))
-            .map(|(n, i, key)| sign(key, 2 + n, vec![Action::Order(order(i, 1_000 + n))]))
+            .map(|(n, i, key)| sign(key, 2 + n, vec![Action::Order(load::order(i, 1_000 + n, MID_TICKS))]))
             .collect();
         let count = envelopes.len() as u64;
         // The ceiling: verifying the same signatures, nothing else.

@@ -1,6 +1,6 @@
 //! The transaction relay: Malachite has no mempool gossip, so every transaction a client
-//! submits to this node is sent on to each peer's API (`nov_relayTransactions`), in batches,
-//! from one thread per peer. A peer admits each envelope as a client's and does not relay it
+//! submits to this node is sent on to each peer's API (`nov_relayTransactions`), in batches
+//! that fit the peer API's request limit, from one thread per peer. A peer admits each envelope as a client's and does not relay it
 //! again; identity (`SHA-256(signing hash || signer)`) deduplicates. A slow or dead peer only
 //! fills its own bounded queue, whose overflow is dropped (the client's own node still holds
 //! the transaction, and includes it when it proposes).
@@ -19,6 +19,10 @@ pub const RELAY_QUEUE: usize = 50_000;
 
 /// Most envelopes per relay call (the API's own limit).
 pub const RELAY_BATCH: usize = 1_000;
+
+/// Most envelope JSON bytes per relay call: under the peer API's default request limit
+/// (1 MiB), which refuses a larger call whole.
+pub const RELAY_BATCH_BYTES: usize = 768 * 1024;
 
 /// The relay's threads.
 pub struct Relay {
@@ -64,15 +68,32 @@ fn relay_to(peer: SocketAddr, queue: Receiver<SignedTransaction>, stop: Arc<Atom
     let agent =
         ureq::AgentBuilder::new().timeout_connect(Duration::from_secs(1)).timeout(Duration::from_secs(10)).build();
     let url = format!("http://{peer}/");
+    // The envelope that did not fit in the previous call.
+    let mut carried: Option<serde_json::Value> = None;
     while !stop.load(Ordering::Acquire) {
-        let first = match queue.recv_timeout(Duration::from_millis(50)) {
-            Ok(envelope) => envelope,
-            Err(RecvTimeoutError::Timeout) => continue,
-            Err(RecvTimeoutError::Disconnected) => return,
+        let first = match carried.take() {
+            Some(value) => value,
+            None => match queue.recv_timeout(Duration::from_millis(50)) {
+                Ok(envelope) => match serde_json::to_value(&envelope) {
+                    Ok(value) => value,
+                    Err(_) => continue,
+                },
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return,
+            },
         };
-        let mut batch = vec![first];
-        batch.extend(queue.try_iter().take(RELAY_BATCH - 1));
-        let envelopes: Vec<serde_json::Value> = batch.iter().filter_map(|e| serde_json::to_value(e).ok()).collect();
+        let mut bytes = first.to_string().len();
+        let mut envelopes = vec![first];
+        while envelopes.len() < RELAY_BATCH {
+            let Ok(envelope) = queue.try_recv() else { break };
+            let Ok(value) = serde_json::to_value(&envelope) else { continue };
+            bytes += value.to_string().len() + 1;
+            if bytes > RELAY_BATCH_BYTES {
+                carried = Some(value);
+                break;
+            }
+            envelopes.push(value);
+        }
         let body = serde_json::json!({
             "jsonrpc": "2.0",
             "id": 1,
