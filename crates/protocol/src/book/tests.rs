@@ -18,7 +18,7 @@ fn order(id: u64, side: Side, price_ticks: u64, remaining_lots: u64) -> RestingO
         remaining_lots: Lots(remaining_lots),
         reduce_only: id.is_multiple_of(2),
         client_order_id: (!id.is_multiple_of(5)).then_some(id * 7),
-        size_lots: Lots(remaining_lots + id % 4),
+        size_lots: Lots(id.saturating_mul(10)),
         placed_ms: id,
     }
 }
