@@ -356,10 +356,19 @@ async fn stop_signal() {
 async fn wait_for_stop(running: &[RunningValidator]) -> Option<String> {
     let signal = stop_signal();
     tokio::pin!(signal);
+    // A heartbeat line every few seconds, from the first node.
+    let mut previous = (0, std::time::Instant::now());
+    let mut next_beat = std::time::Instant::now() + Duration::from_secs(novation_node::HEARTBEAT_SECS);
     loop {
         tokio::select! {
             _ = &mut signal => break None,
             _ = tokio::time::sleep(Duration::from_millis(HALT_POLL_MS)) => {}
+        }
+        if std::time::Instant::now() >= next_beat {
+            next_beat += Duration::from_secs(novation_node::HEARTBEAT_SECS);
+            if let Some(first) = running.first() {
+                eprintln!("{}", novation_node::heartbeat_line(&first.node, &mut previous));
+            }
         }
         if let Some(ended) = running.iter().find(|v| v.ended()) {
             let (rpc_addr, height) = (ended.rpc_addr, ended.node.height());

@@ -582,8 +582,49 @@ fn runtime() -> Result<tokio::runtime::Runtime, NodeError> {
     Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
 }
 
+/// Seconds between two heartbeat lines of a running devnet or node.
+pub const HEARTBEAT_SECS: u64 = 5;
+
+/// One heartbeat line: height, transactions per second since `previous` (height, total
+/// transactions, when), open interest, and each oracle price's validity.
+pub fn heartbeat_line(node: &Node, previous: &mut (u64, std::time::Instant)) -> String {
+    let total = node.shared.metrics.total_txs.load(Ordering::Relaxed);
+    let elapsed = previous.1.elapsed().as_millis().max(1) as u64;
+    let per_second_milli = total.saturating_sub(previous.0).saturating_mul(1_000_000) / elapsed;
+    *previous = (total, std::time::Instant::now());
+    let (height, open_interest, oracles) = node.with_state(|state| {
+        let oracles: Vec<String> = state
+            .params()
+            .assets
+            .iter()
+            .filter(|asset| asset.fixed_price.is_none())
+            .filter_map(|asset| {
+                let oracle = state.oracle(asset.id)?;
+                let validity = format!("{:?}", oracle.validity).to_lowercase();
+                Some(format!("{} {}", asset.symbol, validity))
+            })
+            .collect();
+        (state.height(), state.system_totals().open_interest_notional, oracles)
+    });
+    format!(
+        "novation: height {height}  tx/s {}.{:03}  open interest {open_interest} USD  oracle: {}",
+        per_second_milli / 1_000,
+        per_second_milli % 1_000,
+        if oracles.is_empty() { "-".into() } else { oracles.join(", ") }
+    )
+}
+
 async fn until_ctrl_c(running: RunningNode) -> Result<(), NodeError> {
+    let heartbeat_node = running.node.clone();
+    let heartbeat = tokio::spawn(async move {
+        let mut previous = (0, std::time::Instant::now());
+        loop {
+            tokio::time::sleep(Duration::from_secs(HEARTBEAT_SECS)).await;
+            eprintln!("{}", heartbeat_line(&heartbeat_node, &mut previous));
+        }
+    });
     let result = tokio::signal::ctrl_c().await;
+    heartbeat.abort();
     eprintln!("novation: stopping at height {}", running.node.height());
     drop(running.stop().await);
     result.map_err(NodeError::Io)

@@ -412,3 +412,20 @@ async fn devnet_lists_series_with_a_valid_surface_and_answers_greeks_and_margin(
     running.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_heartbeat_says_height_throughput_open_interest_and_oracle_validity() {
+    let dir = temp_dir("heartbeat");
+    let running = devnet(&dir, true).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while running.node.with_state(|s| s.oracle(novation_protocol::presets::BTC).and_then(|o| o.index)).is_none() {
+        assert!(std::time::Instant::now() < deadline, "no BTC price yet");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut previous = (0, std::time::Instant::now() - std::time::Duration::from_secs(1));
+    let line = novation_node::heartbeat_line(&running.node, &mut previous);
+    assert!(line.contains("height ") && line.contains("tx/s ") && line.contains("open interest 0 USD"), "{line}");
+    assert!(line.contains("BTC valid") && line.contains("ETH valid"), "{line}");
+    assert!(previous.0 > 0, "the funding and price transactions counted");
+    drop(running.stop().await);
+}
