@@ -320,6 +320,11 @@ pub(crate) enum QueryCommand {
         #[arg(long, value_name = "N", default_value_t = 0)]
         subaccount: u16,
     },
+    /// A transaction by hash: pending, included (block, result, events) or unknown.
+    Tx {
+        /// The transaction hash `nov_sendTransaction` answered (0x and 64 hex digits).
+        hash: String,
+    },
     /// The resting orders of an account's subaccount: ids, client ids, price, size, filled.
     Orders {
         /// An address, or the name of a stored key.

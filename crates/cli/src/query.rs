@@ -52,6 +52,28 @@ pub(crate) fn run(ctx: &Context, command: &QueryCommand) -> CliResult<()> {
             }
             render_account(&address.to_string(), *subaccount, &view)
         }
+        QueryCommand::Tx { hash } => {
+            let hex_digits = hash.trim_start_matches("0x");
+            if hex_digits.len() != 64 || !hex_digits.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(CliError::Usage(format!("`{hash}` is not a transaction hash (0x and 64 hex digits)")));
+            }
+            let receipt = rpc.call("nov_getTransaction", json!([hash]))?;
+            if ctx.json {
+                return ctx.print_json(&json!({"tx_hash": hash, "status": receipt.get("status").cloned().unwrap_or(json!("unknown")), "receipt": receipt}));
+            }
+            match receipt.get("status").and_then(Value::as_str) {
+                Some("included") => {
+                    let markets = fetch_markets(&rpc).unwrap_or_default();
+                    let assets = fetch_assets(&rpc);
+                    crate::tx::render_receipt(hash, &receipt, &Names { markets: &markets, assets: &assets })
+                }
+                Some("pending") => format!("transaction {hash}: pending (in the node's mempool, not in a block yet)\n"),
+                _ => format!(
+                    "transaction {hash}: unknown to this node (never received, expired from the mempool, or included \
+                     too long ago for its index)\n"
+                ),
+            }
+        }
         QueryCommand::Orders { account, subaccount } => {
             let address = resolve_address(ctx, account)?;
             let orders = rpc.call("nov_getOpenOrders", json!([address.to_string(), subaccount]))?;

@@ -282,7 +282,7 @@ fn wait_for_inclusion(rpc: &RpcClient, tx_hash: &str) -> CliResult<Value> {
 }
 
 /// The receipt as text: where it was included, its outcome and its events.
-fn render_receipt(tx_hash: &str, receipt: &Value, names: &Names<'_>) -> String {
+pub(crate) fn render_receipt(tx_hash: &str, receipt: &Value, names: &Names<'_>) -> String {
     let result = receipt.get("result").cloned().unwrap_or(Value::Null);
     let outcome = if result.get("ok").and_then(Value::as_bool) == Some(true) {
         "ok".to_string()

@@ -107,6 +107,21 @@ fn devnet_deposit_order_cancel_and_account_query() {
     let orders = ok(novation(home.path(), &rpc, &["query", "orders", "trader"]));
     assert!(orders.contains("(none)"), "{orders}");
 
+    // A transaction's status by hash: included with its result, or unknown.
+    let receipt: serde_json::Value = serde_json::from_str(&ok(novation(
+        home.path(),
+        &rpc,
+        &["--json", "tx", "--key", "trader", "deposit", "USD", "1"],
+    )))
+    .unwrap();
+    let hash = receipt["tx_hash"].as_str().unwrap().to_string();
+    let status = ok(novation(home.path(), &rpc, &["query", "tx", &hash]));
+    assert!(status.contains("result       ok") && status.contains("deposited"), "{status}");
+    let unknown = ok(novation(home.path(), &rpc, &["query", "tx", &format!("0x{}", "ab".repeat(32))]));
+    assert!(unknown.contains("unknown"), "{unknown}");
+    let malformed = novation(home.path(), &rpc, &["query", "tx", "0x12"]);
+    assert_eq!(malformed.status.code(), Some(2));
+
     // A market order into an empty book fills nothing: a failure that says why.
     let unfilled = novation(home.path(), &rpc, &["tx", "--key", "trader", "order", "BTC-PERP", "buy", "0.001"]);
     let stderr = String::from_utf8_lossy(&unfilled.stderr);
