@@ -63,7 +63,9 @@ pub fn metrics_text(node: &Node) -> String {
     ];
     let mut text = String::new();
     for (name, help, value) in lines {
-        text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"));
+        // Prometheus naming: a `_total` is a counter, everything else a gauge.
+        let kind = if name.ends_with("_total") { "counter" } else { "gauge" };
+        text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"));
     }
     text.push_str(&consensus_metrics(node));
     text

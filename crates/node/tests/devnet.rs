@@ -429,3 +429,39 @@ async fn the_heartbeat_says_height_throughput_open_interest_and_oracle_validity(
     assert!(previous.0 > 0, "the funding and price transactions counted");
     drop(running.stop().await);
 }
+
+/// `/metrics` read by a real Prometheus exposition-format parser (Python's
+/// `prometheus_client`), with novation's naming checked. Skipped (with a notice) where it is
+/// not installed, unless `NOVATION_REQUIRE_PYTHON=1` (CI sets it and installs it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_parse_with_the_prometheus_parser_and_follow_its_naming() {
+    let has_parser = std::process::Command::new("python3")
+        .args(["-c", "import prometheus_client.parser"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_parser {
+        assert!(std::env::var("NOVATION_REQUIRE_PYTHON").as_deref() != Ok("1"), "prometheus-client is required");
+        eprintln!("notice: skipping the Prometheus parser test (pip install prometheus-client)");
+        return;
+    }
+    let dir = temp_dir("prometheus");
+    let running = devnet(&dir, true).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while running.node.height() < 3 {
+        assert!(std::time::Instant::now() < deadline, "no blocks");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/check_metrics.py");
+    let url = format!("http://{}/metrics", running.rpc_addr);
+    let output =
+        tokio::task::spawn_blocking(move || std::process::Command::new("python3").arg(script).arg(url).output())
+            .await
+            .unwrap()
+            .unwrap();
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let families: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(families["novation_transactions"]["type"], "counter", "{families}");
+    assert!(families["novation_block_height"]["value"].as_f64().unwrap() >= 3.0, "{families}");
+}
