@@ -21,7 +21,7 @@ pub(crate) const BLOCK_TIME_MS_DEFAULT: u64 = 200;
 #[derive(Debug, Parser)]
 #[command(name = "novation", version, about, long_about = None, propagate_version = true)]
 pub(crate) struct Cli {
-    /// JSON-RPC address of the node.
+    /// JSON-RPC address of the node: `http(s)://host:port`, `ws(s)://host:port` or `host:port`.
     #[arg(long, global = true, value_name = "URL", default_value = RPC_DEFAULT)]
     pub(crate) rpc: String,
     /// Print machine-readable JSON instead of tables.

@@ -12,6 +12,20 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long to wait for a whole answer.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The HTTP form of an RPC address as the user typed it.
+pub(crate) fn http_url(url: &str) -> String {
+    let trimmed = url.trim();
+    if let Some(rest) = trimmed.strip_prefix("ws://") {
+        format!("http://{rest}")
+    } else if let Some(rest) = trimmed.strip_prefix("wss://") {
+        format!("https://{rest}")
+    } else if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
+        trimmed.to_string()
+    } else {
+        format!("http://{trimmed}")
+    }
+}
+
 /// A connection to one node's JSON-RPC endpoint.
 pub(crate) struct RpcClient {
     url: String,
@@ -19,10 +33,11 @@ pub(crate) struct RpcClient {
 }
 
 impl RpcClient {
-    /// A client of the node at `url` (e.g. `http://127.0.0.1:8545`).
+    /// A client of the node at `url`: `http(s)://host:port`, `ws(s)://host:port` (the same
+    /// port serves both) or a bare `host:port`.
     pub(crate) fn new(url: &str) -> Self {
         let agent = ureq::AgentBuilder::new().timeout_connect(CONNECT_TIMEOUT).timeout(REQUEST_TIMEOUT).build();
-        RpcClient { url: url.to_string(), agent }
+        RpcClient { url: http_url(url), agent }
     }
 
     /// Calls `method` with positional `params` and returns its `result`.
@@ -108,5 +123,20 @@ mod tests {
         let error = client.call("nov_status", json!([])).unwrap_err();
         assert!(matches!(error, CliError::Unreachable { .. }), "{error:?}");
         assert!(error.to_string().contains("is `novation devnet` running?"));
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::http_url;
+
+    #[test]
+    fn every_address_form_becomes_the_same_http_endpoint() {
+        assert_eq!(http_url("127.0.0.1:8545"), "http://127.0.0.1:8545");
+        assert_eq!(http_url("http://127.0.0.1:8545"), "http://127.0.0.1:8545");
+        assert_eq!(http_url("ws://127.0.0.1:8545"), "http://127.0.0.1:8545");
+        assert_eq!(http_url("wss://node.example:443"), "https://node.example:443");
+        assert_eq!(http_url("https://node.example"), "https://node.example");
+        assert_eq!(http_url(" localhost:26000 "), "http://localhost:26000");
     }
 }

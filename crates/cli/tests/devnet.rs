@@ -107,6 +107,12 @@ fn devnet_deposit_order_cancel_and_account_query() {
     let orders = ok(novation(home.path(), &rpc, &["query", "orders", "trader"]));
     assert!(orders.contains("(none)"), "{orders}");
 
+    // The node's address as host:port or ws:// works as well as http://.
+    for form in [rpc.trim_start_matches("http://").to_string(), rpc.replace("http://", "ws://")] {
+        let status = ok(novation(home.path(), &form, &["query", "status"]));
+        assert!(status.contains("chain id"), "{form}: {status}");
+    }
+
     // A transaction's status by hash: included with its result, or unknown.
     let receipt: serde_json::Value = serde_json::from_str(&ok(novation(
         home.path(),
