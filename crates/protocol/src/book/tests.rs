@@ -18,7 +18,7 @@ fn order(id: u64, side: Side, price_ticks: u64, remaining_lots: u64) -> RestingO
         remaining_lots: Lots(remaining_lots),
         reduce_only: id.is_multiple_of(2),
         client_order_id: (!id.is_multiple_of(5)).then_some(id * 7),
-        size_lots: Lots(remaining_lots + id % 4),
+        size_lots: Lots(remaining_lots.saturating_add(id % 4)),
         placed_ms: id,
     }
 }
@@ -300,7 +300,7 @@ fn books_with_the_same_queues_serialize_identically_whatever_their_history() {
     for junk in 100..110 {
         winding.insert(ask(junk, 104, 1)).unwrap();
     }
-    winding.insert(bid(2, 100, 9)).unwrap();
+    winding.insert(RestingOrder { remaining_lots: Lots(9), ..bid(2, 100, 2) }).unwrap();
     winding.insert(ask(5, 104, 5)).unwrap();
     winding.insert(bid(4, 99, 4)).unwrap();
     for junk in 100..110 {
