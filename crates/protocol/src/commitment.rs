@@ -3,17 +3,29 @@
 //!
 //! - one entry per subaccount and one per signer nonce (the accounts component's
 //!   `state_key.rs`), so a trader can prove their account against a state root;
+//! - one entry per non-empty price level of every order book (the trading component's
+//!   `state_key.rs`), so a block re-encodes only the levels it touched, not whole books;
 //! - one entry per component for everything else it owns (its `state_key.rs` says what):
 //!   the block clock, the chain parameters, the ledger accounts and agents, the oracle, the
-//!   markets, the books and trigger orders, the derivatives (smiles, settlement averages)
-//!   and the liquidation state.
+//!   markets, the number of books and the trigger orders, the derivatives (smiles,
+//!   settlement averages) and the liquidation state.
+//!
+//! Key bytes (the tree hashes them, so their order does not matter):
+//!
+//! | key | bytes |
+//! |---|---|
+//! | [`StateKey::Component`] | `0x00 ‖ component u8` |
+//! | [`StateKey::Subaccount`] | `0x01 ‖ owner (20 bytes) ‖ number u16 BE` |
+//! | [`StateKey::Nonce`] | `0x02 ‖ address (20 bytes)` |
+//! | [`StateKey::BookLevel`] | `0x03 ‖ market u16 BE ‖ side u8 (0 bid, 1 ask) ‖ price ticks u64 BE` |
 //!
 //! The list of component entries is built by destructuring [`State`] exhaustively, and each
 //! component destructures itself exhaustively, so a new field cannot compile without a
 //! decision whether it is committed. Indexes derivable from committed state (client order
-//! ids, open orders per subaccount, the risk tables, the journal) are not committed.
+//! ids, open orders per subaccount, the risk tables, the journal, the books' records of
+//! touched levels) are not committed.
 
-use novation_types::{Address, SubaccountId};
+use novation_types::{Address, MarketId, Side, SubaccountId};
 use serde::Serialize;
 
 use crate::state::State;
@@ -32,7 +44,8 @@ pub enum ComponentKey {
     Oracle = 3,
     /// Running market state: marks, funding, open interest.
     Markets = 4,
-    /// Order books and waiting trigger orders.
+    /// The number of order books and the waiting trigger orders (the books' levels are
+    /// [`StateKey::BookLevel`] entries).
     Trading = 5,
     /// Volatility smiles and settlement averages.
     Derivatives = 6,
@@ -49,6 +62,16 @@ pub enum StateKey {
     Subaccount(SubaccountId),
     /// One signer's next nonce.
     Nonce(Address),
+    /// One price level of one order book: its resting orders in time priority. Absent when
+    /// no order rests at that price on that side.
+    BookLevel {
+        /// The book's market.
+        market: MarketId,
+        /// Bids ([`Side::Buy`]) or asks ([`Side::Sell`]).
+        side: Side,
+        /// The level's price, in ticks.
+        price_ticks: u64,
+    },
 }
 
 impl StateKey {
@@ -67,6 +90,17 @@ impl StateKey {
                 let mut bytes = Vec::with_capacity(21);
                 bytes.push(0x02);
                 bytes.extend_from_slice(&address.0);
+                bytes
+            }
+            StateKey::BookLevel { market, side, price_ticks } => {
+                let mut bytes = Vec::with_capacity(12);
+                bytes.push(0x03);
+                bytes.extend_from_slice(&market.0.to_be_bytes());
+                bytes.push(match side {
+                    Side::Buy => 0,
+                    Side::Sell => 1,
+                });
+                bytes.extend_from_slice(&price_ticks.to_be_bytes());
                 bytes
             }
         }
@@ -131,6 +165,7 @@ impl State {
             }
             StateKey::Subaccount(id) => self.accounts.subaccounts.get(id).map(encode),
             StateKey::Nonce(address) => self.accounts.nonces.get(address).map(|n| encode(&n)),
+            StateKey::BookLevel { market, side, price_ticks } => self.trading.level_bytes(*market, *side, *price_ticks),
         }
     }
 
@@ -139,12 +174,14 @@ impl State {
         let mut keys: Vec<StateKey> = ComponentKey::ALL.into_iter().map(StateKey::Component).collect();
         keys.extend(self.accounts.subaccounts.keys().map(|id| StateKey::Subaccount(*id)));
         keys.extend(self.accounts.nonces.sorted_addresses().into_iter().map(StateKey::Nonce));
+        keys.extend(self.trading.level_keys());
         keys
     }
 
     /// The keys whose entries may have changed since the last call (sorted, without
-    /// repeats, always including every component section). Read their values with
-    /// [`State::commitment_value`]: `None` means the entry is gone.
+    /// repeats, always including every component section, and every book level a change
+    /// touched). Read their values with [`State::commitment_value`]: `None` means the entry
+    /// is gone.
     pub fn take_changed_keys(&mut self) -> Vec<StateKey> {
         let mut keys: Vec<StateKey> = ComponentKey::ALL.into_iter().map(StateKey::Component).collect();
         for id in self.changed_subaccounts.drain(..) {
@@ -155,6 +192,7 @@ impl State {
             self.accounts.nonces.unlist(&address);
             keys.push(StateKey::Nonce(address));
         }
+        self.trading.take_touched_level_keys(&mut keys);
         keys.sort_unstable();
         keys.dedup();
         keys
@@ -170,5 +208,13 @@ mod tests {
         let state = State::new(crate::params::Genesis::example(&[])).unwrap();
         let keys: Vec<ComponentKey> = state.sections().iter().map(|c| c.key()).collect();
         assert_eq!(keys, ComponentKey::ALL);
+    }
+
+    #[test]
+    fn book_level_key_is_prefix_market_side_price_big_endian() {
+        let key = StateKey::BookLevel { market: MarketId(0x0102), side: Side::Sell, price_ticks: 0x0304 };
+        assert_eq!(key.to_bytes(), [0x03, 0x01, 0x02, 0x01, 0, 0, 0, 0, 0, 0, 0x03, 0x04]);
+        let bid = StateKey::BookLevel { market: MarketId(7), side: Side::Buy, price_ticks: 1 };
+        assert_eq!(bid.to_bytes(), [0x03, 0x00, 0x07, 0x00, 0, 0, 0, 0, 0, 0, 0, 1]);
     }
 }

@@ -8,7 +8,9 @@
 //!   at all (and a nonce is refused exactly when it is not the signer's next);
 //! - replicas fed the same blocks give the same events and state hashes after every block
 //!   (the last one is replaced every few blocks by the state restored from the main state's
-//!   snapshot, which must commit to the same entries);
+//!   snapshot, which must commit to the same entries), and the main state's commitment kept
+//!   up to date from its changed keys (`State::take_changed_keys`) holds exactly the entries
+//!   rebuilt from scratch (`State::commitment_keys`);
 //! - after every block, a subaccount below maintenance holding a position is being liquidated;
 //!
 //! and, per [`Checks`], that meeting initial margin implies meeting maintenance margin; an
@@ -21,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use novation_math::{Decimal, Rounding};
 use novation_protocol::accounts::Subaccount;
 use novation_protocol::presets::{BACKSTOP, BTC, ETH, USD};
-use novation_protocol::{Block, BlockHeader, State, TxOutcome};
+use novation_protocol::{Block, BlockHeader, State, StateKey, TxOutcome};
 use novation_types::{
     Action, Address, AssetId, ErrorCode, Event, Lots, MarketId, OrderAction, OrderId, OrderKind, OrderRequest,
     PriceTicks, SelfTradePrevention, Side, SubaccountId, TimeInForce, Transaction, TriggerRequest,
@@ -115,6 +117,9 @@ pub struct Runner {
     sent: Vec<Transaction>,
     /// Counters that show the generators reach the interesting paths.
     stats: Stats,
+    /// The main state's committed entries, kept up to date block by block from its changed
+    /// keys (with replicas only: checked against the entries rebuilt from scratch).
+    committed: Option<BTreeMap<StateKey, Vec<u8>>>,
 }
 
 /// Counters that show the generators reach the interesting paths, and how much ran.
@@ -189,8 +194,14 @@ impl Runner {
             Mode::Blocks { replicas } => (0..replicas).map(|_| fresh_state()).collect(),
             Mode::OneByOne => Vec::new(),
         };
+        let mut state = fresh_state();
+        let committed = match mode {
+            Mode::Blocks { replicas } if replicas > 0 => Some(committed_from_scratch(&mut state)),
+            _ => None,
+        };
         Runner {
-            state: fresh_state(),
+            state,
+            committed,
             replicas,
             mode,
             checks,
@@ -297,6 +308,32 @@ impl Runner {
         Ok(())
     }
 
+    /// Brings the incrementally kept commitment up to date with the keys the block changed
+    /// and checks it holds exactly the entries rebuilt from scratch.
+    fn check_incremental_commitment(&mut self, height: u64) -> Result<(), Failure> {
+        let Some(committed) = self.committed.as_mut() else { return Ok(()) };
+        for key in self.state.take_changed_keys() {
+            match self.state.commitment_value(&key) {
+                Some(value) => committed.insert(key, value),
+                None => committed.remove(&key),
+            };
+        }
+        let from_scratch = committed_entries(&self.state);
+        if *committed != from_scratch {
+            let differ = from_scratch
+                .iter()
+                .filter(|(key, value)| committed.get(key) != Some(value))
+                .map(|(key, _)| *key)
+                .chain(committed.keys().filter(|key| !from_scratch.contains_key(key)).copied())
+                .take(3)
+                .collect::<Vec<_>>();
+            return Err(fail(format!(
+                "at height {height} the incremental commitment differs from the one rebuilt from scratch at {differ:?}"
+            )));
+        }
+        Ok(())
+    }
+
     fn block(&mut self, txs: Vec<TxSpec>, moves: [Move; 2]) -> Result<(), Failure> {
         let header = self.header();
         let bystanders = if self.checks.bystanders { self.flat_subaccounts() } else { Vec::new() };
@@ -332,6 +369,7 @@ impl Runner {
                 header.height
             );
         }
+        self.check_incremental_commitment(header.height)?;
         self.stats.blocks += 1;
         if self.stats.blocks.is_multiple_of(SNAPSHOT_EVERY_BLOCKS) {
             self.restore_last_replica_from_snapshot()?;
@@ -1043,4 +1081,16 @@ fn check_nobody_left_below_maintenance(state: &State, end_block_events: &[Event]
         );
     }
     Ok(())
+}
+
+/// Every committed entry of `state`, listed from scratch.
+fn committed_entries(state: &State) -> BTreeMap<StateKey, Vec<u8>> {
+    state.commitment_keys().into_iter().filter_map(|key| Some((key, state.commitment_value(&key)?))).collect()
+}
+
+/// The entries of `state` from scratch, with its changed keys drained (as a node does on start).
+fn committed_from_scratch(state: &mut State) -> BTreeMap<StateKey, Vec<u8>> {
+    let entries = committed_entries(state);
+    let _ = state.take_changed_keys();
+    entries
 }

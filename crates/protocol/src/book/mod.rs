@@ -15,6 +15,10 @@
 //!   price-time order only, never slot numbers or hash-map order, so two books holding the
 //!   same orders in the same queues are indistinguishable whatever their histories.
 //! - No panics on input, integers only, no `unsafe`.
+//! - Change tracking: every change records the (side, price) of each level it may have
+//!   touched, until [`OrderBook::take_touched_levels`] drains them (the state commitment
+//!   re-encodes only those levels). The record is derived data: equality and serialization
+//!   ignore it.
 //!
 //! The book only stores orders; matching, margin and events are its callers' business.
 
@@ -25,13 +29,14 @@ mod slab;
 #[cfg(test)]
 mod tests;
 
-use std::collections::hash_map;
+use std::collections::{hash_map, BTreeSet};
 use std::fmt;
 
 use novation_types::{Lots, OrderId, PriceTicks, Side};
 use rustc_hash::FxHashMap;
 
 pub use self::order::{Level, QueuePosition, RestingOrder};
+pub use self::side::LevelOrders;
 use self::side::{BookSide, OrderNode, Place};
 use self::slab::Slab;
 
@@ -81,6 +86,10 @@ pub struct OrderBook {
     ids: FxHashMap<OrderId, u32>,
     bids: BookSide,
     asks: BookSide,
+    /// The levels (side, price in ticks) changed since the last
+    /// [`OrderBook::take_touched_levels`]: a superset, never missing one. Not committed,
+    /// compared or serialized; a set, so it stays bounded by the distinct levels touched.
+    touched_levels: BTreeSet<(Side, u64)>,
 }
 
 impl Default for OrderBook {
@@ -102,7 +111,20 @@ impl OrderBook {
             ids: FxHashMap::with_capacity_and_hasher(orders, Default::default()),
             bids: BookSide::new(Side::Buy),
             asks: BookSide::new(Side::Sell),
+            touched_levels: BTreeSet::new(),
         }
+    }
+
+    /// Drains the levels (side, price in ticks) that may have changed since the last call,
+    /// bids first, each side by ascending price. Every change of the book records each level
+    /// it touched; a level that emptied is reported too.
+    pub fn take_touched_levels(&mut self) -> impl Iterator<Item = (Side, u64)> {
+        std::mem::take(&mut self.touched_levels).into_iter()
+    }
+
+    /// The orders resting at `price_ticks` on `side`, in time priority (empty if no level).
+    pub fn level_orders(&self, side: Side, price_ticks: u64) -> LevelOrders<'_> {
+        self.side(side).level_orders(&self.nodes, price_ticks)
     }
 
     /// Rests `order` at the back of its price level (time priority). O(log levels).
@@ -115,7 +137,9 @@ impl OrderBook {
     /// level empties.
     pub fn remove(&mut self, id: OrderId) -> Option<(RestingOrder, QueuePosition)> {
         let slot = *self.ids.get(&id)?;
-        let side = self.nodes.get(slot)?.order.side;
+        let order = self.nodes.get(slot)?.order;
+        let side = order.side;
+        self.touched_levels.insert((side, order.price_ticks.0));
         self.ids.remove(&id);
         let (book_side, nodes) = self.side_and_nodes(side);
         let ahead_slot = book_side.unlink(nodes, slot);
@@ -139,7 +163,10 @@ impl OrderBook {
             return Err(BookError::ZeroSize);
         }
         let slot = *self.ids.get(&id).ok_or(BookError::UnknownOrder)?;
-        let side = self.nodes.get(slot).ok_or(BookError::UnknownOrder)?.order.side;
+        let old = self.nodes.get(slot).ok_or(BookError::UnknownOrder)?.order;
+        let side = old.side;
+        self.touched_levels.insert((side, old.price_ticks.0));
+        self.touched_levels.insert((side, price_ticks));
         let (book_side, nodes) = self.side_and_nodes(side);
         let ahead_slot = book_side.unlink(nodes, slot);
         let ahead = nodes.get(ahead_slot).map(|node| node.order.id);
@@ -193,6 +220,7 @@ impl OrderBook {
             return Err(BookError::DuplicateOrderId);
         };
         let slot = self.nodes.insert(OrderNode::new(order)).ok_or(BookError::Full)?;
+        self.touched_levels.insert((order.side, order.price_ticks.0));
         let book_side = match order.side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
@@ -213,8 +241,9 @@ impl OrderBook {
             return Err(BookError::ZeroSize);
         }
         let slot = *self.ids.get(&id).ok_or(BookError::UnknownOrder)?;
-        let side = self.nodes.get(slot).ok_or(BookError::UnknownOrder)?.order.side;
-        let (book_side, nodes) = self.side_and_nodes(side);
+        let order = self.nodes.get(slot).ok_or(BookError::UnknownOrder)?.order;
+        self.touched_levels.insert((order.side, order.price_ticks.0));
+        let (book_side, nodes) = self.side_and_nodes(order.side);
         book_side.set_lots(nodes, slot, remaining_lots).ok_or(BookError::UnknownOrder)
     }
 

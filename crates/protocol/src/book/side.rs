@@ -261,6 +261,15 @@ impl BookSide {
         SideOrders { level_slots: self.index.values(), levels: &self.levels, nodes, next: NIL, remaining: self.len }
     }
 
+    /// The orders of the level at `price_ticks` in time priority (none if no such level).
+    pub(super) fn level_orders<'a>(&'a self, nodes: &'a Slab<OrderNode>, price_ticks: u64) -> LevelOrders<'a> {
+        let level = self.by_price.get(&price_ticks).and_then(|&slot| self.levels.get(slot));
+        match level {
+            Some(level) => LevelOrders { nodes, next: level.head, remaining: level.order_count as usize },
+            None => LevelOrders { nodes, next: NIL, remaining: 0 },
+        }
+    }
+
     /// Lots resting at prices a taker limited to `limit_price_ticks` may trade with, summed
     /// level by level and capped at `max_lots`.
     pub(super) fn lots_at_or_better(&self, limit_price_ticks: u64, max_lots: u64) -> u64 {
@@ -353,3 +362,35 @@ impl<'a> Iterator for SideOrders<'a> {
 impl ExactSizeIterator for SideOrders<'_> {}
 
 impl FusedIterator for SideOrders<'_> {}
+
+/// The orders of one price level in time priority (see [`super::OrderBook::level_orders`]).
+#[derive(Clone)]
+pub struct LevelOrders<'a> {
+    nodes: &'a Slab<OrderNode>,
+    /// The next node to yield, or [`NIL`] at the end.
+    next: u32,
+    /// Orders not yet yielded; bounds the walk and makes the length exact.
+    remaining: usize,
+}
+
+impl<'a> Iterator for LevelOrders<'a> {
+    type Item = &'a RestingOrder;
+
+    fn next(&mut self) -> Option<&'a RestingOrder> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let node = self.nodes.get(self.next)?;
+        self.next = node.next;
+        self.remaining -= 1;
+        Some(&node.order)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl ExactSizeIterator for LevelOrders<'_> {}
+
+impl FusedIterator for LevelOrders<'_> {}

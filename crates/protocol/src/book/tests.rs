@@ -18,7 +18,7 @@ fn order(id: u64, side: Side, price_ticks: u64, remaining_lots: u64) -> RestingO
         remaining_lots: Lots(remaining_lots),
         reduce_only: id.is_multiple_of(2),
         client_order_id: (!id.is_multiple_of(5)).then_some(id * 7),
-        size_lots: Lots(id.saturating_mul(10)),
+        size_lots: Lots(remaining_lots.saturating_add(id % 4)),
         placed_ms: id,
     }
 }
@@ -300,7 +300,7 @@ fn books_with_the_same_queues_serialize_identically_whatever_their_history() {
     for junk in 100..110 {
         winding.insert(ask(junk, 104, 1)).unwrap();
     }
-    winding.insert(bid(2, 100, 9)).unwrap();
+    winding.insert(RestingOrder { remaining_lots: Lots(9), ..bid(2, 100, 2) }).unwrap();
     winding.insert(ask(5, 104, 5)).unwrap();
     winding.insert(bid(4, 99, 4)).unwrap();
     for junk in 100..110 {
@@ -545,12 +545,64 @@ fn assert_same(book: &OrderBook, model: &Model) {
     assert_eq!(bytes(book), canonical_bytes(&model.bids, &model.asks));
 }
 
+/// Every level's orders in time priority, by (side, price).
+fn level_contents(book: &OrderBook) -> std::collections::BTreeMap<(Side, u64), Vec<RestingOrder>> {
+    let mut levels = std::collections::BTreeMap::new();
+    for side in [Side::Buy, Side::Sell] {
+        for level in book.levels(side) {
+            let orders = book.level_orders(side, level.price_ticks).copied().collect::<Vec<_>>();
+            assert_eq!(orders.len(), level.order_count as usize, "a level's orders are its count");
+            levels.insert((side, level.price_ticks), orders);
+        }
+    }
+    levels
+}
+
+/// Drains the book's touched levels and checks they include every level that changed since
+/// `before` (appeared, emptied, or changed its queue).
+fn assert_changed_levels_are_touched(
+    before: &std::collections::BTreeMap<(Side, u64), Vec<RestingOrder>>,
+    book: &mut OrderBook,
+) {
+    let after = level_contents(book);
+    let touched: std::collections::BTreeSet<(Side, u64)> = book.take_touched_levels().collect();
+    for key in before.keys().chain(after.keys()) {
+        if before.get(key) != after.get(key) {
+            assert!(touched.contains(key), "level {key:?} changed but is not reported as touched");
+        }
+    }
+    assert_eq!(book.take_touched_levels().count(), 0, "draining empties the record");
+}
+
+#[test]
+fn every_change_reports_the_levels_it_touched() {
+    let mut book = book_of(&[bid(1, 100, 5), bid(2, 100, 5), ask(3, 105, 5)]);
+    let _ = book.take_touched_levels().count();
+    let step = |book: &mut OrderBook, change: &dyn Fn(&mut OrderBook), wanted: &[(Side, u64)]| {
+        let before = level_contents(book);
+        change(book);
+        let after = level_contents(book);
+        let mut touched: Vec<(Side, u64)> = book.take_touched_levels().collect();
+        touched.sort_unstable();
+        assert_eq!(touched, wanted);
+        assert_ne!(before, after);
+    };
+    step(&mut book, &|b| b.set_remaining(OrderId(1), 2).map(|_| ()).unwrap(), &[(Side::Buy, 100)]);
+    step(&mut book, &|b| b.reprice(OrderId(2), 101, 5).map(|_| ()).unwrap(), &[(Side::Buy, 100), (Side::Buy, 101)]);
+    step(&mut book, &|b| b.remove(OrderId(3)).map(|_| ()).unwrap(), &[(Side::Sell, 105)]);
+    step(&mut book, &|b| b.insert(ask(4, 106, 1)).unwrap(), &[(Side::Sell, 106)]);
+    step(&mut book, &|b| b.restore(ask(3, 105, 5), QueuePosition { ahead: None }).unwrap(), &[(Side::Sell, 105)]);
+    assert_eq!(book.level_orders(Side::Buy, 100).map(|o| o.id).collect::<Vec<_>>(), [OrderId(1)]);
+    assert_eq!(book.level_orders(Side::Buy, 99).len(), 0, "no level, no orders");
+}
+
 fn run(ops: Vec<Op>) {
     let mut book = OrderBook::new();
     let mut model = Model::default();
     let mut undo: Vec<(RestingOrder, QueuePosition)> = Vec::new();
     let mut next_id = 1u64;
     for op in ops {
+        let levels_before = level_contents(&book);
         match op {
             Op::Insert { buy, price_ticks, lots } => {
                 let o = order(next_id, if buy { Side::Buy } else { Side::Sell }, price_ticks, lots);
@@ -596,6 +648,7 @@ fn run(ops: Vec<Op>) {
             }
         }
         assert_same(&book, &model);
+        assert_changed_levels_are_touched(&levels_before, &mut book);
     }
     // History independence: a book built afresh from the final queues is indistinguishable.
     let mut fresh = OrderBook::new();

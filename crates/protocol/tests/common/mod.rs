@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use novation_math::{Decimal, Ppm};
 use novation_protocol::params::Genesis;
 use novation_protocol::presets::{BTC, ETH, USD};
-use novation_protocol::{Block, BlockHeader, BlockOutcome, PublisherPrices, State, TxOutcome};
+use novation_protocol::{Block, BlockHeader, BlockOutcome, PublisherPrices, State, StateKey, TxOutcome};
 use novation_types::action;
 use novation_types::{Action, Address, AssetId, MarketId, OrderAction, OrderRequest, Side, SubaccountId, Transaction};
 
@@ -37,8 +37,32 @@ pub fn restored_from_snapshot(state: &State) -> State {
     restored
 }
 
+/// Every committed entry of `state`, listed from scratch (as a node does after a restart).
+pub fn committed_entries(state: &State) -> BTreeMap<StateKey, Vec<u8>> {
+    state.commitment_keys().into_iter().filter_map(|key| Some((key, state.commitment_value(&key)?))).collect()
+}
+
+/// Brings `committed` up to date with the keys `state` changed (as a node does every block)
+/// and returns them.
+pub fn apply_changed_keys(state: &mut State, committed: &mut BTreeMap<StateKey, Vec<u8>>) -> Vec<StateKey> {
+    let keys = state.take_changed_keys();
+    for key in &keys {
+        match state.commitment_value(key) {
+            Some(value) => committed.insert(*key, value),
+            None => committed.remove(key),
+        };
+    }
+    keys
+}
+
 pub struct Chain {
     pub state: State,
+    /// The commitment's entries kept up to date from the changed keys after every block
+    /// ([`Chain::block`] checks them against the entries rebuilt from scratch); `None` until
+    /// the first block.
+    pub committed: Option<BTreeMap<StateKey, Vec<u8>>>,
+    /// The keys the last block changed (drained from the state by [`Chain::block`]).
+    pub changed_keys: Vec<StateKey>,
     pub publishers: Vec<Address>,
     nonces: BTreeMap<Address, u64>,
     /// Block time between blocks (default `BLOCK_MS`).
@@ -63,6 +87,8 @@ impl Chain {
         let mut chain = Chain {
             state: State::new(genesis).expect("valid genesis"),
             publishers,
+            committed: None,
+            changed_keys: Vec::new(),
             nonces: BTreeMap::new(),
             block_ms: BLOCK_MS,
         };
@@ -99,12 +125,27 @@ impl Chain {
     /// Applies a block carrying `prices` from its consensus, checked like [`Chain::block`].
     pub fn block_with_prices(&mut self, prices: Vec<PublisherPrices>, transactions: Vec<Transaction>) -> BlockOutcome {
         let block = Block { header: self.next_header(), transactions, prices };
+        let mut committed = match self.committed.take() {
+            Some(committed) => committed,
+            None => {
+                let entries = committed_entries(&self.state);
+                let _ = self.state.take_changed_keys();
+                entries
+            }
+        };
         let mut restored = restored_from_snapshot(&self.state);
         let outcome = self.state.apply_block(&block).expect("block applies");
         let replayed = restored.apply_block(&block).expect("block applies to the restored state");
         assert_eq!(replayed, outcome, "the restored state gives another outcome at height {}", block.header.height);
         assert_eq!(restored.state_hash(), self.state.state_hash(), "the restored state diverged");
         self.state.verify_conservation().expect("conservation after every block");
+        self.changed_keys = apply_changed_keys(&mut self.state, &mut committed);
+        assert!(
+            committed == committed_entries(&self.state),
+            "the incremental commitment differs from the one rebuilt from scratch at height {}",
+            block.header.height
+        );
+        self.committed = Some(committed);
         outcome
     }
 
