@@ -86,6 +86,18 @@ pub fn extension_signing_bytes(
     bytes
 }
 
+/// [`extension_signing_bytes`] for the engine's scope of a precommit.
+fn scoped_extension_bytes(chain_id: u64, scope: &VoteExtensionScope<NovationContext>, extension: &[u8]) -> Vec<u8> {
+    extension_signing_bytes(
+        chain_id,
+        scope.height,
+        scope.round.as_i64(),
+        &scope.value_id,
+        &scope.validator_address,
+        extension,
+    )
+}
+
 /// The bytes a proposal stream's `Fin` signature covers.
 pub fn part_stream_signing_bytes(
     chain_id: u64,
@@ -171,15 +183,7 @@ impl Signer<NovationContext> for ConsensusSigner {
         scope: VoteExtensionScope<NovationContext>,
         extension: bytes::Bytes,
     ) -> Result<SignedExtension<NovationContext>, SigningError> {
-        let bytes = extension_signing_bytes(
-            self.chain_id,
-            scope.height,
-            scope.round.as_i64(),
-            &scope.value_id,
-            &scope.validator_address,
-            &extension,
-        );
-        let signature = self.key.sign(&bytes);
+        let signature = self.key.sign(&scoped_extension_bytes(self.chain_id, &scope, &extension));
         Ok(SignedMessage::new(extension, signature))
     }
 
@@ -221,14 +225,7 @@ impl Verifier<NovationContext> for ConsensusVerifier {
         signature: &Signature,
         public_key: &PublicKey,
     ) -> Result<VerificationResult, SigningError> {
-        let bytes = extension_signing_bytes(
-            self.chain_id,
-            scope.height,
-            scope.round.as_i64(),
-            &scope.value_id,
-            &scope.validator_address,
-            extension,
-        );
+        let bytes = scoped_extension_bytes(self.chain_id, scope, extension);
         Ok(VerificationResult::from_bool(verifies(public_key, &bytes, signature)))
     }
 
