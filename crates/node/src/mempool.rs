@@ -354,11 +354,16 @@ impl Mempool {
         signers.dedup();
         for signer in signers {
             let start = chain_nonce(signer);
-            let stale: Vec<u64> =
-                self.by_signer.get(&signer).map(|q| q.range(..start).map(|(n, _)| *n).collect()).unwrap_or_default();
-            for nonce in stale {
-                self.remove(signer, nonce, false);
-            }
+            self.drop_used_nonces(signer, start);
+        }
+    }
+
+    /// Drops `signer`'s pending transactions whose nonce is below its on-chain `next` one.
+    fn drop_used_nonces(&mut self, signer: Address, next: u64) {
+        let used: Vec<u64> =
+            self.by_signer.get(&signer).map(|q| q.range(..next).map(|(n, _)| *n).collect()).unwrap_or_default();
+        for nonce in used {
+            self.remove(signer, nonce, false);
         }
     }
 
@@ -377,11 +382,7 @@ impl Mempool {
         signers.sort_unstable();
         for signer in signers {
             let start = chain_nonce(signer);
-            let stale: Vec<u64> =
-                self.by_signer.get(&signer).map(|q| q.range(..start).map(|(n, _)| *n).collect()).unwrap_or_default();
-            for nonce in stale {
-                self.remove(signer, nonce, false);
-            }
+            self.drop_used_nonces(signer, start);
             let Some(queue) = self.by_signer.get(&signer) else { continue };
             let (mut class, mut arrival, mut next) = (0u8, 0u64, start);
             for (nonce, pending) in queue.range(start..) {
