@@ -23,10 +23,12 @@ mod devnet;
 mod error;
 mod front_door;
 mod header;
+mod history;
 mod mempool;
 mod metrics;
 mod node;
 mod rpc;
+mod rpc_history;
 
 pub use chain::BlockTx;
 pub use devnet::{
