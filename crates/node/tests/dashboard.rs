@@ -232,6 +232,9 @@ const SYSTEM_REPORT: &str = r##"(() => {
     bids: rows("book-bids").length,
     asks: rows("book-asks").length,
     trades: rows("trades").length,
+    // The page's exact decimal arithmetic (display rounding, trade price = ticks × tick size).
+    decimals: [fmt("1234567.125", 2), fmt("-0.00005", 4), fmt("-0.00004", 4), mulDec("600905", "0.1"),
+      addDec("14000041.02", negDec("14000000")), fmt(null)],
   };
 })()"##;
 
@@ -291,6 +294,9 @@ async fn headless_chromium_shows_the_live_height_book_trades_health_and_an_accou
     assert!(shown["smile_charts"].as_u64().unwrap() >= 1, "{shown}");
     assert!(shown["bids"].as_u64().unwrap() > 0 && shown["asks"].as_u64().unwrap() > 0, "{shown}");
     assert!(shown["trades"].as_u64().unwrap() > 0, "{shown}");
+    let thin = '\u{2009}';
+    let decimals = serde_json::json!([format!("1{thin}234{thin}567.13"), "-0.0001", "0", "60090.5", "41.02", "–"]);
+    assert_eq!(shown["decimals"], decimals, "{shown}");
 
     // The account page of a demo key shows its balances exactly as nov_getAccount gives them.
     let holder = demo_key(1).address().to_string();
