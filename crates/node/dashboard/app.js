@@ -156,6 +156,8 @@ const api = {
   handlers: new Map(), // subscription id -> function(result)
   backoffMs: RECONNECT_MIN_MS,
   onOpen: null,
+  lastMessageAt: 0,
+  probing: false,
 
   url() {
     return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`;
@@ -171,21 +173,26 @@ const api = {
       if (this.onOpen) this.onOpen();
     };
     socket.onmessage = (event) => this.receive(event.data);
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      this.handlers.clear();
-      for (const { reject } of this.pending.values()) reject(new ConnectionLost("connection lost"));
-      this.pending.clear();
-      connectionStatus(false, this.backoffMs);
-      setTimeout(() => this.connect(), this.backoffMs);
-      this.backoffMs = Math.min(this.backoffMs * 2, RECONNECT_MAX_MS);
-    };
+    socket.onclose = () => this.lost(socket);
     // An error is always followed by close, which reconnects.
     socket.onerror = () => {};
   },
 
+  /** Gives up on `socket` (closed, or silent past the probe) and schedules a reconnect. */
+  lost(socket) {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    this.handlers.clear();
+    for (const { reject } of this.pending.values()) reject(new ConnectionLost("connection lost"));
+    this.pending.clear();
+    connectionStatus(false, this.backoffMs);
+    setTimeout(() => this.connect(), this.backoffMs);
+    this.backoffMs = Math.min(this.backoffMs * 2, RECONNECT_MAX_MS);
+    socket.close();
+  },
+
   receive(data) {
+    this.lastMessageAt = Date.now();
     let message;
     try { message = JSON.parse(data); } catch (e) { reportError(`unreadable message: ${e.message}`); return; }
     if (message.id !== undefined && this.pending.has(message.id)) {
@@ -225,6 +232,23 @@ const api = {
     await this.call(method, [id]);
   },
 };
+
+/**
+ * A socket can die without closing (a laptop asleep, a dropped route). When nothing has
+ * arrived for a while, ask for the status; no answer in time means the socket is dead, and
+ * closing it starts the reconnect. (A halted chain sends no blocks but still answers.)
+ */
+const SILENCE_PROBE_MS = 15000;
+const PROBE_TIMEOUT_MS = 5000;
+
+setInterval(() => {
+  const socket = api.socket;
+  if (!socket || socket.readyState !== WebSocket.OPEN || api.probing) return;
+  if (Date.now() - api.lastMessageAt < SILENCE_PROBE_MS) return;
+  api.probing = true;
+  const timer = setTimeout(() => api.lost(socket), PROBE_TIMEOUT_MS);
+  api.call("nov_status").catch(() => {}).finally(() => { clearTimeout(timer); api.probing = false; });
+}, 1000);
 
 /** Errors that are the connection dropping are shown in the status, not as page errors. */
 function quietly(promise) {

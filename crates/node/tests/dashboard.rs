@@ -244,15 +244,27 @@ const SYSTEM_READY: &str = r##"document.body.dataset.loaded === "1"
   && document.querySelectorAll("#trades tr").length > 0
   && document.querySelectorAll("#smiles canvas").length > 0"##;
 
-/// Drops the page's WebSocket as a network failure would.
-const DROP_SOCKET: &str =
-    r##"window.blocksBeforeDrop = Number(document.body.dataset.blocks); api.socket.close(); true"##;
+/// Kills the page's WebSocket twice: closed (as when the node restarts), then deaf (open but
+/// silent, as when a route drops), which only the page's silence probe can notice.
+const BREAK_SOCKET: &str = r##"(async () => {
+  const until = async (ok) => { while (!ok()) await new Promise((r) => setTimeout(r, 100)); };
+  const blocks = () => Number(document.body.dataset.blocks);
+  const connects = () => Number(document.body.dataset.connects);
+  const live = () => document.getElementById("connection").className === "conn-up" && api.handlers.size >= 3;
+  const before = blocks();
+  api.socket.close();
+  await until(() => connects() >= 2 && live() && blocks() >= before + 2);
+  window.blocksBeforeDeaf = blocks();
+  api.socket.onmessage = null;
+  api.lastMessageAt = 0;
+  return true;
+})()"##;
 
-/// Reconnected, resubscribed (blocks, book, trades) and receiving blocks again.
-const RECONNECTED: &str = r##"Number(document.body.dataset.connects) >= 2
+/// Reconnected after both, resubscribed (blocks, book, trades) and receiving blocks again.
+const RECONNECTED: &str = r##"Number(document.body.dataset.connects) >= 3
   && document.getElementById("connection").className === "conn-up"
   && api.handlers.size >= 3
-  && Number(document.body.dataset.blocks) >= window.blocksBeforeDrop + 2"##;
+  && Number(document.body.dataset.blocks) >= window.blocksBeforeDeaf + 2"##;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn headless_chromium_shows_the_live_height_book_trades_health_and_an_account() {
@@ -266,12 +278,12 @@ async fn headless_chromium_shows_the_live_height_book_trades_health_and_an_accou
     let url = format!("http://127.0.0.1:{}/dashboard", running.rpc_addr.port());
 
     let height_before = running.node.height();
-    let answer = browse(url.clone(), SYSTEM_READY, Some(DROP_SOCKET), RECONNECTED, SYSTEM_REPORT).await;
+    let answer = browse(url.clone(), SYSTEM_READY, Some(BREAK_SOCKET), RECONNECTED, SYSTEM_REPORT).await;
     let height_after = running.node.height();
     let shown = &answer["report"];
     let height = shown["height"].as_u64().unwrap();
     assert!(height > height_before && height <= height_after, "height {height} not live: {shown}");
-    assert!(shown["connects"].as_u64().unwrap() >= 2, "the page did not reconnect: {shown}");
+    assert!(shown["connects"].as_u64().unwrap() >= 3, "the page did not reconnect twice: {shown}");
     assert_eq!(shown["connection"], "live", "{shown}");
     let markets: Vec<&str> = shown["markets"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
     assert!(markets.contains(&"BTC-PERP") && markets.contains(&"ETH-PERP"), "{shown}");
