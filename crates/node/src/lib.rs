@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod chain;
+mod dashboard;
 mod devnet;
 mod error;
 mod front_door;

@@ -1,5 +1,6 @@
 //! The JSON-RPC 2.0 API (docs/api.md): methods over HTTP and WebSocket on one port,
-//! subscriptions over WebSocket, and `GET /metrics` (see [`crate::metrics`]).
+//! subscriptions over WebSocket, `GET /metrics` (see [`crate::metrics`]) and the browser
+//! dashboard at `GET /dashboard` (see [`crate::dashboard`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
