@@ -261,7 +261,8 @@ fn get_markets(node: &Node) -> RpcResult {
         .params()
         .markets
         .iter()
-        .map(|params| json!({"params": params, "stats": chain.state.market(params.id)}))
+        .zip(chain.state.market_infos())
+        .map(|(params, info)| json!({"params": params, "info": info, "stats": chain.state.market(params.id)}))
         .collect();
     Ok(Value::Array(markets))
 }
@@ -438,6 +439,7 @@ pub fn rpc_module(node: Node) -> Result<RpcModule<Node>, NodeError> {
     blocking_method!(module, "nov_getOrderStatus", |node, a| get_order_status(node, &a));
     blocking_method!(module, "nov_getAccountProof", |node, a| get_account_proof(node, &a));
     method!(module, "nov_getMarkets", |node, _a| get_markets(node));
+    method!(module, "nov_getAssets", |node, _a| to_value(node.with_state(|s| s.asset_infos())));
     method!(module, "nov_getBook", |node, a| get_book(node, &a));
     blocking_method!(module, "nov_getTrades", |node, a| rpc_history::trades(node, &a));
     blocking_method!(module, "nov_getCandles", |node, a| rpc_history::candles(node, &a));
@@ -494,9 +496,8 @@ fn message_for(node: &Node, topic: Topic, notice: &BlockNotice) -> Option<Value>
         Topic::Book(market) => book_message(node, market),
         Topic::Trades(wanted) => {
             let units = node.chain().market_units();
-            let fills: Vec<Value> = records_where(notice, &units, |event| {
-                matches!(event, Event::Fill { market, .. } if *market == wanted)
-            });
+            let fills: Vec<Value> =
+                records_where(notice, &units, |event| matches!(event, Event::Fill { market, .. } if *market == wanted));
             (!fills.is_empty()).then_some(Value::Array(fills))
         }
         Topic::Account(address) => {
@@ -522,7 +523,8 @@ fn records_where(notice: &BlockNotice, units: &[MarketUnits], wanted: impl Fn(&E
         .filter(|(_, record)| wanted(&record.event))
         .map(|(seq, record)| {
             let position = Position { height: record.height, seq: seq as u32 };
-            let stored = StoredEvent { time_ms: record.time_ms, tx_index: record.tx_index, event: record.event.clone() };
+            let stored =
+                StoredEvent { time_ms: record.time_ms, tx_index: record.tx_index, event: record.event.clone() };
             record_json(position, &stored, units)
         })
         .collect()

@@ -4,11 +4,13 @@
 
 mod backstop;
 mod derivatives;
+mod listing;
 mod orders;
 mod risk_view;
 
 pub use backstop::{AdlStanding, BackstopExposure, BackstopView};
 pub use derivatives::{ContractGreeks, GreeksView, MarginBreakdown, PositionMargin, SeriesView, SmileView};
+pub use listing::{AssetInfo, MarketInfo, TierInfo};
 pub use orders::{OpenOrderView, OrderRef};
 pub use risk_view::{AccountRisk, AssetReserves, MarketOpenInterest, RiskView};
 
