@@ -82,6 +82,15 @@ fn method_results(generator: &mut SchemaGenerator) -> Value {
             })),
         ]
     });
+    let hash = json!({ "type": "string", "pattern": "^0x[0-9a-f]{64}$" });
+    let header = object(json!({
+        "height": height,
+        "time_ms": uint64(),
+        "parent_hash": hash,
+        "tx_root": hash,
+        "state_root": hash,
+        "block_hash": hash,
+    }));
     let event_at = object(json!({
         "height": height,
         "time_ms": uint64(),
@@ -90,7 +99,7 @@ fn method_results(generator: &mut SchemaGenerator) -> Value {
     }));
     json!({
         "nov_sendTransaction": object(json!({
-            "tx_hash": { "type": "string", "pattern": "^0x[0-9a-f]{64}$" },
+            "tx_hash": hash,
             "signer": def("Address"),
             "nonce": uint64(),
         })),
@@ -102,7 +111,7 @@ fn method_results(generator: &mut SchemaGenerator) -> Value {
                     "status": { "const": "included" },
                     "height": height,
                     "index": { "type": "integer", "minimum": 0 },
-                    "tx_hash": { "type": "string", "pattern": "^0x[0-9a-f]{64}$" },
+                    "tx_hash": hash,
                     "transaction": def("Transaction"),
                     "result": tx_result,
                     "events": { "type": "array", "items": def("Event") },
@@ -145,6 +154,23 @@ fn method_results(generator: &mut SchemaGenerator) -> Value {
                     "event": def("Event"),
                 })),
             },
+        })),
+        "nov_getBlock": object(json!({
+            "header": header,
+            "transactions": {
+                "type": "array",
+                "items": object(json!({
+                    "tx_hash": hash,
+                    "signer": def("Address"),
+                    "nonce": uint64(),
+                    "envelope": def("SignedTransaction"),
+                })),
+            },
+            "results": {
+                "type": "array",
+                "items": object(json!({ "result": tx_result, "events": { "type": "array", "items": def("Event") } })),
+            },
+            "end_block_events": { "type": "array", "items": def("Event") },
         })),
         "nov_getRiskView": def("RiskView"),
         "nov_getAdlRank": { "type": "array", "items": def("AdlStanding") },

@@ -585,6 +585,7 @@ mod live {
             ("nov_getTrades", rpc_params!["BTC-PERP"]),
             ("nov_getAccountEvents", rpc_params![maker_address.clone()]),
             ("nov_getEvents", rpc_params![height]),
+            ("nov_getBlock", rpc_params![height]),
             ("nov_getRiskView", rpc_params![]),
             ("nov_getAdlRank", rpc_params![maker_address.clone(), 0]),
             ("nov_getBackstop", rpc_params![]),
@@ -595,6 +596,11 @@ mod live {
         }
         running.stop().await;
         let _ = std::fs::remove_dir_all(&dir);
+        results.push(("nov_getSchema", schema.clone()));
+        let described: std::collections::BTreeSet<&str> =
+            schema["methods"].as_object().unwrap().keys().map(String::as_str).collect();
+        let exercised: std::collections::BTreeSet<&str> = results.iter().map(|(m, _)| *m).collect();
+        assert_eq!(described, exercised, "every method the schema describes is checked against a live answer");
         let by_method = |name: &str| results.iter().find(|(m, _)| *m == name).map(|(_, r)| r.clone()).unwrap();
         assert_eq!(by_method("nov_getOpenOrders")["orders"].as_array().map(Vec::len), Some(1), "the far bid rests");
         assert!(!by_method("nov_getTrades").as_array().unwrap().is_empty(), "the crossing sell filled");
