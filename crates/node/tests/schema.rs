@@ -506,11 +506,17 @@ mod live {
         let envelope = signer.sign(&TxPayload::new(CHAIN_ID, signer.address(), nonce, actions));
         let admitted = call(client, "nov_sendTransaction", rpc_params![envelope]).await;
         let hash = admitted["tx_hash"].as_str().unwrap().to_string();
+        let tx = included(client, &hash).await;
+        assert_eq!(tx["result"]["ok"], true, "{tx}");
+        (admitted, tx)
+    }
+
+    /// `nov_getTransaction`'s answer once the transaction `hash` is in a block.
+    async fn included(client: &HttpClient, hash: &str) -> Value {
         for _ in 0..500 {
-            let tx = call(client, "nov_getTransaction", rpc_params![hash.clone()]).await;
+            let tx = call(client, "nov_getTransaction", rpc_params![hash]).await;
             if tx["status"] == "included" {
-                assert_eq!(tx["result"]["ok"], true, "{tx}");
-                return (admitted, tx);
+                return tx;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -550,6 +556,15 @@ mod live {
             jsonrpsee_http_client::HttpClientBuilder::default().build(format!("http://{}", running.rpc_addr)).unwrap();
         let schema = call(&client, "nov_getSchema", rpc_params![]).await;
         assert!(schema == novation_node::wire_schema(), "nov_getSchema differs from wire_schema()");
+
+        // The documented examples work as printed: the account ones, in order, on a fresh devnet.
+        for (index, text) in super::documented_envelopes().iter().take(7).enumerate() {
+            let envelope: Value = serde_json::from_str(text).unwrap();
+            let admitted = call(&client, "nov_sendTransaction", rpc_params![envelope]).await;
+            let hash = admitted["tx_hash"].as_str().unwrap().to_string();
+            let tx = included(&client, &hash).await;
+            assert_eq!(tx["result"]["ok"], true, "documented example {index}: {tx}");
+        }
 
         let (maker, taker) = (Eip712Signer::from_seed([51; 32]), Eip712Signer::from_seed([52; 32]));
         let mut results = Vec::new();
