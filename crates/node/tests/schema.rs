@@ -293,8 +293,13 @@ fn docs_transactions_md_carries_the_generated_examples() {
 
 /// The ```json blocks of the documented examples that are envelopes.
 fn documented_envelopes() -> Vec<String> {
-    let text = std::fs::read_to_string(repo_file("docs/transactions.md")).unwrap();
-    let section = generated_section(&text).expect("examples section").to_string();
+    // While the docs are being rewritten (another test does it), read what is being written.
+    let section = if updating() {
+        examples_section()
+    } else {
+        let text = std::fs::read_to_string(repo_file("docs/transactions.md")).unwrap();
+        generated_section(&text).expect("examples section").to_string()
+    };
     section
         .split("```json\n")
         .skip(1)
