@@ -284,15 +284,27 @@ pub async fn start_local_network(layout: &TestnetLayout) -> Result<Vec<RunningVa
 
 /// A free loopback port block: `count` consecutive ports from a base where none is in use
 /// now, for tests and benchmarks that run side by side.
+///
+/// The block lies below the system's ephemeral port range: the kernel gives ports from that
+/// range to every outgoing connection (a peer dialling another, an HTTP client), which would
+/// otherwise take a port a node of the block binds a moment later.
 pub fn free_base_port(count: u16) -> u16 {
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32_768);
+    let low = 10_000u32;
+    let high = ephemeral_low.saturating_sub(u32::from(P2P_PORT_OFFSET) + u32::from(count));
+    if high <= low {
+        return DEFAULT_BASE_PORT;
+    }
+    // Processes starting together pick different places to try first.
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let mut seed = u64::from(std::process::id()).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::from(nanos);
     for _ in 0..200 {
-        let Ok(probe) = std::net::TcpListener::bind("127.0.0.1:0") else { continue };
-        let Ok(addr) = probe.local_addr() else { continue };
-        let base = addr.port();
-        drop(probe);
-        if u32::from(base) + u32::from(P2P_PORT_OFFSET) + u32::from(count) > u32::from(u16::MAX) {
-            continue;
-        }
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let base = low + ((seed >> 33) as u32) % (high - low);
+        let Ok(base) = u16::try_from(base) else { continue };
         let all_free = (0..count).all(|i| {
             [base + i, base + P2P_PORT_OFFSET + i]
                 .iter()

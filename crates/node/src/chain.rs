@@ -4,7 +4,8 @@
 //!  Mempool::take_block ─► State::apply_block ─► take_changed_keys ─► StateTree::apply
 //!        ─► header {height, time, parent, tx_root, state_root}
 //!        ─► Store::commit_block_with_meta (header, body, results, state_root): durable
-//!        ─► recent trades / account events / tx index ─► subscribers
+//!          (with the block's history rows: account events, trades, candles, tx locations)
+//!        ─► tx index ─► subscribers
 //! ```
 //!
 //! Every `snapshot_interval_blocks` blocks the committed state's snapshot is written to the
@@ -14,17 +15,19 @@
 //! tried, then the genesis), replays only the blocks after it through the protocol, and
 //! refuses to start if the resulting root differs from the stored one.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
+use std::sync::Arc;
 
 use novation_protocol::params::Genesis;
 use novation_protocol::{Block, BlockHeader, BlockOutcome, State, StateKey};
 use novation_store::commitment::hash::{key_hash, value_hash};
 use novation_store::commitment::{Hash, StateTree};
 use novation_store::Store;
-use novation_types::{Address, Event, MarketId};
+use novation_types::{Address, Event};
 
-use crate::header::{decode, encode, hex, sha256, tx_root, BlockBody, Hash32, NodeHeader};
+use crate::header::{decode, decode_results, encode, hex, sha256, tx_root, BlockBody, Hash32, NodeHeader};
+use crate::history::{self, History, MarketUnits};
 use crate::mempool::PendingTx;
 use crate::NodeError;
 
@@ -43,13 +46,8 @@ pub struct BlockTx {
 /// Snapshots kept in the store: the newest, and one older to fall back on.
 pub(crate) const SNAPSHOTS_KEPT: usize = 2;
 
-/// Recent fills kept per market.
-const TRADES_PER_MARKET: usize = 1_000;
-/// Recent events kept per address.
-const EVENTS_PER_ADDRESS: usize = 200;
-/// Addresses with recent events tracked at most.
-const ADDRESSES_TRACKED: usize = 100_000;
-/// Transactions whose inclusion is remembered in memory.
+/// Transactions whose inclusion is remembered in memory (older ones are found in the
+/// store's history).
 const TX_INDEX_ENTRIES: usize = 2_000_000;
 
 /// One event with where it happened.
@@ -62,36 +60,27 @@ pub(crate) struct EventRecord {
     pub(crate) event: Event,
 }
 
-impl EventRecord {
-    pub(crate) fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "height": self.height,
-            "time_ms": self.time_ms,
-            "tx_index": self.tx_index,
-            "event": self.event,
-        })
-    }
-}
-
 /// What a committed block did, as published to subscribers.
 #[derive(Clone, Debug)]
 pub(crate) struct BlockNotice {
     pub(crate) header: NodeHeader,
     pub(crate) events: Vec<EventRecord>,
     pub(crate) tx_count: usize,
+    /// The identities of its transactions, in block order.
+    pub(crate) tx_hashes: Vec<Hash32>,
 }
 
 /// State, commitment and log.
 pub(crate) struct Chain {
     pub(crate) state: State,
     pub(crate) tree: StateTree,
-    pub(crate) store: Store,
+    /// Shared with readers of history, which need no lock on the chain.
+    pub(crate) store: Arc<Store>,
     pub(crate) genesis_hash: Hash32,
     pub(crate) last_header: Option<NodeHeader>,
     tx_index: HashMap<Hash32, (u64, u32)>,
     tx_index_order: VecDeque<Hash32>,
-    pub(crate) trades: BTreeMap<MarketId, VecDeque<EventRecord>>,
-    pub(crate) account_events: HashMap<Address, VecDeque<EventRecord>>,
+    history: History,
     /// Blocks between two snapshots (0: none are written).
     snapshot_interval_blocks: u64,
 }
@@ -182,7 +171,7 @@ impl Chain {
         snapshot_interval_blocks: u64,
     ) -> Result<Chain, NodeError> {
         std::fs::create_dir_all(data_dir)?;
-        let store = Store::open(data_dir.join("chain.redb"))?;
+        let store = Arc::new(Store::open(data_dir.join("chain.redb"))?);
         let genesis_bytes = match store.get_meta("genesis")? {
             Some(bytes) => {
                 let stored_chain = store
@@ -212,8 +201,7 @@ impl Chain {
             last_header: None,
             tx_index: HashMap::new(),
             tx_index_order: VecDeque::new(),
-            trades: BTreeMap::new(),
-            account_events: HashMap::new(),
+            history: History::default(),
             snapshot_interval_blocks,
         };
         let restored = chain.restore_snapshot()?;
@@ -273,15 +261,14 @@ impl Chain {
         for block in stored {
             let header: NodeHeader = decode(&block.header, "header")?;
             let body: BlockBody = decode(&block.block, "block")?;
-            let outcome = self
-                .state
+            self.state
                 .apply_block(&Block {
                     header: BlockHeader { height: header.height, time_ms: header.time_ms },
                     transactions: body.transactions,
                     prices: body.prices,
                 })
                 .map_err(NodeError::Block)?;
-            self.remember(&header, &body.tx_hashes, &outcome);
+            self.remember(&header, &body.tx_hashes);
             self.last_header = Some(header);
             if from_snapshot {
                 self.commit_changes();
@@ -308,9 +295,40 @@ impl Chain {
         self.state.height()
     }
 
-    /// Where a transaction was included, if remembered.
-    pub(crate) fn included(&self, hash: &Hash32) -> Option<(u64, u32)> {
+    /// Where a recent transaction was included (from memory: cheap enough for admission).
+    pub(crate) fn recently_included(&self, hash: &Hash32) -> Option<(u64, u32)> {
         self.tx_index.get(hash).copied()
+    }
+
+    /// Where a transaction was included, from memory or the store's history.
+    pub(crate) fn included(&self, hash: &Hash32) -> Result<Option<(u64, u32)>, NodeError> {
+        match self.recently_included(hash) {
+            Some(location) => Ok(Some(location)),
+            None => history::tx_location(&self.store, hash),
+        }
+    }
+
+    /// Every market's units, indexed by market id.
+    pub(crate) fn market_units(&self) -> Vec<MarketUnits> {
+        self.state
+            .params()
+            .markets
+            .iter()
+            .map(|m| MarketUnits { symbol: m.symbol.clone(), tick_size: m.tick_size, lot_size: m.lot_size })
+            .collect()
+    }
+
+    /// What block `height` did, read back from the store (for subscribers resuming from a
+    /// height).
+    pub(crate) fn stored_notice(store: &Store, height: u64) -> Result<Option<BlockNotice>, NodeError> {
+        let Some(header_bytes) = store.header(height)? else { return Ok(None) };
+        let header: NodeHeader = decode(&header_bytes, "header")?;
+        let results = store.results(height)?.ok_or_else(|| NodeError::Corrupt(format!("block {height} results")))?;
+        let outcome = decode_results(&results)?;
+        let body: BlockBody =
+            decode(&store.block(height)?.ok_or_else(|| NodeError::Corrupt(format!("block {height} body")))?, "block")?;
+        let events = event_records(&header, &outcome);
+        Ok(Some(BlockNotice { header, events, tx_count: body.tx_hashes.len(), tx_hashes: body.tx_hashes }))
     }
 
     /// Applies `pending` as block `height + 1` at `time_ms` (raised to the last block time),
@@ -349,14 +367,18 @@ impl Chain {
             state_root: self.tree.root(),
         };
         let root = header.state_root;
-        self.store.commit_block_with_meta(
+        let events = event_records(&header, &outcome);
+        let rows = self.history.rows_for_block(&self.store, height, &body.tx_hashes, &events)?;
+        self.store.commit_block_indexed(
             height,
             &header.to_bytes(),
             &encode(&body)?,
             &encode(&outcome)?,
             &[("state_root", &root)],
+            &rows.rows,
         )?;
-        let events = self.remember(&header, &body.tx_hashes, &outcome);
+        self.history.committed(rows);
+        self.remember(&header, &body.tx_hashes);
         self.last_header = Some(header);
         if self.snapshot_interval_blocks > 0 && height.is_multiple_of(self.snapshot_interval_blocks) {
             // The block is durable already; a snapshot that cannot be written is only a
@@ -365,7 +387,7 @@ impl Chain {
                 eprintln!("novation: the state snapshot at height {height} was not written: {error}");
             }
         }
-        Ok(BlockNotice { header, events, tx_count: body.tx_hashes.len() })
+        Ok(BlockNotice { header, events, tx_count: body.tx_hashes.len(), tx_hashes: body.tx_hashes })
     }
 
     /// Writes the snapshot of the committed state at the current height to the store (the
@@ -387,8 +409,8 @@ impl Chain {
         self.tree.apply(&changes);
     }
 
-    /// Updates the in-memory indexes with a block's outcome and returns its events.
-    fn remember(&mut self, header: &NodeHeader, hashes: &[Hash32], outcome: &BlockOutcome) -> Vec<EventRecord> {
+    /// Remembers where a block's transactions were included.
+    fn remember(&mut self, header: &NodeHeader, hashes: &[Hash32]) {
         for (index, hash) in hashes.iter().enumerate() {
             self.tx_index.insert(*hash, (header.height, index as u32));
             self.tx_index_order.push_back(*hash);
@@ -398,32 +420,22 @@ impl Chain {
                 self.tx_index.remove(&old);
             }
         }
-        let record = |tx_index, event: &Event| EventRecord {
-            height: header.height,
-            time_ms: header.time_ms,
-            tx_index,
-            event: event.clone(),
-        };
-        let mut events = Vec::new();
-        for (index, tx) in outcome.transactions.iter().enumerate() {
-            events.extend(tx.events.iter().map(|e| record(Some(index as u32), e)));
-        }
-        events.extend(outcome.end_block_events.iter().map(|e| record(None, e)));
-        for event in &events {
-            if let Event::Fill { market, .. } = event.event {
-                let ring = self.trades.entry(market).or_default();
-                ring.push_front(event.clone());
-                ring.truncate(TRADES_PER_MARKET);
-            }
-            for address in touched_addresses(&event.event) {
-                if !self.account_events.contains_key(&address) && self.account_events.len() >= ADDRESSES_TRACKED {
-                    continue;
-                }
-                let ring = self.account_events.entry(address).or_default();
-                ring.push_front(event.clone());
-                ring.truncate(EVENTS_PER_ADDRESS);
-            }
-        }
-        events
     }
+}
+
+/// A block's events in order: each transaction's, then the end-of-block ones. An event's
+/// position in this list is its `seq` in history.
+pub(crate) fn event_records(header: &NodeHeader, outcome: &BlockOutcome) -> Vec<EventRecord> {
+    let record = |tx_index, event: &Event| EventRecord {
+        height: header.height,
+        time_ms: header.time_ms,
+        tx_index,
+        event: event.clone(),
+    };
+    let mut events = Vec::new();
+    for (index, tx) in outcome.transactions.iter().enumerate() {
+        events.extend(tx.events.iter().map(|e| record(Some(index as u32), e)));
+    }
+    events.extend(outcome.end_block_events.iter().map(|e| record(None, e)));
+    events
 }

@@ -8,7 +8,7 @@
 //!         ─► WebSocket upgrade: a session permit (429 past the cap), pings, idle limit
 //!         ─► HTTP request: an in-flight permit (503 past the cap) and a deadline covering
 //!            the body read and the answer (408)
-//!         ─► jsonrpsee (body and batch size caps) ─► /metrics or the methods
+//!         ─► jsonrpsee (body and batch size caps) ─► /dashboard, /metrics or the methods
 //! ```
 
 use std::collections::HashMap;
@@ -308,8 +308,11 @@ fn serve_connection(
     });
 }
 
-/// The HTTP middleware stack inside the front door: `/metrics`.
-type HttpLayers = tower::layer::util::Stack<crate::metrics::MetricsLayer, tower::layer::util::Identity>;
+/// The HTTP middleware stack inside the front door: `/dashboard` (outermost), then `/metrics`.
+type HttpLayers = tower::layer::util::Stack<
+    crate::metrics::MetricsLayer,
+    tower::layer::util::Stack<crate::dashboard::DashboardLayer, tower::layer::util::Identity>,
+>;
 
 /// Binds `addr` and serves `methods` behind the front door; returns the bound address and the
 /// handle that stops it.
@@ -343,7 +346,11 @@ pub(crate) async fn start(
         .build();
     let builder = jsonrpsee::server::Server::builder()
         .set_config(config)
-        .set_http_middleware(tower::ServiceBuilder::new().layer(crate::metrics::MetricsLayer::new(node)))
+        .set_http_middleware(
+            tower::ServiceBuilder::new()
+                .layer(crate::dashboard::DashboardLayer)
+                .layer(crate::metrics::MetricsLayer::new(node)),
+        )
         .to_service_builder();
     let gate = Arc::new(Gate {
         per_ip: Mutex::new(HashMap::new()),

@@ -21,14 +21,17 @@
 #![deny(missing_docs)]
 
 mod chain;
+mod dashboard;
 mod devnet;
 mod error;
 mod front_door;
 mod header;
+mod history;
 mod mempool;
 mod metrics;
 mod node;
 mod rpc;
+mod rpc_history;
 mod schema;
 
 pub use chain::BlockTx;

@@ -194,7 +194,7 @@ impl Node {
                 return Err(NodeError::Rejected(novation_protocol::TxError { code, action_index: None }));
             }
         }
-        if chain.included(&tx_hash).is_some() {
+        if chain.recently_included(&tx_hash).is_some() {
             return Err(NodeError::AlreadyKnown);
         }
         let chain_nonce = chain.state.nonce(signer);

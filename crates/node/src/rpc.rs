@@ -1,5 +1,6 @@
 //! The JSON-RPC 2.0 API (docs/api.md): methods over HTTP and WebSocket on one port,
-//! subscriptions over WebSocket, and `GET /metrics` (see [`crate::metrics`]).
+//! subscriptions over WebSocket, `GET /metrics` (see [`crate::metrics`]) and the browser
+//! dashboard at `GET /dashboard` (see [`crate::dashboard`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,8 +15,9 @@ use tokio::sync::broadcast;
 
 use crate::chain::{touched_addresses, BlockNotice, Chain};
 use crate::front_door::RpcLimits;
-use crate::header::{decode, decode_results, hex, parse_hash, BlockBody, NodeHeader};
-use crate::{Node, NodeError};
+use crate::header::{decode, decode_results, hex, parse_hash, BlockBody, Hash32, NodeHeader};
+use crate::history::{record_json, HistoryKind, MarketUnits, Position, StoredEvent};
+use crate::{rpc_history, Node, NodeError};
 
 type RpcResult = Result<Value, ErrorObjectOwned>;
 
@@ -23,11 +25,13 @@ type RpcResult = Result<Value, ErrorObjectOwned>;
 const BOOK_DEPTH_DEFAULT: usize = 20;
 /// Deepest book served.
 const BOOK_DEPTH_MAX: usize = 500;
-/// Default and maximum list lengths.
-const LIST_DEFAULT: usize = 50;
+/// Longest list served.
 const LIST_MAX: usize = 1_000;
+/// How far back a subscription may resume: blocks older than this are read with
+/// `nov_getBlock` and the history methods.
+const RESUME_MAX_BLOCKS: u64 = 100_000;
 
-fn invalid(why: impl Into<String>) -> ErrorObjectOwned {
+pub(crate) fn invalid(why: impl Into<String>) -> ErrorObjectOwned {
     NodeError::InvalidParams(why.into()).into()
 }
 
@@ -42,7 +46,7 @@ fn args(params: &Params<'_>) -> Result<Vec<Value>, ErrorObjectOwned> {
     }
 }
 
-fn arg_address(args: &[Value], index: usize) -> Result<Address, ErrorObjectOwned> {
+pub(crate) fn arg_address(args: &[Value], index: usize) -> Result<Address, ErrorObjectOwned> {
     let text = args.get(index).and_then(Value::as_str).ok_or_else(|| invalid(format!("param {index}: address")))?;
     text.parse().map_err(|_| invalid(format!("param {index}: an address is 0x and 40 hex digits")))
 }
@@ -57,7 +61,7 @@ fn arg_u64(args: &[Value], index: usize, default: Option<u64>) -> Result<u64, Er
     }
 }
 
-fn arg_limit(args: &[Value], index: usize, default: usize, max: usize) -> Result<usize, ErrorObjectOwned> {
+pub(crate) fn arg_limit(args: &[Value], index: usize, default: usize, max: usize) -> Result<usize, ErrorObjectOwned> {
     Ok((arg_u64(args, index, Some(default as u64))? as usize).min(max))
 }
 
@@ -66,7 +70,7 @@ fn arg_subaccount(args: &[Value], index: usize) -> Result<u16, ErrorObjectOwned>
 }
 
 /// A market by id (`0`, `"0"`) or symbol (`"BTC-PERP"`, any case).
-fn resolve_market(chain: &Chain, value: Option<&Value>) -> Result<MarketId, ErrorObjectOwned> {
+pub(crate) fn resolve_market(chain: &Chain, value: Option<&Value>) -> Result<MarketId, ErrorObjectOwned> {
     let markets = &chain.state.params().markets;
     let found = match value {
         Some(Value::Number(n)) => n.as_u64().and_then(|id| markets.iter().find(|m| u64::from(m.id.0) == id)),
@@ -116,7 +120,7 @@ fn to_value(value: impl serde::Serialize) -> RpcResult {
     serde_json::to_value(value).map_err(|e| NodeError::Corrupt(e.to_string()).into())
 }
 
-fn tx_result_json(result: &Result<(), novation_protocol::TxError>) -> Value {
+pub(crate) fn tx_result_json(result: &Result<(), novation_protocol::TxError>) -> Value {
     match result {
         Ok(()) => json!({"ok": true}),
         Err(error) => json!({
@@ -128,7 +132,7 @@ fn tx_result_json(result: &Result<(), novation_protocol::TxError>) -> Value {
     }
 }
 
-fn stored_block(
+pub(crate) fn stored_block(
     chain: &Chain,
     height: u64,
 ) -> Result<(NodeHeader, BlockBody, novation_protocol::BlockOutcome), NodeError> {
@@ -145,24 +149,7 @@ fn envelope_json(envelope: &SignedTransaction) -> Value {
 
 fn get_transaction(node: &Node, args: &[Value]) -> RpcResult {
     let hash = args.first().and_then(Value::as_str).and_then(parse_hash).ok_or_else(|| invalid("param 0: tx hash"))?;
-    if node.mempool().contains(&hash) {
-        return Ok(json!({"status": "pending"}));
-    }
-    let chain = node.chain();
-    let Some((height, index)) = chain.included(&hash) else { return Ok(Value::Null) };
-    let (_, body, results) = stored_block(&chain, height)?;
-    let index_usize = index as usize;
-    let outcome =
-        results.transactions.get(index_usize).ok_or_else(|| NodeError::Corrupt("results too short".into()))?;
-    Ok(json!({
-        "status": "included",
-        "height": height,
-        "index": index,
-        "tx_hash": hex(&hash),
-        "transaction": body.transactions.get(index_usize),
-        "result": tx_result_json(&outcome.result),
-        "events": outcome.events,
-    }))
+    rpc_history::transaction_status(node, &hash)
 }
 
 fn get_block(node: &Node, args: &[Value]) -> RpcResult {
@@ -289,27 +276,6 @@ fn get_book(node: &Node, args: &[Value]) -> RpcResult {
         map.insert("height".into(), json!(chain.height()));
     }
     Ok(value)
-}
-
-fn get_trades(node: &Node, args: &[Value]) -> RpcResult {
-    let chain = node.chain();
-    let market = resolve_market(&chain, args.first())?;
-    let limit = arg_limit(args, 1, LIST_DEFAULT, LIST_MAX)?;
-    let trades: Vec<Value> =
-        chain.trades.get(&market).map(|r| r.iter().take(limit).map(|e| e.to_json()).collect()).unwrap_or_default();
-    Ok(Value::Array(trades))
-}
-
-fn get_account_events(node: &Node, args: &[Value]) -> RpcResult {
-    let address = arg_address(args, 0)?;
-    let limit = arg_limit(args, 1, LIST_DEFAULT, LIST_MAX)?;
-    let chain = node.chain();
-    let events: Vec<Value> = chain
-        .account_events
-        .get(&address)
-        .map(|r| r.iter().take(limit).map(|e| e.to_json()).collect())
-        .unwrap_or_default();
-    Ok(Value::Array(events))
 }
 
 fn send_transaction(node: &Node, args: &[Value]) -> RpcResult {
@@ -480,10 +446,23 @@ pub fn rpc_module(node: Node) -> Result<RpcModule<Node>, NodeError> {
     blocking_method!(module, "nov_getAccountProof", |node, a| get_account_proof(node, &a));
     method!(module, "nov_getMarkets", |node, _a| get_markets(node));
     method!(module, "nov_getBook", |node, a| get_book(node, &a));
-    method!(module, "nov_getTrades", |node, a| get_trades(node, &a));
+    blocking_method!(module, "nov_getTrades", |node, a| rpc_history::trades(node, &a));
+    blocking_method!(module, "nov_getCandles", |node, a| rpc_history::candles(node, &a));
     blocking_method!(module, "nov_getBlock", |node, a| get_block(node, &a));
     blocking_method!(module, "nov_getEvents", |node, a| get_events(node, &a));
-    method!(module, "nov_getAccountEvents", |node, a| get_account_events(node, &a));
+    blocking_method!(module, "nov_getAccountEvents", |node, a| rpc_history::account_events(node, &a));
+    blocking_method!(module, "nov_getAccountHistory", |node, a| rpc_history::account_history(node, &a, None));
+    blocking_method!(module, "nov_getFills", |node, a| rpc_history::account_history(
+        node,
+        &a,
+        Some(HistoryKind::Fills)
+    ));
+    blocking_method!(module, "nov_getFunding", |node, a| {
+        rpc_history::account_history(node, &a, Some(HistoryKind::Funding))
+    });
+    blocking_method!(module, "nov_getLiquidations", |node, a| {
+        rpc_history::account_history(node, &a, Some(HistoryKind::Liquidations))
+    });
     blocking_method!(module, "nov_getRiskView", |node, a| {
         let top = arg_limit(&a, 0, 20, LIST_MAX)?;
         to_value(node.with_state(|s| s.risk_view(top)))
@@ -512,85 +491,206 @@ enum Topic {
     Book(MarketId),
     Trades(MarketId),
     Account(Address),
+    Transaction(Hash32),
 }
 
 /// The message for one block on a topic, if any.
 fn message_for(node: &Node, topic: Topic, notice: &BlockNotice) -> Option<Value> {
     match topic {
         Topic::Blocks => Some(json!({"header": notice.header.to_json(), "tx_count": notice.tx_count})),
-        Topic::Book(market) => {
-            let chain = node.chain();
-            let book = chain.state.l2_book(market, BOOK_DEPTH_DEFAULT)?;
-            let mut value = serde_json::to_value(book).ok()?;
-            if let Value::Object(map) = &mut value {
-                map.insert("height".into(), json!(notice.header.height));
-            }
-            Some(value)
-        }
+        Topic::Book(market) => book_message(node, market),
         Topic::Trades(wanted) => {
-            let fills: Vec<Value> = notice
-                .events
-                .iter()
-                .filter(|e| matches!(e.event, Event::Fill { market, .. } if market == wanted))
-                .map(|e| e.to_json())
-                .collect();
+            let units = node.chain().market_units();
+            let fills: Vec<Value> = records_where(notice, &units, |event| {
+                matches!(event, Event::Fill { market, .. } if *market == wanted)
+            });
             (!fills.is_empty()).then_some(Value::Array(fills))
         }
         Topic::Account(address) => {
-            let events: Vec<Value> = notice
-                .events
-                .iter()
-                .filter(|e| touched_addresses(&e.event).contains(&address))
-                .map(|e| e.to_json())
-                .collect();
+            let units = node.chain().market_units();
+            let events = records_where(notice, &units, |event| touched_addresses(event).contains(&address));
             (!events.is_empty()).then_some(Value::Array(events))
+        }
+        Topic::Transaction(hash) => {
+            if !notice.tx_hashes.contains(&hash) {
+                return None;
+            }
+            rpc_history::transaction_status(node, &hash).ok()
         }
     }
 }
 
-async fn serve_subscription(node: Arc<Node>, pending: PendingSubscriptionSink, topic: Topic) {
+/// The block's events that `wanted` keeps, as history records them.
+fn records_where(notice: &BlockNotice, units: &[MarketUnits], wanted: impl Fn(&Event) -> bool) -> Vec<Value> {
+    notice
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, record)| wanted(&record.event))
+        .map(|(seq, record)| {
+            let position = Position { height: record.height, seq: seq as u32 };
+            let stored = StoredEvent { time_ms: record.time_ms, tx_index: record.tx_index, event: record.event.clone() };
+            record_json(position, &stored, units)
+        })
+        .collect()
+}
+
+/// The market's book now, with the height it is at.
+fn book_message(node: &Node, market: MarketId) -> Option<Value> {
+    let chain = node.chain();
+    let book = chain.state.l2_book(market, BOOK_DEPTH_DEFAULT)?;
+    let mut value = serde_json::to_value(book).ok()?;
+    if let Value::Object(map) = &mut value {
+        map.insert("height".into(), json!(chain.height()));
+    }
+    Some(value)
+}
+
+async fn send(sink: &jsonrpsee::server::SubscriptionSink, value: &Value) -> bool {
+    let Ok(raw) = serde_json::value::to_raw_value(value) else { return true };
+    sink.send(SubscriptionMessage::from(raw)).await.is_ok()
+}
+
+/// Sends the topic's messages for the stored blocks `from..=` the latest; returns the last
+/// height covered, or `None` when the subscription is over (the client went away, or the
+/// awaited transaction's inclusion was sent).
+async fn catch_up(
+    node: &Arc<Node>,
+    sink: &jsonrpsee::server::SubscriptionSink,
+    topic: Topic,
+    from: u64,
+) -> Option<u64> {
+    let store = node.chain().store.clone();
+    let mut height = from;
+    let mut covered = from.saturating_sub(1);
+    while height <= node.height() {
+        let read = store.clone();
+        let notice = tokio::task::spawn_blocking(move || Chain::stored_notice(&read, height)).await;
+        let Ok(Ok(Some(notice))) = notice else { break };
+        if let Some(value) = message_for(node, topic, &notice) {
+            if !send(sink, &value).await || matches!(topic, Topic::Transaction(_)) {
+                return None;
+            }
+        }
+        covered = height;
+        height += 1;
+    }
+    Some(covered)
+}
+
+/// Serves one subscription: from the stored blocks after `from_height - 1` when the client
+/// resumes, then live. A subscriber that falls behind the live feed is caught up from the
+/// store, so it never silently misses a block.
+async fn serve_subscription(node: Arc<Node>, pending: PendingSubscriptionSink, topic: Topic, from_height: Option<u64>) {
     let mut notices = node.shared.notices.subscribe();
     let Ok(sink) = pending.accept().await else { return };
+    let mut covered = node.height();
+    match topic {
+        Topic::Book(market) => {
+            if let Some(book) = book_message(&node, market) {
+                if !send(&sink, &book).await {
+                    return;
+                }
+            }
+        }
+        Topic::Transaction(hash) => {
+            let status = rpc_history::transaction_status(&node, &hash).unwrap_or(Value::Null);
+            let done = status.get("status").and_then(Value::as_str) == Some("included");
+            if !send(&sink, &status).await || done {
+                return;
+            }
+        }
+        _ => {}
+    }
+    if let Some(from) = from_height {
+        match catch_up(&node, &sink, topic, from).await {
+            Some(last) => covered = last,
+            None => return,
+        }
+    }
     loop {
         tokio::select! {
             _ = sink.closed() => return,
             notice = notices.recv() => match notice {
                 Ok(notice) => {
+                    let height = notice.header.height;
+                    if height <= covered {
+                        continue;
+                    }
+                    if height > covered + 1 {
+                        // Blocks committed between a catch-up and this notice.
+                        match catch_up(&node, &sink, topic, covered + 1).await {
+                            Some(last) => covered = last,
+                            None => return,
+                        }
+                        if height <= covered {
+                            continue;
+                        }
+                    }
+                    covered = height;
                     let Some(value) = message_for(&node, topic, &notice) else { continue };
-                    let Ok(raw) = serde_json::value::to_raw_value(&value) else { continue };
-                    if sink.send(SubscriptionMessage::from(raw)).await.is_err() {
+                    if !send(&sink, &value).await {
+                        return;
+                    }
+                    if matches!(topic, Topic::Transaction(_)) {
                         return;
                     }
                 }
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Lagged(_)) => match catch_up(&node, &sink, topic, covered + 1).await {
+                    Some(last) => covered = last,
+                    None => return,
+                },
                 Err(broadcast::error::RecvError::Closed) => return,
             },
         }
     }
 }
 
-fn parse_topic(node: &Node, kind: &str, params: &Params<'_>) -> Result<Topic, ErrorObjectOwned> {
+fn parse_topic(node: &Node, kind: &str, params: &Params<'_>) -> Result<(Topic, Option<u64>), ErrorObjectOwned> {
     let a = args(params)?;
-    match kind {
-        "blocks" => Ok(Topic::Blocks),
-        "book" => Ok(Topic::Book(resolve_market(&node.chain(), a.first())?)),
-        "trades" => Ok(Topic::Trades(resolve_market(&node.chain(), a.first())?)),
-        _ => Ok(Topic::Account(arg_address(&a, 0)?)),
-    }
+    let (topic, from_index) = match kind {
+        "blocks" => (Topic::Blocks, 0),
+        "book" => (Topic::Book(resolve_market(&node.chain(), a.first())?), usize::MAX),
+        "trades" => (Topic::Trades(resolve_market(&node.chain(), a.first())?), 1),
+        "transaction" => {
+            let hash =
+                a.first().and_then(Value::as_str).and_then(parse_hash).ok_or_else(|| invalid("param 0: tx hash"))?;
+            (Topic::Transaction(hash), usize::MAX)
+        }
+        _ => (Topic::Account(arg_address(&a, 0)?), 1),
+    };
+    let from_height = match a.get(from_index) {
+        None | Some(Value::Null) => None,
+        Some(value) => {
+            let from = value.as_u64().filter(|h| *h > 0).ok_or_else(|| {
+                invalid(format!("param {from_index}: from_height, the first block to resend (1 or more)"))
+            })?;
+            let latest = node.height();
+            if latest.saturating_sub(from) > RESUME_MAX_BLOCKS {
+                return Err(invalid(format!(
+                    "from_height {from} is more than {RESUME_MAX_BLOCKS} blocks behind the latest ({latest}): read \
+                     older blocks with nov_getBlock and the history methods"
+                )));
+            }
+            Some(from)
+        }
+    };
+    Ok((topic, from_height))
 }
 
 fn register_subscriptions(module: &mut RpcModule<Node>) -> Result<(), NodeError> {
-    let topics: [(&'static str, &'static str, &'static str, &'static str); 4] = [
+    let topics: [(&'static str, &'static str, &'static str, &'static str); 5] = [
         ("nov_subscribeBlocks", "nov_blocks", "nov_unsubscribeBlocks", "blocks"),
         ("nov_subscribeBook", "nov_book", "nov_unsubscribeBook", "book"),
         ("nov_subscribeTrades", "nov_trades", "nov_unsubscribeTrades", "trades"),
         ("nov_subscribeAccount", "nov_account", "nov_unsubscribeAccount", "account"),
+        ("nov_subscribeTransaction", "nov_transaction", "nov_unsubscribeTransaction", "transaction"),
     ];
     for (subscribe, notification, unsubscribe, kind) in topics {
         module
             .register_subscription(subscribe, notification, unsubscribe, move |params, pending, node, _| async move {
                 match parse_topic(&node, kind, &params) {
-                    Ok(topic) => serve_subscription(node, pending, topic).await,
+                    Ok((topic, from_height)) => serve_subscription(node, pending, topic, from_height).await,
                     Err(error) => pending.reject(error).await,
                 }
             })

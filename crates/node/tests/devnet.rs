@@ -8,7 +8,7 @@ use jsonrpsee::core::client::{ClientT, SubscriptionClientT};
 use jsonrpsee::rpc_params;
 use jsonrpsee_http_client::HttpClient;
 use jsonrpsee_ws_client::WsClientBuilder;
-use novation_node::{demo_key, start_devnet, DevnetConfig, RunningNode};
+use novation_node::{demo_key, start_devnet, DevnetConfig};
 use novation_protocol::presets::{BTC_PERP, USD};
 use novation_store::commitment::{verify_proof, Proof};
 use novation_tx::{Eip712Signer, TxPayload};
@@ -16,57 +16,8 @@ use novation_types::action;
 use novation_types::{Action, OrderAction, OrderRequest, Side};
 use serde_json::Value;
 
-const CHAIN_ID: u64 = 31337;
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("novation-node-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-async fn devnet(dir: &std::path::Path, reset: bool) -> RunningNode {
-    let config = DevnetConfig {
-        data_dir: dir.to_path_buf(),
-        rpc_addr: "127.0.0.1:0".parse().unwrap(),
-        block_time_ms: 50,
-        reset,
-        market_maker: false,
-        chain_id: CHAIN_ID,
-        demo_accounts: 2,
-        feed_seed: 1,
-        rpc_limits: Default::default(),
-        snapshot_interval_blocks: novation_node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
-    };
-    start_devnet(config).await.unwrap()
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-    let digits = text.trim_start_matches("0x");
-    (0..digits.len() / 2).map(|i| u8::from_str_radix(&digits[2 * i..2 * i + 2], 16).unwrap()).collect()
-}
-
-async fn call(client: &HttpClient, method: &str, params: jsonrpsee::core::params::ArrayParams) -> Value {
-    client.request(method, params).await.unwrap()
-}
-
-async fn send(client: &HttpClient, signer: &Eip712Signer, actions: Vec<Action>) -> String {
-    let address = signer.address().to_string();
-    let nonce: u64 = call(client, "nov_getNonce", rpc_params![address]).await.as_u64().unwrap();
-    let envelope = signer.sign(&TxPayload::new(CHAIN_ID, signer.address(), nonce, actions));
-    let admitted = call(client, "nov_sendTransaction", rpc_params![envelope]).await;
-    admitted["tx_hash"].as_str().unwrap().to_string()
-}
-
-async fn included(client: &HttpClient, hash: &str) -> Value {
-    for _ in 0..200 {
-        let tx = call(client, "nov_getTransaction", rpc_params![hash]).await;
-        if tx["status"] == "included" {
-            return tx;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("transaction {hash} was not included");
-}
+mod common;
+use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deposit_order_cancel_apply_and_the_account_proves() {

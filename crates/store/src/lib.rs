@@ -88,4 +88,4 @@ mod store;
 pub mod tables;
 
 pub use error::StoreError;
-pub use store::{BlocksFrom, Store, StoredBlock};
+pub use store::{BlocksFrom, HistoryRows, Store, StoredBlock};

@@ -15,8 +15,8 @@ use redb::{
 };
 
 use crate::tables::{
-    seal, unseal, RecordTable, BLOCKS, FORMAT_MARKER, HEADERS, INFO_FORMAT, INFO_SCHEMA_VERSION, META, RESULTS,
-    SCHEMA_VERSION, SNAPSHOTS, STORE_INFO,
+    seal, unseal, RecordTable, BLOCKS, FORMAT_MARKER, HEADERS, HISTORY, INFO_FORMAT, INFO_SCHEMA_VERSION, META,
+    RESULTS, SCHEMA_VERSION, SNAPSHOTS, STORE_INFO,
 };
 use crate::StoreError;
 
@@ -36,6 +36,9 @@ pub struct Store {
     /// Set once the engine has panicked; the store is unusable after that.
     poisoned: AtomicBool,
 }
+
+/// `history` rows as `(key, value)` pairs, in the order asked for.
+pub type HistoryRows = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// One committed block as read back for replay.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,6 +111,20 @@ impl Store {
         results: &[u8],
         meta: &[(&str, &[u8])],
     ) -> Result<(), StoreError> {
+        self.commit_block_indexed(height, header, block, results, meta, &[])
+    }
+
+    /// Like [`Store::commit_block_with_meta`], and writes the `history` rows derived from
+    /// the block in the same transaction (a row with an existing key replaces it).
+    pub fn commit_block_indexed(
+        &self,
+        height: u64,
+        header: &[u8],
+        block: &[u8],
+        results: &[u8],
+        meta: &[(&str, &[u8])],
+        history: &[(Vec<u8>, Vec<u8>)],
+    ) -> Result<(), StoreError> {
         // Seal outside the engine call: hashing large blocks needs no lock.
         let header = seal(RecordTable::Headers, height, header);
         let block = seal(RecordTable::Blocks, height, block);
@@ -128,6 +145,12 @@ impl Store {
                 let mut meta_table = txn.open_table(META)?;
                 for (name, value) in meta {
                     meta_table.insert(*name, *value)?;
+                }
+                if !history.is_empty() {
+                    let mut history_table = txn.open_table(HISTORY)?;
+                    for (key, value) in history {
+                        history_table.insert(key.as_slice(), value.as_slice())?;
+                    }
                 }
             }
             txn.commit()?;
@@ -232,6 +255,65 @@ impl Store {
         })
     }
 
+    /// The `history` row `key`, if any.
+    pub fn history_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.guard(|db| {
+            let txn = db.begin_read()?;
+            let table = match txn.open_table(HISTORY) {
+                Ok(table) => table,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(error) => return Err(error.into()),
+            };
+            let value = table.get(key)?.map(|value| value.value().to_vec());
+            Ok(value)
+        })
+    }
+
+    /// At most `limit` `history` rows whose keys start with `prefix` and lie in `after..before`
+    /// (both exclusive, either open), newest (largest key) first when `newest_first`, else
+    /// oldest first.
+    pub fn history_page(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        before: Option<&[u8]>,
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<HistoryRows, StoreError> {
+        use std::ops::Bound;
+        let lower = match after {
+            Some(key) if key >= prefix => Bound::Excluded(key),
+            _ => Bound::Included(prefix),
+        };
+        let upper_end = prefix_end(prefix);
+        let upper = match (before, upper_end.as_deref()) {
+            (Some(key), Some(end)) if key < end => Bound::Excluded(key),
+            (Some(key), None) => Bound::Excluded(key),
+            (_, Some(end)) => Bound::Excluded(end),
+            (None, None) => Bound::Unbounded,
+        };
+        self.guard(|db| {
+            let txn = db.begin_read()?;
+            let table = match txn.open_table(HISTORY) {
+                Ok(table) => table,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                Err(error) => return Err(error.into()),
+            };
+            if let (Bound::Excluded(low) | Bound::Included(low), Bound::Excluded(high)) = (lower, upper) {
+                if low >= high {
+                    return Ok(Vec::new());
+                }
+            }
+            let range = table.range::<&[u8]>((lower, upper))?;
+            let rows: Box<dyn Iterator<Item = _>> =
+                if newest_first { Box::new(range.rev().take(limit)) } else { Box::new(range.take(limit)) };
+            let rows = rows
+                .map(|row| row.map(|(key, value)| (key.value().to_vec(), value.value().to_vec())))
+                .collect::<Result<HistoryRows, _>>()?;
+            Ok(rows)
+        })
+    }
+
     fn record(&self, table: RecordTable, height: u64) -> Result<Option<Vec<u8>>, StoreError> {
         let definition = match table {
             RecordTable::Headers => HEADERS,
@@ -272,6 +354,19 @@ impl Drop for Store {
             let _ = catch_unwind(AssertUnwindSafe(move || drop(db)));
         }
     }
+}
+
+/// The smallest key greater than every key starting with `prefix` (`None`: there is none,
+/// the prefix is empty or all `0xff`).
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }
 
 const ENGINE_PANIC: &str = "storage engine failed on malformed data";

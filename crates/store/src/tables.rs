@@ -10,6 +10,7 @@
 //! | `meta`       | name (`&str`)       | caller's bytes (`&[u8]`)             | `put_meta`, `commit_block_with_meta` |
 //! | `store_info` | name (`&str`)       | schema marker bytes (`&[u8]`)        | `Store::open` on a new file |
 //! | `snapshots`  | height (`u64`)      | the node's state snapshot at that height (`&[u8]`) | `put_snapshot` |
+//! | `history`    | caller's key (`&[u8]`) | caller's bytes (`&[u8]`)          | `commit_block_indexed` |
 //!
 //! `headers`, `blocks` and `results` always hold the same heights, a
 //! contiguous range `first..=latest`, because one write transaction writes
@@ -19,6 +20,13 @@
 //! being handed to the node. `meta` and `snapshots` values are stored as given (a snapshot is checked
 //! by whoever reads it, against the state root of its height). `snapshots` is
 //! created by the first snapshot written; a store without it has none.
+//!
+//! `history` holds what the caller derives from its blocks to answer questions about the
+//! past without replaying them (an account's fills, a market's trades and candles, where a
+//! transaction was included). Its rows are written in the same transaction as the block
+//! they come from, so history is never ahead of or behind the block log. Keys are the
+//! caller's and ordered bytewise, so a caller that puts big-endian heights in its keys pages
+//! through them in height order. `history` is created by the first indexed block.
 //!
 //! `store_info` holds `format = "novation-store"` and
 //! `schema_version = u32 big-endian`; a database without them is foreign.
@@ -43,6 +51,9 @@ pub const META: TableDefinition<'static, &'static str, &'static [u8]> = TableDef
 /// Height → the caller's state snapshot at that height (newest few only).
 pub const SNAPSHOTS: TableDefinition<'static, u64, &'static [u8]> = TableDefinition::new("snapshots");
 
+/// Caller-defined key → caller-defined bytes, derived from the blocks and written with them.
+pub const HISTORY: TableDefinition<'static, &'static [u8], &'static [u8]> = TableDefinition::new("history");
+
 /// Name → the store's own format marker and schema version.
 pub const STORE_INFO: TableDefinition<'static, &'static str, &'static [u8]> = TableDefinition::new("store_info");
 
@@ -56,7 +67,7 @@ pub const INFO_SCHEMA_VERSION: &str = "schema_version";
 pub const FORMAT_MARKER: &[u8] = b"novation-store";
 
 /// Version of the schema this file describes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Length of the check appended to every sealed record.
 pub const SEAL_LEN: usize = 8;

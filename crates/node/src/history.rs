@@ -1,0 +1,541 @@
+//! History from the store: what every block did, indexed for questions about the past — an
+//! account's fills, funding payments, liquidations and other events, a market's trades and
+//! OHLCV candles, where a transaction was included.
+//!
+//! The rows are derived from a block's outcome and written in the block's own store
+//! transaction ([`novation_store::Store::commit_block_indexed`]), so history survives restarts,
+//! needs no replay to answer, and is never ahead of or behind the block log. Keys of the
+//! store's `history` table (integers big-endian, so rows of one prefix sort by height):
+//!
+//! | prefix | rest of the key                          | value |
+//! | ------ | ---------------------------------------- | ----- |
+//! | `a`    | address (20) ‖ kind (1) ‖ height (8) ‖ seq (4) | [`StoredEvent`] touching the address |
+//! | `m`    | market (2) ‖ height (8) ‖ seq (4)        | [`StoredEvent`], a fill of the market |
+//! | `c`    | market (2) ‖ interval (1) ‖ open time ms (8) | [`Candle`] |
+//! | `x`    | transaction hash (32)                    | height (8) ‖ index in the block (4) |
+//!
+//! `seq` numbers a block's events in order (transactions' events, then end-of-block events).
+//! Every event touching an address is stored under kind [`HistoryKind::All`] and, when it has
+//! one, under its own kind too, so each kind pages without scanning the others.
+
+use std::collections::HashMap;
+
+use novation_math::Decimal;
+use novation_store::Store;
+use novation_types::{Address, Event, MarketId};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::chain::{touched_addresses, EventRecord};
+use crate::header::{decode, encode, hex, Hash32};
+use crate::NodeError;
+
+const ACCOUNT: u8 = b'a';
+const MARKET_TRADES: u8 = b'm';
+const CANDLES: u8 = b'c';
+const TX_LOCATION: u8 = b'x';
+
+/// Which of an account's events a history page holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum HistoryKind {
+    /// Every event touching the account.
+    All,
+    /// Trades, with fees and realised PnL.
+    Fills,
+    /// Funding received or paid.
+    Funding,
+    /// Liquidation steps, backstop takeovers, insurance payouts, bad debt and
+    /// auto-deleveraging.
+    Liquidations,
+    /// Orders accepted and cancelled, triggers placed and refused.
+    Orders,
+    /// Deposits, withdrawals, transfers, contributions, margin modes and settlements.
+    Collateral,
+}
+
+impl HistoryKind {
+    /// Every kind, in the order of their codes.
+    pub(crate) const ALL: [HistoryKind; 6] = [
+        HistoryKind::All,
+        HistoryKind::Fills,
+        HistoryKind::Funding,
+        HistoryKind::Liquidations,
+        HistoryKind::Orders,
+        HistoryKind::Collateral,
+    ];
+
+    fn code(self) -> u8 {
+        match self {
+            HistoryKind::All => 0,
+            HistoryKind::Fills => 1,
+            HistoryKind::Funding => 2,
+            HistoryKind::Liquidations => 3,
+            HistoryKind::Orders => 4,
+            HistoryKind::Collateral => 5,
+        }
+    }
+
+    /// The kind's name on the API.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            HistoryKind::All => "all",
+            HistoryKind::Fills => "fills",
+            HistoryKind::Funding => "funding",
+            HistoryKind::Liquidations => "liquidations",
+            HistoryKind::Orders => "orders",
+            HistoryKind::Collateral => "collateral",
+        }
+    }
+
+    /// The kind named `name` on the API.
+    pub(crate) fn parse(name: &str) -> Option<HistoryKind> {
+        HistoryKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// The kind an event is filed under besides [`HistoryKind::All`], if any.
+    fn of(event: &Event) -> Option<HistoryKind> {
+        Some(match event {
+            Event::Fill { .. } => HistoryKind::Fills,
+            Event::FundingSettled { .. } => HistoryKind::Funding,
+            Event::LiquidationStarted { .. }
+            | Event::LiquidationFee { .. }
+            | Event::BackstopTakeover { .. }
+            | Event::CollateralLiquidated { .. }
+            | Event::BackstopCollateral { .. }
+            | Event::BackstopLimitReached { .. }
+            | Event::InsuranceFundPaid { .. }
+            | Event::BadDebt { .. }
+            | Event::LiquidationEnded { .. }
+            | Event::AutoDeleveraged { .. } => HistoryKind::Liquidations,
+            Event::OrderAccepted { .. }
+            | Event::OrderCancelled { .. }
+            | Event::TriggerPlaced { .. }
+            | Event::TriggerRejected { .. } => HistoryKind::Orders,
+            Event::Deposited { .. }
+            | Event::Withdrew { .. }
+            | Event::Transferred { .. }
+            | Event::InsuranceFunded { .. }
+            | Event::BackstopFunded { .. }
+            | Event::PositionSettled { .. }
+            | Event::MarginModeChanged { .. }
+            | Event::MarginModeSet { .. } => HistoryKind::Collateral,
+            _ => return None,
+        })
+    }
+}
+
+/// Candle intervals served, with their length; candles open at multiples of their length
+/// since the Unix epoch (so a week starts on a Thursday, 00:00 UTC).
+pub(crate) const CANDLE_INTERVALS: [(&str, u64); 13] = [
+    ("1m", 60_000),
+    ("3m", 180_000),
+    ("5m", 300_000),
+    ("15m", 900_000),
+    ("30m", 1_800_000),
+    ("1h", 3_600_000),
+    ("2h", 7_200_000),
+    ("4h", 14_400_000),
+    ("8h", 28_800_000),
+    ("12h", 43_200_000),
+    ("1d", 86_400_000),
+    ("3d", 259_200_000),
+    ("1w", 604_800_000),
+];
+
+/// The index and length of the candle interval named `name` (`"1m"`, `"1h"`, …).
+pub(crate) fn candle_interval(name: &str) -> Option<(u8, u64)> {
+    CANDLE_INTERVALS.iter().position(|(n, _)| *n == name).map(|i| (i as u8, CANDLE_INTERVALS[i].1))
+}
+
+/// One event as stored: where in its block it happened, besides the height and sequence
+/// number the key holds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct StoredEvent {
+    /// Block time.
+    pub(crate) time_ms: u64,
+    /// Index of the transaction, `None` for end-of-block events.
+    pub(crate) tx_index: Option<u32>,
+    /// The event.
+    pub(crate) event: Event,
+}
+
+/// One market's trading over one interval, in the market's ticks and lots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Candle {
+    /// First trade's price.
+    pub(crate) open_ticks: u64,
+    /// Highest trade price.
+    pub(crate) high_ticks: u64,
+    /// Lowest trade price.
+    pub(crate) low_ticks: u64,
+    /// Last trade's price.
+    pub(crate) close_ticks: u64,
+    /// Base volume in lots.
+    pub(crate) volume_lots: u64,
+    /// Quote volume.
+    pub(crate) notional: Decimal,
+    /// Number of fills.
+    pub(crate) trades: u64,
+}
+
+impl Candle {
+    fn first(price_ticks: u64, size_lots: u64, notional: Decimal) -> Candle {
+        Candle {
+            open_ticks: price_ticks,
+            high_ticks: price_ticks,
+            low_ticks: price_ticks,
+            close_ticks: price_ticks,
+            volume_lots: size_lots,
+            notional,
+            trades: 1,
+        }
+    }
+
+    fn add(&mut self, price_ticks: u64, size_lots: u64, notional: Decimal) {
+        self.high_ticks = self.high_ticks.max(price_ticks);
+        self.low_ticks = self.low_ticks.min(price_ticks);
+        self.close_ticks = price_ticks;
+        self.volume_lots = self.volume_lots.saturating_add(size_lots);
+        self.notional = self.notional.checked_add(notional).unwrap_or(self.notional);
+        self.trades = self.trades.saturating_add(1);
+    }
+}
+
+/// A market's units, to show ticks and lots as prices and sizes.
+#[derive(Clone, Debug)]
+pub(crate) struct MarketUnits {
+    /// The market's symbol.
+    pub(crate) symbol: String,
+    /// Price of one tick.
+    pub(crate) tick_size: Decimal,
+    /// Size of one lot.
+    pub(crate) lot_size: Decimal,
+}
+
+impl MarketUnits {
+    fn price(&self, ticks: u64) -> Decimal {
+        Decimal::from_units(ticks as i128, self.tick_size).unwrap_or_default()
+    }
+
+    fn size(&self, lots: u64) -> Decimal {
+        Decimal::from_units(lots as i128, self.lot_size).unwrap_or_default()
+    }
+}
+
+fn account_prefix(address: &Address, kind: HistoryKind) -> Vec<u8> {
+    let mut key = Vec::with_capacity(34);
+    key.push(ACCOUNT);
+    key.extend_from_slice(&address.0);
+    key.push(kind.code());
+    key
+}
+
+fn market_prefix(market: MarketId) -> Vec<u8> {
+    let mut key = vec![MARKET_TRADES];
+    key.extend_from_slice(&market.0.to_be_bytes());
+    key
+}
+
+fn candle_prefix(market: MarketId, interval: u8) -> Vec<u8> {
+    let mut key = vec![CANDLES];
+    key.extend_from_slice(&market.0.to_be_bytes());
+    key.push(interval);
+    key
+}
+
+fn candle_key(market: MarketId, interval: u8, open_ms: u64) -> Vec<u8> {
+    let mut key = candle_prefix(market, interval);
+    key.extend_from_slice(&open_ms.to_be_bytes());
+    key
+}
+
+fn tx_key(hash: &Hash32) -> Vec<u8> {
+    let mut key = Vec::with_capacity(33);
+    key.push(TX_LOCATION);
+    key.extend_from_slice(hash);
+    key
+}
+
+fn with_position(mut prefix: Vec<u8>, position: Position) -> Vec<u8> {
+    prefix.extend_from_slice(&position.height.to_be_bytes());
+    prefix.extend_from_slice(&position.seq.to_be_bytes());
+    prefix
+}
+
+/// Where an event is in the chain: its block and its number within the block. Pages are cut
+/// at positions, written `height:seq` on the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Position {
+    /// Block height.
+    pub(crate) height: u64,
+    /// The event's number within the block.
+    pub(crate) seq: u32,
+}
+
+impl Position {
+    /// Parses `height:seq`, or a bare `height` (the start of that block).
+    pub(crate) fn parse(text: &str) -> Option<Position> {
+        match text.split_once(':') {
+            Some((height, seq)) => Some(Position { height: height.parse().ok()?, seq: seq.parse().ok()? }),
+            None => Some(Position { height: text.parse().ok()?, seq: 0 }),
+        }
+    }
+
+    fn from_key_tail(key: &[u8]) -> Option<Position> {
+        let tail = key.len().checked_sub(12).map(|start| &key[start..])?;
+        let height = u64::from_be_bytes(tail[..8].try_into().ok()?);
+        let seq = u32::from_be_bytes(tail[8..].try_into().ok()?);
+        Some(Position { height, seq })
+    }
+
+    fn text(self) -> String {
+        format!("{}:{}", self.height, self.seq)
+    }
+}
+
+/// The in-memory part of history: the candles being built, so a block's fills update them
+/// without reading the store (a candle not here is read back once, e.g. after a restart).
+#[derive(Default)]
+pub(crate) struct History {
+    open_candles: HashMap<(MarketId, u8), (u64, Candle)>,
+}
+
+/// The rows a block adds to history, and the candles to remember once they are durable.
+pub(crate) struct BlockRows {
+    pub(crate) rows: Vec<(Vec<u8>, Vec<u8>)>,
+    candles: Vec<((MarketId, u8), (u64, Candle))>,
+}
+
+impl History {
+    /// The history rows of block `height` with `events` (as [`crate::chain::Chain`] records
+    /// them) and its transactions' hashes.
+    pub(crate) fn rows_for_block(
+        &self,
+        store: &Store,
+        height: u64,
+        hashes: &[Hash32],
+        events: &[EventRecord],
+    ) -> Result<BlockRows, NodeError> {
+        let mut rows = Vec::new();
+        for (index, hash) in hashes.iter().enumerate() {
+            let mut location = height.to_be_bytes().to_vec();
+            location.extend_from_slice(&(index as u32).to_be_bytes());
+            rows.push((tx_key(hash), location));
+        }
+        let mut candles: HashMap<(MarketId, u8), (u64, Candle)> = HashMap::new();
+        for (seq, record) in events.iter().enumerate() {
+            let position = Position { height, seq: seq as u32 };
+            let addresses = touched_addresses(&record.event);
+            let is_fill = matches!(record.event, Event::Fill { .. });
+            if addresses.is_empty() && !is_fill {
+                continue;
+            }
+            let stored = encode(&StoredEvent {
+                time_ms: record.time_ms,
+                tx_index: record.tx_index,
+                event: record.event.clone(),
+            })?;
+            let kind = HistoryKind::of(&record.event);
+            for address in &addresses {
+                rows.push((with_position(account_prefix(address, HistoryKind::All), position), stored.clone()));
+                if let Some(kind) = kind {
+                    rows.push((with_position(account_prefix(address, kind), position), stored.clone()));
+                }
+            }
+            if let Event::Fill { market, price_ticks, size_lots, notional, .. } = record.event {
+                rows.push((with_position(market_prefix(market), position), stored));
+                for (interval, (_, length)) in CANDLE_INTERVALS.iter().enumerate() {
+                    let slot = (market, interval as u8);
+                    let open_ms = record.time_ms - record.time_ms % length;
+                    let current = match candles.get(&slot).or_else(|| self.open_candles.get(&slot)) {
+                        Some(&(open, candle)) if open == open_ms => Some(candle),
+                        _ => read_candle(store, market, interval as u8, open_ms)?,
+                    };
+                    let candle = match current {
+                        Some(mut candle) => {
+                            candle.add(price_ticks, size_lots, notional);
+                            candle
+                        }
+                        None => Candle::first(price_ticks, size_lots, notional),
+                    };
+                    candles.insert(slot, (open_ms, candle));
+                }
+            }
+        }
+        for (&(market, interval), &(open_ms, candle)) in &candles {
+            rows.push((candle_key(market, interval, open_ms), encode(&candle)?));
+        }
+        Ok(BlockRows { rows, candles: candles.into_iter().collect() })
+    }
+
+    /// Remembers a block's candles once its rows are durable.
+    pub(crate) fn committed(&mut self, rows: BlockRows) {
+        self.open_candles.extend(rows.candles);
+    }
+}
+
+fn read_candle(store: &Store, market: MarketId, interval: u8, open_ms: u64) -> Result<Option<Candle>, NodeError> {
+    match store.history_get(&candle_key(market, interval, open_ms))? {
+        Some(bytes) => Ok(Some(decode(&bytes, "candle")?)),
+        None => Ok(None),
+    }
+}
+
+/// Where transaction `hash` was included: its block and index.
+pub(crate) fn tx_location(store: &Store, hash: &Hash32) -> Result<Option<(u64, u32)>, NodeError> {
+    let Some(bytes) = store.history_get(&tx_key(hash))? else { return Ok(None) };
+    let height = bytes.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_be_bytes);
+    let index = bytes.get(8..12).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes);
+    match (height, index) {
+        (Some(height), Some(index)) => Ok(Some((height, index))),
+        _ => Err(NodeError::Corrupt(format!("transaction location of {}", hex(hash)))),
+    }
+}
+
+/// One page of events, newest first, and the cursor of the next (older) page.
+pub(crate) struct Page {
+    /// The events, as JSON records.
+    pub(crate) records: Vec<Value>,
+    /// Pass as `before` for the next page; `None` when this page is the last.
+    pub(crate) next: Option<String>,
+}
+
+impl Page {
+    /// `{"records": [...], "next": "height:seq" | null}`.
+    pub(crate) fn to_json(&self) -> Value {
+        json!({"records": self.records, "next": self.next})
+    }
+}
+
+/// The JSON of one event at `position`, with prices and sizes in the market's units for a
+/// fill: what history pages and subscriptions send.
+pub(crate) fn record_json(position: Position, stored: &StoredEvent, markets: &[MarketUnits]) -> Value {
+    let mut value = json!({
+        "height": position.height,
+        "seq": position.seq,
+        "time_ms": stored.time_ms,
+        "tx_index": stored.tx_index,
+        "event": stored.event,
+    });
+    if let (Event::Fill { market, price_ticks, size_lots, .. }, Value::Object(map)) = (&stored.event, &mut value) {
+        if let Some(units) = markets.get(market.0 as usize) {
+            map.insert("market".into(), json!(units.symbol));
+            map.insert("price".into(), json!(units.price(*price_ticks)));
+            map.insert("size".into(), json!(units.size(*size_lots)));
+        }
+    }
+    value
+}
+
+fn page_from_rows(rows: Vec<(Vec<u8>, Vec<u8>)>, limit: usize, markets: &[MarketUnits]) -> Result<Page, NodeError> {
+    let mut records = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for (key, value) in &rows {
+        let position = Position::from_key_tail(key).ok_or_else(|| NodeError::Corrupt("history key".into()))?;
+        let stored: StoredEvent = decode(value, "history record")?;
+        records.push(record_json(position, &stored, markets));
+        last = Some(position);
+    }
+    let next = if rows.len() == limit { last.map(Position::text) } else { None };
+    Ok(Page { records, next })
+}
+
+/// Events touching `address` of `kind`, newest first, strictly before `before` (from the
+/// newest when `None`), at most `limit`.
+pub(crate) fn account_page(
+    store: &Store,
+    address: &Address,
+    kind: HistoryKind,
+    before: Option<Position>,
+    limit: usize,
+    markets: &[MarketUnits],
+) -> Result<Page, NodeError> {
+    let prefix = account_prefix(address, kind);
+    let before_key = before.map(|position| with_position(prefix.clone(), position));
+    let rows = store.history_page(&prefix, None, before_key.as_deref(), limit, true)?;
+    page_from_rows(rows, limit, markets)
+}
+
+/// A market's fills, newest first, strictly before `before`, at most `limit`.
+pub(crate) fn trades_page(
+    store: &Store,
+    market: MarketId,
+    before: Option<Position>,
+    limit: usize,
+    markets: &[MarketUnits],
+) -> Result<Page, NodeError> {
+    let prefix = market_prefix(market);
+    let before_key = before.map(|position| with_position(prefix.clone(), position));
+    let rows = store.history_page(&prefix, None, before_key.as_deref(), limit, true)?;
+    page_from_rows(rows, limit, markets)
+}
+
+/// A market's candles of interval `interval` opening in `start_ms..=end_ms`, oldest first, at
+/// most `limit`. Intervals without a trade have no candle.
+pub(crate) fn candles(
+    store: &Store,
+    market: MarketId,
+    interval: u8,
+    (start_ms, end_ms): (u64, u64),
+    limit: usize,
+    units: &MarketUnits,
+) -> Result<Vec<Value>, NodeError> {
+    let Some(&(name, length)) = CANDLE_INTERVALS.get(interval as usize) else { return Ok(Vec::new()) };
+    let prefix = candle_prefix(market, interval);
+    let first_open = start_ms - start_ms % length;
+    let after = first_open.checked_sub(1).map(|ms| candle_key(market, interval, ms));
+    let before = end_ms.checked_add(1).map(|ms| candle_key(market, interval, ms));
+    let rows = store.history_page(&prefix, after.as_deref(), before.as_deref(), limit, false)?;
+    rows.iter()
+        .map(|(key, value)| {
+            let open_ms = key
+                .get(key.len().saturating_sub(8)..)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_be_bytes)
+                .ok_or_else(|| NodeError::Corrupt("candle key".into()))?;
+            let candle: Candle = decode(value, "candle")?;
+            Ok(json!({
+                "market": units.symbol,
+                "interval": name,
+                "open_ms": open_ms,
+                "close_ms": open_ms + length - 1,
+                "open": units.price(candle.open_ticks),
+                "high": units.price(candle.high_ticks),
+                "low": units.price(candle.low_ticks),
+                "close": units.price(candle.close_ticks),
+                "volume": units.size(candle.volume_lots),
+                "notional": candle.notional,
+                "trades": candle.trades,
+            }))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_parse_and_print() {
+        assert_eq!(Position::parse("12:3"), Some(Position { height: 12, seq: 3 }));
+        assert_eq!(Position::parse("12"), Some(Position { height: 12, seq: 0 }));
+        assert_eq!(Position::parse("x:1"), None);
+        assert_eq!(Position::parse("1:-1"), None);
+        assert_eq!(Position { height: 7, seq: 9 }.text(), "7:9");
+    }
+
+    #[test]
+    fn every_kind_has_a_distinct_code_and_name() {
+        for (i, kind) in HistoryKind::ALL.iter().enumerate() {
+            assert_eq!(kind.code() as usize, i);
+            assert_eq!(HistoryKind::parse(kind.name()), Some(*kind));
+        }
+        assert_eq!(HistoryKind::parse("Fills"), None);
+    }
+
+    #[test]
+    fn candle_intervals_are_known_by_name() {
+        assert_eq!(candle_interval("1h"), Some((5, 3_600_000)));
+        assert_eq!(candle_interval("1M"), None);
+    }
+}
