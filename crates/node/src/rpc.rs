@@ -501,9 +501,8 @@ fn message_for(node: &Node, topic: Topic, notice: &BlockNotice) -> Option<Value>
         Topic::Book(market) => book_message(node, market),
         Topic::Trades(wanted) => {
             let units = node.chain().market_units();
-            let fills: Vec<Value> = records_where(notice, &units, |event| {
-                matches!(event, Event::Fill { market, .. } if *market == wanted)
-            });
+            let fills: Vec<Value> =
+                records_where(notice, &units, |event| matches!(event, Event::Fill { market, .. } if *market == wanted));
             (!fills.is_empty()).then_some(Value::Array(fills))
         }
         Topic::Account(address) => {
@@ -529,7 +528,8 @@ fn records_where(notice: &BlockNotice, units: &[MarketUnits], wanted: impl Fn(&E
         .filter(|(_, record)| wanted(&record.event))
         .map(|(seq, record)| {
             let position = Position { height: record.height, seq: seq as u32 };
-            let stored = StoredEvent { time_ms: record.time_ms, tx_index: record.tx_index, event: record.event.clone() };
+            let stored =
+                StoredEvent { time_ms: record.time_ms, tx_index: record.tx_index, event: record.event.clone() };
             record_json(position, &stored, units)
         })
         .collect()

@@ -56,6 +56,127 @@ fn add<T: JsonSchema>(generator: &mut SchemaGenerator) -> Value {
     generator.subschema_for::<T>().to_value()
 }
 
+/// A transaction's id or a block's hash: `0x` and 64 lower-case hex digits.
+fn hash32() -> Value {
+    json!({ "type": "string", "pattern": "^0x[0-9a-f]{64}$" })
+}
+
+/// A transaction's outcome: `{ok: true}` or the protocol's refusal.
+fn tx_result() -> Value {
+    json!({
+        "oneOf": [
+            object(json!({ "ok": { "const": true } })),
+            object(json!({
+                "ok": { "const": false },
+                "code": { "type": "integer", "minimum": 1, "description": "The protocol's stable error code (docs/protocol.md)." },
+                "message": { "type": "string" },
+                "action_index": { "type": ["integer", "null"], "minimum": 0, "description": "The action that failed, if one did." },
+            })),
+        ]
+    })
+}
+
+/// `nov_getTransaction` (and `nov_subscribeTransaction`'s notifications): pending, included
+/// with its result and events, or unknown.
+fn transaction_status() -> Value {
+    json!({
+        "oneOf": [
+            object(json!({ "status": { "enum": ["pending", "unknown"] }, "tx_hash": hash32() })),
+            object(json!({
+                "status": { "const": "included" },
+                "height": uint64(),
+                "time_ms": uint64(),
+                "index": { "type": "integer", "minimum": 0 },
+                "tx_hash": hash32(),
+                "transaction": def("Transaction"),
+                "result": tx_result(),
+                "events": { "type": "array", "items": def("Event") },
+            })),
+        ]
+    })
+}
+
+/// `nov_getBlock`: the header, the envelopes as received, and every outcome.
+fn block() -> Value {
+    let events = json!({ "type": "array", "items": def("Event") });
+    object(json!({
+        "header": object(json!({
+            "height": uint64(),
+            "time_ms": uint64(),
+            "parent_hash": hash32(),
+            "tx_root": hash32(),
+            "state_root": hash32(),
+            "block_hash": hash32(),
+        })),
+        "transactions": {
+            "type": "array",
+            "items": object(json!({
+                "tx_hash": hash32(),
+                "signer": def("Address"),
+                "nonce": uint64(),
+                "envelope": def("SignedTransaction"),
+            })),
+        },
+        "results": { "type": "array", "items": object(json!({ "result": tx_result(), "events": events })) },
+        "end_block_events": events,
+    }))
+}
+
+/// One event of the store's history; a fill also carries its market's symbol and its price
+/// and size in the market's units.
+fn history_record() -> Value {
+    let mut record = object(json!({
+        "height": uint64(),
+        "seq": { "type": "integer", "minimum": 0, "description": "Its place within the block (the cursor is `height:seq`)." },
+        "time_ms": uint64(),
+        "tx_index": { "type": ["integer", "null"], "minimum": 0, "description": "null: an end-of-block event." },
+        "event": def("Event"),
+    }));
+    if let Some(properties) = record["properties"].as_object_mut() {
+        properties
+            .insert("market".into(), json!({ "type": "string", "description": "Fills only: the market's symbol." }));
+        properties
+            .insert("price".into(), json!({ "$ref": "#/$defs/Decimal", "description": "Fills only: the price." }));
+        properties.insert(
+            "size".into(),
+            json!({ "$ref": "#/$defs/Decimal", "description": "Fills only: the size in base units." }),
+        );
+    }
+    record
+}
+
+/// `nov_getAccountHistory` and its fixed-kind forms: one page, newest first.
+fn history_page() -> Value {
+    let kinds: Vec<&str> = crate::history::HistoryKind::ALL.iter().map(|kind| kind.name()).collect();
+    object(json!({
+        "kind": { "enum": kinds },
+        "records": { "type": "array", "items": history_record() },
+        "next": { "type": ["string", "null"], "description": "Pass as `before` for the next (older) page; null on the last." },
+    }))
+}
+
+/// `nov_getCandles`: OHLCV candles, oldest first, in the market's units.
+fn candles() -> Value {
+    let names: Vec<&str> = crate::history::CANDLE_INTERVALS.iter().map(|(name, _)| *name).collect();
+    let price = def("Decimal");
+    json!({
+        "type": "array",
+        "items": object(json!({
+            "market": { "type": "string" },
+            "interval": { "enum": names },
+            "open_ms": uint64(),
+            "close_ms": uint64(),
+            "open": price,
+            "high": price,
+            "low": price,
+            "close": price,
+            "volume": price,
+            "notional": price,
+            "trades": uint64(),
+        })),
+    })
+}
+
 /// The `result` schema of the JSON-RPC methods whose answers are built from typed views.
 fn method_results(generator: &mut SchemaGenerator) -> Value {
     // Views a method's result refers to by name.
@@ -71,63 +192,13 @@ fn method_results(generator: &mut SchemaGenerator) -> Value {
     add::<PriceValidity>(generator);
     add::<Transaction>(generator);
     let height = uint64();
-    let tx_result = json!({
-        "oneOf": [
-            object(json!({ "ok": { "const": true } })),
-            object(json!({
-                "ok": { "const": false },
-                "code": { "type": "integer", "minimum": 1, "description": "The protocol's stable error code (docs/protocol.md)." },
-                "message": { "type": "string" },
-                "action_index": { "type": ["integer", "null"], "minimum": 0, "description": "The action that failed, if one did." },
-            })),
-        ]
-    });
-    let hash = json!({ "type": "string", "pattern": "^0x[0-9a-f]{64}$" });
-    let header = object(json!({
-        "height": height,
-        "time_ms": uint64(),
-        "parent_hash": hash,
-        "tx_root": hash,
-        "state_root": hash,
-        "block_hash": hash,
-    }));
-    let event_at = object(json!({
-        "height": height,
-        "time_ms": uint64(),
-        "tx_index": { "type": ["integer", "null"], "minimum": 0, "description": "null: an end-of-block event." },
-        "event": def("Event"),
-    }));
+    let records = json!({ "type": "array", "items": history_record() });
     json!({
-        "nov_sendTransaction": object(json!({
-            "tx_hash": hash,
-            "signer": def("Address"),
-            "nonce": uint64(),
-        })),
-        "nov_getTransaction": {
-            "oneOf": [
-                { "type": "null", "description": "Unknown: neither waiting in the mempool nor in a block." },
-                object(json!({ "status": { "const": "pending" } })),
-                object(json!({
-                    "status": { "const": "included" },
-                    "height": height,
-                    "index": { "type": "integer", "minimum": 0 },
-                    "tx_hash": hash,
-                    "transaction": def("Transaction"),
-                    "result": tx_result,
-                    "events": { "type": "array", "items": def("Event") },
-                })),
-            ]
-        },
+        "nov_sendTransaction": object(json!({ "tx_hash": hash32(), "signer": def("Address"), "nonce": uint64() })),
+        "nov_getTransaction": transaction_status(),
         "nov_getNonce": uint64(),
-        "nov_getAccount": with_fields(
-            "AccountView",
-            json!({ "nonce": uint64(), "height": height }),
-            &["nonce", "height"],
-        ),
-        "nov_getOpenOrders": object(json!({
-            "height": height,
-            "orders": { "type": "array", "items": def("OpenOrderView") },
-        })),
+        "nov_getAccount": with_fields("AccountView", json!({ "nonce": uint64(), "height": height }), &["nonce", "height"]),
+        "nov_getOpenOrders": object(json!({ "height": height, "orders": { "type": "array", "items": def("OpenOrderView") } })),
         "nov_getOrderStatus": object(json!({
             "height": height,
             "status": { "enum": ["open", "not_open"] },
@@ -142,8 +213,14 @@ fn method_results(generator: &mut SchemaGenerator) -> Value {
             })),
         },
         "nov_getBook": with_fields("L2Book", json!({ "height": height }), &["height"]),
-        "nov_getTrades": { "type": "array", "items": event_at },
-        "nov_getAccountEvents": { "type": "array", "items": event_at },
+        "nov_getTrades": records,
+        "nov_getAccountEvents": records,
+        "nov_getAccountHistory": history_page(),
+        "nov_getFills": history_page(),
+        "nov_getFunding": history_page(),
+        "nov_getLiquidations": history_page(),
+        "nov_getCandles": candles(),
+        "nov_getBlock": block(),
         "nov_getEvents": object(json!({
             "height": height,
             "time_ms": uint64(),
@@ -154,23 +231,6 @@ fn method_results(generator: &mut SchemaGenerator) -> Value {
                     "event": def("Event"),
                 })),
             },
-        })),
-        "nov_getBlock": object(json!({
-            "header": header,
-            "transactions": {
-                "type": "array",
-                "items": object(json!({
-                    "tx_hash": hash,
-                    "signer": def("Address"),
-                    "nonce": uint64(),
-                    "envelope": def("SignedTransaction"),
-                })),
-            },
-            "results": {
-                "type": "array",
-                "items": object(json!({ "result": tx_result, "events": { "type": "array", "items": def("Event") } })),
-            },
-            "end_block_events": { "type": "array", "items": def("Event") },
         })),
         "nov_getRiskView": def("RiskView"),
         "nov_getAdlRank": { "type": "array", "items": def("AdlStanding") },

@@ -606,6 +606,13 @@ mod live {
             ("nov_getAccountEvents", rpc_params![maker_address.clone()]),
             ("nov_getEvents", rpc_params![height]),
             ("nov_getBlock", rpc_params![height]),
+            ("nov_getTransaction", rpc_params![format!("0x{}", "ab".repeat(32))]),
+            ("nov_getAccountHistory", rpc_params![maker_address.clone()]),
+            ("nov_getAccountHistory", rpc_params![maker_address.clone(), json!({"kind": "orders", "limit": 2})]),
+            ("nov_getFills", rpc_params![maker_address.clone()]),
+            ("nov_getFunding", rpc_params![maker_address.clone()]),
+            ("nov_getLiquidations", rpc_params![maker_address.clone()]),
+            ("nov_getCandles", rpc_params!["BTC-PERP", "1m"]),
             ("nov_getRiskView", rpc_params![]),
             ("nov_getAdlRank", rpc_params![maker_address.clone(), 0]),
             ("nov_getBackstop", rpc_params![]),
@@ -625,6 +632,8 @@ mod live {
         assert_eq!(by_method("nov_getOpenOrders")["orders"].as_array().map(Vec::len), Some(1), "the far bid rests");
         assert!(!by_method("nov_getTrades").as_array().unwrap().is_empty(), "the crossing sell filled");
         assert!(!by_method("nov_getAdlRank").as_array().unwrap().is_empty(), "the maker holds a position");
+        assert!(!by_method("nov_getFills")["records"].as_array().unwrap().is_empty(), "the maker's fill is history");
+        assert!(!by_method("nov_getCandles").as_array().unwrap().is_empty(), "the fill made a candle");
 
         let Some(dir) = super::python_with_jsonschema() else { return };
         let results: Vec<Value> =
