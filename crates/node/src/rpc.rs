@@ -429,6 +429,13 @@ macro_rules! blocking_method {
 pub fn rpc_module(node: Node) -> Result<RpcModule<Node>, NodeError> {
     let mut module = RpcModule::new(node);
     method!(module, "nov_status", |node, _a| Ok(node.status_json()));
+    // The schema is the same for the life of the process: built once, served as a copy.
+    let schema = std::sync::OnceLock::<Value>::new();
+    module
+        .register_method("nov_getSchema", move |_, _: &Node, _| -> RpcResult {
+            Ok(schema.get_or_init(crate::wire_schema).clone())
+        })
+        .map_err(|e| NodeError::InvalidParams(e.to_string()))?;
     method!(module, "nov_sendTransaction", |node, a| send_transaction(node, &a));
     blocking_method!(module, "nov_relayTransactions", |node, a| relay_transactions(node, &a));
     blocking_method!(module, "nov_getTransaction", |node, a| get_transaction(node, &a));
