@@ -18,7 +18,8 @@
 
 use novation_protocol::oracle::PriceValidity;
 use novation_protocol::queries::{
-    AccountView, AdlStanding, BackstopView, L2Book, MarketView, OpenOrderView, RiskView, SubaccountPage, SystemTotals,
+    AccountView, AdlStanding, AssetInfo, BackstopView, L2Book, MarketInfo, MarketView, OpenOrderView, RiskView,
+    SubaccountPage, SystemTotals,
 };
 use novation_tx::{SignedTransaction, TxPayload};
 use novation_types::{Action, Event, OrderAction, Transaction};
@@ -189,6 +190,8 @@ fn method_results(generator: &mut SchemaGenerator) -> Value {
     add::<AdlStanding>(generator);
     add::<BackstopView>(generator);
     add::<SystemTotals>(generator);
+    add::<MarketInfo>(generator);
+    add::<AssetInfo>(generator);
     add::<PriceValidity>(generator);
     add::<Transaction>(generator);
     let height = uint64();
@@ -209,9 +212,11 @@ fn method_results(generator: &mut SchemaGenerator) -> Value {
             "type": "array",
             "items": object(json!({
                 "params": { "type": "object", "description": "The market's parameters as the chain holds them (docs/api.md)." },
+                "info": def("MarketInfo"),
                 "stats": def("MarketView"),
             })),
         },
+        "nov_getAssets": { "type": "array", "items": def("AssetInfo") },
         "nov_getBook": with_fields("L2Book", json!({ "height": height }), &["height"]),
         "nov_getTrades": records,
         "nov_getAccountEvents": records,

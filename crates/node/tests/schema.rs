@@ -601,6 +601,7 @@ mod live {
             ("nov_getOrderStatus", rpc_params![maker_address.clone(), 0, json!({"client_order_id": 1})]),
             ("nov_listSubaccounts", rpc_params![]),
             ("nov_getMarkets", rpc_params![]),
+            ("nov_getAssets", rpc_params![]),
             ("nov_getBook", rpc_params!["BTC-PERP"]),
             ("nov_getTrades", rpc_params!["BTC-PERP"]),
             ("nov_getAccountEvents", rpc_params![maker_address.clone()]),

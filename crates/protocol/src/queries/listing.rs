@@ -10,7 +10,7 @@ use crate::params::{MarketKind, MarketStatus, OptionRight};
 use crate::state::State;
 
 /// One collateral asset.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AssetInfo {
     /// Its id.
     pub id: AssetId,
@@ -37,7 +37,7 @@ pub struct AssetInfo {
 }
 
 /// One margin tier.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TierInfo {
     /// Largest position notional of the tier (`null`: unbounded, the last tier).
     pub max_notional: Option<Decimal>,
@@ -48,7 +48,7 @@ pub struct TierInfo {
 }
 
 /// One market.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MarketInfo {
     /// Its id.
     pub id: MarketId,
