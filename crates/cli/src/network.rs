@@ -314,14 +314,22 @@ fn devnet_banner(
             validator.address.map(|a| a.to_string()).unwrap_or_else(|| "(full node)".into())
         );
     }
+    if let Some(first) = running.first() {
+        text += &format!("Dashboard: http://{}/dashboard (each node serves one)\n", first.rpc_addr);
+    }
     text += "Price feed: SIMULATED: each validator's simulated feed, through vote extensions; not market data.\n";
     if market_maker {
         text += "Market maker: quoting BTC-PERP, ETH-PERP and every live BTC future and option through v0 \
                  (simulated liquidity).\n";
     }
     text += "Demo keys (devnet only, funded with 1,000,000 USD, 10 BTC, 100 ETH):\n";
-    for key in demo_keys {
-        text += &format!("  address {}  secret {}\n", key.address(), novation_node::hex(&key.secret_key_bytes()));
+    for (index, key) in demo_keys.iter().enumerate() {
+        text += &format!(
+            "  demo{}  address {}  secret {}\n",
+            index + 1,
+            key.address(),
+            novation_node::hex(&key.secret_key_bytes())
+        );
     }
     text
 }

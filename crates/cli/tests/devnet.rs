@@ -61,14 +61,21 @@ fn devnet_deposit_order_cancel_and_account_query() {
         }
     });
 
-    // The first printed demo key.
+    // The banner: a new chain, its data directory, the URLs, then the first demo key.
     let deadline = Instant::now() + Duration::from_secs(60);
+    let mut banner = String::new();
     let secret = loop {
         let line = lines.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("demo keys printed");
+        banner += &line;
+        banner += "\n";
         if let Some(at) = line.find("secret ") {
+            assert!(line.trim_start().starts_with("demo1 "), "{line}");
             break line[at + "secret ".len()..].trim().to_string();
         }
     };
+    assert!(banner.contains("new chain"), "{banner}");
+    assert!(banner.contains(&format!("Data: {}", data_dir.display())), "{banner}");
+    assert!(banner.contains(&format!("Dashboard: http://127.0.0.1:{port}/dashboard")), "{banner}");
     // The API answers.
     while novation(home.path(), &rpc, &["query", "status"]).status.code() != Some(0) {
         assert!(Instant::now() < deadline, "the devnet never answered at {rpc}");

@@ -429,6 +429,32 @@ impl<'de> serde::Deserialize<'de> for Decimal {
     }
 }
 
+/// The JSON Schema of a decimal as JSON carries it: a string of an optional sign, digits and
+/// at most 18 fractional digits (`"-12.5"`, `"100"`), never a JSON number. Its range is
+/// about ±1.7 × 10^20, which the pattern does not bound.
+impl schemars::JsonSchema for Decimal {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Decimal".into()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        "novation_math::Decimal".into()
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An exact decimal as a string: optional sign, digits, and at most 18 fractional digits (no exponent, no leading '.'), e.g. \"-12.5\". Never a JSON number.",
+            "type": "string",
+            "pattern": DECIMAL_PATTERN,
+            "examples": ["12.5", "-0.000001", "100"],
+        })
+    }
+}
+
+/// The regular expression every decimal's JSON text matches (and [`Decimal::from_str`]
+/// accepts, within range).
+pub const DECIMAL_PATTERN: &str = r"^[+-]?[0-9]+(\.[0-9]{1,18})?$";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,7 +35,7 @@ mod transcendental;
 mod wide;
 
 pub use black76::{Black76Inputs, Black76Market, Greeks, OptionKind, Valuation};
-pub use decimal::Decimal;
+pub use decimal::{Decimal, DECIMAL_PATTERN};
 pub use error::MathError;
 pub use normal::{normal_cdf, normal_pdf};
 pub use ppm::Ppm;

@@ -13,7 +13,20 @@ use crate::{Decimal, MathError, Rounding};
 /// A fraction in parts per million: `Ppm(50_000)` is 5 %, `Ppm::ONE` is 1.
 ///
 /// Negative values are allowed (e.g. maker rebates).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Ppm(pub i64);
 
 /// Parts per million in one whole.

@@ -101,7 +101,7 @@ pub const CHECK_GRID: [Decimal; CHECK_GRID_POINTS] = {
 ///
 /// Admissible when `b ≥ 0`, `|ρ| < 1`, `σ > 0` and the minimum variance
 /// `a + b·σ·√(1 − ρ²)` is `≥ 0` (see [`SviParams::validate`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SviParams {
     /// Vertical level: `w(m) = a + b·σ`.

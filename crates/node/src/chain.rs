@@ -214,6 +214,7 @@ impl Chain {
     fn restore_snapshot(&mut self) -> Result<bool, NodeError> {
         let latest = self.store.latest_height()?.unwrap_or(0);
         for height in self.store.snapshot_heights()? {
+            eprintln!("novation: loading the state snapshot at height {height}");
             match self.verified_snapshot(height, latest) {
                 Ok((state, tree, header)) => {
                     self.state = state;
@@ -258,7 +259,9 @@ impl Chain {
     /// `from_snapshot` is false) and checks the resulting root against the stored one.
     fn replay(&mut self, from_snapshot: bool) -> Result<(), NodeError> {
         let stored: Vec<_> = self.store.blocks_from(self.state.height() + 1)?.collect::<Result<_, _>>()?;
+        let mut progress = ReplayProgress::new(stored.len());
         for block in stored {
+            progress.step();
             let header: NodeHeader = decode(&block.header, "header")?;
             let body: BlockBody = decode(&block.block, "block")?;
             self.state
@@ -294,7 +297,43 @@ impl Chain {
     pub(crate) fn height(&self) -> u64 {
         self.state.height()
     }
+}
 
+/// Says how a replay goes: its size at the start, then a line every few seconds, so an
+/// operator restarting a long chain sees it working.
+struct ReplayProgress {
+    total: usize,
+    done: usize,
+    started: std::time::Instant,
+    last_said: std::time::Instant,
+}
+
+impl ReplayProgress {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+    fn new(total: usize) -> ReplayProgress {
+        if total > 0 {
+            eprintln!("novation: replaying {total} stored blocks");
+        }
+        let now = std::time::Instant::now();
+        ReplayProgress { total, done: 0, started: now, last_said: now }
+    }
+
+    fn step(&mut self) {
+        self.done += 1;
+        if self.last_said.elapsed() >= Self::EVERY {
+            self.last_said = std::time::Instant::now();
+            eprintln!(
+                "novation: replayed {} of {} blocks ({} s)",
+                self.done,
+                self.total,
+                self.started.elapsed().as_secs()
+            );
+        }
+    }
+}
+
+impl Chain {
     /// Where a recent transaction was included (from memory: cheap enough for admission).
     pub(crate) fn recently_included(&self, hash: &Hash32) -> Option<(u64, u32)> {
         self.tx_index.get(hash).copied()

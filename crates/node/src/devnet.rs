@@ -630,13 +630,28 @@ async fn until_ctrl_c(running: RunningNode) -> Result<(), NodeError> {
     result.map_err(NodeError::Io)
 }
 
+/// Where a node's API, dashboard and metrics are.
+fn print_urls(rpc_addr: std::net::SocketAddr) {
+    println!("RPC: http://{0}  WebSocket: ws://{0}", rpc_addr);
+    println!("Dashboard: http://{0}/dashboard  metrics: http://{0}/metrics", rpc_addr);
+}
+
 /// `novation devnet`: runs a devnet until Ctrl-C, printing the demo keys and the RPC URL.
 pub fn run_devnet(config: DevnetConfig) -> Result<(), NodeError> {
     runtime()?.block_on(async move {
         let market_maker = config.market_maker;
+        let data_dir = config.data_dir.clone();
         let running = start_devnet(config).await?;
-        println!("novation devnet: chain id {}, height {}", running.node.chain_id(), running.node.height());
-        println!("RPC: http://{0}  WebSocket: ws://{0}  metrics: http://{0}/metrics", running.rpc_addr);
+        let height = running.node.height();
+        // A few blocks are made while starting (the demo deposits); more means a resumed chain.
+        let resumed = height > 2;
+        println!(
+            "novation devnet: chain id {}, {}",
+            running.node.chain_id(),
+            if resumed { format!("resumed at height {height}") } else { "new chain".to_string() }
+        );
+        println!("Data: {}", data_dir.display());
+        print_urls(running.rpc_addr);
         println!("Price feed: SIMULATED (seeded random walk, 3 simulated publishers); not market data.");
         let (series, expiries) = running.node.with_state(|state| {
             let dated: Vec<_> = state.params().markets.iter().filter_map(|m| m.kind.expiry_ms()).collect();
@@ -653,9 +668,16 @@ pub fn run_devnet(config: DevnetConfig) -> Result<(), NodeError> {
         if market_maker {
             println!("Market maker: quoting BTC-PERP, ETH-PERP and every live BTC future and option (simulated liquidity).");
         }
-        println!("Demo keys (devnet only, funded with 1,000,000 USD, 10 BTC, 100 ETH):");
-        for key in &running.demo_keys {
-            println!("  address {}  secret {}", key.address, key.secret_hex);
+        if resumed {
+            println!(
+                "Demo keys (devnet only; funded at genesis with 1,000,000 USD, 10 BTC, 100 ETH, balances now: \
+                 `novation query account demo1`):"
+            );
+        } else {
+            println!("Demo keys (devnet only, funded with 1,000,000 USD, 10 BTC, 100 ETH):");
+        }
+        for (index, key) in running.demo_keys.iter().enumerate() {
+            println!("  demo{}  address {}  secret {}", index + 1, key.address, key.secret_hex);
         }
         until_ctrl_c(running).await
     })
@@ -664,9 +686,11 @@ pub fn run_devnet(config: DevnetConfig) -> Result<(), NodeError> {
 /// `novation node`: runs a solo-sequencer node until Ctrl-C.
 pub fn run_node(config: NodeConfig) -> Result<(), NodeError> {
     runtime()?.block_on(async move {
+        let data_dir = config.data_dir.clone();
         let running = start_node(config).await?;
         println!("novation node: chain id {}, height {}", running.node.chain_id(), running.node.height());
-        println!("RPC: http://{0}  WebSocket: ws://{0}  metrics: http://{0}/metrics", running.rpc_addr);
+        println!("Data: {}", data_dir.display());
+        print_urls(running.rpc_addr);
         until_ctrl_c(running).await
     })
 }

@@ -15,7 +15,9 @@
 //! [`start_node`], [`start_market_maker`] (the devnet's market maker beside a chain whose
 //! blocks come from elsewhere, e.g. `novation devnet --validators N`), and [`Node`] for
 //! benchmarks ([`Node::submit`], [`Node::produce_block_now`]).
-//! `docs/node.md` describes the rules; `docs/api.md` the JSON-RPC contract.
+//! `docs/node.md` describes the rules; `docs/api.md` the JSON-RPC contract; [`wire_schema`] the
+//! JSON Schema of every transaction, action, event and typed query result (`docs/schema.json`,
+//! served as `nov_getSchema`).
 #![deny(missing_docs)]
 
 mod chain;
@@ -31,6 +33,7 @@ mod metrics;
 mod node;
 mod rpc;
 mod rpc_history;
+mod schema;
 
 pub use chain::BlockTx;
 pub use devnet::{
@@ -48,3 +51,4 @@ pub use node::{
     now_ms, Admitted, ChainConfig, Node, ProducedBlock, MAX_BLOCK_BYTES_DEFAULT, SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
 };
 pub use rpc::{rpc_module, start_rpc, start_rpc_with};
+pub use schema::{wire_schema, SCHEMA_LAYOUT_VERSION};

@@ -261,7 +261,8 @@ fn get_markets(node: &Node) -> RpcResult {
         .params()
         .markets
         .iter()
-        .map(|params| json!({"params": params, "stats": chain.state.market(params.id)}))
+        .zip(chain.state.market_infos())
+        .map(|(params, info)| json!({"params": params, "info": info, "stats": chain.state.market(params.id)}))
         .collect();
     Ok(Value::Array(markets))
 }
@@ -428,6 +429,13 @@ macro_rules! blocking_method {
 pub fn rpc_module(node: Node) -> Result<RpcModule<Node>, NodeError> {
     let mut module = RpcModule::new(node);
     method!(module, "nov_status", |node, _a| Ok(node.status_json()));
+    // The schema is the same for the life of the process: built once, served as a copy.
+    let schema = std::sync::OnceLock::<Value>::new();
+    module
+        .register_method("nov_getSchema", move |_, _: &Node, _| -> RpcResult {
+            Ok(schema.get_or_init(crate::wire_schema).clone())
+        })
+        .map_err(|e| NodeError::InvalidParams(e.to_string()))?;
     method!(module, "nov_sendTransaction", |node, a| send_transaction(node, &a));
     blocking_method!(module, "nov_relayTransactions", |node, a| relay_transactions(node, &a));
     blocking_method!(module, "nov_getTransaction", |node, a| get_transaction(node, &a));
@@ -438,6 +446,7 @@ pub fn rpc_module(node: Node) -> Result<RpcModule<Node>, NodeError> {
     blocking_method!(module, "nov_getOrderStatus", |node, a| get_order_status(node, &a));
     blocking_method!(module, "nov_getAccountProof", |node, a| get_account_proof(node, &a));
     method!(module, "nov_getMarkets", |node, _a| get_markets(node));
+    method!(module, "nov_getAssets", |node, _a| to_value(node.with_state(|s| s.asset_infos())));
     method!(module, "nov_getBook", |node, a| get_book(node, &a));
     blocking_method!(module, "nov_getTrades", |node, a| rpc_history::trades(node, &a));
     blocking_method!(module, "nov_getCandles", |node, a| rpc_history::candles(node, &a));

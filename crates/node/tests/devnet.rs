@@ -83,6 +83,14 @@ async fn deposit_order_cancel_apply_and_the_account_proves() {
 
     let account = call(&client, "nov_getAccount", rpc_params![address.clone()]).await;
     assert_eq!(account["nonce"], 3);
+    // Assets and markets in human units: fractions, not ppm; null where unbounded.
+    let assets = call(&client, "nov_getAssets", rpc_params![]).await;
+    assert_eq!(assets[0]["symbol"], "USD");
+    assert_eq!(assets[0]["index"], "1");
+    let markets = call(&client, "nov_getMarkets", rpc_params![]).await;
+    assert_eq!(markets[0]["info"]["taker_fee"], "0.0005", "{}", markets[0]["info"]);
+    assert_eq!(markets[0]["info"]["price_decimals"], 1);
+    assert!(markets[0]["info"]["margin_tiers"].as_array().unwrap().last().unwrap()["max_notional"].is_null());
     let events = call(&client, "nov_getAccountEvents", rpc_params![address, 10]).await;
     assert!(events.as_array().unwrap().len() >= 3, "{events}");
     let page = call(&client, "nov_listSubaccounts", rpc_params![1]).await;

@@ -8,6 +8,7 @@
 //! padding beyond a pretty-printer's (module [`crate::strict`]).
 
 use novation_types::{Action, Address};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::TxError;
@@ -23,17 +24,18 @@ pub const PAYLOAD_MAX_BYTES: usize = 64 * 1024;
 pub const ENVELOPE_MAX_BYTES: usize = 4 * PAYLOAD_MAX_BYTES + 4096;
 
 /// A signed transaction as it arrives from a client.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignedTransaction {
     /// The JSON text of a [`TxPayload`]; the signature covers these bytes exactly.
+    #[schemars(extend("contentMediaType" = "application/json", "contentSchema" = { "$ref": "#/$defs/TxPayload" }))]
     pub payload: String,
     /// The signature over the payload.
     pub signature: TxSignature,
 }
 
 /// What a transaction says, as the signer wrote it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TxPayload {
     /// The chain the transaction is for (also bound into the signature through the EIP-712
@@ -49,7 +51,7 @@ pub struct TxPayload {
 }
 
 /// A signature over a payload, by one of the two supported schemes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub enum TxSignature {
     /// An EIP-712 typed-data signature by a secp256k1 (Ethereum) key; the signer's address is
@@ -57,13 +59,16 @@ pub enum TxSignature {
     Eip712 {
         /// `0x` and 65 bytes of hex: `r || s || v`, `v` in {27, 28} or {0, 1}, `s` in the
         /// lower half of the curve order.
+        #[schemars(regex(pattern = r"^0x[0-9a-fA-F]{130}$"))]
         signature: String,
     },
     /// An ed25519 signature over the same 32-byte EIP-712 signing hash.
     Ed25519 {
         /// `0x` and the 32-byte public key in hex.
+        #[schemars(regex(pattern = r"^0x[0-9a-fA-F]{64}$"))]
         public_key: String,
         /// `0x` and the 64-byte signature in hex.
+        #[schemars(regex(pattern = r"^0x[0-9a-fA-F]{128}$"))]
         signature: String,
     },
 }

@@ -1,6 +1,7 @@
 //! Transactions and the actions they carry: one payload type per action.
 
 use novation_math::Decimal;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{Address, AssetId, MarketId, OrderId};
@@ -8,7 +9,7 @@ use crate::order::{OrderRequest, TriggerRequest};
 
 /// An authenticated transaction as the protocol receives it: the node has already checked
 /// the signature, so `sender` is proven. Its actions apply whole or not at all.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Transaction {
     /// The account the transaction acts for (and its signer, unless `agent` is set).
     pub sender: Address,
@@ -35,7 +36,7 @@ impl Transaction {
 }
 
 /// One thing a transaction asks for. Each variant carries its own payload type.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Action {
     /// Credit collateral to a subaccount from outside the chain.
     Deposit(Deposit),
@@ -68,7 +69,7 @@ pub enum Action {
 }
 
 /// Credit collateral to a subaccount from outside the chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Deposit {
     /// Subaccount number of the sender.
@@ -80,7 +81,7 @@ pub struct Deposit {
 }
 
 /// Send collateral out of the chain; allowed while initial margin still holds afterwards.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Withdraw {
     /// Subaccount number of the sender.
@@ -92,7 +93,7 @@ pub struct Withdraw {
 }
 
 /// Move collateral between two subaccounts of the sender.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
     /// Source subaccount number.
@@ -107,7 +108,7 @@ pub struct Transfer {
 
 /// Make a subaccount isolated to one market (its own margin, quote collateral only) or
 /// cross again (`None`). Only while it has no positions and no open orders.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetIsolatedMarket {
     /// Subaccount number of the sender.
@@ -117,7 +118,7 @@ pub struct SetIsolatedMarket {
 }
 
 /// Let `agent` sign trading transactions for the sender (never withdrawals or transfers).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorizeAgent {
     /// The agent key's address.
@@ -125,7 +126,7 @@ pub struct AuthorizeAgent {
 }
 
 /// Withdraw an agent's authorisation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeAgent {
     /// The agent key's address.
@@ -133,7 +134,7 @@ pub struct RevokeAgent {
 }
 
 /// Pay quote collateral into the insurance fund (it can never be taken back).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FundInsurance {
     /// Subaccount number of the sender.
@@ -144,7 +145,7 @@ pub struct FundInsurance {
 
 /// Pay quote collateral into the backstop liquidator's subaccount (it can never be taken
 /// back: it backs the backstop's own margin).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FundBackstop {
     /// Subaccount number of the sender.
@@ -154,7 +155,7 @@ pub struct FundBackstop {
 }
 
 /// A price report from an oracle publisher (the sender must be a registered publisher).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriceReport {
     /// The asset priced.
@@ -168,7 +169,7 @@ pub struct PriceReport {
 }
 
 /// A volatility smile (raw SVI) for one underlying and expiry, from a registered publisher.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VolSurfaceReport {
     /// The underlying.
@@ -182,7 +183,7 @@ pub struct VolSurfaceReport {
 }
 
 /// Chooses how a subaccount's margin is computed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetMarginMode {
     /// The subaccount number.
@@ -192,7 +193,7 @@ pub struct SetMarginMode {
 }
 
 /// How a subaccount's margin requirement is computed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum MarginMode {
     /// Per position: margin tiers for perpetuals and futures, the standard option formulas.
     #[default]
@@ -203,7 +204,7 @@ pub enum MarginMode {
 }
 
 /// An action on the order books.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum OrderAction {
     /// Place a new order.
     Place(OrderRequest),
@@ -222,7 +223,7 @@ pub enum OrderAction {
 }
 
 /// Cancel an order by its id.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cancel {
     /// Subaccount number owning the order.
@@ -232,7 +233,7 @@ pub struct Cancel {
 }
 
 /// Cancel an order by the client order id given when it was placed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelByClientId {
     /// Subaccount number owning the order.
@@ -243,7 +244,7 @@ pub struct CancelByClientId {
 
 /// Amend price and/or size of a resting order. Time priority is kept only when the price
 /// is unchanged and the size does not increase.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Modify {
     /// Subaccount number owning the order.
@@ -257,7 +258,7 @@ pub struct Modify {
 }
 
 /// Cancel every open order of the subaccount, in one market or in all.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelAll {
     /// Subaccount number.

@@ -1,13 +1,14 @@
 //! Stable error codes for rejected actions. Codes never change meaning once published; the
 //! API passes them through to clients.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 macro_rules! error_codes {
     ($( $(#[$doc:meta])* $name:ident = $code:literal : $msg:literal, )*) => {
         /// Why the protocol rejected a transaction. A rejected transaction changes nothing.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
         pub enum ErrorCode {
             $( $(#[$doc])* $name, )*
         }

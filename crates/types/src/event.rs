@@ -1,6 +1,7 @@
 //! Events: every state change the protocol makes is reported as one of these.
 
 use novation_math::Decimal;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
@@ -8,7 +9,7 @@ use crate::ids::{Address, AssetId, MarketId, OrderId, SubaccountId};
 use crate::order::Side;
 
 /// Why an order (or its unfilled rest) left the book.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum CancelReason {
     /// The owner asked.
     User,
@@ -33,7 +34,7 @@ pub enum CancelReason {
 }
 
 /// Whether a subaccount provided or took liquidity in a fill.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum FillRole {
     /// Resting order.
     Maker,
@@ -42,7 +43,7 @@ pub enum FillRole {
 }
 
 /// Something that happened, in order, within a block.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Event {
     /// Collateral entered the chain.
     Deposited {

@@ -1,5 +1,6 @@
 //! Identifiers: addresses, subaccounts, assets, markets, orders and ledger accounts.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -57,6 +58,30 @@ impl<'de> Deserialize<'de> for Address {
     }
 }
 
+/// The JSON Schema of an address as JSON carries it: `0x` and 40 hex digits. Addresses are
+/// written in lower case; either case is read.
+impl JsonSchema for Address {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Address".into()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        "novation_types::Address".into()
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A 20-byte account address: \"0x\" followed by 40 hex digits (written in lower case, read in either).",
+            "type": "string",
+            "pattern": ADDRESS_PATTERN,
+            "examples": ["0x7e5f4552091a69125d5dfcb7b8c2659029395bdf"],
+        })
+    }
+}
+
+/// The regular expression every address's JSON text matches.
+pub const ADDRESS_PATTERN: &str = "^0x[0-9a-fA-F]{40}$";
+
 impl Address {
     /// The address as three big-endian words: comparing them compares the bytes in order,
     /// with three integer comparisons instead of a call to `memcmp` (addresses are map keys
@@ -104,7 +129,7 @@ impl fmt::Display for Address {
 }
 
 /// One numbered subaccount of an address; margin is computed per subaccount.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct SubaccountId {
     /// The owning address.
     pub owner: Address,
@@ -126,19 +151,19 @@ impl fmt::Display for SubaccountId {
 }
 
 /// A collateral asset (USD stablecoin, BTC, ETH, ...).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct AssetId(pub u16);
 
 /// A listed market (a perpetual future for now).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct MarketId(pub u16);
 
 /// An order, numbered by the protocol in the order orders are accepted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct OrderId(pub u64);
 
 /// A side of the collateral ledger. Every movement of value is a transfer between two of these.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum LedgerAccount {
     /// Value entering or leaving the chain: deposits are transfers from it, withdrawals to it.
     /// Its balance is always `-(deposits - withdrawals)`.

@@ -14,6 +14,6 @@ mod units;
 pub use action::{Action, MarginMode, OrderAction, Transaction};
 pub use error::ErrorCode;
 pub use event::{CancelReason, Event, FillRole};
-pub use ids::{Address, AssetId, InvalidAddress, LedgerAccount, MarketId, OrderId, SubaccountId};
+pub use ids::{Address, AssetId, InvalidAddress, LedgerAccount, MarketId, OrderId, SubaccountId, ADDRESS_PATTERN};
 pub use order::{OrderKind, OrderRequest, SelfTradePrevention, Side, TimeInForce, TriggerCondition, TriggerRequest};
 pub use units::{AssetUnits, Lots, PriceTicks, QuoteRaw, QuoteScaled, SignedLots};

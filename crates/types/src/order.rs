@@ -1,6 +1,7 @@
 //! Order requests: sides, time in force, self-trade prevention and order kinds.
 
 use novation_math::Ppm;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::units::{Lots, PriceTicks};
@@ -8,7 +9,7 @@ use crate::units::{Lots, PriceTicks};
 use crate::ids::MarketId;
 
 /// The side of an order or a trade.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum Side {
     /// Bid: buys base, pays quote.
     Buy,
@@ -35,7 +36,7 @@ impl Side {
 }
 
 /// How long a limit order lives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum TimeInForce {
     /// Good till cancelled: the unfilled rest stays on the book.
     GoodTillCancel,
@@ -49,7 +50,7 @@ pub enum TimeInForce {
 
 /// What happens when an incoming order would trade against a resting order of the same
 /// subaccount.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum SelfTradePrevention {
     /// Cancel the resting order and keep matching the incoming one.
     #[default]
@@ -61,7 +62,7 @@ pub enum SelfTradePrevention {
 }
 
 /// Limit or market.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub enum OrderKind {
     /// A limit order at `price_ticks`.
@@ -80,7 +81,7 @@ pub enum OrderKind {
 }
 
 /// A new order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderRequest {
     /// The sender's subaccount number that owns the order.
@@ -149,7 +150,7 @@ impl OrderRequest {
 }
 
 /// Which way the mark must cross a trigger price.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum TriggerCondition {
     /// Fires when mark ≥ trigger (take-profit of a long, stop-loss of a short).
     MarkAtOrAbove,
@@ -159,7 +160,7 @@ pub enum TriggerCondition {
 
 /// A stop-loss or take-profit order. When its condition holds at the end of a block it is
 /// placed as `order` (a market order or an immediate-or-cancel / good-till-cancel limit).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TriggerRequest {
     /// Trigger price in ticks of the order's market.

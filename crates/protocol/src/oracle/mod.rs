@@ -36,7 +36,7 @@ pub struct PriceReportEntry {
 }
 
 /// Whether an asset's price may be used to add risk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum PriceValidity {
     /// Fresh, confident and close to its EMA.
     Valid,

@@ -81,7 +81,7 @@ pub struct MarginTier {
 }
 
 /// Whether a market accepts orders.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum MarketStatus {
     /// Trading normally.
     Active,
@@ -187,7 +187,7 @@ impl MarketKind {
 }
 
 /// The right an option grants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum OptionRight {
     /// To receive max(S − K, 0) at expiry.
     Call,

@@ -9,7 +9,7 @@ use crate::risk::OrderExposure;
 use crate::state::State;
 
 /// The backstop liquidator's solvency and limits.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BackstopView {
     /// Its subaccount.
     pub subaccount: SubaccountId,
@@ -28,7 +28,7 @@ pub struct BackstopView {
 }
 
 /// The backstop in one market.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BackstopExposure {
     /// Market.
     pub market: MarketId,
@@ -44,7 +44,7 @@ pub struct BackstopExposure {
 }
 
 /// One position's place in the auto-deleveraging queue of its market and side.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AdlStanding {
     /// Market.
     pub market: MarketId,

@@ -4,11 +4,13 @@
 
 mod backstop;
 mod derivatives;
+mod listing;
 mod orders;
 mod risk_view;
 
 pub use backstop::{AdlStanding, BackstopExposure, BackstopView};
 pub use derivatives::{ContractGreeks, GreeksView, MarginBreakdown, PositionMargin, SeriesView, SmileView};
+pub use listing::{AssetInfo, MarketInfo, TierInfo};
 pub use orders::{OpenOrderView, OrderRef};
 pub use risk_view::{AccountRisk, AssetReserves, MarketOpenInterest, RiskView};
 
@@ -22,7 +24,7 @@ use crate::risk::{Health, OrderExposure};
 use crate::state::State;
 
 /// Health of a subaccount in quote currency.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HealthView {
     /// Unweighted collateral plus unrealised PnL.
     pub equity: Decimal,
@@ -51,7 +53,7 @@ pub struct HealthView {
 }
 
 /// A position as a trader reads it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PositionView {
     /// Market.
     pub market: MarketId,
@@ -76,7 +78,7 @@ pub struct PositionView {
 }
 
 /// A balance as a trader reads it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BalanceView {
     /// Asset.
     pub asset: AssetId,
@@ -87,7 +89,7 @@ pub struct BalanceView {
 }
 
 /// A subaccount: balances, positions and health.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccountView {
     /// Which subaccount.
     pub subaccount: SubaccountId,
@@ -107,7 +109,7 @@ pub struct AccountView {
 }
 
 /// One side of an L2 book level with prices in quote units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct L2Level {
     /// Price in ticks.
     pub price_ticks: u64,
@@ -120,7 +122,7 @@ pub struct L2Level {
 }
 
 /// Aggregated book depth.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct L2Book {
     /// Market.
     pub market: MarketId,
@@ -131,7 +133,7 @@ pub struct L2Book {
 }
 
 /// Market statistics.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MarketView {
     /// Market.
     pub market: MarketId,
@@ -169,7 +171,7 @@ pub struct MarketView {
 }
 
 /// One subaccount in a listing of every subaccount.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SubaccountSummary {
     /// The subaccount.
     pub subaccount: SubaccountId,
@@ -188,7 +190,7 @@ pub struct SubaccountSummary {
 }
 
 /// One page of [`State::list_subaccounts`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SubaccountPage {
     /// Subaccounts in id order.
     pub subaccounts: Vec<SubaccountSummary>,
@@ -197,7 +199,7 @@ pub struct SubaccountPage {
 }
 
 /// Totals across the whole system.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SystemTotals {
     /// Collateral held by subaccounts per asset (whole units; debt nets against it).
     pub collateral: Vec<BalanceView>,

@@ -9,7 +9,7 @@ use crate::book::RestingOrder;
 use crate::state::State;
 
 /// One resting order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OpenOrderView {
     /// The market.
     pub market: MarketId,

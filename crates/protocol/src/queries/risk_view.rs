@@ -8,7 +8,7 @@ use crate::risk::OrderExposure;
 use crate::state::State;
 
 /// One subaccount's distance to its liquidation line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccountRisk {
     /// The subaccount.
     pub subaccount: SubaccountId,
@@ -21,7 +21,7 @@ pub struct AccountRisk {
 }
 
 /// Open interest of one market.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MarketOpenInterest {
     /// Market.
     pub market: MarketId,
@@ -36,7 +36,7 @@ pub struct MarketOpenInterest {
 }
 
 /// What the chain holds of one asset against what is claimed on it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AssetReserves {
     /// The asset.
     pub asset: novation_types::AssetId,
@@ -51,7 +51,7 @@ pub struct AssetReserves {
 }
 
 /// System-wide risk figures.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RiskView {
     /// Subaccounts with positions, closest to liquidation first.
     pub closest_to_liquidation: Vec<AccountRisk>,
