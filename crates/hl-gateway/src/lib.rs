@@ -37,3 +37,15 @@ pub const DEFAULT_PORT: u16 = 3001;
 pub async fn start(node: novation_node::Node, addr: SocketAddr) -> Result<Gateway, StartError> {
     start_with(node, addr, GatewayLimits::default()).await
 }
+
+/// The gateway as a [`novation_node::Companion`] of `novation devnet`: started on `addr` once
+/// the devnet's API listens, announced in its banner, stopped with it.
+pub fn devnet_companion(addr: SocketAddr) -> novation_node::Companion {
+    Box::new(move |node| {
+        Box::pin(async move {
+            let gateway = start(node, addr).await.map_err(|e| e.to_string())?;
+            let line = format!("Hyperliquid API: {}/info (POST; docs/hyperliquid.md)", gateway.url());
+            Ok((line, Box::new(gateway) as Box<dyn std::any::Any + Send>))
+        })
+    })
+}
