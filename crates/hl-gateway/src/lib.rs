@@ -6,6 +6,8 @@
 //!                                     └─► info::answer ─► Node::with_state (committed state)
 //!                                                      └► Node::account_fills, candles, …
 //!                                                         (the store's history)
+//!  SDK ── GET /ws (subscribe allMids, l2Book, trades; ping) ──► ws: a snapshot, then an
+//!                                     update after every block (Node::block_heights)
 //!  signing: Hyperliquid's L1 action hash (msgpack ‖ nonce ‖ vault ‖ expiry) and EIP-712
 //!           signatures, recovered to the signer's address (not yet wired to /exchange)
 //! ```
@@ -24,6 +26,7 @@ mod info;
 mod server;
 pub mod signing;
 mod wire;
+mod ws;
 
 use std::net::SocketAddr;
 

@@ -1,7 +1,9 @@
-//! The gateway's HTTP server: HTTP/1.1 on its own port, `POST /info` only (for now).
+//! The gateway's HTTP server: HTTP/1.1 on its own port, `POST /info`, and the WebSocket at
+//! `/ws` ([`crate::ws`]).
 //!
 //! The front door is hostile territory (DESIGN.md §4), so everything is bounded: connections
-//! open at once ([`GatewayLimits::max_connections`]; one more waits in the kernel's backlog),
+//! open at once ([`GatewayLimits::max_connections`]; one more waits in the kernel's backlog)
+//! and WebSockets ([`GatewayLimits::max_websockets`]),
 //! the time to send a request's headers, the body's size (read through a limit, never
 //! buffered past it) and the time to answer. Answers that read state run on the blocking
 //! pool, so a slow read never holds the threads that accept connections, and never the
@@ -34,17 +36,20 @@ pub struct GatewayLimits {
     pub header_timeout: Duration,
     /// Time an answer may take before the client gets HTTP 503.
     pub answer_timeout: Duration,
+    /// Most WebSocket connections open at once (more get HTTP 503).
+    pub max_websockets: usize,
 }
 
 impl Default for GatewayLimits {
     /// 64 KiB bodies (an info request is a few hundred bytes), 256 connections, 10 s for
-    /// headers, 10 s per answer.
+    /// headers, 10 s per answer, 128 WebSockets.
     fn default() -> Self {
         GatewayLimits {
             max_body_bytes: 64 * 1024,
             max_connections: 256,
             header_timeout: Duration::from_secs(10),
             answer_timeout: Duration::from_secs(10),
+            max_websockets: 128,
         }
     }
 }
@@ -100,6 +105,7 @@ pub async fn start_with(node: Node, addr: SocketAddr, limits: GatewayLimits) -> 
 
 async fn accept_loop(listener: TcpListener, node: Node, limits: GatewayLimits, mut stopped: watch::Receiver<bool>) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let websockets = Arc::new(Semaphore::new(limits.max_websockets));
     loop {
         let permit = tokio::select! {
             _ = stopped.changed() => return,
@@ -114,15 +120,17 @@ async fn accept_loop(listener: TcpListener, node: Node, limits: GatewayLimits, m
         };
         let Ok((stream, _peer)) = accepted else { continue };
         let node = node.clone();
+        let websockets = websockets.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| {
-                let node = node.clone();
-                async move { Ok::<_, Infallible>(handle(node, request, limits).await) }
+                let (node, websockets) = (node.clone(), websockets.clone());
+                async move { Ok::<_, Infallible>(handle(node, request, limits, websockets).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_timeout)
                 .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades()
                 .await;
             drop(permit);
         });
@@ -152,7 +160,38 @@ fn unprocessable(reason: &str) -> Response<Full<Bytes>> {
     )
 }
 
-async fn handle(node: Node, request: Request<Incoming>, limits: GatewayLimits) -> Response<Full<Bytes>> {
+/// Upgrades `GET /ws` to Hyperliquid's WebSocket ([`crate::ws`]), within the WebSocket limit.
+fn upgrade(node: Node, request: Request<Incoming>, websockets: Arc<Semaphore>) -> Response<Full<Bytes>> {
+    let Ok(permit) = websockets.try_acquire_owned() else {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "too many WebSocket connections; try again later");
+    };
+    let mut server = soketto::handshake::http::Server::new();
+    match server.receive_request(&request) {
+        Ok(response) => {
+            tokio::spawn(async move {
+                if let Ok(upgraded) = hyper::upgrade::on(request).await {
+                    crate::ws::serve(node, server, upgraded).await;
+                }
+                drop(permit);
+            });
+            response.map(|()| Full::new(Bytes::new()))
+        }
+        Err(error) => text(StatusCode::BAD_REQUEST, format!("not a WebSocket upgrade: {error}")),
+    }
+}
+
+async fn handle(
+    node: Node,
+    request: Request<Incoming>,
+    limits: GatewayLimits,
+    websockets: Arc<Semaphore>,
+) -> Response<Full<Bytes>> {
+    if request.uri().path() == "/ws" {
+        if soketto::handshake::http::is_upgrade_request(&request) {
+            return upgrade(node, request, websockets);
+        }
+        return text(StatusCode::BAD_REQUEST, "/ws is a WebSocket: send an upgrade request");
+    }
     match (request.method(), request.uri().path()) {
         (&Method::POST, "/info") => {}
         (&Method::POST, "/exchange") => {

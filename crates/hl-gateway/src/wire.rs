@@ -118,6 +118,11 @@ pub(crate) fn ratio(numerator: Decimal, denominator: Decimal) -> Option<Decimal>
     numerator.div(denominator, Rounding::HalfEven).ok()?.round_dp(8, Rounding::HalfEven).ok()
 }
 
+/// A trade id unique per fill: its block height × 2²⁰ plus its event's number in the block.
+pub(crate) fn trade_id(height: u64, seq: u32) -> u64 {
+    height.saturating_mul(1 << 20).saturating_add(u64::from(seq))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,6 +100,7 @@ fn hl(value: Decimal) -> String {
 /// What the test traded: demo key 0 bought `fill_size` at `fill_px` from demo key 1, and
 /// rests a bid of `bid_size` at `bid_px` with client id 7.
 struct Traded {
+    node: Node,
     buyer: Eip712Signer,
     fill_px: Decimal,
     bid_px: Decimal,
@@ -126,7 +127,7 @@ async fn trade(node: &Node) -> Traded {
     .await;
     let bid_oid = node.with_state(|s| s.open_orders(buyer_id)[0].order_id.0);
     let price = |ticks: u64| Decimal::from_units(i128::from(ticks), tick).unwrap();
-    Traded { buyer, fill_px: price(ask_ticks), bid_px: price(bid_ticks), bid_oid }
+    Traded { node: node.clone(), buyer, fill_px: price(ask_ticks), bid_px: price(bid_ticks), bid_oid }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,7 +246,8 @@ async fn bad_requests_get_clear_errors_never_a_panic() {
     drop(running.stop().await);
 }
 
-/// Runs `tests/python/check_info.py` with the official SDK against the gateway.
+/// Runs `tests/python/check_info.py` (the info requests) and `check_ws.py` (the WebSocket)
+/// with the official SDK against the gateway.
 async fn python_sdk_reads_the_same(gateway: &novation_hl_gateway::Gateway, traded: &Traded) {
     let has_sdk = std::process::Command::new("python3")
         .args(["-c", "import hyperliquid.info"])
@@ -256,24 +258,76 @@ async fn python_sdk_reads_the_same(gateway: &novation_hl_gateway::Gateway, trade
         eprintln!("notice: skipping the Hyperliquid SDK test (pip install hyperliquid-python-sdk)");
         return;
     }
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/check_info.py");
-    let args = [
-        gateway.url(),
-        traded.buyer.address().to_string(),
-        hl(traded.bid_px),
-        "0.5".to_string(),
-        hl(traded.fill_px),
-        "0.2".to_string(),
-        traded.bid_oid.to_string(),
-    ];
+    let (bid, fill) = (hl(traded.bid_px), hl(traded.fill_px));
+    let user = traded.buyer.address().to_string();
+    let info_args =
+        [gateway.url(), user, bid.clone(), "0.5".into(), fill.clone(), "0.2".into(), traded.bid_oid.to_string()];
+    run_python("check_info.py", info_args.to_vec()).await;
+    ws_sees_the_snapshot_then_a_live_trade(gateway, traded, (bid, fill)).await;
+}
+
+/// `check_ws.py` subscribes, checks the snapshots, says `SUBSCRIBED`; then a second trade
+/// (0.1 BTC a little above the first) must reach it live.
+async fn ws_sees_the_snapshot_then_a_live_trade(
+    gateway: &novation_hl_gateway::Gateway,
+    traded: &Traded,
+    (bid, fill): (String, String),
+) {
+    use std::io::BufRead;
+    let tick: Decimal = "0.1".parse().unwrap();
+    let live_ticks = traded.fill_px.to_units(tick, Rounding::Floor).unwrap() as u64 + 10;
+    let live_px = hl(Decimal::from_units(i128::from(live_ticks), tick).unwrap());
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/check_ws.py");
+    let mut child = std::process::Command::new("python3")
+        .arg(path)
+        .args([gateway.url(), bid, "0.5".into(), fill, "0.2".into(), live_px, "0.1".into()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut rest = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line == "SUBSCRIBED" {
+                let _ = ready_tx.send(());
+            } else {
+                rest.push(line);
+            }
+        }
+        rest.join("\n")
+    });
+    // Only once the script listens: the trade must reach it live, not in a snapshot.
+    let ready =
+        tokio::task::spawn_blocking(move || ready_rx.recv_timeout(Duration::from_secs(60)).is_ok()).await.unwrap();
+    if ready {
+        let (node, buyer, seller) = (&traded.node, &traded.buyer, demo_key(1));
+        submit(node, &seller, OrderRequest::limit(0, BTC_PERP, Side::Sell, live_ticks, 1_000));
+        let seller_id = SubaccountId::new(seller.address(), 0);
+        wait_for("the live ask to rest", || node.with_state(|s| s.open_orders(seller_id).len() == 1)).await;
+        submit(node, buyer, OrderRequest::limit(0, BTC_PERP, Side::Buy, live_ticks, 1_000));
+    }
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+    let rest = reader.join().unwrap();
+    assert!(
+        ready && output.status.success(),
+        "check_ws.py failed:\n{rest}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("{rest}");
+}
+
+async fn run_python(script: &'static str, args: Vec<String>) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python").join(script);
     let output =
-        tokio::task::spawn_blocking(move || std::process::Command::new("python3").arg(script).args(args).output())
+        tokio::task::spawn_blocking(move || std::process::Command::new("python3").arg(path).args(args).output())
             .await
             .unwrap()
             .unwrap();
     assert!(
         output.status.success(),
-        "the SDK check failed:\n{}\n{}",
+        "{script} failed:\n{}\n{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );

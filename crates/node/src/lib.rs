@@ -48,7 +48,8 @@ pub use history_api::{CandleView, PastEvent, HISTORY_READ_MAX};
 pub use mempool::MempoolLimits;
 pub use metrics::metrics_text;
 pub use node::{
-    now_ms, Admitted, ChainConfig, Node, ProducedBlock, MAX_BLOCK_BYTES_DEFAULT, SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
+    now_ms, Admitted, BlockHeights, ChainConfig, Node, ProducedBlock, MAX_BLOCK_BYTES_DEFAULT,
+    SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
 };
 pub use rpc::{rpc_module, start_rpc, start_rpc_with};
 pub use schema::{wire_schema, SCHEMA_LAYOUT_VERSION};

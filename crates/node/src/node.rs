@@ -415,3 +415,36 @@ impl Node {
         produced
     }
 }
+
+/// The heights of the blocks a node commits, as they are committed: see
+/// [`Node::block_heights`].
+pub struct BlockHeights(broadcast::Receiver<Arc<BlockNotice>>);
+
+impl std::fmt::Debug for BlockHeights {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockHeights").finish_non_exhaustive()
+    }
+}
+
+impl BlockHeights {
+    /// The next committed height. A reader that fell behind gets the oldest height still
+    /// buffered (heights it missed are skipped: read what they did from the store); `None`
+    /// once the node is gone.
+    pub async fn next(&mut self) -> Option<u64> {
+        loop {
+            match self.0.recv().await {
+                Ok(notice) => return Some(notice.header.height),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+impl Node {
+    /// Follows the blocks this node commits from now on, for in-process readers that push
+    /// updates (the Hyperliquid gateway's WebSocket). Block production never waits for them.
+    pub fn block_heights(&self) -> BlockHeights {
+        BlockHeights(self.shared.notices.subscribe())
+    }
+}

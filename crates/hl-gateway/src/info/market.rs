@@ -50,15 +50,18 @@ fn mid_or_mark(state: &State, coin: &Coin) -> Option<Decimal> {
 /// `allMids`: `{coin: mid}` for every coin with a price.
 pub(super) fn all_mids(node: &Node, fields: &Fields<'_>) -> InfoResult {
     fields.default_dex()?;
-    Ok(node.with_state(|state| {
-        let mut mids = Map::new();
-        for coin in wire::universe(state) {
-            if let Some(mid) = mid_or_mark(state, &coin) {
-                mids.insert(coin.name.clone(), Value::String(number(mid)));
-            }
+    Ok(node.with_state(mids))
+}
+
+/// `{coin: mid}` for every coin with a price.
+pub(crate) fn mids(state: &State) -> Value {
+    let mut mids = Map::new();
+    for coin in wire::universe(state) {
+        if let Some(mid) = mid_or_mark(state, &coin) {
+            mids.insert(coin.name.clone(), Value::String(number(mid)));
         }
-        Value::Object(mids)
-    }))
+    }
+    Value::Object(mids)
 }
 
 fn level_json(coin: &Coin, level: &L2Level) -> Value {
@@ -72,20 +75,22 @@ pub(super) fn l2_book(node: &Node, fields: &Fields<'_>) -> InfoResult {
         return Err(Refusal::new("l2Book: nSigFigs and mantissa are not supported on novation (full precision only)"));
     }
     let name = fields.string("coin")?;
-    node.with_state(|state| {
-        let coin = known_coin(state, name)?;
-        let book = state.l2_book(coin.market, BOOK_LEVELS).unwrap_or(L2Book {
-            market: coin.market,
-            bids: Vec::new(),
-            asks: Vec::new(),
-        });
-        let bids: Vec<Value> = book.bids.iter().map(|l| level_json(&coin, l)).collect();
-        let asks: Vec<Value> = book.asks.iter().map(|l| level_json(&coin, l)).collect();
-        Ok(json!({"coin": coin.name, "time": state.time_ms(), "levels": [bids, asks]}))
-    })
+    node.with_state(|state| Ok(book_json(state, &known_coin(state, name)?)))
 }
 
-pub(super) fn known_coin(state: &State, name: &str) -> Result<Coin, Refusal> {
+/// `{coin, time, levels: [bids, asks]}` of `coin` now.
+pub(crate) fn book_json(state: &State, coin: &Coin) -> Value {
+    let book = state.l2_book(coin.market, BOOK_LEVELS).unwrap_or(L2Book {
+        market: coin.market,
+        bids: Vec::new(),
+        asks: Vec::new(),
+    });
+    let bids: Vec<Value> = book.bids.iter().map(|l| level_json(coin, l)).collect();
+    let asks: Vec<Value> = book.asks.iter().map(|l| level_json(coin, l)).collect();
+    json!({"coin": coin.name, "time": state.time_ms(), "levels": [bids, asks]})
+}
+
+pub(crate) fn known_coin(state: &State, name: &str) -> Result<Coin, Refusal> {
     wire::coin_by_name(state, name).ok_or_else(|| {
         let names: Vec<String> = wire::universe(state).into_iter().map(|c| c.name).collect();
         Refusal::new(format!("unknown coin {name:?}; coins: {}", names.join(", ")))

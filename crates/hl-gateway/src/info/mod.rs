@@ -8,7 +8,7 @@
 //!
 //! An address's Hyperliquid account is novation's subaccount 0 of that address.
 
-mod market;
+pub(crate) mod market;
 mod user;
 
 use novation_node::Node;

@@ -325,11 +325,6 @@ fn direction(start: i64, end: i64) -> &'static str {
     }
 }
 
-/// A trade id unique per fill: its block height and its number in the block.
-fn trade_id(past: &PastEvent) -> u64 {
-    past.height.saturating_mul(1 << 20).saturating_add(u64::from(past.seq))
-}
-
 /// `userFills`: the latest fills of `user`, newest first, at most 2,000. `startPosition` is
 /// rebuilt backwards from the current position, so it is exact while every change of the
 /// position was a fill (a liquidation by the backstop or an expiry settlement moves positions
@@ -365,7 +360,7 @@ pub(super) fn user_fills(node: &Node, fields: &Fields<'_>) -> InfoResult {
             "oid": fill.order_id,
             "crossed": fill.taker,
             "fee": number(fill.fee),
-            "tid": trade_id(fill.past),
+            "tid": wire::trade_id(fill.past.height, fill.past.seq),
             "feeToken": "USDC",
         }));
     }

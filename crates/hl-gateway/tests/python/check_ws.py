@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Subscribes to a novation devnet's Hyperliquid WebSocket with Hyperliquid's official Python
+SDK (`Info(base_url, skip_ws=False)`) and checks what arrives: mids (the snapshot and live
+updates), the book with the Rust test's resting bid, the test's trade (the snapshot a new
+trades subscription gets); then, after printing SUBSCRIBED, a second trade the Rust test
+makes while it listens; and ping/pong on a plain WebSocket.
+
+Usage: check_ws.py BASE_URL BID_PX BID_SZ FILL_PX FILL_SZ LIVE_PX LIVE_SZ
+"""
+
+import json
+import sys
+import threading
+import time
+
+import websocket
+from hyperliquid.info import Info
+
+
+def main():
+    base_url, bid_px, bid_sz, fill_px, fill_sz, live_px, live_sz = sys.argv[1:8]
+    received = {"allMids": [], "l2Book": [], "trades": []}
+    lock = threading.Lock()
+
+    def keep(channel):
+        def callback(message):
+            with lock:
+                received[channel].append(message)
+
+        return callback
+
+    info = Info(base_url, skip_ws=False)
+    info.subscribe({"type": "allMids"}, keep("allMids"))
+    info.subscribe({"type": "l2Book", "coin": "BTC"}, keep("l2Book"))
+    info.subscribe({"type": "trades", "coin": "BTC"}, keep("trades"))
+
+    def satisfied():
+        with lock:
+            mids_ok = len(received["allMids"]) >= 2 and "BTC" in received["allMids"][-1]["data"]["mids"]
+            book_ok = any(
+                any(l["px"] == bid_px and l["sz"] == bid_sz for l in m["data"]["levels"][0]) for m in received["l2Book"]
+            )
+            return mids_ok and book_ok and traded(fill_px, fill_sz)
+
+    def traded(px, sz):
+        return any(
+            any(t["coin"] == "BTC" and t["px"] == px and t["sz"] == sz and t["side"] == "B" for t in m["data"])
+            for m in received["trades"]
+        )
+
+    def wait(condition, what):
+        deadline = time.time() + 30
+        while not condition():
+            if time.time() > deadline:
+                with lock:
+                    raise SystemExit(f"FAILED: {what}: {json.dumps(received)[:2000]}")
+            time.sleep(0.05)
+
+    wait(satisfied, "the subscriptions' snapshots did not arrive")
+    print("SUBSCRIBED", flush=True)
+
+    def live():
+        with lock:
+            return traded(live_px, live_sz)
+
+    wait(live, "the live trade did not arrive")
+    info.disconnect_websocket()
+
+    ws = websocket.create_connection("ws" + base_url[len("http"):] + "/ws", timeout=10)
+    ws.send(json.dumps({"method": "ping"}))
+    pong = json.loads(ws.recv())
+    if pong != {"channel": "pong"}:
+        raise SystemExit(f"FAILED: ping answered {pong!r}")
+    ws.send(json.dumps({"method": "subscribe", "subscription": {"type": "candle", "coin": "BTC", "interval": "1m"}}))
+    error = json.loads(ws.recv())
+    if error.get("channel") != "error":
+        raise SystemExit(f"FAILED: an unserved subscription answered {error!r}")
+    ws.close()
+    with lock:
+        counts = {k: len(v) for k, v in received.items()}
+    print(f"hyperliquid-python-sdk WebSocket: {counts} messages; ping answered pong")
+
+
+if __name__ == "__main__":
+    main()
