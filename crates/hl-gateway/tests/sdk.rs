@@ -183,6 +183,10 @@ async fn info_answers_hyperliquid_shapes_from_the_devnets_state() {
     assert_eq!(fill["dir"], "Open Long");
     assert_eq!(fill["startPosition"], "0.0");
     assert_eq!(fill["crossed"], true);
+    // The buy that crossed no longer rests: it was filled.
+    let filled = info(addr, serde_json::json!({"type": "orderStatus", "user": user, "oid": fill["oid"]})).await;
+    assert_eq!(filled["order"]["status"], "filled", "{filled}");
+    assert_eq!(filled["order"]["order"]["origSz"], "0.2");
 
     let now_ms = running.node.time_ms();
     let candles = info(

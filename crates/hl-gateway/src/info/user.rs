@@ -8,7 +8,7 @@ use novation_math::{Decimal, Rounding};
 use novation_node::{Node, PastEvent};
 use novation_protocol::queries::{OpenOrderView, PositionView};
 use novation_protocol::State;
-use novation_types::{Event, MarketId, Side, SubaccountId};
+use novation_types::{CancelReason, Event, MarketId, Side, SubaccountId};
 use serde_json::{json, Value};
 
 use super::{Fields, InfoResult, Refusal};
@@ -227,32 +227,116 @@ pub(super) fn frontend_open_orders(node: &Node, fields: &Fields<'_>) -> InfoResu
     Ok(Value::Array(orders.iter().map(|(coin, order)| frontend_order_json(coin, order)).collect()))
 }
 
-/// `orderStatus` by `oid` (an integer) or cloid (`0x` and 32 hex digits): a resting order is
-/// `{"status": "order", "order": {"order": …, "status": "open", "statusTimestamp": …}}`; an order
-/// that no longer rests (filled, cancelled) or never existed is `{"status": "unknownOid"}`.
+/// `orderStatus` by `oid` (an integer) or cloid (`0x` and 32 hex digits):
+/// `{"status": "order", "order": {"order": …, "status": …, "statusTimestamp": …}}` with status
+/// `open` for a resting order, `canceled` (or `marginCanceled`, `selfTradeCanceled`, … by the
+/// reason) for one cancelled, and `filled` for one accepted that neither rests nor was
+/// cancelled; `{"status": "unknownOid"}` when the order is not among the account's latest
+/// 2,000 order events. A cloid names the newest order with that client id.
 pub(super) fn order_status(node: &Node, fields: &Fields<'_>) -> InfoResult {
     let id = account_of(fields)?;
     let wanted = match fields.value("oid") {
-        Some(Value::Number(n)) => n.as_u64().map(|oid| (Some(oid), None)),
-        Some(Value::String(text)) => parse_cloid(text).map(|cloid| (None, Some(cloid))),
+        Some(Value::Number(n)) => n.as_u64().map(OrderWanted::Id),
+        Some(Value::String(text)) => parse_cloid(text).map(OrderWanted::Client),
         _ => None,
     };
-    let Some((oid, cloid)) = wanted else {
+    let Some(wanted) = wanted else {
         return Err(Refusal::new("orderStatus: `oid` must be an order id (integer) or a cloid (0x and 32 hex digits)"));
     };
-    let (found, now_ms) = node.with_state(|state| {
-        let found = resting(state, id).into_iter().find(|(_, order)| {
-            oid.is_some_and(|o| order.order_id.0 == o) || cloid.is_some_and(|c| order.client_order_id == Some(c))
-        });
-        (found, state.time_ms())
+    let (found, coins, now_ms) = node.with_state(|state| {
+        let found =
+            resting(state, id).into_iter().find(|(_, order)| wanted.matches(order.order_id.0, order.client_order_id));
+        (found, wire::universe(state), state.time_ms())
     });
-    Ok(match found {
-        Some((coin, order)) => json!({
+    if let Some((coin, order)) = found {
+        return Ok(json!({
             "status": "order",
             "order": {"order": frontend_order_json(&coin, &order), "status": "open", "statusTimestamp": now_ms},
-        }),
-        None => json!({"status": "unknownOid"}),
-    })
+        }));
+    }
+    let events =
+        node.account_order_events(id.owner, ORDER_EVENTS_MAX).map_err(|e| Refusal::new(format!("orderStatus: {e}")))?;
+    Ok(past_order_status(&events, id, wanted, &coins).unwrap_or_else(|| json!({"status": "unknownOid"})))
+}
+
+/// Most order events `orderStatus` looks back through.
+const ORDER_EVENTS_MAX: usize = 2_000;
+
+/// Hyperliquid's status of an order cancelled for `reason`.
+fn cancel_status(reason: CancelReason) -> &'static str {
+    match reason {
+        CancelReason::InsufficientMargin => "marginCanceled",
+        CancelReason::SelfTrade => "selfTradeCanceled",
+        CancelReason::ReduceOnly => "reduceOnlyCanceled",
+        CancelReason::OpenInterestCap => "openInterestCapCanceled",
+        CancelReason::Liquidation => "liquidatedCanceled",
+        CancelReason::Expired => "delistedCanceled",
+        CancelReason::User | CancelReason::Unfilled | CancelReason::SlippageBound | CancelReason::OutsideBand => {
+            "canceled"
+        }
+    }
+}
+
+/// How `orderStatus` names an order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OrderWanted {
+    Id(u64),
+    Client(u64),
+}
+
+impl OrderWanted {
+    fn matches(self, order_id: u64, client_order_id: Option<u64>) -> bool {
+        match self {
+            OrderWanted::Id(id) => order_id == id,
+            OrderWanted::Client(client) => client_order_id == Some(client),
+        }
+    }
+}
+
+/// The status of an order that no longer rests, from the account's order events (newest
+/// first): its acceptance, and its cancellation if any.
+fn past_order_status(events: &[PastEvent], id: SubaccountId, wanted: OrderWanted, coins: &[Coin]) -> Option<Value> {
+    let (accepted_at, order_id, market, side, price_ticks, size_lots, client) =
+        events.iter().find_map(|past| match past.event {
+            Event::OrderAccepted { order_id, subaccount, market, side, price_ticks, size_lots, client_order_id }
+                if subaccount == id && wanted.matches(order_id.0, client_order_id) =>
+            {
+                Some((past.time_ms, order_id, market, side, price_ticks, size_lots, client_order_id))
+            }
+            _ => None,
+        })?;
+    let coin = wire::coin_of_market(coins, market)?;
+    let cancelled = events.iter().find_map(|past| match past.event {
+        Event::OrderCancelled { order_id: cancelled, remaining_lots, reason, .. } if cancelled == order_id => {
+            Some((past.time_ms, remaining_lots, reason))
+        }
+        _ => None,
+    });
+    let (status, at_ms, remaining_lots) = match cancelled {
+        Some((at_ms, remaining, reason)) => (cancel_status(reason), at_ms, remaining),
+        None => ("filled", accepted_at, 0),
+    };
+    let mut order = json!({
+        "coin": coin.name,
+        "limitPx": number(coin.price(price_ticks)),
+        "oid": order_id.0,
+        "side": side_code(side),
+        "sz": number(coin.size(remaining_lots)),
+        "origSz": number(coin.size(size_lots)),
+        "timestamp": accepted_at,
+        "children": [],
+        "isPositionTpsl": false,
+        "isTrigger": false,
+        "orderType": "Limit",
+        "reduceOnly": false,
+        "tif": "Gtc",
+        "triggerCondition": "N/A",
+        "triggerPx": "0.0",
+    });
+    if let Some(client) = client {
+        order["cloid"] = Value::String(cloid_hex(client));
+    }
+    Some(json!({"status": "order", "order": {"order": order, "status": status, "statusTimestamp": at_ms}}))
 }
 
 /// One fill as the user's side of it.
@@ -379,6 +463,54 @@ mod tests {
         assert_eq!(parse_cloid("0x10000000000000000000000000000001"), None, "wider than 64 bits");
         assert_eq!(parse_cloid("0x01"), None);
         assert_eq!(parse_cloid("00000000000000000000000000000001"), None);
+    }
+
+    fn past(time_ms: u64, event: Event) -> PastEvent {
+        PastEvent { height: 1, seq: 0, time_ms, tx_index: Some(0), event }
+    }
+
+    fn coins() -> Vec<Coin> {
+        let genesis = novation_protocol::params::Genesis::example(&[]);
+        wire::universe(&State::new(genesis).unwrap())
+    }
+
+    #[test]
+    fn an_order_that_no_longer_rests_is_filled_or_cancelled_by_its_events() {
+        let owner = SubaccountId::new("0x00000000000000000000000000000000000000aa".parse().unwrap(), 0);
+        let accepted = |order: u64, client: Option<u64>| Event::OrderAccepted {
+            order_id: novation_types::OrderId(order),
+            subaccount: owner,
+            market: MarketId(0),
+            side: Side::Buy,
+            price_ticks: 600_000,
+            size_lots: 5_000,
+            client_order_id: client,
+        };
+        let cancelled = Event::OrderCancelled {
+            order_id: novation_types::OrderId(5),
+            subaccount: owner,
+            market: MarketId(0),
+            remaining_lots: 3_000,
+            reason: CancelReason::User,
+        };
+        // Newest first, as history pages are.
+        let events = [past(30, cancelled), past(20, accepted(6, None)), past(10, accepted(5, Some(9)))];
+        let coins = coins();
+        let by_cloid = past_order_status(&events, owner, OrderWanted::Client(9), &coins).unwrap();
+        assert_eq!(by_cloid["order"]["status"], "canceled");
+        assert_eq!(by_cloid["order"]["statusTimestamp"], 30);
+        assert_eq!(by_cloid["order"]["order"]["sz"], "0.3");
+        assert_eq!(by_cloid["order"]["order"]["origSz"], "0.5");
+        assert_eq!(by_cloid["order"]["order"]["limitPx"], "60000.0");
+        let filled = past_order_status(&events, owner, OrderWanted::Id(6), &coins).unwrap();
+        assert_eq!((&filled["order"]["status"], &filled["order"]["order"]["sz"]), (&"filled".into(), &"0.0".into()));
+        assert_eq!(past_order_status(&events, owner, OrderWanted::Id(7), &coins), None);
+        let stranger = SubaccountId::new(owner.owner, 1);
+        assert_eq!(
+            past_order_status(&events, stranger, OrderWanted::Id(6), &coins),
+            None,
+            "another subaccount's order"
+        );
     }
 
     #[test]
