@@ -26,6 +26,15 @@ pub(crate) fn number(value: Decimal) -> String {
     }
 }
 
+/// Decimals of a USD amount on Hyperliquid's wire (USDC has 6).
+pub(crate) const USD_DECIMALS: u32 = 6;
+
+/// A USD amount as Hyperliquid writes it: [`number`] rounded to [`USD_DECIMALS`] by
+/// `rounding` (requirements up, what may be withdrawn down, values half-even).
+pub(crate) fn usd(value: Decimal, rounding: Rounding) -> String {
+    number(value.round_dp(USD_DECIMALS, rounding).unwrap_or(value))
+}
+
 /// [`number`], or JSON `null` when absent.
 pub(crate) fn optional_number(value: Option<Decimal>) -> serde_json::Value {
     value.map_or(serde_json::Value::Null, |v| serde_json::Value::String(number(v)))
@@ -139,6 +148,14 @@ mod tests {
         assert_eq!(number(dec("-0.00756643")), "-0.00756643");
         assert_eq!(number(dec("-3")), "-3.0");
         assert_eq!(number(dec("0.0001")), "0.0001");
+    }
+
+    #[test]
+    fn usd_amounts_keep_six_decimals_rounded_as_asked() {
+        assert_eq!(usd(dec("120.6244394358198"), Rounding::Ceil), "120.62444");
+        assert_eq!(usd(dec("1792595.6519095318894413"), Rounding::Floor), "1792595.651909");
+        assert_eq!(usd(dec("-0.1773270349"), Rounding::HalfEven), "-0.177327");
+        assert_eq!(usd(dec("5"), Rounding::HalfEven), "5.0");
     }
 
     #[test]

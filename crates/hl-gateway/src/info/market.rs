@@ -10,7 +10,7 @@ use novation_types::{Event, MarketId};
 use serde_json::{json, Map, Value};
 
 use super::{Fields, InfoResult, Refusal};
-use crate::wire::{self, number, optional_number, Coin};
+use crate::wire::{self, number, optional_number, usd, Coin};
 
 /// Levels per side in an `l2Book` answer (Hyperliquid sends 20).
 const BOOK_LEVELS: usize = 20;
@@ -175,7 +175,7 @@ fn context_json(inputs: &ContextInputs, day: (Decimal, Decimal, Option<Decimal>)
         "funding": number(inputs.funding),
         "openInterest": number(inputs.open_interest),
         "prevDayPx": optional_number(day_open.or(inputs.mark)),
-        "dayNtlVlm": number(day_notional),
+        "dayNtlVlm": usd(day_notional, Rounding::HalfEven),
         "premium": optional_number(premium),
         "oraclePx": optional_number(inputs.oracle),
         "markPx": optional_number(inputs.mark),

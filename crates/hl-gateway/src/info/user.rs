@@ -12,7 +12,7 @@ use novation_types::{CancelReason, Event, MarketId, Side, SubaccountId};
 use serde_json::{json, Value};
 
 use super::{Fields, InfoResult, Refusal};
-use crate::wire::{self, number, optional_number, Coin};
+use crate::wire::{self, number, optional_number, usd, Coin};
 
 /// Most fills one `userFills` answer holds (Hyperliquid's limit).
 const FILLS_MAX: usize = 2_000;
@@ -75,17 +75,17 @@ fn clearinghouse_json(state: &State, id: SubaccountId) -> Value {
     }
     let raw_usd = health.equity.checked_sub(signed_value).unwrap_or(health.equity);
     let summary = json!({
-        "accountValue": number(health.equity),
-        "totalNtlPos": number(health.notional),
-        "totalRawUsd": number(raw_usd),
-        "totalMarginUsed": number(health.initial_requirement),
+        "accountValue": usd(health.equity, Rounding::HalfEven),
+        "totalNtlPos": usd(health.notional, Rounding::HalfEven),
+        "totalRawUsd": usd(raw_usd, Rounding::HalfEven),
+        "totalMarginUsed": usd(health.initial_requirement, Rounding::Ceil),
     });
     let withdrawable = health.free_collateral.max(Decimal::ZERO);
     json!({
         "marginSummary": summary,
         "crossMarginSummary": summary,
-        "crossMaintenanceMarginUsed": number(health.maintenance_requirement),
-        "withdrawable": number(withdrawable),
+        "crossMaintenanceMarginUsed": usd(health.maintenance_requirement, Rounding::Ceil),
+        "withdrawable": usd(withdrawable, Rounding::Floor),
         "assetPositions": positions,
         "time": state.time_ms(),
     })
@@ -139,7 +139,7 @@ fn position_json(
     let leverage = leverage.map_or(i128::from(coin.max_leverage), |l| l.clamp(1, i128::from(coin.max_leverage.max(1))));
     let mut leverage_json = json!({"type": if isolated { "isolated" } else { "cross" }, "value": leverage});
     if isolated {
-        leverage_json["rawUsd"] = Value::String(number(health.collateral));
+        leverage_json["rawUsd"] = Value::String(usd(health.collateral, Rounding::HalfEven));
     }
     let paid = pending_funding.checked_neg().unwrap_or(Decimal::ZERO);
     json!({
@@ -148,14 +148,18 @@ fn position_json(
             "coin": coin.name,
             "szi": number(position.size),
             "entryPx": optional_number(position.entry_price.and_then(|p| p.round_dp(8, Rounding::HalfEven).ok())),
-            "positionValue": number(position.notional),
-            "unrealizedPnl": number(position.unrealized_pnl),
+            "positionValue": usd(position.notional, Rounding::HalfEven),
+            "unrealizedPnl": usd(position.unrealized_pnl, Rounding::HalfEven),
             "returnOnEquity": number(wire::ratio(position.unrealized_pnl, initial).unwrap_or(Decimal::ZERO)),
             "liquidationPx": optional_number(liquidation_price(position, maintenance, health)),
             "leverage": leverage_json,
-            "marginUsed": number(initial),
+            "marginUsed": usd(initial, Rounding::Ceil),
             "maxLeverage": coin.max_leverage,
-            "cumFunding": {"allTime": number(paid), "sinceOpen": number(paid), "sinceChange": number(paid)},
+            "cumFunding": {
+                "allTime": usd(paid, Rounding::HalfEven),
+                "sinceOpen": usd(paid, Rounding::HalfEven),
+                "sinceChange": usd(paid, Rounding::HalfEven),
+            },
         }
     })
 }
@@ -439,11 +443,11 @@ pub(super) fn user_fills(node: &Node, fields: &Fields<'_>) -> InfoResult {
             "time": fill.past.time_ms,
             "startPosition": number(fill.coin.signed_size(start)),
             "dir": direction(start, after),
-            "closedPnl": number(fill.closed_pnl),
+            "closedPnl": usd(fill.closed_pnl, Rounding::HalfEven),
             "hash": format!("0x{}", "0".repeat(64)),
             "oid": fill.order_id,
             "crossed": fill.taker,
-            "fee": number(fill.fee),
+            "fee": usd(fill.fee, Rounding::HalfEven),
             "tid": wire::trade_id(fill.past.height, fill.past.seq),
             "feeToken": "USDC",
         }));
