@@ -603,6 +603,27 @@ mod tests {
     }
 
     #[test]
+    fn a_funding_rate_is_kept_under_its_market_and_nowhere_else() {
+        let dir = std::env::temp_dir().join(format!("novation-history-funding-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(dir.join("chain.redb")).unwrap();
+        let rate: Decimal = "0.0001".parse().unwrap();
+        let event = Event::FundingRate { market: MarketId(1), rate, index: Decimal::ZERO };
+        let record = EventRecord { height: 5, time_ms: 7_000, tx_index: None, event };
+        let rows = History::default().rows_for_block(&store, 5, &[], &[record]).unwrap().rows;
+        assert_eq!(rows.len(), 1, "one row, under the market's funding prefix");
+        let (key, value) = &rows[0];
+        assert!(key.starts_with(&funding_key_prefix(MarketId(1))));
+        assert_eq!(Position::from_key_tail(key), Some(Position { height: 5, seq: 0 }));
+        let stored: StoredEvent = decode(value, "funding rate").unwrap();
+        assert_eq!(stored.time_ms, 7_000);
+        assert!(matches!(stored.event, Event::FundingRate { rate: r, .. } if r == rate));
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn candle_intervals_are_known_by_name() {
         assert_eq!(candle_interval("1h"), Some((5, 3_600_000)));
         assert_eq!(candle_interval("1M"), None);
