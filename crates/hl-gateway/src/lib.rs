@@ -8,8 +8,9 @@
 //!                                                         (the store's history)
 //!  SDK ── GET /ws (subscribe allMids, l2Book, trades; ping) ──► ws: a snapshot, then an
 //!                                     update after every block (Node::block_heights)
-//!  signing: Hyperliquid's L1 action hash (msgpack ‖ nonce ‖ vault ‖ expiry) and EIP-712
-//!           signatures, recovered to the signer's address (not yet wired to /exchange)
+//!  SDK ── POST /exchange ──► exchange: the signer recovered (signing: Hyperliquid's L1
+//!           action hash, msgpack ‖ nonce ‖ vault ‖ expiry, and EIP-712), then refused with
+//!           Hyperliquid's action error: actions are not executed yet
 //! ```
 //!
 //! There is no second state: every answer is read from the node at the moment it is asked,
@@ -22,6 +23,7 @@
 //! default port is [`DEFAULT_PORT`]).
 #![deny(missing_docs)]
 
+mod exchange;
 mod info;
 mod server;
 pub mod signing;

@@ -1,5 +1,6 @@
-//! The gateway's HTTP server: HTTP/1.1 on its own port, `POST /info`, and the WebSocket at
-//! `/ws` ([`crate::ws`]).
+//! The gateway's HTTP server: HTTP/1.1 on its own port, `POST /info`, `POST /exchange`
+//! ([`crate::exchange`]: signatures recovered, actions not executed yet) and the WebSocket
+//! at `/ws` ([`crate::ws`]).
 //!
 //! The front door is hostile territory (DESIGN.md §4), so everything is bounded: connections
 //! open at once ([`GatewayLimits::max_connections`]; one more waits in the kernel's backlog)
@@ -192,17 +193,17 @@ async fn handle(
         }
         return text(StatusCode::BAD_REQUEST, "/ws is a WebSocket: send an upgrade request");
     }
-    match (request.method(), request.uri().path()) {
-        (&Method::POST, "/info") => {}
-        (&Method::POST, "/exchange") => {
+    let exchange = match (request.method(), request.uri().path()) {
+        (&Method::POST, "/info") => false,
+        (&Method::POST, "/exchange") => true,
+        (_, "/info" | "/exchange") => return text(StatusCode::METHOD_NOT_ALLOWED, "POST with a JSON body"),
+        _ => {
             return text(
-                StatusCode::NOT_IMPLEMENTED,
-                "/exchange is not served by novation's gateway yet; see docs/hyperliquid.md",
+                StatusCode::NOT_FOUND,
+                "novation's Hyperliquid gateway serves POST /info, POST /exchange and /ws",
             )
         }
-        (_, "/info") => return text(StatusCode::METHOD_NOT_ALLOWED, "POST /info with a JSON body"),
-        _ => return text(StatusCode::NOT_FOUND, "novation's Hyperliquid gateway serves POST /info"),
-    }
+    };
     let body = match Limited::new(request.into_body(), limits.max_body_bytes).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
@@ -210,6 +211,13 @@ async fn handle(
             return text(StatusCode::PAYLOAD_TOO_LARGE, reason);
         }
     };
+    if exchange {
+        // Signature recovery is pure CPU work: off the connection threads.
+        return match tokio::task::spawn_blocking(move || crate::exchange::answer(&body)).await {
+            Ok(value) => json(&value),
+            Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "the answer failed"),
+        };
+    }
     let request: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
         Err(error) => return unprocessable(&format!("not JSON: {error}")),

@@ -244,6 +244,12 @@ async fn bad_requests_get_clear_errors_never_a_panic() {
     assert_eq!(http(addr, "POST", "/info", huge.as_bytes()).await.0, 413);
     assert_eq!(http(addr, "GET", "/info", b"").await.0, 405);
     assert_eq!(http(addr, "POST", "/nowhere", b"{}").await.0, 404);
+    assert_eq!(http(addr, "GET", "/exchange", b"").await.0, 405);
+    let (status, text) = http(addr, "POST", "/exchange", b"{\"nonce\":1}").await;
+    assert_eq!(status, 200, "action errors are HTTP 200, as Hyperliquid's");
+    let refusal: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(refusal["status"], "err");
+    assert!(refusal["response"].as_str().unwrap().contains("`action`"), "{refusal}");
     // The gateway still answers after all that.
     assert_eq!(http(addr, "POST", "/info", br#"{"type":"meta"}"#).await.0, 200);
     gateway.stop().await;
