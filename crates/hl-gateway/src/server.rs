@@ -106,7 +106,7 @@ pub async fn start_with(node: Node, addr: SocketAddr, limits: GatewayLimits) -> 
 
 async fn accept_loop(listener: TcpListener, node: Node, limits: GatewayLimits, mut stopped: watch::Receiver<bool>) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let websockets = Arc::new(Semaphore::new(limits.max_websockets));
+    let websockets = Sockets { permits: Arc::new(Semaphore::new(limits.max_websockets)), stopped: stopped.clone() };
     loop {
         let permit = tokio::select! {
             _ = stopped.changed() => return,
@@ -161,9 +161,17 @@ fn unprocessable(reason: &str) -> Response<Full<Bytes>> {
     )
 }
 
+/// What WebSocket sessions share: the permits that bound how many are open, and the
+/// gateway's stop signal (a session ends when the gateway stops).
+#[derive(Clone)]
+struct Sockets {
+    permits: Arc<Semaphore>,
+    stopped: watch::Receiver<bool>,
+}
+
 /// Upgrades `GET /ws` to Hyperliquid's WebSocket ([`crate::ws`]), within the WebSocket limit.
-fn upgrade(node: Node, request: Request<Incoming>, websockets: Arc<Semaphore>) -> Response<Full<Bytes>> {
-    let Ok(permit) = websockets.try_acquire_owned() else {
+fn upgrade(node: Node, request: Request<Incoming>, websockets: Sockets) -> Response<Full<Bytes>> {
+    let Ok(permit) = websockets.permits.try_acquire_owned() else {
         return text(StatusCode::SERVICE_UNAVAILABLE, "too many WebSocket connections; try again later");
     };
     let mut server = soketto::handshake::http::Server::new();
@@ -171,7 +179,7 @@ fn upgrade(node: Node, request: Request<Incoming>, websockets: Arc<Semaphore>) -
         Ok(response) => {
             tokio::spawn(async move {
                 if let Ok(upgraded) = hyper::upgrade::on(request).await {
-                    crate::ws::serve(node, server, upgraded).await;
+                    crate::ws::serve(node, server, upgraded, websockets.stopped).await;
                 }
                 drop(permit);
             });
@@ -185,7 +193,7 @@ async fn handle(
     node: Node,
     request: Request<Incoming>,
     limits: GatewayLimits,
-    websockets: Arc<Semaphore>,
+    websockets: Sockets,
 ) -> Response<Full<Bytes>> {
     if request.uri().path() == "/ws" {
         if soketto::handshake::http::is_upgrade_request(&request) {

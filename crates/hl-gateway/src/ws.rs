@@ -69,8 +69,14 @@ impl Topic {
     }
 }
 
-/// Serves one upgraded connection until the client leaves or the node stops.
-pub(crate) async fn serve(node: Node, server: soketto::handshake::http::Server, upgraded: Upgraded) {
+/// Serves one upgraded connection until the client leaves, falls too far behind, or the
+/// gateway stops (`stopped` changes or its sender is dropped).
+pub(crate) async fn serve(
+    node: Node,
+    server: soketto::handshake::http::Server,
+    upgraded: Upgraded,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
     let mut builder = server.into_builder(TokioIo::new(upgraded).compat());
     builder.set_max_message_size(CLIENT_MESSAGE_MAX_BYTES);
     let (mut sender, receiver) = builder.finish();
@@ -91,6 +97,7 @@ pub(crate) async fn serve(node: Node, server: soketto::handshake::http::Server, 
     session.last_height = session.node.height();
     loop {
         let keep_going = tokio::select! {
+            _ = stopped.changed() => false,
             message = inbox.recv() => match message {
                 Some(message) => session.on_message(&message).await,
                 None => false,

@@ -343,3 +343,44 @@ async fn run_python(script: &'static str, args: Vec<String>) {
     );
     eprint!("{}", String::from_utf8_lossy(&output.stdout));
 }
+
+/// One masked client text frame (RFC 6455 §5.2), for a message under 126 bytes.
+fn client_text_frame(text: &str) -> Vec<u8> {
+    let mask = [0x11u8, 0x22, 0x33, 0x44];
+    let mut frame = vec![0x81, 0x80 | text.len() as u8];
+    frame.extend_from_slice(&mask);
+    frame.extend(text.bytes().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    frame
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_answers_ping_and_ends_when_the_gateway_stops() {
+    let running = devnet("ws-stop").await;
+    let gateway = novation_hl_gateway::start(running.node.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(gateway.addr()).await.unwrap();
+    let upgrade = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    stream.write_all(upgrade.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        stream.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    // The accept key of RFC 6455's own example.
+    assert!(head.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "{head}");
+    stream.write_all(&client_text_frame(r#"{"method":"ping"}"#)).await.unwrap();
+    let mut frame = [0u8; 2];
+    stream.read_exact(&mut frame).await.unwrap();
+    assert_eq!(frame[0], 0x81, "a final text frame");
+    let mut payload = vec![0u8; usize::from(frame[1] & 0x7f)];
+    stream.read_exact(&mut payload).await.unwrap();
+    assert_eq!(String::from_utf8(payload).unwrap(), r#"{"channel":"pong"}"#);
+    gateway.stop().await;
+    let mut rest = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut rest)).await;
+    assert!(ended.is_ok(), "the session ends when the gateway stops");
+    drop(running.stop().await);
+}
