@@ -50,7 +50,8 @@ pub(crate) fn events_table(events: &[Value], names: &Names<'_>) -> Table {
     table
 }
 
-fn event_row(event: &Value, names: &Names<'_>) -> Vec<String> {
+/// The seven cells of one event: name, market, order, side, price, size, detail.
+pub(crate) fn event_row(event: &Value, names: &Names<'_>) -> Vec<String> {
     let (name, body) = match event.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next()) {
         Some((name, body)) => (name.as_str(), body),
         None => {
@@ -146,6 +147,7 @@ mod tests {
             symbol: "BTC-PERP".into(),
             tick_size: "0.1".parse().unwrap(),
             lot_size: "0.0001".parse().unwrap(),
+            ..Default::default()
         }];
         let assets = vec![AssetInfo { id: 0, symbol: "USD".into() }];
         (markets, assets)
