@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::error::CliError;
 use crate::markets::{as_decimal, asset_symbol, AssetInfo, MarketInfo};
 use crate::tx::{balance_of, Env};
-use crate::units::{from_steps, price_text};
+use crate::units::{from_steps, price_text, usd_text};
 
 /// `rejected` (by the protocol in a block, or by the node's admission with a protocol code)
 /// with the numbers and a hint, when the command knows any for its code.
@@ -89,14 +89,15 @@ pub(crate) fn numbers_and_hint(
     match code {
         // Insufficient margin.
         8 => {
-            let free = health_number(view, "free_collateral").unwrap_or_default();
+            let free = usd_text(health_number(view, "free_collateral").unwrap_or_default());
             let numbers = match (order, market, amount_out(action)) {
                 (Some(order), Some(market), _) => match order_margin(order, market) {
                     Some((size, price, needed)) => Some(format!(
-                        "free collateral {free} USD, but {size} {} at {} needs about {needed} USD of initial margin \
+                        "free collateral {free} USD, but {size} {} at {} needs about {} USD of initial margin \
                          ({} of the notional)",
                         market.symbol,
                         price_text(price, market.tick_size),
+                        usd_text(needed),
                         market.initial_margin.map_or_else(String::new, crate::units::ppm_percent),
                     )),
                     None => Some(format!("free collateral {free} USD")),
@@ -106,7 +107,7 @@ pub(crate) fn numbers_and_hint(
                 }
                 _ => Some(format!(
                     "free collateral {free} USD, initial requirement {} USD",
-                    health_number(view, "initial_requirement").unwrap_or_default()
+                    usd_text(health_number(view, "initial_requirement").unwrap_or_default())
                 )),
             };
             let hint = match amount_out(action) {
@@ -186,13 +187,16 @@ mod tests {
             numbers_and_hint(8, &Action::Order(OrderAction::Place(order)), &view(), &markets(), &assets());
         assert_eq!(
             numbers.as_deref(),
-            Some("free collateral 12.5 USD, but 0.01 BTC-PERP at 58000.0 needs about 29 USD of initial margin (5% of the notional)")
+            Some(
+                "free collateral 12.50 USD, but 0.01 BTC-PERP at 58000.0 needs about 29.00 USD of initial margin (5% of \
+                 the notional)"
+            )
         );
         assert_eq!(hint.as_deref(), Some("deposit more or reduce size"));
         let market = OrderRequest::market(0, MarketId(0), Side::Sell, 100, Ppm::new(10_000));
         let (numbers, _) =
             numbers_and_hint(8, &Action::Order(OrderAction::Place(market)), &view(), &markets(), &assets());
-        assert!(numbers.unwrap().contains("at 60000.0 needs about 30 USD"));
+        assert!(numbers.unwrap().contains("at 60000.0 needs about 30.00 USD"));
     }
 
     #[test]
@@ -200,7 +204,7 @@ mod tests {
         let withdraw =
             Action::Withdraw(action::Withdraw { subaccount: 0, asset: AssetId(0), amount: "50".parse().unwrap() });
         let (numbers, hint) = numbers_and_hint(8, &withdraw, &view(), &markets(), &assets());
-        assert_eq!(numbers.as_deref(), Some("free collateral 12.5 USD, asked for 50 USD"));
+        assert_eq!(numbers.as_deref(), Some("free collateral 12.50 USD, asked for 50 USD"));
         assert!(hint.unwrap().contains("at most the free collateral"));
         let (numbers, _) = numbers_and_hint(7, &withdraw, &view(), &markets(), &assets());
         assert_eq!(numbers.as_deref(), Some("holds 100 USD, asked for 50 USD"));

@@ -15,7 +15,7 @@ use crate::markets::{
 use crate::rpc::RpcClient;
 use crate::table::{key_values, Table};
 use crate::tx::resolve_address;
-use crate::units::{from_steps, leverage_text, ppm_percent, price_text};
+use crate::units::{from_steps, leverage_text, ppm_percent, price_text, usd_text};
 use crate::Context;
 
 /// Runs `novation query`.
@@ -375,8 +375,8 @@ pub(crate) fn render_account(address: &str, subaccount: u16, view: &Value, marke
             text_of(&position, "size"),
             price("entry_price"),
             price("mark"),
-            text_of(&position, "notional"),
-            text_of(&position, "unrealized_pnl"),
+            decimal_field(&position, "notional").map_or_else(|| text_of(&position, "notional"), usd_text),
+            decimal_field(&position, "unrealized_pnl").map_or_else(|| text_of(&position, "unrealized_pnl"), usd_text),
             text_of(&position, "open_bid_lots"),
             text_of(&position, "open_ask_lots"),
         ]);
@@ -385,14 +385,15 @@ pub(crate) fn render_account(address: &str, subaccount: u16, view: &Value, marke
     out.push_str(&if positions.is_empty() { "(none)\n".to_string() } else { positions.render() });
     if let Some(health) = view.get("health").filter(|h| h.is_object()) {
         out.push_str("\nhealth\n");
+        let usd = |key: &str| decimal_field(health, key).map_or_else(|| text_of(health, key), usd_text);
         out.push_str(&key_values(&[
-            ("equity", text_of(health, "equity")),
-            ("collateral", text_of(health, "collateral")),
-            ("unrealized pnl", text_of(health, "unrealized_pnl")),
-            ("initial requirement", text_of(health, "initial_requirement")),
-            ("maintenance requirement", text_of(health, "maintenance_requirement")),
-            ("free collateral", text_of(health, "free_collateral")),
-            ("notional", text_of(health, "notional")),
+            ("equity", usd("equity")),
+            ("collateral", usd("collateral")),
+            ("unrealized pnl", usd("unrealized_pnl")),
+            ("initial requirement", usd("initial_requirement")),
+            ("maintenance requirement", usd("maintenance_requirement")),
+            ("free collateral", usd("free_collateral")),
+            ("notional", usd("notional")),
             ("leverage", decimal_field(health, "leverage").map_or_else(|| "-".to_string(), leverage_text)),
             ("below maintenance", text_of(health, "below_maintenance")),
         ]));

@@ -90,9 +90,15 @@ pub(crate) fn price_text(price: Decimal, tick_size: Decimal) -> String {
     fixed(price, decimals_of(tick_size))
 }
 
-/// Leverage as `3.2x` (one decimal).
+/// Leverage as `3.2x`: one decimal, two below 1x (`0.05x`).
 pub(crate) fn leverage_text(leverage: Decimal) -> String {
-    format!("{}x", fixed(leverage, 1))
+    let dp = if leverage < Decimal::ONE { 2 } else { 1 };
+    format!("{}x", fixed(leverage, dp))
+}
+
+/// A quote (USD) amount for a human: rounded half-even to cents.
+pub(crate) fn usd_text(amount: Decimal) -> String {
+    fixed(amount, 2)
 }
 
 /// A fraction as a percentage with at most four decimals: 0.0005 → `0.05%`.
@@ -199,7 +205,9 @@ mod tests {
     #[test]
     fn leverage_and_fees_read_as_a_trader_expects() {
         assert_eq!(leverage_text(dec("3.2149")), "3.2x");
-        assert_eq!(leverage_text(dec("0.0065")), "0.0x");
+        assert_eq!(leverage_text(dec("0.0065")), "0.01x");
+        assert_eq!(usd_text(dec("1795316.880904162342060328")), "1795316.88");
+        assert_eq!(usd_text(dec("-0.005")), "0.00");
         assert_eq!(leverage_text(dec("20")), "20.0x");
         assert_eq!(ppm_percent(Ppm::new(500)), "0.05%");
         assert_eq!(ppm_percent(Ppm::new(-100)), "-0.01%");

@@ -239,7 +239,7 @@ fn a_trader_reads_history_sends_every_transaction_and_mistakes_never_burn_a_nonc
     cli.ok(&["keys", "new", "--name", "poor"]);
     cli.ok(&["tx", "--key", "poor", "deposit", "USD", "10"]);
     let poor = cli.fails(1, &["tx", "--key", "poor", "order", "BTC-PERP", "buy", "1", "--price", "58000"]);
-    assert!(poor.contains("error 8") && poor.contains("free collateral 10 USD"), "{poor}");
+    assert!(poor.contains("error 8") && poor.contains("free collateral 10.00 USD"), "{poor}");
     assert!(poor.contains("needs about") && poor.contains("hint: deposit more or reduce size"), "{poor}");
     let poor = cli.fails(1, &["--json", "tx", "--key", "poor", "order", "BTC-PERP", "buy", "1", "--price", "58000"]);
     let error: Value = serde_json::from_str(poor.trim()).unwrap_or_else(|e| panic!("{e}: {poor}"));
