@@ -91,6 +91,9 @@ pub(crate) fn event_row(event: &Value, names: &Names<'_>) -> Vec<String> {
     if get("remaining_lots").is_some() && name == "OrderRested" {
         detail.push("resting".to_string());
     }
+    if name == "MarginModeChanged" && get("isolated_market").is_some_and(Value::is_null) {
+        detail.push("cross margin".to_string());
+    }
     if let Some(fields) = body.as_object() {
         for (key, value) in fields {
             let zero_pnl = key.ends_with("realized_pnl") && as_decimal(value).is_some_and(|pnl| pnl.is_zero());
@@ -99,6 +102,9 @@ pub(crate) fn event_row(event: &Value, names: &Names<'_>) -> Vec<String> {
             }
             let shown = match (key.as_str(), value.as_u64()) {
                 ("asset", Some(id)) => asset_symbol(names.assets, u16::try_from(id).unwrap_or(u16::MAX)),
+                ("isolated_market", Some(_)) => {
+                    names.market(Some(value)).map_or_else(|| plain(value), |m| m.symbol.clone())
+                }
                 ("trigger_price_ticks", Some(ticks)) => {
                     detail.push(format!("trigger={}", ticks_text(ticks)));
                     continue;
@@ -179,6 +185,10 @@ mod tests {
         let trigger =
             json!({"TriggerPlaced": {"order_id": 2, "subaccount": {}, "market": 0, "trigger_price_ticks": 550000}});
         assert_eq!(event_row(&trigger, &names)[6], "trigger=55000.0");
+        let isolated = json!({"MarginModeChanged": {"subaccount": {}, "isolated_market": 0}});
+        assert_eq!(event_row(&isolated, &names)[6], "isolated_market=BTC-PERP");
+        let cross = json!({"MarginModeChanged": {"subaccount": {}, "isolated_market": null}});
+        assert_eq!(event_row(&cross, &names)[6], "cross margin");
         assert!(row[6].contains("taker_fee=0.4876"), "{}", row[6]);
         assert!(row[6].contains("maker_order=1"), "{}", row[6]);
         assert!(!row[6].contains("realized_pnl"), "zero PnL is left out: {}", row[6]);

@@ -248,8 +248,9 @@ fn render_markets(result: &Value) -> CliResult<String> {
             text_of(market, "index_validity"),
             ticks_text(market, "best_bid_ticks", info.tick_size),
             ticks_text(market, "best_ask_ticks", info.tick_size),
-            text_of(market, "open_interest_notional"),
-            text_of(market, "volume"),
+            decimal_field(market, "open_interest_notional")
+                .map_or_else(|| text_of(market, "open_interest_notional"), usd_text),
+            decimal_field(market, "volume").map_or_else(|| text_of(market, "volume"), usd_text),
             fee(info.maker_fee),
             fee(info.taker_fee),
             text_of(market, "status"),

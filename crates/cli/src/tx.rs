@@ -159,6 +159,8 @@ struct OrderFills {
     cancel_reason: Option<String>,
     /// Market symbol.
     symbol: String,
+    /// The market's tick size (the precision of its prices).
+    tick_size: Decimal,
 }
 
 impl OrderFills {
@@ -168,8 +170,12 @@ impl OrderFills {
         }
         let average = self.notional.div(self.size, novation_math::Rounding::HalfEven).ok()?;
         Some(format!(
-            "\nfilled {} {} at an average price of {average} (total {} USD, taker fees {} USD)\n",
-            self.size, self.symbol, self.notional, self.fees
+            "\nfilled {} {} at an average price of {} (total {} USD, taker fees {} USD)\n",
+            self.size,
+            self.symbol,
+            crate::units::price_text(average, self.tick_size),
+            self.notional,
+            self.fees
         ))
     }
 
@@ -201,6 +207,7 @@ fn order_fills(receipt: &Value, markets: &[crate::markets::MarketInfo], must_fil
         must_fill,
         cancel_reason: None,
         symbol: market.symbol.clone(),
+        tick_size: market.tick_size,
     };
     for event in events {
         if let Some(fill) = event.get("Fill").filter(|f| f.get("taker_order") == Some(&order_id)) {
@@ -585,7 +592,7 @@ mod tests {
         assert_eq!(fills.lots, 40);
         assert_eq!(fills.size, "0.004".parse().unwrap());
         let summary = fills.summary().unwrap();
-        assert!(summary.contains("filled 0.004 BTC-PERP at an average price of 60250"), "{summary}");
+        assert!(summary.contains("filled 0.004 BTC-PERP at an average price of 60250.0"), "{summary}");
         assert!(summary.contains("total 241 USD") && summary.contains("taker fees 1 USD"), "{summary}");
         let nothing = json!({"events": [{"OrderAccepted": {"order_id": 9, "market": 0}},
             {"OrderCancelled": {"order_id": 9, "reason": "Slippage"}}]});
