@@ -308,14 +308,24 @@ mod tests {
     fn with_env<T>(run: impl FnOnce(&Env<'_>) -> T) -> T {
         let ctx = Context { rpc: "http://127.0.0.1:9".into(), json: false, home: std::env::temp_dir() };
         let rpc = RpcClient::new(&ctx.rpc);
-        let markets = vec![MarketInfo {
-            id: 0,
-            symbol: "BTC-PERP".into(),
-            tick_size: "0.1".parse().unwrap(),
-            lot_size: "0.0001".parse().unwrap(),
-            min_order_lots: 10,
-            ..Default::default()
-        }];
+        let markets = vec![
+            MarketInfo {
+                id: 0,
+                symbol: "BTC-PERP".into(),
+                tick_size: "0.1".parse().unwrap(),
+                lot_size: "0.0001".parse().unwrap(),
+                min_order_lots: 10,
+                ..Default::default()
+            },
+            MarketInfo {
+                id: 1,
+                symbol: "ETH-PERP".into(),
+                tick_size: "0.01".parse().unwrap(),
+                lot_size: "0.001".parse().unwrap(),
+                min_order_lots: 1,
+                ..Default::default()
+            },
+        ];
         let env = Env {
             ctx: &ctx,
             rpc: &rpc,
@@ -353,6 +363,22 @@ mod tests {
     }
 
     #[test]
+    fn the_example_in_the_docs_is_a_valid_batch_file() {
+        let page = include_str!("../../../docs/cli.md");
+        let start = page.find("```json\n").expect("docs/cli.md has a JSON example") + "```json\n".len();
+        let end = start + page[start..].find("```").unwrap();
+        let entries: Vec<Entry> = serde_json::from_str(&page[start..end]).unwrap();
+        assert_eq!(entries.len(), 8);
+        let without_modify: Vec<Value> = serde_json::from_str::<Vec<Value>>(&page[start..end])
+            .unwrap()
+            .into_iter()
+            .filter(|entry| entry.get("modify").is_none())
+            .collect();
+        let actions = with_env(|env| parse(env, &Value::Array(without_modify))).unwrap();
+        assert_eq!(actions.len(), 7);
+    }
+
+    #[test]
     fn the_protocols_own_form_is_accepted() {
         let file =
             json!([{"Cancel": {"subaccount": 0, "order_id": 5}}, {"CancelAll": {"subaccount": 0, "market": null}}]);
@@ -378,6 +404,10 @@ mod tests {
         assert!(unknown.contains("entry 0") && unknown.contains("post_only"), "{unknown}");
         assert!(refused(json!([{"cancel": {}}])).contains("cancel names an order"));
         assert!(refused(json!([{"place": {"market": "XRP", "side": "buy", "size": "1"}}])).contains("unknown market"));
+        assert!(refused(
+            json!([{"place": {"market": "ETH-PERP", "side": "buy", "size": "1", "time_in_force": "ioc"}}])
+        )
+        .contains("time_in_force needs a price"));
         assert!(refused(json!({"place": {}})).contains("JSON array"));
     }
 }
