@@ -21,6 +21,13 @@ use crate::Context;
 /// Runs `novation query`.
 pub(crate) fn run(ctx: &Context, command: &QueryCommand) -> CliResult<()> {
     let rpc = RpcClient::new(&ctx.rpc);
+    match command {
+        QueryCommand::Account { subaccount, .. }
+        | QueryCommand::Orders { subaccount, .. }
+        | QueryCommand::AdlRank { subaccount, .. }
+        | QueryCommand::Margin { subaccount, .. } => crate::tx::check_subaccount(*subaccount, "--subaccount")?,
+        _ => {}
+    }
     let text = match command {
         QueryCommand::Status => {
             let status = rpc.call("nov_status", json!([]))?;

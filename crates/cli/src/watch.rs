@@ -105,6 +105,7 @@ async fn watch(ctx: &Context, command: &WatchCommand) -> CliResult<()> {
             watch_book(ctx, &rpc, &market, *depth, watch.once).await
         }
         WatchCommand::Account { account, subaccount, watch } => {
+            crate::tx::check_subaccount(*subaccount, "--subaccount")?;
             let address = crate::tx::resolve_account_or_only_key(ctx, account.as_deref())?.to_string();
             let assets = fetch_assets(&rpc);
             let view = AccountView { address, subaccount: *subaccount, markets: &markets, assets: &assets };

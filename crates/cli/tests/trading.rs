@@ -137,6 +137,8 @@ fn a_trader_reads_history_sends_every_transaction_and_mistakes_never_burn_a_nonc
     assert_eq!(error["error"]["code"], "refused_locally", "{error}");
     assert!(error["error"]["hint"].is_string(), "{error}");
     assert_eq!(cli.nonce("demo1"), nonce, "no mistake used a nonce");
+    let query = cli.fails(2, &["query", "account", "demo1", "--subaccount", "128"]);
+    assert!(query.contains("subaccount 128 is out of range"), "{query}");
 
     // The node refuses for margin: the numbers and a hint.
     cli.ok(&["keys", "new", "--name", "poor"]);
