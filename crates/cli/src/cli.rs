@@ -515,8 +515,8 @@ pub(crate) enum QueryCommand {
     },
     /// The resting orders of an account's subaccount: ids, client ids, price, size, filled.
     Orders {
-        /// An address, or the name of a stored key.
-        account: String,
+        /// An address, or the name of a stored key [default: the only stored key].
+        account: Option<String>,
         /// The subaccount number.
         #[arg(long, value_name = "N", default_value_t = 0)]
         subaccount: u16,
@@ -762,6 +762,10 @@ mod tests {
         };
         assert_eq!((account, kind, page.limit, page.before), (None, HistoryKindArg::Liquidations, 20, None));
         assert!(parse(&["query", "history", "--kind", "orders", "--before", "77"]).is_ok());
+        assert!(matches!(
+            parse(&["query", "orders"]).unwrap().command,
+            Command::Query(QueryCommand::Orders { account: None, .. })
+        ));
         assert!(parse(&["query", "funding", "--before", "12:x"]).is_err());
         assert!(parse(&["query", "fills", "--limit", "0"]).is_err());
         assert!(parse(&["query", "history", "--kind", "gossip"]).is_err());

@@ -93,7 +93,7 @@ pub(crate) fn run(ctx: &Context, command: &QueryCommand) -> CliResult<()> {
             return crate::history::run(ctx, &rpc, Which::Kind(*kind), account.as_deref(), page);
         }
         QueryCommand::Orders { account, subaccount } => {
-            let address = resolve_address(ctx, account)?;
+            let address = crate::tx::resolve_account_or_only_key(ctx, account.as_deref())?;
             let orders = rpc.call("nov_getOpenOrders", json!([address.to_string(), subaccount]))?;
             if ctx.json {
                 return ctx.print_json(&orders);

@@ -98,15 +98,16 @@ async fn next_message(subscription: &mut Subscription<Value>) -> CliResult<Optio
 
 async fn watch(ctx: &Context, command: &WatchCommand) -> CliResult<()> {
     let rpc = RpcClient::new(&ctx.rpc);
-    let markets = fetch_markets(&rpc)?;
     match command {
         WatchCommand::Book { market, depth, watch } => {
+            let markets = fetch_markets(&rpc)?;
             let market = find_market(&markets, market)?.clone();
             watch_book(ctx, &rpc, &market, *depth, watch.once).await
         }
         WatchCommand::Account { account, subaccount, watch } => {
             crate::tx::check_subaccount(*subaccount, "--subaccount")?;
             let address = crate::tx::resolve_account_or_only_key(ctx, account.as_deref())?.to_string();
+            let markets = fetch_markets(&rpc)?;
             let assets = fetch_assets(&rpc);
             let view = AccountView { address, subaccount: *subaccount, markets: &markets, assets: &assets };
             watch_account(ctx, &rpc, &view, watch.once).await

@@ -133,6 +133,24 @@ fn json_errors_are_one_line_of_json_on_stderr() {
 }
 
 #[test]
+fn an_omitted_account_is_the_only_stored_key() {
+    let home = tempfile::tempdir().unwrap();
+    let rpc = closed_rpc();
+    let none = novation(home.path(), &["--rpc", &rpc, "query", "fills"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(stderr(&none).contains("there are no stored keys"), "{}", stderr(&none));
+    novation(home.path(), &["keys", "new", "--name", "alice"]);
+    // One key: it is the account, so the command gets as far as the (absent) node.
+    let one = novation(home.path(), &["--rpc", &rpc, "query", "orders"]);
+    assert_eq!(one.status.code(), Some(1));
+    assert!(stderr(&one).contains("cannot reach the node"), "{}", stderr(&one));
+    novation(home.path(), &["keys", "new", "--name", "bob"]);
+    let two = novation(home.path(), &["--rpc", &rpc, "watch", "account", "--once"]);
+    assert_eq!(two.status.code(), Some(2));
+    assert!(stderr(&two).contains("one of alice, bob"), "{}", stderr(&two));
+}
+
+#[test]
 fn quote_option_prints_black76_price_and_greeks_as_json() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_novation"))
         .args(["quote", "option", "--forward", "100", "--strike", "110", "--vol", "0.6"])
