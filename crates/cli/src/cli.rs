@@ -98,6 +98,10 @@ pub(crate) struct WatchArgs {
     /// Print one frame (after the first message) and exit, without clearing the screen.
     #[arg(long)]
     pub(crate) once: bool,
+    /// Poll over HTTP once a second instead of subscribing over the WebSocket (for proxies
+    /// that pass no WebSocket; behind TLS the view always polls).
+    #[arg(long)]
+    pub(crate) poll: bool,
 }
 
 /// Paging through history, newest first.
@@ -799,7 +803,7 @@ mod tests {
         let cli = parse(&["watch", "book", "BTC-PERP", "--once"]).unwrap();
         assert!(matches!(
             cli.command,
-            Command::Watch(WatchCommand::Book { depth: 10, watch: WatchArgs { once: true }, .. })
+            Command::Watch(WatchCommand::Book { depth: 10, watch: WatchArgs { once: true, poll: false }, .. })
         ));
         let cli = parse(&["watch", "account", "demo1", "--subaccount", "2"]).unwrap();
         assert!(matches!(cli.command, Command::Watch(WatchCommand::Account { subaccount: 2, .. })));

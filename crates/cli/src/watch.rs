@@ -9,8 +9,8 @@
 //! ```
 //!
 //! The subscription runs over plain `ws://` (the node serves WebSocket and HTTP on one port).
-//! Behind TLS (`https://`, `wss://`) the view polls the same data over HTTPS once a second
-//! instead, so every `--rpc` form works. `--once` prints the first frame without clearing the
+//! Behind TLS (`https://`, `wss://`), or with `--poll`, the view polls the same data over
+//! HTTP(S) once a second instead, so every `--rpc` form works. `--once` prints the first frame without clearing the
 //! screen and exits: for scripts and tests.
 
 use std::time::Duration;
@@ -19,7 +19,7 @@ use jsonrpsee::core::client::{Subscription, SubscriptionClientT};
 use jsonrpsee_ws_client::{WsClient, WsClientBuilder};
 use serde_json::{json, Value};
 
-use crate::cli::WatchCommand;
+use crate::cli::{WatchArgs, WatchCommand};
 use crate::error::{CliError, CliResult};
 use crate::events::Names;
 use crate::markets::{fetch_assets, fetch_markets, find_market, AssetInfo, MarketInfo};
@@ -65,8 +65,8 @@ enum Feed {
     Poll,
 }
 
-async fn subscribe(ctx: &Context, method: &str, params: Value, unsubscribe: &str) -> CliResult<Feed> {
-    let Some(url) = ws_url(&ctx.rpc) else { return Ok(Feed::Poll) };
+async fn subscribe(ctx: &Context, poll: bool, method: &str, params: Value, unsubscribe: &str) -> CliResult<Feed> {
+    let Some(url) = ws_url(&ctx.rpc).filter(|_| !poll) else { return Ok(Feed::Poll) };
     let client = WsClientBuilder::default()
         .connection_timeout(CONNECT_TIMEOUT)
         .build(&url)
@@ -102,7 +102,7 @@ async fn watch(ctx: &Context, command: &WatchCommand) -> CliResult<()> {
         WatchCommand::Book { market, depth, watch } => {
             let markets = fetch_markets(&rpc)?;
             let market = find_market(&markets, market)?.clone();
-            watch_book(ctx, &rpc, &market, *depth, watch.once).await
+            watch_book(ctx, &rpc, &market, *depth, watch).await
         }
         WatchCommand::Account { account, subaccount, watch } => {
             crate::tx::check_subaccount(*subaccount, "--subaccount")?;
@@ -110,7 +110,7 @@ async fn watch(ctx: &Context, command: &WatchCommand) -> CliResult<()> {
             let markets = fetch_markets(&rpc)?;
             let assets = fetch_assets(&rpc);
             let view = AccountView { address, subaccount: *subaccount, markets: &markets, assets: &assets };
-            watch_account(ctx, &rpc, &view, watch.once).await
+            watch_account(ctx, &rpc, &view, watch).await
         }
     }
 }
@@ -124,8 +124,9 @@ fn show(ctx: &Context, frame: &str, once: bool) {
     }
 }
 
-async fn watch_book(ctx: &Context, rpc: &RpcClient, market: &MarketInfo, depth: u32, once: bool) -> CliResult<()> {
-    match subscribe(ctx, "nov_subscribeBook", json!([market.id]), "nov_unsubscribeBook").await? {
+async fn watch_book(ctx: &Context, rpc: &RpcClient, market: &MarketInfo, depth: u32, how: &WatchArgs) -> CliResult<()> {
+    let once = how.once;
+    match subscribe(ctx, how.poll, "nov_subscribeBook", json!([market.id]), "nov_unsubscribeBook").await? {
         Feed::Live(_client, mut subscription) => {
             while let Some(book) = next_message(&mut subscription).await? {
                 show(ctx, &book_frame(&book, market, depth), once);
@@ -173,8 +174,10 @@ struct AccountView<'a> {
     assets: &'a [AssetInfo],
 }
 
-async fn watch_account(ctx: &Context, rpc: &RpcClient, view: &AccountView<'_>, once: bool) -> CliResult<()> {
-    let feed = subscribe(ctx, "nov_subscribeAccount", json!([view.address]), "nov_unsubscribeAccount").await?;
+async fn watch_account(ctx: &Context, rpc: &RpcClient, view: &AccountView<'_>, how: &WatchArgs) -> CliResult<()> {
+    let once = how.once;
+    let feed =
+        subscribe(ctx, how.poll, "nov_subscribeAccount", json!([view.address]), "nov_unsubscribeAccount").await?;
     // The latest events first from the store, then as the subscription pushes them.
     let page = rpc.call("nov_getAccountHistory", json!([view.address, {"limit": RECENT_EVENTS}]))?;
     let mut recent: Vec<Value> = page.get("records").and_then(Value::as_array).cloned().unwrap_or_default();

@@ -101,5 +101,14 @@ fn the_live_views_redraw_from_the_websocket_and_stop_on_ctrl_c() {
         text.matches(CLEAR).count() >= 3 && text.rsplit(CLEAR).next().is_some_and(|frame| frame.contains("57123.4"))
     });
     book.interrupt();
+
+    // Polling over HTTP (as behind TLS) shows the same frames.
+    let polled = Watching::start(&cli, &["book", "BTC-PERP", "--poll"]);
+    polled.wait_for("two polled frames of the book", |text| {
+        text.matches(CLEAR).count() >= 2 && text.contains("BTC-PERP order book") && text.contains("57123.4")
+    });
+    polled.interrupt();
+    let once = cli.ok(&["watch", "account", "demo1", "--once", "--poll"]);
+    assert!(once.contains("57123.4") && once.contains("latest events"), "{once}");
     drop(devnet);
 }
