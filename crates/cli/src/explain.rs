@@ -70,7 +70,7 @@ fn order_margin(order: &OrderRequest, market: &MarketInfo) -> Option<(Decimal, D
         OrderKind::Market { .. } => market.mark?,
     };
     let notional = size.mul(price, Rounding::HalfEven).ok()?;
-    let needed = market.initial_margin?.apply_decimal(notional, Rounding::Ceil).ok()?;
+    let needed = notional.mul(market.initial_margin?, Rounding::Ceil).ok()?;
     Some((size, price, needed))
 }
 
@@ -98,7 +98,7 @@ pub(crate) fn numbers_and_hint(
                         market.symbol,
                         price_text(price, market.tick_size),
                         usd_text(needed),
-                        market.initial_margin.map_or_else(String::new, crate::units::ppm_percent),
+                        market.initial_margin.map_or_else(String::new, crate::units::percent_text),
                     )),
                     None => Some(format!("free collateral {free} USD")),
                 },
@@ -165,7 +165,7 @@ mod tests {
             tick_size: "0.1".parse().unwrap(),
             lot_size: "0.0001".parse().unwrap(),
             min_order_lots: 1,
-            initial_margin: Some(Ppm::new(50_000)),
+            initial_margin: Some("0.05".parse().unwrap()),
             mark: Some("60000".parse().unwrap()),
             ..Default::default()
         }]

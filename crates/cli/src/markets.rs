@@ -23,12 +23,12 @@ pub(crate) struct MarketInfo {
     pub(crate) lot_size: Decimal,
     /// Smallest order in lots (0 when the node did not say).
     pub(crate) min_order_lots: u64,
-    /// Maker fee rate (negative: a rebate).
-    pub(crate) maker_fee: Option<Ppm>,
-    /// Taker fee rate.
-    pub(crate) taker_fee: Option<Ppm>,
+    /// Maker fee rate as a fraction (negative: a rebate).
+    pub(crate) maker_fee: Option<Decimal>,
+    /// Taker fee rate as a fraction.
+    pub(crate) taker_fee: Option<Decimal>,
     /// Initial margin fraction of the smallest positions (the first margin tier).
-    pub(crate) initial_margin: Option<Ppm>,
+    pub(crate) initial_margin: Option<Decimal>,
     /// The mark price when the markets were fetched.
     pub(crate) mark: Option<Decimal>,
 }
@@ -63,9 +63,19 @@ pub(crate) fn as_decimal(value: &Value) -> Option<Decimal> {
     }
 }
 
-/// A rate in parts per million (a JSON integer).
-fn ppm_field(value: &Value, key: &str) -> Option<Ppm> {
-    field(value, key).and_then(Value::as_i64).map(Ppm::new)
+/// A rate as a fraction of one, from either form the node uses: parts per million (a JSON
+/// integer, as in the raw market parameters) or a fraction (a decimal string, as in the
+/// human-unit market info).
+fn rate(value: &Value) -> Option<Decimal> {
+    match value {
+        Value::Number(number) => number.as_i64().map(|ppm| Ppm::new(ppm).to_decimal()),
+        Value::String(text) => text.parse().ok(),
+        _ => None,
+    }
+}
+
+fn rate_field(value: &Value, key: &str) -> Option<Decimal> {
+    field(value, key).and_then(rate)
 }
 
 /// An id field: a number, or a newtype written as a one-field array/object.
@@ -98,13 +108,12 @@ pub(crate) fn parse_markets(result: &Value) -> CliResult<Vec<MarketInfo>> {
                 tick_size: decimal_field(market, "tick_size").ok_or_else(|| missing("tick_size"))?,
                 lot_size: decimal_field(market, "lot_size").ok_or_else(|| missing("lot_size"))?,
                 min_order_lots: field(market, "min_order_lots").and_then(Value::as_u64).unwrap_or(0),
-                maker_fee: ppm_field(market, "maker_fee"),
-                taker_fee: ppm_field(market, "taker_fee"),
+                maker_fee: rate_field(market, "maker_fee"),
+                taker_fee: rate_field(market, "taker_fee"),
                 initial_margin: field(market, "margin_tiers")
                     .and_then(|tiers| tiers.get(0))
                     .and_then(|tier| tier.get("initial"))
-                    .and_then(Value::as_i64)
-                    .map(Ppm::new),
+                    .and_then(rate),
                 mark: decimal_field(market, "mark"),
             })
         })
@@ -215,8 +224,15 @@ mod tests {
             "stats": {"mark": "60000.5"}}]);
         let full = &parse_markets(&full).unwrap()[0];
         assert_eq!((full.min_order_lots, full.min_size()), (10, dec("0.001")));
-        assert_eq!((full.maker_fee, full.taker_fee), (Some(Ppm::new(-100)), Some(Ppm::new(500))));
-        assert_eq!((full.initial_margin, full.mark), (Some(Ppm::new(50_000)), Some(dec("60000.5"))));
+        assert_eq!((full.maker_fee, full.taker_fee), (Some(dec("-0.0001")), Some(dec("0.0005"))));
+        assert_eq!((full.initial_margin, full.mark), (Some(dec("0.05")), Some(dec("60000.5"))));
+        // The human-unit form (`info`: fractions as decimal strings) reads the same.
+        let info = json!([{"info": {"id": 0, "symbol": "BTC-PERP", "tick_size": "0.1", "lot_size": "0.0001",
+            "maker_fee": "-0.0001", "taker_fee": "0.0005",
+            "margin_tiers": [{"max_notional": "1000000", "initial": "0.05", "maintenance": "0.03"}]},
+            "params": {"id": 0, "symbol": "BTC-PERP", "tick_size": "0.1", "lot_size": "0.0001", "min_order_lots": 10,
+            "maker_fee": -100, "taker_fee": 500}, "stats": {"mark": "60000.5"}}]);
+        assert_eq!(&parse_markets(&info).unwrap()[0], full);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::markets::{
 use crate::rpc::RpcClient;
 use crate::table::{key_values, Table};
 use crate::tx::resolve_address;
-use crate::units::{from_steps, leverage_text, ppm_percent, price_text, usd_text};
+use crate::units::{from_steps, leverage_text, percent_text, price_text, usd_text};
 use crate::Context;
 
 /// Runs `novation query`.
@@ -244,7 +244,7 @@ fn render_markets(result: &Value) -> CliResult<String> {
         let price = |key: &str| {
             decimal_field(market, key).map_or_else(|| text_of(market, key), |p| price_text(p, info.tick_size))
         };
-        let fee = |rate: Option<novation_math::Ppm>| rate.map_or_else(|| "-".to_string(), ppm_percent);
+        let fee = |rate: Option<novation_math::Decimal>| rate.map_or_else(|| "-".to_string(), percent_text);
         table.row([
             info.symbol.clone(),
             info.id.to_string(),

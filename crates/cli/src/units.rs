@@ -109,11 +109,6 @@ pub(crate) fn percent_text(fraction: Decimal) -> String {
     }
 }
 
-/// A rate in parts per million as a percentage: 500 ppm → `0.05%`.
-pub(crate) fn ppm_percent(ppm: Ppm) -> String {
-    percent_text(ppm.to_decimal())
-}
-
 /// A slippage bound in percent (`1` = 1%) as parts per million: more than 0, at most 100%,
 /// and a whole number of ppm (0.0001%).
 pub(crate) fn slippage_to_ppm(percent: Decimal) -> CliResult<Ppm> {
@@ -209,8 +204,8 @@ mod tests {
         assert_eq!(usd_text(dec("1795316.880904162342060328")), "1795316.88");
         assert_eq!(usd_text(dec("-0.005")), "0.00");
         assert_eq!(leverage_text(dec("20")), "20.0x");
-        assert_eq!(ppm_percent(Ppm::new(500)), "0.05%");
-        assert_eq!(ppm_percent(Ppm::new(-100)), "-0.01%");
+        assert_eq!(percent_text(Ppm::new(500).to_decimal()), "0.05%");
+        assert_eq!(percent_text(dec("-0.0001")), "-0.01%");
         assert_eq!(percent_text(dec("0.1")), "10%");
     }
 
