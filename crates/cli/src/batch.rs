@@ -183,14 +183,17 @@ fn parse(env: &Env<'_>, value: &Value) -> CliResult<Vec<OrderAction>> {
         .collect()
 }
 
+/// A strictly positive decimal written in the file, or a refusal.
 fn positive(text: &str) -> CliResult<novation_math::Decimal> {
     parse_positive_decimal(text).map_err(|why| CliError::refused(why, "write decimals as strings, e.g. \"0.01\""))
 }
 
+/// An optional strictly positive decimal.
 fn optional_positive(text: Option<&String>) -> CliResult<Option<novation_math::Decimal>> {
     text.map(|t| positive(t)).transpose()
 }
 
+/// `buy` or `sell`, in any case.
 fn side(text: &str) -> CliResult<SideArg> {
     match text.to_ascii_lowercase().as_str() {
         "buy" => Ok(SideArg::Buy),

@@ -31,6 +31,7 @@ pub(crate) fn explain(env: &Env<'_>, action: &Action, rejected: CliError) -> Cli
     CliError::Explained { rejected: Box::new(rejected), numbers, hint }
 }
 
+/// A decimal of the account view's `health`.
 fn health_number(view: &Value, key: &str) -> Option<Decimal> {
     view.get("health").and_then(|h| h.get(key)).and_then(as_decimal)
 }
@@ -44,6 +45,7 @@ fn placed_order(action: &Action) -> Option<&OrderRequest> {
     }
 }
 
+/// The order an order action places, if it places one.
 fn order_placed(order_action: &OrderAction) -> Option<&OrderRequest> {
     match order_action {
         OrderAction::Place(request) => Some(request),

@@ -111,6 +111,7 @@ pub(crate) fn utc_seconds(time_ms: u64) -> String {
     format!("{}:{:02}", crate::query::utc_text(time_ms), time_ms / 1_000 % 60)
 }
 
+/// A record's block time in UTC.
 fn time_of(record: &Value) -> String {
     record.get("time_ms").and_then(Value::as_u64).map_or_else(|| "-".to_string(), utc_seconds)
 }
@@ -121,6 +122,7 @@ fn tagged(event: &Value) -> Option<(&str, &Value)> {
     object.iter().next().map(|(name, body)| (name.as_str(), body))
 }
 
+/// The market with id `id`.
 fn market_by_id(markets: &[MarketInfo], id: Option<u64>) -> Option<&MarketInfo> {
     markets.iter().find(|m| Some(u64::from(m.id)) == id)
 }
@@ -138,6 +140,7 @@ fn owned_by(subaccount: Option<&Value>, address: &str) -> bool {
         .is_some_and(|owner| owner.eq_ignore_ascii_case(address))
 }
 
+/// The number of a subaccount (`{owner, number}`), or `-`.
 fn number_of(subaccount: Option<&Value>) -> String {
     subaccount.and_then(|s| s.get("number")).map(plain).unwrap_or_else(|| "-".to_string())
 }

@@ -65,6 +65,7 @@ enum Feed {
     Poll,
 }
 
+/// Subscribes to `method` over the WebSocket, or (behind TLS or with `--poll`) chooses polling.
 async fn subscribe(ctx: &Context, poll: bool, method: &str, params: Value, unsubscribe: &str) -> CliResult<Feed> {
     let Some(url) = ws_url(&ctx.rpc).filter(|_| !poll) else { return Ok(Feed::Poll) };
     let client = WsClientBuilder::default()
@@ -96,6 +97,7 @@ async fn next_message(subscription: &mut Subscription<Value>) -> CliResult<Optio
     }
 }
 
+/// Resolves what to watch, then runs its view until Ctrl-C (or one frame with `--once`).
 async fn watch(ctx: &Context, command: &WatchCommand) -> CliResult<()> {
     let rpc = RpcClient::new(&ctx.rpc);
     match command {
@@ -124,6 +126,7 @@ fn show(ctx: &Context, frame: &str, once: bool) {
     }
 }
 
+/// The book view: a frame per subscription message, or per new height when polling.
 async fn watch_book(ctx: &Context, rpc: &RpcClient, market: &MarketInfo, depth: u32, how: &WatchArgs) -> CliResult<()> {
     let once = how.once;
     match subscribe(ctx, how.poll, "nov_subscribeBook", json!([market.id]), "nov_unsubscribeBook").await? {
@@ -174,6 +177,7 @@ struct AccountView<'a> {
     assets: &'a [AssetInfo],
 }
 
+/// The account view: a frame at once, then one per block that touches the account.
 async fn watch_account(ctx: &Context, rpc: &RpcClient, view: &AccountView<'_>, how: &WatchArgs) -> CliResult<()> {
     let once = how.once;
     let feed =
