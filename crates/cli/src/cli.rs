@@ -227,6 +227,10 @@ pub(crate) struct DevnetArgs {
     /// base-port + 100 + i [default: 26000].
     #[arg(long, value_name = "PORT", requires = "validators")]
     pub(crate) base_port: Option<u16>,
+    /// Also serve the Hyperliquid-compatible API (`POST /info`, docs/hyperliquid.md) on
+    /// 127.0.0.1:PORT; `--hl-port` alone uses 3001 (the solo devnet only).
+    #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "3001", conflicts_with = "validators")]
+    pub(crate) hl_port: Option<u16>,
 }
 
 /// `novation node`. With the global `--home DIR` naming a home written by `novation testnet

@@ -33,6 +33,8 @@ pub(crate) struct DevnetSettings {
     pub(crate) market_maker: bool,
     /// The chain id.
     pub(crate) chain_id: u64,
+    /// `127.0.0.1:PORT` for the Hyperliquid-compatible API, when asked for.
+    pub(crate) hl_addr: Option<std::net::SocketAddr>,
 }
 
 /// Everything a node needs, resolved from the command line.
@@ -63,6 +65,7 @@ pub(crate) fn devnet_settings(home: &Path, args: &DevnetArgs) -> DevnetSettings 
         reset: args.reset,
         market_maker: args.market_maker,
         chain_id: novation_node::DevnetConfig::default().chain_id,
+        hl_addr: args.hl_port.map(loopback),
     }
 }
 
@@ -135,7 +138,9 @@ fn launch_devnet(settings: DevnetSettings) -> CliResult<()> {
         rpc_limits: novation_node::RpcLimits::for_listen(settings.rpc_addr),
         ..novation_node::DevnetConfig::default()
     };
-    novation_node::run_devnet(config).map_err(|e| CliError::Node(e.to_string()))
+    let companions: Vec<novation_node::Companion> =
+        settings.hl_addr.map(novation_hl_gateway::devnet_companion).into_iter().collect();
+    novation_node::run_devnet_with(config, companions).map_err(|e| CliError::Node(e.to_string()))
 }
 
 fn launch_node(settings: NodeSettings) -> CliResult<()> {
@@ -187,6 +192,7 @@ mod tests {
             market_maker: true,
             validators: None,
             base_port: None,
+            hl_port: None,
         };
         let settings = devnet_settings(Path::new("/h"), &args);
         assert_eq!(settings.data_dir, PathBuf::from("/h/devnet"));
@@ -195,6 +201,25 @@ mod tests {
         assert_eq!(settings.block_time_ms, 200);
         let args = DevnetArgs { data_dir: Some("d".into()), ..args };
         assert_eq!(devnet_settings(Path::new("/h"), &args).data_dir, PathBuf::from("d"));
+    }
+
+    #[test]
+    fn the_hyperliquid_api_is_served_only_when_asked_on_3001_by_default() {
+        use clap::Parser;
+        let devnet = |args: &[&str]| -> Result<DevnetArgs, clap::Error> {
+            let cli = crate::cli::Cli::try_parse_from(["novation", "devnet"].into_iter().chain(args.iter().copied()))?;
+            match cli.command {
+                crate::cli::Command::Devnet(args) => Ok(args),
+                _ => panic!("not devnet"),
+            }
+        };
+        let home = Path::new("/h");
+        assert_eq!(devnet_settings(home, &devnet(&[]).unwrap()).hl_addr, None);
+        let default = devnet_settings(home, &devnet(&["--hl-port"]).unwrap()).hl_addr;
+        assert_eq!(default.map(|a| a.to_string()), Some(format!("127.0.0.1:{}", novation_hl_gateway::DEFAULT_PORT)));
+        let chosen = devnet_settings(home, &devnet(&["--hl-port", "4000"]).unwrap()).hl_addr;
+        assert_eq!(chosen.map(|a| a.port()), Some(4000));
+        assert!(devnet(&["--hl-port", "4000", "--validators", "4"]).is_err(), "validators serve no gateway yet");
     }
 
     #[test]

@@ -636,8 +636,24 @@ fn print_urls(rpc_addr: std::net::SocketAddr) {
     println!("Dashboard: http://{0}/dashboard  metrics: http://{0}/metrics", rpc_addr);
 }
 
+/// A service started beside a devnet once its API listens, on the devnet's runtime (the
+/// Hyperliquid gateway of `novation devnet --hl-port`): given the node, it starts and returns
+/// the line the devnet's banner prints for it, and a guard kept until the devnet stops.
+pub type Companion = Box<dyn FnOnce(Node) -> CompanionStart + Send>;
+
+/// What starting a [`Companion`] gives: its banner line and its guard, or why it failed.
+pub type CompanionStart = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<(String, Box<dyn std::any::Any + Send>), String>> + Send>,
+>;
+
 /// `novation devnet`: runs a devnet until Ctrl-C, printing the demo keys and the RPC URL.
 pub fn run_devnet(config: DevnetConfig) -> Result<(), NodeError> {
+    run_devnet_with(config, Vec::new())
+}
+
+/// [`run_devnet`] with `companions` started beside it once its API listens; a companion that
+/// fails to start stops the devnet with its reason.
+pub fn run_devnet_with(config: DevnetConfig, companions: Vec<Companion>) -> Result<(), NodeError> {
     runtime()?.block_on(async move {
         let market_maker = config.market_maker;
         let data_dir = config.data_dir.clone();
@@ -652,6 +668,12 @@ pub fn run_devnet(config: DevnetConfig) -> Result<(), NodeError> {
         );
         println!("Data: {}", data_dir.display());
         print_urls(running.rpc_addr);
+        let mut guards = Vec::with_capacity(companions.len());
+        for companion in companions {
+            let (line, guard) = companion(running.node.clone()).await.map_err(|why| NodeError::Io(std::io::Error::other(why)))?;
+            println!("{line}");
+            guards.push(guard);
+        }
         println!("Price feed: SIMULATED (seeded random walk, 3 simulated publishers); not market data.");
         let (series, expiries) = running.node.with_state(|state| {
             let dated: Vec<_> = state.params().markets.iter().filter_map(|m| m.kind.expiry_ms()).collect();
@@ -679,7 +701,9 @@ pub fn run_devnet(config: DevnetConfig) -> Result<(), NodeError> {
         for (index, key) in running.demo_keys.iter().enumerate() {
             println!("  demo{}  address {}  secret {}", index + 1, key.address, key.secret_hex);
         }
-        until_ctrl_c(running).await
+        let stopped = until_ctrl_c(running).await;
+        drop(guards);
+        stopped
     })
 }
 

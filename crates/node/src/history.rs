@@ -13,6 +13,7 @@
 //! | `m`    | market (2) ‖ height (8) ‖ seq (4)        | [`StoredEvent`], a fill of the market |
 //! | `c`    | market (2) ‖ interval (1) ‖ open time ms (8) | [`Candle`] |
 //! | `x`    | transaction hash (32)                    | height (8) ‖ index in the block (4) |
+//! | `f`    | market (2) ‖ height (8) ‖ seq (4)        | [`StoredEvent`], a funding rate applied to the market |
 //!
 //! `seq` numbers a block's events in order (transactions' events, then end-of-block events).
 //! Every event touching an address is stored under kind [`HistoryKind::All`] and, when it has
@@ -34,6 +35,7 @@ const ACCOUNT: u8 = b'a';
 const MARKET_TRADES: u8 = b'm';
 const CANDLES: u8 = b'c';
 const TX_LOCATION: u8 = b'x';
+const FUNDING_RATES: u8 = b'f';
 
 /// Which of an account's events a history page holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -236,6 +238,12 @@ fn market_prefix(market: MarketId) -> Vec<u8> {
     key
 }
 
+fn funding_prefix(market: MarketId) -> Vec<u8> {
+    let mut key = vec![FUNDING_RATES];
+    key.extend_from_slice(&market.0.to_be_bytes());
+    key
+}
+
 fn candle_prefix(market: MarketId, interval: u8) -> Vec<u8> {
     let mut key = vec![CANDLES];
     key.extend_from_slice(&market.0.to_be_bytes());
@@ -327,7 +335,11 @@ impl History {
             let position = Position { height, seq: seq as u32 };
             let addresses = touched_addresses(&record.event);
             let is_fill = matches!(record.event, Event::Fill { .. });
-            if addresses.is_empty() && !is_fill {
+            let funding_market = match record.event {
+                Event::FundingRate { market, .. } => Some(market),
+                _ => None,
+            };
+            if addresses.is_empty() && !is_fill && funding_market.is_none() {
                 continue;
             }
             let stored = encode(&StoredEvent {
@@ -335,6 +347,9 @@ impl History {
                 tx_index: record.tx_index,
                 event: record.event.clone(),
             })?;
+            if let Some(market) = funding_market {
+                rows.push((with_position(funding_prefix(market), position), stored.clone()));
+            }
             let kind = HistoryKind::of(&record.event);
             for address in &addresses {
                 rows.push((with_position(account_prefix(address, HistoryKind::All), position), stored.clone()));
@@ -481,6 +496,73 @@ pub(crate) fn candles(
     units: &MarketUnits,
 ) -> Result<Vec<Value>, NodeError> {
     let Some(&(name, length)) = CANDLE_INTERVALS.get(interval as usize) else { return Ok(Vec::new()) };
+    let rows = stored_candles(store, market, interval, (start_ms, end_ms), limit)?;
+    Ok(rows
+        .into_iter()
+        .map(|(open_ms, candle)| {
+            json!({
+                "market": units.symbol,
+                "interval": name,
+                "open_ms": open_ms,
+                "close_ms": open_ms + length - 1,
+                "open": units.price(candle.open_ticks),
+                "high": units.price(candle.high_ticks),
+                "low": units.price(candle.low_ticks),
+                "close": units.price(candle.close_ticks),
+                "volume": units.size(candle.volume_lots),
+                "notional": candle.notional,
+                "trades": candle.trades,
+            })
+        })
+        .collect())
+}
+
+/// The raw rows of one page under `prefix`: each event with its position, newest first when
+/// `newest_first`, strictly before `before` (from the newest when `None`) or strictly after
+/// `after`, at most `limit`.
+pub(crate) fn stored_events(
+    store: &Store,
+    prefix: &[u8],
+    (after, before): (Option<Position>, Option<Position>),
+    limit: usize,
+    newest_first: bool,
+) -> Result<Vec<(Position, StoredEvent)>, NodeError> {
+    let after_key = after.map(|position| with_position(prefix.to_vec(), position));
+    let before_key = before.map(|position| with_position(prefix.to_vec(), position));
+    let rows = store.history_page(prefix, after_key.as_deref(), before_key.as_deref(), limit, newest_first)?;
+    rows.iter()
+        .map(|(key, value)| {
+            let position = Position::from_key_tail(key).ok_or_else(|| NodeError::Corrupt("history key".into()))?;
+            Ok((position, decode(value, "history record")?))
+        })
+        .collect()
+}
+
+/// The key prefix of `address`'s events of `kind`.
+pub(crate) fn account_key_prefix(address: &Address, kind: HistoryKind) -> Vec<u8> {
+    account_prefix(address, kind)
+}
+
+/// The key prefix of a market's fills.
+pub(crate) fn trades_key_prefix(market: MarketId) -> Vec<u8> {
+    market_prefix(market)
+}
+
+/// The key prefix of the funding rates applied to a market.
+pub(crate) fn funding_key_prefix(market: MarketId) -> Vec<u8> {
+    funding_prefix(market)
+}
+
+/// A market's raw candles of interval `interval` opening in `start_ms..=end_ms`, oldest first,
+/// at most `limit`, each with its open time.
+pub(crate) fn stored_candles(
+    store: &Store,
+    market: MarketId,
+    interval: u8,
+    (start_ms, end_ms): (u64, u64),
+    limit: usize,
+) -> Result<Vec<(u64, Candle)>, NodeError> {
+    let Some(&(_, length)) = CANDLE_INTERVALS.get(interval as usize) else { return Ok(Vec::new()) };
     let prefix = candle_prefix(market, interval);
     let first_open = start_ms - start_ms % length;
     let after = first_open.checked_sub(1).map(|ms| candle_key(market, interval, ms));
@@ -493,20 +575,7 @@ pub(crate) fn candles(
                 .and_then(|b| <[u8; 8]>::try_from(b).ok())
                 .map(u64::from_be_bytes)
                 .ok_or_else(|| NodeError::Corrupt("candle key".into()))?;
-            let candle: Candle = decode(value, "candle")?;
-            Ok(json!({
-                "market": units.symbol,
-                "interval": name,
-                "open_ms": open_ms,
-                "close_ms": open_ms + length - 1,
-                "open": units.price(candle.open_ticks),
-                "high": units.price(candle.high_ticks),
-                "low": units.price(candle.low_ticks),
-                "close": units.price(candle.close_ticks),
-                "volume": units.size(candle.volume_lots),
-                "notional": candle.notional,
-                "trades": candle.trades,
-            }))
+            Ok((open_ms, decode(value, "candle")?))
         })
         .collect()
 }

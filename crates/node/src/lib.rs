@@ -27,6 +27,7 @@ mod error;
 mod front_door;
 mod header;
 mod history;
+mod history_api;
 mod mempool;
 mod metrics;
 mod node;
@@ -36,13 +37,14 @@ mod schema;
 
 pub use chain::BlockTx;
 pub use devnet::{
-    demo_key, devnet_genesis, devnet_genesis_with_series, heartbeat_line, run_devnet, run_node, start_devnet,
-    start_market_maker, start_node, DemoKey, DevnetConfig, GenesisSource, MarketMaker, NodeConfig, RunningNode,
-    SimulatedFeed, HEARTBEAT_SECS,
+    demo_key, devnet_genesis, devnet_genesis_with_series, heartbeat_line, run_devnet, run_devnet_with, run_node,
+    start_devnet, start_market_maker, start_node, Companion, CompanionStart, DemoKey, DevnetConfig, GenesisSource,
+    MarketMaker, NodeConfig, RunningNode, SimulatedFeed, HEARTBEAT_SECS,
 };
 pub use error::NodeError;
 pub use front_door::RpcLimits;
 pub use header::{hex, parse_hash, sha256, tx_id, tx_root, BlockBody, Hash32, NodeHeader};
+pub use history_api::{CandleView, PastEvent, HISTORY_READ_MAX};
 pub use mempool::MempoolLimits;
 pub use metrics::metrics_text;
 pub use node::{

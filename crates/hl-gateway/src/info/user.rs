@@ -1,0 +1,400 @@
+//! An account's info types: margin and positions (`clearinghouseState`), resting orders
+//! (`openOrders`, `frontendOpenOrders`, `orderStatus`) and fills (`userFills`, from the
+//! node's stored history). A Hyperliquid user is novation's subaccount 0 of the address.
+
+use std::collections::BTreeMap;
+
+use novation_math::{Decimal, Rounding};
+use novation_node::{Node, PastEvent};
+use novation_protocol::queries::{OpenOrderView, PositionView};
+use novation_protocol::State;
+use novation_types::{Event, MarketId, Side, SubaccountId};
+use serde_json::{json, Value};
+
+use super::{Fields, InfoResult, Refusal};
+use crate::wire::{self, number, optional_number, Coin};
+
+/// Most fills one `userFills` answer holds (Hyperliquid's limit).
+const FILLS_MAX: usize = 2_000;
+
+fn account_of(fields: &Fields<'_>) -> Result<SubaccountId, Refusal> {
+    Ok(SubaccountId::new(fields.user()?, 0))
+}
+
+/// `"B"` for a buy, `"A"` (ask) for a sell.
+fn side_code(side: Side) -> &'static str {
+    match side {
+        Side::Buy => "B",
+        Side::Sell => "A",
+    }
+}
+
+/// A client order id as Hyperliquid's 16-byte `cloid`: `0x` and 32 hex digits.
+pub(crate) fn cloid_hex(id: u64) -> String {
+    format!("0x{id:032x}")
+}
+
+/// Parses a `cloid` into novation's 64-bit client order id; `None` if it is not 16 bytes of
+/// hex or does not fit 64 bits (novation's client ids are 64-bit).
+pub(crate) fn parse_cloid(text: &str) -> Option<u64> {
+    let digits = text.strip_prefix("0x")?;
+    if digits.len() != 32 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let (high, low) = digits.split_at(16);
+    if u64::from_str_radix(high, 16).ok()? != 0 {
+        return None;
+    }
+    u64::from_str_radix(low, 16).ok()
+}
+
+/// Margin, positions and withdrawable funds of one account, in Hyperliquid's shape.
+fn clearinghouse_json(state: &State, id: SubaccountId) -> Value {
+    let coins = wire::universe(state);
+    let account = state.account(id);
+    let breakdown = state.margin_breakdown(id);
+    let health = account.health;
+    let mut signed_value = Decimal::ZERO;
+    let mut positions = Vec::new();
+    for position in &account.positions {
+        let Some(coin) = wire::coin_of_market(&coins, position.market) else { continue };
+        if position.size_lots == 0 {
+            continue;
+        }
+        let margin = breakdown.positions.iter().find(|m| m.market == position.market);
+        let (initial, maintenance) = margin.map_or((Decimal::ZERO, Decimal::ZERO), |m| (m.initial, m.maintenance));
+        let value = if position.size_lots < 0 {
+            position.notional.checked_neg().unwrap_or(position.notional)
+        } else {
+            position.notional
+        };
+        signed_value = signed_value.checked_add(value).unwrap_or(signed_value);
+        let isolated = account.isolated_market == Some(position.market);
+        let pending = unsettled_funding(state, id, position.market);
+        positions.push(position_json(coin, position, (initial, maintenance), &health, isolated, pending));
+    }
+    let raw_usd = health.equity.checked_sub(signed_value).unwrap_or(health.equity);
+    let summary = json!({
+        "accountValue": number(health.equity),
+        "totalNtlPos": number(health.notional),
+        "totalRawUsd": number(raw_usd),
+        "totalMarginUsed": number(health.initial_requirement),
+    });
+    let withdrawable = health.free_collateral.max(Decimal::ZERO);
+    json!({
+        "marginSummary": summary,
+        "crossMarginSummary": summary,
+        "crossMaintenanceMarginUsed": number(health.maintenance_requirement),
+        "withdrawable": number(withdrawable),
+        "assetPositions": positions,
+        "time": state.time_ms(),
+    })
+}
+
+/// Funding owed to (positive) or by the position since it was last settled into the balance.
+fn unsettled_funding(state: &State, id: SubaccountId, market: MarketId) -> Decimal {
+    let Some(sub) = state.subaccount(id) else { return Decimal::ZERO };
+    let Some(position) = sub.positions.iter().find(|p| p.market == market) else { return Decimal::ZERO };
+    let Some(view) = state.market(market) else { return Decimal::ZERO };
+    let per_lot = view.funding_index.raw().saturating_sub(position.funding_index);
+    // A long pays when the index rises.
+    Decimal::from_raw(per_lot.saturating_mul(i128::from(position.size_lots.0)).saturating_neg())
+}
+
+/// The price at which this position alone would take the account to its maintenance line:
+/// equity and requirement move linearly with the mark, so
+/// `px = mark − (equity_maintenance − maintenance) / (size − |size| × maintenance fraction)`.
+/// `None` when flat, without a mark, or when that price is not positive.
+fn liquidation_price(
+    position: &PositionView,
+    maintenance: Decimal,
+    health: &novation_protocol::queries::HealthView,
+) -> Option<Decimal> {
+    let mark = position.mark?;
+    if position.size.is_zero() || position.notional.is_zero() {
+        return None;
+    }
+    let fraction = maintenance.div(position.notional, Rounding::Ceil).ok()?;
+    let size_abs = position.size.checked_abs().ok()?;
+    let denominator = position.size.checked_sub(size_abs.mul(fraction, Rounding::HalfEven).ok()?).ok()?;
+    if denominator.is_zero() {
+        return None;
+    }
+    let cushion = health.equity_maintenance.checked_sub(health.maintenance_requirement).ok()?;
+    let price = mark.checked_sub(cushion.div(denominator, Rounding::HalfEven).ok()?).ok()?;
+    price.is_positive().then(|| price.round_dp(8, Rounding::HalfEven).ok()).flatten()
+}
+
+fn position_json(
+    coin: &Coin,
+    position: &PositionView,
+    (initial, maintenance): (Decimal, Decimal),
+    health: &novation_protocol::queries::HealthView,
+    isolated: bool,
+    pending_funding: Decimal,
+) -> Value {
+    // The leverage the margin implies: value / initial margin, at least 1.
+    let leverage =
+        position.notional.div(initial, Rounding::Floor).ok().and_then(|l| l.round_to_int(Rounding::Floor).ok());
+    let leverage = leverage.map_or(i128::from(coin.max_leverage), |l| l.clamp(1, i128::from(coin.max_leverage.max(1))));
+    let mut leverage_json = json!({"type": if isolated { "isolated" } else { "cross" }, "value": leverage});
+    if isolated {
+        leverage_json["rawUsd"] = Value::String(number(health.collateral));
+    }
+    let paid = pending_funding.checked_neg().unwrap_or(Decimal::ZERO);
+    json!({
+        "type": "oneWay",
+        "position": {
+            "coin": coin.name,
+            "szi": number(position.size),
+            "entryPx": optional_number(position.entry_price.and_then(|p| p.round_dp(8, Rounding::HalfEven).ok())),
+            "positionValue": number(position.notional),
+            "unrealizedPnl": number(position.unrealized_pnl),
+            "returnOnEquity": number(wire::ratio(position.unrealized_pnl, initial).unwrap_or(Decimal::ZERO)),
+            "liquidationPx": optional_number(liquidation_price(position, maintenance, health)),
+            "leverage": leverage_json,
+            "marginUsed": number(initial),
+            "maxLeverage": coin.max_leverage,
+            "cumFunding": {"allTime": number(paid), "sinceOpen": number(paid), "sinceChange": number(paid)},
+        }
+    })
+}
+
+/// `clearinghouseState`: margin summary, withdrawable and positions of `user`.
+pub(super) fn clearinghouse_state(node: &Node, fields: &Fields<'_>) -> InfoResult {
+    fields.default_dex()?;
+    let id = account_of(fields)?;
+    Ok(node.with_state(|state| clearinghouse_json(state, id)))
+}
+
+/// Resting orders of `id` on perpetuals, newest first as Hyperliquid lists them.
+fn resting(state: &State, id: SubaccountId) -> Vec<(Coin, OpenOrderView)> {
+    let coins = wire::universe(state);
+    let mut orders: Vec<(Coin, OpenOrderView)> = state
+        .open_orders(id)
+        .into_iter()
+        .filter_map(|order| Some((wire::coin_of_market(&coins, order.market)?.clone(), order)))
+        .collect();
+    orders.sort_by_key(|(_, order)| std::cmp::Reverse(order.order_id.0));
+    orders
+}
+
+fn open_order_json(coin: &Coin, order: &OpenOrderView) -> Value {
+    let mut value = json!({
+        "coin": coin.name,
+        "limitPx": number(order.price),
+        "oid": order.order_id.0,
+        "side": side_code(order.side),
+        "sz": number(order.remaining),
+        "origSz": number(order.size),
+        "timestamp": order.placed_ms,
+    });
+    if let Some(client) = order.client_order_id {
+        value["cloid"] = Value::String(cloid_hex(client));
+    }
+    value
+}
+
+fn frontend_order_json(coin: &Coin, order: &OpenOrderView) -> Value {
+    let mut value = open_order_json(coin, order);
+    if let Value::Object(map) = &mut value {
+        map.insert("children".into(), json!([]));
+        map.insert("isPositionTpsl".into(), json!(false));
+        map.insert("isTrigger".into(), json!(false));
+        map.insert("orderType".into(), json!("Limit"));
+        map.insert("reduceOnly".into(), json!(order.reduce_only));
+        map.insert("tif".into(), json!("Gtc"));
+        map.insert("triggerCondition".into(), json!("N/A"));
+        map.insert("triggerPx".into(), json!("0.0"));
+    }
+    value
+}
+
+/// `openOrders`: `[{coin, limitPx, oid, side, sz, origSz, timestamp, cloid?}]`.
+pub(super) fn open_orders(node: &Node, fields: &Fields<'_>) -> InfoResult {
+    fields.default_dex()?;
+    let id = account_of(fields)?;
+    let orders = node.with_state(|state| resting(state, id));
+    Ok(Value::Array(orders.iter().map(|(coin, order)| open_order_json(coin, order)).collect()))
+}
+
+/// `frontendOpenOrders`: [`open_orders`] with the order type fields the web front end reads.
+/// Resting limit orders only (trigger orders are not listed yet).
+pub(super) fn frontend_open_orders(node: &Node, fields: &Fields<'_>) -> InfoResult {
+    fields.default_dex()?;
+    let id = account_of(fields)?;
+    let orders = node.with_state(|state| resting(state, id));
+    Ok(Value::Array(orders.iter().map(|(coin, order)| frontend_order_json(coin, order)).collect()))
+}
+
+/// `orderStatus` by `oid` (an integer) or cloid (`0x` and 32 hex digits): a resting order is
+/// `{"status": "order", "order": {"order": …, "status": "open", "statusTimestamp": …}}`; an order
+/// that no longer rests (filled, cancelled) or never existed is `{"status": "unknownOid"}`.
+pub(super) fn order_status(node: &Node, fields: &Fields<'_>) -> InfoResult {
+    let id = account_of(fields)?;
+    let wanted = match fields.value("oid") {
+        Some(Value::Number(n)) => n.as_u64().map(|oid| (Some(oid), None)),
+        Some(Value::String(text)) => parse_cloid(text).map(|cloid| (None, Some(cloid))),
+        _ => None,
+    };
+    let Some((oid, cloid)) = wanted else {
+        return Err(Refusal::new("orderStatus: `oid` must be an order id (integer) or a cloid (0x and 32 hex digits)"));
+    };
+    let (found, now_ms) = node.with_state(|state| {
+        let found = resting(state, id).into_iter().find(|(_, order)| {
+            oid.is_some_and(|o| order.order_id.0 == o) || cloid.is_some_and(|c| order.client_order_id == Some(c))
+        });
+        (found, state.time_ms())
+    });
+    Ok(match found {
+        Some((coin, order)) => json!({
+            "status": "order",
+            "order": {"order": frontend_order_json(&coin, &order), "status": "open", "statusTimestamp": now_ms},
+        }),
+        None => json!({"status": "unknownOid"}),
+    })
+}
+
+/// One fill as the user's side of it.
+struct UserFill<'a> {
+    past: &'a PastEvent,
+    coin: &'a Coin,
+    side: Side,
+    price_ticks: u64,
+    size_lots: u64,
+    taker: bool,
+    order_id: u64,
+    fee: Decimal,
+    closed_pnl: Decimal,
+}
+
+fn user_side<'a>(past: &'a PastEvent, id: SubaccountId, coins: &'a [Coin]) -> Option<UserFill<'a>> {
+    let Event::Fill {
+        market,
+        maker_order,
+        taker_order,
+        maker,
+        taker,
+        taker_side,
+        price_ticks,
+        size_lots,
+        maker_fee,
+        taker_fee,
+        maker_realized_pnl,
+        taker_realized_pnl,
+        ..
+    } = &past.event
+    else {
+        return None;
+    };
+    let coin = wire::coin_of_market(coins, *market)?;
+    let maker_side = match taker_side {
+        Side::Buy => Side::Sell,
+        Side::Sell => Side::Buy,
+    };
+    let (side, taker_flag, order, fee, pnl) = if *taker == id {
+        (*taker_side, true, taker_order.0, *taker_fee, *taker_realized_pnl)
+    } else if *maker == id {
+        (maker_side, false, maker_order.0, *maker_fee, *maker_realized_pnl)
+    } else {
+        return None;
+    };
+    Some(UserFill {
+        past,
+        coin,
+        side,
+        price_ticks: *price_ticks,
+        size_lots: *size_lots,
+        taker: taker_flag,
+        order_id: order,
+        fee,
+        closed_pnl: pnl,
+    })
+}
+
+/// Hyperliquid's `dir` of a fill moving a position from `start` to `end` lots.
+fn direction(start: i64, end: i64) -> &'static str {
+    match (start.signum(), end.signum()) {
+        (s, e) if s >= 0 && e > 0 && end > start => "Open Long",
+        (s, e) if s <= 0 && e < 0 && end < start => "Open Short",
+        (1, e) if e <= 0 && end < 0 => "Long > Short",
+        (-1, e) if e >= 0 && end > 0 => "Short > Long",
+        (1, _) => "Close Long",
+        (-1, _) => "Close Short",
+        _ => "Open Long",
+    }
+}
+
+/// A trade id unique per fill: its block height and its number in the block.
+fn trade_id(past: &PastEvent) -> u64 {
+    past.height.saturating_mul(1 << 20).saturating_add(u64::from(past.seq))
+}
+
+/// `userFills`: the latest fills of `user`, newest first, at most 2,000. `startPosition` is
+/// rebuilt backwards from the current position, so it is exact while every change of the
+/// position was a fill (a liquidation by the backstop or an expiry settlement moves positions
+/// without one). `hash` is the zero hash: novation's fill records do not carry the
+/// transaction hash yet.
+pub(super) fn user_fills(node: &Node, fields: &Fields<'_>) -> InfoResult {
+    let id = account_of(fields)?;
+    let (coins, mut positions) = node.with_state(|state| {
+        let positions: BTreeMap<MarketId, i64> =
+            state.account(id).positions.iter().map(|p| (p.market, p.size_lots)).collect();
+        (wire::universe(state), positions)
+    });
+    let records = node.account_fills(id.owner, FILLS_MAX).map_err(|e| Refusal::new(format!("userFills: {e}")))?;
+    let mut fills = Vec::new();
+    for fill in records.iter().filter_map(|past| user_side(past, id, &coins)) {
+        let after = positions.get(&fill.coin.market).copied().unwrap_or(0);
+        let signed = i64::try_from(fill.size_lots).unwrap_or(i64::MAX);
+        let start = match fill.side {
+            Side::Buy => after.saturating_sub(signed),
+            Side::Sell => after.saturating_add(signed),
+        };
+        positions.insert(fill.coin.market, start);
+        fills.push(json!({
+            "coin": fill.coin.name,
+            "px": number(fill.coin.price(fill.price_ticks)),
+            "sz": number(fill.coin.size(fill.size_lots)),
+            "side": side_code(fill.side),
+            "time": fill.past.time_ms,
+            "startPosition": number(fill.coin.signed_size(start)),
+            "dir": direction(start, after),
+            "closedPnl": number(fill.closed_pnl),
+            "hash": format!("0x{}", "0".repeat(64)),
+            "oid": fill.order_id,
+            "crossed": fill.taker,
+            "fee": number(fill.fee),
+            "tid": trade_id(fill.past),
+            "feeToken": "USDC",
+        }));
+    }
+    Ok(Value::Array(fills))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cloids_round_trip_through_novations_64_bit_client_ids() {
+        assert_eq!(cloid_hex(1), "0x00000000000000000000000000000001");
+        assert_eq!(parse_cloid("0x00000000000000000000000000000001"), Some(1));
+        assert_eq!(parse_cloid(&cloid_hex(u64::MAX)), Some(u64::MAX));
+        assert_eq!(parse_cloid("0x10000000000000000000000000000001"), None, "wider than 64 bits");
+        assert_eq!(parse_cloid("0x01"), None);
+        assert_eq!(parse_cloid("00000000000000000000000000000001"), None);
+    }
+
+    #[test]
+    fn directions_name_what_the_fill_did_to_the_position() {
+        assert_eq!(direction(0, 5), "Open Long");
+        assert_eq!(direction(5, 8), "Open Long");
+        assert_eq!(direction(5, 2), "Close Long");
+        assert_eq!(direction(5, 0), "Close Long");
+        assert_eq!(direction(0, -5), "Open Short");
+        assert_eq!(direction(-5, -1), "Close Short");
+        assert_eq!(direction(5, -3), "Long > Short");
+        assert_eq!(direction(-5, 3), "Short > Long");
+    }
+}

@@ -1,0 +1,166 @@
+//! Hyperliquid's wire conventions, from novation's own values: numbers as decimal strings,
+//! and the mapping between novation's markets and Hyperliquid's coins and asset ids.
+//!
+//! Numbers: Hyperliquid sends every price, size and amount as a decimal string with no
+//! exponent and no trailing fractional zeros, but with at least one fractional digit
+//! (`"26951.0"`, `"0.0"`, `"2.111"`, `"-0.00756643"`). [`number`] prints a [`Decimal`] so;
+//! nothing here goes through floating point.
+//!
+//! Coins: Hyperliquid's perpetual universe lists coins by name (`BTC`); novation's perpetual
+//! `X-PERP` is the coin `X`, and its asset id is its position among novation's perpetuals
+//! in market-id order (what `meta`'s `universe` lists). Dated futures and options have no
+//! place in that universe and are not listed (docs/hyperliquid.md).
+
+use novation_math::{Decimal, Rounding};
+use novation_protocol::params::{MarketKind, MarketParams};
+use novation_protocol::State;
+use novation_types::MarketId;
+
+/// A decimal as Hyperliquid writes it: shortest exact form, always with a fractional part.
+pub(crate) fn number(value: Decimal) -> String {
+    let text = value.to_string();
+    if text.contains('.') {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// [`number`], or JSON `null` when absent.
+pub(crate) fn optional_number(value: Option<Decimal>) -> serde_json::Value {
+    value.map_or(serde_json::Value::Null, |v| serde_json::Value::String(number(v)))
+}
+
+/// How many decimals a size may have on a market with lot size `lot`: the lot's own
+/// fractional digits (`0.0001` → 4; a lot of 1 or more → 0). A size must still be a whole
+/// number of lots.
+pub(crate) fn size_decimals(lot: Decimal) -> u32 {
+    let text = lot.to_string();
+    text.split_once('.').map_or(0, |(_, fraction)| fraction.len() as u32)
+}
+
+/// One perpetual as a Hyperliquid coin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Coin {
+    /// Hyperliquid's name: the symbol without `-PERP`.
+    pub(crate) name: String,
+    /// Hyperliquid's asset id: the index in the universe.
+    pub(crate) asset: u32,
+    /// novation's market.
+    pub(crate) market: MarketId,
+    /// Size decimals, see [`size_decimals`].
+    pub(crate) sz_decimals: u32,
+    /// Highest leverage.
+    pub(crate) max_leverage: u32,
+    /// Price step.
+    pub(crate) tick_size: Decimal,
+    /// Size step.
+    pub(crate) lot_size: Decimal,
+}
+
+fn coin_name(params: &MarketParams) -> String {
+    params.symbol.strip_suffix("-PERP").unwrap_or(&params.symbol).to_string()
+}
+
+/// Every perpetual of `state` as a coin, in universe order.
+pub(crate) fn universe(state: &State) -> Vec<Coin> {
+    state
+        .params()
+        .markets
+        .iter()
+        .filter(|m| matches!(m.kind, MarketKind::Perpetual))
+        .enumerate()
+        .map(|(index, m)| Coin {
+            name: coin_name(m),
+            asset: index as u32,
+            market: m.id,
+            sz_decimals: size_decimals(m.lot_size),
+            max_leverage: m.max_leverage,
+            tick_size: m.tick_size,
+            lot_size: m.lot_size,
+        })
+        .collect()
+}
+
+/// The coin named `name` (exactly, as Hyperliquid's names are case-sensitive).
+pub(crate) fn coin_by_name(state: &State, name: &str) -> Option<Coin> {
+    universe(state).into_iter().find(|c| c.name == name)
+}
+
+/// The coin of `market`, if it is a perpetual.
+pub(crate) fn coin_of_market(coins: &[Coin], market: MarketId) -> Option<&Coin> {
+    coins.iter().find(|c| c.market == market)
+}
+
+impl Coin {
+    /// A price in ticks as a decimal.
+    pub(crate) fn price(&self, ticks: u64) -> Decimal {
+        Decimal::from_units(i128::from(ticks), self.tick_size).unwrap_or_default()
+    }
+
+    /// A size in lots as a decimal.
+    pub(crate) fn size(&self, lots: u64) -> Decimal {
+        Decimal::from_units(i128::from(lots), self.lot_size).unwrap_or_default()
+    }
+
+    /// A signed size in lots as a decimal.
+    pub(crate) fn signed_size(&self, lots: i64) -> Decimal {
+        Decimal::from_units(i128::from(lots), self.lot_size).unwrap_or_default()
+    }
+}
+
+/// `numerator / denominator` to 8 decimals (Hyperliquid's precision for ratios such as
+/// `returnOnEquity`), half-even; `None` when the denominator is zero or the ratio overflows.
+pub(crate) fn ratio(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
+    if denominator.is_zero() {
+        return None;
+    }
+    numerator.div(denominator, Rounding::HalfEven).ok()?.round_dp(8, Rounding::HalfEven).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn numbers_print_as_hyperliquid_does() {
+        assert_eq!(number(dec("26951")), "26951.0");
+        assert_eq!(number(Decimal::ZERO), "0.0");
+        assert_eq!(number(dec("2.1110")), "2.111");
+        assert_eq!(number(dec("-0.00756643")), "-0.00756643");
+        assert_eq!(number(dec("-3")), "-3.0");
+        assert_eq!(number(dec("0.0001")), "0.0001");
+    }
+
+    #[test]
+    fn size_decimals_follow_the_lot_size() {
+        assert_eq!(size_decimals(dec("0.0001")), 4);
+        assert_eq!(size_decimals(dec("0.01")), 2);
+        assert_eq!(size_decimals(dec("1")), 0);
+        assert_eq!(size_decimals(dec("10")), 0);
+        assert_eq!(size_decimals(dec("0.0005")), 4);
+    }
+
+    #[test]
+    fn ratios_round_to_eight_decimals_and_refuse_zero() {
+        assert_eq!(ratio(dec("1"), dec("3")), Some(dec("0.33333333")));
+        assert_eq!(ratio(dec("1"), Decimal::ZERO), None);
+    }
+
+    #[test]
+    fn the_universe_lists_perpetuals_as_coins() {
+        let genesis = novation_protocol::params::Genesis::example(&[]);
+        let state = State::new(genesis).unwrap();
+        let coins = universe(&state);
+        assert_eq!(coins[0].name, "BTC");
+        assert_eq!(coins[0].asset, 0);
+        assert_eq!(coins[0].sz_decimals, 4);
+        assert!(coins.iter().all(|c| !c.name.ends_with("-PERP")));
+        assert_eq!(coin_by_name(&state, "BTC").map(|c| c.market), Some(coins[0].market));
+        assert_eq!(coin_by_name(&state, "btc"), None, "names are case-sensitive");
+    }
+}

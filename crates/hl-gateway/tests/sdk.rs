@@ -1,0 +1,281 @@
+//! The gateway against a running devnet: orders placed and traded through novation's own
+//! API, then read back through `POST /info` — by raw HTTP here, and by Hyperliquid's official
+//! Python SDK (`hyperliquid-python-sdk`, `tests/python/check_info.py`) when it is installed
+//! (required when `NOVATION_REQUIRE_PYTHON=1`, as CI sets).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use novation_math::{Decimal, Rounding};
+use novation_node::{demo_key, start_devnet, DevnetConfig, Node, RunningNode};
+use novation_protocol::presets::BTC_PERP;
+use novation_tx::{Eip712Signer, TxPayload};
+use novation_types::{Action, OrderAction, OrderRequest, Side, SubaccountId};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const CHAIN_ID: u64 = 31337;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("novation-hl-gateway-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+async fn devnet(name: &str) -> RunningNode {
+    let config = DevnetConfig {
+        data_dir: temp_dir(name),
+        rpc_addr: "127.0.0.1:0".parse().unwrap(),
+        block_time_ms: 50,
+        reset: true,
+        market_maker: false,
+        chain_id: CHAIN_ID,
+        demo_accounts: 2,
+        feed_seed: 1,
+        ..DevnetConfig::default()
+    };
+    start_devnet(config).await.unwrap()
+}
+
+async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// BTC-PERP's mark once the simulated feed has given one.
+async fn btc_mark(node: &Node) -> Decimal {
+    let mut mark = None;
+    wait_for("a BTC-PERP mark", || {
+        mark = node.with_state(|s| s.market(BTC_PERP).and_then(|m| m.mark));
+        mark.is_some()
+    })
+    .await;
+    mark.unwrap()
+}
+
+fn submit(node: &Node, signer: &Eip712Signer, order: OrderRequest) {
+    let address = signer.address();
+    let payload =
+        TxPayload::new(CHAIN_ID, address, node.next_nonce(address), vec![Action::Order(OrderAction::Place(order))]);
+    node.submit(signer.sign(&payload)).unwrap();
+}
+
+/// Sends one HTTP/1.1 request and returns the status and the body.
+async fn http(addr: std::net::SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // A server may answer (and close) before reading an oversized body.
+    let _ = stream.write_all(body).await;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    let text = String::from_utf8_lossy(&response).to_string();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+async fn info(addr: std::net::SocketAddr, request: Value) -> Value {
+    let (status, body) = http(addr, "POST", "/info", request.to_string().as_bytes()).await;
+    assert_eq!(status, 200, "{request} → {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// Hyperliquid's decimal string of `value` (always a fractional part).
+fn hl(value: Decimal) -> String {
+    let text = value.to_string();
+    if text.contains('.') {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// What the test traded: demo key 0 bought `fill_size` at `fill_px` from demo key 1, and
+/// rests a bid of `bid_size` at `bid_px` with client id 7.
+struct Traded {
+    buyer: Eip712Signer,
+    fill_px: Decimal,
+    bid_px: Decimal,
+    bid_oid: u64,
+}
+
+async fn trade(node: &Node) -> Traded {
+    let tick: Decimal = "0.1".parse().unwrap();
+    let mark_ticks = btc_mark(node).await.to_units(tick, Rounding::Floor).unwrap() as u64;
+    let (buyer, seller) = (demo_key(0), demo_key(1));
+    let ask_ticks = mark_ticks + mark_ticks / 500;
+    let bid_ticks = mark_ticks - mark_ticks / 100;
+    submit(node, &seller, OrderRequest::limit(0, BTC_PERP, Side::Sell, ask_ticks, 2_000));
+    let seller_id = SubaccountId::new(seller.address(), 0);
+    wait_for("the ask to rest", || node.with_state(|s| s.open_orders(seller_id).len() == 1)).await;
+    submit(node, &buyer, OrderRequest::limit(0, BTC_PERP, Side::Buy, ask_ticks, 2_000));
+    submit(node, &buyer, OrderRequest::limit(0, BTC_PERP, Side::Buy, bid_ticks, 5_000).with_client_id(7));
+    let buyer_id = SubaccountId::new(buyer.address(), 0);
+    wait_for("the fill and the resting bid", || {
+        node.with_state(|s| {
+            s.open_orders(buyer_id).len() == 1 && s.account(buyer_id).positions.iter().any(|p| p.size_lots == 2_000)
+        })
+    })
+    .await;
+    let bid_oid = node.with_state(|s| s.open_orders(buyer_id)[0].order_id.0);
+    let price = |ticks: u64| Decimal::from_units(i128::from(ticks), tick).unwrap();
+    Traded { buyer, fill_px: price(ask_ticks), bid_px: price(bid_ticks), bid_oid }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn info_answers_hyperliquid_shapes_from_the_devnets_state() {
+    let running = devnet("info").await;
+    let gateway = novation_hl_gateway::start(running.node.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = gateway.addr();
+    let traded = trade(&running.node).await;
+    let user = traded.buyer.address().to_string();
+
+    let meta = info(addr, serde_json::json!({"type": "meta"})).await;
+    assert_eq!(
+        meta["universe"][0],
+        serde_json::json!({"name": "BTC", "szDecimals": 4, "maxLeverage": meta["universe"][0]["maxLeverage"]})
+    );
+    assert!(meta["universe"][0]["maxLeverage"].as_u64().unwrap() >= 1);
+
+    let book = info(addr, serde_json::json!({"type": "l2Book", "coin": "BTC"})).await;
+    assert_eq!(book["coin"], "BTC");
+    let bids = book["levels"][0].as_array().unwrap();
+    assert!(bids.contains(&serde_json::json!({"px": hl(traded.bid_px), "sz": "0.5", "n": 1})), "{book}");
+
+    let state = info(addr, serde_json::json!({"type": "clearinghouseState", "user": user})).await;
+    let position = &state["assetPositions"][0]["position"];
+    assert_eq!(position["coin"], "BTC");
+    assert_eq!(position["szi"], "0.2");
+    assert_eq!(position["entryPx"], hl(traded.fill_px));
+    assert_eq!(position["leverage"]["type"], "cross");
+    assert!(state["marginSummary"]["accountValue"].as_str().unwrap().parse::<Decimal>().unwrap().is_positive());
+
+    let orders = info(addr, serde_json::json!({"type": "openOrders", "user": user})).await;
+    assert_eq!(orders.as_array().unwrap().len(), 1, "{orders}");
+    assert_eq!(orders[0]["limitPx"], hl(traded.bid_px));
+    assert_eq!(orders[0]["sz"], "0.5");
+    assert_eq!(orders[0]["side"], "B");
+    assert_eq!(orders[0]["oid"], traded.bid_oid);
+    assert_eq!(orders[0]["cloid"], "0x00000000000000000000000000000007");
+
+    let by_cloid = info(
+        addr,
+        serde_json::json!({"type": "orderStatus", "user": user, "oid": "0x00000000000000000000000000000007"}),
+    )
+    .await;
+    assert_eq!(by_cloid["status"], "order");
+    assert_eq!(by_cloid["order"]["order"]["oid"], traded.bid_oid);
+    let gone = info(addr, serde_json::json!({"type": "orderStatus", "user": user, "oid": 999_999_999u64})).await;
+    assert_eq!(gone["status"], "unknownOid");
+
+    let fills = info(addr, serde_json::json!({"type": "userFills", "user": user})).await;
+    let fill = &fills[0];
+    assert_eq!((&fill["coin"], &fill["side"], &fill["sz"]), (&"BTC".into(), &"B".into(), &"0.2".into()), "{fills}");
+    assert_eq!(fill["px"], hl(traded.fill_px));
+    assert_eq!(fill["dir"], "Open Long");
+    assert_eq!(fill["startPosition"], "0.0");
+    assert_eq!(fill["crossed"], true);
+
+    let now_ms = running.node.time_ms();
+    let candles = info(
+        addr,
+        serde_json::json!({"type": "candleSnapshot", "req": {"coin": "BTC", "interval": "1m", "startTime": now_ms - 600_000, "endTime": now_ms}}),
+    )
+    .await;
+    let candle = candles.as_array().unwrap().last().unwrap();
+    assert_eq!((&candle["s"], &candle["i"], &candle["n"]), (&"BTC".into(), &"1m".into(), &1.into()), "{candles}");
+    assert_eq!(candle["o"], hl(traded.fill_px));
+    assert_eq!(candle["v"], "0.2");
+
+    let contexts = info(addr, serde_json::json!({"type": "metaAndAssetCtxs"})).await;
+    assert_eq!(contexts[0], meta);
+    assert_eq!(contexts[1][0]["openInterest"], "0.2");
+    assert_eq!(
+        contexts[1][0]["dayNtlVlm"],
+        hl(traded.fill_px.mul("0.2".parse().unwrap(), Rounding::HalfEven).unwrap())
+    );
+
+    let mids = info(addr, serde_json::json!({"type": "allMids"})).await;
+    assert!(mids["BTC"].as_str().unwrap().parse::<Decimal>().unwrap().is_positive());
+    assert_eq!(
+        info(addr, serde_json::json!({"type": "spotMeta"})).await,
+        serde_json::json!({"universe": [], "tokens": []})
+    );
+    assert_eq!(info(addr, serde_json::json!({"type": "perpDexs"})).await, serde_json::json!([null]));
+
+    python_sdk_reads_the_same(&gateway, &traded).await;
+    gateway.stop().await;
+    drop(running.stop().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_clear_errors_never_a_panic() {
+    let running = devnet("errors").await;
+    let gateway = novation_hl_gateway::start(running.node.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = gateway.addr();
+    let cases: [(&str, &str); 8] = [
+        (r#"{"type":"noSuchThing"}"#, "unknown info type"),
+        (r#"{"type":"meta","colour":"blue"}"#, "unknown field"),
+        (r#"{"type":"l2Book","coin":"DOGE"}"#, "unknown coin"),
+        (r#"{"type":"clearinghouseState","user":"0x12"}"#, "address"),
+        (r#"{"type":"candleSnapshot","req":{"coin":"BTC","interval":"7m","startTime":0}}"#, "interval"),
+        (r#"{"type":"meta","dex":"other"}"#, "perp dex"),
+        (r#"[1,2,3]"#, "JSON object"),
+        (r#"{"type":"#, "not JSON"),
+    ];
+    for (body, expected) in cases {
+        let (status, text) = http(addr, "POST", "/info", body.as_bytes()).await;
+        assert_eq!(status, 422, "{body} → {text}");
+        assert!(text.contains(expected), "{body} → {text}");
+    }
+    let huge = format!(r#"{{"type":"meta","pad":"{}"}}"#, "x".repeat(100_000));
+    assert_eq!(http(addr, "POST", "/info", huge.as_bytes()).await.0, 413);
+    assert_eq!(http(addr, "GET", "/info", b"").await.0, 405);
+    assert_eq!(http(addr, "POST", "/nowhere", b"{}").await.0, 404);
+    // The gateway still answers after all that.
+    assert_eq!(http(addr, "POST", "/info", br#"{"type":"meta"}"#).await.0, 200);
+    gateway.stop().await;
+    drop(running.stop().await);
+}
+
+/// Runs `tests/python/check_info.py` with the official SDK against the gateway.
+async fn python_sdk_reads_the_same(gateway: &novation_hl_gateway::Gateway, traded: &Traded) {
+    let has_sdk = std::process::Command::new("python3")
+        .args(["-c", "import hyperliquid.info"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_sdk {
+        assert!(std::env::var("NOVATION_REQUIRE_PYTHON").as_deref() != Ok("1"), "hyperliquid-python-sdk is required");
+        eprintln!("notice: skipping the Hyperliquid SDK test (pip install hyperliquid-python-sdk)");
+        return;
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/check_info.py");
+    let args = [
+        gateway.url(),
+        traded.buyer.address().to_string(),
+        hl(traded.bid_px),
+        "0.5".to_string(),
+        hl(traded.fill_px),
+        "0.2".to_string(),
+        traded.bid_oid.to_string(),
+    ];
+    let output =
+        tokio::task::spawn_blocking(move || std::process::Command::new("python3").arg(script).args(args).output())
+            .await
+            .unwrap()
+            .unwrap();
+    assert!(
+        output.status.success(),
+        "the SDK check failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprint!("{}", String::from_utf8_lossy(&output.stdout));
+}
