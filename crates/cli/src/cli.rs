@@ -58,6 +58,107 @@ pub(crate) enum Command {
     /// Price instruments offline with the protocol's own math.
     #[command(subcommand)]
     Quote(QuoteCommand),
+    /// A live terminal view of a book or an account, redrawn from the node's WebSocket
+    /// subscriptions (Ctrl-C stops it).
+    #[command(subcommand)]
+    Watch(WatchCommand),
+}
+
+/// `novation watch ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum WatchCommand {
+    /// A market's order book, redrawn after every block.
+    Book {
+        /// Market symbol (BTC-PERP) or id.
+        market: String,
+        /// Price levels per side.
+        #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=20))]
+        depth: u32,
+        /// How to watch.
+        #[command(flatten)]
+        watch: WatchArgs,
+    },
+    /// An account's balances, positions, health and latest events, redrawn whenever a block
+    /// touches it.
+    Account {
+        /// An address, or the name of a stored key [default: the only stored key].
+        account: Option<String>,
+        /// The subaccount number.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        subaccount: u16,
+        /// How to watch.
+        #[command(flatten)]
+        watch: WatchArgs,
+    },
+}
+
+/// Flags shared by the `watch` views.
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    /// Print one frame (after the first message) and exit, without clearing the screen.
+    #[arg(long)]
+    pub(crate) once: bool,
+    /// Poll over HTTP once a second instead of subscribing over the WebSocket (for proxies
+    /// that pass no WebSocket; behind TLS the view always polls).
+    #[arg(long)]
+    pub(crate) poll: bool,
+}
+
+/// Paging through history, newest first.
+#[derive(Debug, Args)]
+pub(crate) struct PageArgs {
+    /// Most records to show.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) limit: u32,
+    /// Show those older than this cursor: the `next` a previous page printed (`HEIGHT:SEQ`),
+    /// or a block height.
+    #[arg(long, value_name = "CURSOR", value_parser = parse_cursor)]
+    pub(crate) before: Option<String>,
+}
+
+/// A history cursor: `HEIGHT:SEQ` as a page's `next` gives it, or a bare height.
+fn parse_cursor(text: &str) -> Result<String, String> {
+    let digits = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit());
+    let valid = match text.split_once(':') {
+        Some((height, seq)) => digits(height) && digits(seq),
+        None => digits(text),
+    };
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(format!("`{text}` is not a cursor: use the `next` a page printed (HEIGHT:SEQ) or a block height"))
+    }
+}
+
+/// Which history `query history` shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum HistoryKindArg {
+    /// Liquidation steps, backstop takeovers, insurance payouts, bad debt, auto-deleveraging.
+    Liquidations,
+    /// Orders accepted and cancelled, triggers placed and refused.
+    Orders,
+    /// Deposits, withdrawals, transfers, contributions, margin modes, settlements.
+    Collateral,
+    /// Trades.
+    Fills,
+    /// Funding payments.
+    Funding,
+    /// Every event touching the account.
+    All,
+}
+
+impl HistoryKindArg {
+    /// The kind's name on the API (`nov_getAccountHistory`).
+    pub(crate) fn api_name(self) -> &'static str {
+        match self {
+            HistoryKindArg::Liquidations => "liquidations",
+            HistoryKindArg::Orders => "orders",
+            HistoryKindArg::Collateral => "collateral",
+            HistoryKindArg::Fills => "fills",
+            HistoryKindArg::Funding => "funding",
+            HistoryKindArg::All => "all",
+        }
+    }
 }
 
 /// `novation quote`.
@@ -259,6 +360,53 @@ pub(crate) enum TxCommand {
         /// The agent's address, or the name of a stored key.
         agent: String,
     },
+    /// Withdraw an agent's authorisation (address or stored key name).
+    RevokeAgent {
+        /// The agent's address, or the name of a stored key.
+        agent: String,
+    },
+    /// Change a resting order's price and/or size (it keeps its place in the queue only when
+    /// the price stays and the size does not grow).
+    Modify {
+        /// The order id (see `novation query orders`).
+        order_id: u64,
+        /// The new limit price [default: unchanged].
+        #[arg(long, value_name = "P", value_parser = parse_positive_decimal, required_unless_present = "size")]
+        price: Option<Decimal>,
+        /// The new remaining size in base units [default: unchanged].
+        #[arg(long, value_name = "S", value_parser = parse_positive_decimal)]
+        size: Option<Decimal>,
+    },
+    /// Place a stop-loss or take-profit: an order that enters the book when the mark price
+    /// crosses --trigger (reduce-only unless --allow-increase).
+    Trigger(TriggerArgs),
+    /// Move collateral from --subaccount to another subaccount of the same account.
+    Transfer {
+        /// Asset symbol (USD, BTC, ...) or id.
+        asset: String,
+        /// Amount in whole units of the asset.
+        #[arg(value_parser = parse_positive_decimal)]
+        amount: Decimal,
+        /// The destination subaccount number.
+        #[arg(long, value_name = "N")]
+        to: u16,
+    },
+    /// Isolate the subaccount to one market (its own margin, quote collateral only), or make
+    /// it cross-margined again with --cross. Only while it has no positions and no orders.
+    Isolated {
+        /// The one market it may trade (symbol or id).
+        #[arg(long, value_name = "M", required_unless_present = "cross", conflicts_with = "cross")]
+        market: Option<String>,
+        /// Back to cross margin.
+        #[arg(long)]
+        cross: bool,
+    },
+    /// Apply the order actions of a JSON file in one transaction, all or none (format in
+    /// docs/cli.md).
+    Batch {
+        /// The JSON file: an array of order actions.
+        file: PathBuf,
+    },
     /// Choose how the subaccount's margin is computed: per position (standard) or over a
     /// grid of price and volatility scenarios per underlying (portfolio).
     MarginMode {
@@ -313,6 +461,50 @@ pub(crate) struct OrderArgs {
     pub(crate) slippage: Option<Decimal>,
 }
 
+/// Stop-loss or take-profit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TriggerKindArg {
+    /// Close at a loss: a sell fires when the mark falls to the trigger, a buy when it rises.
+    StopLoss,
+    /// Close at a profit: a sell fires when the mark rises to the trigger, a buy when it falls.
+    TakeProfit,
+}
+
+/// `novation tx trigger`.
+#[derive(Debug, Args)]
+pub(crate) struct TriggerArgs {
+    /// stop-loss or take-profit.
+    #[arg(value_enum)]
+    pub(crate) kind: TriggerKindArg,
+    /// Market symbol (BTC-PERP) or id.
+    pub(crate) market: String,
+    /// The side of the order placed when it fires (sell closes a long).
+    #[arg(value_enum)]
+    pub(crate) side: SideArg,
+    /// Size in base units; a whole number of lots.
+    #[arg(value_parser = parse_positive_decimal)]
+    pub(crate) size: Decimal,
+    /// The mark price that fires it; a whole number of ticks.
+    #[arg(long = "trigger", value_name = "P", value_parser = parse_positive_decimal)]
+    pub(crate) trigger_price: Decimal,
+    /// Limit price of the order placed when it fires (good till cancelled; --ioc for
+    /// immediate or cancel). Without it, a market order.
+    #[arg(long, value_name = "P", value_parser = parse_positive_decimal)]
+    pub(crate) price: Option<Decimal>,
+    /// The limit order placed is immediate or cancel.
+    #[arg(long, requires = "price")]
+    pub(crate) ioc: bool,
+    /// A market order's furthest trade from mark, in percent [default: 1].
+    #[arg(long, value_name = "PCT", conflicts_with = "price", value_parser = parse_decimal)]
+    pub(crate) slippage: Option<Decimal>,
+    /// Let the order open or grow a position (by default it only reduces one).
+    #[arg(long)]
+    pub(crate) allow_increase: bool,
+    /// Your own id for the order.
+    #[arg(long, value_name = "N")]
+    pub(crate) client_id: Option<u64>,
+}
+
 /// `novation query ...`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum QueryCommand {
@@ -331,11 +523,40 @@ pub(crate) enum QueryCommand {
     },
     /// The resting orders of an account's subaccount: ids, client ids, price, size, filled.
     Orders {
-        /// An address, or the name of a stored key.
-        account: String,
+        /// An address, or the name of a stored key [default: the only stored key].
+        account: Option<String>,
         /// The subaccount number.
         #[arg(long, value_name = "N", default_value_t = 0)]
         subaccount: u16,
+    },
+    /// An account's fills, newest first: market, side, maker or taker, price, size, fee,
+    /// realised PnL.
+    Fills {
+        /// An address, or the name of a stored key [default: the only stored key].
+        account: Option<String>,
+        /// Which page.
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Funding an account received (positive) or paid (negative), newest first.
+    Funding {
+        /// An address, or the name of a stored key [default: the only stored key].
+        account: Option<String>,
+        /// Which page.
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// An account's history, newest first: liquidations and auto-deleveraging unless --kind
+    /// says otherwise.
+    History {
+        /// An address, or the name of a stored key [default: the only stored key].
+        account: Option<String>,
+        /// Which events.
+        #[arg(long, value_enum, default_value_t = HistoryKindArg::Liquidations)]
+        kind: HistoryKindArg,
+        /// Which page.
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// The order book of a market.
     Book {
@@ -532,6 +753,65 @@ mod tests {
         assert_eq!(tx.subaccount, 2);
         assert!(matches!(tx.action, TxCommand::MarginMode { mode: MarginModeArg::Portfolio }));
         assert!(parse(&["tx", "--key", "a", "margin-mode", "--mode", "cross"]).is_err());
+    }
+
+    #[test]
+    fn history_queries_page_with_a_limit_and_a_cursor() {
+        let Command::Query(QueryCommand::Fills { account, page }) =
+            parse(&["query", "fills", "demo1", "--limit", "5", "--before", "120:3"]).unwrap().command
+        else {
+            panic!("not fills")
+        };
+        assert_eq!((account.as_deref(), page.limit, page.before.as_deref()), (Some("demo1"), 5, Some("120:3")));
+        let Command::Query(QueryCommand::History { account, kind, page }) =
+            parse(&["query", "history"]).unwrap().command
+        else {
+            panic!("not history")
+        };
+        assert_eq!((account, kind, page.limit, page.before), (None, HistoryKindArg::Liquidations, 20, None));
+        assert!(parse(&["query", "history", "--kind", "orders", "--before", "77"]).is_ok());
+        assert!(matches!(
+            parse(&["query", "orders"]).unwrap().command,
+            Command::Query(QueryCommand::Orders { account: None, .. })
+        ));
+        assert!(parse(&["query", "funding", "--before", "12:x"]).is_err());
+        assert!(parse(&["query", "fills", "--limit", "0"]).is_err());
+        assert!(parse(&["query", "history", "--kind", "gossip"]).is_err());
+    }
+
+    #[test]
+    fn new_transactions_parse_with_their_required_flags() {
+        let tx = |args: &[&str]| parse(&[&["tx", "--key", "a"][..], args].concat());
+        assert!(tx(&["modify", "7", "--price", "58000"]).is_ok());
+        assert!(tx(&["modify", "7", "--size", "0.1"]).is_ok());
+        assert!(tx(&["modify", "7"]).is_err(), "modify needs a price or a size");
+        let cli = tx(&["trigger", "stop-loss", "BTC-PERP", "sell", "0.01", "--trigger", "55000"]).unwrap();
+        let Command::Tx(TxArgs { action: TxCommand::Trigger(trigger), .. }) = cli.command else {
+            panic!("not trigger")
+        };
+        assert_eq!((trigger.kind, trigger.side, trigger.price), (TriggerKindArg::StopLoss, SideArg::Sell, None));
+        assert!(tx(&["trigger", "take-profit", "BTC-PERP", "sell", "0.01"]).is_err(), "--trigger is required");
+        assert!(tx(&["trigger", "stop-loss", "BTC-PERP", "sell", "0.01", "--trigger", "1", "--ioc"]).is_err());
+        assert!(tx(&["transfer", "USD", "10", "--to", "1"]).is_ok());
+        assert!(tx(&["transfer", "USD", "10"]).is_err(), "--to is required");
+        assert!(tx(&["isolated", "--market", "BTC-PERP"]).is_ok());
+        assert!(tx(&["isolated", "--cross"]).is_ok());
+        assert!(tx(&["isolated"]).is_err());
+        assert!(tx(&["isolated", "--cross", "--market", "BTC-PERP"]).is_err());
+        assert!(tx(&["revoke-agent", "bot"]).is_ok());
+        assert!(tx(&["batch", "orders.json"]).is_ok());
+    }
+
+    #[test]
+    fn watch_views_parse() {
+        let cli = parse(&["watch", "book", "BTC-PERP", "--once"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Watch(WatchCommand::Book { depth: 10, watch: WatchArgs { once: true, poll: false }, .. })
+        ));
+        let cli = parse(&["watch", "account", "demo1", "--subaccount", "2"]).unwrap();
+        assert!(matches!(cli.command, Command::Watch(WatchCommand::Account { subaccount: 2, .. })));
+        assert!(parse(&["watch", "book", "BTC-PERP", "--depth", "0"]).is_err());
     }
 
     #[test]

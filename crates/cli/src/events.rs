@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::markets::{as_decimal, asset_symbol, AssetInfo, MarketInfo};
 use crate::table::Table;
-use crate::units::from_steps;
+use crate::units::{from_steps, price_text};
 
 /// Fields shown in their own columns (or not at all), never in the detail column.
 const COLUMN_FIELDS: &[&str] = &[
@@ -50,7 +50,8 @@ pub(crate) fn events_table(events: &[Value], names: &Names<'_>) -> Table {
     table
 }
 
-fn event_row(event: &Value, names: &Names<'_>) -> Vec<String> {
+/// The seven cells of one event: name, market, order, side, price, size, detail.
+pub(crate) fn event_row(event: &Value, names: &Names<'_>) -> Vec<String> {
     let (name, body) = match event.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next()) {
         Some((name, body)) => (name.as_str(), body),
         None => {
@@ -74,10 +75,13 @@ fn event_row(event: &Value, names: &Names<'_>) -> Vec<String> {
     };
     let order = get("order_id").or_else(|| get("taker_order")).map(plain).unwrap_or_default();
     let side = get("side").or_else(|| get("taker_side")).map(|s| plain(s).to_lowercase()).unwrap_or_default();
-    let price = get("price_ticks").and_then(Value::as_u64).map(|ticks| match market {
-        Some(m) => from_steps(ticks, m.tick_size).map_or_else(|| format!("{ticks} ticks"), |p| p.to_string()),
+    let ticks_text = |ticks: u64| match market {
+        Some(m) => {
+            from_steps(ticks, m.tick_size).map_or_else(|| format!("{ticks} ticks"), |p| price_text(p, m.tick_size))
+        }
         None => format!("{ticks} ticks"),
-    });
+    };
+    let price = get("price_ticks").and_then(Value::as_u64).map(ticks_text);
     let lots = get("size_lots").or_else(|| get("remaining_lots")).and_then(Value::as_u64);
     let size = lots.map(|lots| match market {
         Some(m) => from_steps(lots, m.lot_size).map_or_else(|| format!("{lots} lots"), |s| s.to_string()),
@@ -87,6 +91,9 @@ fn event_row(event: &Value, names: &Names<'_>) -> Vec<String> {
     if get("remaining_lots").is_some() && name == "OrderRested" {
         detail.push("resting".to_string());
     }
+    if name == "MarginModeChanged" && get("isolated_market").is_some_and(Value::is_null) {
+        detail.push("cross margin".to_string());
+    }
     if let Some(fields) = body.as_object() {
         for (key, value) in fields {
             let zero_pnl = key.ends_with("realized_pnl") && as_decimal(value).is_some_and(|pnl| pnl.is_zero());
@@ -95,7 +102,18 @@ fn event_row(event: &Value, names: &Names<'_>) -> Vec<String> {
             }
             let shown = match (key.as_str(), value.as_u64()) {
                 ("asset", Some(id)) => asset_symbol(names.assets, u16::try_from(id).unwrap_or(u16::MAX)),
-                _ => plain(value),
+                ("isolated_market", Some(_)) => {
+                    names.market(Some(value)).map_or_else(|| plain(value), |m| m.symbol.clone())
+                }
+                ("trigger_price_ticks", Some(ticks)) => {
+                    detail.push(format!("trigger={}", ticks_text(ticks)));
+                    continue;
+                }
+                // A subaccount (`{owner, number}`) by its number: the owner is the account's.
+                _ => match value.get("number").filter(|_| value.get("owner").is_some()) {
+                    Some(number) => format!("sub {}", plain(number)),
+                    None => plain(value),
+                },
             };
             detail.push(format!("{key}={shown}"));
         }
@@ -146,6 +164,7 @@ mod tests {
             symbol: "BTC-PERP".into(),
             tick_size: "0.1".parse().unwrap(),
             lot_size: "0.0001".parse().unwrap(),
+            ..Default::default()
         }];
         let assets = vec![AssetInfo { id: 0, symbol: "USD".into() }];
         (markets, assets)
@@ -160,6 +179,16 @@ mod tests {
             "maker_fee": "-0.0975", "taker_fee": "0.4876", "maker_realized_pnl": "0", "taker_realized_pnl": "0"}});
         let row = event_row(&fill, &names);
         assert_eq!(&row[..6], ["fill", "BTC-PERP", "2", "buy", "65000.1", "0.015"]);
+        let transfer = json!({"Transferred": {"from": {"owner": "0xaa", "number": 0}, "to": {"owner": "0xaa", "number": 1},
+            "asset": 0, "amount": "100"}});
+        assert_eq!(event_row(&transfer, &names)[6], "amount=100 asset=USD from=sub 0 to=sub 1");
+        let trigger =
+            json!({"TriggerPlaced": {"order_id": 2, "subaccount": {}, "market": 0, "trigger_price_ticks": 550000}});
+        assert_eq!(event_row(&trigger, &names)[6], "trigger=55000.0");
+        let isolated = json!({"MarginModeChanged": {"subaccount": {}, "isolated_market": 0}});
+        assert_eq!(event_row(&isolated, &names)[6], "isolated_market=BTC-PERP");
+        let cross = json!({"MarginModeChanged": {"subaccount": {}, "isolated_market": null}});
+        assert_eq!(event_row(&cross, &names)[6], "cross margin");
         assert!(row[6].contains("taker_fee=0.4876"), "{}", row[6]);
         assert!(row[6].contains("maker_order=1"), "{}", row[6]);
         assert!(!row[6].contains("realized_pnl"), "zero PnL is left out: {}", row[6]);

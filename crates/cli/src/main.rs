@@ -6,17 +6,22 @@
 //!  novation keys new|list|...    local signing keys in HOME/keys/*.json (0600)
 //!  novation tx --key K <action>  sign, send (JSON-RPC), wait for the block, show events
 //!  novation query <what>         read the chain through the node's JSON-RPC API
+//!  novation watch book|account   a live terminal view from the WebSocket subscriptions
 //! ```
 //!
-//! Every failure is a [`error::CliError`] with a message and an exit code (1: failure, 2:
-//! usage); the process never panics on input. `--json` switches every command's output to
-//! the node's JSON, for scripts.
+//! Every failure is a [`error::CliError`] with a message, a hint and an exit code (1: failure,
+//! 2: usage, or a mistake refused before signing); the process never panics on input.
+//! `--json` switches every command's output to the node's JSON, for scripts, and errors to
+//! one line of JSON on stderr.
 #![deny(missing_docs)]
 
+mod batch;
 mod cli;
 mod devnet;
 mod error;
 mod events;
+mod explain;
+mod history;
 mod keys;
 mod markets;
 mod network;
@@ -26,6 +31,7 @@ mod rpc;
 mod table;
 mod tx;
 mod units;
+mod watch;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -76,7 +82,15 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             // Help and version go to stdout with exit code 0; usage errors to stderr with 2.
-            let _ = error.print();
+            let wants_json = std::env::args().any(|arg| arg == "--json");
+            if wants_json && error.use_stderr() {
+                let text = error.to_string();
+                let first = text.lines().next().unwrap_or_default();
+                let usage = error::CliError::Usage(first.trim_start_matches("error: ").to_string());
+                let _ = writeln!(std::io::stderr(), "{}", usage.to_json());
+            } else {
+                let _ = error.print();
+            }
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(error::EXIT_USAGE));
         }
     };
@@ -84,9 +98,23 @@ fn main() -> ExitCode {
     match run(&ctx, &cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let _ = writeln!(std::io::stderr(), "error: {error}");
+            report(&ctx, &error);
             ExitCode::from(error.exit_code())
         }
+    }
+}
+
+/// Writes `error` to stderr: `error: …` and `hint: …` lines, or with `--json` one line
+/// `{"error": {"code", "node_code", "message", "hint"}}`.
+fn report(ctx: &Context, error: &error::CliError) {
+    let mut stderr = std::io::stderr().lock();
+    if ctx.json {
+        let _ = writeln!(stderr, "{}", error.to_json());
+        return;
+    }
+    let _ = writeln!(stderr, "error: {error}");
+    if let Some(hint) = error.hint() {
+        let _ = writeln!(stderr, "hint: {hint}");
     }
 }
 
@@ -99,6 +127,7 @@ fn run(ctx: &Context, command: &Command) -> CliResult<()> {
         Command::Tx(args) => tx::run(ctx, args),
         Command::Query(command) => query::run(ctx, command),
         Command::Quote(QuoteCommand::Option(args)) => quote::run_option(ctx, args),
+        Command::Watch(command) => watch::run(ctx, command),
     }
 }
 

@@ -3,15 +3,15 @@
 //! The node's JSON is read leniently: a field may sit at the top of a market object or one
 //! level down (e.g. under `params` or `stats`).
 
-use novation_math::Decimal;
+use novation_math::{Decimal, Ppm};
 use novation_protocol::params::Genesis;
 use serde_json::Value;
 
 use crate::error::{CliError, CliResult};
 use crate::rpc::RpcClient;
 
-/// A market's identity and grid.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A market's identity, grid, fees and margin, as far as the command needs them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct MarketInfo {
     /// Market id.
     pub(crate) id: u16,
@@ -21,6 +21,23 @@ pub(crate) struct MarketInfo {
     pub(crate) tick_size: Decimal,
     /// Size step in base units.
     pub(crate) lot_size: Decimal,
+    /// Smallest order in lots (0 when the node did not say).
+    pub(crate) min_order_lots: u64,
+    /// Maker fee rate as a fraction (negative: a rebate).
+    pub(crate) maker_fee: Option<Decimal>,
+    /// Taker fee rate as a fraction.
+    pub(crate) taker_fee: Option<Decimal>,
+    /// Initial margin fraction of the smallest positions (the first margin tier).
+    pub(crate) initial_margin: Option<Decimal>,
+    /// The mark price when the markets were fetched.
+    pub(crate) mark: Option<Decimal>,
+}
+
+impl MarketInfo {
+    /// The smallest order as a size in base units.
+    pub(crate) fn min_size(&self) -> Decimal {
+        Decimal::from_units(i128::from(self.min_order_lots.max(1)), self.lot_size).unwrap_or(self.lot_size)
+    }
 }
 
 /// `value[key]`, or the same key inside one of `value`'s object fields.
@@ -44,6 +61,21 @@ pub(crate) fn as_decimal(value: &Value) -> Option<Decimal> {
         Value::Number(number) => number.to_string().parse().ok(),
         _ => None,
     }
+}
+
+/// A rate as a fraction of one, from either form the node uses: parts per million (a JSON
+/// integer, as in the raw market parameters) or a fraction (a decimal string, as in the
+/// human-unit market info).
+fn rate(value: &Value) -> Option<Decimal> {
+    match value {
+        Value::Number(number) => number.as_i64().map(|ppm| Ppm::new(ppm).to_decimal()),
+        Value::String(text) => text.parse().ok(),
+        _ => None,
+    }
+}
+
+fn rate_field(value: &Value, key: &str) -> Option<Decimal> {
+    field(value, key).and_then(rate)
 }
 
 /// An id field: a number, or a newtype written as a one-field array/object.
@@ -75,6 +107,14 @@ pub(crate) fn parse_markets(result: &Value) -> CliResult<Vec<MarketInfo>> {
                 symbol: field(market, "symbol").and_then(Value::as_str).ok_or_else(|| missing("symbol"))?.to_string(),
                 tick_size: decimal_field(market, "tick_size").ok_or_else(|| missing("tick_size"))?,
                 lot_size: decimal_field(market, "lot_size").ok_or_else(|| missing("lot_size"))?,
+                min_order_lots: field(market, "min_order_lots").and_then(Value::as_u64).unwrap_or(0),
+                maker_fee: rate_field(market, "maker_fee"),
+                taker_fee: rate_field(market, "taker_fee"),
+                initial_margin: field(market, "margin_tiers")
+                    .and_then(|tiers| tiers.get(0))
+                    .and_then(|tier| tier.get("initial"))
+                    .and_then(rate),
+                mark: decimal_field(market, "mark"),
             })
         })
         .collect()
@@ -85,7 +125,10 @@ pub(crate) fn find_market<'a>(markets: &'a [MarketInfo], name: &str) -> CliResul
     let by_id = name.parse::<u16>().ok();
     markets.iter().find(|m| Some(m.id) == by_id || m.symbol.eq_ignore_ascii_case(name)).ok_or_else(|| {
         let known: Vec<&str> = markets.iter().map(|m| m.symbol.as_str()).collect();
-        CliError::Input(format!("unknown market `{name}`: the markets are {}", known.join(", ")))
+        CliError::refused(
+            format!("unknown market `{name}`: the markets are {}", known.join(", ")),
+            "see `novation query markets`",
+        )
     })
 }
 
@@ -135,7 +178,10 @@ pub(crate) fn find_asset<'a>(assets: &'a [AssetInfo], name: &str) -> CliResult<&
     let by_id = name.parse::<u16>().ok();
     assets.iter().find(|a| Some(a.id) == by_id || a.symbol.eq_ignore_ascii_case(name)).ok_or_else(|| {
         let known: Vec<&str> = assets.iter().map(|a| a.symbol.as_str()).collect();
-        CliError::Input(format!("unknown asset `{name}`: the assets are {}", known.join(", ")))
+        CliError::refused(
+            format!("unknown asset `{name}`: the assets are {}", known.join(", ")),
+            "name an asset by symbol or id",
+        )
     })
 }
 
@@ -161,10 +207,32 @@ mod tests {
         let flat = parse_markets(&flat).unwrap();
         assert_eq!(
             flat[0],
-            MarketInfo { id: 0, symbol: "BTC-PERP".into(), tick_size: dec("0.1"), lot_size: dec("0.0001") }
+            MarketInfo {
+                id: 0,
+                symbol: "BTC-PERP".into(),
+                tick_size: dec("0.1"),
+                lot_size: dec("0.0001"),
+                min_order_lots: 0,
+                ..Default::default()
+            }
         );
         let nested = parse_markets(&nested).unwrap();
         assert_eq!((nested[0].id, nested[0].lot_size), (1, dec("0.001")));
+        let full = json!([{"params": {"id": 0, "symbol": "BTC-PERP", "tick_size": "0.1", "lot_size": "0.0001",
+            "min_order_lots": 10, "maker_fee": -100, "taker_fee": 500,
+            "margin_tiers": [{"max_notional": "1000000", "initial": 50000, "maintenance": 30000}]},
+            "stats": {"mark": "60000.5"}}]);
+        let full = &parse_markets(&full).unwrap()[0];
+        assert_eq!((full.min_order_lots, full.min_size()), (10, dec("0.001")));
+        assert_eq!((full.maker_fee, full.taker_fee), (Some(dec("-0.0001")), Some(dec("0.0005"))));
+        assert_eq!((full.initial_margin, full.mark), (Some(dec("0.05")), Some(dec("60000.5"))));
+        // The human-unit form (`info`: fractions as decimal strings) reads the same.
+        let info = json!([{"info": {"id": 0, "symbol": "BTC-PERP", "tick_size": "0.1", "lot_size": "0.0001",
+            "maker_fee": "-0.0001", "taker_fee": "0.0005",
+            "margin_tiers": [{"max_notional": "1000000", "initial": "0.05", "maintenance": "0.03"}]},
+            "params": {"id": 0, "symbol": "BTC-PERP", "tick_size": "0.1", "lot_size": "0.0001", "min_order_lots": 10,
+            "maker_fee": -100, "taker_fee": 500}, "stats": {"mark": "60000.5"}}]);
+        assert_eq!(&parse_markets(&info).unwrap()[0], full);
     }
 
     #[test]
@@ -182,7 +250,7 @@ mod tests {
         assert_eq!(find_market(&markets, "btc-perp").unwrap().id, 0);
         assert_eq!(find_market(&markets, "1").unwrap().symbol, "ETH-PERP");
         let error = find_market(&markets, "DOGE-PERP").unwrap_err().to_string();
-        assert_eq!(error, "unknown market `DOGE-PERP`: the markets are BTC-PERP, ETH-PERP");
+        assert_eq!(error, "unknown market `DOGE-PERP`: the markets are BTC-PERP, ETH-PERP (nothing was sent)");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use crate::cli::QueryCommand;
 use crate::error::{CliError, CliResult};
 use crate::events::{events_table, plain, Names};
+use crate::history::Which;
 use novation_math::{Decimal, Rounding};
 
 use crate::markets::{
@@ -14,12 +15,19 @@ use crate::markets::{
 use crate::rpc::RpcClient;
 use crate::table::{key_values, Table};
 use crate::tx::resolve_address;
-use crate::units::from_steps;
+use crate::units::{from_steps, leverage_text, percent_text, price_text, usd_text};
 use crate::Context;
 
 /// Runs `novation query`.
 pub(crate) fn run(ctx: &Context, command: &QueryCommand) -> CliResult<()> {
     let rpc = RpcClient::new(&ctx.rpc);
+    match command {
+        QueryCommand::Account { subaccount, .. }
+        | QueryCommand::Orders { subaccount, .. }
+        | QueryCommand::AdlRank { subaccount, .. }
+        | QueryCommand::Margin { subaccount, .. } => crate::tx::check_subaccount(*subaccount, "--subaccount")?,
+        _ => {}
+    }
     let text = match command {
         QueryCommand::Status => {
             let status = rpc.call("nov_status", json!([]))?;
@@ -50,7 +58,8 @@ pub(crate) fn run(ctx: &Context, command: &QueryCommand) -> CliResult<()> {
             if ctx.json {
                 return ctx.print_json(&view);
             }
-            render_account(&address.to_string(), *subaccount, &view)
+            let markets = fetch_markets(&rpc).unwrap_or_default();
+            render_account(&address.to_string(), *subaccount, &view, &markets)
         }
         QueryCommand::Tx { hash } => {
             let hex_digits = hash.trim_start_matches("0x");
@@ -74,8 +83,17 @@ pub(crate) fn run(ctx: &Context, command: &QueryCommand) -> CliResult<()> {
                 ),
             }
         }
+        QueryCommand::Fills { account, page } => {
+            return crate::history::run(ctx, &rpc, Which::Fills, account.as_deref(), page);
+        }
+        QueryCommand::Funding { account, page } => {
+            return crate::history::run(ctx, &rpc, Which::Funding, account.as_deref(), page);
+        }
+        QueryCommand::History { account, kind, page } => {
+            return crate::history::run(ctx, &rpc, Which::Kind(*kind), account.as_deref(), page);
+        }
         QueryCommand::Orders { account, subaccount } => {
-            let address = resolve_address(ctx, account)?;
+            let address = crate::tx::resolve_account_or_only_key(ctx, account.as_deref())?;
             let orders = rpc.call("nov_getOpenOrders", json!([address.to_string(), subaccount]))?;
             if ctx.json {
                 return ctx.print_json(&orders);
@@ -195,7 +213,7 @@ fn render_status(status: &Value) -> String {
 
 fn ticks_text(value: &Value, key: &str, tick_size: novation_math::Decimal) -> String {
     match field(value, key).and_then(Value::as_u64) {
-        Some(ticks) => from_steps(ticks, tick_size).map_or_else(|| ticks.to_string(), |p| p.to_string()),
+        Some(ticks) => from_steps(ticks, tick_size).map_or_else(|| ticks.to_string(), |p| price_text(p, tick_size)),
         None => "-".to_string(),
     }
 }
@@ -218,33 +236,43 @@ fn render_markets(result: &Value) -> CliResult<String> {
         ">best ask",
         ">open interest",
         ">volume",
+        ">maker fee",
+        ">taker fee",
         "status",
     ]);
     for (info, market) in infos.iter().zip(list) {
+        let price = |key: &str| {
+            decimal_field(market, key).map_or_else(|| text_of(market, key), |p| price_text(p, info.tick_size))
+        };
+        let fee = |rate: Option<novation_math::Decimal>| rate.map_or_else(|| "-".to_string(), percent_text);
         table.row([
             info.symbol.clone(),
             info.id.to_string(),
             info.tick_size.to_string(),
             info.lot_size.to_string(),
-            text_of(market, "mark"),
-            text_of(market, "index"),
+            price("mark"),
+            price("index"),
             text_of(market, "index_validity"),
             ticks_text(market, "best_bid_ticks", info.tick_size),
             ticks_text(market, "best_ask_ticks", info.tick_size),
-            text_of(market, "open_interest_notional"),
-            text_of(market, "volume"),
+            decimal_field(market, "open_interest_notional")
+                .map_or_else(|| text_of(market, "open_interest_notional"), usd_text),
+            decimal_field(market, "volume").map_or_else(|| text_of(market, "volume"), usd_text),
+            fee(info.maker_fee),
+            fee(info.taker_fee),
             text_of(market, "status"),
         ]);
     }
     Ok(table.render())
 }
 
-fn render_book(book: &Value, market: &MarketInfo) -> String {
+/// A market's L2 book as a side-by-side table, prices in the market's precision.
+pub(crate) fn render_book(book: &Value, market: &MarketInfo) -> String {
     let side = |key: &str| book.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
     let (bids, asks) = (side("bids"), side("asks"));
     let level = |level: &Value| -> (String, String, String) {
         let price = decimal_field(level, "price")
-            .map(|p| p.to_string())
+            .map(|p| price_text(p, market.tick_size))
             .unwrap_or_else(|| ticks_text(level, "price_ticks", market.tick_size));
         let size = match field(level, "size_lots").and_then(Value::as_u64) {
             Some(lots) => from_steps(lots, market.lot_size).map_or_else(|| lots.to_string(), |s| s.to_string()),
@@ -267,7 +295,13 @@ fn render_book(book: &Value, market: &MarketInfo) -> String {
     out
 }
 
-fn render_orders(address: &str, subaccount: u16, answer: &Value, markets: &[crate::markets::MarketInfo]) -> String {
+/// A subaccount's open orders as a table.
+pub(crate) fn render_orders(
+    address: &str,
+    subaccount: u16,
+    answer: &Value,
+    markets: &[crate::markets::MarketInfo],
+) -> String {
     let orders = answer.get("orders").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut out = format!("open orders of {address} / subaccount {subaccount}\n");
     if orders.is_empty() {
@@ -299,12 +333,17 @@ fn render_orders(address: &str, subaccount: u16, answer: &Value, markets: &[crat
             .map_or_else(|| format!("{filled_lots} lots"), |d| d.to_string());
         let client = order.get("client_order_id").filter(|c| !c.is_null()).map_or("-".to_string(), plain);
         let flags = if order.get("reduce_only").and_then(Value::as_bool) == Some(true) { "reduce-only" } else { "" };
+        let tick = markets.iter().find(|m| Some(u64::from(m.id)) == market).map(|m| m.tick_size);
+        let price = match (decimal_field(order, "price"), tick) {
+            (Some(price), Some(tick)) => price_text(price, tick),
+            _ => text_of(order, "price"),
+        };
         table.row([
             symbol,
             text_of(order, "order_id"),
             client,
             text_of(order, "side").to_lowercase(),
-            text_of(order, "price"),
+            price,
             text_of(order, "size"),
             filled,
             text_of(order, "remaining"),
@@ -316,7 +355,9 @@ fn render_orders(address: &str, subaccount: u16, answer: &Value, markets: &[crat
     out
 }
 
-fn render_account(address: &str, subaccount: u16, view: &Value) -> String {
+/// A subaccount's balances, positions (prices in each market's precision) and health
+/// (leverage as `3.2x`).
+pub(crate) fn render_account(address: &str, subaccount: u16, view: &Value, markets: &[MarketInfo]) -> String {
     let mut out = format!("account {address} / subaccount {subaccount}\n");
     if view.is_null() {
         out.push_str("\n(no such subaccount yet: deposit to create it)\n");
@@ -332,13 +373,18 @@ fn render_account(address: &str, subaccount: u16, view: &Value) -> String {
     let mut positions =
         Table::new(&["market", ">size", ">entry", ">mark", ">notional", ">unrealized pnl", ">open bids", ">open asks"]);
     for position in list("positions") {
+        let tick = markets.iter().find(|m| Some(u64::from(m.id)) == position.get("market").and_then(Value::as_u64));
+        let price = |key: &str| match (decimal_field(&position, key), tick) {
+            (Some(price), Some(market)) => price_text(price, market.tick_size),
+            _ => text_of(&position, key),
+        };
         positions.row([
             text_of(&position, "symbol"),
             text_of(&position, "size"),
-            text_of(&position, "entry_price"),
-            text_of(&position, "mark"),
-            text_of(&position, "notional"),
-            text_of(&position, "unrealized_pnl"),
+            price("entry_price"),
+            price("mark"),
+            decimal_field(&position, "notional").map_or_else(|| text_of(&position, "notional"), usd_text),
+            decimal_field(&position, "unrealized_pnl").map_or_else(|| text_of(&position, "unrealized_pnl"), usd_text),
             text_of(&position, "open_bid_lots"),
             text_of(&position, "open_ask_lots"),
         ]);
@@ -347,15 +393,16 @@ fn render_account(address: &str, subaccount: u16, view: &Value) -> String {
     out.push_str(&if positions.is_empty() { "(none)\n".to_string() } else { positions.render() });
     if let Some(health) = view.get("health").filter(|h| h.is_object()) {
         out.push_str("\nhealth\n");
+        let usd = |key: &str| decimal_field(health, key).map_or_else(|| text_of(health, key), usd_text);
         out.push_str(&key_values(&[
-            ("equity", text_of(health, "equity")),
-            ("collateral", text_of(health, "collateral")),
-            ("unrealized pnl", text_of(health, "unrealized_pnl")),
-            ("initial requirement", text_of(health, "initial_requirement")),
-            ("maintenance requirement", text_of(health, "maintenance_requirement")),
-            ("free collateral", text_of(health, "free_collateral")),
-            ("notional", text_of(health, "notional")),
-            ("leverage", text_of(health, "leverage")),
+            ("equity", usd("equity")),
+            ("collateral", usd("collateral")),
+            ("unrealized pnl", usd("unrealized_pnl")),
+            ("initial requirement", usd("initial_requirement")),
+            ("maintenance requirement", usd("maintenance_requirement")),
+            ("free collateral", usd("free_collateral")),
+            ("notional", usd("notional")),
+            ("leverage", decimal_field(health, "leverage").map_or_else(|| "-".to_string(), leverage_text)),
             ("below maintenance", text_of(health, "below_maintenance")),
         ]));
     }
@@ -551,7 +598,7 @@ fn percent(value: &Value, key: &str) -> String {
 }
 
 /// `2026-11-27 08:00` (UTC) for a time in ms since the Unix epoch.
-fn utc_text(time_ms: u64) -> String {
+pub(crate) fn utc_text(time_ms: u64) -> String {
     let days = (time_ms / 86_400_000) as i64;
     let minutes = time_ms % 86_400_000 / 60_000;
     // Howard Hinnant's civil-from-days.
@@ -760,7 +807,7 @@ mod tests {
                 "free_collateral": "9996.8", "leverage": "0.0065", "below_maintenance": false},
             "open_orders": 2
         });
-        let text = render_account("0xabc", 0, &view);
+        let text = render_account("0xabc", 0, &view, &[]);
         assert!(text.contains("USD      10000"), "{text}");
         assert!(text.contains("BTC-PERP  0.001  65000  65100"), "{text}");
         assert!(text.contains("free collateral          9996.8"), "{text}");
@@ -774,13 +821,14 @@ mod tests {
             symbol: "BTC-PERP".into(),
             tick_size: "0.1".parse().unwrap(),
             lot_size: "0.0001".parse().unwrap(),
+            ..Default::default()
         };
         let book = json!({"market": 0,
             "bids": [{"price_ticks": 649990, "price": "64999", "size_lots": 10, "orders": 1}],
             "asks": [{"price_ticks": 650010, "size_lots": 25, "orders": 2}, {"price_ticks": 650020, "size_lots": 5, "orders": 1}]});
         let text = render_book(&book, &market);
-        assert!(text.contains("     1     0.001  64999  65001    0.0025       2"), "{text}");
-        assert!(text.contains("65002"), "{text}");
+        assert!(text.contains("     1     0.001  64999.0  65001.0    0.0025       2"), "{text}");
+        assert!(text.contains("65002.0"), "{text}");
         assert!(render_book(&json!({"bids": [], "asks": []}), &market).contains("(empty)"));
     }
 
@@ -826,6 +874,7 @@ mod tests {
             symbol: "BTC-27NOV26-60000-C".into(),
             tick_size: "0.1".parse().unwrap(),
             lot_size: "0.01".parse().unwrap(),
+            ..Default::default()
         }];
         let assets = vec![crate::markets::AssetInfo { id: 1, symbol: "BTC".into() }];
         let breakdown = json!({"mode": "Portfolio", "initial_requirement": "1085.823439",

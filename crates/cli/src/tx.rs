@@ -1,11 +1,16 @@
-//! `novation tx`: build the actions from human arguments, sign them with a stored key, send
-//! them (`nov_sendTransaction`) and wait until the node reports them included
-//! (`nov_getTransaction`), then show the result and its events.
+//! `novation tx`: build the actions from human arguments, check what can be checked without
+//! signing, sign them with a stored key, send them (`nov_sendTransaction`) and wait until the
+//! node reports them included (`nov_getTransaction`), then show the result and its events.
 //!
 //! ```text
-//!  args ──▶ actions ──▶ TxPayload {chain_id (nov_status), account, nonce (nov_getNonce)}
+//!  args ──▶ action ──▶ local checks (grid, minimum, subaccount range, balance, open order)
+//!        ──▶ TxPayload {chain_id (nov_status), account, nonce (nov_getNonce)}
 //!        ──▶ sign ──▶ nov_sendTransaction ──▶ poll nov_getTransaction ──▶ events table
+//!        ──▶ rejected? explain with the account's numbers and a hint (crate::explain)
 //! ```
+//!
+//! A mistake found by the local checks is a [`CliError::Refused`] (exit code 2) raised before
+//! the nonce is even read: nothing is signed or sent.
 
 use std::time::{Duration, Instant};
 
@@ -13,11 +18,12 @@ use novation_math::{Decimal, Ppm};
 use novation_tx::TxPayload;
 use novation_types::action;
 use novation_types::{
-    Action, Address, AssetId, MarginMode, MarketId, OrderAction, OrderId, OrderRequest, Side, TimeInForce,
+    Action, Address, AssetId, MarginMode, MarketId, OrderAction, OrderId, OrderRequest, PriceTicks, Side, TimeInForce,
+    TriggerCondition, TriggerRequest,
 };
 use serde_json::{json, Value};
 
-use crate::cli::{MarginModeArg, OrderArgs, SideArg, TxArgs, TxCommand};
+use crate::cli::{MarginModeArg, OrderArgs, SideArg, TriggerArgs, TriggerKindArg, TxArgs, TxCommand};
 use crate::error::{CliError, CliResult};
 use crate::events::{events_table, Names};
 use crate::keys::KeyStore;
@@ -45,20 +51,24 @@ pub(crate) fn run(ctx: &Context, args: &TxArgs) -> CliResult<()> {
         .ok_or_else(|| CliError::BadResponse(format!("nov_status without a chain_id: {status}")))?;
     let markets = fetch_markets(&rpc)?;
     let assets = fetch_assets(&rpc);
-    let action = build_action(ctx, args, &markets, &assets)?;
-
     // Nonces are counted per signer; an agent signs for another account.
     let signer = key.signer.address();
     let account = match &args.account {
         Some(account) => resolve_address(ctx, account)?,
         None => signer,
     };
+    // Everything the command can check is checked before signing: a mistake never uses a nonce.
+    check_subaccount(args.subaccount, "--subaccount")?;
+    let env = Env { ctx, rpc: &rpc, account, subaccount: args.subaccount, markets: &markets, assets: &assets };
+    let action = build_action(&env, &args.action)?;
+
     let nonce_value = rpc.call("nov_getNonce", json!([signer.to_string()]))?;
     let nonce = as_u64(&nonce_value).ok_or_else(|| CliError::BadResponse(format!("nonce {nonce_value}")))?;
-    let payload = TxPayload::new(chain_id, account, nonce, vec![action]);
+    let payload = TxPayload::new(chain_id, account, nonce, vec![action.clone()]);
     let envelope = serde_json::to_value(key.signer.sign(&payload))
         .map_err(|e| CliError::BadResponse(format!("cannot encode the transaction: {e}")))?;
-    let admitted = rpc.call("nov_sendTransaction", json!([envelope]))?;
+    let admitted =
+        rpc.call("nov_sendTransaction", json!([envelope])).map_err(|e| crate::explain::explain(&env, &action, e))?;
     let tx_hash = admitted
         .get("tx_hash")
         .and_then(Value::as_str)
@@ -80,11 +90,56 @@ pub(crate) fn run(ctx: &Context, args: &TxArgs) -> CliResult<()> {
             ctx.print(&summary);
         }
     }
-    check_result(&receipt)?;
+    if let Err(rejected) = check_result(&receipt) {
+        return Err(crate::explain::explain(&env, &action, rejected));
+    }
     match fills {
         Some(fills) if fills.must_fill && fills.lots == 0 => Err(CliError::Unfilled(fills.why_unfilled())),
         _ => Ok(()),
     }
+}
+
+/// What building and checking an action needs: the node, the account acted for, and the
+/// markets and assets.
+pub(crate) struct Env<'a> {
+    /// Global flags.
+    pub(crate) ctx: &'a Context,
+    /// The node.
+    pub(crate) rpc: &'a RpcClient,
+    /// The account the transaction acts for.
+    pub(crate) account: Address,
+    /// The subaccount acted on (`--subaccount`).
+    pub(crate) subaccount: u16,
+    /// Every market.
+    pub(crate) markets: &'a [MarketInfo],
+    /// Every asset.
+    pub(crate) assets: &'a [AssetInfo],
+}
+
+impl Env<'_> {
+    /// `nov_getAccount` of subaccount `number` of the account (`null` if it does not exist).
+    pub(crate) fn account_view(&self, number: u16) -> CliResult<Value> {
+        self.rpc.call("nov_getAccount", json!([self.account.to_string(), number]))
+    }
+}
+
+/// The highest subaccount number of the standard limits (the devnet's and the example
+/// genesis'); the node does not publish its limits, so a chain with other limits still
+/// refuses an out-of-range number itself (error 29).
+pub(crate) fn max_subaccount() -> u16 {
+    novation_protocol::params::Genesis::example(&[]).limits.max_subaccount
+}
+
+/// Refuses a subaccount number above [`max_subaccount`] before anything is signed.
+pub(crate) fn check_subaccount(number: u16, flag: &str) -> CliResult<()> {
+    let max = max_subaccount();
+    if number > max {
+        return Err(CliError::refused(
+            format!("subaccount {number} is out of range: numbers run from 0 to {max}"),
+            format!("use {flag} 0 to {max}"),
+        ));
+    }
+    Ok(())
 }
 
 /// What an included order placement did: its fills as taker, and whether it could rest.
@@ -104,6 +159,8 @@ struct OrderFills {
     cancel_reason: Option<String>,
     /// Market symbol.
     symbol: String,
+    /// The market's tick size (the precision of its prices).
+    tick_size: Decimal,
 }
 
 impl OrderFills {
@@ -113,8 +170,12 @@ impl OrderFills {
         }
         let average = self.notional.div(self.size, novation_math::Rounding::HalfEven).ok()?;
         Some(format!(
-            "\nfilled {} {} at an average price of {average} (total {} USD, taker fees {} USD)\n",
-            self.size, self.symbol, self.notional, self.fees
+            "\nfilled {} {} at an average price of {} (total {} USD, taker fees {} USD)\n",
+            self.size,
+            self.symbol,
+            crate::units::price_text(average, self.tick_size),
+            self.notional,
+            self.fees
         ))
     }
 
@@ -146,6 +207,7 @@ fn order_fills(receipt: &Value, markets: &[crate::markets::MarketInfo], must_fil
         must_fill,
         cancel_reason: None,
         symbol: market.symbol.clone(),
+        tick_size: market.tick_size,
     };
     for event in events {
         if let Some(fill) = event.get("Fill").filter(|f| f.get("taker_order") == Some(&order_id)) {
@@ -161,21 +223,40 @@ fn order_fills(receipt: &Value, markets: &[crate::markets::MarketInfo], must_fil
     Some(fills)
 }
 
-/// The one action `args` asks for.
-fn build_action(ctx: &Context, args: &TxArgs, markets: &[MarketInfo], assets: &[AssetInfo]) -> CliResult<Action> {
-    let subaccount = args.subaccount;
-    Ok(match &args.action {
+/// The one action `command` asks for, checked against what the command can see.
+fn build_action(env: &Env<'_>, command: &TxCommand) -> CliResult<Action> {
+    let subaccount = env.subaccount;
+    let (markets, assets) = (env.markets, env.assets);
+    Ok(match command {
         TxCommand::Deposit { asset, amount } => Action::Deposit(action::Deposit {
             subaccount,
             asset: AssetId(find_asset(assets, asset)?.id),
             amount: *amount,
         }),
-        TxCommand::Withdraw { asset, amount } => Action::Withdraw(action::Withdraw {
-            subaccount,
-            asset: AssetId(find_asset(assets, asset)?.id),
-            amount: *amount,
-        }),
+        TxCommand::Withdraw { asset, amount } => {
+            let asset = find_asset(assets, asset)?;
+            check_balance(env, subaccount, asset, *amount, "withdraw")?;
+            Action::Withdraw(action::Withdraw { subaccount, asset: AssetId(asset.id), amount: *amount })
+        }
+        TxCommand::Transfer { asset, amount, to } => {
+            check_subaccount(*to, "--to")?;
+            if *to == subaccount {
+                return Err(CliError::refused(
+                    format!("--to {to} is the source subaccount itself"),
+                    "name another subaccount with --to, or the source with --subaccount",
+                ));
+            }
+            let asset = find_asset(assets, asset)?;
+            check_balance(env, subaccount, asset, *amount, "transfer")?;
+            Action::Transfer(action::Transfer { from: subaccount, to: *to, asset: AssetId(asset.id), amount: *amount })
+        }
         TxCommand::Order(order) => Action::Order(OrderAction::Place(order_request(subaccount, order, markets)?)),
+        TxCommand::Trigger(trigger) => {
+            Action::Order(OrderAction::PlaceTrigger(trigger_request(subaccount, trigger, markets)?))
+        }
+        TxCommand::Modify { order_id, price, size } => {
+            Action::Order(OrderAction::Modify(modify_request(env, *order_id, *price, *size)?))
+        }
         TxCommand::Cancel { order_id: Some(order_id), .. } => {
             Action::Order(OrderAction::Cancel(action::Cancel { subaccount, order_id: OrderId(*order_id) }))
         }
@@ -195,8 +276,20 @@ fn build_action(ctx: &Context, args: &TxArgs, markets: &[MarketInfo], assets: &[
             };
             Action::Order(OrderAction::CancelAll(action::CancelAll { subaccount, market }))
         }
+        TxCommand::Isolated { market, cross: _ } => {
+            let market = match market {
+                Some(name) => Some(MarketId(find_market(markets, name)?.id)),
+                None => None,
+            };
+            check_flat(env, "change its isolation")?;
+            Action::SetIsolatedMarket(action::SetIsolatedMarket { subaccount, market })
+        }
+        TxCommand::Batch { file } => Action::Batch(crate::batch::read(env, file)?),
         TxCommand::AuthorizeAgent { agent } => {
-            Action::AuthorizeAgent(action::AuthorizeAgent { agent: resolve_address(ctx, agent)? })
+            Action::AuthorizeAgent(action::AuthorizeAgent { agent: resolve_address(env.ctx, agent)? })
+        }
+        TxCommand::RevokeAgent { agent } => {
+            Action::RevokeAgent(action::RevokeAgent { agent: resolve_address(env.ctx, agent)? })
         }
         TxCommand::MarginMode { mode } => Action::SetMarginMode(action::SetMarginMode {
             subaccount,
@@ -208,6 +301,139 @@ fn build_action(ctx: &Context, args: &TxArgs, markets: &[MarketInfo], assets: &[
     })
 }
 
+/// The balance of `asset` in a subaccount view (zero when it holds none).
+pub(crate) fn balance_of(view: &Value, asset: u16) -> Decimal {
+    view.get("balances")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|b| b.get("asset").and_then(Value::as_u64) == Some(u64::from(asset)))
+        .and_then(|b| b.get("amount"))
+        .and_then(crate::markets::as_decimal)
+        .unwrap_or_default()
+}
+
+/// Refuses to move more of `asset` out of the subaccount than it holds.
+fn check_balance(env: &Env<'_>, subaccount: u16, asset: &AssetInfo, amount: Decimal, verb: &str) -> CliResult<()> {
+    let view = env.account_view(subaccount)?;
+    let held = balance_of(&view, asset.id);
+    if amount > held {
+        let symbol = &asset.symbol;
+        return Err(CliError::refused(
+            format!("cannot {verb} {amount} {symbol}: subaccount {subaccount} holds {held} {symbol}"),
+            if held.is_positive() {
+                format!("{verb} at most {held} {symbol} (less while positions need margin)")
+            } else {
+                format!("deposit {symbol} first with `novation tx --key K deposit {symbol} AMOUNT`")
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a change that needs a subaccount with no positions and no open orders.
+fn check_flat(env: &Env<'_>, what: &str) -> CliResult<()> {
+    let view = env.account_view(env.subaccount)?;
+    let positions = view.get("positions").and_then(Value::as_array).map_or(0, Vec::len);
+    let orders = view.get("open_orders").and_then(Value::as_u64).unwrap_or(0);
+    if positions > 0 || orders > 0 {
+        return Err(CliError::refused(
+            format!(
+                "subaccount {} has {positions} position(s) and {orders} open order(s): it can {what} only when flat",
+                env.subaccount
+            ),
+            "close the positions and cancel the orders first (`tx cancel-all`), or use another --subaccount",
+        ));
+    }
+    Ok(())
+}
+
+/// The modification of open order `order_id`: the price and size given, the order's own for
+/// the one left out, both on its market's grid.
+pub(crate) fn modify_request(
+    env: &Env<'_>,
+    order_id: u64,
+    price: Option<Decimal>,
+    size: Option<Decimal>,
+) -> CliResult<action::Modify> {
+    let open = env.rpc.call("nov_getOpenOrders", json!([env.account.to_string(), env.subaccount]))?;
+    let order = open
+        .get("orders")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|o| o.get("order_id").and_then(as_u64) == Some(order_id))
+        .ok_or_else(|| {
+            CliError::refused(
+                format!("order {order_id} is not open in subaccount {}", env.subaccount),
+                "see `novation query orders ACCOUNT --subaccount N` for the open ones",
+            )
+        })?;
+    let market_id = order.get("market").and_then(Value::as_u64);
+    let market = env
+        .markets
+        .iter()
+        .find(|m| Some(u64::from(m.id)) == market_id)
+        .ok_or_else(|| CliError::BadResponse(format!("an open order in an unknown market: {order}")))?;
+    let price_ticks = match price {
+        Some(price) => price_to_ticks(price, market.tick_size)?,
+        None => order.get("price_ticks").and_then(as_u64).ok_or_else(|| CliError::BadResponse(format!("{order}")))?,
+    };
+    let size_lots = match size {
+        Some(size) => checked_lots(size, market)?,
+        None => {
+            order.get("remaining_lots").and_then(as_u64).ok_or_else(|| CliError::BadResponse(format!("{order}")))?
+        }
+    };
+    Ok(action::Modify { subaccount: env.subaccount, order_id: OrderId(order_id), price_ticks, size_lots })
+}
+
+/// `size` in lots of `market`, refused off the lot grid or below the market's minimum.
+pub(crate) fn checked_lots(size: Decimal, market: &MarketInfo) -> CliResult<u64> {
+    let lots = size_to_lots(size, market.lot_size)?;
+    if lots < market.min_order_lots {
+        return Err(CliError::refused(
+            format!("size {size} is below {}'s minimum order of {}", market.symbol, market.min_size()),
+            format!("use at least {}", market.min_size()),
+        ));
+    }
+    Ok(lots)
+}
+
+/// The stop-loss or take-profit `args` asks for. The side of the order placed decides which
+/// way the mark must cross: a sell stop-loss (closing a long) fires when the mark falls to
+/// the trigger, a sell take-profit when it rises to it, and the reverse for buys.
+pub(crate) fn trigger_request(
+    subaccount: u16,
+    args: &TriggerArgs,
+    markets: &[MarketInfo],
+) -> CliResult<TriggerRequest> {
+    let market = find_market(markets, &args.market)?;
+    let trigger_price_ticks = PriceTicks(price_to_ticks(args.trigger_price, market.tick_size)?);
+    let condition = match (args.kind, args.side) {
+        (TriggerKindArg::StopLoss, SideArg::Sell) | (TriggerKindArg::TakeProfit, SideArg::Buy) => {
+            TriggerCondition::MarkAtOrBelow
+        }
+        (TriggerKindArg::StopLoss, SideArg::Buy) | (TriggerKindArg::TakeProfit, SideArg::Sell) => {
+            TriggerCondition::MarkAtOrAbove
+        }
+    };
+    let order_args = OrderArgs {
+        market: args.market.clone(),
+        side: args.side,
+        size: args.size,
+        price: args.price,
+        ioc: args.ioc,
+        fok: false,
+        post_only: false,
+        reduce_only: !args.allow_increase,
+        client_id: args.client_id,
+        slippage: args.slippage,
+    };
+    let order = order_request(subaccount, &order_args, markets)?;
+    Ok(TriggerRequest { trigger_price_ticks, condition, order })
+}
+
 /// The order request for `args`, with size and price converted exactly to lots and ticks.
 pub(crate) fn order_request(subaccount: u16, args: &OrderArgs, markets: &[MarketInfo]) -> CliResult<OrderRequest> {
     let market = find_market(markets, &args.market)?;
@@ -215,7 +441,7 @@ pub(crate) fn order_request(subaccount: u16, args: &OrderArgs, markets: &[Market
         SideArg::Buy => Side::Buy,
         SideArg::Sell => Side::Sell,
     };
-    let size_lots = size_to_lots(args.size, market.lot_size)?;
+    let size_lots = checked_lots(args.size, market)?;
     let mut request = match args.price {
         Some(price) => {
             let price_ticks = price_to_ticks(price, market.tick_size)?;
@@ -258,6 +484,22 @@ pub(crate) fn resolve_address(ctx: &Context, text: &str) -> CliResult<Address> {
             "`{text}` is neither a 0x address nor a stored key (see `novation keys list`)"
         ))),
         Err(other) => Err(other),
+    }
+}
+
+/// The account a history or watch command is about: the one named, or the only stored key.
+pub(crate) fn resolve_account_or_only_key(ctx: &Context, account: Option<&str>) -> CliResult<Address> {
+    if let Some(account) = account {
+        return resolve_address(ctx, account);
+    }
+    let keys = KeyStore::new(&ctx.home).list()?;
+    match keys.as_slice() {
+        [only] => Ok(only.signer.address()),
+        [] => Err(CliError::Usage("name an account (an address or a stored key): there are no stored keys".into())),
+        many => {
+            let names: Vec<&str> = many.iter().map(|k| k.name.as_str()).collect();
+            Err(CliError::Usage(format!("name an account (an address or a stored key): one of {}", names.join(", "))))
+        }
     }
 }
 
@@ -306,7 +548,8 @@ pub(crate) fn render_receipt(tx_hash: &str, receipt: &Value, names: &Names<'_>) 
     out
 }
 
-/// `Ok` if the included transaction applied, else the protocol's error.
+/// `Ok` if the included transaction applied, else the protocol's error
+/// ([`CliError::Rejected`]).
 fn check_result(receipt: &Value) -> CliResult<()> {
     let result = receipt.get("result").cloned().unwrap_or(Value::Null);
     if result.get("ok").and_then(Value::as_bool) == Some(true) {
@@ -349,7 +592,7 @@ mod tests {
         assert_eq!(fills.lots, 40);
         assert_eq!(fills.size, "0.004".parse().unwrap());
         let summary = fills.summary().unwrap();
-        assert!(summary.contains("filled 0.004 BTC-PERP at an average price of 60250"), "{summary}");
+        assert!(summary.contains("filled 0.004 BTC-PERP at an average price of 60250.0"), "{summary}");
         assert!(summary.contains("total 241 USD") && summary.contains("taker fees 1 USD"), "{summary}");
         let nothing = json!({"events": [{"OrderAccepted": {"order_id": 9, "market": 0}},
             {"OrderCancelled": {"order_id": 9, "reason": "Slippage"}}]});
@@ -364,6 +607,7 @@ mod tests {
             symbol: "BTC-PERP".into(),
             tick_size: "0.1".parse().unwrap(),
             lot_size: "0.0001".parse().unwrap(),
+            ..Default::default()
         }]
     }
 

@@ -1,6 +1,9 @@
 //! Human units to protocol units: sizes in base units to lots, prices in quote to ticks,
 //! slippage percentages to parts per million. Conversions are exact: a value off the grid
 //! is an error naming the nearest valid values, never silently rounded.
+//!
+//! And back, for display: prices with the decimals of their market's tick, leverage as
+//! `3.2x`, fee rates as percentages. All of it in [`Decimal`], never floating point.
 
 use novation_math::{Decimal, Ppm, Rounding};
 
@@ -28,7 +31,10 @@ pub(crate) fn to_steps(value: Decimal, step: Decimal, what: &str, unit: &str) ->
         return Err(CliError::BadResponse(format!("the market's {unit} is {step}, not positive")));
     }
     if !value.is_positive() {
-        return Err(CliError::Input(format!("{what} must be greater than zero, not {value}")));
+        return Err(CliError::refused(
+            format!("{what} must be greater than zero, not {value}"),
+            format!("give a positive {what}"),
+        ));
     }
     if !value.is_multiple_of(step) {
         let below = value.to_units(step, Rounding::Floor).ok().and_then(|n| Decimal::from_units(n, step).ok());
@@ -38,7 +44,10 @@ pub(crate) fn to_steps(value: Decimal, step: Decimal, what: &str, unit: &str) ->
             (_, Some(above)) => format!("{above}"),
             _ => "a multiple of it".to_string(),
         };
-        return Err(CliError::Input(format!("{what} {value} is not a multiple of the {unit} {step}: use {nearest}")));
+        return Err(CliError::refused(
+            format!("{what} {value} is not a multiple of the {unit} {step}"),
+            format!("use {nearest}"),
+        ));
     }
     let steps = value.to_units(step, Rounding::TowardZero).map_err(|e| CliError::Input(format!("{what}: {e}")))?;
     u64::try_from(steps).map_err(|_| CliError::Input(format!("{what} {value} is too large")))
@@ -59,6 +68,47 @@ pub(crate) fn from_steps(units: u64, step: Decimal) -> Option<Decimal> {
     Decimal::from_units(i128::from(units), step).ok()
 }
 
+/// How many decimals `step` has: 0.1 → 1, 0.25 → 2, 5 → 0.
+pub(crate) fn decimals_of(step: Decimal) -> u32 {
+    (0..18).find(|dp| step.round_dp(*dp, Rounding::HalfEven).is_ok_and(|rounded| rounded == step)).unwrap_or(18)
+}
+
+/// `value` with exactly `dp` decimals, rounded half-even: `fixed(65000.1, 2)` is
+/// `65000.10`.
+pub(crate) fn fixed(value: Decimal, dp: u32) -> String {
+    let rounded = value.round_dp(dp, Rounding::HalfEven).unwrap_or(value);
+    let text = rounded.to_string();
+    if dp == 0 {
+        return text;
+    }
+    let (int, frac) = text.split_once('.').unwrap_or((text.as_str(), ""));
+    format!("{int}.{frac:0<width$}", width = dp as usize)
+}
+
+/// A price with as many decimals as its market's tick size (tick 0.01: `3150.50`).
+pub(crate) fn price_text(price: Decimal, tick_size: Decimal) -> String {
+    fixed(price, decimals_of(tick_size))
+}
+
+/// Leverage as `3.2x`: one decimal, two below 1x (`0.05x`).
+pub(crate) fn leverage_text(leverage: Decimal) -> String {
+    let dp = if leverage < Decimal::ONE { 2 } else { 1 };
+    format!("{}x", fixed(leverage, dp))
+}
+
+/// A quote (USD) amount for a human: rounded half-even to cents.
+pub(crate) fn usd_text(amount: Decimal) -> String {
+    fixed(amount, 2)
+}
+
+/// A fraction as a percentage with at most four decimals: 0.0005 → `0.05%`.
+pub(crate) fn percent_text(fraction: Decimal) -> String {
+    match fraction.mul_int(100).and_then(|p| p.round_dp(4, Rounding::HalfEven)) {
+        Ok(percent) => format!("{percent}%"),
+        Err(_) => format!("{fraction} (fraction)"),
+    }
+}
+
 /// A slippage bound in percent (`1` = 1%) as parts per million: more than 0, at most 100%,
 /// and a whole number of ppm (0.0001%).
 pub(crate) fn slippage_to_ppm(percent: Decimal) -> CliResult<Ppm> {
@@ -66,7 +116,7 @@ pub(crate) fn slippage_to_ppm(percent: Decimal) -> CliResult<Ppm> {
         .map_err(|e| CliError::BadResponse(format!("slippage unit: {e}")))?;
     let ppm = to_steps(percent, ppm_step, "slippage", "smallest slippage step (%)")?;
     if ppm > 1_000_000 {
-        return Err(CliError::Input(format!("slippage {percent}% is above 100%")));
+        return Err(CliError::refused(format!("slippage {percent}% is above 100%"), "use at most 100"));
     }
     i64::try_from(ppm).map(Ppm::new).map_err(|_| CliError::Input(format!("slippage {percent}% is too large")))
 }
@@ -96,18 +146,20 @@ mod tests {
     fn an_off_grid_size_is_an_error_naming_the_neighbours() {
         let error = size_to_lots(dec("0.00015"), dec("0.0001")).unwrap_err().to_string();
         assert!(error.contains("not a multiple of the lot size 0.0001"), "{error}");
-        assert!(error.contains("0.0001 or 0.0002"), "{error}");
+        let hint = size_to_lots(dec("0.00015"), dec("0.0001")).unwrap_err().hint().unwrap();
+        assert!(hint.contains("0.0001 or 0.0002"), "{hint}");
     }
 
     #[test]
     fn a_size_below_one_lot_suggests_one_lot() {
-        let error = size_to_lots(dec("0.00001"), dec("0.0001")).unwrap_err().to_string();
-        assert!(error.contains("use 0.0001"), "{error}");
+        let error = size_to_lots(dec("0.00001"), dec("0.0001")).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert_eq!(error.hint().as_deref(), Some("use 0.0001"));
     }
 
     #[test]
     fn an_off_grid_price_is_an_error() {
-        let error = price_to_ticks(dec("65000.15"), dec("0.1")).unwrap_err().to_string();
+        let error = price_to_ticks(dec("65000.15"), dec("0.1")).unwrap_err().hint().unwrap();
         assert!(error.contains("65000.1 or 65000.2"), "{error}");
     }
 
@@ -131,6 +183,30 @@ mod tests {
         assert!(slippage_to_ppm(dec("100.5")).is_err());
         assert!(slippage_to_ppm(dec("0.00001")).is_err());
         assert!(slippage_to_ppm(Decimal::ZERO).is_err());
+    }
+
+    #[test]
+    fn prices_show_the_decimals_of_their_tick() {
+        assert_eq!(decimals_of(dec("0.1")), 1);
+        assert_eq!(decimals_of(dec("0.25")), 2);
+        assert_eq!(decimals_of(dec("5")), 0);
+        assert_eq!(price_text(dec("65000.1"), dec("0.01")), "65000.10");
+        assert_eq!(price_text(dec("3150"), dec("0.01")), "3150.00");
+        assert_eq!(price_text(dec("64999.96"), dec("0.1")), "65000.0");
+        assert_eq!(price_text(dec("60000.123456"), dec("1")), "60000");
+        assert_eq!(price_text(dec("-1.5"), dec("0.1")), "-1.5");
+    }
+
+    #[test]
+    fn leverage_and_fees_read_as_a_trader_expects() {
+        assert_eq!(leverage_text(dec("3.2149")), "3.2x");
+        assert_eq!(leverage_text(dec("0.0065")), "0.01x");
+        assert_eq!(usd_text(dec("1795316.880904162342060328")), "1795316.88");
+        assert_eq!(usd_text(dec("-0.005")), "0.00");
+        assert_eq!(leverage_text(dec("20")), "20.0x");
+        assert_eq!(percent_text(Ppm::new(500).to_decimal()), "0.05%");
+        assert_eq!(percent_text(dec("-0.0001")), "-0.01%");
+        assert_eq!(percent_text(dec("0.1")), "10%");
     }
 
     #[test]

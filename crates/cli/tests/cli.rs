@@ -36,7 +36,7 @@ fn help_lists_every_command() {
     let output = novation(home.path(), &["--help"]);
     assert_eq!(output.status.code(), Some(0));
     let text = stdout(&output);
-    for command in ["devnet", "node", "testnet", "keys", "tx", "query"] {
+    for command in ["devnet", "node", "testnet", "keys", "tx", "query", "watch"] {
         assert!(text.contains(command), "{command} missing from:\n{text}");
     }
     let output = novation(home.path(), &["tx", "order", "--help"]);
@@ -112,6 +112,42 @@ fn bad_input_is_refused_with_the_right_exit_code() {
     let output = novation(home.path(), &["keys", "import", "x", "0x1234"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("bad secret key"), "{}", stderr(&output));
+}
+
+#[test]
+fn json_errors_are_one_line_of_json_on_stderr() {
+    let home = tempfile::tempdir().unwrap();
+    let output = novation(home.path(), &["--json", "tx", "--key", "bob", "order", "BTC-PERP", "buy", "lots"]);
+    assert_eq!(output.status.code(), Some(2));
+    let error: serde_json::Value = serde_json::from_str(stderr(&output).trim()).unwrap();
+    assert_eq!(error["error"]["code"], "usage", "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("not a decimal number"), "{error}");
+    let output = novation(home.path(), &["--json", "--rpc", &closed_rpc(), "query", "status"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).is_empty(), "errors never go to stdout");
+    let error: serde_json::Value = serde_json::from_str(stderr(&output).trim()).unwrap();
+    assert_eq!(error["error"]["code"], "unreachable", "{error}");
+    assert!(error["error"]["hint"].as_str().unwrap().contains("novation devnet"), "{error}");
+    let output = novation(home.path(), &["--rpc", &closed_rpc(), "query", "status"]);
+    assert!(stderr(&output).contains("\nhint: start one with `novation devnet`"), "{}", stderr(&output));
+}
+
+#[test]
+fn an_omitted_account_is_the_only_stored_key() {
+    let home = tempfile::tempdir().unwrap();
+    let rpc = closed_rpc();
+    let none = novation(home.path(), &["--rpc", &rpc, "query", "fills"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(stderr(&none).contains("there are no stored keys"), "{}", stderr(&none));
+    novation(home.path(), &["keys", "new", "--name", "alice"]);
+    // One key: it is the account, so the command gets as far as the (absent) node.
+    let one = novation(home.path(), &["--rpc", &rpc, "query", "orders"]);
+    assert_eq!(one.status.code(), Some(1));
+    assert!(stderr(&one).contains("cannot reach the node"), "{}", stderr(&one));
+    novation(home.path(), &["keys", "new", "--name", "bob"]);
+    let two = novation(home.path(), &["--rpc", &rpc, "watch", "account", "--once"]);
+    assert_eq!(two.status.code(), Some(2));
+    assert!(stderr(&two).contains("one of alice, bob"), "{}", stderr(&two));
 }
 
 #[test]

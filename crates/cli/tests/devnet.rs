@@ -171,10 +171,10 @@ fn devnet_deposit_order_cancel_and_account_query() {
     assert!(cancel_all.contains("order cancelled"), "{cancel_all}");
 
     let off_grid = novation(home.path(), &rpc, &["tx", "--key", "trader", "order", "BTC-PERP", "buy", "0.00015"]);
-    assert_eq!(off_grid.status.code(), Some(1));
+    assert_eq!(off_grid.status.code(), Some(2), "refused before signing");
     assert!(String::from_utf8_lossy(&off_grid.stderr).contains("not a multiple of the lot size"));
     let unknown = novation(home.path(), &rpc, &["query", "book", "DOGE-PERP"]);
-    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown market `DOGE-PERP`"));
 
     // Dated futures and options: the simulated smiles make both expiries valid in a few blocks.

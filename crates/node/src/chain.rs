@@ -27,7 +27,8 @@ use novation_store::Store;
 use novation_types::{Address, Event};
 
 use crate::header::{decode, decode_results, encode, hex, sha256, tx_root, BlockBody, Hash32, NodeHeader};
-use crate::history::{self, History, MarketUnits};
+use crate::history::{self, MarketUnits};
+use crate::indexer::Indexer;
 use crate::mempool::PendingTx;
 use crate::NodeError;
 
@@ -80,7 +81,8 @@ pub(crate) struct Chain {
     pub(crate) last_header: Option<NodeHeader>,
     tx_index: HashMap<Hash32, (u64, u32)>,
     tx_index_order: VecDeque<Hash32>,
-    history: History,
+    /// Indexes every committed block's history into its own store.
+    pub(crate) history: Arc<Indexer>,
     /// Blocks between two snapshots (0: none are written).
     snapshot_interval_blocks: u64,
 }
@@ -172,6 +174,9 @@ impl Chain {
     ) -> Result<Chain, NodeError> {
         std::fs::create_dir_all(data_dir)?;
         let store = Arc::new(Store::open(data_dir.join("chain.redb"))?);
+        // Indexes whatever the log holds beyond the history already written, while the state
+        // is restored below.
+        let history = Arc::new(Indexer::start(data_dir, store.clone())?);
         let genesis_bytes = match store.get_meta("genesis")? {
             Some(bytes) => {
                 let stored_chain = store
@@ -201,7 +206,7 @@ impl Chain {
             last_header: None,
             tx_index: HashMap::new(),
             tx_index_order: VecDeque::new(),
-            history: History::default(),
+            history,
             snapshot_interval_blocks,
         };
         let restored = chain.restore_snapshot()?;
@@ -343,7 +348,7 @@ impl Chain {
     pub(crate) fn included(&self, hash: &Hash32) -> Result<Option<(u64, u32)>, NodeError> {
         match self.recently_included(hash) {
             Some(location) => Ok(Some(location)),
-            None => history::tx_location(&self.store, hash),
+            None => history::tx_location(self.history.store(), hash),
         }
     }
 
@@ -406,17 +411,14 @@ impl Chain {
             state_root: self.tree.root(),
         };
         let root = header.state_root;
-        let events = event_records(&header, &outcome);
-        let rows = self.history.rows_for_block(&self.store, height, &body.tx_hashes, &events)?;
-        self.store.commit_block_indexed(
+        self.store.commit_block_with_meta(
             height,
             &header.to_bytes(),
             &encode(&body)?,
             &encode(&outcome)?,
             &[("state_root", &root)],
-            &rows.rows,
         )?;
-        self.history.committed(rows);
+        let events = event_records(&header, &outcome);
         self.remember(&header, &body.tx_hashes);
         self.last_header = Some(header);
         if self.snapshot_interval_blocks > 0 && height.is_multiple_of(self.snapshot_interval_blocks) {

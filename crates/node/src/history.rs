@@ -2,10 +2,10 @@
 //! account's fills, funding payments, liquidations and other events, a market's trades and
 //! OHLCV candles, where a transaction was included.
 //!
-//! The rows are derived from a block's outcome and written in the block's own store
-//! transaction ([`novation_store::Store::commit_block_indexed`]), so history survives restarts,
-//! needs no replay to answer, and is never ahead of or behind the block log. Keys of the
-//! store's `history` table (integers big-endian, so rows of one prefix sort by height):
+//! The rows are derived from a block's outcome by the history indexer ([`crate::indexer`]),
+//! which writes them to `history.redb` beside the block log, so history survives restarts
+//! and needs no replay to answer. Keys of that store's `history` table (integers big-endian,
+//! so rows of one prefix sort by height):
 //!
 //! | prefix | rest of the key                          | value |
 //! | ------ | ---------------------------------------- | ----- |

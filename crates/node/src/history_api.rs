@@ -7,7 +7,10 @@
 //! read never delays a block. Every read is bounded by its `limit`, capped at
 //! [`HISTORY_READ_MAX`].
 
+use std::sync::Arc;
+
 use novation_math::Decimal;
+use novation_store::Store;
 use novation_types::{Address, Event, MarketId};
 
 use crate::history::{self, HistoryKind, Position};
@@ -70,8 +73,18 @@ fn past(rows: Vec<(Position, history::StoredEvent)>) -> Vec<PastEvent> {
 }
 
 impl Node {
+    /// The history store and every market's units, once history has caught up with the
+    /// chain's current height. The chain's lock is released before waiting for the indexer.
+    pub(crate) fn history_reader(&self) -> Result<(Arc<Store>, Vec<history::MarketUnits>), NodeError> {
+        let (indexer, height, units) = {
+            let chain = self.chain();
+            (chain.history.clone(), chain.height(), chain.market_units())
+        };
+        Ok((indexer.reader(height)?, units))
+    }
+
     fn history_rows(&self, prefix: &[u8], limit: usize, newest_first: bool) -> Result<Vec<PastEvent>, NodeError> {
-        let store = self.chain().store.clone();
+        let (store, _) = self.history_reader()?;
         let limit = limit.clamp(1, HISTORY_READ_MAX);
         Ok(past(history::stored_events(&store, prefix, (None, None), limit, newest_first)?))
     }
@@ -104,7 +117,7 @@ impl Node {
         let limit = limit.clamp(1, HISTORY_READ_MAX);
         // Rows are keyed by height, not time: read oldest first and keep the window. The
         // scan stops at `limit` rows past the window's start, so it stays bounded.
-        let store = self.chain().store.clone();
+        let (store, _) = self.history_reader()?;
         let prefix = history::funding_key_prefix(market);
         let mut kept = Vec::new();
         let mut after = None;
@@ -142,10 +155,7 @@ impl Node {
         limit: usize,
     ) -> Result<Option<Vec<CandleView>>, NodeError> {
         let Some((index, length)) = history::candle_interval(interval) else { return Ok(None) };
-        let (store, units) = {
-            let chain = self.chain();
-            (chain.store.clone(), chain.market_units())
-        };
+        let (store, units) = self.history_reader()?;
         let Some(units) = units.get(market.0 as usize) else { return Ok(None) };
         let limit = limit.clamp(1, HISTORY_READ_MAX);
         let rows = history::stored_candles(&store, market, index, (start_ms, end_ms), limit)?;

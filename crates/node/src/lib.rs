@@ -28,6 +28,7 @@ mod front_door;
 mod header;
 mod history;
 mod history_api;
+mod indexer;
 mod mempool;
 mod metrics;
 mod node;

@@ -35,7 +35,11 @@ pub fn metrics_text(node: &Node) -> String {
     let total = metrics.total_txs.load(Ordering::Relaxed);
     let lines = [
         ("novation_block_height", "Latest committed block height.", height.to_string()),
-        ("novation_block_time_ms", "Latest block time, ms since the Unix epoch.", time_ms.to_string()),
+        (
+            "novation_block_timestamp_seconds",
+            "Latest block time, seconds since the Unix epoch.",
+            format!("{}.{:03}", time_ms / 1_000, time_ms % 1_000),
+        ),
         ("novation_block_production_seconds", "Wall time to apply and durably commit the latest block.", {
             let micros = metrics.last_block_micros.load(Ordering::Relaxed);
             format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)

@@ -410,8 +410,10 @@ impl Node {
         metrics.last_block_txs.store(notice.tx_count as u64, Ordering::Relaxed);
         metrics.total_txs.fetch_add(notice.tx_count as u64, Ordering::Relaxed);
         let produced = ProducedBlock { header: notice.header, tx_count: notice.tx_count };
+        let notice = Arc::new(notice);
+        self.chain().history.index(notice.clone());
         // No subscribers is not an error.
-        let _ = self.shared.notices.send(Arc::new(notice));
+        let _ = self.shared.notices.send(notice);
         produced
     }
 }

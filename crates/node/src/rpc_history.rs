@@ -27,9 +27,8 @@ const PAGE_MAX: usize = 1_000;
 const CANDLES_DEFAULT: usize = 500;
 const CANDLES_MAX: usize = 5_000;
 
-fn store_and_units(node: &Node) -> (Arc<Store>, Vec<MarketUnits>) {
-    let chain = node.chain();
-    (chain.store.clone(), chain.market_units())
+fn store_and_units(node: &Node) -> Result<(Arc<Store>, Vec<MarketUnits>), ErrorObjectOwned> {
+    Ok(node.history_reader()?)
 }
 
 /// `before` as `"height:seq"`, a bare height (string or integer), or absent.
@@ -95,7 +94,7 @@ pub(crate) fn account_history(node: &Node, args: &[Value], fixed: Option<History
     };
     let before = parse_before(opts.and_then(|m| m.get("before")), "before")?;
     let limit = option_limit(opts, PAGE_DEFAULT, PAGE_MAX)?;
-    let (store, units) = store_and_units(node);
+    let (store, units) = store_and_units(node)?;
     let page = history::account_page(&store, &address, kind, before, limit, &units)?;
     let mut value = page.to_json();
     if let Value::Object(map) = &mut value {
@@ -109,7 +108,7 @@ pub(crate) fn account_events(node: &Node, args: &[Value]) -> RpcResult {
     let address = arg_address(args, 0)?;
     let limit = arg_limit(args, 1, PAGE_DEFAULT, PAGE_MAX)?.max(1);
     let before = parse_before(args.get(2), "param 2")?;
-    let (store, units) = store_and_units(node);
+    let (store, units) = store_and_units(node)?;
     Ok(Value::Array(history::account_page(&store, &address, HistoryKind::All, before, limit, &units)?.records))
 }
 
@@ -118,7 +117,7 @@ pub(crate) fn trades(node: &Node, args: &[Value]) -> RpcResult {
     let market = resolve_market(&node.chain(), args.first())?;
     let limit = arg_limit(args, 1, PAGE_DEFAULT, PAGE_MAX)?.max(1);
     let before = parse_before(args.get(2), "param 2")?;
-    let (store, units) = store_and_units(node);
+    let (store, units) = store_and_units(node)?;
     Ok(Value::Array(history::trades_page(&store, market, before, limit, &units)?.records))
 }
 
@@ -149,7 +148,7 @@ pub(crate) fn candles(node: &Node, args: &[Value]) -> RpcResult {
     if start_ms > end_ms {
         return Err(invalid(format!("start_ms {start_ms} is after end_ms {end_ms}")));
     }
-    let (store, units) = store_and_units(node);
+    let (store, units) = store_and_units(node)?;
     let market_units = units.get(market.0 as usize).ok_or_else(|| NodeError::UnknownMarket(market.0.to_string()))?;
     Ok(Value::Array(history::candles(&store, market, interval, (start_ms, end_ms), limit, market_units)?))
 }

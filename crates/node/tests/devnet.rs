@@ -423,4 +423,6 @@ async fn metrics_parse_with_the_prometheus_parser_and_follow_its_naming() {
     let families: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(families["novation_transactions"]["type"], "counter", "{families}");
     assert!(families["novation_block_height"]["value"].as_f64().unwrap() >= 3.0, "{families}");
+    let block_seconds = families["novation_block_timestamp_seconds"]["value"].as_f64().unwrap();
+    assert!(block_seconds > 1.7e9, "block time in seconds since the epoch: {families}");
 }

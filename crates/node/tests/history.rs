@@ -1,6 +1,7 @@
 //! History from the store, as a trader reads it: fills with fees and realised PnL, order and
 //! collateral events, a market's trades and candles, paged newest first; the same after a
-//! restart; a transaction's status by hash and a subscription that pushes its inclusion; and a
+//! restart, even after the history store is deleted (it is rebuilt from the blocks); a
+//! transaction's status by hash and a subscription that pushes its inclusion; and a
 //! subscription resumed from a height that misses nothing.
 
 use std::time::Duration;
@@ -187,9 +188,11 @@ async fn fills_trades_candles_and_transaction_status_come_from_the_store_and_sur
     assert!(error.contains("from_height"), "{error}");
     drop(ws);
 
-    // After a restart: the same fills, and the first deposit still found by its hash.
+    // After a restart: the same fills, and the first deposit still found by its hash — even
+    // with the history store deleted, which is rebuilt from the block log.
     let node = running.stop().await;
     drop(node);
+    std::fs::remove_file(dir.join("history.redb")).unwrap();
     let running = devnet_with_snapshots(&dir, false, 5).await;
     let client = HttpClientBuilder::default().build(format!("http://{}", running.rpc_addr)).unwrap();
     let again = call(&client, "nov_getFills", rpc_params![taker_address.clone()]).await;

@@ -111,20 +111,6 @@ impl Store {
         results: &[u8],
         meta: &[(&str, &[u8])],
     ) -> Result<(), StoreError> {
-        self.commit_block_indexed(height, header, block, results, meta, &[])
-    }
-
-    /// Like [`Store::commit_block_with_meta`], and writes the `history` rows derived from
-    /// the block in the same transaction (a row with an existing key replaces it).
-    pub fn commit_block_indexed(
-        &self,
-        height: u64,
-        header: &[u8],
-        block: &[u8],
-        results: &[u8],
-        meta: &[(&str, &[u8])],
-        history: &[(Vec<u8>, Vec<u8>)],
-    ) -> Result<(), StoreError> {
         // Seal outside the engine call: hashing large blocks needs no lock.
         let header = seal(RecordTable::Headers, height, header);
         let block = seal(RecordTable::Blocks, height, block);
@@ -145,12 +131,6 @@ impl Store {
                 let mut meta_table = txn.open_table(META)?;
                 for (name, value) in meta {
                     meta_table.insert(*name, *value)?;
-                }
-                if !history.is_empty() {
-                    let mut history_table = txn.open_table(HISTORY)?;
-                    for (key, value) in history {
-                        history_table.insert(key.as_slice(), value.as_slice())?;
-                    }
                 }
             }
             txn.commit()?;
@@ -252,6 +232,26 @@ impl Store {
             };
             let value = table.get(height)?.map(|value| value.value().to_vec());
             Ok(value)
+        })
+    }
+
+    /// Durably writes `history` rows (a row with an existing key replaces it) and `meta` rows
+    /// in one transaction.
+    pub fn put_history(&self, history: &[(Vec<u8>, Vec<u8>)], meta: &[(&str, &[u8])]) -> Result<(), StoreError> {
+        self.guard(|db| {
+            let txn = begin_durable_write(db)?;
+            {
+                let mut table = txn.open_table(HISTORY)?;
+                for (key, value) in history {
+                    table.insert(key.as_slice(), value.as_slice())?;
+                }
+                let mut meta_table = txn.open_table(META)?;
+                for (name, value) in meta {
+                    meta_table.insert(*name, *value)?;
+                }
+            }
+            txn.commit()?;
+            Ok(())
         })
     }
 

@@ -10,7 +10,7 @@
 //! | `meta`       | name (`&str`)       | caller's bytes (`&[u8]`)             | `put_meta`, `commit_block_with_meta` |
 //! | `store_info` | name (`&str`)       | schema marker bytes (`&[u8]`)        | `Store::open` on a new file |
 //! | `snapshots`  | height (`u64`)      | the node's state snapshot at that height (`&[u8]`) | `put_snapshot` |
-//! | `history`    | caller's key (`&[u8]`) | caller's bytes (`&[u8]`)          | `commit_block_indexed` |
+//! | `history`    | caller's key (`&[u8]`) | caller's bytes (`&[u8]`)          | `put_history` |
 //!
 //! `headers`, `blocks` and `results` always hold the same heights, a
 //! contiguous range `first..=latest`, because one write transaction writes
@@ -23,10 +23,10 @@
 //!
 //! `history` holds what the caller derives from its blocks to answer questions about the
 //! past without replaying them (an account's fills, a market's trades and candles, where a
-//! transaction was included). Its rows are written in the same transaction as the block
-//! they come from, so history is never ahead of or behind the block log. Keys are the
+//! transaction was included). The node keeps it in a store of its own, beside
+//! the block log, written by its history indexer. Keys are the
 //! caller's and ordered bytewise, so a caller that puts big-endian heights in its keys pages
-//! through them in height order. `history` is created by the first indexed block.
+//! through them in height order. `history` is created by the first write.
 //!
 //! `store_info` holds `format = "novation-store"` and
 //! `schema_version = u32 big-endian`; a database without them is foreign.

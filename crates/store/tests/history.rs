@@ -1,12 +1,12 @@
-//! The `history` table: rows written with their block, never without it, and paged by prefix
-//! in both directions with exclusive bounds — checked against a plain sorted map.
+//! The `history` table: rows and meta written together and durably, and paged by prefix in
+//! both directions with exclusive bounds — checked against a plain sorted map.
 
 mod common;
 
 use std::collections::BTreeMap;
 
-use common::{block_fixture, TempDir};
-use novation_store::{Store, StoreError};
+use common::TempDir;
+use novation_store::Store;
 use proptest::prelude::*;
 
 fn row(key: &[u8], value: &[u8]) -> (Vec<u8>, Vec<u8>) {
@@ -14,32 +14,27 @@ fn row(key: &[u8], value: &[u8]) -> (Vec<u8>, Vec<u8>) {
 }
 
 #[test]
-fn history_rows_are_written_with_their_block_and_survive_reopening() {
+fn history_rows_and_their_meta_survive_reopening() {
     let dir = TempDir::new("history-reopen");
     {
-        let store = Store::open(dir.file("chain.redb")).unwrap();
+        let store = Store::open(dir.file("history.redb")).unwrap();
         assert_eq!(store.history_get(b"a1").unwrap(), None);
         assert!(store.history_page(b"a", None, None, 10, true).unwrap().is_empty());
-        let (header, block, results) = block_fixture(1);
-        store.commit_block_indexed(1, &header, &block, &results, &[], &[row(b"a1", b"one"), row(b"b1", b"x")]).unwrap();
-        // A block refused for its height writes none of its rows.
-        let (header, block, results) = block_fixture(3);
-        let refused = store.commit_block_indexed(3, &header, &block, &results, &[], &[row(b"a3", b"three")]);
-        assert!(matches!(refused, Err(StoreError::HeightOutOfOrder { .. })));
+        store.put_history(&[row(b"a1", b"one"), row(b"b1", b"x")], &[("indexed_height", &1u64.to_be_bytes())]).unwrap();
+        store.put_history(&[row(b"a1", b"one again")], &[]).unwrap();
     }
-    let store = Store::open(dir.file("chain.redb")).unwrap();
-    assert_eq!(store.history_get(b"a1").unwrap().as_deref(), Some(&b"one"[..]));
-    assert_eq!(store.history_get(b"a3").unwrap(), None);
-    assert_eq!(store.history_page(b"a", None, None, 10, true).unwrap(), vec![row(b"a1", b"one")]);
+    let store = Store::open(dir.file("history.redb")).unwrap();
+    assert_eq!(store.history_get(b"a1").unwrap().as_deref(), Some(&b"one again"[..]));
+    assert_eq!(store.get_meta("indexed_height").unwrap(), Some(1u64.to_be_bytes().to_vec()));
+    assert_eq!(store.history_page(b"a", None, None, 10, true).unwrap(), vec![row(b"a1", b"one again")]);
 }
 
 #[test]
 fn a_prefix_of_all_ff_bytes_pages_to_the_end_of_the_table() {
     let dir = TempDir::new("history-ff");
     let store = Store::open(dir.file("chain.redb")).unwrap();
-    let (header, block, results) = block_fixture(1);
     let rows = [row(&[0xff, 0xff, 1], b"1"), row(&[0xff, 0xff], b"0"), row(&[0xfe, 0xff], b"-")];
-    store.commit_block_indexed(1, &header, &block, &results, &[], &rows).unwrap();
+    store.put_history(&rows, &[]).unwrap();
     let page = store.history_page(&[0xff, 0xff], None, None, 10, false).unwrap();
     assert_eq!(page, vec![row(&[0xff, 0xff], b"0"), row(&[0xff, 0xff, 1], b"1")]);
 }
@@ -60,8 +55,7 @@ proptest! {
         let store = Store::open(dir.file("chain.redb")).unwrap();
         let model: BTreeMap<Vec<u8>, Vec<u8>> = keys.iter().map(|k| (k.clone(), k.iter().rev().copied().collect())).collect();
         let rows: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        let (header, block, results) = block_fixture(1);
-        store.commit_block_indexed(1, &header, &block, &results, &[], &rows).unwrap();
+        store.put_history(&rows, &[]).unwrap();
         let mut expected: Vec<_> = model
             .iter()
             .filter(|(k, _)| k.starts_with(&prefix))
