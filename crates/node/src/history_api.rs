@@ -3,8 +3,9 @@
 //! fills and order events, a market's trades, funding rates and candles. The same rows `nov_getFills`,
 //! `nov_getTrades` and `nov_getCandles` answer from ([`crate::history`]); nothing here writes.
 //!
-//! As in [`crate::rpc_history`], the chain's lock is held only to copy the store handle: a
-//! read never delays a block. Every read is bounded by its `limit`, capped at
+//! As in [`crate::rpc_history`], the chain's lock is held only to copy the history store's
+//! handle, and a read first waits for the history indexer to reach the chain's height (so it
+//! sees every committed block): a read never delays a block. Every read is bounded by its `limit`, capped at
 //! [`HISTORY_READ_MAX`].
 
 use std::sync::Arc;
