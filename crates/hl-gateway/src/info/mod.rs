@@ -32,7 +32,7 @@ impl Refusal {
 pub(crate) type InfoResult = Result<Value, Refusal>;
 
 /// The info types served, in the order docs/hyperliquid.md lists them.
-pub(crate) const INFO_TYPES: [&str; 16] = [
+pub(crate) const INFO_TYPES: [&str; 17] = [
     "meta",
     "allMids",
     "l2Book",
@@ -41,6 +41,7 @@ pub(crate) const INFO_TYPES: [&str; 16] = [
     "openOrders",
     "frontendOpenOrders",
     "userFills",
+    "userFillsByTime",
     "orderStatus",
     "candleSnapshot",
     "fundingHistory",
@@ -157,6 +158,9 @@ pub(crate) fn answer(node: &Node, request: &Value) -> InfoResult {
         "openOrders" => user::open_orders(node, &fields(&["user", "dex"])?),
         "frontendOpenOrders" => user::frontend_open_orders(node, &fields(&["user", "dex"])?),
         "userFills" => user::user_fills(node, &fields(&["user", "aggregateByTime"])?),
+        "userFillsByTime" => {
+            user::user_fills_by_time(node, &fields(&["user", "startTime", "endTime", "aggregateByTime"])?)
+        }
         "orderStatus" => user::order_status(node, &fields(&["user", "oid"])?),
         other => Err(Refusal::new(format!("unknown info type {other:?}; novation serves: {}", INFO_TYPES.join(", ")))),
     }

@@ -417,9 +417,30 @@ fn direction(start: i64, end: i64) -> &'static str {
 /// rebuilt backwards from the current position, so it is exact while every change of the
 /// position was a fill (a liquidation by the backstop or an expiry settlement moves positions
 /// without one). `hash` is the zero hash: novation's fill records do not carry the
-/// transaction hash yet.
+/// transaction hash yet. `aggregateByTime` is accepted; fills are never aggregated.
 pub(super) fn user_fills(node: &Node, fields: &Fields<'_>) -> InfoResult {
-    let id = account_of(fields)?;
+    aggregate_flag(fields)?;
+    fills_json(node, account_of(fields)?, (0, u64::MAX))
+}
+
+/// `userFillsByTime`: [`user_fills`] with block times in `startTime..=endTime` (`endTime`
+/// absent: until now), among the latest 2,000.
+pub(super) fn user_fills_by_time(node: &Node, fields: &Fields<'_>) -> InfoResult {
+    aggregate_flag(fields)?;
+    let start_ms = fields.integer("startTime")?;
+    let end_ms = fields.optional_integer("endTime")?.unwrap_or(u64::MAX);
+    fills_json(node, account_of(fields)?, (start_ms, end_ms))
+}
+
+fn aggregate_flag(fields: &Fields<'_>) -> Result<(), Refusal> {
+    match fields.value("aggregateByTime") {
+        None | Some(Value::Bool(_)) => Ok(()),
+        Some(_) => Err(Refusal::new("`aggregateByTime` must be true or false")),
+    }
+}
+
+/// The account's latest fills with block times in `start_ms..=end_ms`, newest first.
+fn fills_json(node: &Node, id: SubaccountId, (start_ms, end_ms): (u64, u64)) -> InfoResult {
     let (coins, mut positions) = node.with_state(|state| {
         let positions: BTreeMap<MarketId, i64> =
             state.account(id).positions.iter().map(|p| (p.market, p.size_lots)).collect();
@@ -427,6 +448,7 @@ pub(super) fn user_fills(node: &Node, fields: &Fields<'_>) -> InfoResult {
     });
     let records = node.account_fills(id.owner, FILLS_MAX).map_err(|e| Refusal::new(format!("userFills: {e}")))?;
     let mut fills = Vec::new();
+    // Every fill, newest first, moves the position back to where it started.
     for fill in records.iter().filter_map(|past| user_side(past, id, &coins)) {
         let after = positions.get(&fill.coin.market).copied().unwrap_or(0);
         let signed = i64::try_from(fill.size_lots).unwrap_or(i64::MAX);
@@ -435,6 +457,9 @@ pub(super) fn user_fills(node: &Node, fields: &Fields<'_>) -> InfoResult {
             Side::Sell => after.saturating_add(signed),
         };
         positions.insert(fill.coin.market, start);
+        if !(start_ms..=end_ms).contains(&fill.past.time_ms) {
+            continue;
+        }
         fills.push(json!({
             "coin": fill.coin.name,
             "px": number(fill.coin.price(fill.price_ticks)),

@@ -73,6 +73,10 @@ def main():
     )
 
     now_ms = int(time.time() * 1000)
+    by_time = info.user_fills_by_time(user, fill["time"], fill["time"])
+    check(len(by_time) >= 1 and all(f["time"] == fill["time"] for f in by_time), "fills by time", by_time)
+    check(info.user_fills_by_time(user, fill["time"] + 1) == [], "no fills after the last", None)
+
     candles = info.candles_snapshot("BTC", "1m", now_ms - 3_600_000, now_ms + 60_000)
     check(len(candles) >= 1 and candles[-1]["v"] == fill_sz, "a 1m candle with the fill's volume", candles)
 
