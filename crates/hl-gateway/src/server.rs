@@ -26,6 +26,9 @@ use tokio::sync::{watch, Semaphore};
 
 use crate::info;
 
+/// How long the accept loop waits after a failed accept.
+const ACCEPT_RETRY: Duration = Duration::from_millis(10);
+
 /// Bounds of the gateway's front door.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GatewayLimits {
@@ -119,7 +122,12 @@ async fn accept_loop(listener: TcpListener, node: Node, limits: GatewayLimits, m
             _ = stopped.changed() => return,
             accepted = listener.accept() => accepted,
         };
-        let Ok((stream, _peer)) = accepted else { continue };
+        let Ok((stream, _peer)) = accepted else {
+            // Out of file descriptors, or a connection reset before it was accepted: wait a
+            // moment rather than spin.
+            tokio::time::sleep(ACCEPT_RETRY).await;
+            continue;
+        };
         let node = node.clone();
         let websockets = websockets.clone();
         tokio::spawn(async move {
