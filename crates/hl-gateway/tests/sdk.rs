@@ -217,6 +217,8 @@ async fn info_answers_hyperliquid_shapes_from_the_devnets_state() {
 
     python_sdk_reads_the_same(&gateway, &traded).await;
     gateway.stop().await;
+    // Its node handle too, so the devnet stops at once.
+    drop(traded);
     drop(running.stop().await);
 }
 
