@@ -1,6 +1,7 @@
 //! The gateway against a running devnet: orders placed and traded through novation's own
-//! API, then read back through `POST /info` — by raw HTTP here, and by Hyperliquid's official
-//! Python SDK (`hyperliquid-python-sdk`, `tests/python/check_info.py`) when it is installed
+//! API, then read back through `POST /info` — by raw HTTP here, by Hyperliquid's official
+//! Python SDK (`hyperliquid-python-sdk`: `tests/python/check_info.py`, and `check_ws.py` for
+//! the WebSocket) and by CCXT (`tests/python/check_ccxt.py`) when they are installed
 //! (required when `NOVATION_REQUIRE_PYTHON=1`, as CI sets).
 
 use std::path::PathBuf;
@@ -275,6 +276,7 @@ async fn python_sdk_reads_the_same(gateway: &novation_hl_gateway::Gateway, trade
     let info_args =
         [gateway.url(), user, bid.clone(), "0.5".into(), fill.clone(), "0.2".into(), traded.bid_oid.to_string()];
     run_python("check_info.py", info_args.to_vec()).await;
+    ccxt_reads_the_same(gateway, traded, (&bid, &fill)).await;
     ws_sees_the_snapshot_then_a_live_trade(gateway, traded, (bid, fill)).await;
 }
 
@@ -328,6 +330,21 @@ async fn ws_sees_the_snapshot_then_a_live_trade(
         String::from_utf8_lossy(&output.stderr)
     );
     eprintln!("{rest}");
+}
+
+/// Runs `tests/python/check_ccxt.py` (CCXT's `hyperliquid` exchange, read-only calls) when
+/// CCXT is installed (required when `NOVATION_REQUIRE_PYTHON=1`).
+async fn ccxt_reads_the_same(gateway: &novation_hl_gateway::Gateway, traded: &Traded, (bid, fill): (&str, &str)) {
+    let has_ccxt =
+        std::process::Command::new("python3").args(["-c", "import ccxt"]).output().is_ok_and(|o| o.status.success());
+    if !has_ccxt {
+        assert!(std::env::var("NOVATION_REQUIRE_PYTHON").as_deref() != Ok("1"), "ccxt is required");
+        eprintln!("notice: skipping the CCXT test (pip install ccxt)");
+        return;
+    }
+    let user = traded.buyer.address().to_string();
+    let args = vec![gateway.url(), user, bid.to_string(), "0.5".into(), fill.to_string(), "0.2".into()];
+    run_python("check_ccxt.py", args).await;
 }
 
 async fn run_python(script: &'static str, args: Vec<String>) {

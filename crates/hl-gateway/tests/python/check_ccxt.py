@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Reads a novation devnet through its Hyperliquid gateway with CCXT's `hyperliquid`
+exchange (PyPI ccxt), in sandbox mode with only `urls['api']` pointed at the gateway, and
+checks the values the Rust test traded: the markets, the resting bid in the book and among
+the open orders, the balance, the position and the fill.
+
+Usage: check_ccxt.py BASE_URL USER BID_PX BID_SZ FILL_PX FILL_SZ
+"""
+
+import sys
+
+import ccxt
+
+
+def check(condition, what, value):
+    if not condition:
+        raise SystemExit(f"FAILED: {what}: {value!r}")
+
+
+def main():
+    base_url, user, bid_px, bid_sz, fill_px, fill_sz = sys.argv[1:7]
+    bid_px, bid_sz, fill_px, fill_sz = float(bid_px), float(bid_sz), float(fill_px), float(fill_sz)
+    exchange = ccxt.hyperliquid({"walletAddress": user})
+    exchange.set_sandbox_mode(True)
+    exchange.urls["api"] = {"public": base_url, "private": base_url}
+    symbol = "BTC/USDC:USDC"
+
+    markets = exchange.load_markets()
+    check(symbol in markets and markets[symbol]["swap"], "load_markets lists the BTC perpetual", list(markets))
+
+    book = exchange.fetch_order_book(symbol)
+    check([bid_px, bid_sz] in book["bids"], "fetch_order_book has the resting bid", book["bids"])
+
+    balance = exchange.fetch_balance()
+    check(balance["USDC"]["total"] > 0, "fetch_balance has USDC", balance.get("USDC"))
+
+    positions = exchange.fetch_positions([symbol])
+    check(len(positions) == 1 and positions[0]["contracts"] == fill_sz, "fetch_positions", positions)
+    check(positions[0]["side"] == "long" and positions[0]["entryPrice"] == fill_px, "the position's side and entry", positions)
+
+    orders = exchange.fetch_open_orders(symbol)
+    check(len(orders) == 1, "fetch_open_orders", orders)
+    check((orders[0]["price"], orders[0]["amount"], orders[0]["side"]) == (bid_px, bid_sz, "buy"), "the open bid", orders[0])
+
+    trades = exchange.fetch_my_trades(symbol)
+    check(any(t["price"] == fill_px and t["amount"] == fill_sz and t["side"] == "buy" for t in trades), "fetch_my_trades", trades)
+
+    rate = exchange.fetch_funding_rate(symbol)
+    check(rate["symbol"] == symbol and rate["markPrice"] > 0, "fetch_funding_rate", rate)
+
+    candles = exchange.fetch_ohlcv(symbol, "1m")
+    check(len(candles) >= 1 and candles[-1][5] >= fill_sz, "fetch_ohlcv has the fill's volume", candles)
+    print("ccxt read the devnet: markets, book, balance, position, open orders, trades, funding rate, candles")
+
+
+if __name__ == "__main__":
+    main()
