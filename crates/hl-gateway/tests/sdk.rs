@@ -343,7 +343,9 @@ async fn ccxt_reads_the_same(gateway: &novation_hl_gateway::Gateway, traded: &Tr
         return;
     }
     let user = traded.buyer.address().to_string();
-    let args = vec![gateway.url(), user, bid.to_string(), "0.5".into(), fill.to_string(), "0.2".into()];
+    let secret: String = traded.buyer.secret_key_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let (bid, fill) = (bid.to_string(), fill.to_string());
+    let args = vec![gateway.url(), user, bid, "0.5".into(), fill, "0.2".into(), format!("0x{secret}")];
     run_python("check_ccxt.py", args).await;
 }
 

@@ -2,9 +2,10 @@
 """Reads a novation devnet through its Hyperliquid gateway with CCXT's `hyperliquid`
 exchange (PyPI ccxt), in sandbox mode with only `urls['api']` pointed at the gateway, and
 checks the values the Rust test traded: the markets, the resting bid in the book and among
-the open orders, the balance, the position and the fill.
+the open orders, the balance, the position and the fill; then that an order CCXT signs with
+the user's key is refused by /exchange naming that key's address (not executed yet).
 
-Usage: check_ccxt.py BASE_URL USER BID_PX BID_SZ FILL_PX FILL_SZ
+Usage: check_ccxt.py BASE_URL USER BID_PX BID_SZ FILL_PX FILL_SZ SECRET_KEY
 """
 
 import sys
@@ -18,7 +19,7 @@ def check(condition, what, value):
 
 
 def main():
-    base_url, user, bid_px, bid_sz, fill_px, fill_sz = sys.argv[1:7]
+    base_url, user, bid_px, bid_sz, fill_px, fill_sz, secret = sys.argv[1:8]
     bid_px, bid_sz, fill_px, fill_sz = float(bid_px), float(bid_sz), float(fill_px), float(fill_sz)
     exchange = ccxt.hyperliquid({"walletAddress": user})
     exchange.set_sandbox_mode(True)
@@ -50,7 +51,18 @@ def main():
 
     candles = exchange.fetch_ohlcv(symbol, "1m")
     check(len(candles) >= 1 and candles[-1][5] >= fill_sz, "fetch_ohlcv has the fill's volume", candles)
-    print("ccxt read the devnet: markets, book, balance, position, open orders, trades, funding rate, candles")
+
+    signer = ccxt.hyperliquid({"walletAddress": user, "privateKey": secret})
+    signer.set_sandbox_mode(True)
+    signer.urls["api"] = {"public": base_url, "private": base_url}
+    signer.load_markets()
+    try:
+        signer.create_order(symbol, "limit", "buy", 0.001, bid_px)
+        raise SystemExit("FAILED: create_order through /exchange did not raise")
+    except ccxt.ExchangeError as error:
+        check(user.lower() in str(error), "the refusal names the recovered signer", str(error))
+    print("ccxt read the devnet: markets, book, balance, position, open orders, trades, funding rate, candles; "
+          "/exchange recovered the signer of its order")
 
 
 if __name__ == "__main__":
