@@ -1,8 +1,9 @@
 //! The gateway against a running devnet: orders placed and traded through novation's own
 //! API, then read back through `POST /info` — by raw HTTP here, by Hyperliquid's official
 //! Python SDK (`hyperliquid-python-sdk`: `tests/python/check_info.py`, and `check_ws.py` for
-//! the WebSocket) and by CCXT (`tests/python/check_ccxt.py`) when they are installed
-//! (required when `NOVATION_REQUIRE_PYTHON=1`, as CI sets).
+//! the WebSocket), by CCXT (`tests/python/check_ccxt.py`) and by the TypeScript SDK
+//! (`tests/node/check_info.mjs`) when they are installed (required when
+//! `NOVATION_REQUIRE_PYTHON=1` and `NOVATION_REQUIRE_NODE=1`, as CI sets).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -216,6 +217,7 @@ async fn info_answers_hyperliquid_shapes_from_the_devnets_state() {
     );
     assert_eq!(info(addr, serde_json::json!({"type": "perpDexs"})).await, serde_json::json!([null]));
 
+    typescript_sdk_reads_the_same(&gateway, &traded).await;
     python_sdk_reads_the_same(&gateway, &traded).await;
     gateway.stop().await;
     // Its node handle too, so the devnet stops at once.
@@ -330,6 +332,42 @@ async fn ws_sees_the_snapshot_then_a_live_trade(
         String::from_utf8_lossy(&output.stderr)
     );
     eprintln!("{rest}");
+}
+
+/// Runs `tests/node/check_info.mjs` with the TypeScript SDK (`@nktkas/hyperliquid`) when it
+/// is installed (`npm install --prefix crates/hl-gateway/tests/node`; required when
+/// `NOVATION_REQUIRE_NODE=1`, as CI sets).
+async fn typescript_sdk_reads_the_same(gateway: &novation_hl_gateway::Gateway, traded: &Traded) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node");
+    let installed = dir.join("node_modules/@nktkas/hyperliquid/package.json").exists()
+        && std::process::Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !installed {
+        assert!(std::env::var("NOVATION_REQUIRE_NODE").as_deref() != Ok("1"), "@nktkas/hyperliquid is required");
+        eprintln!("notice: skipping the TypeScript SDK test (npm install --prefix crates/hl-gateway/tests/node)");
+        return;
+    }
+    let args = [
+        gateway.url(),
+        traded.buyer.address().to_string(),
+        hl(traded.bid_px),
+        "0.5".into(),
+        hl(traded.fill_px),
+        "0.2".into(),
+        traded.bid_oid.to_string(),
+    ];
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node").arg(dir.join("check_info.mjs")).args(args).current_dir(dir).output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "check_info.mjs failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprint!("{}", String::from_utf8_lossy(&output.stdout));
 }
 
 /// Runs `tests/python/check_ccxt.py` (CCXT's `hyperliquid` exchange, read-only calls) when
