@@ -127,6 +127,10 @@ pub(crate) fn ratio(numerator: Decimal, denominator: Decimal) -> Option<Decimal>
     numerator.div(denominator, Rounding::HalfEven).ok()?.round_dp(8, Rounding::HalfEven).ok()
 }
 
+/// The candle intervals served (as the node's history keeps them; Hyperliquid's `1M` is not).
+pub(crate) const CANDLE_INTERVALS: [&str; 13] =
+    ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "8h", "12h", "1d", "3d", "1w"];
+
 /// A trade id unique per fill: its block height × 2²⁰ plus its event's number in the block.
 pub(crate) fn trade_id(height: u64, seq: u32) -> u64 {
     height.saturating_mul(1 << 20).saturating_add(u64::from(seq))

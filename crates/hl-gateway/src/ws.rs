@@ -1,5 +1,5 @@
-//! `GET /ws`: Hyperliquid's WebSocket, for the subscriptions `allMids`, `l2Book` and
-//! `trades`, and `ping`.
+//! `GET /ws`: Hyperliquid's WebSocket, for the subscriptions `allMids`, `l2Book`, `trades`
+//! and `candle`, and `ping`.
 //!
 //! ```text
 //!  client ─ {"method":"subscribe","subscription":{"type":"l2Book","coin":"BTC"}} ─►
@@ -9,7 +9,8 @@
 //! ```
 //!
 //! After each block the node commits, every subscription gets its update: `allMids` the
-//! mids, `l2Book` the book when it changed, `trades` the block's fills of the coin. A new
+//! mids, `l2Book` the book when it changed, `trades` the block's fills of the coin, `candle`
+//! the interval's latest candle when it changed. A new
 //! `trades` subscription first gets the coin's latest trades (at most
 //! [`TRADES_SNAPSHOT_MAX`]). Bounded like the HTTP side: messages of at most
 //! [`CLIENT_MESSAGE_MAX_BYTES`], at most [`SUBSCRIPTIONS_MAX`] subscriptions per connection,
@@ -48,6 +49,7 @@ enum Topic {
     AllMids,
     L2Book(String),
     Trades(String),
+    Candle(String, String),
 }
 
 impl Topic {
@@ -64,7 +66,17 @@ impl Topic {
             "allMids" => Ok(Topic::AllMids),
             "l2Book" => Ok(Topic::L2Book(coin()?)),
             "trades" => Ok(Topic::Trades(coin()?)),
-            other => Err(format!("subscription type {other:?} is not served (allMids, l2Book, trades)")),
+            "candle" => {
+                let interval = subscription.get("interval").and_then(Value::as_str).unwrap_or("");
+                if !wire::CANDLE_INTERVALS.contains(&interval) {
+                    return Err(format!(
+                        "candle interval {interval:?} is not one of {}",
+                        wire::CANDLE_INTERVALS.join(", ")
+                    ));
+                }
+                Ok(Topic::Candle(coin()?, interval.to_string()))
+            }
+            other => Err(format!("subscription type {other:?} is not served (allMids, l2Book, trades, candle)")),
         }
     }
 }
@@ -163,7 +175,7 @@ impl Session {
                     Ok(topic) => topic,
                     Err(why) => return self.error(format!("Invalid subscription {subscription}: {why}")),
                 };
-                if let Topic::L2Book(name) | Topic::Trades(name) = &topic {
+                if let Topic::L2Book(name) | Topic::Trades(name) | Topic::Candle(name, _) = &topic {
                     if let Err(refusal) = self.node.with_state(|state| known_coin(state, name)) {
                         return self.error(refusal.message);
                     }
@@ -202,14 +214,17 @@ impl Session {
                 let trades = recent_trades(&node, name, 0, TRADES_SNAPSHOT_MAX);
                 (!trades.is_empty()).then(|| json!({"channel": "trades", "data": trades}))
             }
+            Topic::Candle(name, interval) => {
+                latest_candle(&node, name, interval).map(|candle| json!({"channel": "candle", "data": candle}))
+            }
         })
         .await
         .ok()
         .flatten();
         match message {
             Some(message) => {
-                if let (Topic::L2Book(_), Some(slot)) = (topic, self.topics.get_mut(topic)) {
-                    *slot = message.get("data").and_then(|d| d.get("levels")).cloned();
+                if let Some(slot) = self.topics.get_mut(topic) {
+                    *slot = last_sent(topic, &message);
                 }
                 self.push(message)
             }
@@ -232,8 +247,8 @@ impl Session {
         .await
         .unwrap_or_default();
         for (topic, message) in updates {
-            if let (Topic::L2Book(_), Some(slot)) = (&topic, self.topics.get_mut(&topic)) {
-                *slot = message.get("data").and_then(|d| d.get("levels")).cloned();
+            if let Some(slot) = self.topics.get_mut(&topic) {
+                *slot = last_sent(&topic, &message);
             }
             if !self.push(message) {
                 return false;
@@ -243,13 +258,34 @@ impl Session {
     }
 }
 
+/// What a topic remembers of its last message, to send only changes: the book's levels, the
+/// candle.
+fn last_sent(topic: &Topic, message: &Value) -> Option<Value> {
+    match topic {
+        Topic::L2Book(_) => message.get("data").and_then(|d| d.get("levels")).cloned(),
+        Topic::Candle(..) => message.get("data").cloned(),
+        Topic::AllMids | Topic::Trades(_) => None,
+    }
+}
+
+/// The coin's latest candle of `interval` (within the last two intervals), as Hyperliquid's.
+fn latest_candle(node: &Node, name: &str, interval: &str) -> Option<Value> {
+    let (coin, now_ms) = node.with_state(|state| Some((wire::coin_by_name(state, name)?, state.time_ms())))?;
+    let candles =
+        node.candles(coin.market, interval, (now_ms.saturating_sub(2 * INTERVAL_MAX_MS), now_ms), 2).ok()??;
+    candles.last().map(|candle| crate::info::market::candle_json(&coin, interval, candle))
+}
+
+/// The longest candle interval (a week), bounding how far back [`latest_candle`] looks.
+const INTERVAL_MAX_MS: u64 = 7 * 86_400_000;
+
 /// A topic's message after the blocks above `after`, if it has one.
-fn update(node: &Node, topic: &Topic, last_levels: Option<&Value>, after: u64) -> Option<(Topic, Value)> {
+fn update(node: &Node, topic: &Topic, last_sent: Option<&Value>, after: u64) -> Option<(Topic, Value)> {
     let message = match topic {
         Topic::AllMids => json!({"channel": "allMids", "data": {"mids": node.with_state(mids)}}),
         Topic::L2Book(name) => {
             let book = node.with_state(|state| known_coin(state, name).ok().map(|coin| book_json(state, &coin)))?;
-            if book.get("levels") == last_levels {
+            if book.get("levels") == last_sent {
                 return None;
             }
             json!({"channel": "l2Book", "data": book})
@@ -260,6 +296,13 @@ fn update(node: &Node, topic: &Topic, last_levels: Option<&Value>, after: u64) -
                 return None;
             }
             json!({"channel": "trades", "data": trades})
+        }
+        Topic::Candle(name, interval) => {
+            let candle = latest_candle(node, name, interval)?;
+            if Some(&candle) == last_sent {
+                return None;
+            }
+            json!({"channel": "candle", "data": candle})
         }
     };
     Some((topic.clone(), message))
@@ -305,5 +348,10 @@ mod tests {
         assert_eq!(Topic::parse(&json!({"type": "trades", "coin": "ETH"})), Ok(Topic::Trades("ETH".into())));
         assert!(Topic::parse(&json!({"type": "trades"})).unwrap_err().contains("coin"));
         assert!(Topic::parse(&json!({"type": "userEvents", "user": "0x0"})).unwrap_err().contains("not served"));
+        let candle = json!({"type": "candle", "coin": "BTC", "interval": "1m"});
+        assert_eq!(Topic::parse(&candle), Ok(Topic::Candle("BTC".into(), "1m".into())));
+        assert!(Topic::parse(&json!({"type": "candle", "coin": "BTC", "interval": "1M"}))
+            .unwrap_err()
+            .contains("interval"));
     }
 }

@@ -221,20 +221,20 @@ pub(super) fn candle_snapshot(node: &Node, fields: &Fields<'_>) -> InfoResult {
         .map_err(|e| Refusal::new(format!("candleSnapshot: {e}")))?
         .ok_or_else(|| {
             Refusal::new(format!(
-                "candleSnapshot: unknown interval {interval:?} (1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 8h, 12h, 1d, 3d, 1w)"
+                "candleSnapshot: unknown interval {interval:?} ({})",
+                wire::CANDLE_INTERVALS.join(", ")
             ))
         })?;
-    let rows: Vec<Value> = candles
-        .iter()
-        .map(|c| {
-            json!({
-                "t": c.open_ms, "T": c.close_ms, "s": coin.name, "i": interval,
-                "o": number(c.open), "c": number(c.close), "h": number(c.high), "l": number(c.low),
-                "v": number(c.volume), "n": c.trades,
-            })
-        })
-        .collect();
-    Ok(Value::Array(rows))
+    Ok(Value::Array(candles.iter().map(|c| candle_json(&coin, interval, c)).collect()))
+}
+
+/// One candle as Hyperliquid's `{t, T, s, i, o, c, h, l, v, n}`.
+pub(crate) fn candle_json(coin: &Coin, interval: &str, candle: &CandleView) -> Value {
+    json!({
+        "t": candle.open_ms, "T": candle.close_ms, "s": coin.name, "i": interval,
+        "o": number(candle.open), "c": number(candle.close), "h": number(candle.high), "l": number(candle.low),
+        "v": number(candle.volume), "n": candle.trades,
+    })
 }
 
 /// `fundingHistory` with `coin`, `startTime`, `endTime`: `[{coin, fundingRate, premium,

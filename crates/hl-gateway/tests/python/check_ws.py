@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Subscribes to a novation devnet's Hyperliquid WebSocket with Hyperliquid's official Python
 SDK (`Info(base_url, skip_ws=False)`) and checks what arrives: mids (the snapshot and live
-updates), the book with the Rust test's resting bid, the test's trade (the snapshot a new
+updates), the book with the Rust test's resting bid, the 1m candle, the test's trade (the snapshot a new
 trades subscription gets); then, after printing SUBSCRIBED, a second trade the Rust test
 makes while it listens; and ping/pong on a plain WebSocket.
 
@@ -9,6 +9,7 @@ Usage: check_ws.py BASE_URL BID_PX BID_SZ FILL_PX FILL_SZ LIVE_PX LIVE_SZ
 """
 
 import json
+import os
 import sys
 import threading
 import time
@@ -19,7 +20,7 @@ from hyperliquid.info import Info
 
 def main():
     base_url, bid_px, bid_sz, fill_px, fill_sz, live_px, live_sz = sys.argv[1:8]
-    received = {"allMids": [], "l2Book": [], "trades": []}
+    received = {"allMids": [], "l2Book": [], "trades": [], "candle": []}
     lock = threading.Lock()
 
     def keep(channel):
@@ -33,6 +34,7 @@ def main():
     info.subscribe({"type": "allMids"}, keep("allMids"))
     info.subscribe({"type": "l2Book", "coin": "BTC"}, keep("l2Book"))
     info.subscribe({"type": "trades", "coin": "BTC"}, keep("trades"))
+    info.subscribe({"type": "candle", "coin": "BTC", "interval": "1m"}, keep("candle"))
 
     def satisfied():
         with lock:
@@ -40,7 +42,8 @@ def main():
             book_ok = any(
                 any(l["px"] == bid_px and l["sz"] == bid_sz for l in m["data"]["levels"][0]) for m in received["l2Book"]
             )
-            return mids_ok and book_ok and traded(fill_px, fill_sz)
+            candle_ok = any(m["data"]["s"] == "BTC" and m["data"]["i"] == "1m" for m in received["candle"])
+            return mids_ok and book_ok and candle_ok and traded(fill_px, fill_sz)
 
     def traded(px, sz):
         return any(
@@ -71,7 +74,7 @@ def main():
     pong = json.loads(ws.recv())
     if pong != {"channel": "pong"}:
         raise SystemExit(f"FAILED: ping answered {pong!r}")
-    ws.send(json.dumps({"method": "subscribe", "subscription": {"type": "candle", "coin": "BTC", "interval": "1m"}}))
+    ws.send(json.dumps({"method": "subscribe", "subscription": {"type": "userEvents", "user": "0x" + "0" * 40}}))
     error = json.loads(ws.recv())
     if error.get("channel") != "error":
         raise SystemExit(f"FAILED: an unserved subscription answered {error!r}")
@@ -82,4 +85,10 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except SystemExit as failure:
+        # The SDK's WebSocket thread is not a daemon: leave at once, whatever it is doing.
+        print(failure, file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(0 if failure.code in (None, 0) else 1)
