@@ -5,6 +5,9 @@
 //!   action), regenerated here byte for byte; each parses, verifies and round-trips;
 //! - a real JSON Schema validator (Python's `jsonschema`) accepts every example against the
 //!   schema and refuses malformed payloads that the node's parser refuses too.
+//! - on a live devnet, every method the node serves has a result schema and every
+//!   subscription a message schema, and the validator accepts the answer to every method and
+//!   a message of every subscription.
 //!
 //! After changing a wire type, regenerate both files with
 //! `NOVATION_UPDATE_SCHEMA=1 cargo test -p novation-node --test schema`.
@@ -488,9 +491,10 @@ mod live {
 
     use std::time::Duration;
 
-    use jsonrpsee::core::client::ClientT;
+    use jsonrpsee::core::client::{ClientT, Subscription, SubscriptionClientT};
     use jsonrpsee::rpc_params;
     use jsonrpsee_http_client::HttpClient;
+    use jsonrpsee_ws_client::{WsClient, WsClientBuilder};
     use novation_node::{start_devnet, DevnetConfig};
     use novation_protocol::presets::{BTC_PERP, USD};
     use novation_tx::{Eip712Signer, TxPayload};
@@ -538,6 +542,77 @@ mod live {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         panic!("no mark price");
+    }
+
+    /// An option series of the devnet and its expiry's smile, once the surface has a valid one:
+    /// `(symbol, expiry_ms, strike)`.
+    async fn priced_option(client: &HttpClient) -> (String, u64, String) {
+        for _ in 0..500 {
+            let series = call(client, "nov_getSeries", rpc_params![]).await;
+            let surface = call(client, "nov_getSurface", rpc_params!["BTC"]).await;
+            let valid_expiry = |expiry: u64| {
+                surface["smiles"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|s| s["expiry_ms"] == expiry && s["validity"] == "Valid")
+            };
+            let priced = series.as_array().into_iter().flatten().find(|s| {
+                let option = &s["kind"]["Option"];
+                option["expiry_ms"].as_u64().is_some_and(valid_expiry) && s["mark"].is_string()
+            });
+            if let Some(s) = priced {
+                let option = &s["kind"]["Option"];
+                let strike = option["strike"].as_str().unwrap().to_string();
+                return (s["symbol"].as_str().unwrap().to_string(), option["expiry_ms"].as_u64().unwrap(), strike);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("no priced BTC option with a valid smile");
+    }
+
+    /// The next message of `subscription`, within 10 s.
+    async fn next_message(subscription: &mut Subscription<Value>) -> Value {
+        let message = tokio::time::timeout(Duration::from_secs(10), subscription.next()).await;
+        message.expect("a message within 10 s").expect("the subscription is open").expect("a JSON message")
+    }
+
+    /// Subscribes over `ws` and answers its first message (for a transaction, every message up
+    /// to its inclusion), each under its notification method.
+    async fn notifications(
+        ws: &WsClient,
+        kind: &str,
+        params: jsonrpsee::core::params::ArrayParams,
+    ) -> Vec<(String, Value)> {
+        let notification = format!("nov_{}", kind.to_lowercase());
+        let (subscribe, unsubscribe) = (format!("nov_subscribe{kind}"), format!("nov_unsubscribe{kind}"));
+        let mut subscription: Subscription<Value> =
+            ws.subscribe(&subscribe, params, &unsubscribe).await.unwrap_or_else(|e| panic!("{subscribe}: {e}"));
+        let mut messages = vec![(notification.clone(), next_message(&mut subscription).await)];
+        while kind == "Transaction" && messages.last().is_some_and(|(_, m)| m["status"] != "included") {
+            messages.push((notification.clone(), next_message(&mut subscription).await));
+        }
+        messages
+    }
+
+    /// `nov_status` as a validator network's node answers it: the devnet's, with the
+    /// `consensus` object built as crates/consensus/src/validator.rs builds it (the devnet
+    /// has no consensus layer to ask).
+    fn status_with_consensus(status: &Value) -> Value {
+        let mut status = status.clone();
+        status["consensus"] = json!({
+            "engine": "malachite 0.8.2",
+            "role": "validator",
+            "address": "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf",
+            "validators": 4,
+            "deciding_height": 12,
+            "round": 0,
+            "peers": 3,
+            "equivocation_heights": 0,
+            "sync": { "catching_up": false, "synced_blocks": 0 },
+            "halted": null,
+        });
+        status
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -593,6 +668,8 @@ mod live {
         results.push(("nov_getTransaction", filled));
 
         let maker_address = maker.address().to_string();
+        let (option, expiry_ms, strike) = priced_option(&client).await;
+        let nobody = Eip712Signer::from_seed([53; 32]).address().to_string();
         let queries: Vec<(&str, jsonrpsee::core::params::ArrayParams)> = vec![
             ("nov_getNonce", rpc_params![maker_address.clone()]),
             ("nov_getAccount", rpc_params![maker_address.clone(), 0]),
@@ -618,10 +695,70 @@ mod live {
             ("nov_getAdlRank", rpc_params![maker_address.clone(), 0]),
             ("nov_getBackstop", rpc_params![]),
             ("nov_getSystemTotals", rpc_params![]),
+            ("nov_status", rpc_params![]),
+            ("nov_getAccountProof", rpc_params![maker_address.clone(), 0]),
+            ("nov_getAccountProof", rpc_params![nobody.clone(), 0]),
+            ("nov_getSurface", rpc_params!["BTC"]),
+            ("nov_getImpliedVol", rpc_params!["BTC", expiry_ms, strike]),
+            ("nov_getSeries", rpc_params![]),
+            ("nov_getSeries", rpc_params![option.clone()]),
+            ("nov_getSeries", rpc_params!["BTC-PERP"]),
+            ("nov_getGreeks", rpc_params![maker_address.clone(), 0]),
+            ("nov_getGreeks", rpc_params![]),
+            ("nov_getMarginBreakdown", rpc_params![maker_address.clone(), 0]),
         ];
         for (method, params) in queries {
             results.push((method, call(&client, method, params).await));
         }
+        let status = results.iter().find(|(m, _)| *m == "nov_status").map(|(_, r)| status_with_consensus(r)).unwrap();
+        results.push(("nov_status", status));
+
+        // A peer relays one good envelope and one malformed: one admitted of two received;
+        // its inclusion is watched from before it is sent (`unknown`, then `included`).
+        let relayer = Eip712Signer::from_seed([54; 32]);
+        let deposit = Action::Deposit(Deposit { subaccount: 0, asset: USD, amount: dec("10") });
+        let envelope = relayer.sign(&TxPayload::new(CHAIN_ID, relayer.address(), 0, vec![deposit]));
+        let verified = novation_tx::verify(CHAIN_ID, &envelope).unwrap();
+        let signing_hash =
+            novation_tx::signing_hash(CHAIN_ID, envelope.payload.as_bytes(), verified.sender, verified.nonce);
+        let relayed_hash = novation_node::hex(&novation_node::tx_id(&signing_hash, verified.signer()));
+        let ws = WsClientBuilder::default().build(format!("ws://{}", running.rpc_addr)).await.unwrap();
+        let mut watch: Subscription<Value> = ws
+            .subscribe("nov_subscribeTransaction", rpc_params![relayed_hash.clone()], "nov_unsubscribeTransaction")
+            .await
+            .unwrap();
+        let mut messages = vec![("nov_transaction".to_string(), next_message(&mut watch).await)];
+        let relay =
+            rpc_params![vec![serde_json::to_value(&envelope).unwrap(), json!({"payload": "not a transaction"})]];
+        let relayed = call(&client, "nov_relayTransactions", relay).await;
+        assert_eq!(relayed, json!({"admitted": 1, "received": 2}));
+        results.push(("nov_relayTransactions", relayed));
+        messages.push(("nov_transaction".to_string(), next_message(&mut watch).await));
+        assert_eq!(messages[0].1["status"], "unknown", "{:?}", messages[0]);
+        assert_eq!(messages[1].1["status"], "included", "{:?}", messages[1]);
+
+        // One message of every other subscription (trades and the account resumed from block 1).
+        messages.extend(notifications(&ws, "Blocks", rpc_params![]).await);
+        messages.extend(notifications(&ws, "Book", rpc_params!["BTC-PERP"]).await);
+        messages.extend(notifications(&ws, "Trades", rpc_params!["BTC-PERP", 1]).await);
+        messages.extend(notifications(&ws, "Account", rpc_params![maker_address.clone(), 1]).await);
+        messages.extend(notifications(&ws, "Transaction", rpc_params![relayed_hash.clone()]).await);
+        drop(ws);
+
+        // Every method and subscription the node serves is one the schema describes.
+        let module = novation_node::rpc_module(running.node.clone()).unwrap();
+        let served: std::collections::BTreeSet<String> = module.method_names().map(str::to_string).collect();
+        let served_methods: std::collections::BTreeSet<&str> = served
+            .iter()
+            .map(String::as_str)
+            .filter(|m| !m.starts_with("nov_subscribe") && !m.starts_with("nov_unsubscribe"))
+            .collect();
+        let served_notifications: std::collections::BTreeSet<String> = served
+            .iter()
+            .filter_map(|m| m.strip_prefix("nov_subscribe"))
+            .map(|topic| format!("nov_{}", topic.to_lowercase()))
+            .collect();
+        drop(module);
         running.stop().await;
         let _ = std::fs::remove_dir_all(&dir);
         results.push(("nov_getSchema", schema.clone()));
@@ -629,18 +766,34 @@ mod live {
             schema["methods"].as_object().unwrap().keys().map(String::as_str).collect();
         let exercised: std::collections::BTreeSet<&str> = results.iter().map(|(m, _)| *m).collect();
         assert_eq!(described, exercised, "every method the schema describes is checked against a live answer");
+        assert_eq!(described, served_methods, "every method the node serves has a result schema");
+        let described_notifications: std::collections::BTreeSet<String> =
+            schema["notifications"].as_object().unwrap().keys().cloned().collect();
+        let received: std::collections::BTreeSet<String> = messages.iter().map(|(m, _)| m.clone()).collect();
+        assert_eq!(described_notifications, served_notifications, "every subscription's messages have a schema");
+        assert_eq!(described_notifications, received, "every notification is checked against a live message");
         let by_method = |name: &str| results.iter().find(|(m, _)| *m == name).map(|(_, r)| r.clone()).unwrap();
         assert_eq!(by_method("nov_getOpenOrders")["orders"].as_array().map(Vec::len), Some(1), "the far bid rests");
         assert!(!by_method("nov_getTrades").as_array().unwrap().is_empty(), "the crossing sell filled");
         assert!(!by_method("nov_getAdlRank").as_array().unwrap().is_empty(), "the maker holds a position");
         assert!(!by_method("nov_getFills")["records"].as_array().unwrap().is_empty(), "the maker's fill is history");
         assert!(!by_method("nov_getCandles").as_array().unwrap().is_empty(), "the fill made a candle");
+        assert!(by_method("nov_getImpliedVol")["implied_vol"].is_string(), "the smile prices the strike");
+        assert!(by_method("nov_getAccountProof")["value"].is_string(), "the maker's subaccount is committed");
+        let proofs: Vec<&Value> = results.iter().filter(|(m, _)| *m == "nov_getAccountProof").map(|(_, r)| r).collect();
+        assert!(proofs[1]["value"].is_null(), "an absent subaccount has no value: {}", proofs[1]);
+        assert!(!by_method("nov_getGreeks")["greeks"].as_array().unwrap().is_empty(), "the maker is long BTC");
+        let breakdown = by_method("nov_getMarginBreakdown");
+        assert!(!breakdown["positions"].as_array().unwrap().is_empty(), "{breakdown}");
 
         let Some(dir) = super::python_with_jsonschema() else { return };
         let results: Vec<Value> =
             results.into_iter().map(|(method, result)| json!({"method": method, "result": result})).collect();
-        let count = results.len();
-        let summary = super::run_checker(&dir, json!({"results": results}));
+        let messages: Vec<Value> =
+            messages.into_iter().map(|(method, result)| json!({"method": method, "result": result})).collect();
+        let (count, message_count) = (results.len(), messages.len());
+        let summary = super::run_checker(&dir, json!({"results": results, "notifications": messages}));
         assert_eq!(summary["results"], count, "{summary}");
+        assert_eq!(summary["notifications"], message_count, "{summary}");
     }
 }

@@ -5,12 +5,14 @@ Usage: check_schema.py SCHEMA CASES
   CASES   {"transactions": [envelope, ...],
            "malformed_payloads": [{"why", "payload"}, ...],
            "malformed_transactions": [{"why", "transaction"}, ...],
-           "results": [{"method", "result"}, ...]}   (every key optional)
+           "results": [{"method", "result"}, ...],
+           "notifications": [{"method", "result"}, ...]}   (every key optional)
 
 The schema must itself be a valid draft 2020-12 schema. Every envelope must validate against
 roots.transaction and its payload text, parsed, against roots.payload; every malformed payload
-and envelope must fail; every JSON-RPC result must validate against methods[method]. Prints
-{"valid": N, "refused": M, "results": R} on success, exits 1 otherwise."""
+and envelope must fail; every JSON-RPC result must validate against methods[method] and every
+subscription message (a notification's params.result) against notifications[method]. Prints
+{"valid": N, "refused": M, "results": R, "notifications": S} on success, exits 1 otherwise."""
 
 import json
 import sys
@@ -28,7 +30,7 @@ Draft202012Validator.check_schema(document)
 def validator(subschema):
     """A validator of `subschema`, with the document's definitions in reach of its `$ref`s."""
     schema = dict(document)
-    del schema["roots"], schema["methods"]
+    del schema["roots"], schema["methods"], schema["notifications"]
     schema["allOf"] = [subschema]
     return Draft202012Validator(schema)
 
@@ -36,7 +38,7 @@ def validator(subschema):
 transaction = validator(document["roots"]["transaction"])
 payload = validator(document["roots"]["payload"])
 problems = []
-valid = refused = results = 0
+valid = refused = results = notifications = 0
 
 for envelope in cases.get("transactions", []):
     for error in transaction.iter_errors(envelope):
@@ -63,7 +65,13 @@ for case in cases.get("results", []):
         problems.append(f"{method} result does not match the schema at {list(error.absolute_path)}: {error.message}")
     results += 1
 
+for case in cases.get("notifications", []):
+    method = case["method"]
+    for error in validator(document["notifications"][method]).iter_errors(case["result"]):
+        problems.append(f"{method} message does not match the schema at {list(error.absolute_path)}: {error.message}")
+    notifications += 1
+
 if problems:
     print("\n".join(problems), file=sys.stderr)
     sys.exit(1)
-print(json.dumps({"valid": valid, "refused": refused, "results": results}))
+print(json.dumps({"valid": valid, "refused": refused, "results": results, "notifications": notifications}))

@@ -24,7 +24,7 @@ use crate::oracle::{meets_stake_quorum, weighted_median};
 use crate::state::State;
 
 /// Whether a smile may be used to price options that add risk.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum SmileValidity {
     /// No smile has passed the checks yet.
     #[default]

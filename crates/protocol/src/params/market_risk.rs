@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_STABLE_GROWTH: Ppm = Ppm::new(1_000_000_000_000);
 
 /// Per-market solvency rules (defaults: [`MarketRiskParams::default`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct MarketRiskParams {
     /// With H this amount of quote, a position's unrealised profit counts toward initial

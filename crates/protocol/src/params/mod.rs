@@ -70,7 +70,7 @@ impl AssetParams {
 }
 
 /// One margin tier: positions whose notional is at most `max_notional` use these fractions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MarginTier {
     /// Upper bound (inclusive) of position notional in quote units for this tier.
     pub max_notional: Decimal,
@@ -89,8 +89,8 @@ pub enum MarketStatus {
     ReduceOnly,
 }
 
-/// A perpetual futures market.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A market: a perpetual, a dated future or an option series (`kind`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MarketParams {
     /// Its id (equal to its index in `Genesis::markets`).
     pub id: MarketId,
@@ -149,7 +149,7 @@ pub fn default_price_band() -> Ppm {
 
 /// What a market trades. Every kind trades on a central limit order book in lots of its
 /// underlying (`base_asset`), priced in the quote currency per whole unit of it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum MarketKind {
     /// A perpetual future: never expires, pays funding.
     #[default]
@@ -265,7 +265,7 @@ impl Default for DerivativesParams {
 
 /// How a perpetual's funding rate is set (after the widely used premium-index scheme:
 /// rate = average premium + clamp(interest − average premium, ±clamp), capped per interval).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FundingParams {
     /// Length of a funding interval; funding is applied at its end.
     pub interval_ms: u64,

@@ -10,7 +10,7 @@ use crate::risk::{portfolio_breakdown, standard_requirements, OrderExposure, Sce
 use crate::state::State;
 
 /// One expiry's smile of an underlying.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SmileView {
     /// The expiry.
     pub expiry_ms: u64,
@@ -27,7 +27,7 @@ pub struct SmileView {
 }
 
 /// A dated future or option series with its pricing.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeriesView {
     /// Market id.
     pub market: MarketId,
@@ -57,7 +57,7 @@ pub struct SeriesView {
 
 /// Black-76 sensitivities of one whole long option contract (delta with respect to the
 /// index, discounted; vega per 1.00 of volatility; theta per year).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ContractGreeks {
     /// ∂V/∂S.
     pub delta: Decimal,
@@ -71,7 +71,7 @@ pub struct ContractGreeks {
 
 /// Net sensitivities of positions on one underlying, in quote currency per unit of the
 /// underlying's price (delta, gamma), per 1.00 of volatility (vega) and per year (theta).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GreeksView {
     /// The underlying.
     pub underlying: AssetId,
@@ -86,7 +86,7 @@ pub struct GreeksView {
 }
 
 /// How a subaccount's requirement is made up.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MarginBreakdown {
     /// The mode in force.
     pub mode: MarginMode,
@@ -105,7 +105,7 @@ pub struct MarginBreakdown {
 }
 
 /// One position's standard requirements.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PositionMargin {
     /// Market.
     pub market: MarketId,

@@ -36,7 +36,7 @@ use crate::params::{MarketKind, MarketParams};
 
 /// One underlying's scenario results and contingencies, for the margin breakdown. Amounts
 /// in quote, requirements rounded up.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScenarioView {
     /// The underlying.
     pub underlying: AssetId,
