@@ -60,7 +60,9 @@ pub struct RpcLimits {
     /// Host header values accepted (host names or addresses, any port); empty accepts all.
     pub allowed_hosts: Vec<String>,
     /// Origin header values accepted (`scheme://host[:port]`, or a bare host for any scheme
-    /// and port); a request without Origin (not from a browser) is always accepted.
+    /// and port); a request without Origin (not from a browser) is always accepted, and so is
+    /// a same-origin one (Origin `http(s)://` + the request's Host) when `allowed_hosts` is a
+    /// list (not empty: with any Host accepted, same-origin proves nothing).
     pub allowed_origins: Vec<String>,
 }
 
@@ -147,7 +149,15 @@ impl Gate {
             return Err("host not allowed");
         }
         if let Some(origin) = header(http::header::ORIGIN) {
-            if !allowed(&self.limits.allowed_origins, origin) {
+            // A page the node served itself (the dashboard) is same-origin: its Origin is the
+            // Host it was loaded from. That is accepted only for a Host on an explicit
+            // allow-list: with every Host accepted, a rebinding page's origin is its Host too.
+            let same_origin = !self.limits.allowed_hosts.is_empty()
+                && host.is_some_and(|host| {
+                    let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+                    authority.is_some_and(|authority| authority.eq_ignore_ascii_case(host))
+                });
+            if !same_origin && !allowed(&self.limits.allowed_origins, origin) {
                 return Err("origin not allowed");
             }
         }

@@ -371,6 +371,17 @@ async fn foreign_hosts_and_origins_are_refused() {
     assert!(raw_request(addr, foreign_origin).await.starts_with("HTTP/1.1 403"));
     let own_origin = "Host: 127.0.0.1\r\nOrigin: http://localhost:3000\r\n";
     assert!(raw_request(addr, own_origin).await.starts_with("HTTP/1.1 200"));
+    // A page the node served (the dashboard) talks back to its own origin, on an allowed Host
+    // other than loopback; the same origin on a Host that is not allowed is still refused.
+    let (lan, lan_dir) = devnet("same-origin", RpcLimits::for_listen("192.0.2.7:8545".parse().unwrap())).await;
+    let same_origin = "Host: 192.0.2.7:8545\r\nOrigin: http://192.0.2.7:8545\r\n";
+    assert!(raw_request(lan.rpc_addr, same_origin).await.starts_with("HTTP/1.1 200"));
+    let other_port = "Host: 192.0.2.7:8545\r\nOrigin: http://192.0.2.7:9999\r\n";
+    assert!(raw_request(lan.rpc_addr, other_port).await.starts_with("HTTP/1.1 403"));
+    let rebound = "Host: rebind.example:8545\r\nOrigin: http://rebind.example:8545\r\n";
+    assert!(raw_request(lan.rpc_addr, rebound).await.starts_with("HTTP/1.1 403"));
+    drop(lan.stop().await);
+    let _ = std::fs::remove_dir_all(&lan_dir);
     legitimate_deposit_is_included(&client(&running), 0).await;
     finish(running, dir, watch).await;
 }
