@@ -69,7 +69,7 @@ impl Indexer {
     /// Opens `history.redb` in `data_dir` and starts indexing: first the blocks of
     /// `chain_store` after the stored height, then each block handed to [`Indexer::index`].
     pub(crate) fn start(data_dir: &Path, chain_store: Arc<Store>) -> Result<Indexer, NodeError> {
-        let store = Arc::new(Store::open(data_dir.join("history.redb"))?);
+        let store = Arc::new(open_or_set_aside(&data_dir.join("history.redb"))?);
         let indexed = store
             .get_meta(INDEXED_HEIGHT)?
             .and_then(|bytes| <[u8; 8]>::try_from(bytes.as_slice()).ok())
@@ -136,6 +136,40 @@ impl Drop for Indexer {
             let _ = thread.join();
         }
     }
+}
+
+/// Opens the history store at `path`. One that cannot be used as it is (unreadable,
+/// another program's, another schema version) is renamed aside with a notice and a new one
+/// is indexed from the blocks: history is derived data, and a node must not refuse to start
+/// over it.
+fn open_or_set_aside(path: &Path) -> Result<Store, NodeError> {
+    use novation_store::StoreError;
+    match Store::open(path) {
+        Ok(store) => Ok(store),
+        Err(
+            error @ (StoreError::Corrupted(_)
+            | StoreError::ForeignDatabase(_)
+            | StoreError::UnsupportedSchema { .. }
+            | StoreError::UpgradeRequired(_)),
+        ) => set_aside(path, &error),
+        Err(StoreError::Io(error)) if error.kind() == std::io::ErrorKind::InvalidData => {
+            set_aside(path, &StoreError::Io(error))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Renames the unusable history store at `path` aside and opens a new one there.
+fn set_aside(path: &Path, error: &novation_store::StoreError) -> Result<Store, NodeError> {
+    let aside = path.with_extension(format!("redb.unusable-{}", crate::now_ms()));
+    eprintln!(
+        "novation: the history store {} cannot be used ({error}); it is kept as {} and history is indexed \
+         again from the blocks",
+        path.display(),
+        aside.display()
+    );
+    std::fs::rename(path, &aside)?;
+    Ok(Store::open(path)?)
 }
 
 /// The indexer thread's state.

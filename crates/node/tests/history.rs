@@ -200,6 +200,17 @@ async fn fills_trades_candles_and_transaction_status_come_from_the_store_and_sur
     let deposit = call(&client, "nov_getTransaction", rpc_params![funded]).await;
     assert_eq!(deposit["status"], "included", "{deposit}");
     assert_eq!(deposit["result"]["ok"], true);
+
+    // A history store overwritten with junk does not stop the node: it is set aside and
+    // indexed again.
+    drop(running.stop().await);
+    std::fs::write(dir.join("history.redb"), b"not a database, just junk bytes").unwrap();
+    let running = devnet_with_snapshots(&dir, false, 5).await;
+    let client = HttpClientBuilder::default().build(format!("http://{}", running.rpc_addr)).unwrap();
+    let again = call(&client, "nov_getFills", rpc_params![taker_address.clone()]).await;
+    assert_eq!(again["records"], fills["records"]);
+    let aside = std::fs::read_dir(&dir).unwrap().filter_map(Result::ok);
+    assert!(aside.into_iter().any(|e| e.file_name().to_string_lossy().starts_with("history.redb.unusable-")));
     running.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
