@@ -68,11 +68,6 @@ pub(crate) fn from_steps(units: u64, step: Decimal) -> Option<Decimal> {
     Decimal::from_units(i128::from(units), step).ok()
 }
 
-/// How many decimals `step` has: 0.1 → 1, 0.25 → 2, 5 → 0.
-pub(crate) fn decimals_of(step: Decimal) -> u32 {
-    (0..18).find(|dp| step.round_dp(*dp, Rounding::HalfEven).is_ok_and(|rounded| rounded == step)).unwrap_or(18)
-}
-
 /// `value` with exactly `dp` decimals, rounded half-even: `fixed(65000.1, 2)` is
 /// `65000.10`.
 pub(crate) fn fixed(value: Decimal, dp: u32) -> String {
@@ -87,7 +82,7 @@ pub(crate) fn fixed(value: Decimal, dp: u32) -> String {
 
 /// A price with as many decimals as its market's tick size (tick 0.01: `3150.50`).
 pub(crate) fn price_text(price: Decimal, tick_size: Decimal) -> String {
-    fixed(price, decimals_of(tick_size))
+    fixed(price, tick_size.decimal_places())
 }
 
 /// Leverage as `3.2x`: one decimal, two below 1x (`0.05x`).
@@ -187,9 +182,9 @@ mod tests {
 
     #[test]
     fn prices_show_the_decimals_of_their_tick() {
-        assert_eq!(decimals_of(dec("0.1")), 1);
-        assert_eq!(decimals_of(dec("0.25")), 2);
-        assert_eq!(decimals_of(dec("5")), 0);
+        assert_eq!(dec("0.1").decimal_places(), 1);
+        assert_eq!(dec("0.25").decimal_places(), 2);
+        assert_eq!(dec("5").decimal_places(), 0);
         assert_eq!(price_text(dec("65000.1"), dec("0.01")), "65000.10");
         assert_eq!(price_text(dec("3150"), dec("0.01")), "3150.00");
         assert_eq!(price_text(dec("64999.96"), dec("0.1")), "65000.0");

@@ -40,14 +40,6 @@ pub(crate) fn optional_number(value: Option<Decimal>) -> serde_json::Value {
     value.map_or(serde_json::Value::Null, |v| serde_json::Value::String(number(v)))
 }
 
-/// How many decimals a size may have on a market with lot size `lot`: the lot's own
-/// fractional digits (`0.0001` → 4; a lot of 1 or more → 0). A size must still be a whole
-/// number of lots.
-pub(crate) fn size_decimals(lot: Decimal) -> u32 {
-    let text = lot.to_string();
-    text.split_once('.').map_or(0, |(_, fraction)| fraction.len() as u32)
-}
-
 /// One perpetual as a Hyperliquid coin.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Coin {
@@ -83,7 +75,8 @@ pub(crate) fn universe(state: &State) -> Vec<Coin> {
             name: coin_name(m),
             asset: index as u32,
             market: m.id,
-            sz_decimals: size_decimals(m.lot_size),
+            // A size has the lot's decimals (and must still be a whole number of lots).
+            sz_decimals: m.lot_size.decimal_places(),
             max_leverage: m.max_leverage,
             tick_size: m.tick_size,
             lot_size: m.lot_size,
@@ -164,11 +157,11 @@ mod tests {
 
     #[test]
     fn size_decimals_follow_the_lot_size() {
-        assert_eq!(size_decimals(dec("0.0001")), 4);
-        assert_eq!(size_decimals(dec("0.01")), 2);
-        assert_eq!(size_decimals(dec("1")), 0);
-        assert_eq!(size_decimals(dec("10")), 0);
-        assert_eq!(size_decimals(dec("0.0005")), 4);
+        assert_eq!(dec("0.0001").decimal_places(), 4);
+        assert_eq!(dec("0.01").decimal_places(), 2);
+        assert_eq!(dec("1").decimal_places(), 0);
+        assert_eq!(dec("10").decimal_places(), 0);
+        assert_eq!(dec("0.0005").decimal_places(), 4);
     }
 
     #[test]

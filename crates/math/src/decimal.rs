@@ -238,6 +238,18 @@ impl Decimal {
         div_i128(self.0, Self::SCALE, r)
     }
 
+    /// How many decimals the value has: `0.1` → 1, `0.25` → 2, `0.0005` → 4, `5` → 0
+    /// (the fewest that represent it exactly, at most 18).
+    pub fn decimal_places(self) -> u32 {
+        let mut raw = self.0;
+        let mut places = 18;
+        while places > 0 && raw % 10 == 0 {
+            raw /= 10;
+            places -= 1;
+        }
+        places
+    }
+
     /// The value rounded to `dp` decimals as asked; `dp >= 18` is the
     /// identity.
     ///
@@ -459,6 +471,23 @@ pub const DECIMAL_PATTERN: &str = r"^[+-]?[0-9]+(\.[0-9]{1,18})?$";
 mod tests {
     use super::*;
     use Rounding::*;
+
+    #[test]
+    fn decimal_places_are_the_fewest_that_represent_the_value() {
+        let dec = |text: &str| text.parse::<Decimal>().unwrap();
+        assert_eq!(dec("0.001").decimal_places(), 3);
+        assert_eq!(dec("5").decimal_places(), 0);
+        assert_eq!(dec("0.25").decimal_places(), 2);
+        assert_eq!(dec("0.1").decimal_places(), 1);
+        assert_eq!(dec("0.0001").decimal_places(), 4);
+        assert_eq!(dec("0.01").decimal_places(), 2);
+        assert_eq!(dec("1").decimal_places(), 0);
+        assert_eq!(dec("10").decimal_places(), 0);
+        assert_eq!(dec("0.0005").decimal_places(), 4);
+        assert_eq!(dec("-0.5").decimal_places(), 1);
+        assert_eq!(Decimal::from_raw(1).decimal_places(), 18);
+        assert_eq!(Decimal::ZERO.decimal_places(), 0);
+    }
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()

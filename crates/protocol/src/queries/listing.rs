@@ -2,7 +2,7 @@
 //! not 500 ppm), sizes in base units, price and size precision, and `null` where a limit is
 //! unbounded.
 
-use novation_math::{Decimal, Ppm, Rounding};
+use novation_math::Decimal;
 use novation_types::{AssetId, MarketId};
 use serde::{Deserialize, Serialize};
 
@@ -96,16 +96,6 @@ pub struct MarketInfo {
     pub funding_cap_per_interval: Option<Decimal>,
 }
 
-/// `ppm` as a fraction of one.
-fn fraction(ppm: Ppm) -> Decimal {
-    Decimal::from_ratio(i128::from(ppm.0), 1_000_000, Rounding::HalfEven).unwrap_or_default()
-}
-
-/// Decimals of `step` (`0.001` → 3, `5` → 0).
-fn decimals_of(step: Decimal) -> u32 {
-    (0..=18u32).find(|dp| step.round_dp(*dp, Rounding::HalfEven) == Ok(step)).unwrap_or(18)
-}
-
 impl State {
     /// Every asset, by id.
     pub fn asset_infos(&self) -> Vec<AssetInfo> {
@@ -116,13 +106,13 @@ impl State {
                 id: asset.id,
                 symbol: asset.symbol.clone(),
                 decimals: asset.decimals,
-                weight_initial: fraction(asset.weight_initial),
-                weight_maintenance: fraction(asset.weight_maintenance),
-                liability_weight_initial: fraction(asset.liability_weight_initial),
-                liability_weight_maintenance: fraction(asset.liability_weight_maintenance),
+                weight_initial: asset.weight_initial.to_decimal(),
+                weight_maintenance: asset.weight_maintenance.to_decimal(),
+                liability_weight_initial: asset.liability_weight_initial.to_decimal(),
+                liability_weight_maintenance: asset.liability_weight_maintenance.to_decimal(),
                 deposit_cap: (asset.deposit_cap != Decimal::MAX).then_some(asset.deposit_cap),
                 fixed_price: asset.fixed_price,
-                liquidation_discount: fraction(asset.liquidation_discount),
+                liquidation_discount: asset.liquidation_discount.to_decimal(),
                 index: asset.fixed_price.or_else(|| self.oracle(asset.id).and_then(|o| o.index)),
             })
             .collect()
@@ -158,20 +148,20 @@ impl State {
                         .unwrap_or_default(),
                     tick_size: m.tick_size,
                     lot_size: m.lot_size,
-                    price_decimals: decimals_of(m.tick_size),
-                    size_decimals: decimals_of(m.lot_size),
+                    price_decimals: m.tick_size.decimal_places(),
+                    size_decimals: m.lot_size.decimal_places(),
                     min_order_size: lots(m.min_order_lots).unwrap_or_default(),
                     max_leverage: m.max_leverage,
-                    maker_fee: fraction(m.maker_fee),
-                    taker_fee: fraction(m.taker_fee),
+                    maker_fee: m.maker_fee.to_decimal(),
+                    taker_fee: m.taker_fee.to_decimal(),
                     status: m.status,
                     margin_tiers: m
                         .margin_tiers
                         .iter()
                         .map(|t| TierInfo {
                             max_notional: (t.max_notional != Decimal::MAX).then_some(t.max_notional),
-                            initial: fraction(t.initial),
-                            maintenance: fraction(t.maintenance),
+                            initial: t.initial.to_decimal(),
+                            maintenance: t.maintenance.to_decimal(),
                         })
                         .collect(),
                     open_interest_cap: if m.open_interest_cap_lots == u64::MAX {
@@ -179,10 +169,10 @@ impl State {
                     } else {
                         lots(m.open_interest_cap_lots)
                     },
-                    price_band: fraction(m.price_band),
-                    unrealized_profit_weight: fraction(m.unrealized_profit_weight),
+                    price_band: m.price_band.to_decimal(),
+                    unrealized_profit_weight: m.unrealized_profit_weight.to_decimal(),
                     funding_interval_ms: perpetual.then_some(m.funding.interval_ms),
-                    funding_cap_per_interval: perpetual.then(|| fraction(m.funding.cap_per_interval)),
+                    funding_cap_per_interval: perpetual.then(|| m.funding.cap_per_interval.to_decimal()),
                 }
             })
             .collect()
@@ -192,6 +182,7 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use novation_math::Rounding;
 
     fn dec(text: &str) -> Decimal {
         text.parse().unwrap()
@@ -216,12 +207,5 @@ mod tests {
         let usd = state.asset_infos().into_iter().find(|a| a.symbol == "USD").unwrap();
         assert_eq!(usd.index, Some(Decimal::ONE));
         assert_eq!(usd.weight_initial, Decimal::ONE);
-    }
-
-    #[test]
-    fn decimals_follow_the_step() {
-        assert_eq!(decimals_of(dec("0.001")), 3);
-        assert_eq!(decimals_of(dec("5")), 0);
-        assert_eq!(decimals_of(dec("0.25")), 2);
     }
 }
