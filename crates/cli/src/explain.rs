@@ -162,14 +162,10 @@ mod tests {
 
     fn markets() -> Vec<MarketInfo> {
         vec![MarketInfo {
-            id: 0,
-            symbol: "BTC-PERP".into(),
-            tick_size: "0.1".parse().unwrap(),
-            lot_size: "0.0001".parse().unwrap(),
             min_order_lots: 1,
             initial_margin: Some("0.05".parse().unwrap()),
             mark: Some("60000".parse().unwrap()),
-            ..Default::default()
+            ..MarketInfo::btc_perp_for_tests()
         }]
     }
 

@@ -255,13 +255,7 @@ mod tests {
     const THEM: &str = "0x00000000000000000000000000000000000000bb";
 
     fn markets() -> Vec<MarketInfo> {
-        vec![MarketInfo {
-            id: 0,
-            symbol: "BTC-PERP".into(),
-            tick_size: "0.1".parse().unwrap(),
-            lot_size: "0.0001".parse().unwrap(),
-            ..Default::default()
-        }]
+        vec![MarketInfo::btc_perp_for_tests()]
     }
 
     fn fill(maker: &str, taker: &str, taker_side: &str) -> Value {

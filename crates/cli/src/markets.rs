@@ -34,6 +34,18 @@ pub(crate) struct MarketInfo {
 }
 
 impl MarketInfo {
+    /// BTC-PERP with the devnet's tick (0.1) and lot (0.0001), for unit tests.
+    #[cfg(test)]
+    pub(crate) fn btc_perp_for_tests() -> MarketInfo {
+        MarketInfo {
+            id: 0,
+            symbol: "BTC-PERP".into(),
+            tick_size: "0.1".parse().unwrap(),
+            lot_size: "0.0001".parse().unwrap(),
+            ..Default::default()
+        }
+    }
+
     /// The smallest order as a size in base units.
     pub(crate) fn min_size(&self) -> Decimal {
         Decimal::from_units(i128::from(self.min_order_lots.max(1)), self.lot_size).unwrap_or(self.lot_size)

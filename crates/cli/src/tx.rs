@@ -602,13 +602,7 @@ mod tests {
     }
 
     fn markets() -> Vec<MarketInfo> {
-        vec![MarketInfo {
-            id: 0,
-            symbol: "BTC-PERP".into(),
-            tick_size: "0.1".parse().unwrap(),
-            lot_size: "0.0001".parse().unwrap(),
-            ..Default::default()
-        }]
+        vec![MarketInfo::btc_perp_for_tests()]
     }
 
     fn order(size: &str, price: Option<&str>) -> OrderArgs {
