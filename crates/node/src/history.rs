@@ -161,6 +161,31 @@ pub(crate) struct StoredEvent {
     pub(crate) event: Event,
 }
 
+/// A [`StoredEvent`] by reference: what is written (its encoding is the same) and shown,
+/// without copying the event.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub(crate) struct StoredEventRef<'a> {
+    /// Block time.
+    pub(crate) time_ms: u64,
+    /// Index of the transaction, `None` for end-of-block events.
+    pub(crate) tx_index: Option<u32>,
+    /// The event.
+    pub(crate) event: &'a Event,
+}
+
+impl EventRecord {
+    /// The record as history stores and shows it (its height and number are in the key).
+    pub(crate) fn stored(&self) -> StoredEventRef<'_> {
+        StoredEventRef { time_ms: self.time_ms, tx_index: self.tx_index, event: &self.event }
+    }
+}
+
+impl StoredEvent {
+    fn as_ref(&self) -> StoredEventRef<'_> {
+        StoredEventRef { time_ms: self.time_ms, tx_index: self.tx_index, event: &self.event }
+    }
+}
+
 /// One market's trading over one interval, in the market's ticks and lots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Candle {
@@ -342,11 +367,7 @@ impl History {
             if addresses.is_empty() && !is_fill && funding_market.is_none() {
                 continue;
             }
-            let stored = encode(&StoredEvent {
-                time_ms: record.time_ms,
-                tx_index: record.tx_index,
-                event: record.event.clone(),
-            })?;
+            let stored = encode(&record.stored())?;
             if let Some(market) = funding_market {
                 rows.push((with_position(funding_prefix(market), position), stored.clone()));
             }
@@ -424,7 +445,7 @@ impl Page {
 
 /// The JSON of one event at `position`, with prices and sizes in the market's units for a
 /// fill: what history pages and subscriptions send.
-pub(crate) fn record_json(position: Position, stored: &StoredEvent, markets: &[MarketUnits]) -> Value {
+pub(crate) fn record_json(position: Position, stored: StoredEventRef<'_>, markets: &[MarketUnits]) -> Value {
     let mut value = json!({
         "height": position.height,
         "seq": position.seq,
@@ -432,7 +453,7 @@ pub(crate) fn record_json(position: Position, stored: &StoredEvent, markets: &[M
         "tx_index": stored.tx_index,
         "event": stored.event,
     });
-    if let (Event::Fill { market, price_ticks, size_lots, .. }, Value::Object(map)) = (&stored.event, &mut value) {
+    if let (Event::Fill { market, price_ticks, size_lots, .. }, Value::Object(map)) = (stored.event, &mut value) {
         if let Some(units) = markets.get(market.0 as usize) {
             map.insert("market".into(), json!(units.symbol));
             map.insert("price".into(), json!(units.price(*price_ticks)));
@@ -448,7 +469,7 @@ fn page_from_rows(rows: Vec<(Vec<u8>, Vec<u8>)>, limit: usize, markets: &[Market
     for (key, value) in &rows {
         let position = Position::from_key_tail(key).ok_or_else(|| NodeError::Corrupt("history key".into()))?;
         let stored: StoredEvent = decode(value, "history record")?;
-        records.push(record_json(position, &stored, markets));
+        records.push(record_json(position, stored.as_ref(), markets));
         last = Some(position);
     }
     let next = if rows.len() == limit { last.map(Position::text) } else { None };

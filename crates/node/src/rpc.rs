@@ -16,7 +16,7 @@ use tokio::sync::broadcast;
 use crate::chain::{touched_addresses, BlockNotice, Chain};
 use crate::front_door::RpcLimits;
 use crate::header::{decode, decode_results, hex, parse_hash, BlockBody, Hash32, NodeHeader};
-use crate::history::{record_json, HistoryKind, MarketUnits, Position, StoredEvent};
+use crate::history::{record_json, HistoryKind, MarketUnits, Position};
 use crate::{rpc_history, Node, NodeError};
 
 type RpcResult = Result<Value, ErrorObjectOwned>;
@@ -530,9 +530,7 @@ fn records_where(notice: &BlockNotice, units: &[MarketUnits], wanted: impl Fn(&E
         .filter(|(_, record)| wanted(&record.event))
         .map(|(seq, record)| {
             let position = Position { height: record.height, seq: seq as u32 };
-            let stored =
-                StoredEvent { time_ms: record.time_ms, tx_index: record.tx_index, event: record.event.clone() };
-            record_json(position, &stored, units)
+            record_json(position, record.stored(), units)
         })
         .collect()
 }

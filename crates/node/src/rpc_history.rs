@@ -7,14 +7,11 @@
 //! The chain's lock is held only to copy the store handle and the markets' units: reading
 //! history never delays a block.
 
-use std::sync::Arc;
-
 use jsonrpsee::types::ErrorObjectOwned;
-use novation_store::Store;
 use serde_json::{json, Map, Value};
 
 use crate::header::{hex, Hash32};
-use crate::history::{self, candle_interval, HistoryKind, MarketUnits, Position};
+use crate::history::{self, candle_interval, HistoryKind, Position};
 use crate::rpc::{arg_address, arg_limit, invalid, resolve_market, stored_block, tx_result_json};
 use crate::{Node, NodeError};
 
@@ -26,10 +23,6 @@ const PAGE_MAX: usize = 1_000;
 /// Default and most candles in one answer.
 const CANDLES_DEFAULT: usize = 500;
 const CANDLES_MAX: usize = 5_000;
-
-fn store_and_units(node: &Node) -> Result<(Arc<Store>, Vec<MarketUnits>), ErrorObjectOwned> {
-    Ok(node.history_reader()?)
-}
 
 /// `before` as `"height:seq"`, a bare height (string or integer), or absent.
 fn parse_before(value: Option<&Value>, what: &str) -> Result<Option<Position>, ErrorObjectOwned> {
@@ -94,7 +87,7 @@ pub(crate) fn account_history(node: &Node, args: &[Value], fixed: Option<History
     };
     let before = parse_before(opts.and_then(|m| m.get("before")), "before")?;
     let limit = option_limit(opts, PAGE_DEFAULT, PAGE_MAX)?;
-    let (store, units) = store_and_units(node)?;
+    let (store, units) = node.history_reader()?;
     let page = history::account_page(&store, &address, kind, before, limit, &units)?;
     let mut value = page.to_json();
     if let Value::Object(map) = &mut value {
@@ -108,7 +101,7 @@ pub(crate) fn account_events(node: &Node, args: &[Value]) -> RpcResult {
     let address = arg_address(args, 0)?;
     let limit = arg_limit(args, 1, PAGE_DEFAULT, PAGE_MAX)?.max(1);
     let before = parse_before(args.get(2), "param 2")?;
-    let (store, units) = store_and_units(node)?;
+    let (store, units) = node.history_reader()?;
     Ok(Value::Array(history::account_page(&store, &address, HistoryKind::All, before, limit, &units)?.records))
 }
 
@@ -117,7 +110,7 @@ pub(crate) fn trades(node: &Node, args: &[Value]) -> RpcResult {
     let market = resolve_market(&node.chain(), args.first())?;
     let limit = arg_limit(args, 1, PAGE_DEFAULT, PAGE_MAX)?.max(1);
     let before = parse_before(args.get(2), "param 2")?;
-    let (store, units) = store_and_units(node)?;
+    let (store, units) = node.history_reader()?;
     Ok(Value::Array(history::trades_page(&store, market, before, limit, &units)?.records))
 }
 
@@ -148,7 +141,7 @@ pub(crate) fn candles(node: &Node, args: &[Value]) -> RpcResult {
     if start_ms > end_ms {
         return Err(invalid(format!("start_ms {start_ms} is after end_ms {end_ms}")));
     }
-    let (store, units) = store_and_units(node)?;
+    let (store, units) = node.history_reader()?;
     let market_units = units.get(market.0 as usize).ok_or_else(|| NodeError::UnknownMarket(market.0.to_string()))?;
     Ok(Value::Array(history::candles(&store, market, interval, (start_ms, end_ms), limit, market_units)?))
 }
