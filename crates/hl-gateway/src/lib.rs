@@ -8,9 +8,9 @@
 //!                                                         (the store's history)
 //!  SDK ── GET /ws (subscribe allMids, l2Book, trades; ping) ──► ws: a snapshot, then an
 //!                                     update after every block (Node::block_heights)
-//!  SDK ── POST /exchange ──► exchange: the signer recovered (signing: Hyperliquid's L1
-//!           action hash, msgpack ‖ nonce ‖ vault ‖ expiry, and EIP-712), then refused with
-//!           Hyperliquid's action error: actions are not executed yet
+//!  SDK ── POST /exchange ──► exchange: the body, byte for byte, as a Hyperliquid envelope
+//!           (novation_tx::hyperliquid) ─► Node::submit ─► the block that includes it ─►
+//!           Hyperliquid's statuses from its events
 //! ```
 //!
 //! There is no second state: every answer is read from the node at the moment it is asked,
@@ -26,7 +26,6 @@
 mod exchange;
 mod info;
 mod server;
-pub mod signing;
 mod wire;
 mod ws;
 

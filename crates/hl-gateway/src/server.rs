@@ -228,11 +228,7 @@ async fn handle(
         }
     };
     if exchange {
-        // Signature recovery is pure CPU work: off the connection threads.
-        return match tokio::task::spawn_blocking(move || crate::exchange::answer(&body)).await {
-            Ok(value) => json(&value),
-            Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "the answer failed"),
-        };
+        return json(&crate::exchange::answer(node, body, limits.answer_timeout).await);
     }
     let request: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(value) => value,

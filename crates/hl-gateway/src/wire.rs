@@ -12,7 +12,7 @@
 //! place in that universe and are not listed (docs/hyperliquid.md).
 
 use novation_math::{Decimal, Rounding};
-use novation_protocol::params::{MarketKind, MarketParams};
+use novation_protocol::params::MarketParams;
 use novation_protocol::State;
 use novation_types::MarketId;
 
@@ -66,10 +66,7 @@ fn coin_name(params: &MarketParams) -> String {
 /// Every perpetual of `state` as a coin, in universe order.
 pub(crate) fn universe(state: &State) -> Vec<Coin> {
     state
-        .params()
-        .markets
-        .iter()
-        .filter(|m| matches!(m.kind, MarketKind::Perpetual))
+        .hyperliquid_markets()
         .enumerate()
         .map(|(index, m)| Coin {
             name: coin_name(m),

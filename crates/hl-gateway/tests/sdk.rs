@@ -25,12 +25,16 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 async fn devnet(name: &str) -> RunningNode {
+    devnet_with(name, false).await
+}
+
+async fn devnet_with(name: &str, market_maker: bool) -> RunningNode {
     let config = DevnetConfig {
         data_dir: temp_dir(name),
         rpc_addr: "127.0.0.1:0".parse().unwrap(),
         block_time_ms: 50,
         reset: true,
-        market_maker: false,
+        market_maker,
         chain_id: CHAIN_ID,
         demo_accounts: 2,
         feed_seed: 1,
@@ -257,6 +261,32 @@ async fn bad_requests_get_clear_errors_never_a_panic() {
     assert!(refusal["response"].as_str().unwrap().contains("`action`"), "{refusal}");
     // The gateway still answers after all that.
     assert_eq!(http(addr, "POST", "/info", br#"{"type":"meta"}"#).await.0, 200);
+    gateway.stop().await;
+    drop(running.stop().await);
+}
+
+/// Hyperliquid's official Python SDK trades through `/exchange` (`tests/python/check_exchange.py`)
+/// on a devnet with its market maker, with demo key 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_sdk_trades_through_exchange() {
+    let has_sdk = std::process::Command::new("python3")
+        .args(["-c", "import hyperliquid.exchange"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_sdk {
+        assert!(std::env::var("NOVATION_REQUIRE_PYTHON").as_deref() != Ok("1"), "hyperliquid-python-sdk is required");
+        eprintln!("notice: skipping the Hyperliquid SDK trading test (pip install hyperliquid-python-sdk)");
+        return;
+    }
+    let running = devnet_with("exchange", true).await;
+    let gateway = novation_hl_gateway::start(running.node.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let node = running.node.clone();
+    wait_for("the market maker's quotes", || {
+        node.with_state(|s| s.best_prices(BTC_PERP).is_some_and(|(bid, ask)| bid.is_some() && ask.is_some()))
+    })
+    .await;
+    let secret: String = demo_key(0).secret_key_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    run_python("check_exchange.py", vec![gateway.url(), format!("0x{secret}")]).await;
     gateway.stop().await;
     drop(running.stop().await);
 }

@@ -115,6 +115,7 @@ pub(crate) fn touched_addresses(event: &Event) -> Vec<Address> {
         Event::BackstopTakeover { subaccount, backstop, .. } => vec![subaccount.owner, backstop.owner],
         Event::AutoDeleveraged { subaccount, bankrupt, .. } => vec![subaccount.owner, bankrupt.owner],
         Event::AgentAuthorized { account, agent } | Event::AgentRevoked { account, agent } => vec![*account, *agent],
+        Event::ItemRejected { account, .. } => vec![*account],
         Event::OracleInputRejected { publisher, .. } => vec![*publisher],
         Event::OrderRested { .. }
         | Event::BadDebtCovered { .. }

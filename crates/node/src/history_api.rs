@@ -178,3 +178,37 @@ impl Node {
         ))
     }
 }
+
+/// A transaction a committed block included, with what it did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncludedTx {
+    /// The block's height.
+    pub height: u64,
+    /// The block's time, ms since the Unix epoch.
+    pub time_ms: u64,
+    /// Applied, or refused whole (its nonce still used).
+    pub result: Result<(), novation_protocol::TxError>,
+    /// Its events, in order.
+    pub events: Vec<Event>,
+}
+
+impl Node {
+    /// The block outcome of transaction `hash`, once a committed block included it (`None`
+    /// while it is pending or unknown).
+    pub fn included_transaction(&self, hash: &crate::Hash32) -> Result<Option<IncludedTx>, NodeError> {
+        let chain = self.chain();
+        let Some((height, index)) = chain.included(hash)? else { return Ok(None) };
+        let (header, _, mut results) = crate::rpc::stored_block(&chain, height)?;
+        let index = index as usize;
+        if index >= results.transactions.len() {
+            return Err(NodeError::Corrupt("results too short".into()));
+        }
+        let outcome = results.transactions.swap_remove(index);
+        Ok(Some(IncludedTx { height, time_ms: header.time_ms, result: outcome.result, events: outcome.events }))
+    }
+
+    /// Whether transaction `hash` waits in the mempool.
+    pub fn is_pending(&self, hash: &crate::Hash32) -> bool {
+        self.mempool().contains(hash)
+    }
+}

@@ -45,7 +45,7 @@ pub use devnet::{
 pub use error::NodeError;
 pub use front_door::RpcLimits;
 pub use header::{hex, parse_hash, sha256, tx_id, tx_root, BlockBody, Hash32, NodeHeader};
-pub use history_api::{CandleView, PastEvent, HISTORY_READ_MAX};
+pub use history_api::{CandleView, IncludedTx, PastEvent, HISTORY_READ_MAX};
 pub use mempool::MempoolLimits;
 pub use metrics::metrics_text;
 pub use node::{

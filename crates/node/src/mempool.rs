@@ -23,6 +23,10 @@
 //!   cancels, other orders — where a transaction's class is raised to its predecessor's so a
 //!   signer's transactions stay in nonce order; ties by arrival, then signer, then nonce; cut
 //!   at the block's count and byte limits.
+//! - Hyperliquid transactions (timestamp nonces, see `novation_protocol::accounts::
+//!   TimestampNonces`) wait in a lane of their own, by signer and nonce: they have no
+//!   sequence to wait for, so each is ready at once; at most `nonce_window` per signer, within
+//!   the same budgets and age limit, and a block takes a signer's in nonce order.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -101,7 +105,12 @@ pub(crate) struct Mempool {
     gapped: BTreeSet<(u64, Address, u64)>,
     bytes: usize,
     next_arrival: u64,
+    /// Hyperliquid transactions: (signer, timestamp nonce) → transaction.
+    timestamped: BTreeMap<(Address, u64), PendingTx>,
 }
+
+/// Where a pending transaction waits: its signer's nonce sequence, or the timestamp lane.
+type Key = (Address, u64, bool);
 
 /// The block-ordering class of a transaction: the protocol's, from its first action.
 fn class_of(tx: &Transaction) -> u8 {
@@ -118,6 +127,7 @@ pub(crate) fn envelope_bytes(envelope: &SignedTransaction) -> usize {
     let signature = match &envelope.signature {
         novation_tx::TxSignature::Eip712 { signature } => signature.len(),
         novation_tx::TxSignature::Ed25519 { public_key, signature } => public_key.len() + signature.len(),
+        novation_tx::TxSignature::Hyperliquid => 0,
     };
     envelope.payload.len() + signature
 }
@@ -274,6 +284,63 @@ impl Mempool {
         Ok(())
     }
 
+    /// Admits a verified Hyperliquid transaction (its timestamp nonce checked against state).
+    pub(crate) fn admit_timestamped(
+        &mut self,
+        hash: Hash32,
+        tx: Transaction,
+        envelope: SignedTransaction,
+        now_ms: u64,
+    ) -> Result<(), NodeError> {
+        if self.hashes.contains(&hash) {
+            return Err(NodeError::AlreadyKnown);
+        }
+        let signer = tx.signer();
+        let key = (signer, tx.nonce);
+        if self.timestamped.contains_key(&key) {
+            return Err(NodeError::AlreadyKnown);
+        }
+        let of_signer = self.timestamped.range((signer, 0)..=(signer, u64::MAX)).count() as u64;
+        if of_signer >= self.limits.nonce_window {
+            return Err(NodeError::SignerQueueFull { limit: self.limits.nonce_window as usize });
+        }
+        let bytes = envelope_bytes(&envelope);
+        while self.over_budget(bytes, is_priority(&tx)) {
+            if !self.evict_oldest_gapped((signer, tx.nonce)) {
+                return Err(NodeError::MempoolFull { limit: self.limits.max_total });
+            }
+        }
+        let arrival = self.next_arrival;
+        self.next_arrival += 1;
+        self.hashes.insert(hash);
+        self.bytes += bytes;
+        self.timestamped.insert(key, PendingTx { hash, tx, envelope, bytes, arrival, arrived_ms: now_ms });
+        Ok(())
+    }
+
+    fn remove_timestamped(&mut self, key: (Address, u64)) -> Option<PendingTx> {
+        let pending = self.timestamped.remove(&key)?;
+        self.hashes.remove(&pending.hash);
+        self.bytes -= pending.bytes;
+        Some(pending)
+    }
+
+    fn remove_key(&mut self, (signer, nonce, timestamped): Key) -> Option<PendingTx> {
+        if timestamped {
+            self.remove_timestamped((signer, nonce))
+        } else {
+            self.remove(signer, nonce, false)
+        }
+    }
+
+    fn get_key(&self, (signer, nonce, timestamped): Key) -> Option<&PendingTx> {
+        if timestamped {
+            self.timestamped.get(&(signer, nonce))
+        } else {
+            self.by_signer.get(&signer).and_then(|q| q.get(&nonce))
+        }
+    }
+
     /// Marks the consecutive pending nonces after `nonce` as no longer gapped.
     fn close_gap(&mut self, signer: Address, nonce: u64) {
         let Some(queue) = self.by_signer.get(&signer) else { return };
@@ -313,6 +380,15 @@ impl Mempool {
             }
             self.remove(signer, nonce, true);
         }
+        let expired: Vec<(Address, u64)> = self
+            .timestamped
+            .iter()
+            .filter(|(_, pending)| too_old(pending, self.limits.max_age_ms))
+            .map(|(key, _)| *key)
+            .collect();
+        for key in expired {
+            self.remove_timestamped(key);
+        }
     }
 
     /// Removes and returns the transactions for the next block, in block order (module doc):
@@ -327,7 +403,7 @@ impl Mempool {
         chain_nonce: impl Fn(Address) -> u64,
     ) -> Vec<PendingTx> {
         let keys = self.block_keys(max_txs, max_bytes, now_ms, chain_nonce);
-        keys.into_iter().filter_map(|(signer, nonce)| self.remove(signer, nonce, false)).collect()
+        keys.into_iter().filter_map(|key| self.remove_key(key)).collect()
     }
 
     /// The transactions [`Mempool::take_block`] would take, left in the pool: a proposer's
@@ -341,9 +417,7 @@ impl Mempool {
         chain_nonce: impl Fn(Address) -> u64,
     ) -> Vec<PendingTx> {
         let keys = self.block_keys(max_txs, max_bytes, now_ms, chain_nonce);
-        keys.into_iter()
-            .filter_map(|(signer, nonce)| self.by_signer.get(&signer).and_then(|q| q.get(&nonce)).cloned())
-            .collect()
+        keys.into_iter().filter_map(|key| self.get_key(key).cloned()).collect()
     }
 
     /// Forgets what a committed block used: its transactions and every pending transaction of
@@ -355,6 +429,9 @@ impl Mempool {
         for signer in signers {
             let start = chain_nonce(signer);
             self.drop_used_nonces(signer, start);
+        }
+        for key in committed {
+            self.remove_timestamped(*key);
         }
     }
 
@@ -374,10 +451,10 @@ impl Mempool {
         max_bytes: usize,
         now_ms: u64,
         chain_nonce: impl Fn(Address) -> u64,
-    ) -> Vec<(Address, u64)> {
+    ) -> Vec<Key> {
         self.expire(now_ms);
-        // (class, arrival, signer, nonce)
-        let mut keys: Vec<(u8, u64, Address, u64)> = Vec::new();
+        // (class, arrival, signer, nonce, timestamped)
+        let mut keys: Vec<(u8, u64, Address, u64, bool)> = Vec::new();
         let mut signers: Vec<Address> = self.by_signer.keys().copied().collect();
         signers.sort_unstable();
         for signer in signers {
@@ -391,25 +468,39 @@ impl Mempool {
                 }
                 class = class.max(class_of(&pending.tx));
                 arrival = arrival.max(pending.arrival);
-                keys.push((class, arrival, signer, *nonce));
+                keys.push((class, arrival, signer, *nonce, false));
                 next = next.saturating_add(1);
             }
+        }
+        // A signer's timestamped transactions go in nonce order: each takes the highest class
+        // and arrival of those before it.
+        let mut previous: Option<(Address, u8, u64)> = None;
+        for ((signer, nonce), pending) in &self.timestamped {
+            let (mut class, mut arrival) = (class_of(&pending.tx), pending.arrival);
+            if let Some((last, last_class, last_arrival)) = previous {
+                if last == *signer {
+                    class = class.max(last_class);
+                    arrival = arrival.max(last_arrival);
+                }
+            }
+            previous = Some((*signer, class, arrival));
+            keys.push((class, arrival, *signer, *nonce, true));
         }
         keys.sort_unstable();
         let mut block = Vec::with_capacity(keys.len().min(max_txs));
         let mut block_bytes = 0usize;
-        for (_, _, signer, nonce) in keys {
+        for (_, _, signer, nonce, timestamped) in keys {
             if block.len() >= max_txs {
                 break;
             }
-            let Some(bytes) = self.by_signer.get(&signer).and_then(|q| q.get(&nonce)).map(|p| p.bytes) else {
+            let Some(bytes) = self.get_key((signer, nonce, timestamped)).map(|p| p.bytes) else {
                 continue;
             };
             if !block.is_empty() && block_bytes.saturating_add(bytes) > max_bytes {
                 break;
             }
             block_bytes += bytes;
-            block.push((signer, nonce));
+            block.push((signer, nonce, timestamped));
         }
         block
     }

@@ -162,9 +162,7 @@ impl Node {
     /// Checks an envelope without admitting it: size, shape, chain id, signature and the
     /// protocol's stateless rules. Every validator checks a proposed block's envelopes so.
     pub fn verify_envelope(&self, envelope: SignedTransaction) -> Result<BlockTx, NodeError> {
-        let tx = novation_tx::verify(self.shared.chain_id, &envelope)?;
-        let signing_hash =
-            novation_tx::signing_hash(self.shared.chain_id, envelope.payload.as_bytes(), tx.sender, tx.nonce);
+        let (tx, signing_hash) = novation_tx::verify_with_hash(self.shared.chain_id, &envelope)?;
         let hash = tx_id(&signing_hash, tx.signer());
         let limits = self.chain().state.params().limits;
         novation_protocol::check_transaction_stateless(&tx, &limits).map_err(NodeError::Rejected)?;
@@ -196,6 +194,16 @@ impl Node {
         }
         if chain.recently_included(&tx_hash).is_some() {
             return Err(NodeError::AlreadyKnown);
+        }
+        if novation_protocol::hyperliquid::hyperliquid_action(&tx).is_some() {
+            // A timestamp nonce: checked against the signer's used ones at the node's clock
+            // (the block's time decides again).
+            let used = chain.state.timestamp_nonces(signer).cloned().unwrap_or_default();
+            used.check(nonce, now_ms())
+                .map_err(|code| NodeError::Rejected(novation_protocol::TxError { code, action_index: None }))?;
+            self.mempool().admit_timestamped(tx_hash, tx, envelope, now_ms())?;
+            drop(chain);
+            return Ok(Admitted { tx_hash, signer, nonce });
         }
         let chain_nonce = chain.state.nonce(signer);
         // Lock order: chain, then mempool (as block production), so the nonce read here is

@@ -341,6 +341,9 @@ fn every_action_and_order_action_has_an_example() {
             .map(|tag| tag.as_str().unwrap().to_string())
             .collect()
     };
+    // A Hyperliquid action is never signed in a native payload: it arrives in a Hyperliquid
+    // envelope, as the client signed it (docs/hyperliquid.md).
+    actions.insert("Hyperliquid".to_string());
     assert_eq!(actions, tags("Action"));
     assert_eq!(order_actions, tags("OrderAction"));
 }

@@ -127,9 +127,26 @@ impl State {
     pub fn apply_transaction(&mut self, tx: &Transaction) -> TxOutcome {
         let rejected = |error| TxOutcome { result: Err(error), events: Vec::new() };
         let signer = tx.signer();
-        if !self.use_nonce(signer, tx.nonce) {
-            return rejected(TxError { code: ErrorCode::BadNonce, action_index: None });
+        let hyperliquid = crate::hyperliquid::hyperliquid_action(tx);
+        let nonce_used = match hyperliquid {
+            Some(_) => self.use_timestamp_nonce(signer, tx.nonce),
+            None if self.use_nonce(signer, tx.nonce) => Ok(()),
+            None => Err(ErrorCode::BadNonce),
+        };
+        if let Err(code) = nonce_used {
+            return rejected(TxError { code, action_index: None });
         }
+        let (sender, agent) = match hyperliquid {
+            Some(action) => crate::hyperliquid::resolve_account(self, signer, action),
+            None => (tx.sender, tx.agent),
+        };
+        let resolved;
+        let tx = if (sender, agent) == (tx.sender, tx.agent) {
+            tx
+        } else {
+            resolved = Transaction { sender, agent, nonce: tx.nonce, actions: tx.actions.clone() };
+            &resolved
+        };
         if let Err(error) = check_transaction_stateless(tx, &self.params.limits) {
             return rejected(error);
         }
@@ -139,16 +156,39 @@ impl State {
             }
         }
         let ctx = ActionContext { sender: tx.sender };
+        if let Some(action) = hyperliquid {
+            return crate::hyperliquid::apply(self, &ctx, action);
+        }
+        let applied = self.apply_scoped(|state, events| {
+            for (index, action) in tx.actions.iter().enumerate() {
+                action.check_and_execute(state, &ctx, events).map_err(|code| (code, index))?;
+            }
+            Ok(())
+        });
+        match applied {
+            Ok(events) => TxOutcome { result: Ok(()), events },
+            Err((code, index)) => rejected(TxError { code, action_index: Some(index) }),
+        }
+    }
+
+    /// Runs `step` as one whole-or-nothing change: on error every write it made is undone
+    /// and its events dropped.
+    pub(crate) fn apply_scoped<E>(
+        &mut self,
+        step: impl FnOnce(&mut State, &mut Vec<Event>) -> Result<(), E>,
+    ) -> Result<Vec<Event>, E> {
         let mut events = Vec::new();
         self.journal.begin(self.liquidation.touched_since_check.len());
-        for (index, action) in tx.actions.iter().enumerate() {
-            if let Err(code) = action.check_and_execute(self, &ctx, &mut events) {
+        match step(self, &mut events) {
+            Ok(()) => {
+                self.journal.end();
+                Ok(events)
+            }
+            Err(error) => {
                 self.rollback();
-                return rejected(TxError { code, action_index: Some(index) });
+                Err(error)
             }
         }
-        self.journal.end();
-        TxOutcome { result: Ok(()), events }
     }
 
     fn end_block(&mut self, events: &mut Vec<Event>) -> Result<(), BlockError> {

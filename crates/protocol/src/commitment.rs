@@ -18,6 +18,7 @@
 //! | [`StateKey::Subaccount`] | `0x01 ‖ owner (20 bytes) ‖ number u16 BE` |
 //! | [`StateKey::Nonce`] | `0x02 ‖ address (20 bytes)` |
 //! | [`StateKey::BookLevel`] | `0x03 ‖ market u16 BE ‖ side u8 (0 bid, 1 ask) ‖ price ticks u64 BE` |
+//! | [`StateKey::TimestampNonces`] | `0x04 ‖ address (20 bytes)` |
 //!
 //! The list of component entries is built by destructuring [`State`] exhaustively, and each
 //! component destructures itself exhaustively, so a new field cannot compile without a
@@ -72,6 +73,8 @@ pub enum StateKey {
         /// The level's price, in ticks.
         price_ticks: u64,
     },
+    /// One Hyperliquid signer's kept timestamp nonces.
+    TimestampNonces(Address),
 }
 
 impl StateKey {
@@ -101,6 +104,12 @@ impl StateKey {
                     Side::Sell => 1,
                 });
                 bytes.extend_from_slice(&price_ticks.to_be_bytes());
+                bytes
+            }
+            StateKey::TimestampNonces(address) => {
+                let mut bytes = Vec::with_capacity(21);
+                bytes.push(0x04);
+                bytes.extend_from_slice(&address.0);
                 bytes
             }
         }
@@ -166,6 +175,7 @@ impl State {
             StateKey::Subaccount(id) => self.accounts.subaccounts.get(id).map(encode),
             StateKey::Nonce(address) => self.accounts.nonces.get(address).map(|n| encode(&n)),
             StateKey::BookLevel { market, side, price_ticks } => self.trading.level_bytes(*market, *side, *price_ticks),
+            StateKey::TimestampNonces(address) => self.accounts.timestamp_nonces.get(address).map(encode),
         }
     }
 
@@ -174,6 +184,7 @@ impl State {
         let mut keys: Vec<StateKey> = ComponentKey::ALL.into_iter().map(StateKey::Component).collect();
         keys.extend(self.accounts.subaccounts.keys().map(|id| StateKey::Subaccount(*id)));
         keys.extend(self.accounts.nonces.sorted_addresses().into_iter().map(StateKey::Nonce));
+        keys.extend(self.accounts.timestamp_nonces.keys().map(|address| StateKey::TimestampNonces(*address)));
         keys.extend(self.trading.level_keys());
         keys
     }
@@ -192,6 +203,7 @@ impl State {
             self.accounts.nonces.unlist(&address);
             keys.push(StateKey::Nonce(address));
         }
+        keys.extend(self.accounts.changed_timestamp_nonces.drain(..).map(StateKey::TimestampNonces));
         self.trading.take_touched_level_keys(&mut keys);
         keys.sort_unstable();
         keys.dedup();

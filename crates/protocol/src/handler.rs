@@ -90,6 +90,7 @@ macro_rules! dispatch {
             Action::VolSurfaceReport($action) => $call,
             Action::SetMarginMode($action) => $call,
             Action::FundBackstop($action) => $call,
+            Action::Hyperliquid($action) => $call,
         }
     };
 }
@@ -124,6 +125,10 @@ impl ActionHandler for Action {
 pub fn check_transaction_stateless(tx: &Transaction, limits: &Limits) -> Result<(), TxError> {
     let rejected = |code, action_index| Err(TxError { code, action_index });
     if tx.actions.is_empty() || tx.actions.len() > limits.max_actions_per_tx {
+        return rejected(ErrorCode::BadActionCount, None);
+    }
+    // A Hyperliquid action is its transaction's only action (it uses the other nonce kind).
+    if tx.actions.len() > 1 && tx.actions.iter().any(|action| matches!(action, Action::Hyperliquid(_))) {
         return rejected(ErrorCode::BadActionCount, None);
     }
     for (index, action) in tx.actions.iter().enumerate() {

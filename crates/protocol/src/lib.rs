@@ -36,6 +36,7 @@ mod clearing;
 mod commitment;
 pub mod derivatives;
 mod handler;
+pub mod hyperliquid;
 mod invariants;
 mod journal;
 mod liquidation;

@@ -4,7 +4,7 @@
 //! ```text
 //!  "novation-snapshot" (17 bytes) || version u32 LE || body (bincode, fixed-width integers)
 //!  body = clock, parameters, subaccounts (id order), nonces (address order),
-//!         ledger balances, agents, oracle, markets, books, triggers, smiles,
+//!         ledger balances, agents, (Hyperliquid agent bindings, timestamp nonces), oracle, markets, books, triggers, smiles,
 //!         settlement averages, liquidation totals, backlog flag, accounts to re-check
 //! ```
 //!
@@ -23,7 +23,7 @@ use std::fmt;
 use bincode::Options;
 use novation_types::{Address, AssetId, AssetUnits, LedgerAccount, OrderId, SubaccountId};
 
-use crate::accounts::{Accounts, Nonces, Pools, Subaccount, SubaccountMap};
+use crate::accounts::{Accounts, Nonces, Pools, Subaccount, SubaccountMap, TimestampNonces};
 use crate::book::OrderBook;
 use crate::derivatives::{Derivatives, SettlementTwap, SmileState};
 use crate::journal::Journal;
@@ -39,7 +39,7 @@ use crate::trading::{Trading, TriggerOrder};
 pub const SNAPSHOT_MAGIC: &[u8; 17] = b"novation-snapshot";
 
 /// The version of the encoding written by [`State::to_snapshot`].
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 /// Why bytes could not be decoded into a state.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,6 +89,7 @@ type Body = (
     Vec<(Address, u64)>,
     Vec<((LedgerAccount, AssetId), AssetUnits)>,
     BTreeSet<(Address, Address)>,
+    (BTreeMap<Address, Address>, BTreeMap<Address, TimestampNonces>),
     Vec<AssetOracle>,
     Vec<MarketState>,
     Vec<OrderBook>,
@@ -114,7 +115,8 @@ impl State {
         let State {
             clock: Clock { height, time_ms },
             params,
-            accounts: Accounts { subaccounts, nonces, pools, agents },
+            accounts:
+                Accounts { subaccounts, nonces, pools, agents, hl_agents, timestamp_nonces, changed_timestamp_nonces: _ },
             oracle: Oracle { assets },
             markets: Markets { states },
             trading: Trading { books, triggers, client_ids: _, open_order_index: _ },
@@ -133,6 +135,7 @@ impl State {
             nonces,
             pools,
             agents,
+            (hl_agents, timestamp_nonces),
             assets,
             states,
             books,
@@ -175,6 +178,7 @@ fn assemble(body: Body) -> Result<State, SnapshotError> {
         nonces,
         pool_balances,
         agents,
+        (hl_agents, timestamp_nonces),
         assets,
         states,
         books,
@@ -200,6 +204,9 @@ fn assemble(body: Body) -> Result<State, SnapshotError> {
     let nonces = Nonces::from_sorted(nonces)
         .ok_or(SnapshotError::Inconsistent("nonces are not in strictly increasing address order"))?;
     let pools = pools_from(pool_balances)?;
+    if !timestamp_nonces.values().all(TimestampNonces::is_within_bound) {
+        return Err(SnapshotError::Inconsistent("a signer keeps more timestamp nonces than allowed"));
+    }
     let trading = trading_from(books, triggers)?;
     let mut risk_index = RiskIndex::new(&params.markets);
     for (id, sub) in &subaccounts {
@@ -208,7 +215,15 @@ fn assemble(body: Body) -> Result<State, SnapshotError> {
     }
     let mut state = State {
         clock: Clock { height, time_ms },
-        accounts: Accounts { subaccounts, nonces, pools, agents },
+        accounts: Accounts {
+            subaccounts,
+            nonces,
+            pools,
+            agents,
+            hl_agents,
+            timestamp_nonces,
+            changed_timestamp_nonces: Vec::new(),
+        },
         oracle: Oracle { assets },
         markets: Markets { states },
         trading,

@@ -71,6 +71,11 @@ pub enum TxSignature {
         #[schemars(regex(pattern = r"^0x[0-9a-fA-F]{128}$"))]
         signature: String,
     },
+    /// The payload is a Hyperliquid exchange request (`{action, nonce, signature, …}`, as a
+    /// Hyperliquid client posts it) and carries its own signature: L1 actions under the
+    /// phantom agent, user-signed ones under `HyperliquidSignTransaction` (module
+    /// [`crate::hyperliquid`]).
+    Hyperliquid,
 }
 
 impl SignedTransaction {

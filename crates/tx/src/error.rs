@@ -67,6 +67,12 @@ pub enum TxError {
         /// Whitespace bytes outside strings.
         whitespace_bytes: usize,
     },
+    /// A Hyperliquid exchange request (see [`crate::hyperliquid`]) that is malformed, signed
+    /// for another network, or of an action novation does not apply.
+    HyperliquidRequest {
+        /// What is wrong, naming the field.
+        detail: String,
+    },
 }
 
 impl TxError {
@@ -85,6 +91,7 @@ impl TxError {
             TxError::BadPublicKey => 1010,
             TxError::BadSecretKey => 1011,
             TxError::PaddedPayload { .. } => 1012,
+            TxError::HyperliquidRequest { .. } => 1013,
         }
     }
 
@@ -103,6 +110,7 @@ impl TxError {
             TxError::BadPublicKey => "ed25519 public key is not a canonical point of large order",
             TxError::BadSecretKey => "secret key is zero or not below the curve order",
             TxError::PaddedPayload { .. } => "transaction payload carries padding",
+            TxError::HyperliquidRequest { .. } => "Hyperliquid request is malformed or of an action not served",
         }
     }
 
@@ -131,7 +139,9 @@ impl fmt::Display for TxError {
             TxError::PayloadTooLarge { size_bytes } => {
                 write!(f, " ({size_bytes} bytes, at most {})", crate::PAYLOAD_MAX_BYTES)
             }
-            TxError::MalformedEnvelope { detail } | TxError::MalformedPayload { detail } => write!(f, ": {detail}"),
+            TxError::MalformedEnvelope { detail }
+            | TxError::MalformedPayload { detail }
+            | TxError::HyperliquidRequest { detail } => write!(f, ": {detail}"),
             TxError::WrongChain { expected, found } => write!(f, " (chain id {found}, this chain is {expected})"),
             TxError::BadHex { field, expected_bytes } => write!(f, " ({field}: {expected_bytes} bytes)"),
             TxError::BadRecoveryId { v } => write!(f, " (v = {v})"),
@@ -161,6 +171,7 @@ mod tests {
             TxError::BadPublicKey,
             TxError::BadSecretKey,
             TxError::PaddedPayload { whitespace_bytes: 1 },
+            TxError::HyperliquidRequest { detail: String::new() },
         ]
     }
 

@@ -25,6 +25,10 @@
 //! - A signer other than the payload's account is reported as an agent; the protocol decides
 //!   whether it is authorised. Nonces are per signer.
 //!
+//! - A third kind of envelope carries a Hyperliquid exchange request as its payload, with its
+//!   own signature inside ([`TxSignature::Hyperliquid`], module [`hyperliquid`]), so
+//!   Hyperliquid's clients trade through the same mempool, blocks and protocol.
+//!
 //! See `docs/transactions.md` for the user-facing description.
 #![deny(missing_docs)]
 
@@ -33,6 +37,7 @@ mod eip712;
 mod envelope;
 mod error;
 mod hex;
+pub mod hyperliquid;
 mod strict;
 mod verify;
 
@@ -44,4 +49,4 @@ pub use eip712::{
 pub use envelope::{SignedTransaction, TxPayload, TxSignature, ENVELOPE_MAX_BYTES, PAYLOAD_MAX_BYTES};
 pub use error::{TxError, ERROR_DETAIL_MAX_BYTES};
 pub use strict::PAYLOAD_WHITESPACE_MARGIN_BYTES;
-pub use verify::{verify, verify_json, verify_signature_only};
+pub use verify::{verify, verify_json, verify_signature_only, verify_with_hash};

@@ -16,7 +16,12 @@ use crate::hex;
 /// A signature with its hex decoded: cheap to check for shape before any curve arithmetic.
 enum DecodedSignature {
     Eip712([u8; 65]),
-    Ed25519 { public_key: [u8; 32], signature: [u8; 64] },
+    Ed25519 {
+        public_key: [u8; 32],
+        signature: [u8; 64],
+    },
+    /// Inside the payload: checked by [`crate::hyperliquid::verify_request`].
+    Hyperliquid,
 }
 
 impl DecodedSignature {
@@ -27,6 +32,7 @@ impl DecodedSignature {
                 public_key: hex::decode_fixed(public_key, "public_key")?,
                 signature: hex::decode_fixed(signature, "signature")?,
             },
+            TxSignature::Hyperliquid => DecodedSignature::Hyperliquid,
         })
     }
 
@@ -36,6 +42,7 @@ impl DecodedSignature {
             DecodedSignature::Ed25519 { public_key, signature } => {
                 ed25519::verify_signer(signing_hash, public_key, signature)
             }
+            DecodedSignature::Hyperliquid => Err(TxError::BadSignature),
         }
     }
 }
@@ -55,15 +62,31 @@ pub fn verify_signature_only(signing_hash: &[u8; 32], signature: &TxSignature) -
 /// own (`agent: None`); otherwise it is signed by an agent (`agent: Some(signer)`), which the
 /// protocol accepts only if `account` has authorised that agent. Never panics.
 pub fn verify(chain_id: u64, tx: &SignedTransaction) -> Result<Transaction, TxError> {
+    verify_with_hash(chain_id, tx).map(|(tx, _)| tx)
+}
+
+/// [`verify`], also returning the 32-byte hash the signature signed: with the signer, the
+/// transaction's identity. A Hyperliquid envelope's payload is authenticated by
+/// [`crate::hyperliquid::verify_request`]; a native payload may not carry a Hyperliquid
+/// action (those are signed only as Hyperliquid signs them).
+pub fn verify_with_hash(chain_id: u64, tx: &SignedTransaction) -> Result<(Transaction, [u8; 32]), TxError> {
     let signature = DecodedSignature::decode(&tx.signature)?;
+    if let DecodedSignature::Hyperliquid = signature {
+        return crate::hyperliquid::verify_request(&tx.payload);
+    }
     let payload = TxPayload::from_json(&tx.payload)?;
     if payload.chain_id != chain_id {
         return Err(TxError::WrongChain { expected: chain_id, found: payload.chain_id });
     }
+    if payload.actions.iter().any(|action| matches!(action, novation_types::Action::Hyperliquid(_))) {
+        return Err(TxError::MalformedPayload {
+            detail: "a Hyperliquid action is signed as Hyperliquid signs it, in a Hyperliquid envelope".into(),
+        });
+    }
     let hash = eip712::signing_hash(chain_id, tx.payload.as_bytes(), payload.account, payload.nonce);
     let signer = signature.signer(&hash)?;
     let agent = (signer != payload.account).then_some(signer);
-    Ok(Transaction { sender: payload.account, agent, nonce: payload.nonce, actions: payload.actions })
+    Ok((Transaction { sender: payload.account, agent, nonce: payload.nonce, actions: payload.actions }, hash))
 }
 
 /// Parses an envelope from its JSON text (at most [`crate::ENVELOPE_MAX_BYTES`]) and

@@ -114,6 +114,7 @@ fn tampered_payload_never_verifies_as_the_original_signer() {
                     let seen = signer_seen(&result);
                     assert!(seen.is_none() || seen.is_some_and(|(_, agent)| agent.is_some_and(|a| a != address)));
                 }
+                TxSignature::Hyperliquid => panic!("own_transactions signs natively"),
             }
         }
     }

@@ -66,6 +66,9 @@ pub enum Action {
     /// Pay quote collateral into the backstop liquidator's subaccount: capital that lets it
     /// take over liquidated positions (it can never be taken back).
     FundBackstop(FundBackstop),
+    /// A Hyperliquid action, signed as Hyperliquid signs it: arrives only inside a
+    /// Hyperliquid envelope, always as its transaction's only action.
+    Hyperliquid(crate::hyperliquid::HlAction),
 }
 
 /// Credit collateral to a subaccount from outside the chain.

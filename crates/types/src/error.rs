@@ -111,6 +111,21 @@ error_codes! {
     InsufficientReserves = 39: "the chain's reserves of this asset do not cover the withdrawal",
     /// The order's price lies outside the market's band around its mark.
     PriceOutsideBand = 40: "order price outside the market's price band around the mark",
+    /// A decimal price (a Hyperliquid order's) is not a whole number of the market's ticks.
+    OffTickPrice = 41: "price must be divisible by the market's tick size",
+    /// A decimal size (a Hyperliquid order's) is not a whole number of the market's lots.
+    OffLotSize = 42: "size must be a whole number of the market's lots",
+    /// A Hyperliquid agent key acts for one account; another account already approved it.
+    AgentBoundElsewhere = 43: "this agent key already acts for another account",
+    /// novation withdraws to the account's own address only.
+    WithdrawDestination = 44: "withdrawals go to the account's own address",
+    /// A Hyperliquid nonce lies outside the window around the block time.
+    NonceOutsideWindow = 45: "nonce must be a millisecond time within the window around the block time",
+    /// A Hyperliquid nonce was used already, or is not above the smallest of the signer's
+    /// 100 highest nonces.
+    NonceAlreadyUsed = 46: "nonce already used, or not above the smallest of the signer's 100 highest",
+    /// The block is later than the action's own expiry (Hyperliquid's `expiresAfter`).
+    ActionExpired = 47: "the action expired before it reached a block",
 }
 
 impl fmt::Display for ErrorCode {

@@ -448,4 +448,14 @@ pub enum Event {
         /// The new mode.
         mode: crate::action::MarginMode,
     },
+    /// One item of a Hyperliquid bulk action (an order, cancel or modify) was refused and
+    /// changed nothing; the action's other items still applied.
+    ItemRejected {
+        /// The account the action acted for.
+        account: Address,
+        /// The item's position in the action, from 0.
+        item: u16,
+        /// Why.
+        code: ErrorCode,
+    },
 }

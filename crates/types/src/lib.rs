@@ -7,6 +7,7 @@
 pub mod action;
 mod error;
 mod event;
+pub mod hyperliquid;
 mod ids;
 mod order;
 mod units;

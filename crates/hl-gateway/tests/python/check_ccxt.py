@@ -2,8 +2,8 @@
 """Reads a novation devnet through its Hyperliquid gateway with CCXT's `hyperliquid`
 exchange (PyPI ccxt), in sandbox mode with only `urls['api']` pointed at the gateway, and
 checks the values the Rust test traded: the markets, the resting bid in the book and among
-the open orders, the balance, the position and the fill; then that an order CCXT signs with
-the user's key is refused by /exchange naming that key's address (not executed yet).
+the open orders, the balance, the position and the fill; then trades with the user's key: a
+limit order placed, found by id, cancelled, and the leverage set.
 
 Usage: check_ccxt.py BASE_URL USER BID_PX BID_SZ FILL_PX FILL_SZ SECRET_KEY
 """
@@ -56,13 +56,18 @@ def main():
     signer.set_sandbox_mode(True)
     signer.urls["api"] = {"public": base_url, "private": base_url}
     signer.load_markets()
-    try:
-        signer.create_order(symbol, "limit", "buy", 0.001, bid_px)
-        raise SystemExit("FAILED: create_order through /exchange did not raise")
-    except ccxt.ExchangeError as error:
-        check(user.lower() in str(error), "the refusal names the recovered signer", str(error))
+    placed = signer.create_order(symbol, "limit", "buy", 0.001, bid_px)
+    check(placed["id"], "create_order returns the order's id", placed)
+    open_ids = [o["id"] for o in signer.fetch_open_orders(symbol)]
+    check(placed["id"] in open_ids and len(open_ids) == 2, "the new order is open beside the bid", open_ids)
+    fetched = signer.fetch_order(placed["id"], symbol)
+    check(fetched["status"] == "open" and fetched["amount"] == 0.001, "fetch_order", fetched)
+    signer.cancel_order(placed["id"], symbol)
+    check([o["id"] for o in signer.fetch_open_orders(symbol)] == open_ids[:1] or placed["id"] not in
+          [o["id"] for o in signer.fetch_open_orders(symbol)], "cancel_order removed it", signer.fetch_open_orders(symbol))
+    signer.set_leverage(5, symbol)
     print("ccxt read the devnet: markets, book, balance, position, open orders, trades, funding rate, candles; "
-          "/exchange recovered the signer of its order")
+          "and traded: create_order, fetch_order, cancel_order, set_leverage")
 
 
 if __name__ == "__main__":

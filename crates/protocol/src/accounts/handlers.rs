@@ -169,6 +169,9 @@ impl ActionHandler for RevokeAgent {
             return Err(ErrorCode::UnauthorizedAgent);
         }
         state.set_agent(ctx.sender, self.agent, false);
+        if state.accounts.hl_agents.get(&self.agent) == Some(&ctx.sender) {
+            state.bind_hl_agent(self.agent, None);
+        }
         events.push(Event::AgentRevoked { account: ctx.sender, agent: self.agent });
         Ok(())
     }

@@ -13,6 +13,7 @@ mod pools;
 mod state_key;
 mod subaccount;
 mod subaccounts;
+mod timestamp_nonces;
 mod vesting;
 mod writes;
 
@@ -23,9 +24,10 @@ pub(crate) use nonces::Nonces;
 pub(crate) use pools::Pools;
 pub use subaccount::{Position, Subaccount};
 pub(crate) use subaccounts::SubaccountMap;
+pub use timestamp_nonces::{TimestampNonces, KEPT as TIMESTAMP_NONCES_KEPT, WINDOW_FUTURE_MS, WINDOW_PAST_MS};
 pub use vesting::UnvestedProfit;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use novation_types::{Address, AssetId, AssetUnits, LedgerAccount, SubaccountId};
 use serde::Serialize;
@@ -43,6 +45,15 @@ pub(crate) struct Accounts {
     pub(crate) pools: Pools,
     /// Authorised agent keys: (account, agent).
     pub(crate) agents: BTreeSet<(Address, Address)>,
+    /// The account each Hyperliquid agent key acts for (agent → account): set by the first
+    /// Hyperliquid `approveAgent` of that key, so a Hyperliquid action, which never names its
+    /// account, finds it.
+    pub(crate) hl_agents: BTreeMap<Address, Address>,
+    /// Hyperliquid signers' used timestamp nonces (one committed entry each).
+    pub(crate) timestamp_nonces: BTreeMap<Address, TimestampNonces>,
+    /// Signers whose timestamp nonces changed since the commitment last asked.
+    #[serde(skip)]
+    pub(crate) changed_timestamp_nonces: Vec<Address>,
 }
 
 /// How to undo one write to the accounts component.
@@ -56,6 +67,11 @@ pub(crate) enum Undo {
         account: Address,
         agent: Address,
         was: bool,
+    },
+    /// A Hyperliquid agent binding, and the account it was bound to before.
+    HlAgent {
+        agent: Address,
+        before: Option<Address>,
     },
 }
 
@@ -95,6 +111,14 @@ impl Accounts {
                     self.agents.remove(&(account, agent));
                 }
             }
+            Undo::HlAgent { agent, before } => match before {
+                Some(account) => {
+                    self.hl_agents.insert(agent, account);
+                }
+                None => {
+                    self.hl_agents.remove(&agent);
+                }
+            },
         }
         None
     }

@@ -67,6 +67,32 @@ impl State {
         true
     }
 
+    /// Uses up a Hyperliquid timestamp nonce of `address` at the block time, if the rules of
+    /// [`super::TimestampNonces`] allow it. Never undone: a rejected transaction still uses
+    /// its nonce.
+    pub(crate) fn use_timestamp_nonce(
+        &mut self,
+        address: Address,
+        nonce: u64,
+    ) -> Result<(), novation_types::ErrorCode> {
+        let time_ms = self.clock.time_ms;
+        let accounts = &mut self.accounts;
+        let set = accounts.timestamp_nonces.entry(address).or_default();
+        set.check(nonce, time_ms)?;
+        set.insert(nonce);
+        accounts.changed_timestamp_nonces.push(address);
+        Ok(())
+    }
+
+    /// Binds a Hyperliquid agent key to `account` (`None`: unbinds it), for undo.
+    pub(crate) fn bind_hl_agent(&mut self, agent: Address, account: Option<Address>) {
+        let before = match account {
+            Some(account) => self.accounts.hl_agents.insert(agent, account),
+            None => self.accounts.hl_agents.remove(&agent),
+        };
+        self.journal.record(Undo::HlAgent { agent, before });
+    }
+
     pub(crate) fn set_agent(&mut self, account: Address, agent: Address, authorised: bool) {
         let agents = &mut self.accounts.agents;
         let was = if authorised { !agents.insert((account, agent)) } else { agents.remove(&(account, agent)) };

@@ -322,3 +322,52 @@ fn malformed_signatures_are_refused() {
     let zero = Signature { r: [0; 32], s: [0; 32], v: 27 };
     assert_eq!(recover([1; 32], &zero), Err(SignatureError::Unrecoverable));
 }
+
+/// The SDK's testnet signature of its limit-order vector, as a whole request.
+const TESTNET_ORDER: &str = r#"{"action":{"type":"order","orders":[{"a":1,"b":true,"p":"100","s":"100","r":false,"t":{"limit":{"tif":"Gtc"}}}],"grouping":"na"},"nonce":0,"signature":{"r":"0x82b2ba28e76b3d761093aaded1b1cdad4960b3af30212b343fb2e6cdfa4e3d54","s":"0x6b53878fc99d26047f4d7e8c90eb98955a109f44209163f52d8dc4278cbbd9f5","v":27},"vaultAddress":null}"#;
+
+#[test]
+fn a_signed_request_becomes_its_signers_transaction_and_a_changed_one_does_not() {
+    use novation_types::hyperliquid::{HlActionKind, HlTif};
+    let (tx, _) = verify_request(TESTNET_ORDER).unwrap();
+    assert_eq!(tx.sender, key_address());
+    assert_eq!((tx.agent, tx.nonce), (None, 0));
+    let Some(novation_types::Action::Hyperliquid(action)) = tx.actions.first() else { panic!("{tx:?}") };
+    let HlActionKind::Order(orders) = &action.kind else { panic!("{action:?}") };
+    assert_eq!(
+        (orders[0].asset, orders[0].price.to_string(), orders[0].size.to_string()),
+        (1, "100".into(), "100".into())
+    );
+    assert_eq!(orders[0].kind, novation_types::hyperliquid::HlOrderKind::Limit(HlTif::Gtc));
+    // The gateway cannot alter what was signed: another price recovers another key.
+    let (altered, _) = verify_request(&TESTNET_ORDER.replacen("\"p\":\"100\"", "\"p\":\"101\"", 1)).unwrap();
+    assert_ne!(altered.sender, key_address());
+    // Nor add fields, nor carry a mainnet user-signed action.
+    let extra = TESTNET_ORDER.replacen("\"nonce\":0", "\"nonce\":0,\"memo\":1", 1);
+    assert!(matches!(verify_request(&extra), Err(crate::TxError::HyperliquidRequest { .. })));
+}
+
+#[test]
+fn unserved_actions_and_oversized_cloids_are_refused_with_the_field_named() {
+    for (action, expected) in [
+        (r#"{"type":"order","orders":[],"grouping":"na"}"#, "1 to 64 items"),
+        (
+            r#"{"type":"order","orders":[{"a":0,"b":true,"p":"1","s":"1","r":false,"t":{"limit":{"tif":"Gtd"}}}],"grouping":"na"}"#,
+            "Gtc, Ioc or Alo",
+        ),
+        (
+            r#"{"type":"order","orders":[{"a":0,"b":true,"p":"1","s":"1","r":false,"t":{"limit":{"tif":"Gtc"}},"c":"0x0100000000000000000000000000000a"}],"grouping":"na"}"#,
+            "64-bit",
+        ),
+        (
+            r#"{"type":"order","orders":[{"a":0,"b":true,"p":"1e3","s":"1","r":false,"t":{"limit":{"tif":"Gtc"}}}],"grouping":"na"}"#,
+            "not a decimal",
+        ),
+        (r#"{"type":"order","orders":[],"grouping":"normalTpsl"}"#, "grouping"),
+        (r#"{"type":"twapOrder","twap":{}}"#, "not served"),
+    ] {
+        let error = action::l1_action(&ActionValue::from_json(action).unwrap()).unwrap_err();
+        assert!(error.contains(expected), "{action} → {error}");
+    }
+    assert_eq!(action::parse_cloid("0x0000000000000000000000000000000a"), Ok(10));
+}

@@ -1,4 +1,6 @@
-//! Hyperliquid's signatures, recovered to the signer's address: pure functions, no state.
+//! Hyperliquid's signed requests: their signatures, recovered to the signer's address
+//! (this file, pure functions), the actions they carry ([`action`]) and the request as a
+//! whole, authenticated into a novation transaction ([`verify_request`]).
 //!
 //! **L1 actions** (orders, cancels, leverage, …) are signed through a "phantom agent":
 //!
@@ -21,7 +23,11 @@
 //! address may act for an account (the account itself, or an approved agent) is the
 //! caller's question, answered from novation's state.
 
+pub mod action;
 pub mod msgpack;
+mod request;
+
+pub use request::{recover_request, verify_request, RecoveredRequest, REQUEST_FIELDS};
 
 use alloy_primitives::{keccak256, Address as AlloyAddress, B256, U256};
 use alloy_sol_types::{Eip712Domain, SolStruct};

@@ -1,0 +1,158 @@
+//! `POST /exchange`: Hyperliquid's signed actions, executed by the chain.
+//!
+//! ```text
+//!  body ─► verify_request (novation-tx: signer recovered, action parsed, testnet only)
+//!       ─► SignedTransaction { payload: the body, byte for byte, signature: Hyperliquid }
+//!       ─► Node::submit (every node recovers the signer from the same bytes again)
+//!       ─► wait until a committed block includes it ─► its events ─► Hyperliquid's statuses
+//! ```
+//!
+//! The gateway holds no state and signs nothing: what reaches the chain is exactly what the
+//! client signed, and the protocol decides (module `novation_protocol::hyperliquid`). Actions
+//! with no meaning on novation (`setReferrer`, `approveBuilderFee`, `usdClassTransfer`) are
+//! answered `ok` once their signature checks, and change nothing. Every refusal is
+//! Hyperliquid's action error, HTTP 200 `{"status": "err", "response": …}`.
+
+mod statuses;
+
+use std::time::{Duration, Instant};
+
+use novation_node::{Node, NodeError};
+use novation_tx::hyperliquid::{recover_request, verify_request};
+use novation_tx::{SignedTransaction, TxSignature};
+use novation_types::hyperliquid::HlActionKind;
+use novation_types::{Action, Transaction};
+use serde_json::{json, Value};
+
+use crate::wire;
+
+/// How often the gateway looks whether the transaction is in a block yet.
+const POLL: Duration = Duration::from_millis(5);
+
+/// Actions that mean nothing on novation: answered `ok` once signed, never sent to the chain.
+const NO_EFFECT_ACTIONS: [&str; 3] = ["setReferrer", "approveBuilderFee", "usdClassTransfer"];
+
+fn refuse(message: impl Into<String>) -> Value {
+    json!({"status": "err", "response": message.into()})
+}
+
+fn ok(response: Value) -> Value {
+    json!({"status": "ok", "response": response})
+}
+
+fn node_refusal(error: &NodeError) -> String {
+    match error {
+        NodeError::Rejected(rejected) => statuses::error_text(rejected.code, None),
+        other => other.to_string(),
+    }
+}
+
+/// Answers one exchange request (always HTTP 200, as Hyperliquid answers action errors),
+/// waiting at most `wait` for the block that includes it.
+pub(crate) async fn answer(node: Node, body: bytes::Bytes, wait: Duration) -> Value {
+    let Ok(text) = String::from_utf8(body.to_vec()) else { return refuse("the body is not UTF-8") };
+    // Signature recovery is CPU work: off the connection threads.
+    let checked = {
+        let (node, text) = (node.clone(), text.clone());
+        tokio::task::spawn_blocking(move || submit(&node, text)).await
+    };
+    let (tx, hash) = match checked {
+        Ok(Ok(Submitted::Done(answer))) => return answer,
+        Ok(Ok(Submitted::Pending(tx, hash))) => (tx, hash),
+        Ok(Err(why)) => return refuse(why),
+        Err(_) => return refuse("the request could not be checked"),
+    };
+    let started = Instant::now();
+    loop {
+        match node.included_transaction(&hash) {
+            Ok(Some(included)) => return node.with_state(|state| outcome(state, &tx, included)),
+            Ok(None) if started.elapsed() < wait => tokio::time::sleep(POLL).await,
+            Ok(None) if node.is_pending(&hash) => {
+                return refuse(format!(
+                    "the action is still waiting for a block after {} ms (transaction 0x{})",
+                    wait.as_millis(),
+                    novation_node::hex(&hash)
+                ))
+            }
+            Ok(None) => return refuse("the action was dropped before it reached a block"),
+            Err(error) => return refuse(error.to_string()),
+        }
+    }
+}
+
+enum Submitted {
+    /// Answered without the chain.
+    Done(Value),
+    /// Admitted: the transaction and its id.
+    Pending(Transaction, novation_node::Hash32),
+}
+
+fn submit(node: &Node, text: String) -> Result<Submitted, String> {
+    let recovered = recover_request(&text).map_err(|e| e.to_string())?;
+    if NO_EFFECT_ACTIONS.contains(&recovered.kind.as_str()) {
+        return Ok(Submitted::Done(ok(json!({"type": "default"}))));
+    }
+    let (tx, _) = verify_request(&text).map_err(|e| e.to_string())?;
+    let envelope = SignedTransaction { payload: text, signature: TxSignature::Hyperliquid };
+    let admitted = node.submit(envelope).map_err(|e| node_refusal(&e))?;
+    Ok(Submitted::Pending(tx, admitted.tx_hash))
+}
+
+/// The answer for an included transaction.
+fn outcome(state: &novation_protocol::State, tx: &Transaction, included: novation_node::IncludedTx) -> Value {
+    if let Err(rejected) = included.result {
+        return refuse(statuses::error_text(rejected.code, None));
+    }
+    let Some(Action::Hyperliquid(action)) = tx.actions.first() else { return refuse("not a Hyperliquid action") };
+    let coins = wire::universe(state);
+    let events = &included.events;
+    match &action.kind {
+        HlActionKind::Order(orders) => {
+            let assets: Vec<u32> = orders.iter().map(|o| o.asset).collect();
+            ok(json!({"type": "order", "data": statuses::order_statuses(&coins, &assets, events)}))
+        }
+        HlActionKind::Cancel(cancels) => {
+            let assets: Vec<u32> = cancels.iter().map(|c| c.asset).collect();
+            ok(json!({"type": "cancel", "data": statuses::cancel_statuses(&assets, events)}))
+        }
+        HlActionKind::CancelByCloid(cancels) => {
+            let assets: Vec<u32> = cancels.iter().map(|c| c.asset).collect();
+            ok(json!({"type": "cancel", "data": statuses::cancel_statuses(&assets, events)}))
+        }
+        HlActionKind::Modify(modifies) if modifies.len() == 1 => match statuses::first_rejection(events) {
+            Some(code) => refuse(statuses::error_text(code, Some(modifies[0].new.asset))),
+            None => ok(json!({"type": "default"})),
+        },
+        HlActionKind::Modify(modifies) => {
+            let assets: Vec<u32> = modifies.iter().map(|m| m.new.asset).collect();
+            ok(json!({"type": "batchModify", "data": statuses::order_statuses(&coins, &assets, events)}))
+        }
+        _ => ok(json!({"type": "default"})),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_effect_actions_and_malformed_requests_are_told_apart_before_the_chain() {
+        for (body, expected) in [
+            ("{", "not valid JSON"),
+            (
+                r#"{"action":{"type":"order"},"nonce":1,"signature":{"r":"0x1","s":"0x1","v":27},"extra":1}"#,
+                "unknown field",
+            ),
+            (r#"{"action":{"type":"order"},"nonce":1.5,"signature":{}}"#, "not valid JSON"),
+            (r#"{"action":{"type":"order"},"nonce":1,"signature":{"r":"0x1"}}"#, "{r, s, v}"),
+            (r#"{"nonce":1}"#, "`action`"),
+            (
+                r#"{"action":{"type":"usdSend","hyperliquidChain":"Mainnet","signatureChainId":"0x1","destination":"0x0","amount":"1","time":1},"nonce":1,"signature":{"r":"0x1","s":"0x1","v":27}}"#,
+                "Testnet",
+            ),
+        ] {
+            let error = recover_request(body).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(error.contains(expected), "{body} → {error}");
+        }
+    }
+}
