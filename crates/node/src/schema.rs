@@ -457,7 +457,7 @@ mod tests {
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect()
         };
-        assert_eq!(variants("Action").len(), 13, "{}", schema["$defs"]["Action"]);
+        assert_eq!(variants("Action").len(), 14, "{}", schema["$defs"]["Action"]);
         assert_eq!(variants("OrderAction").len(), 6, "{}", schema["$defs"]["OrderAction"]);
         let events = variants("Event");
         for name in ["Deposited", "OrderAccepted", "Fill", "OrderCancelled", "LiquidationStarted", "AutoDeleveraged"] {
