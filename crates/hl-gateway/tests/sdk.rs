@@ -265,8 +265,9 @@ async fn bad_requests_get_clear_errors_never_a_panic() {
     drop(running.stop().await);
 }
 
-/// Hyperliquid's official Python SDK trades through `/exchange` (`tests/python/check_exchange.py`)
-/// on a devnet with its market maker, with demo key 0.
+/// Hyperliquid's official Python SDK (`tests/python/check_exchange.py`, demo key 0), then the
+/// TypeScript SDK over HTTP and WebSocket (`tests/node/check_exchange.mjs`, demo key 1),
+/// trade through the gateway on a devnet with its market maker.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_sdk_trades_through_exchange() {
     let has_sdk = std::process::Command::new("python3")
@@ -287,6 +288,8 @@ async fn python_sdk_trades_through_exchange() {
     .await;
     let secret: String = demo_key(0).secret_key_bytes().iter().map(|b| format!("{b:02x}")).collect();
     run_python("check_exchange.py", vec![gateway.url(), format!("0x{secret}")]).await;
+    let secret: String = demo_key(1).secret_key_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    run_node("check_exchange.mjs", vec![gateway.url(), format!("0x{secret}")]).await;
     gateway.stop().await;
     drop(running.stop().await);
 }
@@ -368,15 +371,7 @@ async fn ws_sees_the_snapshot_then_a_live_trade(
 /// is installed (`npm install --prefix crates/hl-gateway/tests/node`; required when
 /// `NOVATION_REQUIRE_NODE=1`, as CI sets).
 async fn typescript_sdk_reads_the_same(gateway: &novation_hl_gateway::Gateway, traded: &Traded) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node");
-    let installed = dir.join("node_modules/@nktkas/hyperliquid/package.json").exists()
-        && std::process::Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !installed {
-        assert!(std::env::var("NOVATION_REQUIRE_NODE").as_deref() != Ok("1"), "@nktkas/hyperliquid is required");
-        eprintln!("notice: skipping the TypeScript SDK test (npm install --prefix crates/hl-gateway/tests/node)");
-        return;
-    }
-    let args = [
+    let args = vec![
         gateway.url(),
         traded.buyer.address().to_string(),
         hl(traded.bid_px),
@@ -385,15 +380,31 @@ async fn typescript_sdk_reads_the_same(gateway: &novation_hl_gateway::Gateway, t
         "0.2".into(),
         traded.bid_oid.to_string(),
     ];
+    run_node("check_info.mjs", args).await;
+}
+
+/// Runs a script of `tests/node` with the TypeScript SDK when it is installed (required when
+/// `NOVATION_REQUIRE_NODE=1`).
+async fn run_node(script: &'static str, args: Vec<String>) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node");
+    let installed = dir.join("node_modules/@nktkas/hyperliquid/package.json").exists()
+        && dir.join("node_modules/viem/package.json").exists()
+        && dir.join("node_modules/ws/package.json").exists()
+        && std::process::Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !installed {
+        assert!(std::env::var("NOVATION_REQUIRE_NODE").as_deref() != Ok("1"), "@nktkas/hyperliquid is required");
+        eprintln!("notice: skipping the TypeScript SDK test (npm install --prefix crates/hl-gateway/tests/node)");
+        return;
+    }
     let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node").arg(dir.join("check_info.mjs")).args(args).current_dir(dir).output()
+        std::process::Command::new("node").arg(dir.join(script)).args(args).current_dir(dir).output()
     })
     .await
     .unwrap()
     .unwrap();
     assert!(
         output.status.success(),
-        "check_info.mjs failed:\n{}\n{}",
+        "{script} failed:\n{}\n{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );

@@ -112,7 +112,8 @@ impl HistoryKind {
             Event::OrderAccepted { .. }
             | Event::OrderCancelled { .. }
             | Event::TriggerPlaced { .. }
-            | Event::TriggerRejected { .. } => HistoryKind::Orders,
+            | Event::TriggerRejected { .. }
+            | Event::ItemRejected { .. } => HistoryKind::Orders,
             Event::Deposited { .. }
             | Event::Withdrew { .. }
             | Event::Transferred { .. }

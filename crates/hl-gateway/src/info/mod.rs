@@ -9,7 +9,7 @@
 //! An address's Hyperliquid account is novation's subaccount 0 of that address.
 
 pub(crate) mod market;
-mod user;
+pub(crate) mod user;
 
 use novation_node::Node;
 use novation_types::Address;

@@ -22,7 +22,7 @@ fn account_of(fields: &Fields<'_>) -> Result<SubaccountId, Refusal> {
 }
 
 /// `"B"` for a buy, `"A"` (ask) for a sell.
-fn side_code(side: Side) -> &'static str {
+pub(crate) fn side_code(side: Side) -> &'static str {
     match side {
         Side::Buy => "B",
         Side::Sell => "A",
@@ -267,7 +267,7 @@ pub(super) fn order_status(node: &Node, fields: &Fields<'_>) -> InfoResult {
 const ORDER_EVENTS_MAX: usize = 2_000;
 
 /// Hyperliquid's status of an order cancelled for `reason`.
-fn cancel_status(reason: CancelReason) -> &'static str {
+pub(crate) fn cancel_status(reason: CancelReason) -> &'static str {
     match reason {
         CancelReason::InsufficientMargin => "marginCanceled",
         CancelReason::SelfTrade => "selfTradeCanceled",
@@ -420,7 +420,7 @@ fn direction(start: i64, end: i64) -> &'static str {
 /// transaction hash yet. `aggregateByTime` is accepted; fills are never aggregated.
 pub(super) fn user_fills(node: &Node, fields: &Fields<'_>) -> InfoResult {
     aggregate_flag(fields)?;
-    fills_json(node, account_of(fields)?, (0, u64::MAX))
+    fills_json(node, account_of(fields)?, |_| true)
 }
 
 /// `userFillsByTime`: [`user_fills`] with block times in `startTime..=endTime` (`endTime`
@@ -429,7 +429,13 @@ pub(super) fn user_fills_by_time(node: &Node, fields: &Fields<'_>) -> InfoResult
     aggregate_flag(fields)?;
     let start_ms = fields.integer("startTime")?;
     let end_ms = fields.optional_integer("endTime")?.unwrap_or(u64::MAX);
-    fills_json(node, account_of(fields)?, (start_ms, end_ms))
+    fills_json(node, account_of(fields)?, |past| (start_ms..=end_ms).contains(&past.time_ms))
+}
+
+/// The account's fills in blocks above `after_height`, newest first (the WebSocket's
+/// `userFills` and `userEvents` updates).
+pub(crate) fn fills_since(node: &Node, id: SubaccountId, after_height: u64) -> InfoResult {
+    fills_json(node, id, |past| past.height > after_height)
 }
 
 fn aggregate_flag(fields: &Fields<'_>) -> Result<(), Refusal> {
@@ -439,8 +445,8 @@ fn aggregate_flag(fields: &Fields<'_>) -> Result<(), Refusal> {
     }
 }
 
-/// The account's latest fills with block times in `start_ms..=end_ms`, newest first.
-fn fills_json(node: &Node, id: SubaccountId, (start_ms, end_ms): (u64, u64)) -> InfoResult {
+/// The account's latest fills that `keep` selects, newest first.
+fn fills_json(node: &Node, id: SubaccountId, keep: impl Fn(&PastEvent) -> bool) -> InfoResult {
     let (coins, mut positions) = node.with_state(|state| {
         let positions: BTreeMap<MarketId, i64> =
             state.account(id).positions.iter().map(|p| (p.market, p.size_lots)).collect();
@@ -457,7 +463,7 @@ fn fills_json(node: &Node, id: SubaccountId, (start_ms, end_ms): (u64, u64)) -> 
             Side::Sell => after.saturating_add(signed),
         };
         positions.insert(fill.coin.market, start);
-        if !(start_ms..=end_ms).contains(&fill.past.time_ms) {
+        if !keep(fill.past) {
             continue;
         }
         fills.push(json!({

@@ -8,6 +8,7 @@ sharing one key.
 Usage: check_exchange.py BASE_URL SECRET_HEX
 """
 
+import os
 import sys
 import threading
 import time
@@ -47,6 +48,19 @@ def main():
     wallet = eth_account.Account.from_key(secret)
     user = wallet.address
     info = Info(base_url, skip_ws=True)
+    feeds = Info(base_url, skip_ws=False)
+    received = {"orderUpdates": [], "userFills": [], "userEvents": []}
+    lock = threading.Lock()
+
+    def keep(channel):
+        def callback(message):
+            with lock:
+                received[channel].append(message)
+
+        return callback
+
+    for kind in received:
+        feeds.subscribe({"type": kind, "user": user}, keep(kind))
     exchange = Exchange(wallet, base_url)
     mid = float(info.all_mids()["BTC"])
     bid_px = price(mid * 0.97)
@@ -54,7 +68,7 @@ def main():
     # A resting limit order, seen in open orders, then cancelled.
     resting = status(exchange.order("BTC", True, 0.001, bid_px, {"limit": {"tif": "Gtc"}}), "a GTC bid")
     check("resting" in resting, "a GTC bid rests", resting)
-    oid = resting["resting"]["oid"]
+    oid = first_oid = resting["resting"]["oid"]
     check(oid in open_oids(info, user), "the bid is an open order", info.open_orders(user))
     check(status(exchange.cancel("BTC", oid), "cancel") == "success", "cancel succeeds", oid)
     check(oid not in open_oids(info, user), "the cancelled bid is gone", info.open_orders(user))
@@ -128,9 +142,37 @@ def main():
         thread.join()
     check(all(r["status"] == "ok" and "resting" in r["response"]["data"]["statuses"][0] for r in results), "concurrent orders all rest", results)
     exchange.bulk_cancel([{"coin": "BTC", "oid": r["response"]["data"]["statuses"][0]["resting"]["oid"]} for r in results])
+    # The account feeds saw it all: the first order open then cancelled, the market fills.
+    def feeds_complete():
+        with lock:
+            statuses = {(u["order"]["oid"], u["status"]) for m in received["orderUpdates"] for u in m["data"]}
+            fill_oids = {f["oid"] for m in received["userFills"] for f in m["data"]["fills"]}
+            event_oids = {f["oid"] for m in received["userEvents"] for f in m["data"].get("fills", [])}
+        wanted = opened["filled"]["oid"]
+        return ((first_oid, "open") in statuses and (first_oid, "canceled") in statuses
+                and (wanted, "filled") in statuses and wanted in fill_oids and wanted in event_oids)
+
+    deadline = time.time() + 30
+    while not feeds_complete():
+        if time.time() > deadline:
+            with lock:
+                raise SystemExit(f"FAILED: the account feeds are incomplete: {str(received)[:3000]}")
+        time.sleep(0.05)
+    with lock:
+        snapshot = received["userFills"][0]["data"]
+    check(snapshot.get("isSnapshot") is True and snapshot["user"].lower() == user.lower(), "userFills starts with a snapshot", snapshot)
+    feeds.disconnect_websocket()
     print("hyperliquid-python-sdk traded on the devnet: GTC/ALO/IOC, cancel, cancel by cloid, modify, bulk, "
           "market open/close, stop-loss, leverage, agent, concurrent nonces")
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except SystemExit as failure:
+        # The SDK's WebSocket thread is not a daemon: leave at once, whatever it is doing.
+        print(failure, file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(0 if failure.code in (None, 0) else 1)
+    sys.stdout.flush()
+    os._exit(0)

@@ -74,14 +74,20 @@ def main():
     pong = json.loads(ws.recv())
     if pong != {"channel": "pong"}:
         raise SystemExit(f"FAILED: ping answered {pong!r}")
-    ws.send(json.dumps({"method": "subscribe", "subscription": {"type": "userEvents", "user": "0x" + "0" * 40}}))
+    ws.send(json.dumps({"method": "subscribe", "subscription": {"type": "bbo", "coin": "BTC"}}))
     error = json.loads(ws.recv())
     if error.get("channel") != "error":
         raise SystemExit(f"FAILED: an unserved subscription answered {error!r}")
+    ws.send(json.dumps({"method": "post", "id": 7, "request": {"type": "info", "payload": {"type": "meta"}}}))
+    posted = json.loads(ws.recv())
+    response = posted.get("data", {}).get("response", {})
+    if posted.get("channel") != "post" or posted["data"]["id"] != 7 or response.get("type") != "info" \
+            or response["payload"]["type"] != "meta" or not response["payload"]["data"]["universe"]:
+        raise SystemExit(f"FAILED: a posted meta request answered {posted!r}")
     ws.close()
     with lock:
         counts = {k: len(v) for k, v in received.items()}
-    print(f"hyperliquid-python-sdk WebSocket: {counts} messages; ping answered pong")
+    print(f"hyperliquid-python-sdk WebSocket: {counts} messages; ping answered pong; post answered meta")
 
 
 if __name__ == "__main__":

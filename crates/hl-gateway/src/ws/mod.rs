@@ -1,5 +1,7 @@
 //! `GET /ws`: Hyperliquid's WebSocket, for the subscriptions `allMids`, `l2Book`, `trades`
-//! and `candle`, and `ping`.
+//! and `candle`, the account subscriptions `userFills`, `orderUpdates` and `userEvents`
+//! ([`user`]), `ping`, and `post` ([`post`]: an info request or a signed action over the
+//! socket, answered as `/info` and `/exchange` answer).
 //!
 //! ```text
 //!  client ─ {"method":"subscribe","subscription":{"type":"l2Book","coin":"BTC"}} ─►
@@ -17,12 +19,15 @@
 //! and a client that stops reading is dropped once [`OUTBOX_MAX`] messages wait for it — a
 //! slow reader never slows a block.
 
+mod post;
+mod user;
+
 use std::collections::BTreeMap;
 
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use novation_node::{Node, PastEvent};
-use novation_types::{Event, Side};
+use novation_types::{Event, Side, SubaccountId};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
@@ -50,6 +55,9 @@ enum Topic {
     L2Book(String),
     Trades(String),
     Candle(String, String),
+    UserFills(SubaccountId),
+    OrderUpdates(SubaccountId),
+    UserEvents(SubaccountId),
 }
 
 impl Topic {
@@ -76,7 +84,12 @@ impl Topic {
                 }
                 Ok(Topic::Candle(coin()?, interval.to_string()))
             }
-            other => Err(format!("subscription type {other:?} is not served (allMids, l2Book, trades, candle)")),
+            "userFills" => Ok(Topic::UserFills(user::account(subscription)?)),
+            "orderUpdates" => Ok(Topic::OrderUpdates(user::account(subscription)?)),
+            "userEvents" => Ok(Topic::UserEvents(user::account(subscription)?)),
+            other => Err(format!(
+                "subscription type {other:?} is not served (allMids, l2Book, trades, candle, userFills, orderUpdates, userEvents)"
+            )),
         }
     }
 }
@@ -92,7 +105,7 @@ pub(crate) async fn serve(
     let mut builder = server.into_builder(TokioIo::new(upgraded).compat());
     builder.set_max_message_size(CLIENT_MESSAGE_MAX_BYTES);
     let (mut sender, receiver) = builder.finish();
-    let (inbox_tx, mut inbox) = mpsc::channel::<Value>(64);
+    let (inbox_tx, mut inbox) = mpsc::channel::<(Value, String)>(64);
     let reader = tokio::spawn(read_messages(receiver, inbox_tx));
     let (outbox_tx, outbox) = mpsc::channel::<String>(OUTBOX_MAX);
     let writer = tokio::spawn(async move {
@@ -111,7 +124,7 @@ pub(crate) async fn serve(
         let keep_going = tokio::select! {
             _ = stopped.changed() => false,
             message = inbox.recv() => match message {
-                Some(message) => session.on_message(&message).await,
+                Some((message, raw)) => session.on_message(&message, &raw).await,
                 None => false,
             },
             height = heights.next() => match height {
@@ -130,14 +143,15 @@ pub(crate) async fn serve(
 
 /// Forwards the client's text messages, parsed, until it leaves or sends something that
 /// is not JSON text (answered by closing).
-async fn read_messages(mut receiver: soketto::connection::Receiver<Socket>, inbox: mpsc::Sender<Value>) {
+async fn read_messages(mut receiver: soketto::connection::Receiver<Socket>, inbox: mpsc::Sender<(Value, String)>) {
     let mut data = Vec::new();
     loop {
         data.clear();
         match receiver.receive_data(&mut data).await {
             Ok(soketto::Data::Text(_)) => {
                 let message = serde_json::from_slice(&data).unwrap_or(Value::Null);
-                if inbox.send(message).await.is_err() {
+                let raw = String::from_utf8_lossy(&data).into_owned();
+                if inbox.send((message, raw)).await.is_err() {
                     return;
                 }
             }
@@ -165,10 +179,11 @@ impl Session {
         self.push(json!({"channel": "error", "data": text}))
     }
 
-    async fn on_message(&mut self, message: &Value) -> bool {
+    async fn on_message(&mut self, message: &Value, raw: &str) -> bool {
         let method = message.get("method").and_then(Value::as_str).unwrap_or("");
         match method {
             "ping" => self.push(json!({"channel": "pong"})),
+            "post" => post::start(&self.node, &self.outbox, message, raw),
             "subscribe" | "unsubscribe" => {
                 let subscription = message.get("subscription").cloned().unwrap_or(Value::Null);
                 let topic = match Topic::parse(&subscription) {
@@ -217,6 +232,8 @@ impl Session {
             Topic::Candle(name, interval) => {
                 latest_candle(&node, name, interval).map(|candle| json!({"channel": "candle", "data": candle}))
             }
+            Topic::UserFills(id) => Some(user::fills_snapshot(&node, *id)),
+            Topic::OrderUpdates(_) | Topic::UserEvents(_) => None,
         })
         .await
         .ok()
@@ -264,7 +281,7 @@ fn last_sent(topic: &Topic, message: &Value) -> Option<Value> {
     match topic {
         Topic::L2Book(_) => message.get("data").and_then(|d| d.get("levels")).cloned(),
         Topic::Candle(..) => message.get("data").cloned(),
-        Topic::AllMids | Topic::Trades(_) => None,
+        Topic::AllMids | Topic::Trades(_) | Topic::UserFills(_) | Topic::OrderUpdates(_) | Topic::UserEvents(_) => None,
     }
 }
 
@@ -304,6 +321,9 @@ fn update(node: &Node, topic: &Topic, last_sent: Option<&Value>, after: u64) -> 
             }
             json!({"channel": "candle", "data": candle})
         }
+        Topic::UserFills(id) => user::fills_update(node, *id, after)?,
+        Topic::OrderUpdates(id) => user::order_updates(node, *id, after)?,
+        Topic::UserEvents(id) => user::events_update(node, *id, after)?,
     };
     Some((topic.clone(), message))
 }
@@ -347,7 +367,11 @@ mod tests {
         assert_eq!(Topic::parse(&json!({"type": "l2Book", "coin": "BTC"})), Ok(Topic::L2Book("BTC".into())));
         assert_eq!(Topic::parse(&json!({"type": "trades", "coin": "ETH"})), Ok(Topic::Trades("ETH".into())));
         assert!(Topic::parse(&json!({"type": "trades"})).unwrap_err().contains("coin"));
-        assert!(Topic::parse(&json!({"type": "userEvents", "user": "0x0"})).unwrap_err().contains("not served"));
+        assert!(Topic::parse(&json!({"type": "userEvents", "user": "0x0"})).unwrap_err().contains("address"));
+        assert!(Topic::parse(&json!({"type": "bbo", "coin": "BTC"})).unwrap_err().contains("not served"));
+        let user = "0x0000000000000000000000000000000000000001";
+        let id = SubaccountId::new(user.parse().unwrap(), 0);
+        assert_eq!(Topic::parse(&json!({"type": "orderUpdates", "user": user})), Ok(Topic::OrderUpdates(id)));
         let candle = json!({"type": "candle", "coin": "BTC", "interval": "1m"});
         assert_eq!(Topic::parse(&candle), Ok(Topic::Candle("BTC".into(), "1m".into())));
         assert!(Topic::parse(&json!({"type": "candle", "coin": "BTC", "interval": "1M"}))
