@@ -63,6 +63,9 @@ pub struct DevnetConfig {
     /// Blocks between two state snapshots (default 1,000; 0: none), see
     /// [`ChainConfig::snapshot_interval_blocks`].
     pub snapshot_interval_blocks: u64,
+    /// Which Hyperliquid network's signatures a new chain accepts (default testnet; an
+    /// existing data directory keeps its chain's).
+    pub hyperliquid_network: novation_protocol::params::HyperliquidNetwork,
 }
 
 impl Default for DevnetConfig {
@@ -78,6 +81,7 @@ impl Default for DevnetConfig {
             feed_seed: 7,
             rpc_limits: RpcLimits::default(),
             snapshot_interval_blocks: crate::node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
+            hyperliquid_network: Default::default(),
         }
     }
 }
@@ -532,7 +536,11 @@ pub async fn start_devnet(config: DevnetConfig) -> Result<RunningNode, NodeError
     let node = Node::open(ChainConfig {
         data_dir: config.data_dir.clone(),
         // Used only when the data directory holds no chain yet; otherwise its stored genesis.
-        genesis: devnet_genesis_with_series(&publishers),
+        genesis: {
+            let mut genesis = devnet_genesis_with_series(&publishers);
+            genesis.hyperliquid.network = config.hyperliquid_network;
+            genesis
+        },
         chain_id: config.chain_id,
         mempool: MempoolLimits::default(),
         max_block_txs: 20_000,

@@ -49,7 +49,7 @@ pub use history_api::{CandleView, IncludedTx, PastEvent, HISTORY_READ_MAX};
 pub use mempool::MempoolLimits;
 pub use metrics::metrics_text;
 pub use node::{
-    now_ms, Admitted, BlockHeights, ChainConfig, Node, ProducedBlock, MAX_BLOCK_BYTES_DEFAULT,
+    hyperliquid_network, now_ms, Admitted, BlockHeights, ChainConfig, Node, ProducedBlock, MAX_BLOCK_BYTES_DEFAULT,
     SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
 };
 pub use rpc::{rpc_module, start_rpc, start_rpc_with};

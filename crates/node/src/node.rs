@@ -162,9 +162,13 @@ impl Node {
     /// Checks an envelope without admitting it: size, shape, chain id, signature and the
     /// protocol's stateless rules. Every validator checks a proposed block's envelopes so.
     pub fn verify_envelope(&self, envelope: SignedTransaction) -> Result<BlockTx, NodeError> {
-        let (tx, signing_hash) = novation_tx::verify_with_hash(self.shared.chain_id, &envelope)?;
+        let (limits, network) = {
+            let chain = self.chain();
+            let params = chain.state.params();
+            (params.limits, hyperliquid_network(params))
+        };
+        let (tx, signing_hash) = novation_tx::verify_for_network(self.shared.chain_id, &envelope, network)?;
         let hash = tx_id(&signing_hash, tx.signer());
-        let limits = self.chain().state.params().limits;
         novation_protocol::check_transaction_stateless(&tx, &limits).map_err(NodeError::Rejected)?;
         Ok(BlockTx { hash, tx, envelope })
     }
@@ -456,5 +460,14 @@ impl Node {
     /// updates (the Hyperliquid gateway's WebSocket). Block production never waits for them.
     pub fn block_heights(&self) -> BlockHeights {
         BlockHeights(self.shared.notices.subscribe())
+    }
+}
+
+/// The Hyperliquid network whose signatures the chain with `params` accepts, as
+/// novation-tx names it.
+pub fn hyperliquid_network(params: &novation_protocol::params::ChainParams) -> novation_tx::hyperliquid::Network {
+    match params.hyperliquid.network {
+        novation_protocol::params::HyperliquidNetwork::Testnet => novation_tx::hyperliquid::Network::Testnet,
+        novation_protocol::params::HyperliquidNetwork::Mainnet => novation_tx::hyperliquid::Network::Mainnet,
     }
 }

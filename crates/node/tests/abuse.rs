@@ -43,6 +43,7 @@ async fn devnet(name: &str, rpc_limits: RpcLimits) -> (RunningNode, PathBuf) {
         feed_seed: 1,
         rpc_limits,
         snapshot_interval_blocks: novation_node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
+        hyperliquid_network: Default::default(),
     };
     (start_devnet(config).await.unwrap(), dir)
 }

@@ -41,6 +41,7 @@ async fn devnet(dir: &std::path::Path, market_maker: bool) -> RunningNode {
         feed_seed: 5,
         rpc_limits: Default::default(),
         snapshot_interval_blocks: novation_node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
+        hyperliquid_network: Default::default(),
     };
     start_devnet(config).await.unwrap()
 }

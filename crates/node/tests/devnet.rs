@@ -208,6 +208,7 @@ async fn market_maker_quotes_both_perps_and_every_series() {
         feed_seed: 3,
         rpc_limits: Default::default(),
         snapshot_interval_blocks: novation_node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
+        hyperliquid_network: Default::default(),
     };
     let running = start_devnet(config).await.unwrap();
     let mut quoted = false;

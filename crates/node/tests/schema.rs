@@ -633,6 +633,7 @@ mod live {
             feed_seed: 1,
             rpc_limits: Default::default(),
             snapshot_interval_blocks: novation_node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
+            hyperliquid_network: Default::default(),
         };
         let running = start_devnet(config).await.unwrap();
         let client =

@@ -148,6 +148,7 @@ impl Genesis {
             derivatives: DerivativesParams::default(),
             series_schedules: Vec::new(),
             settlement: crate::params::SettlementParams::default(),
+            hyperliquid: crate::params::HyperliquidParams::default(),
         }
     }
 

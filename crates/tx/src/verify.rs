@@ -70,9 +70,18 @@ pub fn verify(chain_id: u64, tx: &SignedTransaction) -> Result<Transaction, TxEr
 /// [`crate::hyperliquid::verify_request`]; a native payload may not carry a Hyperliquid
 /// action (those are signed only as Hyperliquid signs them).
 pub fn verify_with_hash(chain_id: u64, tx: &SignedTransaction) -> Result<(Transaction, [u8; 32]), TxError> {
+    verify_for_network(chain_id, tx, crate::hyperliquid::Network::Testnet)
+}
+
+/// [`verify_with_hash`] on a chain that accepts Hyperliquid signatures of `network`.
+pub fn verify_for_network(
+    chain_id: u64,
+    tx: &SignedTransaction,
+    network: crate::hyperliquid::Network,
+) -> Result<(Transaction, [u8; 32]), TxError> {
     let signature = DecodedSignature::decode(&tx.signature)?;
     if let DecodedSignature::Hyperliquid = signature {
-        return crate::hyperliquid::verify_request(&tx.payload);
+        return crate::hyperliquid::verify_request(&tx.payload, network);
     }
     let payload = TxPayload::from_json(&tx.payload)?;
     if payload.chain_id != chain_id {

@@ -88,11 +88,12 @@ enum Submitted {
 }
 
 fn submit(node: &Node, text: String) -> Result<Submitted, String> {
-    let recovered = recover_request(&text).map_err(|e| e.to_string())?;
+    let network = node.with_state(|state| novation_node::hyperliquid_network(state.params()));
+    let recovered = recover_request(&text, network).map_err(|e| e.to_string())?;
     if NO_EFFECT_ACTIONS.contains(&recovered.kind.as_str()) {
         return Ok(Submitted::Done(ok(json!({"type": "default"}))));
     }
-    let (tx, _) = verify_request(&text).map_err(|e| e.to_string())?;
+    let (tx, _) = verify_request(&text, network).map_err(|e| e.to_string())?;
     let envelope = SignedTransaction { payload: text, signature: TxSignature::Hyperliquid };
     let admitted = node.submit(envelope).map_err(|e| node_refusal(&e))?;
     Ok(Submitted::Pending(tx, admitted.tx_hash))
@@ -148,10 +149,11 @@ mod tests {
             (r#"{"nonce":1}"#, "`action`"),
             (
                 r#"{"action":{"type":"usdSend","hyperliquidChain":"Mainnet","signatureChainId":"0x1","destination":"0x0","amount":"1","time":1},"nonce":1,"signature":{"r":"0x1","s":"0x1","v":27}}"#,
-                "Testnet",
+                "accepts Testnet actions only",
             ),
         ] {
-            let error = recover_request(body).err().map(|e| e.to_string()).unwrap_or_default();
+            let network = novation_tx::hyperliquid::Network::Testnet;
+            let error = recover_request(body, network).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(error.contains(expected), "{body} → {error}");
         }
     }

@@ -42,6 +42,7 @@ pub(crate) async fn devnet_with_snapshots(
         feed_seed: 1,
         rpc_limits: Default::default(),
         snapshot_interval_blocks,
+        hyperliquid_network: Default::default(),
     };
     start_devnet(config).await.unwrap()
 }

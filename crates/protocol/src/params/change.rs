@@ -6,8 +6,8 @@
 use novation_types::{AssetId, MarketId};
 
 use super::{
-    AssetParams, ChainParams, DerivativesParams, GenesisError, Limits, LiquidationParams, MarketParams, OracleParams,
-    Publisher, SeriesSchedule, SettlementParams,
+    AssetParams, ChainParams, DerivativesParams, GenesisError, HyperliquidParams, Limits, LiquidationParams,
+    MarketParams, OracleParams, Publisher, SeriesSchedule, SettlementParams,
 };
 use crate::state::State;
 
@@ -34,6 +34,8 @@ pub enum ParamChange {
     SeriesSchedules(Vec<SeriesSchedule>),
     /// Replaces the settlement rules.
     Settlement(SettlementParams),
+    /// Replaces which Hyperliquid signatures are accepted.
+    Hyperliquid(HyperliquidParams),
 }
 
 /// How to undo one parameter change: the section's value before it.
@@ -49,6 +51,7 @@ pub(crate) enum Undo {
     Derivatives(Box<DerivativesParams>),
     SeriesSchedules(Vec<SeriesSchedule>),
     Settlement(SettlementParams),
+    Hyperliquid(HyperliquidParams),
 }
 
 fn unknown(what: &str, id: u16) -> GenesisError {
@@ -87,6 +90,7 @@ impl ChainParams {
                 Undo::SeriesSchedules(std::mem::replace(&mut self.series_schedules, list))
             }
             ParamChange::Settlement(rules) => Undo::Settlement(std::mem::replace(&mut self.settlement, rules)),
+            ParamChange::Hyperliquid(rules) => Undo::Hyperliquid(std::mem::replace(&mut self.hyperliquid, rules)),
         })
     }
 
@@ -113,6 +117,7 @@ impl ChainParams {
             Undo::Derivatives(before) => self.derivatives = *before,
             Undo::SeriesSchedules(before) => self.series_schedules = before,
             Undo::Settlement(before) => self.settlement = before,
+            Undo::Hyperliquid(before) => self.hyperliquid = before,
         }
     }
 }

@@ -368,6 +368,34 @@ pub struct ChainParams {
     /// How realised profit becomes withdrawable.
     #[serde(default)]
     pub settlement: SettlementParams,
+    /// Which Hyperliquid signatures the chain accepts.
+    #[serde(default)]
+    pub hyperliquid: HyperliquidParams,
+}
+
+/// Which Hyperliquid network's signatures a chain accepts (docs/hyperliquid.md). An L1
+/// action does not say which network it was signed for (the network is only inside the
+/// signed hash), so a chain accepts exactly one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HyperliquidParams {
+    /// The network whose signatures are accepted.
+    pub network: HyperliquidNetwork,
+}
+
+/// A Hyperliquid network, as its signatures name it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HyperliquidNetwork {
+    /// Testnet (L1 source `"b"`, `hyperliquidChain` `"Testnet"`): what Hyperliquid's SDKs sign
+    /// against any URL but Hyperliquid's, and CCXT in sandbox mode. Nothing signed for
+    /// Hyperliquid's mainnet ever verifies here.
+    #[default]
+    Testnet,
+    /// Mainnet (L1 source `"a"`, `hyperliquidChain` `"Mainnet"`): for clients that cannot be
+    /// switched to testnet signing. Requests that Hyperliquid's mainnet made public then
+    /// verify here too, and act on the same addresses within the nonce window: choose it only
+    /// for a chain whose accounts are not also Hyperliquid users' (a local devnet's).
+    Mainnet,
 }
 
 /// How realised profit settles into what may leave the chain.

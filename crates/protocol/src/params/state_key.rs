@@ -22,6 +22,7 @@ impl Committed for ChainParams {
             derivatives,
             series_schedules,
             settlement,
+            hyperliquid,
         } = self;
         encode(&(
             quote_asset,
@@ -34,6 +35,7 @@ impl Committed for ChainParams {
             derivatives,
             series_schedules,
             settlement,
+            hyperliquid,
         ))
     }
 }

@@ -5,9 +5,9 @@
 //! The request travels in a [`crate::SignedTransaction`] as its payload text, byte for byte,
 //! with [`crate::TxSignature::Hyperliquid`]: the signature is inside. Every node recovers the
 //! signer from that text itself, so a gateway can neither forge nor alter what a client
-//! signed. Only testnet signatures are accepted (L1 source `"b"`, `hyperliquidChain`
-//! `"Testnet"`): Hyperliquid's clients sign as testnet against any URL that is not
-//! Hyperliquid's, and a mainnet signature is refused so one made for Hyperliquid can never be
+//! signed. Signatures of one [`Network`] are accepted, the chain's choice: testnet by default
+//! (L1 source `"b"`, `hyperliquidChain` `"Testnet"`), as Hyperliquid's clients sign against
+//! any URL that is not Hyperliquid's, so nothing signed for Hyperliquid's mainnet can be
 //! replayed here. A Hyperliquid signature does not name novation's chain id; its nonce, a
 //! millisecond time the protocol accepts only near the block time, bounds any replay to
 //! another novation chain to that window.
@@ -64,8 +64,8 @@ fn optional_uint(request: &ActionValue, name: &str) -> Result<Option<u64>, TxErr
     }
 }
 
-/// Parses a request's text and recovers its signer (testnet signatures only).
-pub fn recover_request(text: &str) -> Result<RecoveredRequest, TxError> {
+/// Parses a request's text and recovers its signer as signed for `network`.
+pub fn recover_request(text: &str, network: Network) -> Result<RecoveredRequest, TxError> {
     if text.len() > crate::PAYLOAD_MAX_BYTES {
         return Err(TxError::PayloadTooLarge { size_bytes: text.len() });
     }
@@ -83,8 +83,11 @@ pub fn recover_request(text: &str) -> Result<RecoveredRequest, TxError> {
     let user_signed = USER_SIGNED_ACTIONS.iter().any(|(wire, _, _)| *wire == kind);
     let (vault, expires_after, signing_hash) = if user_signed {
         let chain = action.get("hyperliquidChain").and_then(ActionValue::as_str);
-        if chain != Some(Network::Testnet.chain_name()) {
-            return Err(malformed(format!("{kind}: only Testnet actions are accepted (hyperliquidChain {chain:?})")));
+        if chain != Some(network.chain_name()) {
+            return Err(malformed(format!(
+                "{kind}: this chain accepts {} actions only (hyperliquidChain {chain:?})",
+                network.chain_name()
+            )));
         }
         (None, None, super::user_signed_hash(action).map_err(|e| malformed(e.to_string()))?)
     } else {
@@ -97,17 +100,17 @@ pub fn recover_request(text: &str) -> Result<RecoveredRequest, TxError> {
         };
         let expires_after = optional_uint(&request, "expiresAfter")?;
         let connection_id = super::action_hash(action, nonce, vault, expires_after);
-        (vault, expires_after, super::l1_signing_hash(connection_id, Network::Testnet))
+        (vault, expires_after, super::l1_signing_hash(connection_id, network))
     };
     let signer = super::recover(signing_hash, &signature).map_err(|_| TxError::BadSignature)?;
     Ok(RecoveredRequest { request, kind, user_signed, nonce, vault, expires_after, signing_hash, signer })
 }
 
-/// Authenticates a Hyperliquid exchange request into a transaction of its signer (the
-/// protocol decides whose account it acts for: see [`Action::Hyperliquid`]), with the hash it
-/// signed (the transaction's identity).
-pub fn verify_request(text: &str) -> Result<(Transaction, [u8; 32]), TxError> {
-    let recovered = recover_request(text)?;
+/// Authenticates a Hyperliquid exchange request signed for `network` into a transaction of
+/// its signer (the protocol decides whose account it acts for: see [`Action::Hyperliquid`]),
+/// with the hash it signed (the transaction's identity).
+pub fn verify_request(text: &str, network: Network) -> Result<(Transaction, [u8; 32]), TxError> {
+    let recovered = recover_request(text, network)?;
     let action = recovered.request.get("action").ok_or_else(|| malformed("`action` is required"))?;
     let kind: HlActionKind = if recovered.user_signed {
         action::user_signed_action(action, recovered.nonce)

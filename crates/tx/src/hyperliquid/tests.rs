@@ -329,7 +329,7 @@ const TESTNET_ORDER: &str = r#"{"action":{"type":"order","orders":[{"a":1,"b":tr
 #[test]
 fn a_signed_request_becomes_its_signers_transaction_and_a_changed_one_does_not() {
     use novation_types::hyperliquid::{HlActionKind, HlTif};
-    let (tx, _) = verify_request(TESTNET_ORDER).unwrap();
+    let (tx, _) = verify_request(TESTNET_ORDER, Network::Testnet).unwrap();
     assert_eq!(tx.sender, key_address());
     assert_eq!((tx.agent, tx.nonce), (None, 0));
     let Some(novation_types::Action::Hyperliquid(action)) = tx.actions.first() else { panic!("{tx:?}") };
@@ -340,11 +340,15 @@ fn a_signed_request_becomes_its_signers_transaction_and_a_changed_one_does_not()
     );
     assert_eq!(orders[0].kind, novation_types::hyperliquid::HlOrderKind::Limit(HlTif::Gtc));
     // The gateway cannot alter what was signed: another price recovers another key.
-    let (altered, _) = verify_request(&TESTNET_ORDER.replacen("\"p\":\"100\"", "\"p\":\"101\"", 1)).unwrap();
+    let (altered, _) =
+        verify_request(&TESTNET_ORDER.replacen("\"p\":\"100\"", "\"p\":\"101\"", 1), Network::Testnet).unwrap();
     assert_ne!(altered.sender, key_address());
-    // Nor add fields, nor carry a mainnet user-signed action.
+    // On a chain that accepts mainnet signatures, the same bytes are another key's.
+    let (mainnet, _) = verify_request(TESTNET_ORDER, Network::Mainnet).unwrap();
+    assert_ne!(mainnet.sender, key_address());
+    // Nor add fields.
     let extra = TESTNET_ORDER.replacen("\"nonce\":0", "\"nonce\":0,\"memo\":1", 1);
-    assert!(matches!(verify_request(&extra), Err(crate::TxError::HyperliquidRequest { .. })));
+    assert!(matches!(verify_request(&extra, Network::Testnet), Err(crate::TxError::HyperliquidRequest { .. })));
 }
 
 #[test]
