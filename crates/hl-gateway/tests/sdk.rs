@@ -36,7 +36,7 @@ async fn devnet_with(name: &str, market_maker: bool) -> RunningNode {
         reset: true,
         market_maker,
         chain_id: CHAIN_ID,
-        demo_accounts: 2,
+        demo_accounts: 3,
         feed_seed: 1,
         ..DevnetConfig::default()
     };
@@ -267,7 +267,8 @@ async fn bad_requests_get_clear_errors_never_a_panic() {
 
 /// Hyperliquid's official Python SDK (`tests/python/check_exchange.py`, demo key 0), then the
 /// TypeScript SDK over HTTP and WebSocket (`tests/node/check_exchange.mjs`, demo key 1),
-/// trade through the gateway on a devnet with its market maker.
+/// then CCXT's market orders (`tests/python/check_ccxt_trade.py`, demo key 2) trade through
+/// the gateway on a devnet with its market maker.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_sdk_trades_through_exchange() {
     let has_sdk = std::process::Command::new("python3")
@@ -288,8 +289,23 @@ async fn python_sdk_trades_through_exchange() {
     .await;
     let secret: String = demo_key(0).secret_key_bytes().iter().map(|b| format!("{b:02x}")).collect();
     run_python("check_exchange.py", vec![gateway.url(), format!("0x{secret}")]).await;
+    // Its `withdraw_from_bridge(25.0, user)` withdrew 25 USD from the account's subaccount 0.
+    let request = serde_json::json!({
+        "jsonrpc": "2.0", "id": 1, "method": "nov_getAccountHistory",
+        "params": [demo_key(0).address().to_string(), {"kind": "collateral"}],
+    });
+    let (_, body) = http(running.rpc_addr, "POST", "/", request.to_string().as_bytes()).await;
+    let history: Value = serde_json::from_str(&body).unwrap();
+    let withdrew = history["result"]["records"].as_array().unwrap().iter().any(|record| {
+        let event = &record["event"]["Withdrew"];
+        event["amount"] == "25" && event["subaccount"]["number"] == 0
+    });
+    assert!(withdrew, "no 25 USD withdrawal in {history}");
     let secret: String = demo_key(1).secret_key_bytes().iter().map(|b| format!("{b:02x}")).collect();
     run_node("check_exchange.mjs", vec![gateway.url(), format!("0x{secret}")]).await;
+    let key = demo_key(2);
+    let secret: String = key.secret_key_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    run_python("check_ccxt_trade.py", vec![gateway.url(), key.address().to_string(), format!("0x{secret}")]).await;
     gateway.stop().await;
     drop(running.stop().await);
 }

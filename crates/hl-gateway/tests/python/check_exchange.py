@@ -118,6 +118,16 @@ def main():
     check(float(closed["filled"]["totalSz"]) == 0.002, "closed", closed)
     check(btc_position(info, user) == 0.0, "flat again", info.user_state(user))
     check(exchange.update_leverage(5, "BTC")["status"] == "ok", "cross leverage is accepted", None)
+    take_profit = status(exchange.order("BTC", False, 0.001, price(mid * 1.05), {"trigger": {"triggerPx": price(mid * 1.05), "isMarket": False, "tpsl": "tp"}}, reduce_only=True), "take profit")
+    check("resting" in take_profit, "a take-profit waits", take_profit)
+    isolated = exchange.update_isolated_margin(10.0, "BTC")
+    check(isolated["status"] == "err" and "not served" in isolated["response"], "isolated margin is refused clearly", isolated)
+    sent = exchange.usd_transfer(1.0, "0x5e9ee1089755c3435139848e47e6635505d5a13a")
+    check(sent["status"] == "err" and "not served" in sent["response"], "a transfer to another user is refused clearly", sent)
+    withdrawn = exchange.withdraw_from_bridge(25.0, user)
+    check(withdrawn["status"] == "ok", "a withdrawal to the user's own address", withdrawn)
+    elsewhere = exchange.withdraw_from_bridge(1.0, "0x5e9ee1089755c3435139848e47e6635505d5a13a")
+    check(elsewhere["status"] == "err" and "own address" in elsewhere["response"], "a withdrawal elsewhere is refused", elsewhere)
 
     # An approved agent trades for the account.
     approved, agent_key = exchange.approve_agent("bot")
@@ -163,7 +173,7 @@ def main():
     check(snapshot.get("isSnapshot") is True and snapshot["user"].lower() == user.lower(), "userFills starts with a snapshot", snapshot)
     feeds.disconnect_websocket()
     print("hyperliquid-python-sdk traded on the devnet: GTC/ALO/IOC, cancel, cancel by cloid, modify, bulk, "
-          "market open/close, stop-loss, leverage, agent, concurrent nonces")
+          "market open/close, stop-loss, take-profit, leverage, withdrawal, agent, concurrent nonces, account feeds")
 
 
 if __name__ == "__main__":
