@@ -2,38 +2,18 @@
 //! same request bytes signed for the other network recover to another key (so they never act
 //! for the signer), and a user-signed action naming the other network is refused.
 
-use std::path::PathBuf;
+mod common;
 
+use common::{noop, temp_dir};
 use novation_node::{demo_key, now_ms, start_devnet, DevnetConfig, NodeError};
 use novation_protocol::params::HyperliquidNetwork;
-use novation_tx::hyperliquid::{action_hash, l1_signing_hash, ActionValue, Network};
-use novation_tx::{Eip712Signer, SignedTransaction, TxSignature};
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("novation-hl-networks-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// A `noop` request signed by `key` for `network`.
-fn noop(key: &Eip712Signer, nonce: u64, network: Network) -> SignedTransaction {
-    let action = r#"{"type":"noop"}"#;
-    let hash = l1_signing_hash(action_hash(&ActionValue::from_json(action).unwrap(), nonce, None, None), network);
-    let signature = key.sign_hash(&hash);
-    let word = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    let payload = format!(
-        r#"{{"action":{action},"nonce":{nonce},"signature":{{"r":"0x{}","s":"0x{}","v":{}}},"vaultAddress":null}}"#,
-        word(&signature[..32]),
-        word(&signature[32..64]),
-        signature[64]
-    );
-    SignedTransaction { payload, signature: TxSignature::Hyperliquid }
-}
+use novation_tx::hyperliquid::Network;
+use novation_tx::{SignedTransaction, TxSignature};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mainnet_chain_accepts_mainnet_signatures_and_only_those() {
     let config = DevnetConfig {
-        data_dir: temp_dir("mainnet"),
+        data_dir: temp_dir("networks-mainnet"),
         rpc_addr: "127.0.0.1:0".parse().unwrap(),
         block_time_ms: 50,
         reset: true,

@@ -118,7 +118,8 @@ pub(crate) async fn serve(
         let _ = sender.close().await;
     });
     let mut heights = node.block_heights();
-    let mut session = Session { node, topics: BTreeMap::new(), outbox: outbox_tx, last_height: 0 };
+    let mut session =
+        Session { node, topics: BTreeMap::new(), outbox: outbox_tx, last_height: 0, posts: Default::default() };
     session.last_height = session.node.height();
     loop {
         let keep_going = tokio::select! {
@@ -167,6 +168,8 @@ struct Session {
     outbox: mpsc::Sender<String>,
     /// The last height whose updates were sent.
     last_height: u64,
+    /// `post` requests not answered yet.
+    posts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Session {
@@ -183,7 +186,7 @@ impl Session {
         let method = message.get("method").and_then(Value::as_str).unwrap_or("");
         match method {
             "ping" => self.push(json!({"channel": "pong"})),
-            "post" => post::start(&self.node, &self.outbox, message, raw),
+            "post" => post::start(&self.node, &self.outbox, &self.posts, message, raw),
             "subscribe" | "unsubscribe" => {
                 let subscription = message.get("subscription").cloned().unwrap_or(Value::Null);
                 let topic = match Topic::parse(&subscription) {

@@ -7,6 +7,8 @@
 //! "payload": …}}}`, sent when it is ready: a socket waiting for an action's block still gets
 //! its subscriptions' updates meanwhile.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use novation_node::Node;
@@ -17,6 +19,10 @@ use tokio::sync::mpsc;
 
 /// How long an action waits for its block (as `/exchange`'s default).
 const ACTION_WAIT: Duration = Duration::from_secs(10);
+
+/// Most `post` requests one connection may have unanswered; more are refused with
+/// Hyperliquid's "too many pending post requests id=N" (so a client cannot pile up work).
+pub(super) const POSTS_IN_FLIGHT_MAX: usize = 16;
 
 /// The request's payload, as the message's own text.
 #[derive(Deserialize)]
@@ -36,11 +42,24 @@ fn answer(id: u64, kind: &str, payload: Value) -> String {
 }
 
 /// Starts answering one `post`; `false` when the client is gone or too far behind.
-pub(super) fn start(node: &Node, outbox: &mpsc::Sender<String>, message: &Value, raw: &str) -> bool {
+/// `in_flight` counts the connection's unanswered posts.
+pub(super) fn start(
+    node: &Node,
+    outbox: &mpsc::Sender<String>,
+    in_flight: &Arc<AtomicUsize>,
+    message: &Value,
+    raw: &str,
+) -> bool {
     let Some(id) = message.get("id").and_then(Value::as_u64) else {
         let error = json!({"channel": "error", "data": "post needs a non-negative integer `id`"});
         return outbox.try_send(error.to_string()).is_ok();
     };
+    if in_flight.fetch_add(1, Ordering::AcqRel) >= POSTS_IN_FLIGHT_MAX {
+        in_flight.fetch_sub(1, Ordering::AcqRel);
+        let error = json!({"channel": "error", "data": format!("too many pending post requests id={id}")});
+        return outbox.try_send(error.to_string()).is_ok();
+    }
+    let in_flight = in_flight.clone();
     let request = message.get("request").cloned().unwrap_or(Value::Null);
     let kind = request.get("type").and_then(Value::as_str).unwrap_or("").to_string();
     let (node, outbox) = (node.clone(), outbox.clone());
@@ -65,6 +84,7 @@ pub(super) fn start(node: &Node, outbox: &mpsc::Sender<String>, message: &Value,
                 answer(id, "error", Value::String(format!("post request type {other:?} is not info or action")))
             }
         };
+        in_flight.fetch_sub(1, Ordering::AcqRel);
         let _ = outbox.try_send(text);
     });
     true

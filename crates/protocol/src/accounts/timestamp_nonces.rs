@@ -40,11 +40,14 @@ impl TimestampNonces {
         Ok(())
     }
 
-    /// Records `nonce` (checked by [`TimestampNonces::check`]), forgetting the smallest kept
-    /// one beyond [`KEPT`].
-    pub fn insert(&mut self, nonce: u64) {
+    /// Records `nonce` (checked by [`TimestampNonces::check`] at block time `time_ms`),
+    /// forgetting the smallest kept one beyond [`KEPT`] and every one the window has passed
+    /// (the window alone refuses those again), so an idle signer's entry shrinks to its
+    /// latest nonce.
+    pub fn insert(&mut self, nonce: u64, time_ms: u64) {
         self.0.insert(nonce);
-        while self.0.len() > KEPT {
+        let earliest = time_ms.saturating_sub(WINDOW_PAST_MS);
+        while self.0.len() > KEPT || self.0.first().is_some_and(|smallest| *smallest <= earliest) {
             self.0.pop_first();
         }
     }
@@ -71,7 +74,7 @@ mod tests {
         let mut set = TimestampNonces::default();
         for nonce in [NOW, NOW - 5, NOW + 5] {
             set.check(nonce, NOW).unwrap();
-            set.insert(nonce);
+            set.insert(nonce, NOW);
         }
         assert_eq!(set.check(NOW, NOW), Err(ErrorCode::NonceAlreadyUsed));
         assert_eq!(set.check(NOW - WINDOW_PAST_MS, NOW), Err(ErrorCode::NonceOutsideWindow));
@@ -84,7 +87,7 @@ mod tests {
     fn once_full_a_nonce_must_beat_the_smallest_kept_and_the_set_stays_bounded() {
         let mut set = TimestampNonces::default();
         for i in 0..KEPT as u64 + 50 {
-            set.insert(NOW + i);
+            set.insert(NOW + i, NOW);
         }
         assert!(set.is_within_bound());
         let smallest = set.iter().next().unwrap();
@@ -92,5 +95,15 @@ mod tests {
         assert_eq!(set.check(smallest - 1, NOW), Err(ErrorCode::NonceAlreadyUsed), "a forgotten nonce stays used");
         assert_eq!(set.check(smallest, NOW), Err(ErrorCode::NonceAlreadyUsed));
         set.check(NOW + 1_000, NOW).unwrap();
+    }
+
+    #[test]
+    fn nonces_the_window_has_passed_are_forgotten_and_stay_refused() {
+        let mut set = TimestampNonces::default();
+        set.insert(NOW, NOW);
+        let later = NOW + WINDOW_PAST_MS + 10;
+        set.insert(later, later);
+        assert_eq!(set.iter().collect::<Vec<_>>(), [later], "the old nonce is forgotten");
+        assert_eq!(set.check(NOW, later), Err(ErrorCode::NonceOutsideWindow), "and still refused");
     }
 }

@@ -79,7 +79,7 @@ impl State {
         let accounts = &mut self.accounts;
         let set = accounts.timestamp_nonces.entry(address).or_default();
         set.check(nonce, time_ms)?;
-        set.insert(nonce);
+        set.insert(nonce, time_ms);
         accounts.changed_timestamp_nonces.push(address);
         Ok(())
     }
