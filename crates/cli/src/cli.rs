@@ -228,8 +228,9 @@ pub(crate) struct DevnetArgs {
     #[arg(long, value_name = "PORT", requires = "validators")]
     pub(crate) base_port: Option<u16>,
     /// Also serve the Hyperliquid-compatible API (`POST /info`, docs/hyperliquid.md) on
-    /// 127.0.0.1:PORT; `--hl-port` alone uses 3001 (the solo devnet only).
-    #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "3001", conflicts_with = "validators")]
+    /// 127.0.0.1:PORT; `--hl-port` alone uses 3001. With --validators it serves validator 0's
+    /// node.
+    #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "3001")]
     pub(crate) hl_port: Option<u16>,
 }
 
@@ -256,6 +257,10 @@ pub(crate) struct NodeArgs {
     /// The chain id transactions must name (a solo node; a validator home names its own).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub(crate) chain_id: u64,
+    /// Also serve the Hyperliquid-compatible API (`POST /info`, docs/hyperliquid.md) from this
+    /// node on 127.0.0.1:PORT; `--hl-port` alone uses 3001.
+    #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "3001")]
+    pub(crate) hl_port: Option<u16>,
 }
 
 /// `novation keys ...`.

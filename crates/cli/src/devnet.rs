@@ -4,6 +4,7 @@
 //! a testnet home) are in [`crate::network`].
 //!
 //! [`launch_devnet`] and [`launch_node`] are the only two places that call into the node crate.
+//! Either starts the Hyperliquid-compatible gateway beside the node when `--hl-port` asks.
 //! Before the devnet starts, its funded demo keys are saved in the key store as `demo1`, ….
 
 use std::path::{Path, PathBuf};
@@ -50,9 +51,11 @@ pub(crate) struct NodeSettings {
     pub(crate) genesis: Genesis,
     /// The chain id.
     pub(crate) chain_id: u64,
+    /// `127.0.0.1:PORT` for the Hyperliquid-compatible API, when asked for.
+    pub(crate) hl_addr: Option<std::net::SocketAddr>,
 }
 
-fn loopback(port: u16) -> std::net::SocketAddr {
+pub(crate) fn loopback(port: u16) -> std::net::SocketAddr {
     std::net::SocketAddr::from(([127, 0, 0, 1], port))
 }
 
@@ -90,6 +93,7 @@ pub(crate) fn node_settings(home: &Path, args: &NodeArgs) -> CliResult<NodeSetti
         block_time_ms: args.block_time_ms,
         genesis,
         chain_id: args.chain_id,
+        hl_addr: args.hl_port.map(loopback),
     })
 }
 
@@ -154,7 +158,9 @@ fn launch_node(settings: NodeSettings) -> CliResult<()> {
         rpc_limits: novation_node::RpcLimits::for_listen(settings.rpc_addr),
         snapshot_interval_blocks: novation_node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
     };
-    novation_node::run_node(config).map_err(|e| CliError::Node(e.to_string()))
+    let companions: Vec<novation_node::Companion> =
+        settings.hl_addr.map(novation_hl_gateway::devnet_companion).into_iter().collect();
+    novation_node::run_node_with(config, companions).map_err(|e| CliError::Node(e.to_string()))
 }
 
 /// Saves the devnet's funded demo keys as `demo1`, `demo2`, … in the key store (those not
@@ -219,7 +225,11 @@ mod tests {
         assert_eq!(default.map(|a| a.to_string()), Some(format!("127.0.0.1:{}", novation_hl_gateway::DEFAULT_PORT)));
         let chosen = devnet_settings(home, &devnet(&["--hl-port", "4000"]).unwrap()).hl_addr;
         assert_eq!(chosen.map(|a| a.port()), Some(4000));
-        assert!(devnet(&["--hl-port", "4000", "--validators", "4"]).is_err(), "validators serve no gateway yet");
+        let validators = devnet(&["--hl-port", "4000", "--validators", "4"]).unwrap();
+        assert_eq!((validators.hl_port, validators.validators), (Some(4000), Some(4)));
+        let error = devnet(&["--hl-port", "http"]).unwrap_err().to_string();
+        assert!(error.contains("--hl-port") && error.contains("http"), "{error}");
+        assert!(devnet(&["--hl-port", "70000"]).is_err(), "not a port");
     }
 
     #[test]
@@ -238,8 +248,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("genesis.json");
         std::fs::write(&path, serde_json::to_string(&Genesis::example(&[])).unwrap()).unwrap();
-        let args = NodeArgs { genesis: Some(path.clone()), data_dir: None, port: 1, block_time_ms: 200, chain_id: 1 };
-        assert_eq!(node_settings(dir.path(), &args).unwrap().genesis, Genesis::example(&[]));
+        let args = NodeArgs {
+            genesis: Some(path.clone()),
+            data_dir: None,
+            port: 1,
+            block_time_ms: 200,
+            chain_id: 1,
+            hl_port: Some(4000),
+        };
+        let settings = node_settings(dir.path(), &args).unwrap();
+        assert_eq!(settings.genesis, Genesis::example(&[]));
+        assert_eq!(settings.hl_addr.map(|a| a.to_string()), Some("127.0.0.1:4000".into()));
         std::fs::write(&path, "{}").unwrap();
         assert!(node_settings(dir.path(), &args).unwrap_err().to_string().contains("not a genesis file"));
         let args = NodeArgs { genesis: Some(dir.path().join("missing.json")), ..args };

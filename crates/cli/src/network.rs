@@ -1,6 +1,8 @@
 //! A validator network from the command line: `novation testnet init` (one home per
 //! validator), `novation node --home DIR` (one validator or full node of it) and
-//! `novation devnet --validators N` (all of them in one process).
+//! `novation devnet --validators N` (all of them in one process). With `--hl-port`, either
+//! also serves the Hyperliquid-compatible API: from the node of `novation node --home`, and
+//! from validator 0 of the devnet.
 //!
 //! Consensus lives in `novation-consensus`; this module only resolves the arguments, prints
 //! what an operator needs (addresses, ports, the commands to run), and waits until Ctrl-C,
@@ -178,9 +180,17 @@ pub(crate) fn run_home_node(ctx: &Context, args: &NodeArgs) -> CliResult<()> {
     }
     let config = load_home(home).map_err(|e| home_error(home, e))?;
     let summary = HomeSummary::of(home, &config);
+    let hl_addr = args.hl_port.map(crate::devnet::loopback);
+    if let Some(addr) = hl_addr {
+        check_hl_port(addr.port(), &[(config.rpc_addr.port(), "its RPC"), (config.p2p_addr.port(), "its p2p")])?;
+    }
     let chain_id = config.chain_id;
     runtime()?.block_on(async move {
         let running = start_validator(config).await.map_err(node_error)?;
+        let gateway = match start_gateway(hl_addr, &running).await {
+            Ok(gateway) => gateway,
+            Err(error) => return stop_quietly(vec![running], error).await,
+        };
         let role = if summary.address.is_some() { "validator" } else { "full node" };
         ctx.print(&format!(
             "novation node {} ({role}), chain id {chain_id}, height {}\n  address {}\n  RPC: http://{}  p2p: {}\n",
@@ -190,7 +200,11 @@ pub(crate) fn run_home_node(ctx: &Context, args: &NodeArgs) -> CliResult<()> {
             running.rpc_addr,
             summary.p2p_addr
         ));
+        if let Some((line, _)) = &gateway {
+            ctx.print(&format!("{line}\n"));
+        }
         let halted = wait_for_stop(std::slice::from_ref(&running)).await;
+        stop_gateway(gateway).await;
         stop_all(vec![running], halted).await
     })
 }
@@ -248,17 +262,38 @@ pub(crate) fn run_validator_devnet(ctx: &Context, args: &DevnetArgs, validators:
             .map_err(|e| CliError::Input(format!("{}: {e}", dir.display())))?
     };
     let homes = summaries(&layout)?;
+    let hl_addr = args.hl_port.map(crate::devnet::loopback);
+    if let Some(addr) = hl_addr {
+        let taken: Vec<(u16, String)> = homes
+            .iter()
+            .flat_map(|h| {
+                [
+                    (h.rpc_addr.port(), format!("{}'s RPC", h.moniker)),
+                    (h.p2p_addr.port(), format!("{}'s p2p", h.moniker)),
+                ]
+            })
+            .collect();
+        let taken: Vec<(u16, &str)> = taken.iter().map(|(port, what)| (*port, what.as_str())).collect();
+        check_hl_port(addr.port(), &taken)?;
+    }
     announce_demo_keys(ctx);
     runtime()?.block_on(async move {
         let running = start_local_network(&layout).await.map_err(node_error)?;
+        // The gateway reads validator 0's node, as the market maker trades through it.
+        let gateway = match start_gateway(hl_addr, &running[0]).await {
+            Ok(gateway) => gateway,
+            Err(error) => return stop_quietly(running, error).await,
+        };
         let demo_keys = fund_demo_keys(&running[0])?;
         let maker = match args.market_maker {
             true => Some(novation_node::start_market_maker(running[0].node.clone(), &dir).map_err(node_error)?),
             false => None,
         };
-        ctx.print(&devnet_banner(&running, &homes, &demo_keys, &dir, maker.is_some()));
+        let hl_line = gateway.as_ref().map(|(line, _)| format!("{line} (from v0)"));
+        ctx.print(&devnet_banner(&running, &homes, &demo_keys, &dir, (maker.is_some(), hl_line.as_deref())));
         let halted = wait_for_stop(&running).await;
-        // The market maker holds validator 0's node: stop it first.
+        // The gateway and the market maker hold validator 0's node: stop them first.
+        stop_gateway(gateway).await;
         if let Some(maker) = maker {
             let _ = tokio::task::spawn_blocking(move || maker.stop()).await;
         }
@@ -295,7 +330,7 @@ fn devnet_banner(
     homes: &[HomeSummary],
     demo_keys: &[Eip712Signer],
     dir: &Path,
-    market_maker: bool,
+    (market_maker, hl_line): (bool, Option<&str>),
 ) -> String {
     let node = &running[0].node;
     let mut text = format!(
@@ -317,6 +352,9 @@ fn devnet_banner(
     if let Some(first) = running.first() {
         text += &format!("Dashboard: http://{}/dashboard (each node serves one)\n", first.rpc_addr);
     }
+    if let Some(line) = hl_line {
+        text += &format!("{line}\n");
+    }
     text += "Price feed: SIMULATED: each validator's simulated feed, through vote extensions; not market data.\n";
     if market_maker {
         text += "Market maker: quoting BTC-PERP, ETH-PERP and every live BTC future and option through v0 \
@@ -332,6 +370,44 @@ fn devnet_banner(
         );
     }
     text
+}
+
+/// Refuses a `--hl-port` that one of the node's own ports (`taken`: port, whose) already
+/// uses, before anything starts; 0 (any free port) never clashes.
+fn check_hl_port(port: u16, taken: &[(u16, &str)]) -> CliResult<()> {
+    match taken.iter().find(|(used, _)| port != 0 && *used == port) {
+        Some((_, what)) => Err(CliError::Usage(format!(
+            "--hl-port {port} is {what} port: choose another port for the Hyperliquid API"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A started Hyperliquid gateway: its banner line and the guard that keeps it serving.
+type GatewayGuard = (String, Box<dyn std::any::Any + Send>);
+
+/// Starts the Hyperliquid-compatible gateway on `addr` (if asked) beside `validator`'s node.
+async fn start_gateway(addr: Option<SocketAddr>, validator: &RunningValidator) -> CliResult<Option<GatewayGuard>> {
+    let Some(addr) = addr else { return Ok(None) };
+    let started = novation_hl_gateway::devnet_companion(addr)(validator.node.clone()).await;
+    started.map(Some).map_err(|why| CliError::Input(format!("--hl-port {}: {why}", addr.port())))
+}
+
+/// Stops the gateway, so it no longer holds its node when the node stops.
+async fn stop_gateway(gateway: Option<GatewayGuard>) {
+    if let Some((_, guard)) = gateway {
+        if let Ok(gateway) = guard.downcast::<novation_hl_gateway::Gateway>() {
+            gateway.stop().await;
+        }
+    }
+}
+
+/// Stops `running` after a failed start and returns that failure.
+async fn stop_quietly(running: Vec<RunningValidator>, error: CliError) -> CliResult<()> {
+    for validator in running {
+        drop(validator.stop().await);
+    }
+    Err(error)
 }
 
 /// Why a node's application loop ended.
@@ -412,6 +488,15 @@ mod tests {
         let error = check_layout(4, 65_535 - 103).unwrap_err();
         assert!(error.to_string().contains("does not fit 4 validators"), "{error}");
         assert!(check_layout(1, 0).is_err());
+    }
+
+    #[test]
+    fn the_hyperliquid_port_may_not_be_one_of_the_nodes_own() {
+        let taken = [(26_000, "v0's RPC"), (26_100, "v0's p2p")];
+        assert!(check_hl_port(3001, &taken).is_ok());
+        assert!(check_hl_port(0, &taken).is_ok(), "0 picks a free port");
+        let error = check_hl_port(26_100, &taken).unwrap_err();
+        assert!(matches!(error, CliError::Usage(_)) && error.to_string().contains("v0's p2p port"), "{error}");
     }
 
     #[test]

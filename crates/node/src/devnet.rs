@@ -717,13 +717,28 @@ pub fn run_devnet_with(config: DevnetConfig, companions: Vec<Companion>) -> Resu
 
 /// `novation node`: runs a solo-sequencer node until Ctrl-C.
 pub fn run_node(config: NodeConfig) -> Result<(), NodeError> {
+    run_node_with(config, Vec::new())
+}
+
+/// [`run_node`] with `companions` started beside it once its API listens (`novation node
+/// --hl-port`); a companion that fails to start stops the node with its reason.
+pub fn run_node_with(config: NodeConfig, companions: Vec<Companion>) -> Result<(), NodeError> {
     runtime()?.block_on(async move {
         let data_dir = config.data_dir.clone();
         let running = start_node(config).await?;
         println!("novation node: chain id {}, height {}", running.node.chain_id(), running.node.height());
         println!("Data: {}", data_dir.display());
         print_urls(running.rpc_addr);
-        until_ctrl_c(running).await
+        let mut guards = Vec::with_capacity(companions.len());
+        for companion in companions {
+            let (line, guard) =
+                companion(running.node.clone()).await.map_err(|why| NodeError::Io(std::io::Error::other(why)))?;
+            println!("{line}");
+            guards.push(guard);
+        }
+        let stopped = until_ctrl_c(running).await;
+        drop(guards);
+        stopped
     })
 }
 

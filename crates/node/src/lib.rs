@@ -39,8 +39,8 @@ mod schema;
 pub use chain::BlockTx;
 pub use devnet::{
     demo_key, devnet_genesis, devnet_genesis_with_series, heartbeat_line, run_devnet, run_devnet_with, run_node,
-    start_devnet, start_market_maker, start_node, Companion, CompanionStart, DemoKey, DevnetConfig, GenesisSource,
-    MarketMaker, NodeConfig, RunningNode, SimulatedFeed, HEARTBEAT_SECS,
+    run_node_with, start_devnet, start_market_maker, start_node, Companion, CompanionStart, DemoKey, DevnetConfig,
+    GenesisSource, MarketMaker, NodeConfig, RunningNode, SimulatedFeed, HEARTBEAT_SECS,
 };
 pub use error::NodeError;
 pub use front_door::RpcLimits;
