@@ -194,6 +194,33 @@ async fn info_answers_hyperliquid_shapes_from_the_devnets_state() {
     assert_eq!(filled["order"]["status"], "filled", "{filled}");
     assert_eq!(filled["order"]["order"]["origSz"], "0.2");
 
+    // Every order of the account with its latest status, newest first: the bid rests, the buy filled.
+    let history = info(addr, serde_json::json!({"type": "historicalOrders", "user": user})).await;
+    let entries = history.as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{history}");
+    assert_eq!((&entries[0]["status"], &entries[0]["order"]["oid"]), (&"open".into(), &traded.bid_oid.into()));
+    assert_eq!(entries[0]["order"]["cloid"], "0x00000000000000000000000000000007");
+    assert_eq!((&entries[1]["status"], &entries[1]["order"]["oid"]), (&"filled".into(), &fill["oid"]));
+    assert_eq!(entries[1]["order"]["origSz"], "0.2");
+    assert!(entries.iter().all(|e| e["statusTimestamp"].is_u64() && e["order"]["timestamp"].is_u64()));
+
+    let fees = info(addr, serde_json::json!({"type": "userFees", "user": user})).await;
+    assert_eq!((&fees["userCrossRate"], &fees["userAddRate"]), (&"0.0005".into(), &"-0.0001".into()), "{fees}");
+    assert_eq!(fees["feeSchedule"]["cross"], "0.0005");
+    assert_eq!(fees["dailyUserVlm"], serde_json::json!([]));
+    let limit = info(addr, serde_json::json!({"type": "userRateLimit", "user": user})).await;
+    let traded_usd = traded.fill_px.mul("0.2".parse().unwrap(), Rounding::HalfEven).unwrap();
+    assert_eq!(limit["cumVlm"], hl(traded_usd), "{limit}");
+    assert_eq!(limit["nRequestsUsed"], 0);
+    let cap = 10_000 + traded_usd.round_to_int(Rounding::Floor).unwrap() as u64;
+    assert_eq!(limit["nRequestsCap"], cap);
+    let builder = format!("0x{}", "12".repeat(20));
+    let fee = info(addr, serde_json::json!({"type": "maxBuilderFee", "user": user, "builder": builder})).await;
+    assert_eq!(fee, serde_json::json!(0));
+    // Funding settles into the balance when a position trades again: none yet.
+    let funding = info(addr, serde_json::json!({"type": "userFunding", "user": user, "startTime": 0})).await;
+    assert_eq!(funding, serde_json::json!([]));
+
     let now_ms = running.node.time_ms();
     let candles = info(
         addr,
@@ -234,8 +261,14 @@ async fn bad_requests_get_clear_errors_never_a_panic() {
     let running = devnet("errors").await;
     let gateway = novation_hl_gateway::start(running.node.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let addr = gateway.addr();
-    let cases: [(&str, &str); 8] = [
+    let cases: [(&str, &str); 11] = [
         (r#"{"type":"noSuchThing"}"#, "unknown info type"),
+        (
+            r#"{"type":"userFunding","user":"0x0000000000000000000000000000000000000001","startTime":"soon"}"#,
+            "`startTime`",
+        ),
+        (r#"{"type":"maxBuilderFee","user":"0x0000000000000000000000000000000000000001"}"#, "`builder`"),
+        (r#"{"type":"historicalOrders","user":"alice"}"#, "address"),
         (r#"{"type":"meta","colour":"blue"}"#, "unknown field"),
         (r#"{"type":"l2Book","coin":"DOGE"}"#, "unknown coin"),
         (r#"{"type":"clearinghouseState","user":"0x12"}"#, "address"),

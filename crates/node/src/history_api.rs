@@ -1,6 +1,6 @@
 //! History from the store as plain Rust data, for in-process readers that translate it into
 //! another API (the Hyperliquid-compatible gateway, `novation-hl-gateway`): an account's
-//! fills and order events, a market's trades, funding rates and candles. The same rows `nov_getFills`,
+//! fills, order events and funding settlements, a market's trades, funding rates and candles. The same rows `nov_getFills`,
 //! `nov_getTrades` and `nov_getCandles` answer from ([`crate::history`]); nothing here writes.
 //!
 //! As in [`crate::rpc_history`], the chain's lock is held only to copy the history store's
@@ -99,6 +99,12 @@ impl Node {
     /// cancelled, triggers placed and refused), newest first.
     pub fn account_order_events(&self, address: Address, limit: usize) -> Result<Vec<PastEvent>, NodeError> {
         self.history_rows(&history::account_key_prefix(&address, HistoryKind::Orders), limit, true)
+    }
+
+    /// The latest `limit` funding settlements (`Event::FundingSettled`) of any subaccount of
+    /// `address`, newest first.
+    pub fn account_funding(&self, address: Address, limit: usize) -> Result<Vec<PastEvent>, NodeError> {
+        self.history_rows(&history::account_key_prefix(&address, HistoryKind::Funding), limit, true)
     }
 
     /// The latest `limit` fills of `market`, newest first.

@@ -4,10 +4,14 @@
 //! A request is a JSON object whose `type` names the question; each type accepts exactly the
 //! fields Hyperliquid documents for it (an unknown field is refused, so a typo never passes
 //! as a default). The answers are built in [`market`] (universe, prices, books, candles,
-//! funding) and [`user`] (an account's margin, positions, orders and fills).
+//! funding), [`user`] (an account's margin, positions, orders and fills), [`history`] (its
+//! funding payments and past orders) and [`fees`] (its fee rates, request budget and
+//! builder fee).
 //!
 //! An address's Hyperliquid account is novation's subaccount 0 of that address.
 
+mod fees;
+mod history;
 pub(crate) mod market;
 pub(crate) mod user;
 
@@ -32,7 +36,7 @@ impl Refusal {
 pub(crate) type InfoResult = Result<Value, Refusal>;
 
 /// The info types served, in the order docs/hyperliquid.md lists them.
-pub(crate) const INFO_TYPES: [&str; 17] = [
+pub(crate) const INFO_TYPES: [&str; 22] = [
     "meta",
     "allMids",
     "l2Book",
@@ -43,6 +47,11 @@ pub(crate) const INFO_TYPES: [&str; 17] = [
     "userFills",
     "userFillsByTime",
     "orderStatus",
+    "historicalOrders",
+    "userFunding",
+    "userFees",
+    "userRateLimit",
+    "maxBuilderFee",
     "candleSnapshot",
     "fundingHistory",
     "spotMeta",
@@ -162,6 +171,11 @@ pub(crate) fn answer(node: &Node, request: &Value) -> InfoResult {
             user::user_fills_by_time(node, &fields(&["user", "startTime", "endTime", "aggregateByTime"])?)
         }
         "orderStatus" => user::order_status(node, &fields(&["user", "oid"])?),
+        "historicalOrders" => history::historical_orders(node, &fields(&["user", "dex"])?),
+        "userFunding" => history::user_funding(node, &fields(&["user", "startTime", "endTime"])?),
+        "userFees" => fees::user_fees(node, &fields(&["user"])?),
+        "userRateLimit" => fees::user_rate_limit(node, &fields(&["user"])?),
+        "maxBuilderFee" => fees::max_builder_fee(&fields(&["user", "builder"])?),
         other => Err(Refusal::new(format!("unknown info type {other:?}; novation serves: {}", INFO_TYPES.join(", ")))),
     }
 }

@@ -15,9 +15,9 @@ use super::{Fields, InfoResult, Refusal};
 use crate::wire::{self, number, optional_number, usd, Coin};
 
 /// Most fills one `userFills` answer holds (Hyperliquid's limit).
-const FILLS_MAX: usize = 2_000;
+pub(super) const FILLS_MAX: usize = 2_000;
 
-fn account_of(fields: &Fields<'_>) -> Result<SubaccountId, Refusal> {
+pub(super) fn account_of(fields: &Fields<'_>) -> Result<SubaccountId, Refusal> {
     Ok(SubaccountId::new(fields.user()?, 0))
 }
 
@@ -172,7 +172,7 @@ pub(super) fn clearinghouse_state(node: &Node, fields: &Fields<'_>) -> InfoResul
 }
 
 /// Resting orders of `id` on perpetuals, newest first as Hyperliquid lists them.
-fn resting(state: &State, id: SubaccountId) -> Vec<(Coin, OpenOrderView)> {
+pub(super) fn resting(state: &State, id: SubaccountId) -> Vec<(Coin, OpenOrderView)> {
     let coins = wire::universe(state);
     let mut orders: Vec<(Coin, OpenOrderView)> = state
         .open_orders(id)
@@ -253,10 +253,7 @@ pub(super) fn order_status(node: &Node, fields: &Fields<'_>) -> InfoResult {
         (found, wire::universe(state), state.time_ms())
     });
     if let Some((coin, order)) = found {
-        return Ok(json!({
-            "status": "order",
-            "order": {"order": frontend_order_json(&coin, &order), "status": "open", "statusTimestamp": now_ms},
-        }));
+        return Ok(json!({"status": "order", "order": open_order_status_json(&coin, &order, now_ms)}));
     }
     let events =
         node.account_order_events(id.owner, ORDER_EVENTS_MAX).map_err(|e| Refusal::new(format!("orderStatus: {e}")))?;
@@ -264,7 +261,7 @@ pub(super) fn order_status(node: &Node, fields: &Fields<'_>) -> InfoResult {
 }
 
 /// Most order events `orderStatus` looks back through.
-const ORDER_EVENTS_MAX: usize = 2_000;
+pub(super) const ORDER_EVENTS_MAX: usize = 2_000;
 
 /// Hyperliquid's status of an order cancelled for `reason`.
 pub(crate) fn cancel_status(reason: CancelReason) -> &'static str {
@@ -297,37 +294,68 @@ impl OrderWanted {
     }
 }
 
-/// The status of an order that no longer rests, from the account's order events (newest
-/// first): its acceptance, and its cancellation if any.
-fn past_order_status(events: &[PastEvent], id: SubaccountId, wanted: OrderWanted, coins: &[Coin]) -> Option<Value> {
-    let (accepted_at, order_id, market, side, price_ticks, size_lots, client) =
-        events.iter().find_map(|past| match past.event {
-            Event::OrderAccepted { order_id, subaccount, market, side, price_ticks, size_lots, client_order_id }
-                if subaccount == id && wanted.matches(order_id.0, client_order_id) =>
-            {
-                Some((past.time_ms, order_id, market, side, price_ticks, size_lots, client_order_id))
-            }
-            _ => None,
-        })?;
-    let coin = wire::coin_of_market(coins, market)?;
-    let cancelled = events.iter().find_map(|past| match past.event {
-        Event::OrderCancelled { order_id: cancelled, remaining_lots, reason, .. } if cancelled == order_id => {
-            Some((past.time_ms, remaining_lots, reason))
+/// An order as its `OrderAccepted` event recorded it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Accepted {
+    pub(super) time_ms: u64,
+    pub(super) order_id: u64,
+    market: MarketId,
+    side: Side,
+    price_ticks: u64,
+    size_lots: u64,
+    client_order_id: Option<u64>,
+}
+
+/// The order `past` accepted for `id`, if it is such an event.
+pub(super) fn accepted(past: &PastEvent, id: SubaccountId) -> Option<Accepted> {
+    match past.event {
+        Event::OrderAccepted { order_id, subaccount, market, side, price_ticks, size_lots, client_order_id }
+            if subaccount == id =>
+        {
+            Some(Accepted {
+                time_ms: past.time_ms,
+                order_id: order_id.0,
+                market,
+                side,
+                price_ticks,
+                size_lots,
+                client_order_id,
+            })
         }
         _ => None,
-    });
+    }
+}
+
+/// How an order left the book: when, with how many lots left, and why.
+pub(super) type Cancellation = (u64, u64, CancelReason);
+
+/// The cancellation `past` records for `id`, as (order id, cancellation).
+pub(super) fn cancellation(past: &PastEvent, id: SubaccountId) -> Option<(u64, Cancellation)> {
+    match past.event {
+        Event::OrderCancelled { order_id, subaccount, remaining_lots, reason, .. } if subaccount == id => {
+            Some((order_id.0, (past.time_ms, remaining_lots, reason)))
+        }
+        _ => None,
+    }
+}
+
+/// `{order, status, statusTimestamp}` of an order that no longer rests: cancelled (by the
+/// reason, with the size left) or, without a cancellation, `filled` at its acceptance time.
+/// `None` when its market is not a coin.
+pub(super) fn past_order_json(order: &Accepted, cancelled: Option<Cancellation>, coins: &[Coin]) -> Option<Value> {
+    let coin = wire::coin_of_market(coins, order.market)?;
     let (status, at_ms, remaining_lots) = match cancelled {
         Some((at_ms, remaining, reason)) => (cancel_status(reason), at_ms, remaining),
-        None => ("filled", accepted_at, 0),
+        None => ("filled", order.time_ms, 0),
     };
-    let mut order = json!({
+    let mut json = json!({
         "coin": coin.name,
-        "limitPx": number(coin.price(price_ticks)),
-        "oid": order_id.0,
-        "side": side_code(side),
+        "limitPx": number(coin.price(order.price_ticks)),
+        "oid": order.order_id,
+        "side": side_code(order.side),
         "sz": number(coin.size(remaining_lots)),
-        "origSz": number(coin.size(size_lots)),
-        "timestamp": accepted_at,
+        "origSz": number(coin.size(order.size_lots)),
+        "timestamp": order.time_ms,
         "children": [],
         "isPositionTpsl": false,
         "isTrigger": false,
@@ -337,26 +365,48 @@ fn past_order_status(events: &[PastEvent], id: SubaccountId, wanted: OrderWanted
         "triggerCondition": "N/A",
         "triggerPx": "0.0",
     });
-    if let Some(client) = client {
-        order["cloid"] = Value::String(cloid_hex(client));
+    if let Some(client) = order.client_order_id {
+        json["cloid"] = Value::String(cloid_hex(client));
     }
-    Some(json!({"status": "order", "order": {"order": order, "status": status, "statusTimestamp": at_ms}}))
+    Some(json!({"order": json, "status": status, "statusTimestamp": at_ms}))
+}
+
+/// `{order, status: "open", statusTimestamp}` of a resting order.
+pub(super) fn open_order_status_json(coin: &Coin, order: &OpenOrderView, now_ms: u64) -> Value {
+    json!({"order": frontend_order_json(coin, order), "status": "open", "statusTimestamp": now_ms})
+}
+
+/// The status of an order that no longer rests, from the account's order events (newest
+/// first): its acceptance, and its cancellation if any.
+fn past_order_status(events: &[PastEvent], id: SubaccountId, wanted: OrderWanted, coins: &[Coin]) -> Option<Value> {
+    let order = events
+        .iter()
+        .filter_map(|past| accepted(past, id))
+        .find(|order| wanted.matches(order.order_id, order.client_order_id))?;
+    let cancelled = events
+        .iter()
+        .filter_map(|past| cancellation(past, id))
+        .find_map(|(order_id, cancelled)| (order_id == order.order_id).then_some(cancelled));
+    let status = past_order_json(&order, cancelled, coins)?;
+    Some(json!({"status": "order", "order": status}))
 }
 
 /// One fill as the user's side of it.
-struct UserFill<'a> {
-    past: &'a PastEvent,
-    coin: &'a Coin,
-    side: Side,
-    price_ticks: u64,
-    size_lots: u64,
-    taker: bool,
-    order_id: u64,
-    fee: Decimal,
-    closed_pnl: Decimal,
+pub(super) struct UserFill<'a> {
+    pub(super) past: &'a PastEvent,
+    pub(super) coin: &'a Coin,
+    pub(super) side: Side,
+    pub(super) price_ticks: u64,
+    pub(super) size_lots: u64,
+    pub(super) taker: bool,
+    pub(super) order_id: u64,
+    pub(super) fee: Decimal,
+    pub(super) closed_pnl: Decimal,
+    /// The fill's value in USD.
+    pub(super) notional: Decimal,
 }
 
-fn user_side<'a>(past: &'a PastEvent, id: SubaccountId, coins: &'a [Coin]) -> Option<UserFill<'a>> {
+pub(super) fn user_side<'a>(past: &'a PastEvent, id: SubaccountId, coins: &'a [Coin]) -> Option<UserFill<'a>> {
     let Event::Fill {
         market,
         maker_order,
@@ -370,7 +420,7 @@ fn user_side<'a>(past: &'a PastEvent, id: SubaccountId, coins: &'a [Coin]) -> Op
         taker_fee,
         maker_realized_pnl,
         taker_realized_pnl,
-        ..
+        notional,
     } = &past.event
     else {
         return None;
@@ -397,6 +447,7 @@ fn user_side<'a>(past: &'a PastEvent, id: SubaccountId, coins: &'a [Coin]) -> Op
         order_id: order,
         fee,
         closed_pnl: pnl,
+        notional: *notional,
     })
 }
 
@@ -445,24 +496,41 @@ fn aggregate_flag(fields: &Fields<'_>) -> Result<(), Refusal> {
     }
 }
 
+/// The universe and the account's current position (lots) in each market.
+pub(super) fn coins_and_positions(node: &Node, id: SubaccountId) -> (Vec<Coin>, BTreeMap<MarketId, i64>) {
+    node.with_state(|state| {
+        let positions = state.account(id).positions.iter().map(|p| (p.market, p.size_lots)).collect();
+        (wire::universe(state), positions)
+    })
+}
+
+/// The position (lots) before and after each of `fills` (newest first), rebuilt backwards
+/// from the current `positions`: every fill, newest first, moves its position back to where
+/// it started.
+pub(super) fn fill_positions(fills: &[UserFill<'_>], mut positions: BTreeMap<MarketId, i64>) -> Vec<(i64, i64)> {
+    fills
+        .iter()
+        .map(|fill| {
+            let after = positions.get(&fill.coin.market).copied().unwrap_or(0);
+            let signed = i64::try_from(fill.size_lots).unwrap_or(i64::MAX);
+            let start = match fill.side {
+                Side::Buy => after.saturating_sub(signed),
+                Side::Sell => after.saturating_add(signed),
+            };
+            positions.insert(fill.coin.market, start);
+            (start, after)
+        })
+        .collect()
+}
+
 /// The account's latest fills that `keep` selects, newest first.
 fn fills_json(node: &Node, id: SubaccountId, keep: impl Fn(&PastEvent) -> bool) -> InfoResult {
-    let (coins, mut positions) = node.with_state(|state| {
-        let positions: BTreeMap<MarketId, i64> =
-            state.account(id).positions.iter().map(|p| (p.market, p.size_lots)).collect();
-        (wire::universe(state), positions)
-    });
+    let (coins, positions) = coins_and_positions(node, id);
     let records = node.account_fills(id.owner, FILLS_MAX).map_err(|e| Refusal::new(format!("userFills: {e}")))?;
+    let user_fills: Vec<UserFill<'_>> = records.iter().filter_map(|past| user_side(past, id, &coins)).collect();
+    let moves = fill_positions(&user_fills, positions);
     let mut fills = Vec::new();
-    // Every fill, newest first, moves the position back to where it started.
-    for fill in records.iter().filter_map(|past| user_side(past, id, &coins)) {
-        let after = positions.get(&fill.coin.market).copied().unwrap_or(0);
-        let signed = i64::try_from(fill.size_lots).unwrap_or(i64::MAX);
-        let start = match fill.side {
-            Side::Buy => after.saturating_sub(signed),
-            Side::Sell => after.saturating_add(signed),
-        };
-        positions.insert(fill.coin.market, start);
+    for (fill, &(start, after)) in user_fills.iter().zip(&moves) {
         if !keep(fill.past) {
             continue;
         }

@@ -3,7 +3,8 @@
 exchange (PyPI ccxt), in sandbox mode with only `urls['api']` pointed at the gateway, and
 checks the values the Rust test traded: the markets, the resting bid in the book and among
 the open orders, the balance, the position and the fill; then trades with the user's key: a
-limit order placed, found by id, cancelled, and the leverage set.
+limit order placed, found by id, cancelled and found among the cancelled orders (the filled
+buy among the closed ones), and the leverage set; and the trading fee and funding history (`userFees`, `userFunding`).
 
 Usage: check_ccxt.py BASE_URL USER BID_PX BID_SZ FILL_PX FILL_SZ SECRET_KEY
 """
@@ -49,6 +50,12 @@ def main():
     rate = exchange.fetch_funding_rate(symbol)
     check(rate["symbol"] == symbol and rate["markPrice"] > 0, "fetch_funding_rate", rate)
 
+    fee = exchange.fetch_trading_fee(symbol)
+    check((fee["taker"], fee["maker"]) == (0.0005, -0.0001), "fetch_trading_fee (userFees)", fee)
+
+    incomes = exchange.fetch_funding_history(symbol)
+    check(isinstance(incomes, list), "fetch_funding_history (userFunding)", incomes)
+
     candles = exchange.fetch_ohlcv(symbol, "1m")
     check(len(candles) >= 1 and candles[-1][5] >= fill_sz, "fetch_ohlcv has the fill's volume", candles)
 
@@ -65,9 +72,15 @@ def main():
     signer.cancel_order(placed["id"], symbol)
     check([o["id"] for o in signer.fetch_open_orders(symbol)] == open_ids[:1] or placed["id"] not in
           [o["id"] for o in signer.fetch_open_orders(symbol)], "cancel_order removed it", signer.fetch_open_orders(symbol))
+    # Both from historicalOrders: the order just cancelled, and the buy that filled.
+    canceled = signer.fetch_canceled_orders(symbol)
+    check([o["id"] for o in canceled] == [placed["id"]], "fetch_canceled_orders has the cancelled order", canceled)
+    closed = signer.fetch_closed_orders(symbol)
+    check(any(o["price"] == fill_px and o["filled"] == fill_sz for o in closed), "fetch_closed_orders has the fill", closed)
     signer.set_leverage(5, symbol)
-    print("ccxt read the devnet: markets, book, balance, position, open orders, trades, funding rate, candles; "
-          "and traded: create_order, fetch_order, cancel_order, set_leverage")
+    print("ccxt read the devnet: markets, book, balance, position, open orders, trades, funding rate, "
+          "trading fee, funding history, candles; and traded: create_order, fetch_order, cancel_order, "
+          "fetch_canceled_orders, fetch_closed_orders, set_leverage")
 
 
 if __name__ == "__main__":

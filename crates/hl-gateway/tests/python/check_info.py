@@ -70,6 +70,23 @@ def main():
         fill,
     )
 
+    history = info.historical_orders(user)
+    check(
+        [(h["order"]["oid"], h["status"]) for h in history][:1] == [(bid_oid, "open")]
+        and any(h["status"] == "filled" and h["order"]["origSz"] == fill_sz for h in history),
+        "historical orders: the bid open, the buy filled",
+        history,
+    )
+    fees = info.user_fees(user)
+    check(
+        (fees["userCrossRate"], fees["userAddRate"]) == ("0.0005", "-0.0001") and "feeSchedule" in fees,
+        "user fees are the markets' taker and maker rates",
+        fees,
+    )
+    funding = info.user_funding_history(user, 0)
+    check(isinstance(funding, list) and all(f["delta"]["type"] == "funding" for f in funding), "user funding", funding)
+    check(isinstance(info.user_rate_limit(user)["nRequestsCap"], int), "user rate limit", None)
+
     now_ms = int(time.time() * 1000)
     by_time = info.user_fills_by_time(user, fill["time"], fill["time"])
     check(len(by_time) >= 1 and all(f["time"] == fill["time"] for f in by_time), "fills by time", by_time)
@@ -82,7 +99,10 @@ def main():
     check(meta_ctxs[1][0]["openInterest"] == fill_sz, "open interest is the fill", meta_ctxs[1][0])
     check(isinstance(info.funding_history("BTC", 0), list), "funding history is a list", None)
 
-    print("hyperliquid-python-sdk read the devnet: meta, mids, book, user state, orders, fills, candles")
+    print(
+        "hyperliquid-python-sdk read the devnet: meta, mids, book, user state, orders, fills, "
+        "historical orders, fees, funding, candles"
+    )
 
 
 if __name__ == "__main__":
