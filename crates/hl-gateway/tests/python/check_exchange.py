@@ -96,7 +96,8 @@ def main():
     off_tick = status(exchange.order("BTC", True, 0.001, bid_px + 0.05, {"limit": {"tif": "Gtc"}}), "off tick")
     check("Price must be divisible by tick size." in off_tick["error"], "an off-tick price is refused", off_tick)
     ask = float(info.l2_snapshot("BTC")["levels"][1][0]["px"])
-    alo = status(exchange.order("BTC", True, 0.001, ask, {"limit": {"tif": "Alo"}}), "crossing ALO")
+    # Well through the best ask, so it crosses even if the market maker re-quotes meanwhile.
+    alo = status(exchange.order("BTC", True, 0.001, price(ask * 1.01), {"limit": {"tif": "Alo"}}), "crossing ALO")
     check("Post only order would have immediately matched" in alo["error"], "a crossing ALO is refused", alo)
     bulk = exchange.bulk_orders([
         {"coin": "BTC", "is_buy": True, "sz": 0.001, "limit_px": bid_px, "order_type": {"limit": {"tif": "Gtc"}}, "reduce_only": False},
