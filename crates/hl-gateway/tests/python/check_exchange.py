@@ -49,7 +49,8 @@ def main():
     user = wallet.address
     info = Info(base_url, skip_ws=True)
     feeds = Info(base_url, skip_ws=False)
-    received = {"orderUpdates": [], "userFills": [], "userEvents": []}
+    # userFills last: its snapshot arriving says all three subscriptions are active.
+    received = {"orderUpdates": [], "userEvents": [], "userFills": []}
     lock = threading.Lock()
 
     def keep(channel):
@@ -61,6 +62,10 @@ def main():
 
     for kind in received:
         feeds.subscribe({"type": kind, "user": user}, keep(kind))
+    deadline = time.time() + 30
+    while not received["userFills"]:
+        check(time.time() < deadline, "the userFills snapshot arrives", received)
+        time.sleep(0.02)
     exchange = Exchange(wallet, base_url)
     mid = float(info.all_mids()["BTC"])
     bid_px = price(mid * 0.97)
