@@ -44,4 +44,4 @@ pub use eip712::{
 pub use envelope::{SignedTransaction, TxPayload, TxSignature, ENVELOPE_MAX_BYTES, PAYLOAD_MAX_BYTES};
 pub use error::{TxError, ERROR_DETAIL_MAX_BYTES};
 pub use strict::PAYLOAD_WHITESPACE_MARGIN_BYTES;
-pub use verify::{verify, verify_json, verify_signature_only};
+pub use verify::{verify, verify_hashed, verify_json, verify_signature_only};

@@ -55,6 +55,12 @@ pub fn verify_signature_only(signing_hash: &[u8; 32], signature: &TxSignature) -
 /// own (`agent: None`); otherwise it is signed by an agent (`agent: Some(signer)`), which the
 /// protocol accepts only if `account` has authorised that agent. Never panics.
 pub fn verify(chain_id: u64, tx: &SignedTransaction) -> Result<Transaction, TxError> {
+    verify_hashed(chain_id, tx).map(|(transaction, _)| transaction)
+}
+
+/// [`verify`], also returning the [`crate::signing_hash`] it checked the signature over, so a
+/// caller that needs it (a node's transaction id) does not hash the payload a second time.
+pub fn verify_hashed(chain_id: u64, tx: &SignedTransaction) -> Result<(Transaction, [u8; 32]), TxError> {
     let signature = DecodedSignature::decode(&tx.signature)?;
     let payload = TxPayload::from_json(&tx.payload)?;
     if payload.chain_id != chain_id {
@@ -63,7 +69,7 @@ pub fn verify(chain_id: u64, tx: &SignedTransaction) -> Result<Transaction, TxEr
     let hash = eip712::signing_hash(chain_id, tx.payload.as_bytes(), payload.account, payload.nonce);
     let signer = signature.signer(&hash)?;
     let agent = (signer != payload.account).then_some(signer);
-    Ok(Transaction { sender: payload.account, agent, nonce: payload.nonce, actions: payload.actions })
+    Ok((Transaction { sender: payload.account, agent, nonce: payload.nonce, actions: payload.actions }, hash))
 }
 
 /// Parses an envelope from its JSON text (at most [`crate::ENVELOPE_MAX_BYTES`]) and
