@@ -194,7 +194,7 @@ pub fn check_block(node: &Node, ctx: &BlockContext<'_>, block: &ConsensusBlock) 
             return Err(InvalidBlock::TooLarge);
         }
         let tx = node
-            .verify_envelope(envelope.clone())
+            .verify_block_envelope(envelope)
             .map_err(|error: NodeError| InvalidBlock::BadTransaction(index, error.to_string()))?;
         if !seen.insert(tx.hash) {
             return Err(InvalidBlock::DuplicateTransaction(index));

@@ -19,7 +19,9 @@ use malachitebft_signing_ed25519::Signature;
 use malachitebft_sync::{ValueRequest, ValueResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::context::{serde_sig, BlockId, Height, NovationContext, Proposal, ProposalPart, ValidatorAddress, Vote};
+use crate::context::{
+    serde_bytes_vec, serde_sig, BlockId, Height, NovationContext, Proposal, ProposalPart, ValidatorAddress, Vote,
+};
 
 /// Largest message the codec decodes: a full sync response of several blocks.
 pub const MAX_MESSAGE_BYTES: u64 = 64 * 1024 * 1024;
@@ -395,6 +397,7 @@ pub(crate) fn decode_certificate(bytes: &[u8]) -> Result<ExtendedCommitCertifica
 
 #[derive(Serialize, Deserialize)]
 struct WireDecided {
+    #[serde(with = "serde_bytes_vec")]
     value_bytes: Vec<u8>,
     certificate: WireCertificate,
 }

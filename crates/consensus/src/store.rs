@@ -9,7 +9,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{from_bytes, to_bytes};
-use crate::context::ValidatorAddress;
+use crate::context::{serde_bytes_vec, ValidatorAddress};
 use crate::Hash32;
 
 const DECIDED: TableDefinition<u64, &[u8]> = TableDefinition::new("decided");
@@ -19,8 +19,10 @@ const UNDECIDED: TableDefinition<(u64, [u8; 32]), &[u8]> = TableDefinition::new(
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DecidedRecord {
     /// The block's canonical bytes.
+    #[serde(with = "serde_bytes_vec")]
     pub block_bytes: Vec<u8>,
     /// Its extended commit certificate (codec bytes).
+    #[serde(with = "serde_bytes_vec")]
     pub certificate: Vec<u8>,
 }
 
@@ -36,9 +38,11 @@ pub struct UndecidedRecord {
     /// Whether it passed this validator's checks.
     pub valid: bool,
     /// The block's canonical bytes.
+    #[serde(with = "serde_bytes_vec")]
     pub block_bytes: Vec<u8>,
     /// The proposer's stream signature (replayed when the engine asks for a restream; empty
     /// for a block that arrived by sync).
+    #[serde(with = "serde_bytes_vec")]
     pub signature: Vec<u8>,
 }
 
@@ -171,5 +175,22 @@ mod tests {
         assert_eq!(store.decided_range().unwrap(), Some((1, 1)));
         assert!(store.undecided(1, [1; 32]).unwrap().is_none(), "pruned by the decision at 1");
         assert_eq!(store.undecided_at(2).unwrap().len(), 1);
+    }
+
+    /// What stores written before the byte fields were encoded as serde bytes hold.
+    #[derive(Serialize, Deserialize)]
+    struct DecidedAsSequences {
+        block_bytes: Vec<u8>,
+        certificate: Vec<u8>,
+    }
+
+    #[test]
+    fn records_encode_their_bytes_exactly_as_byte_sequences_did() {
+        let record = DecidedRecord { block_bytes: (0..=255).collect(), certificate: vec![9, 0, 9] };
+        let old = DecidedAsSequences { block_bytes: record.block_bytes.clone(), certificate: vec![9, 0, 9] };
+        let bytes = to_bytes(&record).unwrap();
+        assert_eq!(bytes, to_bytes(&old).unwrap());
+        let back: DecidedRecord = from_bytes(&bytes).unwrap();
+        assert_eq!((back.block_bytes, back.certificate), (record.block_bytes, record.certificate));
     }
 }

@@ -180,3 +180,26 @@ fn on_a_validator_chain_prices_come_only_from_the_validators() {
         assert_ne!(validator, novation_tx::ed25519_address(key.public_key().as_bytes()), "not an account address");
     }
 }
+
+#[test]
+fn an_envelope_admitted_here_is_taken_from_the_pool_and_a_copy_bent_under_its_signature_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = node(dir.path());
+    let admitted = deposit(0);
+    let tx_hash = node.submit(admitted.clone()).unwrap().tx_hash;
+    let from_pool = node.verify_block_envelope(&admitted).unwrap();
+    let verified = node.verify_envelope(admitted.clone()).unwrap();
+    assert_eq!((from_pool.hash, &from_pool.tx), (tx_hash, &verified.tx));
+    // The same signature over another payload: verified in full, never the pool's transaction.
+    let mut bent = admitted;
+    bent.payload = bent.payload.replace("\"5\"", "\"6\"");
+    assert_ne!(bent.payload, deposit(0).payload, "the amount was rewritten");
+    match (node.verify_block_envelope(&bent), node.verify_envelope(bent.clone())) {
+        (Ok(checked), Ok(full)) => {
+            assert_ne!(checked.hash, tx_hash);
+            assert_eq!((checked.hash, &checked.tx), (full.hash, &full.tx));
+        }
+        (Err(checked), Err(full)) => assert_eq!(checked.to_string(), full.to_string()),
+        (checked, full) => panic!("pool path {checked:?} but full verification {full:?}"),
+    }
+}

@@ -217,7 +217,11 @@ impl Worker {
 
     fn write(&mut self, notice: &BlockNotice) -> Result<(), NodeError> {
         let height = notice.header.height;
-        let rows = self.history.rows_for_block(&self.store, height, &notice.tx_hashes, &notice.events)?;
+        let mut rows = self.history.rows_for_block(&self.store, height, &notice.tx_hashes, &notice.events)?;
+        // In key order, a block's rows of one account land in one B-tree leaf after another
+        // instead of alternating between kinds. Stable, so of two rows with one key the later
+        // is still the one kept.
+        rows.rows.sort_by(|a, b| a.0.cmp(&b.0));
         self.store.put_history(&rows.rows, &[(INDEXED_HEIGHT, &height.to_be_bytes())])?;
         self.history.committed(rows);
         self.indexed = height;

@@ -35,6 +35,7 @@ mod node;
 mod rpc;
 mod rpc_history;
 mod schema;
+mod verified;
 
 pub use chain::BlockTx;
 pub use devnet::{

@@ -168,6 +168,11 @@ impl Mempool {
         next
     }
 
+    /// The pending transaction of `signer` at `nonce`, if any.
+    pub(crate) fn pending(&self, signer: Address, nonce: u64) -> Option<&PendingTx> {
+        self.by_signer.get(&signer)?.get(&nonce)
+    }
+
     fn gapped_of(&self, signer: Address) -> usize {
         self.gapped.iter().filter(|(_, s, _)| *s == signer).count()
     }

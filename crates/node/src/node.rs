@@ -14,6 +14,7 @@ use tokio::sync::broadcast;
 use crate::chain::{BlockNotice, BlockTx, Chain};
 use crate::header::{hex, tx_id, Hash32, NodeHeader};
 use crate::mempool::{Mempool, MempoolLimits};
+use crate::verified::{AdmittedAt, VerifiedIndex};
 use crate::NodeError;
 
 /// Default most envelope bytes in one block: 2 MiB, so a whole block (envelopes, results and
@@ -76,6 +77,8 @@ pub(crate) struct Metrics {
 pub(crate) struct Shared {
     chain: RwLock<Chain>,
     mempool: Mutex<Mempool>,
+    /// Envelopes admitted to the mempool, so a block's are not verified twice.
+    verified: Mutex<VerifiedIndex>,
     /// Serialises block production.
     producing: Mutex<()>,
     halted: AtomicBool,
@@ -118,6 +121,8 @@ impl Node {
             shared: Arc::new(Shared {
                 chain: RwLock::new(chain),
                 mempool: Mutex::new(Mempool::new(config.mempool)),
+                // The mempool never holds more than this, so neither need the index.
+                verified: Mutex::new(VerifiedIndex::new(config.mempool.max_total)),
                 producing: Mutex::new(()),
                 halted: AtomicBool::new(false),
                 halt_reason: Mutex::new(None),
@@ -159,18 +164,45 @@ impl Node {
         self.shared.mempool.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    fn verified(&self) -> MutexGuard<'_, VerifiedIndex> {
+        self.shared.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Checks an envelope without admitting it: size, shape, chain id, signature and the
-    /// protocol's stateless rules. Every validator checks a proposed block's envelopes so.
+    /// protocol's stateless rules.
     pub fn verify_envelope(&self, envelope: SignedTransaction) -> Result<BlockTx, NodeError> {
-        let (limits, network) = {
-            let chain = self.chain();
-            let params = chain.state.params();
-            (params.limits, hyperliquid_network(params))
-        };
+        let network = hyperliquid_network(self.chain().state.params());
         let (tx, signing_hash) = novation_tx::verify_for_network(self.shared.chain_id, &envelope, network)?;
         let hash = tx_id(&signing_hash, tx.signer());
-        novation_protocol::check_transaction_stateless(&tx, &limits).map_err(NodeError::Rejected)?;
-        Ok(BlockTx { hash, tx, envelope })
+        self.check_stateless(BlockTx { hash, tx, envelope })
+    }
+
+    /// [`Node::verify_envelope`] for an envelope of a proposed block: one this node admitted
+    /// to its mempool and still holds, byte for byte, is not verified again (the pending
+    /// transaction is what verifying would give); any other is verified in full. Every
+    /// validator checks a proposed block's envelopes so.
+    pub fn verify_block_envelope(&self, envelope: &SignedTransaction) -> Result<BlockTx, NodeError> {
+        match self.admitted_transaction(envelope) {
+            Some((hash, tx)) => self.check_stateless(BlockTx { hash, tx, envelope: envelope.clone() }),
+            None => self.verify_envelope(envelope.clone()),
+        }
+    }
+
+    /// The id and transaction of `envelope` if the mempool holds exactly this envelope.
+    fn admitted_transaction(&self, envelope: &SignedTransaction) -> Option<(Hash32, novation_types::Transaction)> {
+        let at = self.verified().get(&envelope.signature)?;
+        let mempool = self.mempool();
+        let pending = mempool.pending(at.signer, at.nonce)?;
+        // The same id and the same bytes: anything else is verified from scratch.
+        (pending.hash == at.hash && pending.envelope == *envelope).then(|| (at.hash, pending.tx.clone()))
+    }
+
+    /// The protocol's stateless rules, with the current parameters (checked again for a
+    /// block's envelopes, which may come after a parameter change).
+    fn check_stateless(&self, block_tx: BlockTx) -> Result<BlockTx, NodeError> {
+        let limits = self.chain().state.params().limits;
+        novation_protocol::check_transaction_stateless(&block_tx.tx, &limits).map_err(NodeError::Rejected)?;
+        Ok(block_tx)
     }
 
     /// Checks an envelope (size, shape, chain id, signature) and admits it to the mempool.
@@ -210,10 +242,12 @@ impl Node {
             return Ok(Admitted { tx_hash, signer, nonce });
         }
         let chain_nonce = chain.state.nonce(signer);
+        let signature = envelope.signature.clone();
         // Lock order: chain, then mempool (as block production), so the nonce read here is
         // the one the pool classifies against.
         self.mempool().admit(tx_hash, tx, envelope, chain_nonce, now_ms())?;
         drop(chain);
+        self.verified().insert(&signature, AdmittedAt { hash: tx_hash, signer, nonce });
         Ok(Admitted { tx_hash, signer, nonce })
     }
 

@@ -51,7 +51,7 @@ pub struct TxPayload {
 }
 
 /// A signature over a payload, by one of the two supported schemes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub enum TxSignature {
     /// An EIP-712 typed-data signature by a secp256k1 (Ethereum) key; the signer's address is
