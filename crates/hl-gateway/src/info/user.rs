@@ -1,5 +1,5 @@
-//! An account's info types: margin and positions (`clearinghouseState`), resting orders
-//! (`openOrders`, `frontendOpenOrders`, `orderStatus`) and fills (`userFills`, from the
+//! An account's info types: margin and positions (`clearinghouseState`), resting and trigger
+//! orders (`openOrders`, `frontendOpenOrders`, `orderStatus`) and fills (`userFills`, from the
 //! node's stored history). A Hyperliquid user is novation's subaccount 0 of the address.
 
 use std::collections::BTreeMap;
@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use novation_math::{Decimal, Rounding};
 use novation_node::{Node, PastEvent};
 use novation_protocol::queries::{OpenOrderView, PositionView};
-use novation_protocol::State;
-use novation_types::{CancelReason, Event, MarketId, Side, SubaccountId};
+use novation_protocol::{State, TriggerOrder};
+use novation_types::{CancelReason, Event, MarketId, OrderId, OrderKind, Side, SubaccountId, TriggerCondition};
 use serde_json::{json, Value};
 
 use super::{Fields, InfoResult, Refusal};
@@ -214,21 +214,99 @@ fn frontend_order_json(coin: &Coin, order: &OpenOrderView) -> Value {
     value
 }
 
-/// `openOrders`: `[{coin, limitPx, oid, side, sz, origSz, timestamp, cloid?}]`.
+/// A waiting trigger order (stop-loss or take-profit) as Hyperliquid lists it: its order's
+/// limit price (the trigger price for a market order), and with `frontend` the trigger fields
+/// of `frontendOpenOrders`. `timestamp` is when it was placed, from the account's latest order
+/// events (0 when older than those).
+fn trigger_json(coin: &Coin, order_id: OrderId, trigger: &TriggerOrder, placed_ms: u64, frontend: bool) -> Value {
+    let request = &trigger.request;
+    let order = &request.order;
+    let trigger_px = coin.price(request.trigger_price_ticks.0);
+    let (limit_px, is_market) = match order.kind {
+        OrderKind::Limit { price_ticks, .. } => (coin.price(price_ticks.0), false),
+        OrderKind::Market { .. } => (trigger_px, true),
+    };
+    let size = number(coin.size(order.size_lots.0));
+    let mut value = json!({
+        "coin": coin.name,
+        "limitPx": number(limit_px),
+        "oid": order_id.0,
+        "side": side_code(order.side),
+        "sz": size,
+        "origSz": size,
+        "timestamp": placed_ms,
+    });
+    if let Some(client) = order.client_order_id {
+        value["cloid"] = Value::String(cloid_hex(client));
+    }
+    if frontend {
+        let above = matches!(request.condition, TriggerCondition::MarkAtOrAbove);
+        // A sell firing as the price rises, or a buy as it falls, takes profit.
+        let take_profit = above == matches!(order.side, Side::Sell);
+        let order_type = match (take_profit, is_market) {
+            (true, true) => "Take Profit Market",
+            (true, false) => "Take Profit Limit",
+            (false, true) => "Stop Market",
+            (false, false) => "Stop Limit",
+        };
+        let condition = format!("Price {} {}", if above { "above" } else { "below" }, number(trigger_px));
+        if let Value::Object(map) = &mut value {
+            map.insert("children".into(), json!([]));
+            map.insert("isPositionTpsl".into(), json!(false));
+            map.insert("isTrigger".into(), json!(true));
+            map.insert("orderType".into(), json!(order_type));
+            map.insert("reduceOnly".into(), json!(order.reduce_only));
+            map.insert("tif".into(), Value::Null);
+            map.insert("triggerCondition".into(), json!(condition));
+            map.insert("triggerPx".into(), json!(number(trigger_px)));
+        }
+    }
+    value
+}
+
+/// The account's resting orders, then its waiting trigger orders, newest first each.
+fn open_orders_json(node: &Node, id: SubaccountId, frontend: bool) -> Vec<Value> {
+    let (orders, triggers, coins) =
+        node.with_state(|state| (resting(state, id), state.trigger_orders(id), wire::universe(state)));
+    let mut listed: Vec<Value> = orders
+        .iter()
+        .map(|(coin, order)| if frontend { frontend_order_json(coin, order) } else { open_order_json(coin, order) })
+        .collect();
+    if triggers.is_empty() {
+        return listed;
+    }
+    let events = node.account_order_events(id.owner, ORDER_EVENTS_MAX).unwrap_or_default();
+    let placed_ms = |order_id: OrderId| {
+        events
+            .iter()
+            .find_map(|past| match past.event {
+                Event::TriggerPlaced { order_id: placed, .. } if placed == order_id => Some(past.time_ms),
+                _ => None,
+            })
+            .unwrap_or(0)
+    };
+    for (order_id, trigger) in triggers.iter().rev() {
+        if let Some(coin) = wire::coin_of_market(&coins, trigger.request.order.market) {
+            listed.push(trigger_json(coin, *order_id, trigger, placed_ms(*order_id), frontend));
+        }
+    }
+    listed
+}
+
+/// `openOrders`: `[{coin, limitPx, oid, side, sz, origSz, timestamp, cloid?}]`: resting
+/// orders, then waiting trigger orders.
 pub(super) fn open_orders(node: &Node, fields: &Fields<'_>) -> InfoResult {
     fields.default_dex()?;
     let id = account_of(fields)?;
-    let orders = node.with_state(|state| resting(state, id));
-    Ok(Value::Array(orders.iter().map(|(coin, order)| open_order_json(coin, order)).collect()))
+    Ok(Value::Array(open_orders_json(node, id, false)))
 }
 
-/// `frontendOpenOrders`: [`open_orders`] with the order type fields the web front end reads.
-/// Resting limit orders only (trigger orders are not listed yet).
+/// `frontendOpenOrders`: [`open_orders`] with the order type fields the web front end reads
+/// (`isTrigger`, `orderType` such as `"Stop Market"`, `triggerPx`, `triggerCondition`).
 pub(super) fn frontend_open_orders(node: &Node, fields: &Fields<'_>) -> InfoResult {
     fields.default_dex()?;
     let id = account_of(fields)?;
-    let orders = node.with_state(|state| resting(state, id));
-    Ok(Value::Array(orders.iter().map(|(coin, order)| frontend_order_json(coin, order)).collect()))
+    Ok(Value::Array(open_orders_json(node, id, true)))
 }
 
 /// `orderStatus` by `oid` (an integer) or cloid (`0x` and 32 hex digits):

@@ -120,6 +120,10 @@ def main():
     check(fills and fills[0]["oid"] == opened["filled"]["oid"], "the fill is listed", fills[:1])
     stop = status(exchange.order("BTC", False, 0.002, price(mid * 0.95), {"trigger": {"triggerPx": price(mid * 0.95), "isMarket": True, "tpsl": "sl"}}, reduce_only=True), "stop loss")
     check("resting" in stop, "a stop-loss waits", stop)
+    listed = [o for o in info.frontend_open_orders(user) if o["oid"] == stop["resting"]["oid"]]
+    check(listed and listed[0]["isTrigger"] and listed[0]["orderType"] == "Stop Market"
+          and float(listed[0]["triggerPx"]) == price(mid * 0.95) and listed[0]["reduceOnly"],
+          "the stop-loss is listed among the open orders as a trigger", listed)
     closed = status(exchange.market_close("BTC"), "market close")
     check(float(closed["filled"]["totalSz"]) == 0.002, "closed", closed)
     check(btc_position(info, user) == 0.0, "flat again", info.user_state(user))
