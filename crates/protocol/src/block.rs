@@ -14,7 +14,7 @@
 use novation_types::{ErrorCode, Event, Transaction};
 use serde::{Deserialize, Serialize};
 
-use crate::handler::{check_transaction_stateless, ActionContext, ActionHandler};
+use crate::handler::{check_actions_stateless, ActionContext, ActionHandler};
 use crate::oracle::{self, PublisherPrices};
 use crate::state::State;
 
@@ -122,7 +122,7 @@ impl State {
 
     /// Applies one transaction whole, or rejects it whole. A rejected transaction with a
     /// valid nonce still uses up that nonce (so it can never be replayed later), and changes
-    /// nothing else. Order: nonce, the stateless checks ([`check_transaction_stateless`]),
+    /// nothing else. Order: nonce, the stateless checks ([`crate::check_transaction_stateless`]),
     /// the agent's authorisation, then each action's `check_and_execute`.
     pub fn apply_transaction(&mut self, tx: &Transaction) -> TxOutcome {
         let rejected = |error| TxOutcome { result: Err(error), events: Vec::new() };
@@ -140,22 +140,15 @@ impl State {
             Some(action) => crate::hyperliquid::resolve_account(self, signer, action),
             None => (tx.sender, tx.agent),
         };
-        let resolved;
-        let tx = if (sender, agent) == (tx.sender, tx.agent) {
-            tx
-        } else {
-            resolved = Transaction { sender, agent, nonce: tx.nonce, actions: tx.actions.clone() };
-            &resolved
-        };
-        if let Err(error) = check_transaction_stateless(tx, &self.params.limits) {
+        if let Err(error) = check_actions_stateless(&tx.actions, agent.is_some(), &self.params.limits) {
             return rejected(error);
         }
-        if let Some(agent) = tx.agent {
-            if !self.accounts.agents.contains(&(tx.sender, agent)) {
+        if let Some(agent) = agent {
+            if !self.accounts.agents.contains(&(sender, agent)) {
                 return rejected(TxError { code: ErrorCode::UnauthorizedAgent, action_index: None });
             }
         }
-        let ctx = ActionContext { sender: tx.sender };
+        let ctx = ActionContext { sender };
         if let Some(action) = hyperliquid {
             return crate::hyperliquid::apply(self, &ctx, action);
         }

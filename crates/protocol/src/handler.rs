@@ -123,16 +123,22 @@ impl ActionHandler for Action {
 /// Every check of a transaction that needs no state: the number of actions, which of them
 /// an agent may sign, and each action's own stateless checks.
 pub fn check_transaction_stateless(tx: &Transaction, limits: &Limits) -> Result<(), TxError> {
+    check_actions_stateless(&tx.actions, tx.agent.is_some(), limits)
+}
+
+/// [`check_transaction_stateless`] of `actions`, signed by an agent if `by_agent` (a
+/// Hyperliquid transaction's agent is known only once its account is resolved).
+pub(crate) fn check_actions_stateless(actions: &[Action], by_agent: bool, limits: &Limits) -> Result<(), TxError> {
     let rejected = |code, action_index| Err(TxError { code, action_index });
-    if tx.actions.is_empty() || tx.actions.len() > limits.max_actions_per_tx {
+    if actions.is_empty() || actions.len() > limits.max_actions_per_tx {
         return rejected(ErrorCode::BadActionCount, None);
     }
     // A Hyperliquid action is its transaction's only action (it uses the other nonce kind).
-    if tx.actions.len() > 1 && tx.actions.iter().any(|action| matches!(action, Action::Hyperliquid(_))) {
+    if actions.len() > 1 && actions.iter().any(|action| matches!(action, Action::Hyperliquid(_))) {
         return rejected(ErrorCode::BadActionCount, None);
     }
-    for (index, action) in tx.actions.iter().enumerate() {
-        if tx.agent.is_some() && !action.agent_may_sign() {
+    for (index, action) in actions.iter().enumerate() {
+        if by_agent && !action.agent_may_sign() {
             return rejected(ErrorCode::AgentNotAllowed, Some(index));
         }
         if let Err(code) = action.check_stateless(limits) {

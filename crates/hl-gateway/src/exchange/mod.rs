@@ -1,10 +1,10 @@
 //! `POST /exchange`: Hyperliquid's signed actions, executed by the chain.
 //!
 //! ```text
-//!  body ─► verify_request (novation-tx: signer recovered, action parsed, testnet only)
+//!  body ─► request_action (novation-tx: the request's shape and its typed action)
 //!       ─► SignedTransaction { payload: the body, byte for byte, signature: Hyperliquid }
-//!       ─► Node::submit (every node recovers the signer from the same bytes again)
-//!       ─► wait until a committed block includes it ─► its events ─► Hyperliquid's statuses
+//!       ─► Node::submit (every node recovers the signer from the same bytes)
+//!       ─► after each committed block: included yet? ─► its events ─► Hyperliquid's statuses
 //! ```
 //!
 //! The gateway holds no state and signs nothing: what reaches the chain is exactly what the
@@ -15,19 +15,15 @@
 
 mod statuses;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use novation_node::{Node, NodeError};
-use novation_tx::hyperliquid::{recover_request, verify_request};
+use novation_tx::hyperliquid::{recover_request, request_action};
 use novation_tx::{SignedTransaction, TxSignature};
 use novation_types::hyperliquid::HlActionKind;
-use novation_types::{Action, Transaction};
 use serde_json::{json, Value};
 
 use crate::wire;
-
-/// How often the gateway looks whether the transaction is in a block yet.
-const POLL: Duration = Duration::from_millis(5);
 
 /// Actions that mean nothing on novation: answered `ok` once signed, never sent to the chain.
 const NO_EFFECT_ACTIONS: [&str; 3] = ["setReferrer", "approveBuilderFee", "usdClassTransfer"];
@@ -51,63 +47,72 @@ fn node_refusal(error: &NodeError) -> String {
 /// waiting at most `wait` for the block that includes it.
 pub(crate) async fn answer(node: Node, body: bytes::Bytes, wait: Duration) -> Value {
     let Ok(text) = String::from_utf8(body.to_vec()) else { return refuse("the body is not UTF-8") };
+    // Followed from before submission, so the block that includes it cannot be missed.
+    let mut heights = node.block_heights();
     // Signature recovery is CPU work: off the connection threads.
     let checked = {
-        let (node, text) = (node.clone(), text.clone());
+        let node = node.clone();
         tokio::task::spawn_blocking(move || submit(&node, text)).await
     };
-    let (tx, hash) = match checked {
+    let (action, hash) = match checked {
         Ok(Ok(Submitted::Done(answer))) => return answer,
-        Ok(Ok(Submitted::Pending(tx, hash))) => (tx, hash),
+        Ok(Ok(Submitted::Pending(action, hash))) => (action, hash),
         Ok(Err(why)) => return refuse(why),
         Err(_) => return refuse("the request could not be checked"),
     };
-    let started = Instant::now();
+    let deadline = tokio::time::Instant::now() + wait;
     loop {
         match node.included_transaction(&hash) {
-            Ok(Some(included)) => return node.with_state(|state| outcome(state, &tx, included)),
-            Ok(None) if started.elapsed() < wait => tokio::time::sleep(POLL).await,
-            Ok(None) if node.is_pending(&hash) => {
-                return refuse(format!(
-                    "the action is still waiting for a block after {} ms (transaction 0x{})",
-                    wait.as_millis(),
-                    novation_node::hex(&hash)
-                ))
-            }
-            Ok(None) => return refuse("the action was dropped before it reached a block"),
+            Ok(Some(included)) => return node.with_state(|state| outcome(state, &action, included)),
+            Ok(None) => {}
             Err(error) => return refuse(error.to_string()),
         }
+        match tokio::time::timeout_at(deadline, heights.next()).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return refuse("the node stopped before the action reached a block"),
+            Err(_) => break,
+        }
     }
+    if node.is_pending(&hash) {
+        return refuse(format!(
+            "the action is still waiting for a block after {} ms (transaction 0x{})",
+            wait.as_millis(),
+            novation_node::hex(&hash)
+        ));
+    }
+    refuse("the action was dropped before it reached a block")
 }
 
 enum Submitted {
     /// Answered without the chain.
     Done(Value),
-    /// Admitted: the transaction and its id.
-    Pending(Transaction, novation_node::Hash32),
+    /// Admitted: the action and the transaction's id.
+    Pending(HlActionKind, novation_node::Hash32),
 }
 
+/// Checks the request's shape and submits it; the node recovers the signer (once) on
+/// admission. An action with no effect on novation is answered once its signature checks.
 fn submit(node: &Node, text: String) -> Result<Submitted, String> {
-    let network = node.with_state(|state| novation_node::hyperliquid_network(state.params()));
-    let recovered = recover_request(&text, network).map_err(|e| e.to_string())?;
-    if NO_EFFECT_ACTIONS.contains(&recovered.kind.as_str()) {
+    let (kind, action) = request_action(&text).map_err(|e| e.to_string())?;
+    if NO_EFFECT_ACTIONS.contains(&kind.as_str()) {
+        let network = node.with_state(|state| novation_node::hyperliquid_network(state.params()));
+        recover_request(&text, network).map_err(|e| e.to_string())?;
         return Ok(Submitted::Done(ok(json!({"type": "default"}))));
     }
-    let (tx, _) = verify_request(&text, network).map_err(|e| e.to_string())?;
+    let action = action.map_err(|e| e.to_string())?;
     let envelope = SignedTransaction { payload: text, signature: TxSignature::Hyperliquid };
     let admitted = node.submit(envelope).map_err(|e| node_refusal(&e))?;
-    Ok(Submitted::Pending(tx, admitted.tx_hash))
+    Ok(Submitted::Pending(action, admitted.tx_hash))
 }
 
 /// The answer for an included transaction.
-fn outcome(state: &novation_protocol::State, tx: &Transaction, included: novation_node::IncludedTx) -> Value {
+fn outcome(state: &novation_protocol::State, action: &HlActionKind, included: novation_node::IncludedTx) -> Value {
     if let Err(rejected) = included.result {
         return refuse(statuses::error_text(rejected.code, None));
     }
-    let Some(Action::Hyperliquid(action)) = tx.actions.first() else { return refuse("not a Hyperliquid action") };
     let coins = wire::universe(state);
     let events = &included.events;
-    match &action.kind {
+    match action {
         HlActionKind::Order(orders) => {
             let assets: Vec<u32> = orders.iter().map(|o| o.asset).collect();
             ok(json!({"type": "order", "data": statuses::order_statuses(&coins, &assets, events)}))

@@ -68,7 +68,7 @@ fn order_status(coins: &[Coin], asset: Option<u32>, events: &[Event]) -> Value {
     };
     let with_cloid = |mut value: Value| {
         if let Some(cloid) = cloid {
-            value["cloid"] = Value::String(format!("0x{cloid:032x}"));
+            value["cloid"] = Value::String(crate::info::user::cloid_hex(cloid));
         }
         value
     };

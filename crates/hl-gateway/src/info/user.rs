@@ -37,15 +37,7 @@ pub(crate) fn cloid_hex(id: u64) -> String {
 /// Parses a `cloid` into novation's 64-bit client order id; `None` if it is not 16 bytes of
 /// hex or does not fit 64 bits (novation's client ids are 64-bit).
 pub(crate) fn parse_cloid(text: &str) -> Option<u64> {
-    let digits = text.strip_prefix("0x")?;
-    if digits.len() != 32 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let (high, low) = digits.split_at(16);
-    if u64::from_str_radix(high, 16).ok()? != 0 {
-        return None;
-    }
-    u64::from_str_radix(low, 16).ok()
+    novation_tx::hyperliquid::action::parse_cloid(text).ok()
 }
 
 /// Margin, positions and withdrawable funds of one account, in Hyperliquid's shape.

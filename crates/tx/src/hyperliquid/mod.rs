@@ -27,7 +27,7 @@ pub mod action;
 pub mod msgpack;
 mod request;
 
-pub use request::{recover_request, verify_request, RecoveredRequest, REQUEST_FIELDS};
+pub use request::{recover_request, request_action, verify_request, RecoveredRequest, REQUEST_FIELDS};
 
 use alloy_primitives::{keccak256, Address as AlloyAddress, B256, U256};
 use alloy_sol_types::{Eip712Domain, SolStruct};

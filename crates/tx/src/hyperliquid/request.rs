@@ -64,8 +64,16 @@ fn optional_uint(request: &ActionValue, name: &str) -> Result<Option<u64>, TxErr
     }
 }
 
-/// Parses a request's text and recovers its signer as signed for `network`.
-pub fn recover_request(text: &str, network: Network) -> Result<RecoveredRequest, TxError> {
+/// A request's fields as parsed, before any signature check.
+struct Parsed {
+    request: ActionValue,
+    kind: String,
+    nonce: u64,
+    user_signed: bool,
+}
+
+/// Parses a request's text: size, JSON, known fields, `action.type` and `nonce`.
+fn parse(text: &str) -> Result<Parsed, TxError> {
     if text.len() > crate::PAYLOAD_MAX_BYTES {
         return Err(TxError::PayloadTooLarge { size_bytes: text.len() });
     }
@@ -79,8 +87,31 @@ pub fn recover_request(text: &str, network: Network) -> Result<RecoveredRequest,
         action.get("type").and_then(ActionValue::as_str).ok_or_else(|| malformed("`action.type` is required"))?;
     let kind = kind.to_string();
     let nonce = optional_uint(&request, "nonce")?.ok_or_else(|| malformed("`nonce` must be an integer"))?;
-    let signature = signature_of(request.get("signature"))?;
     let user_signed = USER_SIGNED_ACTIONS.iter().any(|(wire, _, _)| *wire == kind);
+    Ok(Parsed { request, kind, nonce, user_signed })
+}
+
+/// The typed action of a parsed request (shape only).
+fn typed_action(parsed: &Parsed) -> Result<HlActionKind, TxError> {
+    let action = parsed.request.get("action").ok_or_else(|| malformed("`action` is required"))?;
+    if parsed.user_signed { action::user_signed_action(action, parsed.nonce) } else { action::l1_action(action) }
+        .map_err(malformed)
+}
+
+/// A request's action `type` and its typed action (an error for an action novation does
+/// not apply), with the request's shape checked but not its signature: for a caller that
+/// submits the request to a node, which recovers the signer itself.
+pub fn request_action(text: &str) -> Result<(String, Result<HlActionKind, TxError>), TxError> {
+    let parsed = parse(text)?;
+    let typed = typed_action(&parsed);
+    Ok((parsed.kind, typed))
+}
+
+/// Parses a request's text and recovers its signer as signed for `network`.
+pub fn recover_request(text: &str, network: Network) -> Result<RecoveredRequest, TxError> {
+    let Parsed { request, kind, nonce, user_signed } = parse(text)?;
+    let action = request.get("action").ok_or_else(|| malformed("`action` is required"))?;
+    let signature = signature_of(request.get("signature"))?;
     let (vault, expires_after, signing_hash) = if user_signed {
         let chain = action.get("hyperliquidChain").and_then(ActionValue::as_str);
         if chain != Some(network.chain_name()) {
@@ -111,13 +142,13 @@ pub fn recover_request(text: &str, network: Network) -> Result<RecoveredRequest,
 /// with the hash it signed (the transaction's identity).
 pub fn verify_request(text: &str, network: Network) -> Result<(Transaction, [u8; 32]), TxError> {
     let recovered = recover_request(text, network)?;
-    let action = recovered.request.get("action").ok_or_else(|| malformed("`action` is required"))?;
-    let kind: HlActionKind = if recovered.user_signed {
-        action::user_signed_action(action, recovered.nonce)
-    } else {
-        action::l1_action(action)
-    }
-    .map_err(malformed)?;
+    let parsed = Parsed {
+        request: recovered.request,
+        kind: recovered.kind,
+        nonce: recovered.nonce,
+        user_signed: recovered.user_signed,
+    };
+    let kind = typed_action(&parsed)?;
     let action = HlAction { on_behalf_of: recovered.vault, expires_after_ms: recovered.expires_after, kind };
     let tx = Transaction::new(recovered.signer, recovered.nonce, vec![Action::Hyperliquid(action)]);
     Ok((tx, recovered.signing_hash))
