@@ -15,6 +15,11 @@
 //! one line of JSON on stderr.
 #![deny(missing_docs)]
 
+/// mimalloc rather than the system allocator: a node's many short-lived allocations across
+/// threads (blocks, history rows, envelopes) cost a fraction there of what they do in glibc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod batch;
 mod cli;
 mod devnet;

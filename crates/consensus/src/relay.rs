@@ -69,39 +69,35 @@ fn relay_to(peer: SocketAddr, queue: Receiver<SignedTransaction>, stop: Arc<Atom
         ureq::AgentBuilder::new().timeout_connect(Duration::from_secs(1)).timeout(Duration::from_secs(10)).build();
     let url = format!("http://{peer}/");
     // The envelope that did not fit in the previous call.
-    let mut carried: Option<serde_json::Value> = None;
+    let mut carried: Option<String> = None;
     while !stop.load(Ordering::Acquire) {
         let first = match carried.take() {
-            Some(value) => value,
+            Some(json) => json,
             None => match queue.recv_timeout(Duration::from_millis(50)) {
-                Ok(envelope) => match serde_json::to_value(&envelope) {
-                    Ok(value) => value,
-                    Err(_) => continue,
-                },
+                Ok(envelope) => envelope.to_json(),
                 Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => return,
             },
         };
-        let mut bytes = first.to_string().len();
-        let mut envelopes = vec![first];
-        while envelopes.len() < RELAY_BATCH {
+        // Each envelope is serialised once, straight into the request body.
+        let mut body = String::with_capacity(RELAY_BATCH_BYTES + 128);
+        body.push_str(r#"{"jsonrpc":"2.0","id":1,"method":"nov_relayTransactions","params":[["#);
+        body.push_str(&first);
+        let mut count = 1;
+        while count < RELAY_BATCH {
             let Ok(envelope) = queue.try_recv() else { break };
-            let Ok(value) = serde_json::to_value(&envelope) else { continue };
-            bytes += value.to_string().len() + 1;
-            if bytes > RELAY_BATCH_BYTES {
-                carried = Some(value);
+            let json = envelope.to_json();
+            if body.len() + json.len() + 1 > RELAY_BATCH_BYTES {
+                carried = Some(json);
                 break;
             }
-            envelopes.push(value);
+            body.push(',');
+            body.push_str(&json);
+            count += 1;
         }
-        let body = serde_json::json!({
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "nov_relayTransactions",
-            "params": [envelopes],
-        });
+        body.push_str("]]}");
         // A peer that is down misses these; its clients' own node and the proposer's mempool
         // still hold them.
-        let _ = agent.post(&url).set("content-type", "application/json").send_string(&body.to_string());
+        let _ = agent.post(&url).set("content-type", "application/json").send_string(&body);
     }
 }

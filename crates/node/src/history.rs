@@ -405,7 +405,7 @@ impl History {
         Ok(BlockRows { rows, candles: candles.into_iter().collect() })
     }
 
-    /// Remembers a block's candles once its rows are durable.
+    /// Remembers a block's candles once its rows are written (the next block's continue them).
     pub(crate) fn committed(&mut self, rows: BlockRows) {
         self.open_candles.extend(rows.candles);
     }

@@ -8,7 +8,10 @@
 //!                                                            (rows + indexed_height, one write)
 //! ```
 //!
-//! The highest height indexed is written in the same transaction as its rows. On start the
+//! The highest height indexed is written in the same transaction as its rows. Those
+//! transactions are made durable at most every [`PERSIST_EVERY`] (and when the indexer is
+//! idle or stops), not once per block: a crash loses at most that much of the index, rows and
+//! height together, and what it loses is indexed again from the block log. On start the
 //! indexer first indexes, from the block log, every block after that height — all of them
 //! when `history.redb` is new or was deleted: history can always be rebuilt from the blocks.
 //! A reader waits (briefly) until the indexer has reached the height the chain was at when
@@ -19,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use novation_store::Store;
 
@@ -29,6 +32,12 @@ use crate::NodeError;
 
 /// How long a reader waits for the indexer to reach the chain's height.
 const READ_WAIT: Duration = Duration::from_secs(5);
+
+/// Longest time the indexer's writes stay not durable (they are visible to readers at once).
+const PERSIST_EVERY: Duration = Duration::from_secs(1);
+
+/// Most blocks written in one transaction.
+const MAX_BATCH_BLOCKS: usize = 16;
 
 /// `history.redb`'s meta row holding the highest height indexed (`u64` big-endian).
 const INDEXED_HEIGHT: &str = "indexed_height";
@@ -85,6 +94,8 @@ impl Indexer {
             stop: stop.clone(),
             history: History::default(),
             indexed,
+            last_persisted: Instant::now(),
+            volatile: false,
         };
         let thread = std::thread::Builder::new()
             .name("novation-history".into())
@@ -180,6 +191,9 @@ struct Worker {
     stop: Arc<AtomicBool>,
     history: History,
     indexed: u64,
+    /// When the writes were last made durable, and whether some have been since.
+    last_persisted: Instant,
+    volatile: bool,
 }
 
 impl Worker {
@@ -187,16 +201,53 @@ impl Worker {
         if let Err(error) = self.catch_up() {
             return self.fail(error);
         }
-        while let Ok(notice) = receiver.recv() {
-            let height = notice.header.height;
-            if height <= self.indexed {
-                continue;
-            }
-            let result = if height == self.indexed + 1 { self.write(&notice) } else { self.catch_up() };
+        loop {
+            let result = match receiver.recv_timeout(PERSIST_EVERY) {
+                Ok(first) => {
+                    // Blocks that arrived meanwhile are written together: one transaction,
+                    // each B-tree page copied once for all of them.
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH_BLOCKS {
+                        let Ok(next) = receiver.try_recv() else { break };
+                        batch.push(next);
+                    }
+                    self.index_received(&batch)
+                }
+                // Idle: what was written becomes durable now rather than at the next block.
+                Err(mpsc::RecvTimeoutError::Timeout) => self.persist(),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            };
             if let Err(error) = result {
                 return self.fail(error);
             }
         }
+        if let Err(error) = self.persist() {
+            self.fail(error);
+        }
+    }
+
+    /// Indexes the received blocks that follow the indexed height; a gap (a block the
+    /// channel missed) is filled from the block log.
+    fn index_received(&mut self, batch: &[Arc<BlockNotice>]) -> Result<(), NodeError> {
+        let fresh: Vec<&BlockNotice> =
+            batch.iter().map(|notice| &**notice).filter(|notice| notice.header.height > self.indexed).collect();
+        let consecutive =
+            fresh.iter().enumerate().all(|(offset, notice)| notice.header.height == self.indexed + 1 + offset as u64);
+        if consecutive {
+            self.write(&fresh)
+        } else {
+            self.catch_up()
+        }
+    }
+
+    /// Makes the writes since the last durable one durable.
+    fn persist(&mut self) -> Result<(), NodeError> {
+        if self.volatile {
+            self.store.persist()?;
+            self.volatile = false;
+            self.last_persisted = Instant::now();
+        }
+        Ok(())
     }
 
     /// Indexes the stored blocks after the indexed height, up to the latest.
@@ -207,25 +258,43 @@ impl Worker {
             eprintln!("novation: indexing the history of {behind} blocks");
         }
         while self.indexed < latest && !self.stop.load(Ordering::Acquire) {
-            let height = self.indexed + 1;
-            let notice = Chain::stored_notice(&self.chain_store, height)?
-                .ok_or_else(|| NodeError::Corrupt(format!("block {height} is missing from the log")))?;
-            self.write(&notice)?;
+            let last = latest.min(self.indexed + MAX_BATCH_BLOCKS as u64);
+            let notices = (self.indexed + 1..=last)
+                .map(|height| {
+                    Chain::stored_notice(&self.chain_store, height)?
+                        .ok_or_else(|| NodeError::Corrupt(format!("block {height} is missing from the log")))
+                })
+                .collect::<Result<Vec<_>, NodeError>>()?;
+            self.write(&notices.iter().collect::<Vec<_>>())?;
         }
         Ok(())
     }
 
-    fn write(&mut self, notice: &BlockNotice) -> Result<(), NodeError> {
-        let height = notice.header.height;
-        let mut rows = self.history.rows_for_block(&self.store, height, &notice.tx_hashes, &notice.events)?;
-        // In key order, a block's rows of one account land in one B-tree leaf after another
-        // instead of alternating between kinds. Stable, so of two rows with one key the later
-        // is still the one kept.
-        rows.rows.sort_by(|a, b| a.0.cmp(&b.0));
-        self.store.put_history(&rows.rows, &[(INDEXED_HEIGHT, &height.to_be_bytes())])?;
-        self.history.committed(rows);
-        self.indexed = height;
-        self.progress.set(height);
+    /// Writes the rows of `notices` (consecutive blocks, the first right after the indexed
+    /// height) and the new indexed height in one transaction.
+    fn write(&mut self, notices: &[&BlockNotice]) -> Result<(), NodeError> {
+        let Some(last) = notices.last().map(|notice| notice.header.height) else { return Ok(()) };
+        let mut rows = Vec::new();
+        for notice in notices {
+            let mut block =
+                self.history.rows_for_block(&self.store, notice.header.height, &notice.tx_hashes, &notice.events)?;
+            rows.append(&mut block.rows);
+            // The next block's candles continue these (a failed write stops the indexer,
+            // which starts again from the store).
+            self.history.committed(block);
+        }
+        // In key order, the rows of one account land in one B-tree leaf after another
+        // instead of alternating between kinds. Stable, so of two rows with one key (a
+        // candle) the later is still the one kept.
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let durable = self.last_persisted.elapsed() >= PERSIST_EVERY;
+        self.store.put_history(&rows, &[(INDEXED_HEIGHT, &last.to_be_bytes())], durable)?;
+        if durable {
+            self.last_persisted = Instant::now();
+        }
+        self.volatile = !durable;
+        self.indexed = last;
+        self.progress.set(last);
         Ok(())
     }
 

@@ -3,8 +3,9 @@
 //!
 //! - one entry per subaccount and one per signer nonce (the accounts component's
 //!   `state_key.rs`), so a trader can prove their account against a state root;
-//! - one entry per non-empty price level of every order book (the trading component's
-//!   `state_key.rs`), so a block re-encodes only the levels it touched, not whole books;
+//! - one entry per resting order of every order book, with the order ahead of it in its
+//!   queue (the trading component's `state_key.rs`), so a block re-encodes only the orders
+//!   it touched, never whole levels or books;
 //! - one entry per component for everything else it owns (its `state_key.rs` says what):
 //!   the block clock, the chain parameters, the ledger accounts and agents, the oracle, the
 //!   markets, the number of books and the trigger orders, the derivatives (smiles,
@@ -17,16 +18,19 @@
 //! | [`StateKey::Component`] | `0x00 ‖ component u8` |
 //! | [`StateKey::Subaccount`] | `0x01 ‖ owner (20 bytes) ‖ number u16 BE` |
 //! | [`StateKey::Nonce`] | `0x02 ‖ address (20 bytes)` |
-//! | [`StateKey::BookLevel`] | `0x03 ‖ market u16 BE ‖ side u8 (0 bid, 1 ask) ‖ price ticks u64 BE` |
 //! | [`StateKey::TimestampNonces`] | `0x04 ‖ address (20 bytes)` |
+//! | [`StateKey::RestingOrder`] | `0x05 ‖ market u16 BE ‖ order id u64 BE` |
+//!
+//! (`0x03` was one entry per price level, retired: re-encoding a whole level on every change
+//! made a deep level cost every validator in proportion to its depth.)
 //!
 //! The list of component entries is built by destructuring [`State`] exhaustively, and each
 //! component destructures itself exhaustively, so a new field cannot compile without a
 //! decision whether it is committed. Indexes derivable from committed state (client order
 //! ids, open orders per subaccount, the risk tables, the journal, the books' records of
-//! touched levels) are not committed.
+//! touched orders) are not committed.
 
-use novation_types::{Address, MarketId, Side, SubaccountId};
+use novation_types::{Address, MarketId, OrderId, SubaccountId};
 use serde::Serialize;
 
 use crate::state::State;
@@ -45,8 +49,8 @@ pub enum ComponentKey {
     Oracle = 3,
     /// Running market state: marks, funding, open interest.
     Markets = 4,
-    /// The number of order books and the waiting trigger orders (the books' levels are
-    /// [`StateKey::BookLevel`] entries).
+    /// The number of order books and the waiting trigger orders (the books' orders are
+    /// [`StateKey::RestingOrder`] entries).
     Trading = 5,
     /// Volatility smiles and settlement averages.
     Derivatives = 6,
@@ -63,18 +67,16 @@ pub enum StateKey {
     Subaccount(SubaccountId),
     /// One signer's next nonce.
     Nonce(Address),
-    /// One price level of one order book: its resting orders in time priority. Absent when
-    /// no order rests at that price on that side.
-    BookLevel {
-        /// The book's market.
-        market: MarketId,
-        /// Bids ([`Side::Buy`]) or asks ([`Side::Sell`]).
-        side: Side,
-        /// The level's price, in ticks.
-        price_ticks: u64,
-    },
     /// One Hyperliquid signer's kept timestamp nonces.
     TimestampNonces(Address),
+    /// One resting order of one order book, with the id of the order just ahead of it in
+    /// its queue. Absent when the order does not rest.
+    RestingOrder {
+        /// The book's market.
+        market: MarketId,
+        /// The order's id.
+        id: OrderId,
+    },
 }
 
 impl StateKey {
@@ -95,21 +97,17 @@ impl StateKey {
                 bytes.extend_from_slice(&address.0);
                 bytes
             }
-            StateKey::BookLevel { market, side, price_ticks } => {
-                let mut bytes = Vec::with_capacity(12);
-                bytes.push(0x03);
-                bytes.extend_from_slice(&market.0.to_be_bytes());
-                bytes.push(match side {
-                    Side::Buy => 0,
-                    Side::Sell => 1,
-                });
-                bytes.extend_from_slice(&price_ticks.to_be_bytes());
-                bytes
-            }
             StateKey::TimestampNonces(address) => {
                 let mut bytes = Vec::with_capacity(21);
                 bytes.push(0x04);
                 bytes.extend_from_slice(&address.0);
+                bytes
+            }
+            StateKey::RestingOrder { market, id } => {
+                let mut bytes = Vec::with_capacity(11);
+                bytes.push(0x05);
+                bytes.extend_from_slice(&market.0.to_be_bytes());
+                bytes.extend_from_slice(&id.0.to_be_bytes());
                 bytes
             }
         }
@@ -174,8 +172,8 @@ impl State {
             }
             StateKey::Subaccount(id) => self.accounts.subaccounts.get(id).map(encode),
             StateKey::Nonce(address) => self.accounts.nonces.get(address).map(|n| encode(&n)),
-            StateKey::BookLevel { market, side, price_ticks } => self.trading.level_bytes(*market, *side, *price_ticks),
             StateKey::TimestampNonces(address) => self.accounts.timestamp_nonces.get(address).map(encode),
+            StateKey::RestingOrder { market, id } => self.trading.order_bytes(*market, *id),
         }
     }
 
@@ -185,12 +183,12 @@ impl State {
         keys.extend(self.accounts.subaccounts.keys().map(|id| StateKey::Subaccount(*id)));
         keys.extend(self.accounts.nonces.sorted_addresses().into_iter().map(StateKey::Nonce));
         keys.extend(self.accounts.timestamp_nonces.keys().map(|address| StateKey::TimestampNonces(*address)));
-        keys.extend(self.trading.level_keys());
+        keys.extend(self.trading.order_keys());
         keys
     }
 
     /// The keys whose entries may have changed since the last call (sorted, without
-    /// repeats, always including every component section, and every book level a change
+    /// repeats, always including every component section, and every resting order a change
     /// touched). Read their values with [`State::commitment_value`]: `None` means the entry
     /// is gone.
     pub fn take_changed_keys(&mut self) -> Vec<StateKey> {
@@ -204,7 +202,7 @@ impl State {
             keys.push(StateKey::Nonce(address));
         }
         keys.extend(self.accounts.changed_timestamp_nonces.drain(..).map(StateKey::TimestampNonces));
-        self.trading.take_touched_level_keys(&mut keys);
+        self.trading.take_touched_order_keys(&mut keys);
         keys.sort_unstable();
         keys.dedup();
         keys
@@ -223,10 +221,8 @@ mod tests {
     }
 
     #[test]
-    fn book_level_key_is_prefix_market_side_price_big_endian() {
-        let key = StateKey::BookLevel { market: MarketId(0x0102), side: Side::Sell, price_ticks: 0x0304 };
-        assert_eq!(key.to_bytes(), [0x03, 0x01, 0x02, 0x01, 0, 0, 0, 0, 0, 0, 0x03, 0x04]);
-        let bid = StateKey::BookLevel { market: MarketId(7), side: Side::Buy, price_ticks: 1 };
-        assert_eq!(bid.to_bytes(), [0x03, 0x00, 0x07, 0x00, 0, 0, 0, 0, 0, 0, 0, 1]);
+    fn resting_order_key_is_prefix_market_id_big_endian() {
+        let key = StateKey::RestingOrder { market: MarketId(0x0102), id: OrderId(0x0304) };
+        assert_eq!(key.to_bytes(), [0x05, 0x01, 0x02, 0, 0, 0, 0, 0, 0, 0x03, 0x04]);
     }
 }

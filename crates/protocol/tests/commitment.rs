@@ -30,8 +30,8 @@ fn a_deposit_changes_the_subaccount_the_nonce_and_the_sections() {
     assert_eq!(StateKey::Subaccount(sub(alice)).to_bytes().len(), 23);
 }
 
-fn level(side: Side, price_ticks: u64) -> StateKey {
-    StateKey::BookLevel { market: BTC_PERP, side, price_ticks }
+fn entry(id: OrderId) -> StateKey {
+    StateKey::RestingOrder { market: BTC_PERP, id }
 }
 
 fn resting_at(chain: &Chain, side: Side, price_ticks: u64) -> Vec<(OrderId, u64)> {
@@ -39,59 +39,66 @@ fn resting_at(chain: &Chain, side: Side, price_ticks: u64) -> Vec<(OrderId, u64)
     book.level_orders(side, price_ticks).map(|order| (order.id, order.remaining_lots.0)).collect()
 }
 
+fn order_keys(keys: &[StateKey]) -> Vec<StateKey> {
+    keys.iter().filter(|key| matches!(key, StateKey::RestingOrder { .. })).copied().collect()
+}
+
 /// Every block here is checked by `Chain::block`: the entries kept up to date from the changed
-/// keys equal the entries rebuilt from scratch. This test also checks which level keys change.
+/// keys equal the entries rebuilt from scratch. This test also checks which order keys change.
 #[test]
-fn book_levels_are_committed_one_entry_each_and_only_touched_levels_change() {
+fn resting_orders_are_committed_one_entry_each_and_only_touched_orders_change() {
     let mut chain = Chain::new();
     let (alice, bob) = (trader(1), trader(2));
     chain.deposit(alice, USD, "100000");
     chain.deposit(bob, USD, "100000");
 
-    // Placed: two asks at one level, one at another, one bid.
+    // Placed: two asks at one level, one at another, one bid. Each placement changes only
+    // the new order's entry, however many orders its level holds.
     for (side, price_ticks) in [(Side::Sell, 1_010_000), (Side::Sell, 1_010_000), (Side::Sell, 1_020_000)] {
         chain.place(alice, limit(BTC_PERP, side, price_ticks, 10));
-        assert!(chain.changed_keys.contains(&level(side, price_ticks)));
+        let placed = resting_at(&chain, side, price_ticks).last().map(|(id, _)| *id).unwrap();
+        assert_eq!(order_keys(&chain.changed_keys), [entry(placed)]);
     }
     chain.place(bob, limit(BTC_PERP, Side::Buy, 990_000, 10));
-    assert!(chain.changed_keys.contains(&level(Side::Buy, 990_000)));
-    assert!(!chain.changed_keys.contains(&level(Side::Sell, 1_010_000)), "an untouched level is not re-encoded");
+    assert_eq!(order_keys(&chain.changed_keys).len(), 1, "only the new bid");
     let keys = chain.state.commitment_keys();
-    let levels: Vec<&StateKey> = keys.iter().filter(|key| matches!(key, StateKey::BookLevel { .. })).collect();
-    assert_eq!(levels.len(), 3, "one entry per non-empty level: {levels:?}");
+    assert_eq!(order_keys(&keys).len(), 4, "one entry per resting order");
 
-    // Partially filled: bob takes 15 lots, the first ask fills, the second keeps 5.
-    let first_ask = resting_at(&chain, Side::Sell, 1_010_000)[0].0;
+    // Partially filled: bob takes 15 lots, the first ask fills and leaves, the second keeps 5
+    // and is first in its queue now.
+    let asks = resting_at(&chain, Side::Sell, 1_010_000);
+    let (first_ask, second_ask) = (asks[0].0, asks[1].0);
     chain.place(bob, limit(BTC_PERP, Side::Buy, 1_010_000, 15));
-    assert!(chain.changed_keys.contains(&level(Side::Sell, 1_010_000)));
-    let left = resting_at(&chain, Side::Sell, 1_010_000);
-    assert_eq!(left.len(), 1);
-    assert_ne!(left[0].0, first_ask);
-    assert_eq!(left[0].1, 5);
+    assert!(chain.changed_keys.contains(&entry(first_ask)));
+    assert!(chain.changed_keys.contains(&entry(second_ask)));
+    assert_eq!(chain.state.commitment_value(&entry(first_ask)), None, "a filled order has no entry");
+    assert_eq!(resting_at(&chain, Side::Sell, 1_010_000), [(second_ask, 5)]);
+    let book = chain.state.book(BTC_PERP).unwrap();
+    assert_eq!(book.order_entry(second_ask).map(|(_, ahead)| ahead), Some(None), "first in its queue now");
 
-    // Modified (repriced): the ask moves from 1,010,000 to 1,030,000; its old level empties.
-    let moved = left[0].0;
+    // Modified (repriced): the ask moves from 1,010,000 to the back of 1,020,000.
+    let ahead_in_new_level = resting_at(&chain, Side::Sell, 1_020_000)[0].0;
     chain.ok(
         alice,
         vec![Action::Order(OrderAction::Modify(action::Modify {
             subaccount: 0,
-            order_id: moved,
-            price_ticks: 1_030_000,
+            order_id: second_ask,
+            price_ticks: 1_020_000,
             size_lots: 5,
         }))],
     );
-    assert!(chain.changed_keys.contains(&level(Side::Sell, 1_010_000)));
-    assert!(chain.changed_keys.contains(&level(Side::Sell, 1_030_000)));
-    assert_eq!(chain.state.commitment_value(&level(Side::Sell, 1_010_000)), None, "an empty level has no entry");
-    assert!(chain.state.commitment_value(&level(Side::Sell, 1_030_000)).is_some());
+    assert!(chain.changed_keys.contains(&entry(second_ask)));
+    let book = chain.state.book(BTC_PERP).unwrap();
+    assert_eq!(book.order_entry(second_ask).map(|(_, ahead)| ahead), Some(Some(ahead_in_new_level)));
+    assert!(!chain.changed_keys.contains(&entry(ahead_in_new_level)), "the order ahead does not change");
 
-    // Cancelled: the bid's level empties.
+    // Cancelled: the bid leaves.
     let bid = resting_at(&chain, Side::Buy, 990_000)[0].0;
     chain.ok(bob, vec![Action::Order(OrderAction::Cancel(action::Cancel { subaccount: 0, order_id: bid }))]);
-    assert!(chain.changed_keys.contains(&level(Side::Buy, 990_000)));
-    assert_eq!(chain.state.commitment_value(&level(Side::Buy, 990_000)), None);
+    assert!(chain.changed_keys.contains(&entry(bid)));
+    assert_eq!(chain.state.commitment_value(&entry(bid)), None);
 
-    // Rolled back: a transaction rests a bid, then fails; the level it touched is reported
+    // Rolled back: a transaction rests a bid, then fails; the order it placed is reported
     // and has no entry.
     let rejected = chain.run(
         bob,
@@ -101,12 +108,14 @@ fn book_levels_are_committed_one_entry_each_and_only_touched_levels_change() {
         ],
     );
     assert!(rejected.result.is_err());
-    assert!(chain.changed_keys.contains(&level(Side::Buy, 980_000)));
-    assert_eq!(chain.state.commitment_value(&level(Side::Buy, 980_000)), None);
+    let placed = order_keys(&chain.changed_keys);
+    assert_eq!(placed.len(), 1, "the bid placed and taken back");
+    assert_eq!(chain.state.commitment_value(&placed[0]), None);
     assert!(resting_at(&chain, Side::Buy, 980_000).is_empty());
 
-    // A rolled-back fill restores the partially filled level exactly.
-    let before = chain.state.commitment_value(&level(Side::Sell, 1_020_000));
+    // A rolled-back fill restores the partially filled order's entry exactly.
+    let partially = resting_at(&chain, Side::Sell, 1_020_000)[0].0;
+    let before = chain.state.commitment_value(&entry(partially));
     let rejected = chain.run(
         bob,
         vec![
@@ -115,6 +124,6 @@ fn book_levels_are_committed_one_entry_each_and_only_touched_levels_change() {
         ],
     );
     assert!(rejected.result.is_err());
-    assert!(chain.changed_keys.contains(&level(Side::Sell, 1_020_000)));
-    assert_eq!(chain.state.commitment_value(&level(Side::Sell, 1_020_000)), before);
+    assert!(chain.changed_keys.contains(&entry(partially)));
+    assert_eq!(chain.state.commitment_value(&entry(partially)), before);
 }

@@ -235,11 +235,18 @@ impl Store {
         })
     }
 
-    /// Durably writes `history` rows (a row with an existing key replaces it) and `meta` rows
-    /// in one transaction.
-    pub fn put_history(&self, history: &[(Vec<u8>, Vec<u8>)], meta: &[(&str, &[u8])]) -> Result<(), StoreError> {
+    /// Writes `history` rows (a row with an existing key replaces it) and `meta` rows in one
+    /// transaction, durably or not: a commit that is not durable is visible to readers at
+    /// once but survives a crash only once a later durable one (or [`Store::persist`])
+    /// returns; a crash leaves the store as of its last durable commit, rows and meta alike.
+    pub fn put_history(
+        &self,
+        history: &[(Vec<u8>, Vec<u8>)],
+        meta: &[(&str, &[u8])],
+        durable: bool,
+    ) -> Result<(), StoreError> {
         self.guard(|db| {
-            let txn = begin_durable_write(db)?;
+            let txn = if durable { begin_durable_write(db)? } else { begin_volatile_write(db)? };
             {
                 let mut table = txn.open_table(HISTORY)?;
                 for (key, value) in history {
@@ -251,6 +258,14 @@ impl Store {
                 }
             }
             txn.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Makes every commit so far durable (an empty durable transaction).
+    pub fn persist(&self) -> Result<(), StoreError> {
+        self.guard(|db| {
+            begin_durable_write(db)?.commit()?;
             Ok(())
         })
     }
@@ -391,6 +406,14 @@ fn begin_durable_write(db: &Database) -> Result<WriteTransaction, StoreError> {
     txn.set_durability(Durability::Immediate)?;
     txn.set_two_phase_commit(true);
     txn.set_quick_repair(true);
+    Ok(txn)
+}
+
+/// A write transaction that survives a crash only once a later durable one commits: for
+/// data derived from what is durable elsewhere (history, rebuilt from the blocks).
+fn begin_volatile_write(db: &Database) -> Result<WriteTransaction, StoreError> {
+    let mut txn = db.begin_write()?;
+    txn.set_durability(Durability::None)?;
     Ok(txn)
 }
 

@@ -15,10 +15,11 @@
 //!   price-time order only, never slot numbers or hash-map order, so two books holding the
 //!   same orders in the same queues are indistinguishable whatever their histories.
 //! - No panics on input, integers only, no `unsafe`.
-//! - Change tracking: every change records the (side, price) of each level it may have
-//!   touched, until [`OrderBook::take_touched_levels`] drains them (the state commitment
-//!   re-encodes only those levels). The record is derived data: equality and serialization
-//!   ignore it.
+//! - Change tracking: every change records the id of each order whose entry it may have
+//!   changed — the order itself, and the order behind it in its queue, whose predecessor
+//!   changed — until [`OrderBook::take_touched_orders`] drains them (the state commitment
+//!   re-encodes only those orders, O(1) per change however deep the level). The record is
+//!   derived data: equality and serialization ignore it.
 //!
 //! The book only stores orders; matching, margin and events are its callers' business.
 
@@ -29,7 +30,7 @@ mod slab;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{hash_map, BTreeSet};
+use std::collections::hash_map;
 use std::fmt;
 
 use novation_types::{Lots, OrderId, PriceTicks, Side};
@@ -86,10 +87,10 @@ pub struct OrderBook {
     ids: FxHashMap<OrderId, u32>,
     bids: BookSide,
     asks: BookSide,
-    /// The levels (side, price in ticks) changed since the last
-    /// [`OrderBook::take_touched_levels`]: a superset, never missing one. Not committed,
-    /// compared or serialized; a set, so it stays bounded by the distinct levels touched.
-    touched_levels: BTreeSet<(Side, u64)>,
+    /// The orders whose entry ([`OrderBook::order_entry`]) may have changed since the last
+    /// [`OrderBook::take_touched_orders`], with repeats: a superset, never missing one. Not
+    /// committed, compared or serialized; at most two ids per change.
+    touched_orders: Vec<OrderId>,
 }
 
 impl Default for OrderBook {
@@ -111,15 +112,41 @@ impl OrderBook {
             ids: FxHashMap::with_capacity_and_hasher(orders, Default::default()),
             bids: BookSide::new(Side::Buy),
             asks: BookSide::new(Side::Sell),
-            touched_levels: BTreeSet::new(),
+            touched_orders: Vec::new(),
         }
     }
 
-    /// Drains the levels (side, price in ticks) that may have changed since the last call,
-    /// bids first, each side by ascending price. Every change of the book records each level
-    /// it touched; a level that emptied is reported too.
-    pub fn take_touched_levels(&mut self) -> impl Iterator<Item = (Side, u64)> {
-        std::mem::take(&mut self.touched_levels).into_iter()
+    /// Drains the ids of the orders whose entry may have changed since the last call, in
+    /// ascending order without repeats. Every change of the book records each order it
+    /// touched; an order that left the book is reported too.
+    pub fn take_touched_orders(&mut self) -> Vec<OrderId> {
+        let mut touched = std::mem::take(&mut self.touched_orders);
+        touched.sort_unstable();
+        touched.dedup();
+        touched
+    }
+
+    /// Order `id` as committed: the order and the id of the order just ahead of it in its
+    /// price level's queue (`None` if it is first). These entries determine every queue, so
+    /// they are a canonical form of the book. `None` if no such order rests.
+    pub fn order_entry(&self, id: OrderId) -> Option<(&RestingOrder, Option<OrderId>)> {
+        let node = self.nodes.get(*self.ids.get(&id)?)?;
+        Some((&node.order, self.nodes.get(node.ahead()).map(|ahead| ahead.order.id)))
+    }
+
+    /// The id of every resting order, bids then asks, each in priority order.
+    pub fn order_ids(&self) -> impl Iterator<Item = OrderId> + '_ {
+        self.iter_side(Side::Buy).chain(self.iter_side(Side::Sell)).map(|order| order.id)
+    }
+
+    /// Records `slot`'s order and the order behind it as touched.
+    fn touch_with_follower(&mut self, slot: u32) {
+        if let Some(node) = self.nodes.get(slot) {
+            self.touched_orders.push(node.order.id);
+            if let Some(behind) = self.nodes.get(node.behind()) {
+                self.touched_orders.push(behind.order.id);
+            }
+        }
     }
 
     /// The orders resting at `price_ticks` on `side`, in time priority (empty if no level).
@@ -139,7 +166,7 @@ impl OrderBook {
         let slot = *self.ids.get(&id)?;
         let order = self.nodes.get(slot)?.order;
         let side = order.side;
-        self.touched_levels.insert((side, order.price_ticks.0));
+        self.touch_with_follower(slot);
         self.ids.remove(&id);
         let (book_side, nodes) = self.side_and_nodes(side);
         let ahead_slot = book_side.unlink(nodes, slot);
@@ -165,8 +192,8 @@ impl OrderBook {
         let slot = *self.ids.get(&id).ok_or(BookError::UnknownOrder)?;
         let old = self.nodes.get(slot).ok_or(BookError::UnknownOrder)?.order;
         let side = old.side;
-        self.touched_levels.insert((side, old.price_ticks.0));
-        self.touched_levels.insert((side, price_ticks));
+        // The order itself and its old follower; at the back of its new level it has none.
+        self.touch_with_follower(slot);
         let (book_side, nodes) = self.side_and_nodes(side);
         let ahead_slot = book_side.unlink(nodes, slot);
         let ahead = nodes.get(ahead_slot).map(|node| node.order.id);
@@ -220,7 +247,6 @@ impl OrderBook {
             return Err(BookError::DuplicateOrderId);
         };
         let slot = self.nodes.insert(OrderNode::new(order)).ok_or(BookError::Full)?;
-        self.touched_levels.insert((order.side, order.price_ticks.0));
         let book_side = match order.side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
@@ -230,6 +256,8 @@ impl OrderBook {
             return Err(BookError::Full);
         }
         entry.insert(slot);
+        // The new order, and the one it now stands ahead of (none at the back).
+        self.touch_with_follower(slot);
         Ok(())
     }
 
@@ -242,7 +270,7 @@ impl OrderBook {
         }
         let slot = *self.ids.get(&id).ok_or(BookError::UnknownOrder)?;
         let order = self.nodes.get(slot).ok_or(BookError::UnknownOrder)?.order;
-        self.touched_levels.insert((order.side, order.price_ticks.0));
+        self.touched_orders.push(id);
         let (book_side, nodes) = self.side_and_nodes(order.side);
         book_side.set_lots(nodes, slot, remaining_lots).ok_or(BookError::UnknownOrder)
     }

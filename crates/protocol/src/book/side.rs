@@ -36,6 +36,16 @@ impl OrderNode {
     pub(super) fn new(order: RestingOrder) -> Self {
         OrderNode { order, prev: NIL, next: NIL, level: NIL }
     }
+
+    /// The slot of the node just ahead in its queue ([`NIL`] if it is first or unlinked).
+    pub(super) fn ahead(&self) -> u32 {
+        self.prev
+    }
+
+    /// The slot of the node just behind in its queue ([`NIL`] if it is last or unlinked).
+    pub(super) fn behind(&self) -> u32 {
+        self.next
+    }
 }
 
 /// One price level: the ends of its queue and its aggregates.

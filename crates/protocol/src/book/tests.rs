@@ -558,41 +558,73 @@ fn level_contents(book: &OrderBook) -> std::collections::BTreeMap<(Side, u64), V
     levels
 }
 
-/// Drains the book's touched levels and checks they include every level that changed since
-/// `before` (appeared, emptied, or changed its queue).
-fn assert_changed_levels_are_touched(
-    before: &std::collections::BTreeMap<(Side, u64), Vec<RestingOrder>>,
-    book: &mut OrderBook,
-) {
-    let after = level_contents(book);
-    let touched: std::collections::BTreeSet<(Side, u64)> = book.take_touched_levels().collect();
-    for key in before.keys().chain(after.keys()) {
-        if before.get(key) != after.get(key) {
-            assert!(touched.contains(key), "level {key:?} changed but is not reported as touched");
+type Entries = std::collections::BTreeMap<OrderId, (RestingOrder, Option<OrderId>)>;
+
+/// Every order's committed entry: the order and the one ahead of it.
+fn order_entries(book: &OrderBook) -> Entries {
+    book.order_ids()
+        .map(|id| {
+            let (order, ahead) = book.order_entry(id).expect("a listed order has an entry");
+            (id, (*order, ahead))
+        })
+        .collect()
+}
+
+/// The queues rebuilt from the entries alone: each level from the order nobody is behind.
+fn queues_from_entries(entries: &Entries) -> std::collections::BTreeMap<(Side, u64), Vec<RestingOrder>> {
+    let behind: std::collections::BTreeMap<OrderId, OrderId> =
+        entries.iter().filter_map(|(id, (_, ahead))| ahead.map(|ahead| (ahead, *id))).collect();
+    let mut levels = std::collections::BTreeMap::new();
+    for (order, _) in entries.values().filter(|(_, ahead)| ahead.is_none()) {
+        let mut queue = vec![*order];
+        while let Some(next) = queue.last().and_then(|last| behind.get(&last.id)) {
+            let (next_order, _) = entries[next];
+            assert_eq!((next_order.side, next_order.price_ticks), (order.side, order.price_ticks), "one level");
+            queue.push(next_order);
+        }
+        assert!(levels.insert((order.side, order.price_ticks.0), queue).is_none(), "one head per level");
+    }
+    levels
+}
+
+/// Drains the book's touched orders and checks they include every order whose entry changed
+/// since `before` (appeared, left, or changed its order or predecessor), and that the
+/// entries still determine every queue.
+fn assert_changed_entries_are_touched(before: &Entries, book: &mut OrderBook) {
+    let after = order_entries(book);
+    let touched = book.take_touched_orders();
+    for id in before.keys().chain(after.keys()) {
+        if before.get(id) != after.get(id) {
+            assert!(touched.binary_search(id).is_ok(), "order {id:?} changed but is not reported as touched");
         }
     }
-    assert_eq!(book.take_touched_levels().count(), 0, "draining empties the record");
+    assert!(touched.windows(2).all(|w| w[0] < w[1]), "ascending, without repeats");
+    assert!(book.take_touched_orders().is_empty(), "draining empties the record");
+    assert_eq!(queues_from_entries(&after), level_contents(book), "the entries are a canonical form of the book");
 }
 
 #[test]
-fn every_change_reports_the_levels_it_touched() {
-    let mut book = book_of(&[bid(1, 100, 5), bid(2, 100, 5), ask(3, 105, 5)]);
-    let _ = book.take_touched_levels().count();
-    let step = |book: &mut OrderBook, change: &dyn Fn(&mut OrderBook), wanted: &[(Side, u64)]| {
-        let before = level_contents(book);
+fn every_change_reports_the_orders_whose_entry_it_changed() {
+    let mut book = book_of(&[bid(1, 100, 5), bid(2, 100, 5), bid(5, 100, 5), ask(3, 105, 5)]);
+    let _ = book.take_touched_orders();
+    let step = |book: &mut OrderBook, change: &dyn Fn(&mut OrderBook), wanted: &[u64]| {
+        let before = order_entries(book);
         change(book);
-        let after = level_contents(book);
-        let mut touched: Vec<(Side, u64)> = book.take_touched_levels().collect();
-        touched.sort_unstable();
+        assert_ne!(before, order_entries(book));
+        let touched: Vec<u64> = book.take_touched_orders().into_iter().map(|id| id.0).collect();
         assert_eq!(touched, wanted);
-        assert_ne!(before, after);
     };
-    step(&mut book, &|b| b.set_remaining(OrderId(1), 2).map(|_| ()).unwrap(), &[(Side::Buy, 100)]);
-    step(&mut book, &|b| b.reprice(OrderId(2), 101, 5).map(|_| ()).unwrap(), &[(Side::Buy, 100), (Side::Buy, 101)]);
-    step(&mut book, &|b| b.remove(OrderId(3)).map(|_| ()).unwrap(), &[(Side::Sell, 105)]);
-    step(&mut book, &|b| b.insert(ask(4, 106, 1)).unwrap(), &[(Side::Sell, 106)]);
-    step(&mut book, &|b| b.restore(ask(3, 105, 5), QueuePosition { ahead: None }).unwrap(), &[(Side::Sell, 105)]);
-    assert_eq!(book.level_orders(Side::Buy, 100).map(|o| o.id).collect::<Vec<_>>(), [OrderId(1)]);
+    // A size change touches the order only; a move, the order and the one that was behind it.
+    step(&mut book, &|b| b.set_remaining(OrderId(1), 2).map(|_| ()).unwrap(), &[1]);
+    step(&mut book, &|b| b.reprice(OrderId(2), 101, 5).map(|_| ()).unwrap(), &[2, 5]);
+    step(&mut book, &|b| b.remove(OrderId(3)).map(|_| ()).unwrap(), &[3]);
+    // Joining the back of a level touches nobody else, however deep the level.
+    step(&mut book, &|b| b.insert(bid(6, 100, 1)).unwrap(), &[6]);
+    step(&mut book, &|b| b.remove(OrderId(1)).map(|_| ()).unwrap(), &[1, 5]);
+    step(&mut book, &|b| b.restore(bid(1, 100, 2), QueuePosition { ahead: None }).unwrap(), &[1, 5]);
+    assert_eq!(book.level_orders(Side::Buy, 100).map(|o| o.id.0).collect::<Vec<_>>(), [1, 5, 6]);
+    assert_eq!(book.order_entry(OrderId(5)).map(|(_, ahead)| ahead), Some(Some(OrderId(1))));
+    assert_eq!(book.order_entry(OrderId(3)), None);
     assert_eq!(book.level_orders(Side::Buy, 99).len(), 0, "no level, no orders");
 }
 
@@ -602,7 +634,7 @@ fn run(ops: Vec<Op>) {
     let mut undo: Vec<(RestingOrder, QueuePosition)> = Vec::new();
     let mut next_id = 1u64;
     for op in ops {
-        let levels_before = level_contents(&book);
+        let entries_before = order_entries(&book);
         match op {
             Op::Insert { buy, price_ticks, lots } => {
                 let o = order(next_id, if buy { Side::Buy } else { Side::Sell }, price_ticks, lots);
@@ -648,7 +680,7 @@ fn run(ops: Vec<Op>) {
             }
         }
         assert_same(&book, &model);
-        assert_changed_levels_are_touched(&levels_before, &mut book);
+        assert_changed_entries_are_touched(&entries_before, &mut book);
     }
     // History independence: a book built afresh from the final queues is indistinguishable.
     let mut fresh = OrderBook::new();
