@@ -4,9 +4,13 @@
 //!  Mempool::take_block ─► State::apply_block ─► take_changed_keys ─► StateTree::apply
 //!        ─► header {height, time, parent, tx_root, state_root}
 //!        ─► Store::commit_block_with_meta (header, body, results, state_root): durable
-//!          (with the block's history rows: account events, trades, candles, tx locations)
-//!        ─► tx index ─► subscribers
+//!        ─► tx index ─► subscribers ─► history indexer
 //! ```
+//!
+//! A block decided by consensus ([`Durability::Deferred`]) is already durable in the
+//! consensus store, which replays it after a crash: the block log then commits it without
+//! waiting for the disk, and durably at most every [`DEFERRED_PERSIST_EVERY`]. A crash loses
+//! at most that much of the log, whole blocks with their state root, never a decided block.
 //!
 //! Every `snapshot_interval_blocks` blocks the committed state's snapshot is written to the
 //! store (the newest [`SNAPSHOTS_KEPT`] are kept). On open with an existing block log the
@@ -85,7 +89,21 @@ pub(crate) struct Chain {
     pub(crate) history: Arc<Indexer>,
     /// Blocks between two snapshots (0: none are written).
     snapshot_interval_blocks: u64,
+    /// When the block log was last made durable.
+    last_durable: std::time::Instant,
 }
+
+/// Whether a committed block must be durable when the commit returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Durability {
+    /// This log is the block's only durable record (the solo chain).
+    Immediate,
+    /// Another store holds the block durably and replays it after a crash (consensus).
+    Deferred,
+}
+
+/// Longest time a deferred block stays not durable in the block log.
+pub(crate) const DEFERRED_PERSIST_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Addresses an event touches: every subaccount owner and account/agent it names.
 pub(crate) fn touched_addresses(event: &Event) -> Vec<Address> {
@@ -209,6 +227,7 @@ impl Chain {
             tx_index_order: VecDeque::new(),
             history,
             snapshot_interval_blocks,
+            last_durable: std::time::Instant::now(),
         };
         let restored = chain.restore_snapshot()?;
         chain.replay(restored)?;
@@ -380,7 +399,7 @@ impl Chain {
     /// commits it durably and returns what subscribers see.
     pub(crate) fn produce(&mut self, pending: Vec<PendingTx>, time_ms: u64) -> Result<BlockNotice, NodeError> {
         let txs = pending.into_iter().map(|p| BlockTx { hash: p.hash, tx: p.tx, envelope: p.envelope }).collect();
-        self.commit_block(txs, time_ms, Vec::new())
+        self.commit_block(txs, time_ms, Vec::new(), Durability::Immediate)
     }
 
     /// Applies `txs` (verified already) as block `height + 1` at `time_ms` (raised to the last
@@ -390,6 +409,7 @@ impl Chain {
         txs: Vec<BlockTx>,
         time_ms: u64,
         prices: Vec<novation_protocol::PublisherPrices>,
+        durability: Durability,
     ) -> Result<BlockNotice, NodeError> {
         let height = self.state.height() + 1;
         let time_ms = time_ms.max(self.state.time_ms());
@@ -412,13 +432,14 @@ impl Chain {
             state_root: self.tree.root(),
         };
         let root = header.state_root;
-        self.store.commit_block_with_meta(
-            height,
-            &header.to_bytes(),
-            &encode(&body)?,
-            &encode(&outcome)?,
-            &[("state_root", &root)],
-        )?;
+        let (header_bytes, body_bytes, results) = (header.to_bytes(), encode(&body)?, encode(&outcome)?);
+        let meta: &[(&str, &[u8])] = &[("state_root", &root)];
+        if durability == Durability::Immediate || self.last_durable.elapsed() >= DEFERRED_PERSIST_EVERY {
+            self.store.commit_block_with_meta(height, &header_bytes, &body_bytes, &results, meta)?;
+            self.last_durable = std::time::Instant::now();
+        } else {
+            self.store.commit_block_deferred(height, &header_bytes, &body_bytes, &results, meta)?;
+        }
         let events = event_records(&header, &outcome);
         self.remember(&header, &body.tx_hashes);
         self.last_header = Some(header);

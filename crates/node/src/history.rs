@@ -16,8 +16,10 @@
 //! | `f`    | market (2) ‖ height (8) ‖ seq (4)        | [`StoredEvent`], a funding rate applied to the market |
 //!
 //! `seq` numbers a block's events in order (transactions' events, then end-of-block events).
-//! Every event touching an address is stored under kind [`HistoryKind::All`] and, when it has
-//! one, under its own kind too, so each kind pages without scanning the others.
+//! Every event touching an address is stored once per address, under its own kind, or under
+//! the code of [`HistoryKind::All`] when it has none (so each kind pages without scanning the
+//! others); a page of all an account's events merges the kinds' pages by position.
+//! [`LAYOUT`] names this layout: a store written in another is indexed again from the blocks.
 
 use std::collections::HashMap;
 
@@ -36,6 +38,10 @@ const MARKET_TRADES: u8 = b'm';
 const CANDLES: u8 = b'c';
 const TX_LOCATION: u8 = b'x';
 const FUNDING_RATES: u8 = b'f';
+
+/// The layout of `history.redb`'s rows, kept in its meta row `history_layout`: 2 files each
+/// event once per address (1 filed it under "all" as well).
+pub(crate) const LAYOUT: u8 = 2;
 
 /// Which of an account's events a history page holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -94,7 +100,13 @@ impl HistoryKind {
         HistoryKind::ALL.into_iter().find(|kind| kind.name() == name)
     }
 
-    /// The kind an event is filed under besides [`HistoryKind::All`], if any.
+    /// The kind an event is filed under: its own, or [`HistoryKind::All`]'s code when it has
+    /// none.
+    fn filed_under(event: &Event) -> HistoryKind {
+        HistoryKind::of(event).unwrap_or(HistoryKind::All)
+    }
+
+    /// The kind of an event besides [`HistoryKind::All`], if any.
     fn of(event: &Event) -> Option<HistoryKind> {
         Some(match event {
             Event::Fill { .. } => HistoryKind::Fills,
@@ -372,12 +384,9 @@ impl History {
             if let Some(market) = funding_market {
                 rows.push((with_position(funding_prefix(market), position), stored.clone()));
             }
-            let kind = HistoryKind::of(&record.event);
+            let kind = HistoryKind::filed_under(&record.event);
             for address in &addresses {
-                rows.push((with_position(account_prefix(address, HistoryKind::All), position), stored.clone()));
-                if let Some(kind) = kind {
-                    rows.push((with_position(account_prefix(address, kind), position), stored.clone()));
-                }
+                rows.push((with_position(account_prefix(address, kind), position), stored.clone()));
             }
             if let Event::Fill { market, price_ticks, size_lots, notional, .. } = record.event {
                 rows.push((with_position(market_prefix(market), position), stored));
@@ -487,10 +496,27 @@ pub(crate) fn account_page(
     limit: usize,
     markets: &[MarketUnits],
 ) -> Result<Page, NodeError> {
-    let prefix = account_prefix(address, kind);
-    let before_key = before.map(|position| with_position(prefix.clone(), position));
-    let rows = store.history_page(&prefix, None, before_key.as_deref(), limit, true)?;
+    let page = |kind| {
+        let prefix = account_prefix(address, kind);
+        let before_key = before.map(|position| with_position(prefix.clone(), position));
+        store.history_page(&prefix, None, before_key.as_deref(), limit, true)
+    };
+    if kind != HistoryKind::All {
+        return page_from_rows(page(kind)?, limit, markets);
+    }
+    // Every kind's newest `limit`, merged newest first: no event is filed under two kinds.
+    let mut rows = Vec::new();
+    for kind in HistoryKind::ALL {
+        rows.extend(page(kind)?);
+    }
+    rows.sort_by(|(a, _), (b, _)| position_tail(b).cmp(position_tail(a)));
+    rows.truncate(limit);
     page_from_rows(rows, limit, markets)
+}
+
+/// The height ‖ seq bytes ending a positioned key (they sort as positions do).
+fn position_tail(key: &[u8]) -> &[u8] {
+    &key[key.len().saturating_sub(12)..]
 }
 
 /// A market's fills, newest first, strictly before `before`, at most `limit`.

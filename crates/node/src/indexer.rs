@@ -39,6 +39,9 @@ const PERSIST_EVERY: Duration = Duration::from_secs(1);
 /// Most blocks written in one transaction.
 const MAX_BATCH_BLOCKS: usize = 16;
 
+/// `history.redb`'s meta row naming the layout of its rows.
+const LAYOUT_META: &str = "history_layout";
+
 /// `history.redb`'s meta row holding the highest height indexed (`u64` big-endian).
 const INDEXED_HEIGHT: &str = "indexed_height";
 
@@ -78,7 +81,7 @@ impl Indexer {
     /// Opens `history.redb` in `data_dir` and starts indexing: first the blocks of
     /// `chain_store` after the stored height, then each block handed to [`Indexer::index`].
     pub(crate) fn start(data_dir: &Path, chain_store: Arc<Store>) -> Result<Indexer, NodeError> {
-        let store = Arc::new(open_or_set_aside(&data_dir.join("history.redb"))?);
+        let store = Arc::new(open_in_layout(&data_dir.join("history.redb"))?);
         let indexed = store
             .get_meta(INDEXED_HEIGHT)?
             .and_then(|bytes| <[u8; 8]>::try_from(bytes.as_slice()).ok())
@@ -168,6 +171,26 @@ fn open_or_set_aside(path: &Path) -> Result<Store, NodeError> {
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// Opens the history store at `path` ([`open_or_set_aside`]); one whose rows are in another
+/// layout than [`crate::history::LAYOUT`] is set aside and indexed again as well.
+fn open_in_layout(path: &Path) -> Result<Store, NodeError> {
+    let store = open_or_set_aside(path)?;
+    let layout = store.get_meta(LAYOUT_META)?;
+    if layout.as_deref() == Some(&[crate::history::LAYOUT][..]) {
+        return Ok(store);
+    }
+    let store = if store.get_meta(INDEXED_HEIGHT)?.is_some() {
+        drop(store);
+        let found = layout.and_then(|bytes| bytes.first().copied()).unwrap_or(1);
+        let why = format!("its rows are in layout {found}, this node writes {}", crate::history::LAYOUT);
+        set_aside(path, &novation_store::StoreError::Engine(why))?
+    } else {
+        store
+    };
+    store.put_meta(LAYOUT_META, &[crate::history::LAYOUT])?;
+    Ok(store)
 }
 
 /// Renames the unusable history store at `path` aside and opens a new one there.

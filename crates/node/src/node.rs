@@ -415,8 +415,10 @@ impl Node {
     }
 
     /// Commits a block decided elsewhere (by consensus) as height `height`: applies `prices`
-    /// and `txs` at `time_ms`, writes it durably, forgets its transactions from the mempool and
-    /// publishes it. The caller verified the transactions ([`Node::verify_envelope`]).
+    /// and `txs` at `time_ms`, writes it to the block log, forgets its transactions from the
+    /// mempool and publishes it. The caller verified the transactions
+    /// ([`Node::verify_envelope`]) and keeps the block durably itself, replaying it after a
+    /// crash: the log makes it durable within a second, not before returning.
     pub fn commit_block(
         &self,
         height: u64,
@@ -436,7 +438,7 @@ impl Node {
             if height != expected {
                 return Err(NodeError::Block(novation_protocol::BlockError::WrongHeight { expected, got: height }));
             }
-            let notice = match chain.commit_block(txs, time_ms, prices) {
+            let notice = match chain.commit_block(txs, time_ms, prices, crate::chain::Durability::Deferred) {
                 Ok(notice) => notice,
                 Err(error) => {
                     self.shared.halted.store(true, Ordering::Release);

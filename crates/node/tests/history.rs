@@ -31,10 +31,16 @@ async fn rpc_error(client: &HttpClient, method: &str, params: jsonrpsee::core::p
 
 /// Fills of `address` on every page, following `next`, `limit` at a time.
 async fn all_fill_pages(client: &HttpClient, address: &str, limit: u64) -> Vec<Value> {
+    all_pages(client, address, "fills", limit).await
+}
+
+/// Every record of `address`'s history of `kind`, `limit` a page, following the cursors.
+async fn all_pages(client: &HttpClient, address: &str, kind: &str, limit: u64) -> Vec<Value> {
     let mut records = Vec::new();
     let mut before = Value::Null;
     for _ in 0..100 {
-        let page = call(client, "nov_getFills", rpc_params![address, json!({"limit": limit, "before": before})]).await;
+        let options = json!({"kind": kind, "limit": limit, "before": before});
+        let page = call(client, "nov_getAccountHistory", rpc_params![address, options]).await;
         let items = page["records"].as_array().unwrap();
         assert!(items.len() as u64 <= limit, "{page}");
         records.extend(items.iter().cloned());
@@ -116,6 +122,20 @@ async fn fills_trades_candles_and_transaction_status_come_from_the_store_and_sur
     let collateral =
         call(&client, "nov_getAccountHistory", rpc_params![taker_address.clone(), json!({"kind": "collateral"})]).await;
     assert_eq!(collateral["records"][0]["event"]["Deposited"]["amount"], "100000", "{collateral}");
+    // All of the maker's events: every kind's, merged newest first, each once, the same
+    // whatever the page size.
+    let everything = all_pages(&client, &maker_address, "all", 100).await;
+    let mut by_kind = Vec::new();
+    for kind in ["fills", "funding", "liquidations", "orders", "collateral"] {
+        by_kind.extend(all_pages(&client, &maker_address, kind, 100).await);
+    }
+    let position = |r: &Value| (r["height"].as_u64().unwrap(), r["seq"].as_u64().unwrap());
+    by_kind.sort_by_key(|r| std::cmp::Reverse(position(r)));
+    assert!(by_kind.iter().all(|r| everything.contains(r)), "every kind's events are in all");
+    assert!(everything.windows(2).all(|w| position(&w[0]) > position(&w[1])), "newest first, none twice");
+    assert!(everything.iter().any(|r| r["event"]["Fill"].is_object()));
+    assert!(everything.iter().any(|r| r["event"]["Deposited"].is_object()));
+    assert_eq!(all_pages(&client, &maker_address, "all", 2).await, everything);
     let funding = call(&client, "nov_getFunding", rpc_params![taker_address.clone()]).await;
     assert!(funding["records"].is_array(), "{funding}");
     let liquidations = call(&client, "nov_getLiquidations", rpc_params![taker_address.clone()]).await;
@@ -211,6 +231,18 @@ async fn fills_trades_candles_and_transaction_status_come_from_the_store_and_sur
     assert_eq!(again["records"], fills["records"]);
     let aside = std::fs::read_dir(&dir).unwrap().filter_map(Result::ok);
     assert!(aside.into_iter().any(|e| e.file_name().to_string_lossy().starts_with("history.redb.unusable-")));
+
+    // A history store in another row layout (an older node's) is set aside and indexed
+    // again too, rather than read wrongly.
+    drop(running.stop().await);
+    novation_store::Store::open(dir.join("history.redb")).unwrap().put_meta("history_layout", &[1]).unwrap();
+    let running = devnet_with_snapshots(&dir, false, 5).await;
+    let client = HttpClientBuilder::default().build(format!("http://{}", running.rpc_addr)).unwrap();
+    let again = call(&client, "nov_getFills", rpc_params![taker_address.clone()]).await;
+    assert_eq!(again["records"], fills["records"]);
+    let aside = std::fs::read_dir(&dir).unwrap().filter_map(Result::ok);
+    let unusable = aside.filter(|e| e.file_name().to_string_lossy().starts_with("history.redb.unusable-")).count();
+    assert_eq!(unusable, 2, "the old layout's store is kept aside");
     running.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

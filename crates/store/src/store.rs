@@ -111,12 +111,40 @@ impl Store {
         results: &[u8],
         meta: &[(&str, &[u8])],
     ) -> Result<(), StoreError> {
+        self.write_block(height, header, block, results, meta, true)
+    }
+
+    /// Like [`Store::commit_block_with_meta`], but not durable on return: for a block whose
+    /// durable record is kept elsewhere (a validator's consensus store) and replayed from
+    /// there after a crash. It is readable at once and survives a crash once a later durable
+    /// commit (or [`Store::persist`]) returns; a crash before that leaves the store as of
+    /// the last durable commit, whole blocks with their meta rows.
+    pub fn commit_block_deferred(
+        &self,
+        height: u64,
+        header: &[u8],
+        block: &[u8],
+        results: &[u8],
+        meta: &[(&str, &[u8])],
+    ) -> Result<(), StoreError> {
+        self.write_block(height, header, block, results, meta, false)
+    }
+
+    fn write_block(
+        &self,
+        height: u64,
+        header: &[u8],
+        block: &[u8],
+        results: &[u8],
+        meta: &[(&str, &[u8])],
+        durable: bool,
+    ) -> Result<(), StoreError> {
         // Seal outside the engine call: hashing large blocks needs no lock.
         let header = seal(RecordTable::Headers, height, header);
         let block = seal(RecordTable::Blocks, height, block);
         let results = seal(RecordTable::Results, height, results);
         self.guard(|db| {
-            let txn = begin_durable_write(db)?;
+            let txn = if durable { begin_durable_write(db)? } else { begin_volatile_write(db)? };
             {
                 let mut headers = txn.open_table(HEADERS)?;
                 let latest = headers.last()?.map(|(height, _)| height.value());
@@ -410,7 +438,8 @@ fn begin_durable_write(db: &Database) -> Result<WriteTransaction, StoreError> {
 }
 
 /// A write transaction that survives a crash only once a later durable one commits: for
-/// data derived from what is durable elsewhere (history, rebuilt from the blocks).
+/// data kept durably elsewhere (history, rebuilt from the blocks; a validator's blocks,
+/// replayed from its consensus store).
 fn begin_volatile_write(db: &Database) -> Result<WriteTransaction, StoreError> {
     let mut txn = db.begin_write()?;
     txn.set_durability(Durability::None)?;
