@@ -37,7 +37,7 @@ pub type Hash32 = [u8; 32];
 pub use block::{ConsensusBlock, OracleExtension};
 pub use context::{BlockId, Height, NovationContext, ProposalPart, Validator, ValidatorAddress, ValidatorSet};
 pub use oracle::{NoPrices, PriceSource, SimulatedPriceSource};
-pub use validator::{lan_timeouts, start_validator, validator_set, RunningValidator, ValidatorConfig};
+pub use validator::{lan_timeouts, start_validator, validator_set, PubSub, RunningValidator, ValidatorConfig};
 
 /// A validator's ed25519 consensus key (separate from any account key).
 pub use malachitebft_signing_ed25519::{PrivateKey as ConsensusKey, PublicKey as ConsensusPublicKey};

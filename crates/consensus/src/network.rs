@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::ValidatorAddress;
 use crate::oracle::{NoPrices, PriceSource, SimulatedPriceSource};
-use crate::validator::{lan_timeouts, start_validator, validator_set, RunningValidator, ValidatorConfig};
+use crate::validator::{lan_timeouts, start_validator, validator_set, PubSub, RunningValidator, ValidatorConfig};
 
 /// Default first port of a testnet.
 pub const DEFAULT_BASE_PORT: u16 = 26_000;
@@ -65,6 +65,11 @@ pub struct HomeConfig {
     pub feed_seed: u64,
     /// Index of this node among the validators (noise of its simulated feed).
     pub index: u64,
+    /// How consensus messages reach peers: `"broadcast"` (to every connected peer, never
+    /// relayed: every node here connects to every validator) or `"gossipsub"` (relayed, the
+    /// default when absent). The same on every node of a network.
+    #[serde(default)]
+    pub pubsub: PubSub,
 }
 
 /// One validator of `validators.json`.
@@ -192,6 +197,8 @@ pub fn init_testnet(
             price_source: "simulated".into(),
             feed_seed: 7,
             index: i as u64,
+            // Every home lists every other validator as a peer.
+            pubsub: PubSub::Broadcast,
         };
         write_json(&home.join("config.json"), &config)?;
         write_json(&home.join("genesis.json"), &genesis)?;
@@ -244,6 +251,7 @@ pub fn load_home(home: &Path) -> Result<ValidatorConfig, NodeError> {
         prices,
         rpc_limits: RpcLimits::default(),
         snapshot_interval_blocks: novation_node::SNAPSHOT_INTERVAL_BLOCKS_DEFAULT,
+        pubsub: config.pubsub,
     })
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use malachitebft_app_channel::app::config::{
-    ConsensusConfig, NodeConfig as MalachiteNodeConfig, P2pConfig, ValuePayload, ValueSyncConfig,
+    ConsensusConfig, NodeConfig as MalachiteNodeConfig, P2pConfig, PubSubProtocol, ValuePayload, ValueSyncConfig,
 };
 use malachitebft_app_channel::app::net::Multiaddr;
 use malachitebft_app_channel::app::types::codec::Codec;
@@ -65,6 +65,24 @@ pub struct ValidatorConfig {
     pub rpc_limits: RpcLimits,
     /// Snapshot interval (blocks; 0: none).
     pub snapshot_interval_blocks: u64,
+    /// How consensus messages reach the other nodes.
+    pub pubsub: PubSub,
+}
+
+/// How a node sends proposals and votes to its peers. Every node of one network must use
+/// the same.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PubSub {
+    /// Straight to each connected peer, never relayed: for a network where every node keeps
+    /// a connection to every validator (what `testnet init` writes). Cheapest: each message
+    /// is sent once per peer and received once, with no gossip signature of its own (the
+    /// transport is authenticated, and proposals and votes carry their signers' signatures).
+    Broadcast,
+    /// libp2p gossipsub, whose mesh relays messages: for networks where nodes connect only
+    /// to some of the validators.
+    #[default]
+    Gossipsub,
 }
 
 /// Round timeouts for a network on one machine or a LAN: propose 1.5 s, prevote and
@@ -277,6 +295,10 @@ async fn start(
         listen_addr: multiaddr(config.p2p_addr)?,
         persistent_peers: config.peers.iter().map(|p| multiaddr(*p)).collect::<Result<_, _>>()?,
         rpc_max_size: bytesize(64 << 20),
+        protocol: match config.pubsub {
+            PubSub::Broadcast => PubSubProtocol::Broadcast,
+            PubSub::Gossipsub => PubSubProtocol::default(),
+        },
         ..P2pConfig::default()
     };
     let engine_config = EngineConfig {
