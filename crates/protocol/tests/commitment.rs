@@ -127,3 +127,31 @@ fn resting_orders_are_committed_one_entry_each_and_only_touched_orders_change() 
     assert!(chain.changed_keys.contains(&entry(partially)));
     assert_eq!(chain.state.commitment_value(&entry(partially)), before);
 }
+
+/// The abuse case of per-level entries: many small orders at one price made every later
+/// change there re-encode the whole level. Now a placement behind 300 orders changes one
+/// entry, no larger than a placement into an empty level.
+#[test]
+fn a_deep_level_costs_a_change_no_more_than_an_empty_one() {
+    let mut chain = Chain::new();
+    let (spammer, trader_) = (trader(1), trader(2));
+    chain.deposit(spammer, USD, "1000000");
+    chain.deposit(trader_, USD, "100000");
+    let dust: Vec<Action> =
+        (0..300).map(|_| Action::Order(OrderAction::Place(limit(BTC_PERP, Side::Sell, 1_010_000, 1)))).collect();
+    for chunk in dust.chunks(50) {
+        chain.ok(spammer, chunk.to_vec());
+    }
+    assert_eq!(resting_at(&chain, Side::Sell, 1_010_000).len(), 300);
+
+    chain.place(trader_, limit(BTC_PERP, Side::Sell, 1_010_000, 10));
+    let deep = order_keys(&chain.changed_keys);
+    assert_eq!(deep.len(), 1, "one entry, however deep the level");
+    let deep_bytes = chain.state.commitment_value(&deep[0]).unwrap().len();
+
+    chain.place(trader_, limit(BTC_PERP, Side::Sell, 1_050_000, 10));
+    let alone = order_keys(&chain.changed_keys);
+    assert_eq!(alone.len(), 1);
+    let alone_bytes = chain.state.commitment_value(&alone[0]).unwrap().len();
+    assert!(deep_bytes <= alone_bytes + 8, "{deep_bytes} bytes behind 300 orders, {alone_bytes} alone");
+}
