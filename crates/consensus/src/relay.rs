@@ -80,7 +80,7 @@ fn relay_to(peer: SocketAddr, queue: Receiver<SignedTransaction>, stop: Arc<Atom
             },
         };
         // Each envelope is serialised once, straight into the request body.
-        let mut body = String::with_capacity(RELAY_BATCH_BYTES + 128);
+        let mut body = String::with_capacity(first.len() + 128);
         body.push_str(r#"{"jsonrpc":"2.0","id":1,"method":"nov_relayTransactions","params":[["#);
         body.push_str(&first);
         let mut count = 1;

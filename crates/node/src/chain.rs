@@ -4,6 +4,7 @@
 //!  Mempool::take_block ─► State::apply_block ─► take_changed_keys ─► StateTree::apply
 //!        ─► header {height, time, parent, tx_root, state_root}
 //!        ─► Store::commit_block_with_meta (header, body, results, state_root): durable
+//!          (deferred for consensus blocks, below)
 //!        ─► tx index ─► subscribers ─► history indexer
 //! ```
 //!
@@ -432,13 +433,17 @@ impl Chain {
             state_root: self.tree.root(),
         };
         let root = header.state_root;
-        let (header_bytes, body_bytes, results) = (header.to_bytes(), encode(&body)?, encode(&outcome)?);
-        let meta: &[(&str, &[u8])] = &[("state_root", &root)];
-        if durability == Durability::Immediate || self.last_durable.elapsed() >= DEFERRED_PERSIST_EVERY {
-            self.store.commit_block_with_meta(height, &header_bytes, &body_bytes, &results, meta)?;
+        let durable = durability == Durability::Immediate || self.last_durable.elapsed() >= DEFERRED_PERSIST_EVERY;
+        self.store.commit_block_with_meta(
+            height,
+            &header.to_bytes(),
+            &encode(&body)?,
+            &encode(&outcome)?,
+            &[("state_root", &root)],
+            durable,
+        )?;
+        if durable {
             self.last_durable = std::time::Instant::now();
-        } else {
-            self.store.commit_block_deferred(height, &header_bytes, &body_bytes, &results, meta)?;
         }
         let events = event_records(&header, &outcome);
         self.remember(&header, &body.tx_hashes);

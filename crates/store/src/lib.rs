@@ -64,7 +64,7 @@
 //! let dir = std::env::temp_dir().join(format!("novation-store-doc-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir)?;
 //! let store = Store::open(dir.join("chain.redb"))?;
-//! store.commit_block_with_meta(1, b"header", b"block", b"results", &[("state_root", &root)])?;
+//! store.commit_block_with_meta(1, b"header", b"block", b"results", &[("state_root", &root)], true)?;
 //! assert_eq!(store.latest_height()?, Some(1));
 //! assert_eq!(store.block(1)?.as_deref(), Some(&b"block"[..]));
 //! # drop(store);

@@ -97,40 +97,17 @@ impl Store {
     /// height; every later one must be `latest + 1`
     /// ([`StoreError::HeightOutOfOrder`] otherwise, and nothing is written).
     pub fn commit_block(&self, height: u64, header: &[u8], block: &[u8], results: &[u8]) -> Result<(), StoreError> {
-        self.commit_block_with_meta(height, header, block, results, &[])
+        self.commit_block_with_meta(height, header, block, results, &[], true)
     }
 
     /// Like [`Store::commit_block`], and writes the `meta` rows in the same
     /// transaction (e.g. a state snapshot that must never be ahead of or
-    /// behind the blocks).
+    /// behind the blocks). With `durable` false the commit does not wait for the disk: for
+    /// a block whose durable record is kept elsewhere (a validator's consensus store) and
+    /// replayed from there after a crash. It is readable at once and survives a crash once
+    /// a later durable commit (or [`Store::persist`]) returns; a crash before that leaves
+    /// the store as of the last durable commit, whole blocks with their meta rows.
     pub fn commit_block_with_meta(
-        &self,
-        height: u64,
-        header: &[u8],
-        block: &[u8],
-        results: &[u8],
-        meta: &[(&str, &[u8])],
-    ) -> Result<(), StoreError> {
-        self.write_block(height, header, block, results, meta, true)
-    }
-
-    /// Like [`Store::commit_block_with_meta`], but not durable on return: for a block whose
-    /// durable record is kept elsewhere (a validator's consensus store) and replayed from
-    /// there after a crash. It is readable at once and survives a crash once a later durable
-    /// commit (or [`Store::persist`]) returns; a crash before that leaves the store as of
-    /// the last durable commit, whole blocks with their meta rows.
-    pub fn commit_block_deferred(
-        &self,
-        height: u64,
-        header: &[u8],
-        block: &[u8],
-        results: &[u8],
-        meta: &[(&str, &[u8])],
-    ) -> Result<(), StoreError> {
-        self.write_block(height, header, block, results, meta, false)
-    }
-
-    fn write_block(
         &self,
         height: u64,
         header: &[u8],
@@ -144,7 +121,7 @@ impl Store {
         let block = seal(RecordTable::Blocks, height, block);
         let results = seal(RecordTable::Results, height, results);
         self.guard(|db| {
-            let txn = if durable { begin_durable_write(db)? } else { begin_volatile_write(db)? };
+            let txn = begin_write(db, durable)?;
             {
                 let mut headers = txn.open_table(HEADERS)?;
                 let latest = headers.last()?.map(|(height, _)| height.value());
@@ -274,7 +251,7 @@ impl Store {
         durable: bool,
     ) -> Result<(), StoreError> {
         self.guard(|db| {
-            let txn = if durable { begin_durable_write(db)? } else { begin_volatile_write(db)? };
+            let txn = begin_write(db, durable)?;
             {
                 let mut table = txn.open_table(HISTORY)?;
                 for (key, value) in history {
@@ -437,10 +414,13 @@ fn begin_durable_write(db: &Database) -> Result<WriteTransaction, StoreError> {
     Ok(txn)
 }
 
-/// A write transaction that survives a crash only once a later durable one commits: for
-/// data kept durably elsewhere (history, rebuilt from the blocks; a validator's blocks,
-/// replayed from its consensus store).
-fn begin_volatile_write(db: &Database) -> Result<WriteTransaction, StoreError> {
+/// A durable write transaction ([`begin_durable_write`]), or one that survives a crash only
+/// once a later durable one commits: for data kept durably elsewhere (history, rebuilt from
+/// the blocks; a validator's blocks, replayed from its consensus store).
+fn begin_write(db: &Database, durable: bool) -> Result<WriteTransaction, StoreError> {
+    if durable {
+        return begin_durable_write(db);
+    }
     let mut txn = db.begin_write()?;
     txn.set_durability(Durability::None)?;
     Ok(txn)

@@ -127,11 +127,18 @@ fn meta_rows_are_kept_and_replaced() {
     assert_eq!(store.get_meta("chain_id").unwrap(), Some(b"devnet-2".to_vec()));
     let (header, block, results) = block_fixture(1);
     store
-        .commit_block_with_meta(1, &header, &block, &results, &[("state_root", b"root-1"), ("snapshot", b"state")])
+        .commit_block_with_meta(
+            1,
+            &header,
+            &block,
+            &results,
+            &[("state_root", b"root-1"), ("snapshot", b"state")],
+            true,
+        )
         .unwrap();
     assert_eq!(store.get_meta("state_root").unwrap(), Some(b"root-1".to_vec()));
     // A refused commit writes none of its meta rows.
-    let refused = store.commit_block_with_meta(7, b"", b"", b"", &[("state_root", b"root-7")]);
+    let refused = store.commit_block_with_meta(7, b"", b"", b"", &[("state_root", b"root-7")], true);
     assert!(refused.is_err());
     assert_eq!(store.get_meta("state_root").unwrap(), Some(b"root-1".to_vec()));
 }
