@@ -9,7 +9,7 @@
 //!
 //! | prefix | rest of the key                          | value |
 //! | ------ | ---------------------------------------- | ----- |
-//! | `a`    | address (20) ‖ kind (1) ‖ height (8) ‖ seq (4) | [`StoredEvent`] touching the address |
+//! | `a`    | address (20) ‖ kind (1) ‖ height (8) ‖ seq (4) | [`AccountGroup`]: the block's events of that kind touching the address, from `seq` on |
 //! | `m`    | market (2) ‖ height (8) ‖ seq (4)        | [`StoredEvent`], a fill of the market |
 //! | `c`    | market (2) ‖ interval (1) ‖ open time ms (8) | [`Candle`] |
 //! | `x`    | transaction hash (32)                    | height (8) ‖ index in the block (4) |
@@ -19,6 +19,10 @@
 //! Every event touching an address is stored once per address, under its own kind, or under
 //! the code of [`HistoryKind::All`] when it has none (so each kind pages without scanning the
 //! others); a page of all an account's events merges the kinds' pages by position.
+//!
+//! An account's events of one kind in one block share a row, up to [`GROUP_EVENTS_MAX`] a
+//! row, keyed by the first one's position: a market maker's batch of orders is one row to
+//! write, not one per order, and a page of `n` events reads at most `n` rows.
 //! [`LAYOUT`] names this layout: a store written in another is indexed again from the blocks.
 
 use std::collections::HashMap;
@@ -39,9 +43,18 @@ const CANDLES: u8 = b'c';
 const TX_LOCATION: u8 = b'x';
 const FUNDING_RATES: u8 = b'f';
 
-/// The layout of `history.redb`'s rows, kept in its meta row `history_layout`: 2 files each
-/// event once per address (1 filed it under "all" as well).
-pub(crate) const LAYOUT: u8 = 2;
+/// The layout of `history.redb`'s rows, kept in its meta row `history_layout`: 3 groups an
+/// account's events of a kind in a block into one row (2 kept one row per event and address;
+/// 1 filed each event under "all" as well).
+pub(crate) const LAYOUT: u8 = 3;
+
+/// Most events one account row holds ([`AccountGroup`]): bounds what a page decodes beyond
+/// what it returns.
+pub(crate) const GROUP_EVENTS_MAX: usize = 256;
+
+/// One account row: events of one block, each with its number in the block, in order. The
+/// row's key holds the block height and the first event's number.
+pub(crate) type AccountGroup = Vec<(u32, StoredEvent)>;
 
 /// Which of an account's events a history page holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -369,6 +382,7 @@ impl History {
             rows.push((tx_key(hash), location));
         }
         let mut candles: HashMap<(MarketId, u8), (u64, Candle)> = HashMap::new();
+        let mut groups = AccountGroups::default();
         for (seq, record) in events.iter().enumerate() {
             let position = Position { height, seq: seq as u32 };
             let addresses = touched_addresses(&record.event);
@@ -377,16 +391,16 @@ impl History {
                 Event::FundingRate { market, .. } => Some(market),
                 _ => None,
             };
-            if addresses.is_empty() && !is_fill && funding_market.is_none() {
+            let kind = HistoryKind::filed_under(&record.event);
+            for address in addresses {
+                groups.add(&mut rows, (address, kind), position, record.stored())?;
+            }
+            if !is_fill && funding_market.is_none() {
                 continue;
             }
             let stored = encode(&record.stored())?;
             if let Some(market) = funding_market {
                 rows.push((with_position(funding_prefix(market), position), stored.clone()));
-            }
-            let kind = HistoryKind::filed_under(&record.event);
-            for address in &addresses {
-                rows.push((with_position(account_prefix(address, kind), position), stored.clone()));
             }
             if let Event::Fill { market, price_ticks, size_lots, notional, .. } = record.event {
                 rows.push((with_position(market_prefix(market), position), stored));
@@ -411,6 +425,7 @@ impl History {
         for (&(market, interval), &(open_ms, candle)) in &candles {
             rows.push((candle_key(market, interval, open_ms), encode(&candle)?));
         }
+        groups.finish(&mut rows)?;
         Ok(BlockRows { rows, candles: candles.into_iter().collect() })
     }
 
@@ -418,6 +433,51 @@ impl History {
     pub(crate) fn committed(&mut self, rows: BlockRows) {
         self.open_candles.extend(rows.candles);
     }
+}
+
+/// The account rows of one block being gathered: each address's events of each kind, in
+/// order, a row written whenever one fills (the indexer sorts the rows it writes).
+#[derive(Default)]
+struct AccountGroups<'a> {
+    /// Per address and kind: the group being filled.
+    open: HashMap<(Address, HistoryKind), OpenGroup<'a>>,
+}
+
+/// A group's first event's position, and its events so far.
+type OpenGroup<'a> = (Position, Vec<(u32, StoredEventRef<'a>)>);
+
+impl<'a> AccountGroups<'a> {
+    fn add(
+        &mut self,
+        rows: &mut Vec<(Vec<u8>, Vec<u8>)>,
+        owner: (Address, HistoryKind),
+        position: Position,
+        stored: StoredEventRef<'a>,
+    ) -> Result<(), NodeError> {
+        let (_, events) = self.open.entry(owner).or_insert_with(|| (position, Vec::new()));
+        events.push((position.seq, stored));
+        if events.len() == GROUP_EVENTS_MAX {
+            if let Some(group) = self.open.remove(&owner) {
+                rows.push(account_row(owner, group)?);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, rows: &mut Vec<(Vec<u8>, Vec<u8>)>) -> Result<(), NodeError> {
+        for (owner, group) in self.open {
+            rows.push(account_row(owner, group)?);
+        }
+        Ok(())
+    }
+}
+
+/// The row of one account group: keyed by its first event's position.
+fn account_row(
+    (address, kind): (Address, HistoryKind),
+    (first, events): OpenGroup<'_>,
+) -> Result<(Vec<u8>, Vec<u8>), NodeError> {
+    Ok((with_position(account_prefix(&address, kind), first), encode(&events)?))
 }
 
 fn read_candle(store: &Store, market: MarketId, interval: u8, open_ms: u64) -> Result<Option<Candle>, NodeError> {
@@ -496,27 +556,53 @@ pub(crate) fn account_page(
     limit: usize,
     markets: &[MarketUnits],
 ) -> Result<Page, NodeError> {
-    let page = |kind| {
-        let prefix = account_prefix(address, kind);
-        let before_key = before.map(|position| with_position(prefix.clone(), position));
-        store.history_page(&prefix, None, before_key.as_deref(), limit, true)
-    };
-    if kind != HistoryKind::All {
-        return page_from_rows(page(kind)?, limit, markets);
+    let mut events = Vec::new();
+    if kind == HistoryKind::All {
+        // Every kind's newest `limit`, merged newest first: no event is filed under two kinds.
+        for kind in HistoryKind::ALL {
+            events.extend(account_events(store, address, kind, before, limit)?);
+        }
+        events.sort_by(|(a, _), (b, _)| b.cmp(a));
+        events.truncate(limit);
+    } else {
+        events = account_events(store, address, kind, before, limit)?;
     }
-    // Every kind's newest `limit`, merged newest first: no event is filed under two kinds.
-    let mut rows = Vec::new();
-    for kind in HistoryKind::ALL {
-        rows.extend(page(kind)?);
-    }
-    rows.sort_by(|(a, _), (b, _)| position_tail(b).cmp(position_tail(a)));
-    rows.truncate(limit);
-    page_from_rows(rows, limit, markets)
+    let records = events.iter().map(|(position, stored)| record_json(*position, stored.as_ref(), markets)).collect();
+    let next = if events.len() == limit { events.last().map(|(position, _)| position.text()) } else { None };
+    Ok(Page { records, next })
 }
 
-/// The height ‖ seq bytes ending a positioned key (they sort as positions do).
-fn position_tail(key: &[u8]) -> &[u8] {
-    &key[key.len().saturating_sub(12)..]
+/// The events filed under `kind` for `address` ([`HistoryKind::All`]: those of no other
+/// kind), newest first, strictly before `before` (from the newest when `None`), at most
+/// `limit`.
+pub(crate) fn account_events(
+    store: &Store,
+    address: &Address,
+    kind: HistoryKind,
+    before: Option<Position>,
+    limit: usize,
+) -> Result<Vec<(Position, StoredEvent)>, NodeError> {
+    let prefix = account_prefix(address, kind);
+    let before_key = before.map(|position| with_position(prefix.clone(), position));
+    // Every row read starts strictly before `before`, so its first event belongs to the page:
+    // `limit` rows always hold `limit` events (only the newest may also hold later ones).
+    let rows = store.history_page(&prefix, None, before_key.as_deref(), limit, true)?;
+    let mut events = Vec::with_capacity(limit);
+    for (key, value) in &rows {
+        let first = Position::from_key_tail(key).ok_or_else(|| NodeError::Corrupt("history key".into()))?;
+        let group: AccountGroup = decode(value, "history record")?;
+        for (seq, stored) in group.into_iter().rev() {
+            let position = Position { height: first.height, seq };
+            if before.is_some_and(|before| position >= before) {
+                continue;
+            }
+            if events.len() == limit {
+                return Ok(events);
+            }
+            events.push((position, stored));
+        }
+    }
+    Ok(events)
 }
 
 /// A market's fills, newest first, strictly before `before`, at most `limit`.
@@ -565,7 +651,8 @@ pub(crate) fn candles(
         .collect())
 }
 
-/// The raw rows of one page under `prefix`: each event with its position, newest first when
+/// The raw rows of one page under `prefix`, a market's or its funding rates' (one event a
+/// row; an account's rows are groups, read by [`account_events`]): each event with its position, newest first when
 /// `newest_first`, strictly before `before` (from the newest when `None`) or strictly after
 /// `after`, at most `limit`.
 pub(crate) fn stored_events(
@@ -584,11 +671,6 @@ pub(crate) fn stored_events(
             Ok((position, decode(value, "history record")?))
         })
         .collect()
-}
-
-/// The key prefix of `address`'s events of `kind`.
-pub(crate) fn account_key_prefix(address: &Address, kind: HistoryKind) -> Vec<u8> {
-    account_prefix(address, kind)
 }
 
 /// The key prefix of a market's fills.
@@ -667,6 +749,82 @@ mod tests {
         let stored: StoredEvent = decode(value, "funding rate").unwrap();
         assert_eq!(stored.time_ms, 7_000);
         assert!(matches!(stored.event, Event::FundingRate { rate: r, .. } if r == rate));
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn accepted(owner: Address, id: u64) -> Event {
+        Event::OrderAccepted {
+            order_id: novation_types::OrderId(id),
+            subaccount: novation_types::SubaccountId { owner, number: 0 },
+            market: MarketId(1),
+            side: novation_types::Side::Buy,
+            price_ticks: 100,
+            size_lots: 1,
+            client_order_id: None,
+        }
+    }
+
+    /// Every page of `address`'s events of `kind`, `limit` at a time, following the cursors.
+    fn every_page(store: &Store, address: &Address, kind: HistoryKind, limit: usize) -> Vec<Position> {
+        let mut positions = Vec::new();
+        let mut before = None;
+        loop {
+            let page = account_page(store, address, kind, before, limit, &[]).unwrap();
+            assert!(page.records.len() <= limit);
+            positions.extend(
+                page.records.iter().map(|r| Position {
+                    height: r["height"].as_u64().unwrap(),
+                    seq: r["seq"].as_u64().unwrap() as u32,
+                }),
+            );
+            match page.next {
+                Some(next) => before = Position::parse(&next),
+                None => return positions,
+            }
+        }
+    }
+
+    #[test]
+    fn a_batch_of_an_accounts_events_shares_rows_and_pages_like_one_row_each() {
+        let dir = std::env::temp_dir().join(format!("novation-history-groups-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(dir.join("history.redb")).unwrap();
+        let (maker, other) = (Address([7; 20]), Address([8; 20]));
+        let history = History::default();
+        // Block 9: 600 events of `maker`, every fifth followed by one of `other`; block 10: 3.
+        let mut expected = Vec::new();
+        let mut block_9 = Vec::new();
+        for i in 0..600u64 {
+            expected.push(Position { height: 9, seq: block_9.len() as u32 });
+            block_9.push(EventRecord { height: 9, time_ms: 1, tx_index: Some(0), event: accepted(maker, i) });
+            if i % 5 == 0 {
+                block_9.push(EventRecord { height: 9, time_ms: 1, tx_index: Some(1), event: accepted(other, i) });
+            }
+        }
+        let block_10: Vec<EventRecord> = (0..3)
+            .map(|i| EventRecord { height: 10, time_ms: 2, tx_index: Some(0), event: accepted(maker, 1_000 + i) })
+            .collect();
+        expected.extend((0..3).map(|seq| Position { height: 10, seq }));
+        expected.reverse();
+        let rows_9 = history.rows_for_block(&store, 9, &[], &block_9).unwrap().rows;
+        let maker_rows = rows_9.iter().filter(|(key, _)| key.starts_with(&account_prefix(&maker, HistoryKind::Orders)));
+        assert_eq!(maker_rows.count(), 3, "600 events in rows of at most {GROUP_EVENTS_MAX}");
+        let mut rows = rows_9;
+        rows.extend(history.rows_for_block(&store, 10, &[], &block_10).unwrap().rows);
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        store.put_history(&rows, &[], true).unwrap();
+        for limit in [1, 7, 255, 256, 257, 1_000] {
+            assert_eq!(every_page(&store, &maker, HistoryKind::Orders, limit), expected, "page size {limit}");
+            assert_eq!(every_page(&store, &maker, HistoryKind::All, limit), expected, "all, page size {limit}");
+        }
+        assert_eq!(every_page(&store, &other, HistoryKind::Orders, 50).len(), 120);
+        assert!(every_page(&store, &maker, HistoryKind::Fills, 10).is_empty());
+        // A cursor inside a row: strictly before it, whatever row it falls in.
+        let from_middle = account_events(&store, &maker, HistoryKind::Orders, Some(expected[300]), 5).unwrap();
+        let positions: Vec<Position> = from_middle.iter().map(|(p, _)| *p).collect();
+        assert_eq!(positions, expected[301..306]);
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -90,21 +90,27 @@ impl Node {
         Ok(past(history::stored_events(&store, prefix, (None, None), limit, newest_first)?))
     }
 
+    fn account_events(&self, address: Address, kind: HistoryKind, limit: usize) -> Result<Vec<PastEvent>, NodeError> {
+        let (store, _) = self.history_reader()?;
+        let limit = limit.clamp(1, HISTORY_READ_MAX);
+        Ok(past(history::account_events(&store, &address, kind, None, limit)?))
+    }
+
     /// The latest `limit` fills of any subaccount of `address` (as maker or taker), newest first.
     pub fn account_fills(&self, address: Address, limit: usize) -> Result<Vec<PastEvent>, NodeError> {
-        self.history_rows(&history::account_key_prefix(&address, HistoryKind::Fills), limit, true)
+        self.account_events(address, HistoryKind::Fills, limit)
     }
 
     /// The latest `limit` order events of any subaccount of `address` (orders accepted and
     /// cancelled, triggers placed and refused), newest first.
     pub fn account_order_events(&self, address: Address, limit: usize) -> Result<Vec<PastEvent>, NodeError> {
-        self.history_rows(&history::account_key_prefix(&address, HistoryKind::Orders), limit, true)
+        self.account_events(address, HistoryKind::Orders, limit)
     }
 
     /// The latest `limit` funding settlements (`Event::FundingSettled`) of any subaccount of
     /// `address`, newest first.
     pub fn account_funding(&self, address: Address, limit: usize) -> Result<Vec<PastEvent>, NodeError> {
-        self.history_rows(&history::account_key_prefix(&address, HistoryKind::Funding), limit, true)
+        self.account_events(address, HistoryKind::Funding, limit)
     }
 
     /// The latest `limit` fills of `market`, newest first.
