@@ -583,27 +583,39 @@ pub(crate) fn account_events(
     limit: usize,
 ) -> Result<Vec<(Position, StoredEvent)>, NodeError> {
     let prefix = account_prefix(address, kind);
-    let before_key = before.map(|position| with_position(prefix.clone(), position));
-    // Every row read starts strictly before `before`, so its first event belongs to the page:
-    // `limit` rows always hold `limit` events (only the newest may also hold later ones).
-    let rows = store.history_page(&prefix, None, before_key.as_deref(), limit, true)?;
-    let mut events = Vec::with_capacity(limit);
-    for (key, value) in &rows {
-        let first = Position::from_key_tail(key).ok_or_else(|| NodeError::Corrupt("history key".into()))?;
-        let group: AccountGroup = decode(value, "history record")?;
-        for (seq, stored) in group.into_iter().rev() {
-            let position = Position { height: first.height, seq };
-            if before.is_some_and(|before| position >= before) {
-                continue;
+    let mut before_key = before.map(|position| with_position(prefix.clone(), position));
+    let mut events = Vec::with_capacity(limit.min(FIRST_ROWS_READ * GROUP_EVENTS_MAX));
+    // Every row read starts strictly before `before`, so its first event belongs to the page
+    // (only the newest may also hold later ones). Rows are read a few at a time, more each
+    // time, so a large `limit` never copies rows the page does not need.
+    let mut chunk = FIRST_ROWS_READ;
+    loop {
+        let wanted = limit - events.len();
+        let rows = store.history_page(&prefix, None, before_key.as_deref(), chunk.min(wanted), true)?;
+        for (key, value) in &rows {
+            let first = Position::from_key_tail(key).ok_or_else(|| NodeError::Corrupt("history key".into()))?;
+            let group: AccountGroup = decode(value, "history record")?;
+            for (seq, stored) in group.into_iter().rev() {
+                let position = Position { height: first.height, seq };
+                if before.is_some_and(|before| position >= before) {
+                    continue;
+                }
+                events.push((position, stored));
+                if events.len() == limit {
+                    return Ok(events);
+                }
             }
-            if events.len() == limit {
-                return Ok(events);
-            }
-            events.push((position, stored));
         }
+        match rows.last() {
+            Some((key, _)) if rows.len() == chunk.min(wanted) => before_key = Some(key.clone()),
+            _ => return Ok(events),
+        }
+        chunk = chunk.saturating_mul(2);
     }
-    Ok(events)
 }
+
+/// Account rows read first for a page; each further read takes twice as many.
+const FIRST_ROWS_READ: usize = 4;
 
 /// A market's fills, newest first, strictly before `before`, at most `limit`.
 pub(crate) fn trades_page(
@@ -820,6 +832,20 @@ mod tests {
             assert_eq!(every_page(&store, &maker, HistoryKind::All, limit), expected, "all, page size {limit}");
         }
         assert_eq!(every_page(&store, &other, HistoryKind::Orders, 50).len(), 120);
+        // Many rows of a few events: pages that read rows in several rounds.
+        let taker = Address([9; 20]);
+        let mut many = Vec::new();
+        for height in 20..60u64 {
+            let block: Vec<EventRecord> = (0..3)
+                .map(|i| EventRecord { height, time_ms: height, tx_index: Some(0), event: accepted(taker, i) })
+                .collect();
+            store.put_history(&history.rows_for_block(&store, height, &[], &block).unwrap().rows, &[], false).unwrap();
+            many.extend((0..3).map(|seq| Position { height, seq }));
+        }
+        many.reverse();
+        for limit in [1, 2, 5, 13, 119, 120, 121, 5_000] {
+            assert_eq!(every_page(&store, &taker, HistoryKind::Orders, limit), many, "page size {limit}");
+        }
         assert!(every_page(&store, &maker, HistoryKind::Fills, 10).is_empty());
         // A cursor inside a row: strictly before it, whatever row it falls in.
         let from_middle = account_events(&store, &maker, HistoryKind::Orders, Some(expected[300]), 5).unwrap();
