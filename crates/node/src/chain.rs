@@ -392,7 +392,7 @@ impl Chain {
         let outcome = decode_results(&results)?;
         let body: BlockBody =
             decode(&store.block(height)?.ok_or_else(|| NodeError::Corrupt(format!("block {height} body")))?, "block")?;
-        let events = event_records(&header, &outcome);
+        let events = event_records(&header, outcome);
         Ok(Some(BlockNotice { header, events, tx_count: body.tx_hashes.len(), tx_hashes: body.tx_hashes }))
     }
 
@@ -445,7 +445,7 @@ impl Chain {
         if durable {
             self.last_durable = std::time::Instant::now();
         }
-        let events = event_records(&header, &outcome);
+        let events = event_records(&header, outcome);
         self.remember(&header, &body.tx_hashes);
         self.last_header = Some(header);
         if self.snapshot_interval_blocks > 0 && height.is_multiple_of(self.snapshot_interval_blocks) {
@@ -493,17 +493,13 @@ impl Chain {
 
 /// A block's events in order: each transaction's, then the end-of-block ones. An event's
 /// position in this list is its `seq` in history.
-pub(crate) fn event_records(header: &NodeHeader, outcome: &BlockOutcome) -> Vec<EventRecord> {
-    let record = |tx_index, event: &Event| EventRecord {
-        height: header.height,
-        time_ms: header.time_ms,
-        tx_index,
-        event: event.clone(),
-    };
-    let mut events = Vec::new();
-    for (index, tx) in outcome.transactions.iter().enumerate() {
-        events.extend(tx.events.iter().map(|e| record(Some(index as u32), e)));
+pub(crate) fn event_records(header: &NodeHeader, outcome: BlockOutcome) -> Vec<EventRecord> {
+    let record = |tx_index, event| EventRecord { height: header.height, time_ms: header.time_ms, tx_index, event };
+    let count = outcome.transactions.iter().map(|tx| tx.events.len()).sum::<usize>() + outcome.end_block_events.len();
+    let mut events = Vec::with_capacity(count);
+    for (index, tx) in outcome.transactions.into_iter().enumerate() {
+        events.extend(tx.events.into_iter().map(|e| record(Some(index as u32), e)));
     }
-    events.extend(outcome.end_block_events.iter().map(|e| record(None, e)));
+    events.extend(outcome.end_block_events.into_iter().map(|e| record(None, e)));
     events
 }
