@@ -856,6 +856,39 @@ mod tests {
     }
 
     #[test]
+    fn a_trade_between_two_subaccounts_of_one_owner_is_filed_once() {
+        let dir = std::env::temp_dir().join(format!("novation-history-self-trade-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(dir.join("history.redb")).unwrap();
+        let owner = Address([5; 20]);
+        let subaccount = |number| novation_types::SubaccountId { owner, number };
+        let fill = Event::Fill {
+            market: MarketId(1),
+            maker_order: novation_types::OrderId(1),
+            taker_order: novation_types::OrderId(2),
+            maker: subaccount(0),
+            taker: subaccount(1),
+            taker_side: novation_types::Side::Buy,
+            price_ticks: 100,
+            size_lots: 1,
+            notional: Decimal::ONE,
+            maker_fee: Decimal::ZERO,
+            taker_fee: Decimal::ZERO,
+            maker_realized_pnl: Decimal::ZERO,
+            taker_realized_pnl: Decimal::ZERO,
+        };
+        let records = vec![EventRecord { height: 3, time_ms: 1, tx_index: Some(0), event: fill }];
+        let mut rows = History::default().rows_for_block(&store, 3, &[], &records).unwrap().rows;
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        store.put_history(&rows, &[], true).unwrap();
+        assert_eq!(every_page(&store, &owner, HistoryKind::Fills, 10), vec![Position { height: 3, seq: 0 }]);
+        assert_eq!(every_page(&store, &owner, HistoryKind::All, 10), vec![Position { height: 3, seq: 0 }]);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn candle_intervals_are_known_by_name() {
         assert_eq!(candle_interval("1h"), Some((5, 3_600_000)));
         assert_eq!(candle_interval("1M"), None);
