@@ -534,16 +534,21 @@ pub(crate) fn record_json(position: Position, stored: StoredEventRef<'_>, market
 }
 
 fn page_from_rows(rows: Vec<(Vec<u8>, Vec<u8>)>, limit: usize, markets: &[MarketUnits]) -> Result<Page, NodeError> {
-    let mut records = Vec::with_capacity(rows.len());
-    let mut last = None;
-    for (key, value) in &rows {
-        let position = Position::from_key_tail(key).ok_or_else(|| NodeError::Corrupt("history key".into()))?;
-        let stored: StoredEvent = decode(value, "history record")?;
-        records.push(record_json(position, stored.as_ref(), markets));
-        last = Some(position);
-    }
-    let next = if rows.len() == limit { last.map(Position::text) } else { None };
-    Ok(Page { records, next })
+    let events = rows
+        .iter()
+        .map(|(key, value)| {
+            let position = Position::from_key_tail(key).ok_or_else(|| NodeError::Corrupt("history key".into()))?;
+            Ok((position, decode(value, "history record")?))
+        })
+        .collect::<Result<Vec<(Position, StoredEvent)>, NodeError>>()?;
+    Ok(page_from_events(&events, limit, markets))
+}
+
+/// A page of `events` (newest first), with the cursor of the next when it is full.
+fn page_from_events(events: &[(Position, StoredEvent)], limit: usize, markets: &[MarketUnits]) -> Page {
+    let records = events.iter().map(|(position, stored)| record_json(*position, stored.as_ref(), markets)).collect();
+    let next = if events.len() == limit { events.last().map(|(position, _)| position.text()) } else { None };
+    Page { records, next }
 }
 
 /// Events touching `address` of `kind`, newest first, strictly before `before` (from the
@@ -567,9 +572,7 @@ pub(crate) fn account_page(
     } else {
         events = account_events(store, address, kind, before, limit)?;
     }
-    let records = events.iter().map(|(position, stored)| record_json(*position, stored.as_ref(), markets)).collect();
-    let next = if events.len() == limit { events.last().map(|(position, _)| position.text()) } else { None };
-    Ok(Page { records, next })
+    Ok(page_from_events(&events, limit, markets))
 }
 
 /// The events filed under `kind` for `address` ([`HistoryKind::All`]: those of no other
@@ -664,9 +667,9 @@ pub(crate) fn candles(
 }
 
 /// The raw rows of one page under `prefix`, a market's or its funding rates' (one event a
-/// row; an account's rows are groups, read by [`account_events`]): each event with its position, newest first when
-/// `newest_first`, strictly before `before` (from the newest when `None`) or strictly after
-/// `after`, at most `limit`.
+/// row; an account's rows are groups, read by [`account_events`]): each event with its
+/// position, newest first when `newest_first`, strictly before `before` (from the newest when
+/// `None`) or strictly after `after`, at most `limit`.
 pub(crate) fn stored_events(
     store: &Store,
     prefix: &[u8],
@@ -726,6 +729,36 @@ pub(crate) fn stored_candles(
 mod tests {
     use super::*;
 
+    /// A store in a directory of its own, removed when the test ends.
+    struct ScratchStore {
+        dir: std::path::PathBuf,
+        store: Option<Store>,
+    }
+
+    impl ScratchStore {
+        fn new(name: &str) -> ScratchStore {
+            let dir = std::env::temp_dir().join(format!("novation-history-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let store = Store::open(dir.join("history.redb")).unwrap();
+            ScratchStore { dir, store: Some(store) }
+        }
+    }
+
+    impl std::ops::Deref for ScratchStore {
+        type Target = Store;
+        fn deref(&self) -> &Store {
+            self.store.as_ref().expect("open until dropped")
+        }
+    }
+
+    impl Drop for ScratchStore {
+        fn drop(&mut self) {
+            drop(self.store.take());
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
     #[test]
     fn positions_parse_and_print() {
         assert_eq!(Position::parse("12:3"), Some(Position { height: 12, seq: 3 }));
@@ -746,10 +779,7 @@ mod tests {
 
     #[test]
     fn a_funding_rate_is_kept_under_its_market_and_nowhere_else() {
-        let dir = std::env::temp_dir().join(format!("novation-history-funding-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(dir.join("chain.redb")).unwrap();
+        let store = ScratchStore::new("funding");
         let rate: Decimal = "0.0001".parse().unwrap();
         let event = Event::FundingRate { market: MarketId(1), rate, index: Decimal::ZERO };
         let record = EventRecord { height: 5, time_ms: 7_000, tx_index: None, event };
@@ -761,8 +791,6 @@ mod tests {
         let stored: StoredEvent = decode(value, "funding rate").unwrap();
         assert_eq!(stored.time_ms, 7_000);
         assert!(matches!(stored.event, Event::FundingRate { rate: r, .. } if r == rate));
-        drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     fn accepted(owner: Address, id: u64) -> Event {
@@ -799,10 +827,7 @@ mod tests {
 
     #[test]
     fn a_batch_of_an_accounts_events_shares_rows_and_pages_like_one_row_each() {
-        let dir = std::env::temp_dir().join(format!("novation-history-groups-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(dir.join("history.redb")).unwrap();
+        let store = ScratchStore::new("groups");
         let (maker, other) = (Address([7; 20]), Address([8; 20]));
         let history = History::default();
         // Block 9: 600 events of `maker`, every fifth followed by one of `other`; block 10: 3.
@@ -851,16 +876,11 @@ mod tests {
         let from_middle = account_events(&store, &maker, HistoryKind::Orders, Some(expected[300]), 5).unwrap();
         let positions: Vec<Position> = from_middle.iter().map(|(p, _)| *p).collect();
         assert_eq!(positions, expected[301..306]);
-        drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn a_trade_between_two_subaccounts_of_one_owner_is_filed_once() {
-        let dir = std::env::temp_dir().join(format!("novation-history-self-trade-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(dir.join("history.redb")).unwrap();
+        let store = ScratchStore::new("self-trade");
         let owner = Address([5; 20]);
         let subaccount = |number| novation_types::SubaccountId { owner, number };
         let fill = Event::Fill {
@@ -884,8 +904,6 @@ mod tests {
         store.put_history(&rows, &[], true).unwrap();
         assert_eq!(every_page(&store, &owner, HistoryKind::Fills, 10), vec![Position { height: 3, seq: 0 }]);
         assert_eq!(every_page(&store, &owner, HistoryKind::All, 10), vec![Position { height: 3, seq: 0 }]);
-        drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
