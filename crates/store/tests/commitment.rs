@@ -248,8 +248,8 @@ proptest! {
     /// the final set at once, in any order.
     #[test]
     fn root_depends_only_on_the_final_set(
-        history in proptest::collection::vec(op_strategy(), 0..200),
-        batch_sizes in proptest::collection::vec(1usize..20, 1..20),
+        history in proptest::collection::vec(op_strategy(), 0..400),
+        batch_sizes in proptest::collection::vec(1usize..80, 1..20),
         shuffle_seed in any::<u64>(),
     ) {
         let mut model = BTreeMap::new();
