@@ -40,7 +40,7 @@ use crate::context::{BlockId, Height, NovationContext, ValidatorAddress, Validat
 use crate::oracle::PriceSource;
 use crate::parts::{stream_proposal, stream_signed, AssembledProposal, PartBuffer};
 use crate::signing::ConsensusSigner;
-use crate::store::{ConsensusStore, DecidedRecord, UndecidedRecord};
+use crate::store::{ConsensusStore, UndecidedRecord};
 
 /// Most heights one sync request is served.
 const MAX_SYNC_BATCH: u64 = 64;
@@ -547,8 +547,7 @@ impl App {
         let certificate_bytes = encode_certificate(&extended).map_err(halt)?;
         let block = ConsensusBlock::from_bytes(&record.block_bytes).map_err(halt)?;
         // Durable before the engine hears the block is committed.
-        let decided = DecidedRecord { block_bytes: record.block_bytes.clone(), certificate: certificate_bytes };
-        self.store.put_decided(height.0, &decided).map_err(halt)?;
+        self.store.put_decided(height.0, id.0, &record.block_bytes, &certificate_bytes).map_err(halt)?;
         let txs = match self.verified.remove(&id) {
             Some(txs) => txs,
             None => check_block(&self.node, &self.block_context(false), &block)
