@@ -29,6 +29,11 @@
 //!   measured capacity if that is lower, since a chain fed faster than it commits measures
 //!   only its queue. `finality_ms_p50_light` / `_p99_light`: the same for a trickle of 10
 //!   transactions a second: the latency floor.
+//! - `cpu_us_per_order_batched` (median): CPU time the process spent during a repetition, on
+//!   every core and thread (all four validators and the submitting thread), per order: what
+//!   an order costs the machine, steadier than a rate on a shared machine; the rate this
+//!   machine's cores could carry is their count over it. `solo_cpu_us_per_order_batched`:
+//!   the same for the solo chain.
 //! - `solo_orders_per_sec_batched`: the same load, as fast as possible, through one
 //!   `novation_node::Node` with a validator's block limits and mempool, a block every
 //!   [`BLOCK_TIME_MS`] by `produce_block_now` (prices reported by transaction each block);
@@ -138,6 +143,18 @@ struct Outcome {
     blocks: u64,
     /// Per transaction: submission → committed on its own node.
     finality_ms: Vec<f64>,
+    /// CPU time this process spent meanwhile, on every core (s), if the system reports it.
+    cpu_seconds: Option<f64>,
+}
+
+/// CPU time this process has used so far, user and system, on all its threads (s): Linux's
+/// `/proc/self/stat`, in its fixed 100 ticks per second.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) closed by the last ')'.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split_whitespace().collect();
+    let (user, system): (u64, u64) = (fields.get(11)?.parse().ok()?, fields.get(12)?.parse().ok()?);
+    Some((user + system) as f64 / 100.0)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -177,6 +194,7 @@ async fn drive(nodes: &[Node], txs: Vec<LoadTx>, tx_per_sec: Option<f64>) -> Res
     let submitted: Arc<Vec<AtomicU64>> = Arc::new((0..count).map(|_| AtomicU64::new(0)).collect());
     let failed = Arc::new(std::sync::Mutex::new(None::<String>));
     let start_height = nodes[0].height();
+    let cpu_before = process_cpu_seconds();
     let started = Instant::now();
     let submitter = {
         let (nodes, submitted, failed) = (nodes.to_vec(), submitted.clone(), failed.clone());
@@ -230,13 +248,14 @@ async fn drive(nodes: &[Node], txs: Vec<LoadTx>, tx_per_sec: Option<f64>) -> Res
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let end_height = nodes[0].height();
+    let cpu_seconds = process_cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
     let _ = tokio::task::spawn_blocking(move || submitter.join()).await;
     if finality_ms.len() != count {
         return Err(format!("{} of {count} transactions seen committed on their node", finality_ms.len()));
     }
     let seconds = done_at.iter().flatten().max().copied().unwrap_or_default().as_secs_f64();
     finality_ms.sort_by(f64::total_cmp);
-    Ok(Outcome { seconds, blocks: end_height - start_height, finality_ms })
+    Ok(Outcome { seconds, blocks: end_height - start_height, finality_ms, cpu_seconds })
 }
 
 /// Signer `i` of `keys` sends to node `i % nodes`.
@@ -312,8 +331,8 @@ fn check_one_chain(nodes: &[Node]) -> Result<u64, String> {
     Ok(top)
 }
 
-/// Per repetition: (orders/s, blocks/s, finality p50, finality p99).
-type RepFigures = (f64, f64, f64, f64);
+/// Per repetition: (orders/s, blocks/s, finality p50, finality p99, CPU µs per order).
+type RepFigures = (f64, f64, f64, f64, f64);
 
 fn figures(outcome: &Outcome, orders: u64) -> RepFigures {
     (
@@ -321,13 +340,14 @@ fn figures(outcome: &Outcome, orders: u64) -> RepFigures {
         outcome.blocks as f64 / outcome.seconds,
         percentile(&outcome.finality_ms, 0.5),
         percentile(&outcome.finality_ms, 0.99),
+        outcome.cpu_seconds.map_or(f64::NAN, |cpu| cpu * 1e6 / orders as f64),
     )
 }
 
 fn log_rep(what: &str, rep: usize, orders: u64, outcome: &Outcome) {
-    let (rate, blocks, p50, p99) = figures(outcome, orders);
+    let (rate, blocks, p50, p99, cpu) = figures(outcome, orders);
     eprintln!(
-        "consensus: {what} rep {}: {orders} orders in {:.2} s = {rate:.0} orders/s, {} blocks ({blocks:.1}/s), finality p50 {p50:.0} ms p99 {p99:.0} ms",
+        "consensus: {what} rep {}: {orders} orders in {:.2} s = {rate:.0} orders/s, {} blocks ({blocks:.1}/s), finality p50 {p50:.0} ms p99 {p99:.0} ms, {cpu:.1} CPU µs per order",
         rep + 1,
         outcome.seconds,
         outcome.blocks
@@ -424,7 +444,12 @@ async fn measure_network(nodes: &[Node], sizes: &Sizes, keys: &Keys) -> Result<N
 
 /// The solo chain: one node, the validators' block limits and mempool, a block every
 /// [`BLOCK_TIME_MS`] with fresh price reports.
-async fn run_solo(dir: &std::path::Path, sizes: &Sizes, keys: &Keys, mid_ticks: u64) -> Result<Vec<f64>, String> {
+async fn run_solo(
+    dir: &std::path::Path,
+    sizes: &Sizes,
+    keys: &Keys,
+    mid_ticks: u64,
+) -> Result<Vec<RepFigures>, String> {
     let publishers = load::publishers();
     let addresses: Vec<Address> = publishers.iter().map(Eip712Signer::address).collect();
     let mut genesis = novation_node::devnet_genesis(&addresses);
@@ -465,7 +490,7 @@ async fn run_solo(dir: &std::path::Path, sizes: &Sizes, keys: &Keys, mid_ticks: 
             let orders = txs.len() as u64 * BATCH;
             let outcome = drive(std::slice::from_ref(&node), txs, None).await?;
             log_rep("solo, as fast as possible,", rep, orders, &outcome);
-            rates.push(figures(&outcome, orders).0);
+            rates.push(figures(&outcome, orders));
             check_all_rest(&node, rep_keys, sizes.txs_per_signer * BATCH, "the solo chain")?;
         }
         Ok::<_, String>(rates)
@@ -502,11 +527,12 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn emit(sizes: &Sizes, network: &NetworkFigures, solo: &[f64]) {
+fn emit(sizes: &Sizes, network: &NetworkFigures, solo: &[RepFigures]) {
     let reps = Some(sizes.reps);
     let pick = |f: fn(&RepFigures) -> f64| median(&network.reps.iter().map(f).collect::<Vec<_>>());
-    let (rate, blocks) = (pick(|r| r.0), pick(|r| r.1));
-    let solo_rate = median(solo);
+    let (rate, blocks, cpu) = (pick(|r| r.0), pick(|r| r.1), pick(|r| r.4));
+    let solo_pick = |f: fn(&RepFigures) -> f64| median(&solo.iter().map(f).collect::<Vec<_>>());
+    let (solo_rate, solo_cpu) = (solo_pick(|r| r.0), solo_pick(|r| r.4));
     let metric = |metric, value, unit| Metric { suite: SUITE, metric, value, unit, reps, peer: None };
     let once = |metric, value, unit| Metric { suite: SUITE, metric, value, unit, reps: Some(1), peer: None };
     let peer = |metric, value, unit, peer| Metric { suite: SUITE, metric, value, unit, reps: None, peer: Some(peer) };
@@ -518,7 +544,9 @@ fn emit(sizes: &Sizes, network: &NetworkFigures, solo: &[f64]) {
     once("finality_ms_p99", percentile(paced, 0.99), "ms").emit();
     once("finality_ms_p50_light", percentile(light, 0.5), "ms").emit();
     once("finality_ms_p99_light", percentile(light, 0.99), "ms").emit();
+    metric("cpu_us_per_order_batched", cpu, "us").emit();
     metric("solo_orders_per_sec_batched", solo_rate, "orders/s").emit();
+    metric("solo_cpu_us_per_order_batched", solo_cpu, "us").emit();
     metric("ratio_vs_solo", rate / solo_rate, "x").emit();
     peer("target_orders_per_sec_batched", TARGET_ORDERS_PER_SEC, "orders/s", "target").emit();
     metric("ratio_vs_target", rate / TARGET_ORDERS_PER_SEC, "x").emit();
