@@ -364,6 +364,35 @@ fn slab_reuses_freed_slots_and_reads_vacant_ones_as_none() {
     assert_eq!((slab.get(a), slab.get(b), slab.len()), (Some(&'c'), Some(&'b'), 2));
 }
 
+#[test]
+fn slab_slots_keep_their_values_across_chunks() {
+    let mut slab = Slab::with_capacity(3);
+    let slots: Vec<u32> = (0..10_000u32).map(|i| slab.insert(i).unwrap()).collect();
+    assert_eq!(slots, (0..10_000).collect::<Vec<u32>>());
+    for i in (0..10_000u32).step_by(7) {
+        assert_eq!(slab.remove(i), Some(i));
+    }
+    let copy = slab.clone();
+    for i in 0..10_000u32 {
+        let expected = (i % 7 != 0).then_some(i);
+        assert_eq!(slab.get(i).copied(), expected);
+        assert_eq!(copy.get(i).copied(), expected);
+    }
+    assert_eq!(slab.get(10_000), None);
+    // Freed slots are reused last-freed first, then the slab grows past its last chunk.
+    assert_eq!(slab.insert(1), Some(9_996));
+    let vacant = (0..10_000).step_by(7).count();
+    for _ in 1..vacant {
+        slab.insert(0).unwrap();
+    }
+    assert_eq!(slab.insert(2), Some(10_000));
+    assert_eq!(slab.len(), 10_001);
+    if let Some(value) = slab.get_mut(10_000) {
+        *value = 3;
+    }
+    assert_eq!(slab.get(10_000), Some(&3));
+}
+
 // ---- Property test against a naive model ----
 
 /// The naive model: each side a vector in priority order.
