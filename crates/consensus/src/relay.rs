@@ -1,6 +1,7 @@
 //! The transaction relay: Malachite has no mempool gossip, so every transaction a client
 //! submits to this node is sent on to each peer's API (`nov_relayTransactions`), in batches
-//! that fit the peer API's request limit, from one thread per peer. A peer admits each envelope as a client's and does not relay it
+//! that fit the peer API's request limit, from one thread per peer. Each envelope is turned
+//! into JSON once, when it is admitted, and that text is shared by every peer's queue. A peer admits each envelope as a client's and does not relay it
 //! again; identity (`SHA-256(signing hash || signer)`) deduplicates. A slow or dead peer only
 //! fills its own bounded queue, whose overflow is dropped (the client's own node still holds
 //! the transaction, and includes it when it proposes).
@@ -46,7 +47,7 @@ pub fn start(node: &Node, peers: Vec<SocketAddr>) -> Relay {
     let mut senders = Vec::new();
     let mut threads = Vec::new();
     for peer in peers {
-        let (sender, receiver) = sync_channel::<SignedTransaction>(RELAY_QUEUE);
+        let (sender, receiver) = sync_channel::<Arc<str>>(RELAY_QUEUE);
         senders.push(sender);
         let stop = stop.clone();
         let spawned = std::thread::Builder::new()
@@ -56,37 +57,39 @@ pub fn start(node: &Node, peers: Vec<SocketAddr>) -> Relay {
             threads.push(thread);
         }
     }
-    node.set_admission_hook(move |envelope| {
+    node.set_admission_hook(move |envelope: &SignedTransaction| {
+        if senders.is_empty() {
+            return;
+        }
+        let json: Arc<str> = envelope.to_json().into();
         for sender in &senders {
-            let _ = sender.try_send(envelope.clone());
+            let _ = sender.try_send(json.clone());
         }
     });
     Relay { stop, threads }
 }
 
-fn relay_to(peer: SocketAddr, queue: Receiver<SignedTransaction>, stop: Arc<AtomicBool>) {
+fn relay_to(peer: SocketAddr, queue: Receiver<Arc<str>>, stop: Arc<AtomicBool>) {
     let agent =
         ureq::AgentBuilder::new().timeout_connect(Duration::from_secs(1)).timeout(Duration::from_secs(10)).build();
     let url = format!("http://{peer}/");
     // The envelope that did not fit in the previous call.
-    let mut carried: Option<String> = None;
+    let mut carried: Option<Arc<str>> = None;
     while !stop.load(Ordering::Acquire) {
         let first = match carried.take() {
             Some(json) => json,
             None => match queue.recv_timeout(Duration::from_millis(50)) {
-                Ok(envelope) => envelope.to_json(),
+                Ok(json) => json,
                 Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => return,
             },
         };
-        // Each envelope is serialised once, straight into the request body.
         let mut body = String::with_capacity(first.len() + 128);
         body.push_str(r#"{"jsonrpc":"2.0","id":1,"method":"nov_relayTransactions","params":[["#);
         body.push_str(&first);
         let mut count = 1;
         while count < RELAY_BATCH {
-            let Ok(envelope) = queue.try_recv() else { break };
-            let json = envelope.to_json();
+            let Ok(json) = queue.try_recv() else { break };
             if body.len() + json.len() + 1 > RELAY_BATCH_BYTES {
                 carried = Some(json);
                 break;
