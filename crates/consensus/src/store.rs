@@ -18,6 +18,10 @@ use crate::codec::{from_bytes, to_bytes};
 use crate::context::{serde_bytes_vec, ValidatorAddress};
 use crate::Hash32;
 
+/// Memory redb may keep for this database's pages: decided blocks are written once and read
+/// back only by value sync and restarts, so a small cache suffices (redb's default is 1 GiB).
+const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
 /// Block bytes by height and id, each written once.
 const BLOCKS: TableDefinition<(u64, [u8; 32]), &[u8]> = TableDefinition::new("blocks");
 /// What a round said of each block seen at a height not decided yet ([`ProposalMeta`]).
@@ -126,7 +130,7 @@ impl ConsensusStore {
     /// Opens (or creates) `consensus.redb` in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(err)?;
-        let db = Database::create(dir.join("consensus.redb")).map_err(err)?;
+        let db = Database::builder().set_cache_size(CACHE_BYTES).create(dir.join("consensus.redb")).map_err(err)?;
         let txn = db.begin_write().map_err(err)?;
         txn.open_table(BLOCKS).map_err(err)?;
         txn.open_table(PROPOSALS).map_err(err)?;

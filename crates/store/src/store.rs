@@ -20,6 +20,12 @@ use crate::tables::{
 };
 use crate::StoreError;
 
+/// Memory redb may keep for one database's pages (read cache and write buffer). redb's own
+/// default, 1 GiB, would let a node's three databases grow to gigabytes of copies of pages
+/// the operating system already caches; the state a block executes against lives in the
+/// components, so the database is read mostly at startup and by queries.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// The block store. Cheap to share by reference across threads (`Send + Sync`);
 /// writes are serialised by the engine.
 ///
@@ -62,7 +68,7 @@ impl Store {
     /// [`StoreError::UnsupportedSchema`] for another schema version.
     pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let db = contain_panic(|| Ok(Database::builder().create(&path)?))?;
+        let db = contain_panic(|| Ok(Database::builder().set_cache_size(CACHE_BYTES).create(&path)?))?;
         let store = Store { db: Some(db), path, poisoned: AtomicBool::new(false) };
         store.guard(check_or_init_schema)?;
         store.guard(check_height_ranges)?;

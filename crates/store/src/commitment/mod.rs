@@ -39,6 +39,7 @@
 //! injective across all state kinds (e.g. a one-byte table tag followed by
 //! fixed-width big-endian ids); see the crate documentation.
 
+mod arena;
 pub mod hash;
 mod proof;
 mod tree;

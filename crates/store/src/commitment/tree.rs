@@ -21,6 +21,7 @@
 //! the final pass only climbs the shared top of the tree. Branch shapes are
 //! kept apart from their hashes, so a walk reads 16 bytes per level.
 
+use super::arena::Arena;
 use super::hash::{
     bit_at, first_difference, key_hash, leaf_hash, node_hash, node_hash_by_side, value_hash, Hash, EMPTY_HASH, KEY_BITS,
 };
@@ -105,11 +106,11 @@ const WARM_GROUP: usize = 16;
 pub struct StateTree {
     root: NodeRef,
     root_hash: Hash,
-    leaves: Vec<Leaf>,
+    leaves: Arena<Leaf>,
     leaves_free: Vec<u32>,
-    branches: Vec<Branch>,
+    branches: Arena<Branch>,
     /// One entry per branch slot, at the branch's index.
-    child_hashes: Vec<ChildHashes>,
+    child_hashes: Arena<ChildHashes>,
     branches_free: Vec<u32>,
     /// Scratch for the sorted, hashed form of a batch (kept to avoid reallocating).
     batch: Vec<(Hash, Option<Hash>)>,
@@ -169,10 +170,10 @@ impl StateTree {
         StateTree {
             root: NodeRef::NONE,
             root_hash: EMPTY_HASH,
-            leaves: Vec::with_capacity(entries),
+            leaves: Arena::with_capacity(entries),
             leaves_free: Vec::new(),
-            branches: Vec::with_capacity(entries.saturating_sub(1)),
-            child_hashes: Vec::with_capacity(entries.saturating_sub(1)),
+            branches: Arena::with_capacity(entries.saturating_sub(1)),
+            child_hashes: Arena::with_capacity(entries.saturating_sub(1)),
             branches_free: Vec::new(),
             batch: Vec::new(),
         }
