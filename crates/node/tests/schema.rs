@@ -382,15 +382,11 @@ fn malformed_payloads() -> Vec<(&'static str, String)> {
     vec![
         (
             "post_only as a field of the order (it is a time in force inside kind.Limit)",
-            replace(&limit, r#""reduce_only":false"#, r#""reduce_only":false,"post_only":true"#),
+            replace(&limit, r#""market":0"#, r#""market":0,"post_only":true"#),
         ),
         (
             "post_only inside kind.Limit",
-            replace(
-                &limit,
-                r#""time_in_force":"GoodTillCancel""#,
-                r#""time_in_force":"GoodTillCancel","post_only":true"#,
-            ),
+            replace(&limit, r#""price_ticks":580000"#, r#""price_ticks":580000,"post_only":true"#),
         ),
         (
             "an amount as a JSON number, not a decimal string",
@@ -403,10 +399,14 @@ fn malformed_payloads() -> Vec<(&'static str, String)> {
         ),
         ("a lower-case action tag", replace(&deposit, r#"{"Deposit":"#, r#"{"deposit":"#)),
         ("a lower-case side", replace(&limit, r#""side":"Buy""#, r#""side":"buy""#)),
-        ("a lower-case time in force", replace(&limit, r#""GoodTillCancel""#, r#""goodTillCancel""#)),
+        (
+            "a lower-case time in force",
+            replace(&limit, r#""price_ticks":580000"#, r#""price_ticks":580000,"time_in_force":"goodTillCancel""#),
+        ),
+        ("an order without its size", replace(&limit, r#","size_lots":100"#, "")),
         ("an unknown field in the payload", replace(&deposit, r#""nonce":0"#, r#""nonce":0,"expires":1"#)),
         ("an unknown field in an action", replace(&deposit, r#""amount":"1000""#, r#""amount":"1000","memo":"x""#)),
-        ("a missing field", replace(&deposit, r#""subaccount":0,"#, "")),
+        ("a missing field", replace(&deposit, r#","subaccount":0"#, "")),
         ("a subaccount number beyond u16", replace(&deposit, r#""subaccount":0"#, r#""subaccount":70000"#)),
         (
             "two actions in one object",

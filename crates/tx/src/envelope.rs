@@ -114,9 +114,13 @@ impl TxPayload {
         })
     }
 
-    /// The payload as compact JSON text (what the signers in this crate sign).
+    /// The payload as compact JSON text (what the signers in this crate sign): no spacing,
+    /// and an order's optional fields left out where they hold their defaults
+    /// ([`crate::compact`]).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("payload types serialise to JSON without fail")
+        let mut value = serde_json::to_value(self).expect("payload types serialise to JSON without fail");
+        crate::compact::omit_order_defaults(&mut value);
+        value.to_string()
     }
 }
 
@@ -140,7 +144,7 @@ mod tests {
         let text = payload().to_json();
         assert_eq!(
             text,
-            r#"{"chain_id":7,"account":"0x0000000000000000000000000000000000000003","nonce":9,"actions":[{"Deposit":{"subaccount":0,"asset":1,"amount":"12.5"}}]}"#
+            r#"{"account":"0x0000000000000000000000000000000000000003","actions":[{"Deposit":{"amount":"12.5","asset":1,"subaccount":0}}],"chain_id":7,"nonce":9}"#
         );
         assert_eq!(TxPayload::from_json(&text).unwrap(), payload());
     }
@@ -167,7 +171,8 @@ mod tests {
         let order =
             novation_types::OrderRequest::limit(0, novation_types::MarketId(0), novation_types::Side::Buy, 5, 1);
         let actions = vec![Action::Order(novation_types::OrderAction::Place(order))];
-        let text = TxPayload::new(7, Address::from_index(3), 0, actions).to_json();
+        // Every field written out (`to_json` leaves an order's defaults out).
+        let text = serde_json::to_string(&TxPayload::new(7, Address::from_index(3), 0, actions)).unwrap();
         let cases = [
             (
                 text.replace(

@@ -32,6 +32,7 @@
 //! See `docs/transactions.md` for the user-facing description.
 #![deny(missing_docs)]
 
+mod compact;
 mod ed25519;
 mod eip712;
 mod envelope;

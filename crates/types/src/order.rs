@@ -36,9 +36,10 @@ impl Side {
 }
 
 /// How long a limit order lives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum TimeInForce {
     /// Good till cancelled: the unfilled rest stays on the book.
+    #[default]
     GoodTillCancel,
     /// Immediate or cancel: fill what crosses now, cancel the rest.
     ImmediateOrCancel,
@@ -69,7 +70,8 @@ pub enum OrderKind {
     Limit {
         /// Limit price in ticks of the market.
         price_ticks: PriceTicks,
-        /// How long it lives.
+        /// How long it lives (omitted: good till cancel).
+        #[serde(default)]
         time_in_force: TimeInForce,
     },
     /// A market order: immediate or cancel, never trading further than `max_slippage` from
@@ -84,7 +86,8 @@ pub enum OrderKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderRequest {
-    /// The sender's subaccount number that owns the order.
+    /// The sender's subaccount number that owns the order (omitted: 0).
+    #[serde(default)]
     pub subaccount: u16,
     /// The market.
     pub market: MarketId,
@@ -94,11 +97,14 @@ pub struct OrderRequest {
     pub size_lots: Lots,
     /// Limit or market.
     pub kind: OrderKind,
-    /// Only ever reduce the position; never open or flip it.
+    /// Only ever reduce the position; never open or flip it (omitted: false).
+    #[serde(default)]
     pub reduce_only: bool,
-    /// The trader's own id for the order, unique among its open orders.
+    /// The trader's own id for the order, unique among its open orders (omitted: none).
+    #[serde(default)]
     pub client_order_id: Option<u64>,
-    /// Self-trade prevention mode.
+    /// Self-trade prevention mode (omitted: the default mode).
+    #[serde(default)]
     pub self_trade: SelfTradePrevention,
 }
 
