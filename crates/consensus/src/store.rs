@@ -8,9 +8,14 @@
 //! blocks, so a multi-megabyte block is never copied from one table to another. Stores from
 //! before this layout keep their whole records in `decided` and `undecided`, which are still
 //! read (and pruned) as they were.
+//!
+//! A block longer than [`parts::PART_BYTES`] keeps its first part in `blocks` and the rest in
+//! `block_tails` ([`novation_store::parts`]): whole, a 2.1 MB block would take and be written
+//! as a 4 MiB page. Blocks stored whole before that read as they are.
 
 use std::path::Path;
 
+use novation_store::parts::{self, TailTable};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +29,8 @@ const CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// Block bytes by height and id, each written once.
 const BLOCKS: TableDefinition<(u64, [u8; 32]), &[u8]> = TableDefinition::new("blocks");
+/// The later parts of the blocks longer than one part.
+const BLOCK_TAILS: TailTable<(u64, [u8; 32])> = TableDefinition::new("block_tails");
 /// What a round said of each block seen at a height not decided yet ([`ProposalMeta`]).
 const PROPOSALS: TableDefinition<(u64, [u8; 32]), &[u8]> = TableDefinition::new("proposals");
 /// The decided block of each height ([`DecidedId`]).
@@ -133,6 +140,7 @@ impl ConsensusStore {
         let db = Database::builder().set_cache_size(CACHE_BYTES).create(dir.join("consensus.redb")).map_err(err)?;
         let txn = db.begin_write().map_err(err)?;
         txn.open_table(BLOCKS).map_err(err)?;
+        txn.open_table(BLOCK_TAILS).map_err(err)?;
         txn.open_table(PROPOSALS).map_err(err)?;
         txn.open_table(DECIDED_IDS).map_err(err)?;
         txn.open_table(LEGACY_DECIDED).map_err(err)?;
@@ -155,8 +163,9 @@ impl ConsensusStore {
         let txn = self.db.begin_write().map_err(err)?;
         {
             let mut blocks = txn.open_table(BLOCKS).map_err(err)?;
+            let mut tails = txn.open_table(BLOCK_TAILS).map_err(err)?;
             if blocks.get((height, id)).map_err(err)?.is_none() {
-                blocks.insert((height, id), block_bytes).map_err(err)?;
+                parts::insert(&mut blocks, &mut tails, (height, id), block_bytes).map_err(err)?;
             }
             let mut decided_ids = txn.open_table(DECIDED_IDS).map_err(err)?;
             decided_ids.insert(height, decided.as_slice()).map_err(err)?;
@@ -173,7 +182,7 @@ impl ConsensusStore {
                     }
                 };
                 if !kept {
-                    blocks.remove(key).map_err(err)?;
+                    parts::remove(&mut blocks, &mut tails, key).map_err(err)?;
                 }
             }
             let mut legacy = txn.open_table(LEGACY_UNDECIDED).map_err(err)?;
@@ -189,12 +198,11 @@ impl ConsensusStore {
         let txn = self.db.begin_read().map_err(err)?;
         if let Some(bytes) = txn.open_table(DECIDED_IDS).map_err(err)?.get(height).map_err(err)? {
             let DecidedId { id, certificate } = from_bytes(bytes.value()).map_err(err)?;
-            let blocks = txn.open_table(BLOCKS).map_err(err)?;
-            let block = blocks
-                .get((height, id))
+            let (blocks, tails) = (txn.open_table(BLOCKS).map_err(err)?, txn.open_table(BLOCK_TAILS).map_err(err)?);
+            let block_bytes = parts::get(&blocks, &tails, (height, id))
                 .map_err(err)?
                 .ok_or_else(|| StoreError(format!("the decided block of height {height} is missing")))?;
-            return Ok(Some(DecidedRecord { block_bytes: block.value().to_vec(), certificate }));
+            return Ok(Some(DecidedRecord { block_bytes, certificate }));
         }
         let legacy = txn.open_table(LEGACY_DECIDED).map_err(err)?;
         let Some(bytes) = legacy.get(height).map_err(err)? else { return Ok(None) };
@@ -222,8 +230,9 @@ impl ConsensusStore {
         let txn = self.db.begin_write().map_err(err)?;
         {
             let mut blocks = txn.open_table(BLOCKS).map_err(err)?;
+            let mut tails = txn.open_table(BLOCK_TAILS).map_err(err)?;
             if blocks.get((height, id)).map_err(err)?.is_none() {
-                blocks.insert((height, id), record.block_bytes.as_slice()).map_err(err)?;
+                parts::insert(&mut blocks, &mut tails, (height, id), &record.block_bytes).map_err(err)?;
             }
             txn.open_table(PROPOSALS).map_err(err)?.insert((height, id), meta.as_slice()).map_err(err)?;
         }
@@ -236,9 +245,9 @@ impl ConsensusStore {
         let proposals = txn.open_table(PROPOSALS).map_err(err)?;
         if let Some(meta) = proposals.get((height, id)).map_err(err)? {
             let meta: ProposalMeta = from_bytes(meta.value()).map_err(err)?;
-            let blocks = txn.open_table(BLOCKS).map_err(err)?;
-            let Some(block) = blocks.get((height, id)).map_err(err)? else { return Ok(None) };
-            return Ok(Some(UndecidedRecord::from_meta(meta, block.value().to_vec())));
+            let (blocks, tails) = (txn.open_table(BLOCKS).map_err(err)?, txn.open_table(BLOCK_TAILS).map_err(err)?);
+            let Some(block_bytes) = parts::get(&blocks, &tails, (height, id)).map_err(err)? else { return Ok(None) };
+            return Ok(Some(UndecidedRecord::from_meta(meta, block_bytes)));
         }
         let legacy = txn.open_table(LEGACY_UNDECIDED).map_err(err)?;
         let Some(bytes) = legacy.get((height, id)).map_err(err)? else { return Ok(None) };
@@ -315,6 +324,35 @@ mod tests {
         assert_eq!(at_two.len(), 1);
         assert_eq!(at_two[0].1, seen(vec![2]).meta());
         assert_eq!(store.undecided(2, [2; 32]).unwrap().unwrap().block_bytes, vec![2]);
+    }
+
+    fn stored_tails(store: &ConsensusStore) -> usize {
+        let txn = store.db.begin_read().unwrap();
+        redb::ReadableTableMetadata::len(&txn.open_table(BLOCK_TAILS).unwrap()).unwrap() as usize
+    }
+
+    fn long_block(seed: u8) -> Vec<u8> {
+        (0..3 * parts::PART_BYTES + 11).map(|i| (i % 241) as u8 ^ seed).collect()
+    }
+
+    #[test]
+    fn blocks_longer_than_a_part_read_back_whole_and_pruning_takes_their_tails() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = ConsensusStore::open(dir.path()).unwrap();
+            store.put_undecided(1, [1; 32], &seen(long_block(1))).unwrap();
+            store.put_undecided(1, [3; 32], &seen(long_block(3))).unwrap();
+            assert_eq!(store.undecided(1, [3; 32]).unwrap().unwrap().block_bytes, long_block(3));
+            assert_eq!(stored_tails(&store), 6);
+            store.put_decided(1, [1; 32], &long_block(1), &[8]).unwrap();
+            assert_eq!(stored_tails(&store), 3, "the block not decided is gone, tail and all");
+        }
+        let store = ConsensusStore::open(dir.path()).unwrap();
+        assert_eq!(store.decided(1).unwrap().unwrap().block_bytes, long_block(1));
+        // A decision for a block never seen writes it in parts too.
+        store.put_decided(2, [2; 32], &long_block(2), &[8]).unwrap();
+        assert_eq!(store.decided(2).unwrap().unwrap().block_bytes, long_block(2));
+        assert_eq!(stored_tails(&store), 6);
     }
 
     #[test]

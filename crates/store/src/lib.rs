@@ -84,6 +84,7 @@
 
 pub mod commitment;
 mod error;
+pub mod parts;
 mod store;
 pub mod tables;
 

@@ -14,9 +14,10 @@ use redb::{
     Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction,
 };
 
+use crate::parts;
 use crate::tables::{
-    seal, unseal, RecordTable, BLOCKS, FORMAT_MARKER, HEADERS, HISTORY, INFO_FORMAT, INFO_SCHEMA_VERSION, META,
-    RESULTS, SCHEMA_VERSION, SNAPSHOTS, STORE_INFO,
+    seal, unseal, RecordTable, BLOCKS, BLOCK_TAILS, FORMAT_MARKER, HEADERS, HISTORY, INFO_FORMAT, INFO_SCHEMA_VERSION,
+    META, RESULTS, RESULT_TAILS, SCHEMA_VERSION, SCHEMA_VERSION_WHOLE_RECORDS, SNAPSHOTS, STORE_INFO,
 };
 use crate::StoreError;
 
@@ -137,8 +138,8 @@ impl Store {
                     }
                 }
                 headers.insert(height, header.as_slice())?;
-                txn.open_table(BLOCKS)?.insert(height, block.as_slice())?;
-                txn.open_table(RESULTS)?.insert(height, results.as_slice())?;
+                parts::insert(&mut txn.open_table(BLOCKS)?, &mut txn.open_table(BLOCK_TAILS)?, height, &block)?;
+                parts::insert(&mut txn.open_table(RESULTS)?, &mut txn.open_table(RESULT_TAILS)?, height, &results)?;
                 let mut meta_table = txn.open_table(META)?;
                 for (name, value) in meta {
                     meta_table.insert(*name, *value)?;
@@ -172,7 +173,8 @@ impl Store {
             let txn = db.begin_read()?;
             let headers = txn.open_table(HEADERS)?.range(height..)?;
             let blocks = txn.open_table(BLOCKS)?.range(height..)?;
-            Ok((headers, blocks))
+            let tails = txn.open_table(BLOCK_TAILS)?;
+            Ok((headers, blocks, tails))
         })?;
         Ok(BlocksFrom { ranges: Some(ranges), next_height: None })
     }
@@ -341,17 +343,19 @@ impl Store {
     }
 
     fn record(&self, table: RecordTable, height: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        let definition = match table {
-            RecordTable::Headers => HEADERS,
-            RecordTable::Blocks => BLOCKS,
-            RecordTable::Results => RESULTS,
-        };
         self.guard(|db| {
-            let rows = db.begin_read()?.open_table(definition)?;
-            let Some(record) = rows.get(height)? else {
+            let txn = db.begin_read()?;
+            let record = match table {
+                RecordTable::Headers => txn.open_table(HEADERS)?.get(height)?.map(|record| record.value().to_vec()),
+                RecordTable::Blocks => parts::get(&txn.open_table(BLOCKS)?, &txn.open_table(BLOCK_TAILS)?, height)?,
+                RecordTable::Results => parts::get(&txn.open_table(RESULTS)?, &txn.open_table(RESULT_TAILS)?, height)?,
+            };
+            let Some(mut record) = record else {
                 return Ok(None);
             };
-            Ok(Some(unseal(table, height, record.value())?.to_vec()))
+            let payload_len = unseal(table, height, &record)?.len();
+            record.truncate(payload_len);
+            Ok(Some(record))
         })
     }
 
@@ -458,10 +462,28 @@ fn check_or_init_schema(db: &Database) -> Result<(), StoreError> {
         .and_then(|bytes| <[u8; 4]>::try_from(bytes).ok())
         .map(u32::from_be_bytes)
         .ok_or_else(|| StoreError::Corrupted("unreadable schema version".to_string()))?;
+    if version == SCHEMA_VERSION_WHOLE_RECORDS {
+        check_tables_exist(&read, false)?;
+        drop(read);
+        return upgrade_to_parts(db);
+    }
     if version != SCHEMA_VERSION {
         return Err(StoreError::UnsupportedSchema { found: version, supported: SCHEMA_VERSION });
     }
-    check_tables_exist(&read)
+    check_tables_exist(&read, true)
+}
+
+/// Upgrades a version 2 store, whose records are whole, to this version: its records read as
+/// they are (a record without tail parts is its head), new ones are written in parts.
+fn upgrade_to_parts(db: &Database) -> Result<(), StoreError> {
+    let txn = begin_durable_write(db)?;
+    {
+        txn.open_table(BLOCK_TAILS)?;
+        txn.open_table(RESULT_TAILS)?;
+        txn.open_table(STORE_INFO)?.insert(INFO_SCHEMA_VERSION, SCHEMA_VERSION.to_be_bytes().as_slice())?;
+    }
+    txn.commit()?;
+    Ok(())
 }
 
 fn init_schema(db: &Database) -> Result<(), StoreError> {
@@ -469,7 +491,9 @@ fn init_schema(db: &Database) -> Result<(), StoreError> {
     {
         txn.open_table(HEADERS)?;
         txn.open_table(BLOCKS)?;
+        txn.open_table(BLOCK_TAILS)?;
         txn.open_table(RESULTS)?;
+        txn.open_table(RESULT_TAILS)?;
         txn.open_table(META)?;
         let mut info = txn.open_table(STORE_INFO)?;
         info.insert(INFO_FORMAT, FORMAT_MARKER)?;
@@ -505,11 +529,15 @@ fn check_height_ranges(db: &Database) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn check_tables_exist(read: &ReadTransaction) -> Result<(), StoreError> {
+fn check_tables_exist(read: &ReadTransaction, with_tails: bool) -> Result<(), StoreError> {
     read.open_table(HEADERS)?;
     read.open_table(BLOCKS)?;
     read.open_table(RESULTS)?;
     read.open_table(META)?;
+    if with_tails {
+        read.open_table(BLOCK_TAILS)?;
+        read.open_table(RESULT_TAILS)?;
+    }
     Ok(())
 }
 
@@ -517,11 +545,12 @@ fn check_tables_exist(read: &ReadTransaction) -> Result<(), StoreError> {
 /// Yields `Err` once (and then stops) if a record fails its checks.
 pub struct BlocksFrom {
     /// `None` once finished or failed.
-    ranges: Option<(HeightRange, HeightRange)>,
+    ranges: Option<(HeightRange, HeightRange, TailRows)>,
     next_height: Option<u64>,
 }
 
 type HeightRange = redb::Range<'static, u64, &'static [u8]>;
+type TailRows = redb::ReadOnlyTable<(u64, u32), &'static [u8]>;
 
 impl std::fmt::Debug for BlocksFrom {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -530,7 +559,7 @@ impl std::fmt::Debug for BlocksFrom {
 }
 
 fn next_block(
-    (headers, blocks): &mut (HeightRange, HeightRange),
+    (headers, blocks, tails): &mut (HeightRange, HeightRange, TailRows),
     expected_height: Option<u64>,
 ) -> Result<Option<StoredBlock>, StoreError> {
     let (header, block) = match (headers.next(), blocks.next()) {
@@ -542,10 +571,14 @@ fn next_block(
     if block.0.value() != height || expected_height.is_some_and(|next| next != height) {
         return Err(StoreError::Corrupted(format!("block heights out of step near {height}")));
     }
+    let mut record = block.1.value().to_vec();
+    parts::append_tail(tails, height, &mut record)?;
+    let block_len = unseal(RecordTable::Blocks, height, &record)?.len();
+    record.truncate(block_len);
     Ok(Some(StoredBlock {
         height,
         header: unseal(RecordTable::Headers, height, header.1.value())?.to_vec(),
-        block: unseal(RecordTable::Blocks, height, block.1.value())?.to_vec(),
+        block: record,
     }))
 }
 

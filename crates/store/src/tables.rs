@@ -5,12 +5,21 @@
 //! | table        | key (type)          | value (type)                         | written by |
 //! | ------------ | ------------------- | ------------------------------------ | ---------- |
 //! | `headers`    | height (`u64`)      | sealed encoded header (`&[u8]`)      | `commit_block` |
-//! | `blocks`     | height (`u64`)      | sealed encoded block (`&[u8]`)       | `commit_block` |
-//! | `results`    | height (`u64`)      | sealed encoded tx results/events (`&[u8]`) | `commit_block` |
+//! | `blocks`     | height (`u64`)      | sealed encoded block (`&[u8]`), its first part | `commit_block` |
+//! | `block_tails` | (height, part `u32`) | the sealed block's later parts      | `commit_block` |
+//! | `results`    | height (`u64`)      | sealed encoded tx results/events (`&[u8]`), its first part | `commit_block` |
+//! | `result_tails` | (height, part `u32`) | the sealed results' later parts    | `commit_block` |
 //! | `meta`       | name (`&str`)       | caller's bytes (`&[u8]`)             | `put_meta`, `commit_block_with_meta` |
 //! | `store_info` | name (`&str`)       | schema marker bytes (`&[u8]`)        | `Store::open` on a new file |
 //! | `snapshots`  | height (`u64`)      | the node's state snapshot at that height (`&[u8]`) | `put_snapshot` |
 //! | `history`    | caller's key (`&[u8]`) | caller's bytes (`&[u8]`)          | `put_history` |
+//!
+//! A block or results record longer than [`crate::parts::PART_BYTES`] is cut into parts: the
+//! first in `blocks` / `results`, the rest in `block_tails` / `result_tails` under the same
+//! height, numbered from 1 (the storage engine would otherwise give a 2.1 MB record a 4 MiB
+//! page and write all of it). A record reads as its first part followed by its later ones.
+//! Version 2 stores, whose records are whole, are upgraded on open: the tail tables are
+//! created and the version set to 3; their records read as they are.
 //!
 //! `headers`, `blocks` and `results` always hold the same heights, a
 //! contiguous range `first..=latest`, because one write transaction writes
@@ -34,6 +43,7 @@
 use redb::TableDefinition;
 use sha2::{Digest, Sha256};
 
+use crate::parts::TailTable;
 use crate::StoreError;
 
 /// Height → sealed encoded block header.
@@ -42,8 +52,14 @@ pub const HEADERS: TableDefinition<'static, u64, &'static [u8]> = TableDefinitio
 /// Height → sealed encoded block (header and ordered transactions).
 pub const BLOCKS: TableDefinition<'static, u64, &'static [u8]> = TableDefinition::new("blocks");
 
+/// (height, part) → the later parts of a sealed block record ([`crate::parts`]).
+pub const BLOCK_TAILS: TailTable<u64> = TableDefinition::new("block_tails");
+
 /// Height → sealed encoded per-transaction results and events.
 pub const RESULTS: TableDefinition<'static, u64, &'static [u8]> = TableDefinition::new("results");
+
+/// (height, part) → the later parts of a sealed results record ([`crate::parts`]).
+pub const RESULT_TAILS: TailTable<u64> = TableDefinition::new("result_tails");
 
 /// Name → caller-defined bytes (e.g. `"genesis"`, `"chain_id"`).
 pub const META: TableDefinition<'static, &'static str, &'static [u8]> = TableDefinition::new("meta");
@@ -67,7 +83,10 @@ pub const INFO_SCHEMA_VERSION: &str = "schema_version";
 pub const FORMAT_MARKER: &[u8] = b"novation-store";
 
 /// Version of the schema this file describes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// The version before records were cut into parts, upgraded on open.
+pub const SCHEMA_VERSION_WHOLE_RECORDS: u32 = 2;
 
 /// Length of the check appended to every sealed record.
 pub const SEAL_LEN: usize = 8;

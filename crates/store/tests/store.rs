@@ -303,3 +303,102 @@ fn snapshots_keep_the_newest_ones_and_survive_reopening() {
     assert_eq!(store.snapshot(30).unwrap().as_deref(), Some(&b"replaced"[..]));
     assert_eq!(store.snapshot_heights().unwrap(), vec![30, 20]);
 }
+
+/// A record `parts` parts long (and a few bytes more), distinct per height and seed.
+fn long_record(height: u64, seed: u8, parts: usize) -> Vec<u8> {
+    let len = parts * novation_store::parts::PART_BYTES + 3;
+    (0..len).map(|i| (i % 253) as u8 ^ seed ^ height as u8).collect()
+}
+
+#[test]
+fn records_longer_than_a_part_read_back_whole_and_replay_in_order() {
+    let dir = TempDir::new("parts");
+    let path = dir.file("chain.redb");
+    {
+        let store = Store::open(&path).unwrap();
+        for height in 1..=4 {
+            let parts = height as usize; // 1 to 4 parts and a bit
+            store.commit_block(height, b"h", &long_record(height, 1, parts), &long_record(height, 2, parts)).unwrap();
+        }
+    }
+    let store = Store::open(&path).unwrap();
+    for height in 1..=4 {
+        assert_eq!(store.block(height).unwrap(), Some(long_record(height, 1, height as usize)));
+        assert_eq!(store.results(height).unwrap(), Some(long_record(height, 2, height as usize)));
+    }
+    let replay: Vec<_> = store.blocks_from(2).unwrap().map(Result::unwrap).collect();
+    assert_eq!(replay.iter().map(|b| b.height).collect::<Vec<_>>(), vec![2, 3, 4]);
+    for stored in replay {
+        assert_eq!(stored.block, long_record(stored.height, 1, stored.height as usize));
+    }
+}
+
+#[test]
+fn a_flipped_byte_in_a_later_part_is_reported_as_corruption() {
+    let dir = TempDir::new("parts-bitflip");
+    let path = dir.file("chain.redb");
+    let mut block = long_record(1, 3, 2);
+    let marker = b"UNIQUE-TAIL-PAYLOAD-9876543210";
+    let at = block.len() - 100;
+    block[at..at + marker.len()].copy_from_slice(marker);
+    {
+        let store = Store::open(&path).unwrap();
+        store.commit_block(1, b"h", &block, b"r").unwrap();
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.windows(marker.len()).position(|window| window == marker).expect("tail stored verbatim");
+    bytes[at + 5] ^= 0x01;
+    std::fs::write(&path, &bytes).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert!(matches!(store.block(1).unwrap_err(), StoreError::Corrupted(_)));
+    let replay: Vec<_> = store.blocks_from(1).unwrap().collect();
+    assert!(matches!(replay.as_slice(), [Err(StoreError::Corrupted(_))]));
+}
+
+/// A version 2 store, written as that version did: whole sealed records, no tail tables.
+fn write_version_2_store(path: &std::path::Path, heights: std::ops::RangeInclusive<u64>) {
+    use novation_store::tables::{seal, RecordTable};
+    let db = redb::Database::create(path).unwrap();
+    let txn = db.begin_write().unwrap();
+    {
+        let u64_table = |name| redb::TableDefinition::<u64, &[u8]>::new(name);
+        let mut headers = txn.open_table(u64_table("headers")).unwrap();
+        let mut blocks = txn.open_table(u64_table("blocks")).unwrap();
+        let mut results = txn.open_table(u64_table("results")).unwrap();
+        for height in heights {
+            let block = long_record(height, 7, 2);
+            headers.insert(height, seal(RecordTable::Headers, height, b"h").as_slice()).unwrap();
+            blocks.insert(height, seal(RecordTable::Blocks, height, &block).as_slice()).unwrap();
+            results.insert(height, seal(RecordTable::Results, height, b"r").as_slice()).unwrap();
+        }
+        txn.open_table(redb::TableDefinition::<&str, &[u8]>::new("meta")).unwrap();
+        let mut info = txn.open_table(redb::TableDefinition::<&str, &[u8]>::new("store_info")).unwrap();
+        info.insert("format", b"novation-store".as_slice()).unwrap();
+        info.insert("schema_version", 2u32.to_be_bytes().as_slice()).unwrap();
+    }
+    txn.commit().unwrap();
+}
+
+#[test]
+fn a_version_2_store_with_whole_records_is_upgraded_and_reads_as_before() {
+    let dir = TempDir::new("upgrade");
+    let path = dir.file("chain.redb");
+    write_version_2_store(&path, 1..=2);
+    {
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.block(2).unwrap(), Some(long_record(2, 7, 2)));
+        store.commit_block(3, b"h", &long_record(3, 7, 2), b"r").unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let replay: Vec<_> = store.blocks_from(1).unwrap().map(Result::unwrap).collect();
+    assert_eq!(replay.len(), 3);
+    for stored in replay {
+        assert_eq!(stored.block, long_record(stored.height, 7, 2), "height {}", stored.height);
+    }
+    drop(store);
+    let db = redb::Database::open(&path).unwrap();
+    let read = redb::ReadableDatabase::begin_read(&db).unwrap();
+    let info = read.open_table(redb::TableDefinition::<&str, &[u8]>::new("store_info")).unwrap();
+    let version = info.get("schema_version").unwrap().unwrap().value().to_vec();
+    assert_eq!(version, novation_store::tables::SCHEMA_VERSION.to_be_bytes());
+}
