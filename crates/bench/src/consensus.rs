@@ -34,6 +34,10 @@
 //!   an order costs the machine, steadier than a rate on a shared machine; the rate this
 //!   machine's cores could carry is their count over it. `solo_cpu_us_per_order_batched`:
 //!   the same for the solo chain.
+//! - `storage_bytes_per_order_batched` (median): bytes the process sent to storage during a
+//!   repetition (Linux's `write_bytes` in `/proc/self/io`: the three databases and WAL of
+//!   every validator), per order; `solo_storage_bytes_per_order_batched` the same for the
+//!   solo chain. Unlike a rate it does not move with the machine's load.
 //! - `solo_orders_per_sec_batched`: the same load, as fast as possible, through one
 //!   `novation_node::Node` with a validator's block limits and mempool, a block every
 //!   [`BLOCK_TIME_MS`] by `produce_block_now` (prices reported by transaction each block);
@@ -145,6 +149,8 @@ struct Outcome {
     finality_ms: Vec<f64>,
     /// CPU time this process spent meanwhile, on every core (s), if the system reports it.
     cpu_seconds: Option<f64>,
+    /// Bytes this process sent to storage meanwhile, if the system reports it.
+    storage_bytes: Option<f64>,
 }
 
 /// CPU time this process has used so far, user and system, on all its threads (s): Linux's
@@ -155,6 +161,14 @@ fn process_cpu_seconds() -> Option<f64> {
     let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split_whitespace().collect();
     let (user, system): (u64, u64) = (fields.get(11)?.parse().ok()?, fields.get(12)?.parse().ok()?);
     Some((user + system) as f64 / 100.0)
+}
+
+/// Bytes this process has caused to be sent to storage so far: Linux's `write_bytes` in
+/// `/proc/self/io`.
+fn process_storage_bytes() -> Option<f64> {
+    let io = std::fs::read_to_string("/proc/self/io").ok()?;
+    let line = io.lines().find_map(|line| line.strip_prefix("write_bytes:"))?;
+    line.trim().parse::<u64>().ok().map(|bytes| bytes as f64)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -195,6 +209,7 @@ async fn drive(nodes: &[Node], txs: Vec<LoadTx>, tx_per_sec: Option<f64>) -> Res
     let failed = Arc::new(std::sync::Mutex::new(None::<String>));
     let start_height = nodes[0].height();
     let cpu_before = process_cpu_seconds();
+    let storage_before = process_storage_bytes();
     let started = Instant::now();
     let submitter = {
         let (nodes, submitted, failed) = (nodes.to_vec(), submitted.clone(), failed.clone());
@@ -249,13 +264,14 @@ async fn drive(nodes: &[Node], txs: Vec<LoadTx>, tx_per_sec: Option<f64>) -> Res
     }
     let end_height = nodes[0].height();
     let cpu_seconds = process_cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
+    let storage_bytes = process_storage_bytes().zip(storage_before).map(|(after, before)| after - before);
     let _ = tokio::task::spawn_blocking(move || submitter.join()).await;
     if finality_ms.len() != count {
         return Err(format!("{} of {count} transactions seen committed on their node", finality_ms.len()));
     }
     let seconds = done_at.iter().flatten().max().copied().unwrap_or_default().as_secs_f64();
     finality_ms.sort_by(f64::total_cmp);
-    Ok(Outcome { seconds, blocks: end_height - start_height, finality_ms, cpu_seconds })
+    Ok(Outcome { seconds, blocks: end_height - start_height, finality_ms, cpu_seconds, storage_bytes })
 }
 
 /// Signer `i` of `keys` sends to node `i % nodes`.
@@ -331,8 +347,9 @@ fn check_one_chain(nodes: &[Node]) -> Result<u64, String> {
     Ok(top)
 }
 
-/// Per repetition: (orders/s, blocks/s, finality p50, finality p99, CPU µs per order).
-type RepFigures = (f64, f64, f64, f64, f64);
+/// Per repetition: (orders/s, blocks/s, finality p50, finality p99, CPU µs per order,
+/// storage bytes per order).
+type RepFigures = (f64, f64, f64, f64, f64, f64);
 
 fn figures(outcome: &Outcome, orders: u64) -> RepFigures {
     (
@@ -341,13 +358,14 @@ fn figures(outcome: &Outcome, orders: u64) -> RepFigures {
         percentile(&outcome.finality_ms, 0.5),
         percentile(&outcome.finality_ms, 0.99),
         outcome.cpu_seconds.map_or(f64::NAN, |cpu| cpu * 1e6 / orders as f64),
+        outcome.storage_bytes.map_or(f64::NAN, |bytes| bytes / orders as f64),
     )
 }
 
 fn log_rep(what: &str, rep: usize, orders: u64, outcome: &Outcome) {
-    let (rate, blocks, p50, p99, cpu) = figures(outcome, orders);
+    let (rate, blocks, p50, p99, cpu, storage) = figures(outcome, orders);
     eprintln!(
-        "consensus: {what} rep {}: {orders} orders in {:.2} s = {rate:.0} orders/s, {} blocks ({blocks:.1}/s), finality p50 {p50:.0} ms p99 {p99:.0} ms, {cpu:.1} CPU µs per order",
+        "consensus: {what} rep {}: {orders} orders in {:.2} s = {rate:.0} orders/s, {} blocks ({blocks:.1}/s), finality p50 {p50:.0} ms p99 {p99:.0} ms, {cpu:.1} CPU µs and {storage:.0} storage bytes per order",
         rep + 1,
         outcome.seconds,
         outcome.blocks
@@ -530,9 +548,9 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
 fn emit(sizes: &Sizes, network: &NetworkFigures, solo: &[RepFigures]) {
     let reps = Some(sizes.reps);
     let pick = |f: fn(&RepFigures) -> f64| median(&network.reps.iter().map(f).collect::<Vec<_>>());
-    let (rate, blocks, cpu) = (pick(|r| r.0), pick(|r| r.1), pick(|r| r.4));
+    let (rate, blocks, cpu, storage) = (pick(|r| r.0), pick(|r| r.1), pick(|r| r.4), pick(|r| r.5));
     let solo_pick = |f: fn(&RepFigures) -> f64| median(&solo.iter().map(f).collect::<Vec<_>>());
-    let (solo_rate, solo_cpu) = (solo_pick(|r| r.0), solo_pick(|r| r.4));
+    let (solo_rate, solo_cpu, solo_storage) = (solo_pick(|r| r.0), solo_pick(|r| r.4), solo_pick(|r| r.5));
     let metric = |metric, value, unit| Metric { suite: SUITE, metric, value, unit, reps, peer: None };
     let once = |metric, value, unit| Metric { suite: SUITE, metric, value, unit, reps: Some(1), peer: None };
     let peer = |metric, value, unit, peer| Metric { suite: SUITE, metric, value, unit, reps: None, peer: Some(peer) };
@@ -547,6 +565,8 @@ fn emit(sizes: &Sizes, network: &NetworkFigures, solo: &[RepFigures]) {
     metric("cpu_us_per_order_batched", cpu, "us").emit();
     metric("solo_orders_per_sec_batched", solo_rate, "orders/s").emit();
     metric("solo_cpu_us_per_order_batched", solo_cpu, "us").emit();
+    metric("storage_bytes_per_order_batched", storage, "bytes").emit();
+    metric("solo_storage_bytes_per_order_batched", solo_storage, "bytes").emit();
     metric("ratio_vs_solo", rate / solo_rate, "x").emit();
     peer("target_orders_per_sec_batched", TARGET_ORDERS_PER_SEC, "orders/s", "target").emit();
     metric("ratio_vs_target", rate / TARGET_ORDERS_PER_SEC, "x").emit();
