@@ -347,23 +347,37 @@ fn check_one_chain(nodes: &[Node]) -> Result<u64, String> {
     Ok(top)
 }
 
-/// Per repetition: (orders/s, blocks/s, finality p50, finality p99, CPU µs per order,
-/// storage bytes per order).
-type RepFigures = (f64, f64, f64, f64, f64, f64);
+/// What one repetition measured.
+#[derive(Clone, Copy, Debug)]
+struct RepFigures {
+    orders_per_sec: f64,
+    blocks_per_sec: f64,
+    finality_p50_ms: f64,
+    finality_p99_ms: f64,
+    cpu_us_per_order: f64,
+    storage_bytes_per_order: f64,
+}
 
 fn figures(outcome: &Outcome, orders: u64) -> RepFigures {
-    (
-        orders as f64 / outcome.seconds,
-        outcome.blocks as f64 / outcome.seconds,
-        percentile(&outcome.finality_ms, 0.5),
-        percentile(&outcome.finality_ms, 0.99),
-        outcome.cpu_seconds.map_or(f64::NAN, |cpu| cpu * 1e6 / orders as f64),
-        outcome.storage_bytes.map_or(f64::NAN, |bytes| bytes / orders as f64),
-    )
+    RepFigures {
+        orders_per_sec: orders as f64 / outcome.seconds,
+        blocks_per_sec: outcome.blocks as f64 / outcome.seconds,
+        finality_p50_ms: percentile(&outcome.finality_ms, 0.5),
+        finality_p99_ms: percentile(&outcome.finality_ms, 0.99),
+        cpu_us_per_order: outcome.cpu_seconds.map_or(f64::NAN, |cpu| cpu * 1e6 / orders as f64),
+        storage_bytes_per_order: outcome.storage_bytes.map_or(f64::NAN, |bytes| bytes / orders as f64),
+    }
 }
 
 fn log_rep(what: &str, rep: usize, orders: u64, outcome: &Outcome) {
-    let (rate, blocks, p50, p99, cpu, storage) = figures(outcome, orders);
+    let RepFigures {
+        orders_per_sec: rate,
+        blocks_per_sec: blocks,
+        finality_p50_ms: p50,
+        finality_p99_ms: p99,
+        cpu_us_per_order: cpu,
+        storage_bytes_per_order: storage,
+    } = figures(outcome, orders);
     eprintln!(
         "consensus: {what} rep {}: {orders} orders in {:.2} s = {rate:.0} orders/s, {} blocks ({blocks:.1}/s), finality p50 {p50:.0} ms p99 {p99:.0} ms, {cpu:.1} CPU µs and {storage:.0} storage bytes per order",
         rep + 1,
@@ -437,7 +451,7 @@ async fn measure_network(nodes: &[Node], sizes: &Sizes, keys: &Keys) -> Result<N
     }
     // Finality under load: offered at the target rate, or at 80% of the measured capacity
     // if that is lower (a chain fed faster than it commits only measures its queue).
-    let capacity = median(&reps.iter().map(|r| r.0).collect::<Vec<_>>());
+    let capacity = median(&reps.iter().map(|r| r.orders_per_sec).collect::<Vec<_>>());
     let paced_rate = TARGET_ORDERS_PER_SEC.min(capacity * PACED_SHARE_OF_CAPACITY);
     let txs = batched_load(&keys.paced, nodes.len(), sizes.txs_per_signer, mid_ticks);
     let orders = txs.len() as u64 * BATCH;
@@ -548,9 +562,11 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
 fn emit(sizes: &Sizes, network: &NetworkFigures, solo: &[RepFigures]) {
     let reps = Some(sizes.reps);
     let pick = |f: fn(&RepFigures) -> f64| median(&network.reps.iter().map(f).collect::<Vec<_>>());
-    let (rate, blocks, cpu, storage) = (pick(|r| r.0), pick(|r| r.1), pick(|r| r.4), pick(|r| r.5));
+    let (rate, blocks) = (pick(|r| r.orders_per_sec), pick(|r| r.blocks_per_sec));
+    let (cpu, storage) = (pick(|r| r.cpu_us_per_order), pick(|r| r.storage_bytes_per_order));
     let solo_pick = |f: fn(&RepFigures) -> f64| median(&solo.iter().map(f).collect::<Vec<_>>());
-    let (solo_rate, solo_cpu, solo_storage) = (solo_pick(|r| r.0), solo_pick(|r| r.4), solo_pick(|r| r.5));
+    let solo_rate = solo_pick(|r| r.orders_per_sec);
+    let (solo_cpu, solo_storage) = (solo_pick(|r| r.cpu_us_per_order), solo_pick(|r| r.storage_bytes_per_order));
     let metric = |metric, value, unit| Metric { suite: SUITE, metric, value, unit, reps, peer: None };
     let once = |metric, value, unit| Metric { suite: SUITE, metric, value, unit, reps: Some(1), peer: None };
     let peer = |metric, value, unit, peer| Metric { suite: SUITE, metric, value, unit, reps: None, peer: Some(peer) };

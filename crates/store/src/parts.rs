@@ -19,7 +19,7 @@ pub const PART_BYTES: usize = 256 * 1024 - 512;
 pub type TailTable<K> = TableDefinition<'static, (K, u32), &'static [u8]>;
 
 /// `record` cut into its head and its tail parts (numbered from 1).
-pub fn split(record: &[u8]) -> (&[u8], impl Iterator<Item = (u32, &[u8])>) {
+fn split(record: &[u8]) -> (&[u8], impl Iterator<Item = (u32, &[u8])>) {
     let (head, tail) = record.split_at(record.len().min(PART_BYTES));
     let parts = tail.chunks(PART_BYTES).zip(1u32..).map(|(part, number)| (number, part));
     (head, parts)
@@ -61,7 +61,7 @@ where
 }
 
 /// Appends the tail parts stored under `key` to `record`.
-pub fn append_tail<K>(
+pub(crate) fn append_tail<K>(
     tails: &impl ReadableTable<(K, u32), &'static [u8]>,
     key: K,
     record: &mut Vec<u8>,

@@ -350,12 +350,7 @@ impl Store {
                 RecordTable::Blocks => parts::get(&txn.open_table(BLOCKS)?, &txn.open_table(BLOCK_TAILS)?, height)?,
                 RecordTable::Results => parts::get(&txn.open_table(RESULTS)?, &txn.open_table(RESULT_TAILS)?, height)?,
             };
-            let Some(mut record) = record else {
-                return Ok(None);
-            };
-            let payload_len = unseal(table, height, &record)?.len();
-            record.truncate(payload_len);
-            Ok(Some(record))
+            record.map(|record| unsealed(table, height, record)).transpose()
         })
     }
 
@@ -541,6 +536,14 @@ fn check_tables_exist(read: &ReadTransaction, with_tails: bool) -> Result<(), St
     Ok(())
 }
 
+/// The payload of the sealed `record`, in the record's own buffer (no second copy of a
+/// multi-megabyte block).
+fn unsealed(table: RecordTable, height: u64, mut record: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+    let payload_len = unseal(table, height, &record)?.len();
+    record.truncate(payload_len);
+    Ok(record)
+}
+
 /// Iterator over committed blocks, returned by [`Store::blocks_from`].
 /// Yields `Err` once (and then stops) if a record fails its checks.
 pub struct BlocksFrom {
@@ -573,12 +576,10 @@ fn next_block(
     }
     let mut record = block.1.value().to_vec();
     parts::append_tail(tails, height, &mut record)?;
-    let block_len = unseal(RecordTable::Blocks, height, &record)?.len();
-    record.truncate(block_len);
     Ok(Some(StoredBlock {
         height,
         header: unseal(RecordTable::Headers, height, header.1.value())?.to_vec(),
-        block: record,
+        block: unsealed(RecordTable::Blocks, height, record)?,
     }))
 }
 
