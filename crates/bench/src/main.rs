@@ -22,10 +22,9 @@
 // here feeds back into protocol state.
 #![allow(clippy::float_arithmetic)]
 
-/// mimalloc rather than the system allocator: a node's many short-lived allocations across
-/// threads (blocks, history rows, envelopes) cost a fraction there of what they do in glibc.
+/// mimalloc, keeping the memory it frees (see `novation_alloc`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: novation_alloc::Allocator = novation_alloc::Allocator;
 
 mod abuse;
 mod book;
@@ -141,6 +140,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
 }
 
 fn main() -> ExitCode {
+    novation_alloc::keep_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (suite, quick, sim_args) = match parse(&args) {
         Ok(Command::Run { suite, quick, sim }) => (suite, quick, sim),

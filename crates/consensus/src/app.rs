@@ -106,12 +106,29 @@ struct App {
     prev_extensions: Vec<CarriedExtension>,
     /// Blocks this validator built, by round, at the current height.
     built: HashMap<i64, BlockId>,
-    /// Verified transactions of blocks seen at the current height.
-    verified: HashMap<BlockId, Vec<BlockTx>>,
+    /// Blocks seen and checked at the current height.
+    verified: HashMap<BlockId, CheckedBlock>,
     /// Synced blocks this node's checks refused, with why: if the engine then confirms one
     /// matches its verified commit certificate, two thirds decided a block this node cannot
     /// follow.
     refused_synced: Arc<Mutex<HashMap<BlockId, String>>>,
+}
+
+/// A block this validator checked: all that committing it needs, so that a decision neither
+/// reads the block back from the store nor decodes it again.
+struct CheckedBlock {
+    /// The block, without its envelopes (`txs` holds them, verified).
+    block: ConsensusBlock,
+    txs: Vec<BlockTx>,
+    /// Whether it came through value sync rather than a live round.
+    synced: bool,
+}
+
+impl CheckedBlock {
+    fn new(mut block: ConsensusBlock, txs: Vec<BlockTx>, synced: bool) -> CheckedBlock {
+        block.envelopes = Vec::new();
+        CheckedBlock { block, txs, synced }
+    }
 }
 
 /// A failure that stops the application loop (the node halts).
@@ -423,6 +440,7 @@ impl App {
         };
         let bytes = block.to_bytes().map_err(halt)?;
         let id = block_id(&bytes);
+        let checked = CheckedBlock::new(block, txs, false);
         let messages = stream_proposal(&signer, self.chain_id, height, round, -1, proposer, &bytes);
         let signature = match messages.iter().rev().find_map(|m| m.content.as_data().cloned()) {
             Some(crate::ProposalPart::Fin(signature)) => signature.to_vec(),
@@ -430,7 +448,7 @@ impl App {
         };
         let record = UndecidedRecord { round, pol_round: -1, proposer, valid: true, block_bytes: bytes, signature };
         self.store.put_undecided(height.0, id.0, &record).map_err(halt)?;
-        self.verified.insert(id, txs);
+        self.verified.insert(id, checked);
         self.built.insert(round, id);
         Ok((id, messages))
     }
@@ -453,7 +471,7 @@ impl App {
             Ok(block) if block.height == proposal.height.0 && block.proposer == proposal.proposer => {
                 match check_block(&self.node, &self.block_context(true), &block) {
                     Ok(txs) => {
-                        self.verified.insert(id, txs);
+                        self.verified.insert(id, CheckedBlock::new(block, txs, false));
                         true
                     }
                     Err(error) => {
@@ -500,7 +518,7 @@ impl App {
         let id = block_id(bytes);
         let valid = match check_block(&self.node, &self.block_context(false), &block) {
             Ok(txs) => {
-                self.verified.insert(id, txs);
+                self.verified.insert(id, CheckedBlock::new(block, txs, true));
                 true
             }
             Err(error) => {
@@ -537,21 +555,28 @@ impl App {
             return Ok(()); // Already committed (recovery replayed it).
         }
         let id = certificate.value_id;
-        let record = self
-            .store
-            .undecided(height.0, id.0)
-            .map_err(halt)?
-            .ok_or_else(|| halt(format!("decided block {id} at height {height} was never seen")))?;
         let extended =
             ExtendedCommitCertificate::from_commit_certificate_and_extensions(certificate.clone(), extensions.clone());
         let certificate_bytes = encode_certificate(&extended).map_err(halt)?;
-        let block = ConsensusBlock::from_bytes(&record.block_bytes).map_err(halt)?;
-        // Durable before the engine hears the block is committed.
-        self.store.put_decided(height.0, id.0, &record.block_bytes, &certificate_bytes).map_err(halt)?;
-        let txs = match self.verified.remove(&id) {
-            Some(txs) => txs,
-            None => check_block(&self.node, &self.block_context(false), &block)
-                .map_err(|e| halt(format!("decided block {id} at height {height} fails this node's checks: {e}")))?,
+        let CheckedBlock { block, txs, synced } = match self.verified.remove(&id) {
+            Some(checked) => {
+                // Stored when it was seen: durable before the engine hears it is committed.
+                self.store.put_decided(height.0, id.0, None, &certificate_bytes).map_err(halt)?;
+                checked
+            }
+            None => {
+                let record = self
+                    .store
+                    .undecided(height.0, id.0)
+                    .map_err(halt)?
+                    .ok_or_else(|| halt(format!("decided block {id} at height {height} was never seen")))?;
+                let block = ConsensusBlock::from_bytes(&record.block_bytes).map_err(halt)?;
+                self.store.put_decided(height.0, id.0, Some(&record.block_bytes), &certificate_bytes).map_err(halt)?;
+                let txs = check_block(&self.node, &self.block_context(false), &block).map_err(|e| {
+                    halt(format!("decided block {id} at height {height} fails this node's checks: {e}"))
+                })?;
+                CheckedBlock::new(block, txs, record.signature.is_empty())
+            }
         };
         if block.prev_state_root != self.node.state_root() {
             return Err(halt(format!(
@@ -561,7 +586,6 @@ impl App {
             )));
         }
         self.execute(block, txs).await?;
-        let synced = record.signature.is_empty();
         self.status.catching_up.store(synced, Ordering::Relaxed);
         if synced {
             self.status.synced_blocks.fetch_add(1, Ordering::Relaxed);

@@ -151,12 +151,13 @@ impl ConsensusStore {
 
     /// Records that `height` decided block `id` with `certificate`, and drops the blocks seen
     /// at or below it that were not decided. `block_bytes` are written only if the block was
-    /// never stored (it normally was, when it was seen).
+    /// never stored (it normally was, when it was seen); `None` says it was, and a decision
+    /// naming a block the store lacks is then refused, changing nothing.
     pub fn put_decided(
         &self,
         height: u64,
         id: Hash32,
-        block_bytes: &[u8],
+        block_bytes: Option<&[u8]>,
         certificate: &[u8],
     ) -> Result<(), StoreError> {
         let decided = to_bytes(&DecidedId { id, certificate: certificate.to_vec() }).map_err(err)?;
@@ -165,6 +166,12 @@ impl ConsensusStore {
             let mut blocks = txn.open_table(BLOCKS).map_err(err)?;
             let mut tails = txn.open_table(BLOCK_TAILS).map_err(err)?;
             if blocks.get((height, id)).map_err(err)?.is_none() {
+                let block_bytes = block_bytes.ok_or_else(|| {
+                    StoreError(format!(
+                        "height {height} decided block {} that was never stored",
+                        novation_node::hex(&id)
+                    ))
+                })?;
                 parts::insert(&mut blocks, &mut tails, (height, id), block_bytes).map_err(err)?;
             }
             let mut decided_ids = txn.open_table(DECIDED_IDS).map_err(err)?;
@@ -311,7 +318,7 @@ mod tests {
             store.put_undecided(1, [3; 32], &seen(vec![3])).unwrap();
             store.put_undecided(2, [2; 32], &seen(vec![2])).unwrap();
             // The decision names a block already stored: its bytes are not written again.
-            store.put_decided(1, [1; 32], &[9, 9, 9], &[8]).unwrap();
+            store.put_decided(1, [1; 32], Some(&[9, 9, 9]), &[8]).unwrap();
             assert_eq!(stored_blocks(&store), 2, "the decided block and the one seen at height 2");
         }
         let store = ConsensusStore::open(dir.path()).unwrap();
@@ -324,6 +331,19 @@ mod tests {
         assert_eq!(at_two.len(), 1);
         assert_eq!(at_two[0].1, seen(vec![2]).meta());
         assert_eq!(store.undecided(2, [2; 32]).unwrap().unwrap().block_bytes, vec![2]);
+    }
+
+    #[test]
+    fn a_decision_without_bytes_for_a_block_never_stored_is_refused_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConsensusStore::open(dir.path()).unwrap();
+        store.put_undecided(1, [1; 32], &seen(vec![1])).unwrap();
+        let refused = store.put_decided(1, [7; 32], None, &[8]).unwrap_err();
+        assert!(refused.0.contains("never stored"), "{refused}");
+        assert_eq!(store.decided_range().unwrap(), None);
+        assert_eq!(store.undecided_at(1).unwrap().len(), 1, "the seen block is still there");
+        store.put_decided(1, [1; 32], None, &[8]).unwrap();
+        assert_eq!(store.decided(1).unwrap().unwrap().block_bytes, vec![1]);
     }
 
     fn stored_tails(store: &ConsensusStore) -> usize {
@@ -344,13 +364,13 @@ mod tests {
             store.put_undecided(1, [3; 32], &seen(long_block(3))).unwrap();
             assert_eq!(store.undecided(1, [3; 32]).unwrap().unwrap().block_bytes, long_block(3));
             assert_eq!(stored_tails(&store), 6);
-            store.put_decided(1, [1; 32], &long_block(1), &[8]).unwrap();
+            store.put_decided(1, [1; 32], Some(&long_block(1)), &[8]).unwrap();
             assert_eq!(stored_tails(&store), 3, "the block not decided is gone, tail and all");
         }
         let store = ConsensusStore::open(dir.path()).unwrap();
         assert_eq!(store.decided(1).unwrap().unwrap().block_bytes, long_block(1));
         // A decision for a block never seen writes it in parts too.
-        store.put_decided(2, [2; 32], &long_block(2), &[8]).unwrap();
+        store.put_decided(2, [2; 32], Some(&long_block(2)), &[8]).unwrap();
         assert_eq!(store.decided(2).unwrap().unwrap().block_bytes, long_block(2));
         assert_eq!(stored_tails(&store), 6);
     }
@@ -359,7 +379,7 @@ mod tests {
     fn a_decided_block_never_seen_is_stored_from_the_decision() {
         let dir = tempfile::tempdir().unwrap();
         let store = ConsensusStore::open(dir.path()).unwrap();
-        store.put_decided(4, [4; 32], &[4, 4], &[1]).unwrap();
+        store.put_decided(4, [4; 32], Some(&[4, 4]), &[1]).unwrap();
         assert_eq!(store.decided(4).unwrap().unwrap().block_bytes, vec![4, 4]);
         assert_eq!(store.decided_range().unwrap(), Some((4, 4)));
     }
@@ -382,7 +402,7 @@ mod tests {
         assert_eq!(store.decided(1).unwrap().unwrap().block_bytes, vec![7]);
         assert_eq!(store.undecided(2, [2; 32]).unwrap().unwrap().block_bytes, vec![2]);
         assert_eq!(store.undecided_at(2).unwrap().len(), 1);
-        store.put_decided(2, [2; 32], &[2], &[9]).unwrap();
+        store.put_decided(2, [2; 32], Some(&[2]), &[9]).unwrap();
         assert_eq!(store.decided_range().unwrap(), Some((1, 2)));
         assert_eq!(store.decided(2).unwrap().unwrap().block_bytes, vec![2]);
         assert!(store.undecided(2, [2; 32]).unwrap().is_none());

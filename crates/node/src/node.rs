@@ -107,6 +107,12 @@ impl std::fmt::Debug for Node {
     }
 }
 
+/// Committed blocks' notices the live feed keeps for subscribers that have not read them yet.
+/// The feed's ring holds this many whether read or not, and a loaded block's notice (its
+/// every event) runs to megabytes, so it is small: a subscriber further behind is caught up
+/// from the store (`nov_subscribe`) or only needs the latest height ([`BlockHeights`]).
+const NOTICES_KEPT: usize = 16;
+
 /// Milliseconds since the Unix epoch by the system clock.
 pub fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
@@ -116,7 +122,7 @@ impl Node {
     /// Opens the chain (replaying and checking an existing block log).
     pub fn open(config: ChainConfig) -> Result<Node, NodeError> {
         let chain = Chain::open(&config.data_dir, config.genesis, config.chain_id, config.snapshot_interval_blocks)?;
-        let (notices, _) = broadcast::channel(256);
+        let (notices, _) = broadcast::channel(NOTICES_KEPT);
         Ok(Node {
             shared: Arc::new(Shared {
                 chain: RwLock::new(chain),

@@ -166,6 +166,41 @@ async fn a_keyless_flood_and_a_gapped_flood_do_not_fill_the_mempool() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_relay_calls_are_refused_and_junk_envelopes_skipped() {
+    let (running, dir) = devnet("relay", RpcLimits::default()).await;
+    let watch = GapWatch::start(&running);
+    let client = client(&running);
+    let relay = |params: jsonrpsee::core::params::ArrayParams| {
+        let client = client.clone();
+        async move { client.request::<Value, _>("nov_relayTransactions", params).await }
+    };
+    for params in [rpc_params![], rpc_params!["not a list"], rpc_params![42], rpc_params![serde_json::json!({})]] {
+        let refused = relay(params).await.unwrap_err().to_string();
+        assert!(refused.contains("array of signed transaction envelopes"), "{refused}");
+    }
+    let too_many: Vec<Value> = (0..1_001).map(|_| serde_json::json!({})).collect();
+    let refused = relay(rpc_params![too_many]).await.unwrap_err().to_string();
+    assert!(refused.contains("at most 1000"), "{refused}");
+    // Junk of every shape beside one real envelope: only the real one is admitted.
+    let key = demo_key(1);
+    let nonce = running.node.next_nonce(key.address());
+    let real = key.sign(&TxPayload::new(CHAIN_ID, key.address(), nonce, vec![deposit("3")]));
+    let junk = vec![
+        serde_json::json!(null),
+        serde_json::json!("text"),
+        serde_json::json!([1, 2]),
+        serde_json::json!({"payload": 7}),
+        serde_json::json!({"payload": "{}", "signature": "0x00"}),
+        serde_json::to_value(&real).unwrap(),
+        serde_json::to_value(&real).unwrap(),
+    ];
+    let answer = relay(rpc_params![junk]).await.unwrap();
+    assert_eq!(answer, serde_json::json!({"admitted": 1, "received": 7}), "the copy is the same transaction");
+    legitimate_deposit_is_included(&client, 2).await;
+    finish(running, dir, watch).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_copied_payload_under_a_junk_signature_cannot_squat_the_real_one() {
     let (running, dir) = devnet("squat", RpcLimits::default()).await;
     let watch = GapWatch::start(&running);
