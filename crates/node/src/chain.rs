@@ -153,16 +153,20 @@ pub(crate) fn touched_addresses(event: &Event) -> Vec<Address> {
     out
 }
 
+/// The key hash and value hash (`None`: the entry is gone) of each of `keys` in `state`: each
+/// entry's bytes are hashed as soon as they are encoded and dropped, never all held at once.
+fn hashed_entries(state: &State, keys: &[StateKey]) -> Vec<(Hash, Option<Hash>)> {
+    keys.iter()
+        .map(|key| (key_hash(&key.to_bytes()), state.commitment_value(key).map(|value| value_hash(&value))))
+        .collect()
+}
+
 /// The commitment of every entry of `state`, built from scratch. Keys and values are hashed
 /// on two threads (the half of the keys each); the tree is then built from the hashes.
 fn commitment_of(state: &mut State) -> StateTree {
     let keys = state.commitment_keys();
     let shared: &State = state;
-    let hash = |keys: &[StateKey]| -> Vec<(Hash, Option<Hash>)> {
-        keys.iter()
-            .map(|key| (key_hash(&key.to_bytes()), shared.commitment_value(key).map(|value| value_hash(&value))))
-            .collect()
-    };
+    let hash = |keys: &[StateKey]| hashed_entries(shared, keys);
     let (first, second) = keys.split_at(keys.len() / 2);
     let mut hashed = std::thread::scope(|scope| {
         let other = std::thread::Builder::new().spawn_scoped(scope, || hash(second));
@@ -472,9 +476,8 @@ impl Chain {
     /// Brings the commitment up to date with the entries changed since it last was.
     fn commit_changes(&mut self) {
         let changed: Vec<StateKey> = self.state.take_changed_keys();
-        let changes: Vec<(Vec<u8>, Option<Vec<u8>>)> =
-            changed.iter().map(|key| (key.to_bytes(), self.state.commitment_value(key))).collect();
-        self.tree.apply(&changes);
+        let mut hashed = hashed_entries(&self.state, &changed);
+        self.tree.apply_hashed(&mut hashed);
     }
 
     /// Remembers where a block's transactions were included.
