@@ -39,6 +39,9 @@ const PERSIST_EVERY: Duration = Duration::from_secs(1);
 /// Most blocks written in one transaction.
 const MAX_BATCH_BLOCKS: usize = 16;
 
+/// Most block notices waiting for the indexer (each holds its block's every event).
+const QUEUED_BLOCKS: usize = 64;
+
 /// `history.redb`'s meta row naming the layout of its rows.
 const LAYOUT_META: &str = "history_layout";
 
@@ -72,7 +75,7 @@ impl Progress {
 pub(crate) struct Indexer {
     store: Arc<Store>,
     progress: Arc<Progress>,
-    sender: Option<mpsc::Sender<Arc<BlockNotice>>>,
+    sender: Option<mpsc::SyncSender<Arc<BlockNotice>>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -88,7 +91,7 @@ impl Indexer {
             .map_or(0, u64::from_be_bytes);
         let progress = Arc::new(Progress::default());
         progress.set(indexed);
-        let (sender, receiver) = mpsc::channel();
+        let (sender, receiver) = mpsc::sync_channel(QUEUED_BLOCKS);
         let stop = Arc::new(AtomicBool::new(false));
         let worker = Worker {
             store: store.clone(),
@@ -107,11 +110,14 @@ impl Indexer {
         Ok(Indexer { store, progress, sender: Some(sender), stop, thread: Some(thread) })
     }
 
-    /// Hands a committed block to the indexer.
+    /// Hands a committed block to the indexer, never waiting: when [`QUEUED_BLOCKS`] are
+    /// already queued the notice is dropped, and the indexer reads that block from the block
+    /// log when it sees the gap, so a slow history store neither stalls the chain nor holds
+    /// an unbounded backlog of blocks in memory.
     pub(crate) fn index(&self, notice: Arc<BlockNotice>) {
         if let Some(sender) = &self.sender {
             // A stopped indexer has said why; the block is indexed at the next start.
-            let _ = sender.send(notice);
+            let _ = sender.try_send(notice);
         }
     }
 
@@ -236,8 +242,9 @@ impl Worker {
                     }
                     self.index_received(&batch)
                 }
-                // Idle: what was written becomes durable now rather than at the next block.
-                Err(mpsc::RecvTimeoutError::Timeout) => self.persist(),
+                // Idle: blocks whose notices were dropped are read from the log, and what was
+                // written becomes durable now rather than at the next block.
+                Err(mpsc::RecvTimeoutError::Timeout) => self.catch_up().and_then(|()| self.persist()),
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             };
             if let Err(error) = result {
