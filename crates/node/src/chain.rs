@@ -31,7 +31,7 @@ use novation_store::commitment::{Hash, StateTree};
 use novation_store::Store;
 use novation_types::{Address, Event};
 
-use crate::header::{decode, decode_results, encode, hex, sha256, tx_root, BlockBody, Hash32, NodeHeader};
+use crate::header::{decode, decode_results, encode_into, hex, sha256, tx_root, BlockBody, Hash32, NodeHeader};
 use crate::history::{self, MarketUnits};
 use crate::indexer::Indexer;
 use crate::mempool::PendingTx;
@@ -92,6 +92,10 @@ pub(crate) struct Chain {
     snapshot_interval_blocks: u64,
     /// When the block log was last made durable.
     last_durable: std::time::Instant,
+    /// The encoded body and results of the block being committed, kept from block to block
+    /// so that encoding a multi-megabyte block writes into memory already in use.
+    body_bytes: Vec<u8>,
+    results_bytes: Vec<u8>,
 }
 
 /// Whether a committed block must be durable when the commit returns.
@@ -233,6 +237,8 @@ impl Chain {
             history,
             snapshot_interval_blocks,
             last_durable: std::time::Instant::now(),
+            body_bytes: Vec::new(),
+            results_bytes: Vec::new(),
         };
         let restored = chain.restore_snapshot()?;
         chain.replay(restored)?;
@@ -438,11 +444,13 @@ impl Chain {
         };
         let root = header.state_root;
         let durable = durability == Durability::Immediate || self.last_durable.elapsed() >= DEFERRED_PERSIST_EVERY;
+        encode_into(&body, &mut self.body_bytes)?;
+        encode_into(&outcome, &mut self.results_bytes)?;
         self.store.commit_block_with_meta(
             height,
             &header.to_bytes(),
-            &encode(&body)?,
-            &encode(&outcome)?,
+            &self.body_bytes,
+            &self.results_bytes,
             &[("state_root", &root)],
             durable,
         )?;

@@ -83,6 +83,12 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, crate::NodeErro
     bincode::serialize(value).map_err(|error| crate::NodeError::Corrupt(format!("encode: {error}")))
 }
 
+/// Encodes a value with bincode into `out`, replacing what it held (its memory is reused).
+pub(crate) fn encode_into<T: Serialize>(value: &T, out: &mut Vec<u8>) -> Result<(), crate::NodeError> {
+    out.clear();
+    bincode::serialize_into(&mut *out, value).map_err(|error| crate::NodeError::Corrupt(format!("encode: {error}")))
+}
+
 /// Decodes a value with bincode.
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, crate::NodeError> {
     bincode::deserialize(bytes).map_err(|error| crate::NodeError::Corrupt(format!("{what}: {error}")))

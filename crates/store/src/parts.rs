@@ -18,13 +18,6 @@ pub const PART_BYTES: usize = 256 * 1024 - 512;
 /// A table whose rows are the tail parts of another table's records.
 pub type TailTable<K> = TableDefinition<'static, (K, u32), &'static [u8]>;
 
-/// `record` cut into its head and its tail parts (numbered from 1).
-fn split(record: &[u8]) -> (&[u8], impl Iterator<Item = (u32, &[u8])>) {
-    let (head, tail) = record.split_at(record.len().min(PART_BYTES));
-    let parts = tail.chunks(PART_BYTES).zip(1u32..).map(|(part, number)| (number, part));
-    (head, parts)
-}
-
 /// Writes `record` under `key`: its head in `heads`, the rest in `tails`. Any tail an earlier
 /// record under `key` left is removed first.
 pub fn insert<K>(
@@ -36,13 +29,48 @@ pub fn insert<K>(
 where
     K: Key + for<'a> Value<SelfType<'a> = K> + Copy + 'static,
 {
+    insert_with_trailer(heads, tails, key, record, &[])
+}
+
+/// Writes the record `payload || trailer` under `key`, exactly as [`insert`] would, without
+/// first copying a multi-megabyte payload into one buffer with its few trailing bytes: only
+/// the one part where they meet is assembled.
+pub fn insert_with_trailer<K>(
+    heads: &mut Table<'_, K, &'static [u8]>,
+    tails: &mut Table<'_, (K, u32), &'static [u8]>,
+    key: K,
+    payload: &[u8],
+    trailer: &[u8],
+) -> Result<(), StorageError>
+where
+    K: Key + for<'a> Value<SelfType<'a> = K> + Copy + 'static,
+{
     remove_tail(tails, key)?;
-    let (head, parts) = split(record);
-    heads.insert(key, head)?;
-    for (number, part) in parts {
-        tails.insert((key, number), part)?;
+    let total = payload.len() + trailer.len();
+    let mut start = 0;
+    let mut number = 0u32;
+    loop {
+        let end = total.min(start + PART_BYTES);
+        let assembled;
+        let part = if end <= payload.len() {
+            &payload[start..end]
+        } else {
+            let from_payload = &payload[start.min(payload.len())..];
+            let from_trailer = &trailer[start.saturating_sub(payload.len())..end - payload.len()];
+            assembled = [from_payload, from_trailer].concat();
+            assembled.as_slice()
+        };
+        if number == 0 {
+            heads.insert(key, part)?;
+        } else {
+            tails.insert((key, number), part)?;
+        }
+        if end == total {
+            return Ok(());
+        }
+        start = end;
+        number += 1;
     }
-    Ok(())
 }
 
 /// The record under `key`, its head from `heads` followed by its tail parts in order.
@@ -130,6 +158,39 @@ mod tests {
         // The heads table holds one row per record; tails only what did not fit.
         assert_eq!(redb::ReadableTableMetadata::len(&heads).unwrap(), lengths.len() as u64);
         assert_eq!(redb::ReadableTableMetadata::len(&tails).unwrap(), 1 + 2 + 3);
+    }
+
+    #[test]
+    fn a_record_written_with_a_trailer_reads_as_the_two_joined() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("parts.redb")).unwrap();
+        let trailer = [0xa5u8; 8];
+        let lengths = [0, 3, PART_BYTES - 8, PART_BYTES - 5, PART_BYTES, PART_BYTES + 2, 2 * PART_BYTES - 1];
+        let txn = db.begin_write().unwrap();
+        {
+            let (mut heads, mut tails) = (txn.open_table(HEADS).unwrap(), txn.open_table(TAILS).unwrap());
+            for (key, len) in lengths.iter().enumerate() {
+                let payload = record(*len, key as u8);
+                insert_with_trailer(&mut heads, &mut tails, key as u64, &payload, &trailer).unwrap();
+                let joined = [payload.as_slice(), &trailer].concat();
+                insert(&mut heads, &mut tails, 100 + key as u64, &joined).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+        let read = db.begin_read().unwrap();
+        let (heads, tails) = (read.open_table(HEADS).unwrap(), read.open_table(TAILS).unwrap());
+        for (key, len) in lengths.iter().enumerate() {
+            let joined = [record(*len, key as u8).as_slice(), &trailer].concat();
+            assert_eq!(get(&heads, &tails, key as u64).unwrap(), Some(joined), "length {len}");
+            // Part for part what the joined record gives.
+            for number in 1..4u32 {
+                let ours = tails.get((key as u64, number)).unwrap().map(|v| v.value().to_vec());
+                let joined = tails.get((100 + key as u64, number)).unwrap().map(|v| v.value().to_vec());
+                assert_eq!(ours, joined, "length {len}, part {number}");
+            }
+            let ours = heads.get(key as u64).unwrap().unwrap().value().to_vec();
+            assert_eq!(ours, heads.get(100 + key as u64).unwrap().unwrap().value().to_vec());
+        }
     }
 
     #[test]

@@ -16,8 +16,9 @@ use redb::{
 
 use crate::parts;
 use crate::tables::{
-    seal, unseal, RecordTable, BLOCKS, BLOCK_TAILS, FORMAT_MARKER, HEADERS, HISTORY, INFO_FORMAT, INFO_SCHEMA_VERSION,
-    META, RESULTS, RESULT_TAILS, SCHEMA_VERSION, SCHEMA_VERSION_WHOLE_RECORDS, SNAPSHOTS, STORE_INFO,
+    check, seal, unseal, RecordTable, BLOCKS, BLOCK_TAILS, FORMAT_MARKER, HEADERS, HISTORY, INFO_FORMAT,
+    INFO_SCHEMA_VERSION, META, RESULTS, RESULT_TAILS, SCHEMA_VERSION, SCHEMA_VERSION_WHOLE_RECORDS, SNAPSHOTS,
+    STORE_INFO,
 };
 use crate::StoreError;
 
@@ -124,9 +125,11 @@ impl Store {
         durable: bool,
     ) -> Result<(), StoreError> {
         // Seal outside the engine call: hashing large blocks needs no lock.
+        // Blocks and results are megabytes: their seals are written after them, not copied
+        // into one buffer with them.
         let header = seal(RecordTable::Headers, height, header);
-        let block = seal(RecordTable::Blocks, height, block);
-        let results = seal(RecordTable::Results, height, results);
+        let block_seal = check(RecordTable::Blocks, height, block);
+        let results_seal = check(RecordTable::Results, height, results);
         self.guard(|db| {
             let txn = begin_write(db, durable)?;
             {
@@ -138,8 +141,10 @@ impl Store {
                     }
                 }
                 headers.insert(height, header.as_slice())?;
-                parts::insert(&mut txn.open_table(BLOCKS)?, &mut txn.open_table(BLOCK_TAILS)?, height, &block)?;
-                parts::insert(&mut txn.open_table(RESULTS)?, &mut txn.open_table(RESULT_TAILS)?, height, &results)?;
+                let (mut blocks, mut block_tails) = (txn.open_table(BLOCKS)?, txn.open_table(BLOCK_TAILS)?);
+                parts::insert_with_trailer(&mut blocks, &mut block_tails, height, block, &block_seal)?;
+                let (mut rows, mut result_tails) = (txn.open_table(RESULTS)?, txn.open_table(RESULT_TAILS)?);
+                parts::insert_with_trailer(&mut rows, &mut result_tails, height, results, &results_seal)?;
                 let mut meta_table = txn.open_table(META)?;
                 for (name, value) in meta {
                     meta_table.insert(*name, *value)?;

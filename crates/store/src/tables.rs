@@ -113,7 +113,9 @@ impl RecordTable {
     }
 }
 
-fn check(table: RecordTable, height: u64, payload: &[u8]) -> [u8; SEAL_LEN] {
+/// The seal [`seal`] appends to `payload`: first 8 bytes of
+/// SHA-256(table name || 0x00 || height u64 BE || payload).
+pub fn check(table: RecordTable, height: u64, payload: &[u8]) -> [u8; SEAL_LEN] {
     let digest = Sha256::new()
         .chain_update(table.name().as_bytes())
         .chain_update([0u8])
