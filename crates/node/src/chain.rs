@@ -57,23 +57,42 @@ pub(crate) const SNAPSHOTS_KEPT: usize = 2;
 const TX_INDEX_ENTRIES: usize = 2_000_000;
 
 /// One event with where it happened.
-#[derive(Clone, Debug)]
-pub(crate) struct EventRecord {
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EventRecord<'a> {
     pub(crate) height: u64,
     pub(crate) time_ms: u64,
     /// Index of the transaction, `None` for end-of-block events.
     pub(crate) tx_index: Option<u32>,
-    pub(crate) event: Event,
+    pub(crate) event: &'a Event,
 }
 
 /// What a committed block did, as published to subscribers.
 #[derive(Clone, Debug)]
 pub(crate) struct BlockNotice {
     pub(crate) header: NodeHeader,
-    pub(crate) events: Vec<EventRecord>,
+    /// Its results, each event where the protocol put it (read through
+    /// [`BlockNotice::events`]; never copied into one list, which would cost a fresh
+    /// allocation of every event of every block).
+    pub(crate) outcome: BlockOutcome,
     pub(crate) tx_count: usize,
     /// The identities of its transactions, in block order.
     pub(crate) tx_hashes: Vec<Hash32>,
+}
+
+impl BlockNotice {
+    /// The block's events in order: each transaction's, then the end-of-block ones. An
+    /// event's position in this sequence is its `seq` in history.
+    pub(crate) fn events(&self) -> impl Iterator<Item = EventRecord<'_>> + '_ {
+        let (height, time_ms) = (self.header.height, self.header.time_ms);
+        let record = move |tx_index, event| EventRecord { height, time_ms, tx_index, event };
+        let of_transactions = self
+            .outcome
+            .transactions
+            .iter()
+            .enumerate()
+            .flat_map(move |(index, tx)| tx.events.iter().map(move |event| record(Some(index as u32), event)));
+        of_transactions.chain(self.outcome.end_block_events.iter().map(move |event| record(None, event)))
+    }
 }
 
 /// State, commitment and log.
@@ -402,8 +421,7 @@ impl Chain {
         let outcome = decode_results(&results)?;
         let body: BlockBody =
             decode(&store.block(height)?.ok_or_else(|| NodeError::Corrupt(format!("block {height} body")))?, "block")?;
-        let events = event_records(&header, outcome);
-        Ok(Some(BlockNotice { header, events, tx_count: body.tx_hashes.len(), tx_hashes: body.tx_hashes }))
+        Ok(Some(BlockNotice { header, outcome, tx_count: body.tx_hashes.len(), tx_hashes: body.tx_hashes }))
     }
 
     /// Applies `pending` as block `height + 1` at `time_ms` (raised to the last block time),
@@ -457,7 +475,6 @@ impl Chain {
         if durable {
             self.last_durable = std::time::Instant::now();
         }
-        let events = event_records(&header, outcome);
         self.remember(&header, &body.tx_hashes);
         self.last_header = Some(header);
         if self.snapshot_interval_blocks > 0 && height.is_multiple_of(self.snapshot_interval_blocks) {
@@ -467,7 +484,7 @@ impl Chain {
                 eprintln!("novation: the state snapshot at height {height} was not written: {error}");
             }
         }
-        Ok(BlockNotice { header, events, tx_count: body.tx_hashes.len(), tx_hashes: body.tx_hashes })
+        Ok(BlockNotice { header, outcome, tx_count: body.tx_hashes.len(), tx_hashes: body.tx_hashes })
     }
 
     /// Writes the snapshot of the committed state at the current height to the store (the
@@ -500,17 +517,4 @@ impl Chain {
             }
         }
     }
-}
-
-/// A block's events in order: each transaction's, then the end-of-block ones. An event's
-/// position in this list is its `seq` in history.
-pub(crate) fn event_records(header: &NodeHeader, outcome: BlockOutcome) -> Vec<EventRecord> {
-    let record = |tx_index, event| EventRecord { height: header.height, time_ms: header.time_ms, tx_index, event };
-    let count = outcome.transactions.iter().map(|tx| tx.events.len()).sum::<usize>() + outcome.end_block_events.len();
-    let mut events = Vec::with_capacity(count);
-    for (index, tx) in outcome.transactions.into_iter().enumerate() {
-        events.extend(tx.events.into_iter().map(|e| record(Some(index as u32), e)));
-    }
-    events.extend(outcome.end_block_events.into_iter().map(|e| record(None, e)));
-    events
 }

@@ -199,10 +199,10 @@ pub(crate) struct StoredEventRef<'a> {
     pub(crate) event: &'a Event,
 }
 
-impl EventRecord {
+impl<'a> EventRecord<'a> {
     /// The record as history stores and shows it (its height and number are in the key).
-    pub(crate) fn stored(&self) -> StoredEventRef<'_> {
-        StoredEventRef { time_ms: self.time_ms, tx_index: self.tx_index, event: &self.event }
+    pub(crate) fn stored(&self) -> StoredEventRef<'a> {
+        StoredEventRef { time_ms: self.time_ms, tx_index: self.tx_index, event: self.event }
     }
 }
 
@@ -368,12 +368,12 @@ pub(crate) struct BlockRows {
 impl History {
     /// The history rows of block `height` with `events` (as [`crate::chain::Chain`] records
     /// them) and its transactions' hashes.
-    pub(crate) fn rows_for_block(
+    pub(crate) fn rows_for_block<'e>(
         &self,
         store: &Store,
         height: u64,
         hashes: &[Hash32],
-        events: &[EventRecord],
+        events: impl Iterator<Item = EventRecord<'e>>,
     ) -> Result<BlockRows, NodeError> {
         let mut rows = Vec::new();
         for (index, hash) in hashes.iter().enumerate() {
@@ -383,15 +383,15 @@ impl History {
         }
         let mut candles: HashMap<(MarketId, u8), (u64, Candle)> = HashMap::new();
         let mut groups = AccountGroups::default();
-        for (seq, record) in events.iter().enumerate() {
+        for (seq, record) in events.enumerate() {
             let position = Position { height, seq: seq as u32 };
-            let addresses = touched_addresses(&record.event);
+            let addresses = touched_addresses(record.event);
             let is_fill = matches!(record.event, Event::Fill { .. });
-            let funding_market = match record.event {
+            let funding_market = match *record.event {
                 Event::FundingRate { market, .. } => Some(market),
                 _ => None,
             };
-            let kind = HistoryKind::filed_under(&record.event);
+            let kind = HistoryKind::filed_under(record.event);
             for address in addresses {
                 groups.add(&mut rows, (address, kind), position, record.stored())?;
             }
@@ -402,7 +402,7 @@ impl History {
             if let Some(market) = funding_market {
                 rows.push((with_position(funding_prefix(market), position), stored.clone()));
             }
-            if let Event::Fill { market, price_ticks, size_lots, notional, .. } = record.event {
+            if let Event::Fill { market, price_ticks, size_lots, notional, .. } = *record.event {
                 rows.push((with_position(market_prefix(market), position), stored));
                 for (interval, (_, length)) in CANDLE_INTERVALS.iter().enumerate() {
                     let slot = (market, interval as u8);
@@ -782,8 +782,8 @@ mod tests {
         let store = ScratchStore::new("funding");
         let rate: Decimal = "0.0001".parse().unwrap();
         let event = Event::FundingRate { market: MarketId(1), rate, index: Decimal::ZERO };
-        let record = EventRecord { height: 5, time_ms: 7_000, tx_index: None, event };
-        let rows = History::default().rows_for_block(&store, 5, &[], &[record]).unwrap().rows;
+        let record = EventRecord { height: 5, time_ms: 7_000, tx_index: None, event: &event };
+        let rows = History::default().rows_for_block(&store, 5, &[], [record].into_iter()).unwrap().rows;
         assert_eq!(rows.len(), 1, "one row, under the market's funding prefix");
         let (key, value) = &rows[0];
         assert!(key.starts_with(&funding_key_prefix(MarketId(1))));
@@ -803,6 +803,11 @@ mod tests {
             size_lots: 1,
             client_order_id: None,
         }
+    }
+
+    /// A block's records of `events` (each with its transaction's index).
+    fn records(height: u64, time_ms: u64, events: &[(u32, Event)]) -> impl Iterator<Item = EventRecord<'_>> {
+        events.iter().map(move |(tx, event)| EventRecord { height, time_ms, tx_index: Some(*tx), event })
     }
 
     /// Every page of `address`'s events of `kind`, `limit` at a time, following the cursors.
@@ -835,21 +840,19 @@ mod tests {
         let mut block_9 = Vec::new();
         for i in 0..600u64 {
             expected.push(Position { height: 9, seq: block_9.len() as u32 });
-            block_9.push(EventRecord { height: 9, time_ms: 1, tx_index: Some(0), event: accepted(maker, i) });
+            block_9.push((0, accepted(maker, i)));
             if i % 5 == 0 {
-                block_9.push(EventRecord { height: 9, time_ms: 1, tx_index: Some(1), event: accepted(other, i) });
+                block_9.push((1, accepted(other, i)));
             }
         }
-        let block_10: Vec<EventRecord> = (0..3)
-            .map(|i| EventRecord { height: 10, time_ms: 2, tx_index: Some(0), event: accepted(maker, 1_000 + i) })
-            .collect();
+        let block_10: Vec<(u32, Event)> = (0..3).map(|i| (0, accepted(maker, 1_000 + i))).collect();
         expected.extend((0..3).map(|seq| Position { height: 10, seq }));
         expected.reverse();
-        let rows_9 = history.rows_for_block(&store, 9, &[], &block_9).unwrap().rows;
+        let rows_9 = history.rows_for_block(&store, 9, &[], records(9, 1, &block_9)).unwrap().rows;
         let maker_rows = rows_9.iter().filter(|(key, _)| key.starts_with(&account_prefix(&maker, HistoryKind::Orders)));
         assert_eq!(maker_rows.count(), 3, "600 events in rows of at most {GROUP_EVENTS_MAX}");
         let mut rows = rows_9;
-        rows.extend(history.rows_for_block(&store, 10, &[], &block_10).unwrap().rows);
+        rows.extend(history.rows_for_block(&store, 10, &[], records(10, 2, &block_10)).unwrap().rows);
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         store.put_history(&rows, &[], true).unwrap();
         for limit in [1, 7, 255, 256, 257, 1_000] {
@@ -861,10 +864,9 @@ mod tests {
         let taker = Address([9; 20]);
         let mut many = Vec::new();
         for height in 20..60u64 {
-            let block: Vec<EventRecord> = (0..3)
-                .map(|i| EventRecord { height, time_ms: height, tx_index: Some(0), event: accepted(taker, i) })
-                .collect();
-            store.put_history(&history.rows_for_block(&store, height, &[], &block).unwrap().rows, &[], false).unwrap();
+            let block: Vec<(u32, Event)> = (0..3).map(|i| (0, accepted(taker, i))).collect();
+            let block = records(height, height, &block);
+            store.put_history(&history.rows_for_block(&store, height, &[], block).unwrap().rows, &[], false).unwrap();
             many.extend((0..3).map(|seq| Position { height, seq }));
         }
         many.reverse();
@@ -898,8 +900,8 @@ mod tests {
             maker_realized_pnl: Decimal::ZERO,
             taker_realized_pnl: Decimal::ZERO,
         };
-        let records = vec![EventRecord { height: 3, time_ms: 1, tx_index: Some(0), event: fill }];
-        let mut rows = History::default().rows_for_block(&store, 3, &[], &records).unwrap().rows;
+        let block = [(0, fill)];
+        let mut rows = History::default().rows_for_block(&store, 3, &[], records(3, 1, &block)).unwrap().rows;
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         store.put_history(&rows, &[], true).unwrap();
         assert_eq!(every_page(&store, &owner, HistoryKind::Fills, 10), vec![Position { height: 3, seq: 0 }]);

@@ -307,7 +307,7 @@ impl Worker {
         let mut rows = Vec::new();
         for notice in notices {
             let mut block =
-                self.history.rows_for_block(&self.store, notice.header.height, &notice.tx_hashes, &notice.events)?;
+                self.history.rows_for_block(&self.store, notice.header.height, &notice.tx_hashes, notice.events())?;
             rows.append(&mut block.rows);
             // The next block's candles continue these (a failed write stops the indexer,
             // which starts again from the store).

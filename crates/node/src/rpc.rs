@@ -536,10 +536,9 @@ fn message_for(node: &Node, topic: Topic, notice: &BlockNotice) -> Option<Value>
 /// The block's events that `wanted` keeps, as history records them.
 fn records_where(notice: &BlockNotice, units: &[MarketUnits], wanted: impl Fn(&Event) -> bool) -> Vec<Value> {
     notice
-        .events
-        .iter()
+        .events()
         .enumerate()
-        .filter(|(_, record)| wanted(&record.event))
+        .filter(|(_, record)| wanted(record.event))
         .map(|(seq, record)| {
             let position = Position { height: record.height, seq: seq as u32 };
             record_json(position, record.stored(), units)
