@@ -25,7 +25,7 @@ use crate::Hash32;
 
 /// Memory redb may keep for this database's pages: decided blocks are written once and read
 /// back only by value sync and restarts, so a small cache suffices (redb's default is 1 GiB).
-const CACHE_BYTES: usize = 32 * 1024 * 1024;
+const CACHE_BYTES: usize = 8 * 1024 * 1024;
 
 /// Block bytes by height and id, each written once.
 const BLOCKS: TableDefinition<(u64, [u8; 32]), &[u8]> = TableDefinition::new("blocks");

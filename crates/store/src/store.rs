@@ -25,8 +25,10 @@ use crate::StoreError;
 /// Memory redb may keep for one database's pages (read cache and write buffer). redb's own
 /// default, 1 GiB, would let a node's three databases grow to gigabytes of copies of pages
 /// the operating system already caches; the state a block executes against lives in the
-/// components, so the database is read mostly at startup and by queries.
-const CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// components, so the database is read mostly at startup and by queries. redb keeps each page
+/// it writes until the cache is full, so the cache is resident memory for copies of pages just
+/// written: kept small.
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// The block store. Cheap to share by reference across threads (`Send + Sync`);
 /// writes are serialised by the engine.
