@@ -518,3 +518,37 @@ impl Chain {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use novation_math::Decimal;
+    use novation_protocol::TxOutcome;
+    use novation_types::MarketId;
+
+    use super::*;
+
+    fn funding(market: u16) -> Event {
+        Event::FundingRate { market: MarketId(market), rate: Decimal::ZERO, index: Decimal::ZERO }
+    }
+
+    #[test]
+    fn a_notice_lists_each_transactions_events_then_the_end_of_block_ones() {
+        let header =
+            NodeHeader { height: 7, time_ms: 9_000, parent_hash: [0; 32], tx_root: [0; 32], state_root: [0; 32] };
+        let tx = |events| TxOutcome { result: Ok(()), events };
+        let outcome = BlockOutcome {
+            transactions: vec![tx(vec![funding(1), funding(2)]), tx(vec![]), tx(vec![funding(3)])],
+            end_block_events: vec![funding(4)],
+        };
+        let notice = BlockNotice { header, outcome, tx_count: 3, tx_hashes: vec![[1; 32], [2; 32], [3; 32]] };
+        let listed: Vec<(u64, u64, Option<u32>, Event)> =
+            notice.events().map(|r| (r.height, r.time_ms, r.tx_index, r.event.clone())).collect();
+        let expected = vec![
+            (7, 9_000, Some(0), funding(1)),
+            (7, 9_000, Some(0), funding(2)),
+            (7, 9_000, Some(2), funding(3)),
+            (7, 9_000, None, funding(4)),
+        ];
+        assert_eq!(listed, expected);
+    }
+}
