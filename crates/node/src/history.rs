@@ -308,7 +308,7 @@ fn candle_key(market: MarketId, interval: u8, open_ms: u64) -> Vec<u8> {
     key
 }
 
-fn tx_key(hash: &Hash32) -> Vec<u8> {
+pub(crate) fn tx_key(hash: &Hash32) -> Vec<u8> {
     let mut key = Vec::with_capacity(33);
     key.push(TX_LOCATION);
     key.extend_from_slice(hash);

@@ -102,6 +102,7 @@ impl Indexer {
             indexed,
             last_persisted: Instant::now(),
             volatile: false,
+            height_unwritten: false,
         };
         let thread = std::thread::Builder::new()
             .name("novation-history".into())
@@ -223,6 +224,9 @@ struct Worker {
     /// When the writes were last made durable, and whether some have been since.
     last_persisted: Instant,
     volatile: bool,
+    /// Whether `indexed` is past the height in the store: blocks without rows (an idle
+    /// chain's) are not written one by one, only with the next rows or the next durable write.
+    height_unwritten: bool,
 }
 
 impl Worker {
@@ -270,9 +274,14 @@ impl Worker {
         }
     }
 
-    /// Makes the writes since the last durable one durable.
+    /// Makes the writes since the last durable one durable, with the indexed height.
     fn persist(&mut self) -> Result<(), NodeError> {
-        if self.volatile {
+        if self.height_unwritten {
+            self.store.put_history(&[], &[(INDEXED_HEIGHT, &self.indexed.to_be_bytes())], true)?;
+            self.height_unwritten = false;
+            self.volatile = false;
+            self.last_persisted = Instant::now();
+        } else if self.volatile {
             self.store.persist()?;
             self.volatile = false;
             self.last_persisted = Instant::now();
@@ -318,7 +327,16 @@ impl Worker {
         // candle) the later is still the one kept.
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         let durable = self.last_persisted.elapsed() >= PERSIST_EVERY;
+        if rows.is_empty() && !durable {
+            // Nothing but the height would change: a crash before it is written only has these
+            // blocks, which add no row, read from the log again.
+            self.height_unwritten = true;
+            self.indexed = last;
+            self.progress.set(last);
+            return Ok(());
+        }
         self.store.put_history(&rows, &[(INDEXED_HEIGHT, &last.to_be_bytes())], durable)?;
+        self.height_unwritten = false;
         if durable {
             self.last_persisted = Instant::now();
         }
@@ -331,5 +349,87 @@ impl Worker {
     fn fail(&self, error: NodeError) {
         eprintln!("novation: the history indexer stopped: {error}");
         self.progress.fail(error.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use novation_protocol::{BlockOutcome, TxOutcome};
+
+    use super::*;
+    use crate::header::{Hash32, NodeHeader};
+
+    /// A worker over fresh stores in a directory of its own, removed when dropped.
+    struct Scratch {
+        dir: std::path::PathBuf,
+        worker: Option<Worker>,
+    }
+
+    impl Scratch {
+        fn new(name: &str) -> Scratch {
+            let dir = std::env::temp_dir().join(format!("novation-indexer-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let worker = Worker {
+                store: Arc::new(Store::open(dir.join("history.redb")).unwrap()),
+                chain_store: Arc::new(Store::open(dir.join("chain.redb")).unwrap()),
+                progress: Arc::new(Progress::default()),
+                stop: Arc::new(AtomicBool::new(false)),
+                history: History::default(),
+                indexed: 0,
+                last_persisted: Instant::now(),
+                volatile: false,
+                height_unwritten: false,
+            };
+            Scratch { dir, worker: Some(worker) }
+        }
+
+        fn worker(&mut self) -> &mut Worker {
+            self.worker.as_mut().expect("open until dropped")
+        }
+
+        fn stored_height(&mut self) -> Option<u64> {
+            let bytes = self.worker().store.get_meta(INDEXED_HEIGHT).unwrap()?;
+            Some(u64::from_be_bytes(bytes.as_slice().try_into().unwrap()))
+        }
+
+        fn indexed(&mut self) -> u64 {
+            self.worker().progress.state.lock().unwrap().0
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            drop(self.worker.take());
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    fn notice(height: u64, tx_hashes: Vec<Hash32>) -> BlockNotice {
+        let header =
+            NodeHeader { height, time_ms: height, parent_hash: [0; 32], tx_root: [0; 32], state_root: [0; 32] };
+        let transactions = tx_hashes.iter().map(|_| TxOutcome { result: Ok(()), events: Vec::new() }).collect();
+        let outcome = BlockOutcome { transactions, end_block_events: Vec::new() };
+        BlockNotice { header, outcome, tx_count: tx_hashes.len(), tx_hashes }
+    }
+
+    #[test]
+    fn blocks_without_rows_advance_the_index_and_reach_the_store_with_the_next_write() {
+        let mut scratch = Scratch::new("idle");
+        scratch.worker().write(&[&notice(1, vec![]), &notice(2, vec![])]).unwrap();
+        assert_eq!(scratch.indexed(), 2, "readers see the blocks indexed at once");
+        assert_eq!(scratch.stored_height(), None, "an idle block is not a write of its own");
+        scratch.worker().persist().unwrap();
+        assert_eq!(scratch.stored_height(), Some(2), "persisting writes the height");
+        scratch.worker().write(&[&notice(3, vec![])]).unwrap();
+        scratch.worker().write(&[&notice(4, vec![[9; 32]])]).unwrap();
+        assert_eq!(scratch.stored_height(), Some(4), "a block with rows is written with its height at once");
+        assert!(scratch.worker().store.history_get(&crate::history::tx_key(&[9; 32])).unwrap().is_some());
+        scratch.worker().write(&[&notice(5, vec![])]).unwrap();
+        assert_eq!(scratch.stored_height(), Some(4));
+        scratch.worker().last_persisted = Instant::now().checked_sub(PERSIST_EVERY).unwrap();
+        scratch.worker().write(&[&notice(6, vec![])]).unwrap();
+        assert_eq!(scratch.stored_height(), Some(6), "when a durable write is due, the height is written");
+        assert!(!scratch.worker().height_unwritten);
     }
 }
