@@ -8,7 +8,8 @@
 //!                                                            (rows + indexed_height, one write)
 //! ```
 //!
-//! The highest height indexed is written in the same transaction as its rows. Those
+//! The highest height indexed is written in the same transaction as its rows (blocks without
+//! rows, an idle chain's, are not a transaction each: their height goes with the next). Those
 //! transactions are made durable at most every [`PERSIST_EVERY`] (and when the indexer is
 //! idle or stops), not once per block: a crash loses at most that much of the index, rows and
 //! height together, and what it loses is indexed again from the block log. On start the
