@@ -728,34 +728,26 @@ pub(crate) fn stored_candles(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scratch::ScratchDir;
 
     /// A store in a directory of its own, removed when the test ends.
     struct ScratchStore {
-        dir: std::path::PathBuf,
-        store: Option<Store>,
+        // Declared first: closed before its directory is removed.
+        store: Store,
+        _dir: ScratchDir,
     }
 
     impl ScratchStore {
         fn new(name: &str) -> ScratchStore {
-            let dir = std::env::temp_dir().join(format!("novation-history-{name}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            let store = Store::open(dir.join("history.redb")).unwrap();
-            ScratchStore { dir, store: Some(store) }
+            let dir = ScratchDir::new(&format!("history-{name}"));
+            ScratchStore { store: Store::open(dir.join("history.redb")).unwrap(), _dir: dir }
         }
     }
 
     impl std::ops::Deref for ScratchStore {
         type Target = Store;
         fn deref(&self) -> &Store {
-            self.store.as_ref().expect("open until dropped")
-        }
-    }
-
-    impl Drop for ScratchStore {
-        fn drop(&mut self) {
-            drop(self.store.take());
-            let _ = std::fs::remove_dir_all(&self.dir);
+            &self.store
         }
     }
 

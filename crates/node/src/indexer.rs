@@ -328,20 +328,16 @@ impl Worker {
         // candle) the later is still the one kept.
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         let durable = self.last_persisted.elapsed() >= PERSIST_EVERY;
-        if rows.is_empty() && !durable {
-            // Nothing but the height would change: a crash before it is written only has these
-            // blocks, which add no row, read from the log again.
-            self.height_unwritten = true;
-            self.indexed = last;
-            self.progress.set(last);
-            return Ok(());
+        // Blocks without rows would change nothing but the height: it waits for the next
+        // write, and a crash before then only has these blocks read from the log again.
+        self.height_unwritten = rows.is_empty() && !durable;
+        if !self.height_unwritten {
+            self.store.put_history(&rows, &[(INDEXED_HEIGHT, &last.to_be_bytes())], durable)?;
+            if durable {
+                self.last_persisted = Instant::now();
+            }
+            self.volatile = !durable;
         }
-        self.store.put_history(&rows, &[(INDEXED_HEIGHT, &last.to_be_bytes())], durable)?;
-        self.height_unwritten = false;
-        if durable {
-            self.last_persisted = Instant::now();
-        }
-        self.volatile = !durable;
         self.indexed = last;
         self.progress.set(last);
         Ok(())
@@ -359,18 +355,18 @@ mod tests {
 
     use super::*;
     use crate::header::{Hash32, NodeHeader};
+    use crate::scratch::ScratchDir;
 
     /// A worker over fresh stores in a directory of its own, removed when dropped.
     struct Scratch {
-        dir: std::path::PathBuf,
-        worker: Option<Worker>,
+        // Declared first: its stores are closed before their directory is removed.
+        worker: Worker,
+        _dir: ScratchDir,
     }
 
     impl Scratch {
         fn new(name: &str) -> Scratch {
-            let dir = std::env::temp_dir().join(format!("novation-indexer-{name}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
+            let dir = ScratchDir::new(&format!("indexer-{name}"));
             let worker = Worker {
                 store: Arc::new(Store::open(dir.join("history.redb")).unwrap()),
                 chain_store: Arc::new(Store::open(dir.join("chain.redb")).unwrap()),
@@ -382,27 +378,16 @@ mod tests {
                 volatile: false,
                 height_unwritten: false,
             };
-            Scratch { dir, worker: Some(worker) }
+            Scratch { worker, _dir: dir }
         }
 
-        fn worker(&mut self) -> &mut Worker {
-            self.worker.as_mut().expect("open until dropped")
-        }
-
-        fn stored_height(&mut self) -> Option<u64> {
-            let bytes = self.worker().store.get_meta(INDEXED_HEIGHT).unwrap()?;
+        fn stored_height(&self) -> Option<u64> {
+            let bytes = self.worker.store.get_meta(INDEXED_HEIGHT).unwrap()?;
             Some(u64::from_be_bytes(bytes.as_slice().try_into().unwrap()))
         }
 
-        fn indexed(&mut self) -> u64 {
-            self.worker().progress.state.lock().unwrap().0
-        }
-    }
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            drop(self.worker.take());
-            let _ = std::fs::remove_dir_all(&self.dir);
+        fn indexed(&self) -> u64 {
+            self.worker.progress.state.lock().unwrap().0
         }
     }
 
@@ -417,20 +402,20 @@ mod tests {
     #[test]
     fn blocks_without_rows_advance_the_index_and_reach_the_store_with_the_next_write() {
         let mut scratch = Scratch::new("idle");
-        scratch.worker().write(&[&notice(1, vec![]), &notice(2, vec![])]).unwrap();
+        scratch.worker.write(&[&notice(1, vec![]), &notice(2, vec![])]).unwrap();
         assert_eq!(scratch.indexed(), 2, "readers see the blocks indexed at once");
         assert_eq!(scratch.stored_height(), None, "an idle block is not a write of its own");
-        scratch.worker().persist().unwrap();
+        scratch.worker.persist().unwrap();
         assert_eq!(scratch.stored_height(), Some(2), "persisting writes the height");
-        scratch.worker().write(&[&notice(3, vec![])]).unwrap();
-        scratch.worker().write(&[&notice(4, vec![[9; 32]])]).unwrap();
+        scratch.worker.write(&[&notice(3, vec![])]).unwrap();
+        scratch.worker.write(&[&notice(4, vec![[9; 32]])]).unwrap();
         assert_eq!(scratch.stored_height(), Some(4), "a block with rows is written with its height at once");
-        assert!(scratch.worker().store.history_get(&crate::history::tx_key(&[9; 32])).unwrap().is_some());
-        scratch.worker().write(&[&notice(5, vec![])]).unwrap();
+        assert!(scratch.worker.store.history_get(&crate::history::tx_key(&[9; 32])).unwrap().is_some());
+        scratch.worker.write(&[&notice(5, vec![])]).unwrap();
         assert_eq!(scratch.stored_height(), Some(4));
-        scratch.worker().last_persisted = Instant::now().checked_sub(PERSIST_EVERY).unwrap();
-        scratch.worker().write(&[&notice(6, vec![])]).unwrap();
+        scratch.worker.last_persisted = Instant::now().checked_sub(PERSIST_EVERY).unwrap();
+        scratch.worker.write(&[&notice(6, vec![])]).unwrap();
         assert_eq!(scratch.stored_height(), Some(6), "when a durable write is due, the height is written");
-        assert!(!scratch.worker().height_unwritten);
+        assert!(!scratch.worker.height_unwritten);
     }
 }

@@ -35,6 +35,8 @@ mod node;
 mod rpc;
 mod rpc_history;
 mod schema;
+#[cfg(test)]
+mod scratch;
 mod verified;
 
 pub use chain::BlockTx;

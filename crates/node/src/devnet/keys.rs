@@ -91,10 +91,11 @@ impl DevnetKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scratch::ScratchDir;
 
     #[test]
     fn each_devnet_gets_its_own_keys_and_keeps_them() {
-        let base = std::env::temp_dir().join(format!("novation-devnet-keys-{}", std::process::id()));
+        let base = ScratchDir::new("devnet-keys");
         let (a, b) = (base.join("a"), base.join("b"));
         let first = DevnetKeys::load_or_create(&a).unwrap();
         let again = DevnetKeys::load_or_create(&a).unwrap();
@@ -104,6 +105,5 @@ mod tests {
         assert_eq!(first.market_maker.address(), again.market_maker.address());
         assert_ne!(addresses(&first), addresses(&other));
         assert_eq!(first.publishers.len(), 3);
-        let _ = std::fs::remove_dir_all(&base);
     }
 }
